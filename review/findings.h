@@ -1,0 +1,79 @@
+/*
+ * findings.h — what a rule reports, and how a finding is fingerprinted and
+ * rendered (rustc-style text, JSON, and the markdown body of a forge comment).
+ *
+ * Ownership: a struct finding owns path, message, replacement and
+ * suggestion_lines (heap strings, NULL allowed for the last two). rule_id is a
+ * static string from the rule table. A finding_list owns its findings.
+ */
+#ifndef RR_FINDINGS_H
+#define RR_FINDINGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum rr_severity { RR_SEV_NOTE = 0, RR_SEV_WARNING = 1, RR_SEV_ERROR = 2 };
+const char *rr_severity_name(enum rr_severity s);   /* "note", "warning", "error" */
+
+#define RR_FINGERPRINT_LEN 16
+
+struct finding {
+	char *path;              /* repository-relative, '/'-separated */
+	uint32_t line;           /* 1-based first line of the span */
+	uint32_t column;         /* 1-based byte column of the span start */
+	uint32_t end_line;       /* 1-based last line of the span */
+	uint32_t end_column;     /* 1-based byte column one past the span end */
+	const char *rule_id;     /* static */
+	enum rr_severity severity;
+	char *message;           /* the comment: what, why, how — 2-3 sentences, markdown */
+	char *replacement;       /* machine-applicable replacement of the span, or NULL */
+	char *suggestion_lines;  /* lines line..end_line as they read with the replacement
+	                            applied (no trailing newline), or NULL */
+	char fingerprint[RR_FINGERPRINT_LEN + 1];   /* lowercase hex */
+};
+
+struct finding_list {
+	struct finding *items;
+	size_t n;
+	size_t cap;
+};
+#define FINDING_LIST_INIT { NULL, 0, 0 }
+
+/* Moves *f into the list (the list now owns its strings; *f is zeroed).
+ * On RR_ENOMEM the finding's strings are freed. */
+int finding_list_push(struct finding_list *l, struct finding *f);
+/* Removes item i (freeing it), keeping order. */
+void finding_list_remove(struct finding_list *l, size_t i);
+void finding_list_sort(struct finding_list *l);     /* path, line, column, rule */
+void finding_free(struct finding *f);
+void finding_list_free(struct finding_list *l);
+
+/*
+ * Fingerprints every finding of one file: a hash of rule id, path, the
+ * whitespace-normalised text of the finding's first line, and how many earlier
+ * findings of the same file share rule and text. Line numbers do not enter, so
+ * code that moves keeps its fingerprint; two identical lines still differ.
+ * src/len is the file's text; only findings whose path equals `path` are touched.
+ */
+void findings_fingerprint_file(struct finding_list *l, const char *path,
+			       const char *src, size_t len);
+
+/* rustc-style: "path:line:col: severity[rule]: first sentence of message" per line. */
+int findings_write_text(const struct finding_list *l, FILE *out);
+/* {"findings":[{"path","line","column","end_line","end_column","rule","severity",
+ *  "message","suggestion"}]} — suggestion is the replacement text or null. */
+int findings_write_json(const struct finding_list *l, FILE *out);
+
+/*
+ * The markdown body of a line comment: the message, a ```suggestion block when
+ * suggestion_lines is set and `allow_suggestion` is true, and the invisible
+ * fingerprint marker "<!-- rustreview:fingerprint=HEX rule=ID -->".
+ * Returns a heap string or NULL on allocation failure.
+ */
+char *finding_comment_body(const struct finding *f, bool allow_suggestion);
+/* Finds the fingerprint marker in a comment body. Returns true and fills out. */
+bool finding_fingerprint_from_body(const char *body, char out[RR_FINGERPRINT_LEN + 1]);
+
+#endif

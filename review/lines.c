@@ -1,0 +1,88 @@
+/* lines.c — sorted disjoint line ranges with binary search. */
+#include "lines.h"
+#include "../common/rr.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Index of the first range whose end >= line (n if none). */
+static size_t lower_bound(const struct line_set *s, uint32_t line)
+{
+	size_t lo = 0, hi = s->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->ranges[mid].end < line)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int line_set_add(struct line_set *s, uint32_t line)
+{
+	size_t i;
+
+	if (line == 0)
+		return RR_EINVAL;
+	/* Fast path: diffs add lines in increasing order. */
+	if (s->n && s->ranges[s->n - 1].end + 1 == line) {
+		s->ranges[s->n - 1].end = line;
+		return RR_OK;
+	}
+	i = lower_bound(s, line);
+	if (i < s->n && s->ranges[i].start <= line)
+		return RR_OK;                              /* already present */
+	if (i > 0 && s->ranges[i - 1].end + 1 == line) {
+		s->ranges[i - 1].end = line;
+		if (i < s->n && s->ranges[i].start == line + 1) {  /* bridge two ranges */
+			s->ranges[i - 1].end = s->ranges[i].end;
+			memmove(&s->ranges[i], &s->ranges[i + 1], (s->n - i - 1) * sizeof(*s->ranges));
+			s->n--;
+		}
+		return RR_OK;
+	}
+	if (i < s->n && s->ranges[i].start == line + 1) {
+		s->ranges[i].start = line;
+		return RR_OK;
+	}
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 8;
+		struct line_range *r = realloc(s->ranges, cap * sizeof(*r));
+		if (!r)
+			return RR_ENOMEM;
+		s->ranges = r;
+		s->cap = cap;
+	}
+	memmove(&s->ranges[i + 1], &s->ranges[i], (s->n - i) * sizeof(*s->ranges));
+	s->ranges[i].start = s->ranges[i].end = line;
+	s->n++;
+	return RR_OK;
+}
+
+bool line_set_contains(const struct line_set *s, uint32_t line)
+{
+	size_t i = lower_bound(s, line);
+	return i < s->n && s->ranges[i].start <= line;
+}
+
+bool line_set_contains_span(const struct line_set *s, uint32_t first, uint32_t last)
+{
+	size_t i = lower_bound(s, first);
+	return first <= last && i < s->n && s->ranges[i].start <= first && s->ranges[i].end >= last;
+}
+
+size_t line_set_count(const struct line_set *s)
+{
+	size_t i, total = 0;
+	for (i = 0; i < s->n; i++)
+		total += (size_t)(s->ranges[i].end - s->ranges[i].start) + 1;
+	return total;
+}
+
+void line_set_free(struct line_set *s)
+{
+	free(s->ranges);
+	s->ranges = NULL;
+	s->n = s->cap = 0;
+}

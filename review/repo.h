@@ -1,0 +1,47 @@
+/*
+ * repo.h — one bare mirror per repository under the data dir, fetched
+ * incrementally with libgit2. Credentials reach libgit2 only through the
+ * credential callback: never in a URL, the mirror's config, a file or a log.
+ */
+#ifndef RR_REPO_H
+#define RR_REPO_H
+
+#include <git2.h>
+
+#include "../common/rr.h"
+
+struct git_credentials {
+	char username[64];         /* e.g. "x-access-token"; empty = anonymous */
+	char *password;            /* token; owned, wiped by git_credentials_clear */
+};
+void git_credentials_clear(struct git_credentials *c);
+
+struct repo_mirror;
+
+/*
+ * Opens (creating if needed) the bare mirror data_dir/mirrors/<forge>/<owner>/<name>.git
+ * and takes its exclusive lock (flock on a lock file beside it), waiting for
+ * another job on the same repository to finish. owner and name are validated
+ * (no '/', "..", control characters, NUL; at most 100 bytes) before they become
+ * paths: RR_EINVAL otherwise.
+ */
+int repo_mirror_open(struct repo_mirror **out, const char *data_dir, const char *forge,
+		     const char *owner, const char *name, struct rr_error *err);
+/*
+ * Fetches refspecs ("+refs/pull/7/head:refs/rustreview/pull/7/head", …) from url
+ * into the mirror. creds may be NULL (anonymous). Network failures and 5xx are
+ * RR_ETRANSIENT; authentication failures RR_EAUTH.
+ */
+int repo_mirror_fetch(struct repo_mirror *m, const char *url, const char *const *refspecs,
+		      size_t nrefspecs, const struct git_credentials *creds, struct rr_error *err);
+/* Resolves a hex SHA to a commit present in the mirror: RR_ENOTFOUND if absent. */
+int repo_mirror_has_commit(struct repo_mirror *m, const char *sha, git_oid *out);
+git_repository *repo_mirror_borrow(struct repo_mirror *m);
+/* Releases the lock and frees. */
+void repo_mirror_close(struct repo_mirror *m);
+
+/* Call once at start-up / exit (wraps git_libgit2_init/shutdown). */
+int repo_global_init(struct rr_error *err);
+void repo_global_shutdown(void);
+
+#endif

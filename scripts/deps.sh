@@ -1,0 +1,26 @@
+#!/bin/sh
+# Installs what building and testing rustreview needs on Debian 12, by package
+# name, only when something is missing. Safe to run again; a no-op when all is there.
+set -eu
+
+PKGS="gcc make pkg-config libc6-dev git python3 openssl ca-certificates sqlite3
+libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev libgit2-dev libssl-dev
+libtree-sitter-dev libsqlite3-dev libcmocka-dev"
+
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
+
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "deps: missing Debian packages:$missing — run as root or install them" >&2
+		exit 1
+	fi
+	echo "deps: installing$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
