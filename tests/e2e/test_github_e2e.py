@@ -1,0 +1,395 @@
+"""End to end, GitHub: a signed pull_request delivery → libgit2 fetch over real
+smart HTTP (token required) → review → one review of line comments on a fake
+GitHub API that behaves like GitHub where it matters (JWT, installation token,
+422 for lines outside the diff, paginated comment listings).
+
+Scenario (tests run in order and share one world built in setUpClass):
+  01 a bad signature is refused with 401 and stores no job
+  02 the real `opened` payload (URLs pointed at loopback) is queued (202) and
+     produces exactly the expected comments, in one review on the head commit
+  03 the same delivery again is a duplicate (200) and posts nothing
+  04 a new delivery for the same head posts nothing: every finding is there
+  05 a second push that moves old findings and adds one new problem gets a
+     review with only the new comment
+  06 ping → 200; closed → 200 ignored; malformed JSON → 400; nothing queued
+  07 no token, key or secret in the data dir, the mirror config or the logs
+"""
+import copy
+import json
+import os
+import re
+import sys
+import time
+import unittest
+import uuid
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness as h  # noqa: E402
+
+OWNER, REPO, NUMBER = "Codertocat", "Hello-World", 2
+SECRET = "e2e-webhook-secret-6f1d"
+APP_ID = "12345"
+INSTALLATION = 1
+
+BASE_LIB = """//! Hello world library.
+
+pub fn parse_port(s: &str) -> u16 {
+    s.parse().unwrap()
+}
+"""
+
+OLD_NAME = """/// The answer.
+pub fn helper() -> u32 {
+    42
+}
+
+/// Twice the answer.
+pub fn twice() -> u32 {
+    helper() * 2
+}
+"""
+
+HEAD_LIB = """//! Hello world library.
+
+pub mod net;
+pub mod new_name;
+
+pub fn parse_port(s: &str) -> u16 {
+    s.parse().unwrap()
+}
+
+pub fn first_word(words: &Vec<String>) -> Option<&str> {
+    if words.len() == 0 {
+        return None;
+    }
+    let w = words.first().expect("checked above");
+    println!("first word: {}", w);
+    Some(w.as_str())
+}
+
+pub fn message() -> &'static str {
+    "call .unwrap() on it" // unwrap() in a comment is fine too
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn parses() {
+        assert_eq!(super::parse_port("80"), 80);
+        let x: Option<u8> = Some(1);
+        x.unwrap();
+    }
+}
+"""
+
+NET = """use std::sync::Mutex;
+use std::time::Duration;
+
+pub async fn fetch_config(path: &str) -> std::io::Result<String> {
+    std::thread::sleep(Duration::from_millis(10));
+    let text = std::fs::read_to_string(path)?;
+    Ok(text)
+}
+
+pub async fn bump(counter: &Mutex<u64>) {
+    let mut guard = counter.lock().unwrap();
+    *guard += 1;
+    tick().await;
+}
+
+async fn tick() {}
+
+pub fn raw(p: *const u8) -> u8 {
+    unsafe { *p }
+}
+"""
+
+NEW_NAME = OLD_NAME + """
+pub fn later() -> u32 {
+    todo!()
+}
+"""
+
+# Second push: two lines inserted at the top move every old finding down by
+# two lines; one new problem is added.
+HEAD2_LIB = HEAD_LIB.replace("//! Hello world library.\n",
+                             "//! Hello world library.\n//!\n//! Ports and words.\n", 1).replace(
+    "pub fn message()", "pub fn debug_port(p: u16) -> u16 {\n    dbg!(p)\n}\n\npub fn message()", 1)
+
+# (path, line, rule) of every comment the first review must carry, in order.
+EXPECTED_FIRST = [
+    ("src/lib.rs", 10, "ptr_arg"),
+    ("src/lib.rs", 11, "len_zero"),
+    ("src/lib.rs", 14, "expect_used"),
+    ("src/lib.rs", 15, "print_stdout"),
+    ("src/net.rs", 5, "blocking_in_async"),
+    ("src/net.rs", 6, "blocking_in_async"),
+    ("src/net.rs", 11, "await_holding_lock"),
+    ("src/net.rs", 11, "unwrap_used"),
+    ("src/net.rs", 19, "undocumented_unsafe_blocks"),
+    ("src/new_name.rs", 12, "todo"),
+]
+EXPECTED_SECOND = [("src/lib.rs", 22, "dbg_macro")]
+
+MARKER = re.compile(r"<!-- rustreview:fingerprint=([0-9a-f]{16}) rule=([a-z_]+) -->")
+
+
+def comment_key(c):
+    m = MARKER.search(c["body"])
+    return (c["path"], c["line"], m.group(2) if m else None)
+
+
+class GitHubEndToEnd(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = h.TempDir("github")
+        t = cls.tmp.path
+        cls.procs = []
+        cls.key, cls.pub = h.make_rsa_key(t)
+        cls.build_repositories(t)
+        cls.start_servers(t)
+
+    @classmethod
+    def tearDownClass(cls):
+        for p in reversed(cls.procs):
+            p.close()
+        if os.environ.get("RR_KEEP_TMP"):
+            h.log("kept %s" % cls.tmp.path)
+        else:
+            cls.tmp.cleanup()
+
+    # --- world -------------------------------------------------------------
+    @classmethod
+    def build_repositories(cls, t):
+        cls.git_root = os.path.join(t, "git")
+        cls.bare = os.path.join(cls.git_root, OWNER, REPO + ".git")
+        os.makedirs(cls.bare)
+        h.git(cls.bare, "init", "-q", "--bare", "-b", "master")
+        w = cls.work = os.path.join(t, "work")
+        os.makedirs(w)
+        h.git(w, "init", "-q", "-b", "master")
+        h.write(os.path.join(w, "Cargo.toml"), '[package]\nname = "hello"\nversion = "0.1.0"\nedition = "2021"\n')
+        h.write(os.path.join(w, "src/lib.rs"), BASE_LIB)
+        h.write(os.path.join(w, "src/old_name.rs"), OLD_NAME)
+        h.write(os.path.join(w, "src/gone.rs"), "pub fn gone() {\n    let v: Option<u8> = None;\n    v.unwrap();\n}\n")
+        h.git(w, "add", "-A")
+        h.git(w, "commit", "-q", "-m", "base")
+        h.git(w, "checkout", "-q", "-b", "changes")
+        h.write(os.path.join(w, "src/lib.rs"), HEAD_LIB)
+        h.write(os.path.join(w, "src/net.rs"), NET)
+        os.rename(os.path.join(w, "src/old_name.rs"), os.path.join(w, "src/new_name.rs"))
+        h.write(os.path.join(w, "src/new_name.rs"), NEW_NAME)
+        os.remove(os.path.join(w, "src/gone.rs"))
+        h.write(os.path.join(w, "README.md"), "x.unwrap() in markdown is not Rust\n")
+        h.git(w, "add", "-A")
+        h.git(w, "commit", "-q", "-m", "changes")
+        cls.head1 = h.git(w, "rev-parse", "HEAD")
+        # The base branch moves on after the PR branched: its change must not be reviewed.
+        h.git(w, "checkout", "-q", "master")
+        h.write(os.path.join(w, "src/other.rs"), "pub fn other() { None::<u8>.unwrap(); }\n")
+        h.git(w, "add", "-A")
+        h.git(w, "commit", "-q", "-m", "master moves on")
+        cls.base = h.git(w, "rev-parse", "HEAD")
+        h.git(w, "push", "-q", cls.bare, "master", "changes")
+        h.git(w, "push", "-q", cls.bare, "%s:refs/pull/%d/head" % (cls.head1, NUMBER))
+
+    @classmethod
+    def start_servers(cls, t):
+        token_file = os.path.join(t, "tokens")
+        open(token_file, "w").close()
+        cls.token_file = token_file
+        git_port = os.path.join(t, "git.port")
+        cls.procs.append(h.Proc("githttp", [sys.executable, os.path.join(h.HERE, "githttp.py"),
+                                            "--root", cls.git_root, "--port-file", git_port,
+                                            "--token-file", token_file], t))
+        api_port = os.path.join(t, "api.port")
+        cls.procs.append(h.Proc("fakegithub", [sys.executable, os.path.join(h.HERE, "fakegithub.py"),
+                                               "--port-file", api_port, "--app-id", APP_ID,
+                                               "--public-key", cls.pub, "--token-file", token_file,
+                                               "--max-per-page", "2"], t))
+        cls.git_url = "http://127.0.0.1:%s" % h.wait_for_file(git_port)
+        cls.api = "http://127.0.0.1:%s" % h.wait_for_file(api_port)
+        cls.register_pull(cls.head1)
+        cls.data_dir = os.path.join(t, "data")
+        port = h.free_port()
+        cls.url = "http://127.0.0.1:%d" % port
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+               "RUSTREVIEW_LISTEN": "127.0.0.1:%d" % port,
+               "RUSTREVIEW_DATA_DIR": cls.data_dir,
+               "RUSTREVIEW_WORKERS": "2",
+               "RUSTREVIEW_LOG_LEVEL": "debug",
+               "RUSTREVIEW_GITHUB_APP_ID": APP_ID,
+               "RUSTREVIEW_GITHUB_PRIVATE_KEY_FILE": cls.key,
+               "RUSTREVIEW_GITHUB_WEBHOOK_SECRET": SECRET,
+               "RUSTREVIEW_GITHUB_API_URL": cls.api}
+        cls.server = h.Proc("rustreview", [h.BINARY, "serve"], t, env=env)
+        cls.procs.append(cls.server)
+        h.wait_http_ok(cls.url + "/healthz")
+        cls.db = os.path.join(cls.data_dir, "rustreview.db")
+
+    @classmethod
+    def register_pull(cls, head):
+        status, _, body = h.http("POST", cls.api + "/_fake/pulls", {
+            "owner": OWNER, "repo": REPO, "number": NUMBER, "git_dir": cls.bare,
+            "base_sha": cls.base, "head_sha": head})
+        assert status in (200, 201), body
+
+    def payload(self, name, head, before=None):
+        with open(os.path.join(h.FIXTURES, "github", name)) as f:
+            p = json.load(f)
+        p["number"] = NUMBER
+        p["pull_request"]["number"] = NUMBER
+        p["pull_request"]["draft"] = False
+        p["pull_request"]["head"]["sha"] = head
+        p["pull_request"]["head"]["ref"] = "changes"
+        p["pull_request"]["base"]["sha"] = self.base
+        p["pull_request"]["base"]["ref"] = "master"
+        p["repository"]["clone_url"] = "%s/%s/%s.git" % (self.git_url, OWNER, REPO)
+        p["repository"]["url"] = "%s/repos/%s/%s" % (self.api, OWNER, REPO)
+        p["installation"]["id"] = INSTALLATION
+        if before:
+            p["before"], p["after"] = before, head
+        return json.dumps(p).encode()
+
+    def deliver(self, body, event="pull_request", delivery=None, signature=None):
+        delivery = delivery or str(uuid.uuid4())
+        headers = {"Content-Type": "application/json", "X-GitHub-Event": event,
+                   "X-GitHub-Delivery": delivery, "User-Agent": "GitHub-Hookshot/e2e",
+                   "X-Hub-Signature-256": signature or h.github_signature(SECRET, body)}
+        status, _, resp = h.http("POST", self.url + "/webhooks/github", body, headers)
+        return status, json.loads(resp or b"{}"), delivery
+
+    def reviews(self):
+        status, _, body = h.http("GET", "%s/_fake/reviews?owner=%s&repo=%s&number=%d"
+                                 % (self.api, OWNER, REPO, NUMBER))
+        self.assertEqual(status, 200, body)
+        return json.loads(body)["reviews"]
+
+    def wait_jobs_settled(self, timeout=60):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            rows = h.job_rows(self.db)
+            if rows and all(r[2] in ("done", "failed", "superseded") for r in rows):
+                return rows
+            time.sleep(0.05)
+        self.fail("jobs did not finish: %s\n%s" % (h.job_rows(self.db), self.server.output()[-4000:]))
+
+    # --- tests ---------------------------------------------------------------
+    def test_01_bad_signature_is_refused_and_stores_nothing(self):
+        body = self.payload("pull_request.opened.json", self.head1)
+        status, resp, _ = self.deliver(body, signature="sha256=" + "0" * 64)
+        self.assertEqual(status, 401, resp)
+        status, resp, _ = self.deliver(body + b" ", signature=h.github_signature(SECRET, body))
+        self.assertEqual(status, 401, resp)
+        self.assertEqual(h.job_rows(self.db), [])
+
+    def test_02_opened_pull_request_gets_exact_review(self):
+        body = self.payload("pull_request.opened.json", self.head1)
+        t0 = time.time()
+        status, resp, delivery = self.deliver(body)
+        ack_ms = (time.time() - t0) * 1000
+        self.assertEqual(status, 202, resp)
+        self.assertEqual(resp.get("status"), "queued")
+        type(self).first_delivery = delivery
+        rows = self.wait_jobs_settled()
+        elapsed_ms = (time.time() - t0) * 1000
+        self.assertEqual([r[2] for r in rows], ["done"], self.server.output()[-4000:])
+        revs = self.reviews()
+        self.assertEqual(len(revs), 1)
+        rev = revs[0]
+        h.log("e2e: webhook acknowledged in %.1f ms; review posted %.0f ms after delivery"
+              % (ack_ms, elapsed_ms))
+        self.assertEqual(rev["commit_id"], self.head1)
+        self.assertEqual(rev["event"] if "event" in rev else "COMMENT", "COMMENT")
+        got = [comment_key(c) for c in rev["comments"]]
+        self.assertEqual(sorted(got), sorted(EXPECTED_FIRST))
+        for c in rev["comments"]:
+            self.assertEqual(c["side"], "RIGHT")
+        by_rule = {comment_key(c)[2]: c["body"] for c in rev["comments"]}
+        self.assertIn("```suggestion\npub fn first_word(words: &[String]) -> Option<&str> {\n```",
+                      by_rule["ptr_arg"])
+        self.assertIn("```suggestion\n    if words.is_empty() {\n```", by_rule["len_zero"])
+        self.assertNotIn("```suggestion", by_rule["expect_used"])
+        self.assertIn("rustreview", rev["body"])
+        self.assertIn("`unwrap_used`", rev["body"])
+        # The fake only accepts lines in the diff: a successful review proves it.
+        reqs = json.loads(h.http("GET", self.api + "/_fake/requests")[2])
+        self.assertEqual(sum(1 for r in reqs if r["path"].endswith("/access_tokens")), 1)
+
+    def test_03_same_delivery_again_is_a_duplicate(self):
+        body = self.payload("pull_request.opened.json", self.head1)
+        status, resp, _ = self.deliver(body, delivery=self.first_delivery)
+        self.assertEqual(status, 200, resp)
+        self.assertEqual(resp.get("status"), "duplicate")
+        self.assertEqual(len(h.job_rows(self.db)), 1)
+        self.assertEqual(len(self.reviews()), 1)
+
+    def test_04_new_delivery_same_head_posts_nothing(self):
+        body = self.payload("pull_request.reopened.json", self.head1)
+        status, resp, _ = self.deliver(body)
+        self.assertEqual(status, 202, resp)
+        rows = self.wait_jobs_settled()
+        self.assertEqual([r[2] for r in rows], ["done", "done"])
+        self.assertEqual(len(self.reviews()), 1)
+
+    def test_05_second_push_comments_only_on_new_problem(self):
+        w = self.work
+        h.git(w, "checkout", "-q", "changes")
+        h.write(os.path.join(w, "src/lib.rs"), HEAD2_LIB)
+        h.git(w, "commit", "-q", "-am", "second push")
+        head2 = h.git(w, "rev-parse", "HEAD")
+        h.git(w, "push", "-q", self.bare, "changes")
+        h.git(w, "push", "-q", "-f", self.bare, "%s:refs/pull/%d/head" % (head2, NUMBER))
+        self.register_pull(head2)
+        body = self.payload("pull_request.synchronize.json", head2, before=self.head1)
+        status, resp, _ = self.deliver(body)
+        self.assertEqual(status, 202, resp)
+        self.wait_jobs_settled()
+        revs = self.reviews()
+        self.assertEqual(len(revs), 2, revs)
+        self.assertEqual(revs[1]["commit_id"], head2)
+        self.assertEqual([comment_key(c) for c in revs[1]["comments"]], EXPECTED_SECOND)
+        self.assertIn("`dbg_macro`", revs[1]["body"])
+
+    def test_06_other_events(self):
+        before = len(h.job_rows(self.db))
+        with open(os.path.join(h.FIXTURES, "github", "ping.json"), "rb") as f:
+            ping = f.read()
+        status, resp, _ = self.deliver(ping, event="ping")
+        self.assertEqual(status, 200, resp)
+        closed = self.payload("pull_request.closed.json", self.head1)
+        status, resp, _ = self.deliver(closed)
+        self.assertEqual(status, 200, resp)
+        self.assertEqual(resp.get("status"), "ignored")
+        self.assertIn("closed", resp.get("reason", ""))
+        status, resp, _ = self.deliver(b'{"action": "opened", ')
+        self.assertEqual(status, 400, resp)
+        draft = json.loads(self.payload("pull_request.opened.json", self.head1))
+        draft["pull_request"]["draft"] = True
+        status, resp, _ = self.deliver(json.dumps(draft).encode())
+        self.assertEqual(status, 200, resp)
+        self.assertIn("draft", resp.get("reason", ""))
+        self.assertEqual(len(h.job_rows(self.db)), before)
+
+    def test_07_no_secret_reaches_disk_or_logs(self):
+        with open(self.token_file) as f:
+            tokens = [t.strip() for t in f if t.strip()]
+        self.assertTrue(tokens, "an installation token was issued")
+        with open(self.key) as f:
+            key_lines = [l.strip() for l in f if l.strip() and "-----" not in l]
+        needles = [t.encode() for t in tokens] + [SECRET.encode()] + [key_lines[1].encode()]
+        places = []
+        for root, _, files in os.walk(self.data_dir):
+            places += [os.path.join(root, n) for n in files]
+        for path in places:
+            with open(path, "rb") as f:
+                data = f.read()
+            for n in needles:
+                self.assertNotIn(n, data, "secret found in %s" % path)
+        out = self.server.output().encode()
+        for n in needles:
+            self.assertNotIn(n, out, "secret found in the server's log")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
