@@ -52,11 +52,11 @@ $(BUILD)/grammar/rust_scanner.o: $(GRAMMAR_DIR)/src/parser.c
 	$(CC) -O2 -g -w -I$(GRAMMAR_DIR)/src -c $(GRAMMAR_DIR)/src/scanner.c -o $@
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpq
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 $(BUILD)/obj/%.o: %.c | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -I/usr/include/postgresql -MMD -MP -c $< -o $@
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
 
 $(LIB): $(OBJS) $(GRAMMAR_OBJS)
 	@rm -f $@
@@ -67,7 +67,7 @@ $(BUILD)/rustreview: $(BUILD)/obj/bot/main.o $(LIB)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB) tests/unit/testutil.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -I/usr/include/postgresql -o $@ $< $(LIB) $(LDFLAGS) $(PKG_LIBS) -lcmocka $(LDLIBS)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(PKG_LIBS) -lcmocka $(LDLIBS)
 
 unit: $(UNIT_BINS) $(BUILD)/rustreview
 e2e: $(BUILD)/rustreview
