@@ -17,6 +17,7 @@ struct review_stats {
 	size_t files_reviewed;
 	size_t lines_added;
 	uint64_t elapsed_ms;
+	size_t files_skipped;      /* over max_file_bytes or beyond max_files */
 };
 
 struct review_limits {

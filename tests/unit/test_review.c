@@ -1,0 +1,209 @@
+/* test_review.c — review_run end to end over a real repository: diff, blobs,
+ * engine, limits. Links the whole library (engine and rules included). */
+#include "testutil.h"
+#include "../../common/rr.h"
+#include "../../common/log.h"
+#include "../../review/review.h"
+
+#define GIT "git -c user.name=Test -c user.email=test@example.com -c init.defaultBranch=main " \
+	    "-c commit.gpgsign=false -C '%s' "
+
+struct fixture {
+	char *dir;
+	git_repository *repo;
+	struct review_engine *engine;
+	git_oid base;      /* main, moved on after the fork */
+	git_oid head;      /* the PR */
+	git_oid orphan;    /* unrelated history */
+};
+
+static int write_file(const char *dir, const char *rel, const char *text)
+{
+	char *path = NULL;
+	FILE *f;
+	int rc;
+	if (asprintf(&path, "%s/%s", dir, rel) < 0)
+		return -1;
+	f = fopen(path, "w");
+	free(path);
+	if (!f)
+		return -1;
+	rc = fputs(text, f) < 0 ? -1 : 0;
+	return fclose(f) != 0 ? -1 : rc;
+}
+
+static int rev_parse(const char *dir, const char *rev, git_oid *out)
+{
+	char *sha = tu_sh_out(GIT "rev-parse %s", dir, rev);
+	int rc = sha ? git_oid_fromstr(out, sha) : -1;
+	free(sha);
+	return rc;
+}
+
+/* src/big.rs: an unwrap on line 1, then enough padding to pass 300 bytes. */
+static const char BIG_RS[] =
+	"pub fn big(v: Option<u8>) -> u8 { v.unwrap() }\n"
+	"// padding padding padding padding padding padding padding padding padding\n"
+	"// padding padding padding padding padding padding padding padding padding\n"
+	"// padding padding padding padding padding padding padding padding padding\n"
+	"// padding padding padding padding padding padding padding padding padding\n";
+
+static int build_fixture(struct fixture *fx)
+{
+	const char *d = fx->dir;
+
+	if (tu_sh("git -c init.defaultBranch=main init -q '%s' && mkdir -p '%s/src'", d, d) != 0)
+		return -1;
+	/* main: an unwrap that predates the PR and must not be reported */
+	if (write_file(d, "src/lib.rs", "pub fn a(x: Option<u32>) -> u32 {\n    x.unwrap()\n}\n") ||
+	    tu_sh(GIT "add -A && " GIT "commit -qm base", d, d) != 0)
+		return -1;
+	/* the PR: one more unwrap in lib.rs (line 5), a new file, a big file, a README */
+	if (tu_sh(GIT "checkout -qb pr", d) != 0 ||
+	    write_file(d, "src/lib.rs", "pub fn a(x: Option<u32>) -> u32 {\n    x.unwrap()\n}\n"
+		       "pub fn b(y: Option<u32>) -> u32 {\n    y.unwrap()\n}\n") ||
+	    write_file(d, "src/new.rs", "pub fn c(z: Option<u8>) -> u8 {\n    z.unwrap()\n}\n") ||
+	    write_file(d, "src/big.rs", BIG_RS) ||
+	    write_file(d, "README.md", "call x.unwrap() freely\n") ||
+	    tu_sh(GIT "add -A && " GIT "commit -qm pr", d, d) != 0)
+		return -1;
+	/* main moves on with its own unwrap: not the PR's */
+	if (tu_sh(GIT "checkout -q main", d) != 0 ||
+	    write_file(d, "src/main_only.rs", "pub fn m(v: Option<u8>) -> u8 {\n    v.unwrap()\n}\n") ||
+	    tu_sh(GIT "add -A && " GIT "commit -qm moved", d, d) != 0)
+		return -1;
+	if (tu_sh(GIT "checkout -q --orphan other && " GIT "rm -rqf . && " GIT "commit -q --allow-empty "
+		  "-m orphan", d, d, d) != 0)
+		return -1;
+	if (rev_parse(d, "main", &fx->base) || rev_parse(d, "pr", &fx->head) ||
+	    rev_parse(d, "other", &fx->orphan))
+		return -1;
+	return git_repository_open(&fx->repo, d) == 0 ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+	if (!fx)
+		return 0;
+	review_engine_free(fx->engine);
+	git_repository_free(fx->repo);
+	git_libgit2_shutdown();
+	tu_rmrf(fx->dir);
+	free(fx->dir);
+	free(fx);
+	*state = NULL;
+	return 0;
+}
+
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+	struct rr_error err = { 0 };
+
+	*state = fx;
+	if (!fx)
+		return -1;
+	git_libgit2_init();
+	rr_log_set_level(RR_LOG_WARN);
+	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
+	setenv("GIT_CONFIG_GLOBAL", "/dev/null", 1);
+	fx->dir = tu_mkdtemp("review");
+	if (!fx->dir || build_fixture(fx) != 0 || review_engine_new(&fx->engine, &err) != RR_OK) {
+		teardown(state);
+		return -1;
+	}
+	return 0;
+}
+
+static void assert_finding(const struct finding *f, const char *path, uint32_t line, const char *rule)
+{
+	assert_string_equal(f->path, path);
+	assert_int_equal(f->line, line);
+	assert_string_equal(f->rule_id, rule);
+	assert_true(strlen(f->fingerprint) == RR_FINGERPRINT_LEN);
+}
+
+static void test_only_added_lines_reported_sorted(void **state)
+{
+	struct fixture *fx = *state;
+	struct finding_list out = FINDING_LIST_INIT;
+	struct review_stats st;
+	struct review_limits lim = { 300, 0 };   /* big.rs (>300 bytes) is skipped */
+	struct rr_error err = { 0 };
+
+	assert_int_equal(review_run(fx->engine, fx->repo, &fx->base, &fx->head, &lim, &out, &st, &err),
+			 RR_OK);
+	/* lib.rs:2 predates the PR, main_only.rs is main's, README is not Rust,
+	 * big.rs is over the limit: what is left is lib.rs:5 and new.rs:2, in order. */
+	assert_int_equal(out.n, 2);
+	assert_finding(&out.items[0], "src/lib.rs", 5, "unwrap_used");
+	assert_finding(&out.items[1], "src/new.rs", 2, "unwrap_used");
+	assert_int_equal(st.files_changed, 3);
+	assert_int_equal(st.files_reviewed, 2);
+	assert_int_equal(st.files_skipped, 1);
+	assert_int_equal(st.lines_added, 3 + 3 + 5);
+	finding_list_free(&out);
+}
+
+static void test_max_files_stops_early(void **state)
+{
+	struct fixture *fx = *state;
+	struct finding_list out = FINDING_LIST_INIT;
+	struct review_stats st;
+	struct review_limits lim = { 0, 1 };     /* default size limit, one file */
+	struct rr_error err = { 0 };
+
+	assert_int_equal(review_run(fx->engine, fx->repo, &fx->base, &fx->head, &lim, &out, &st, &err),
+			 RR_OK);
+	/* Files come in path order: src/big.rs is the one reviewed. */
+	assert_int_equal(out.n, 1);
+	assert_finding(&out.items[0], "src/big.rs", 1, "unwrap_used");
+	assert_int_equal(st.files_changed, 3);
+	assert_int_equal(st.files_reviewed, 1);
+	assert_int_equal(st.files_skipped, 2);
+	finding_list_free(&out);
+}
+
+static void test_default_limits_review_everything(void **state)
+{
+	struct fixture *fx = *state;
+	struct finding_list out = FINDING_LIST_INIT;
+	struct review_stats st;
+	struct rr_error err = { 0 };
+
+	assert_int_equal(review_run(fx->engine, fx->repo, &fx->base, &fx->head, NULL, &out, &st, &err),
+			 RR_OK);
+	assert_int_equal(out.n, 3);
+	assert_finding(&out.items[0], "src/big.rs", 1, "unwrap_used");
+	assert_finding(&out.items[1], "src/lib.rs", 5, "unwrap_used");
+	assert_finding(&out.items[2], "src/new.rs", 2, "unwrap_used");
+	assert_int_equal(st.files_reviewed, 3);
+	assert_int_equal(st.files_skipped, 0);
+	finding_list_free(&out);
+}
+
+static void test_unrelated_history_is_invalid(void **state)
+{
+	struct fixture *fx = *state;
+	struct finding_list out = FINDING_LIST_INIT;
+	struct review_stats st;
+	struct rr_error err = { 0 };
+
+	assert_int_equal(review_run(fx->engine, fx->repo, &fx->orphan, &fx->head, NULL, &out, &st, &err),
+			 RR_EINVAL);
+	assert_non_null(strstr(err.msg, "no common ancestor"));
+	assert_int_equal(out.n, 0);
+	assert_int_equal(st.files_reviewed, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_only_added_lines_reported_sorted),
+		cmocka_unit_test(test_max_files_stops_early),
+		cmocka_unit_test(test_default_limits_review_everything),
+		cmocka_unit_test(test_unrelated_history_is_invalid),
+	};
+	return cmocka_run_group_tests_name("review", tests, setup, teardown);
+}
