@@ -1,0 +1,582 @@
+/* cli.c — subcommands of the rustreview binary. */
+#define _POSIX_C_SOURCE 200809L
+#include "cli.h"
+
+#include <ctype.h>
+#include <git2.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../common/log.h"
+#include "../common/rr.h"
+#include "../review/engine.h"
+#include "../review/repo.h"
+#include "../review/review.h"
+#include "config.h"
+#include "metrics.h"
+#include "queue.h"
+#include "server.h"
+#include "worker.h"
+
+#ifndef RR_VERSION
+#define RR_VERSION "0.0.0"
+#endif
+
+/* ---- help --------------------------------------------------------------- */
+
+static const char usage_main[] =
+	"usage: rustreview COMMAND [OPTIONS]\n"
+	"\n"
+	"Reviews Rust pull requests and posts line comments.\n"
+	"\n"
+	"commands:\n"
+	"  serve                        run the webhook server and review workers\n"
+	"  check [--repo DIR] [--format text|json] BASE [HEAD]\n"
+	"                               review BASE...HEAD of a local repository\n"
+	"  rules                        list the rules\n"
+	"  explain RULE                 the long explanation of one rule\n"
+	"  jobs [--state STATE]         list the job queue\n"
+	"  help [COMMAND]               this text, or a command's\n"
+	"\n"
+	"options:\n"
+	"  -h, --help                   show help\n"
+	"  -V, --version                show the version\n"
+	"\n"
+	"`rustreview help serve` lists the environment variables.\n";
+
+static const char usage_serve[] =
+	"usage: rustreview serve\n"
+	"\n"
+	"Runs the webhook server (POST /webhooks/<forge>, GET /healthz, GET /metrics)\n"
+	"and the review workers until SIGINT or SIGTERM. Configured by the environment;\n"
+	"any secret X may instead be given as X_FILE, a path to a file holding it.\n"
+	"\n"
+	"  RUSTREVIEW_LISTEN              host:port (default 127.0.0.1:8080)\n"
+	"  RUSTREVIEW_DATA_DIR            mirrors and database (default ./var)\n"
+	"  RUSTREVIEW_DATABASE_URL        sqlite://PATH (default sqlite://$DATA_DIR/rustreview.db)\n"
+	"  RUSTREVIEW_WORKERS             review threads, 1-64 (default 2)\n"
+	"  RUSTREVIEW_MAX_COMMENTS        line comments per review (default 30)\n"
+	"  RUSTREVIEW_REVIEW_DRAFTS       review draft pull requests (default false)\n"
+	"  RUSTREVIEW_MAX_BODY_BYTES      largest webhook body (default 26214400)\n"
+	"  RUSTREVIEW_LOG_LEVEL           debug, info, warn, error (default info)\n"
+	"per forge (NAME = GITHUB, ...):\n"
+	"  RUSTREVIEW_<NAME>_WEBHOOK_SECRET   enables the forge (secret)\n"
+	"  RUSTREVIEW_<NAME>_APP_ID           App id\n"
+	"  RUSTREVIEW_<NAME>_PRIVATE_KEY_FILE App private key, PEM\n"
+	"  RUSTREVIEW_<NAME>_TOKEN            token instead of an App (secret)\n"
+	"  RUSTREVIEW_<NAME>_API_URL          REST API base URL\n"
+	"  RUSTREVIEW_<NAME>_CA_BUNDLE        CA file for TLS to the forge\n";
+
+static const char usage_check[] =
+	"usage: rustreview check [--repo DIR] [--format text|json] BASE [HEAD]\n"
+	"\n"
+	"Reviews what HEAD (default: HEAD) adds since its merge base with BASE in the\n"
+	"repository at DIR (default: .), with the same rules as the service.\n"
+	"\n"
+	"  --repo DIR        the repository (any directory inside it)\n"
+	"  --format FORMAT   text (rustc-style lines, the default) or json\n"
+	"\n"
+	"exit status: 0 no findings, 1 findings, 2 error\n";
+
+static const char usage_rules[] =
+	"usage: rustreview rules\n\nLists every rule: id, severity and summary.\n";
+static const char usage_explain[] =
+	"usage: rustreview explain RULE\n\nPrints the long explanation of RULE (see `rustreview rules`).\n";
+static const char usage_jobs[] =
+	"usage: rustreview jobs [--state STATE]\n"
+	"\n"
+	"Lists the newest jobs of the queue (RUSTREVIEW_DATABASE_URL / RUSTREVIEW_DATA_DIR).\n"
+	"  --state STATE   only jobs in STATE: queued, running, done, failed, superseded\n";
+
+struct command_help {
+	const char *name;
+	const char *text;
+};
+static const struct command_help helps[] = {
+	{ "serve", usage_serve }, { "check", usage_check }, { "rules", usage_rules },
+	{ "explain", usage_explain }, { "jobs", usage_jobs },
+};
+
+static const char *help_for(const char *command)
+{
+	for (size_t i = 0; i < sizeof(helps) / sizeof(helps[0]); i++)
+		if (strcmp(helps[i].name, command) == 0)
+			return helps[i].text;
+	return NULL;
+}
+
+static bool is_help(const char *arg)
+{
+	return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+}
+
+static int usage_error(const char *command, const char *fmt, const char *what)
+{
+	fprintf(stderr, "rustreview%s%s: ", command ? " " : "", command ? command : "");
+	fprintf(stderr, fmt, what);
+	fprintf(stderr, "\n\n%s", command ? help_for(command) : usage_main);
+	return CLI_EXIT_ERROR;
+}
+
+/*
+ * A tiny option parser for "--name VALUE", "--name=VALUE" and "--help".
+ * Returns 1 when argv[*i] is --name (value in *value, *i advanced), 0 when it
+ * is not, -1 when the value is missing.
+ */
+static int take_option(int argc, char **argv, int *i, const char *name, const char **value)
+{
+	size_t n = strlen(name);
+	const char *a = argv[*i];
+
+	if (strncmp(a, name, n) != 0)
+		return 0;
+	if (a[n] == '=') {
+		*value = a + n + 1;
+		return 1;
+	}
+	if (a[n] != '\0')
+		return 0;
+	if (*i + 1 >= argc)
+		return -1;
+	*value = argv[++*i];
+	return 1;
+}
+
+/* ---- check -------------------------------------------------------------- */
+
+struct check_args {
+	const char *repo;
+	const char *format;
+	const char *base;
+	const char *head;
+};
+
+static int parse_check_args(int argc, char **argv, struct check_args *a)
+{
+	int positional = 0, r;
+
+	a->repo = ".";
+	a->format = "text";
+	a->base = NULL;
+	a->head = "HEAD";
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+		if (is_help(arg))
+			return fputs(usage_check, stdout), -1;
+		if ((r = take_option(argc, argv, &i, "--repo", &a->repo)) ||
+		    (r = take_option(argc, argv, &i, "--format", &a->format))) {
+			if (r < 0)
+				return usage_error("check", "option %s needs a value", arg);
+			continue;
+		}
+		if (arg[0] == '-' && strcmp(arg, "-") != 0)
+			return usage_error("check", "unknown option '%s'", arg);
+		if (positional == 0)
+			a->base = arg;
+		else if (positional == 1)
+			a->head = arg;
+		else
+			return usage_error("check", "unexpected argument '%s'", arg);
+		positional++;
+	}
+	if (!a->base)
+		return usage_error("check", "%s", "missing BASE");
+	if (strcmp(a->format, "text") != 0 && strcmp(a->format, "json") != 0)
+		return usage_error("check", "unknown --format '%s' (expected text or json)", a->format);
+	return 0;
+}
+
+static const char *git_message(void)
+{
+	const git_error *e = git_error_last();
+	return e && e->message ? e->message : "unknown error";
+}
+
+static int resolve_commit(git_repository *repo, const char *spec, const char *where,
+			  git_oid *out)
+{
+	git_object *obj = NULL, *commit = NULL;
+	int rc = CLI_EXIT_OK;
+
+	if (git_revparse_single(&obj, repo, spec) != 0 ||
+	    git_object_peel(&commit, obj, GIT_OBJECT_COMMIT) != 0) {
+		fprintf(stderr, "rustreview check: cannot resolve '%s' in %s: %s\n", spec, where,
+			git_message());
+		rc = CLI_EXIT_ERROR;
+	} else {
+		git_oid_cpy(out, git_commit_id((git_commit *)commit));
+	}
+	git_object_free(commit);
+	git_object_free(obj);
+	return rc;
+}
+
+static int print_findings(const struct finding_list *l, const char *format)
+{
+	int rc = strcmp(format, "json") == 0 ? findings_write_json(l, stdout)
+					     : findings_write_text(l, stdout);
+	if (rc != RR_OK || fflush(stdout) != 0) {
+		fprintf(stderr, "rustreview check: writing the findings failed\n");
+		return CLI_EXIT_ERROR;
+	}
+	return l->n ? CLI_EXIT_FINDINGS : CLI_EXIT_OK;
+}
+
+static int run_check(const struct check_args *a)
+{
+	struct finding_list findings = FINDING_LIST_INIT;
+	struct review_engine *engine = NULL;
+	struct rr_error err = { 0 };
+	git_repository *repo = NULL;
+	const char *where;
+	git_oid base, head;
+	int rc = CLI_EXIT_ERROR;
+
+	if (git_repository_open_ext(&repo, a->repo, 0, NULL) != 0) {
+		fprintf(stderr, "rustreview check: cannot open a repository at %s: %s\n", a->repo,
+			git_message());
+		goto done;
+	}
+	where = git_repository_workdir(repo) ? git_repository_workdir(repo)
+					      : git_repository_path(repo);
+	if (resolve_commit(repo, a->base, where, &base) || resolve_commit(repo, a->head, where, &head))
+		goto done;
+	if (review_engine_new(&engine, &err) != RR_OK ||
+	    review_run(engine, repo, &base, &head, NULL, &findings, NULL, &err) != RR_OK) {
+		fprintf(stderr, "rustreview check: reviewing %s...%s in %s: %s\n", a->base, a->head,
+			where, err.msg);
+		goto done;
+	}
+	rc = print_findings(&findings, a->format);
+done:
+	finding_list_free(&findings);
+	review_engine_free(engine);
+	git_repository_free(repo);
+	return rc;
+}
+
+int cli_check(int argc, char **argv)
+{
+	struct check_args a;
+	struct rr_error err = { 0 };
+	int rc = parse_check_args(argc, argv, &a);
+
+	if (rc)
+		return rc < 0 ? CLI_EXIT_OK : rc;
+	if (repo_global_init(&err) != RR_OK) {
+		fprintf(stderr, "rustreview check: %s\n", err.msg);
+		return CLI_EXIT_ERROR;
+	}
+	rc = run_check(&a);
+	repo_global_shutdown();
+	return rc;
+}
+
+/* ---- rules / explain ---------------------------------------------------- */
+
+int cli_rules(int argc, char **argv)
+{
+	if (argc > 1)
+		return is_help(argv[1]) ? (fputs(usage_rules, stdout), CLI_EXIT_OK)
+					: usage_error("rules", "unexpected argument '%s'", argv[1]);
+	printf("%-28s %-8s %s\n", "RULE", "SEVERITY", "SUMMARY");
+	for (size_t i = 0; i < rules_count(); i++) {
+		const struct rule_info *r = rules_get(i);
+		printf("%-28s %-8s %s\n", r->id, rr_severity_name(r->severity), r->summary);
+	}
+	return CLI_EXIT_OK;
+}
+
+int cli_explain(int argc, char **argv)
+{
+	const struct rule_info *r;
+
+	if (argc > 1 && is_help(argv[1]))
+		return fputs(usage_explain, stdout), CLI_EXIT_OK;
+	if (argc != 2)
+		return usage_error("explain", "%s", argc < 2 ? "missing RULE" : "too many arguments");
+	if (!(r = rules_find(argv[1]))) {
+		fprintf(stderr, "rustreview explain: unknown rule '%s' (see `rustreview rules`)\n",
+			argv[1]);
+		return CLI_EXIT_ERROR;
+	}
+	printf("%s (%s)%s%s\n\n%s\n\n%s\n", r->id, rr_severity_name(r->severity),
+	       r->production_only ? ", production code only" : "",
+	       r->has_fix ? ", with a suggested fix" : "", r->summary, r->explanation);
+	return CLI_EXIT_OK;
+}
+
+/* ---- jobs --------------------------------------------------------------- */
+
+static void print_job(const struct job *j)
+{
+	char when[32], repo[160];
+	time_t t = (time_t)j->updated_at;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(repo, sizeof(repo), "%s/%s#%ld", j->owner, j->repo, j->number);
+	printf("%-6lld %-10s %-3d %-8s %-32s %-12.12s %-20s %s\n", (long long)j->id,
+	       job_state_name(j->state), j->attempts, j->forge, repo, j->head_sha, when,
+	       j->last_error ? j->last_error : "");
+}
+
+static int list_jobs(const struct rr_config *cfg, int state)
+{
+	struct rr_error err = { 0 };
+	struct queue *q = NULL;
+	struct job *jobs = NULL;
+	struct stat st;
+	size_t n = 0;
+
+	/* Listing must not create a database as a side effect. */
+	if (stat(cfg->database_path, &st) != 0) {
+		fprintf(stderr, "rustreview jobs: no database at %s yet\n", cfg->database_path);
+		return CLI_EXIT_OK;
+	}
+	if (queue_open(&q, cfg->database_path, &err) != RR_OK ||
+	    queue_list(q, state, 0, &jobs, &n, &err) != RR_OK) {
+		fprintf(stderr, "rustreview jobs: %s\n", err.msg);
+		queue_close(q);
+		return CLI_EXIT_ERROR;
+	}
+	printf("%-6s %-10s %-3s %-8s %-32s %-12s %-20s %s\n", "ID", "STATE", "TRY", "FORGE",
+	       "PULL REQUEST", "HEAD", "UPDATED", "LAST ERROR");
+	for (size_t i = 0; i < n; i++)
+		print_job(&jobs[i]);
+	queue_list_free(jobs, n);
+	queue_close(q);
+	return CLI_EXIT_OK;
+}
+
+int cli_jobs(int argc, char **argv, const struct forge *const *forges)
+{
+	struct rr_config cfg;
+	struct rr_error err = { 0 };
+	enum job_state s;
+	int state = -1, rc, r;
+
+	for (int i = 1; i < argc; i++) {
+		const char *value = NULL;
+		if (is_help(argv[i]))
+			return fputs(usage_jobs, stdout), CLI_EXIT_OK;
+		if ((r = take_option(argc, argv, &i, "--state", &value)) <= 0)
+			return usage_error("jobs", r < 0 ? "option %s needs a value"
+							 : "unexpected argument '%s'", argv[i]);
+		if (job_state_parse(value, &s) != RR_OK)
+			return usage_error("jobs", "unknown state '%s'", value);
+		state = (int)s;
+	}
+	if (config_load(&cfg, forges, &err) != RR_OK) {
+		fprintf(stderr, "rustreview jobs: %s\n", err.msg);
+		return CLI_EXIT_ERROR;
+	}
+	rc = list_jobs(&cfg, state);
+	config_free(&cfg);
+	return rc;
+}
+
+/* ---- serve -------------------------------------------------------------- */
+
+struct service {
+	struct rr_config cfg;
+	struct queue *q;
+	struct metrics *m;
+	struct worker_pool *workers;
+	struct server *http;
+	bool git_ready;
+};
+
+static int ensure_dirs(const struct rr_config *cfg, struct rr_error *err)
+{
+	char *db_dir = rr_strdup(cfg->database_path), *slash;
+	int rc;
+
+	if (!db_dir)
+		return rr_error_set(err, RR_ENOMEM, "out of memory");
+	if ((rc = rr_mkdirs(cfg->data_dir, err)) == RR_OK && (slash = strrchr(db_dir, '/')) &&
+	    slash != db_dir) {
+		*slash = '\0';
+		rc = rr_mkdirs(db_dir, err);
+	}
+	free(db_dir);
+	return rc;
+}
+
+static int service_start(struct service *svc, const struct forge *const *forges,
+			 struct rr_error *err)
+{
+	int rc;
+
+	if ((rc = config_load(&svc->cfg, forges, err)))
+		return rc;
+	rr_log_set_level(svc->cfg.log_level);
+	if ((rc = ensure_dirs(&svc->cfg, err)) || (rc = repo_global_init(err)))
+		return rc;
+	svc->git_ready = true;
+	if ((rc = queue_open(&svc->q, svc->cfg.database_path, err)) ||
+	    (rc = config_init_forges(&svc->cfg, err)) ||
+	    (rc = metrics_new(&svc->m, err)) ||
+	    (rc = worker_pool_start(&svc->workers, &svc->cfg, svc->q, svc->m, err)) ||
+	    (rc = server_start(&svc->http, &svc->cfg, svc->q, svc->m, err)))
+		return rc;
+	return RR_OK;
+}
+
+/* Order matters: stop taking deliveries, let running reviews finish, then close. */
+static void service_stop(struct service *svc)
+{
+	server_stop(svc->http);
+	worker_pool_stop(svc->workers);
+	metrics_free(svc->m);
+	queue_close(svc->q);
+	config_free(&svc->cfg);
+	if (svc->git_ready)
+		repo_global_shutdown();
+}
+
+static int enabled_forge_names(const struct rr_config *cfg, struct rr_buf *b)
+{
+	int rc = rr_buf_puts(b, "");
+	for (size_t i = 0; i < cfg->nforges && rc == RR_OK; i++)
+		if (cfg->forges[i].enabled)
+			rc = rr_buf_printf(b, "%s%s", b->len ? "," : "", cfg->forges[i].forge->name);
+	return rc;
+}
+
+static void print_forge_setup_hint(const struct rr_config *cfg)
+{
+	fprintf(stderr, "\n  No forge is enabled: webhooks get 404. To enable one, set for example:\n");
+	for (size_t i = 0; i < cfg->nforges; i++) {
+		char name[64];
+		size_t k;
+		for (k = 0; cfg->forges[i].forge->name[k] && k < sizeof(name) - 1; k++)
+			name[k] = (char)toupper((unsigned char)cfg->forges[i].forge->name[k]);
+		name[k] = '\0';
+		fprintf(stderr,
+			"    RUSTREVIEW_%s_WEBHOOK_SECRET (or _FILE)   the webhook secret\n"
+			"    RUSTREVIEW_%s_APP_ID and RUSTREVIEW_%s_PRIVATE_KEY_FILE   App credentials,\n"
+			"      or RUSTREVIEW_%s_TOKEN (or _FILE)   a token instead of an App\n",
+			name, name, name, name);
+	}
+	fprintf(stderr, "  `rustreview help serve` lists every setting.\n");
+}
+
+static void announce(const struct service *svc)
+{
+	char port[16], workers[16];
+	struct rr_buf forges = RR_BUF_INIT;
+	const char *host = svc->cfg.listen_host;
+	bool none = config_enabled_forges(&svc->cfg) == 0;
+
+	snprintf(port, sizeof(port), "%u", server_port(svc->http));
+	snprintf(workers, sizeof(workers), "%u", svc->cfg.workers);
+	enabled_forge_names(&svc->cfg, &forges);
+	rr_log(RR_LOG_INFO, "startup", "version", RR_VERSION, "host", host, "port", port,
+	       "data_dir", svc->cfg.data_dir, "database", svc->cfg.database_path,
+	       "workers", workers, "forges", forges.data ? forges.data : "", NULL);
+	if (isatty(STDERR_FILENO) || none) {
+		bool v6 = strchr(host, ':') != NULL;
+		fprintf(stderr,
+			"\nrustreview %s listening on http://%s%s%s:%s\n"
+			"  data dir   %s\n  database   %s\n  workers    %s\n  forges     %s\n",
+			RR_VERSION, v6 ? "[" : "", host, v6 ? "]" : "", port, svc->cfg.data_dir,
+			svc->cfg.database_path, workers,
+			none ? "none" : forges.data);
+		for (size_t i = 0; i < svc->cfg.nforges; i++)
+			if (svc->cfg.forges[i].enabled)
+				fprintf(stderr, "  webhook    POST /webhooks/%s\n",
+					svc->cfg.forges[i].forge->name);
+		if (none)
+			print_forge_setup_hint(&svc->cfg);
+		fputc('\n', stderr);
+	}
+	rr_buf_free(&forges);
+}
+
+/* Waits for SIGINT or SIGTERM (blocked in every thread, taken here). */
+static int wait_for_signal(const sigset_t *set)
+{
+	int sig = 0;
+	while (sigwait(set, &sig) != 0)
+		;
+	return sig;
+}
+
+int cli_serve(int argc, char **argv, const struct forge *const *forges)
+{
+	struct service svc;
+	struct rr_error err = { 0 };
+	sigset_t set;
+	int rc;
+
+	if (argc > 1)
+		return is_help(argv[1]) ? (fputs(usage_serve, stdout), CLI_EXIT_OK)
+					: usage_error("serve", "unexpected argument '%s'", argv[1]);
+	memset(&svc, 0, sizeof(svc));
+	/* Block before any thread starts so every thread inherits the mask. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if ((rc = service_start(&svc, forges, &err)) != RR_OK) {
+		rr_log(RR_LOG_ERROR, "startup.failed", "error", err.msg, NULL);
+		fprintf(stderr, "rustreview serve: %s\n", err.msg);
+		service_stop(&svc);
+		return CLI_EXIT_ERROR;
+	}
+	announce(&svc);
+	int sig = wait_for_signal(&set);
+	rr_log(RR_LOG_INFO, "shutdown", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM", NULL);
+	service_stop(&svc);
+	rr_log(RR_LOG_INFO, "stopped", NULL);
+	return CLI_EXIT_OK;
+}
+
+/* ---- dispatch ----------------------------------------------------------- */
+
+static int cli_help(int argc, char **argv)
+{
+	const char *text;
+	if (argc < 2)
+		return fputs(usage_main, stdout), CLI_EXIT_OK;
+	if (!(text = help_for(argv[1])))
+		return usage_error(NULL, "unknown command '%s'", argv[1]);
+	fputs(text, stdout);
+	return CLI_EXIT_OK;
+}
+
+int cli_main(int argc, char **argv, const struct forge *const *forges)
+{
+	const char *cmd;
+
+	if (argc < 2)
+		return usage_error(NULL, "%s", "missing command");
+	cmd = argv[1];
+	argc--;
+	argv++;
+	if (is_help(cmd))
+		return fputs(usage_main, stdout), CLI_EXIT_OK;
+	if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0)
+		return printf("rustreview %s\n", RR_VERSION), CLI_EXIT_OK;
+	if (strcmp(cmd, "help") == 0)
+		return cli_help(argc, argv);
+	if (strcmp(cmd, "serve") == 0)
+		return cli_serve(argc, argv, forges);
+	if (strcmp(cmd, "check") == 0)
+		return cli_check(argc, argv);
+	if (strcmp(cmd, "rules") == 0)
+		return cli_rules(argc, argv);
+	if (strcmp(cmd, "explain") == 0)
+		return cli_explain(argc, argv);
+	if (strcmp(cmd, "jobs") == 0)
+		return cli_jobs(argc, argv, forges);
+	return usage_error(NULL, cmd[0] == '-' ? "unknown option '%s'" : "unknown command '%s'", cmd);
+}

@@ -1,0 +1,26 @@
+/*
+ * cli.h — the rustreview command line: serve, check, rules, explain, jobs,
+ * help and --version. Exit status: 0 success, 1 findings (check), 2 error or
+ * bad usage (message on stderr).
+ */
+#ifndef RR_CLI_H
+#define RR_CLI_H
+
+#include <stdio.h>
+
+#include "../handlers/forge.h"
+
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_FINDINGS 1
+#define CLI_EXIT_ERROR 2
+
+/* forges: the NULL-terminated forge table serve and jobs configure (rr_forges). */
+int cli_main(int argc, char **argv, const struct forge *const *forges);
+
+int cli_check(int argc, char **argv);
+int cli_rules(int argc, char **argv);
+int cli_explain(int argc, char **argv);
+int cli_jobs(int argc, char **argv, const struct forge *const *forges);
+int cli_serve(int argc, char **argv, const struct forge *const *forges);
+
+#endif

@@ -1,0 +1,404 @@
+/* config.c — settings from the environment; secrets optionally from files. */
+#define _POSIX_C_SOURCE 200809L
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#ifndef RR_VERSION
+#define RR_VERSION "0.0.0"
+#endif
+
+#define ENV_PREFIX "RUSTREVIEW_"
+#define SECRET_FILE_MAX ((size_t)1 << 20)
+
+/* An unset or empty variable counts as absent: container runtimes often pass
+ * "VAR=" for optional settings. */
+static const char *env_get(const char *name)
+{
+	const char *v = getenv(name);
+	return (v && *v) ? v : NULL;
+}
+
+static int set_copy(char **dst, const char *value, const char *var, struct rr_error *err)
+{
+	*dst = rr_strdup(value);
+	if (value && !*dst)
+		return rr_error_set(err, RR_ENOMEM, "%s: out of memory", var);
+	return RR_OK;
+}
+
+static void strip_trailing_newlines(char *s, size_t *len)
+{
+	while (*len && (s[*len - 1] == '\n' || s[*len - 1] == '\r'))
+		s[--*len] = '\0';
+}
+
+/* The file's content, trailing newline stripped. Never echoes the content. */
+static int read_secret_file(const char *var, const char *path, char **out, struct rr_error *err)
+{
+	size_t len = 0;
+	char *data = NULL;
+	int rc = rr_read_file(path, SECRET_FILE_MAX, &data, &len, err);
+
+	if (rc)
+		return rr_error_wrap(err, "%s", var);
+	strip_trailing_newlines(data, &len);
+	if (len == 0) {
+		rr_secret_free(data);
+		return rr_error_set(err, RR_ECONFIG, "%s: file %s is empty", var, path);
+	}
+	*out = data;
+	return RR_OK;
+}
+
+/* A secret X from X or X_FILE (not both). *out stays NULL when neither is set. */
+static int load_secret(const char *var, char **out, struct rr_error *err)
+{
+	char file_var[128];
+	const char *direct = env_get(var), *path;
+
+	*out = NULL;
+	snprintf(file_var, sizeof(file_var), "%s_FILE", var);
+	path = env_get(file_var);
+	if (direct && path)
+		return rr_error_set(err, RR_ECONFIG, "%s and %s are both set; set only one", var,
+				    file_var);
+	if (path)
+		return read_secret_file(file_var, path, out, err);
+	return set_copy(out, direct, var, err);
+}
+
+/* Strict unsigned decimal in [min, max]. */
+static int parse_uint(const char *var, const char *s, unsigned long long min,
+		      unsigned long long max, unsigned long long *out, struct rr_error *err)
+{
+	unsigned long long v = 0;
+	const char *p;
+
+	for (p = s; *p; p++) {
+		if (!isdigit((unsigned char)*p) || v > (max - (unsigned)(*p - '0')) / 10)
+			goto bad;
+		v = v * 10 + (unsigned)(*p - '0');
+	}
+	if (p == s || v < min)
+		goto bad;
+	*out = v;
+	return RR_OK;
+bad:
+	return rr_error_set(err, RR_ECONFIG, "%s: expected a number from %llu to %llu, got '%.64s'",
+			    var, min, max, s);
+}
+
+static int load_uint(const char *var, unsigned long long dflt, unsigned long long min,
+		     unsigned long long max, unsigned long long *out, struct rr_error *err)
+{
+	const char *v = env_get(var);
+	if (!v) {
+		*out = dflt;
+		return RR_OK;
+	}
+	return parse_uint(var, v, min, max, out, err);
+}
+
+static int load_bool(const char *var, bool dflt, bool *out, struct rr_error *err)
+{
+	static const char *yes[] = { "1", "true", "yes", "on" };
+	static const char *no[] = { "0", "false", "no", "off" };
+	const char *v = env_get(var);
+	size_t i;
+
+	*out = dflt;
+	if (!v)
+		return RR_OK;
+	for (i = 0; i < 4; i++) {
+		if (strcasecmp(v, yes[i]) == 0)
+			return (*out = true), RR_OK;
+		if (strcasecmp(v, no[i]) == 0)
+			return (*out = false), RR_OK;
+	}
+	return rr_error_set(err, RR_ECONFIG, "%s: expected true or false, got '%.64s'", var, v);
+}
+
+int config_parse_log_level(const char *s, enum rr_log_level *out)
+{
+	static const char *names[] = { "debug", "info", "warn", "error" };
+	for (int i = 0; i < 4; i++) {
+		if (strcasecmp(s, names[i]) == 0) {
+			*out = (enum rr_log_level)i;
+			return RR_OK;
+		}
+	}
+	return RR_EINVAL;
+}
+
+/* "host:port" or "[v6]:port". */
+static int parse_listen(struct rr_config *cfg, const char *v, struct rr_error *err)
+{
+	static const char *var = ENV_PREFIX "LISTEN";
+	const char *colon, *host = v;
+	size_t hlen;
+	unsigned long long port;
+	int rc;
+
+	if (*v == '[') {
+		const char *close = strchr(v, ']');
+		if (!close || close[1] != ':')
+			goto bad;
+		host = v + 1;
+		hlen = (size_t)(close - host);
+		colon = close + 1;
+	} else {
+		colon = strrchr(v, ':');
+		if (!colon || memchr(v, ':', (size_t)(colon - v)))
+			goto bad;
+		hlen = (size_t)(colon - v);
+	}
+	if (hlen == 0)
+		goto bad;
+	if ((rc = parse_uint(var, colon + 1, 0, 65535, &port, err)))
+		return rc;
+	cfg->listen_port = (unsigned)port;
+	if (!(cfg->listen_host = rr_strndup(host, hlen)) || !(cfg->listen = rr_strdup(v)))
+		return rr_error_set(err, RR_ENOMEM, "%s: out of memory", var);
+	return RR_OK;
+bad:
+	return rr_error_set(err, RR_ECONFIG,
+			    "%s: expected host:port such as 127.0.0.1:8080, got '%.64s'", var, v);
+}
+
+/* sqlite://PATH or a plain PATH. The value is never echoed: a PostgreSQL URL
+ * may carry a password. */
+static int parse_database(struct rr_config *cfg, struct rr_error *err)
+{
+	static const char *var = ENV_PREFIX "DATABASE_URL";
+	const char *v = env_get(var);
+	const char *path;
+
+	if (!v) {
+		if (asprintf(&cfg->database_url, "sqlite://%s/rustreview.db", cfg->data_dir) < 0) {
+			cfg->database_url = NULL;
+			return rr_error_set(err, RR_ENOMEM, "%s: out of memory", var);
+		}
+		v = cfg->database_url;
+	} else if (!(cfg->database_url = rr_strdup(v))) {
+		return rr_error_set(err, RR_ENOMEM, "%s: out of memory", var);
+	}
+	if (strncmp(v, "postgres://", 11) == 0 || strncmp(v, "postgresql://", 13) == 0)
+		return rr_error_set(err, RR_ECONFIG,
+				    "%s: PostgreSQL support is not built yet; use sqlite://PATH", var);
+	if (strncmp(v, "sqlite://", 9) == 0)
+		path = v + 9;
+	else if (strstr(v, "://"))
+		return rr_error_set(err, RR_ECONFIG,
+				    "%s: unsupported scheme; expected sqlite://PATH or a file path", var);
+	else
+		path = v;
+	if (!*path)
+		return rr_error_set(err, RR_ECONFIG, "%s: the SQLite path is empty", var);
+	return set_copy(&cfg->database_path, path, var, err);
+}
+
+static int load_general(struct rr_config *cfg, struct rr_error *err)
+{
+	unsigned long long n;
+	const char *v;
+	int rc;
+
+	v = env_get(ENV_PREFIX "LISTEN");
+	if ((rc = parse_listen(cfg, v ? v : CONFIG_DEFAULT_LISTEN, err)))
+		return rc;
+	v = env_get(ENV_PREFIX "DATA_DIR");
+	if ((rc = set_copy(&cfg->data_dir, v ? v : CONFIG_DEFAULT_DATA_DIR, ENV_PREFIX "DATA_DIR", err)))
+		return rc;
+	if ((rc = parse_database(cfg, err)))
+		return rc;
+	if ((rc = load_uint(ENV_PREFIX "WORKERS", 2, 1, 64, &n, err)))
+		return rc;
+	cfg->workers = (unsigned)n;
+	if ((rc = load_uint(ENV_PREFIX "MAX_COMMENTS", 30, 0, 1000, &n, err)))
+		return rc;
+	cfg->max_comments = (unsigned)n;
+	if ((rc = load_uint(ENV_PREFIX "MAX_BODY_BYTES", CONFIG_DEFAULT_MAX_BODY, 1,
+			    (unsigned long long)1 << 30, &n, err)))
+		return rc;
+	cfg->max_body_bytes = (size_t)n;
+	if ((rc = load_bool(ENV_PREFIX "REVIEW_DRAFTS", false, &cfg->review_drafts, err)))
+		return rc;
+	cfg->log_level = RR_LOG_INFO;
+	v = env_get(ENV_PREFIX "LOG_LEVEL");
+	if (v && config_parse_log_level(v, &cfg->log_level) != RR_OK)
+		return rr_error_set(err, RR_ECONFIG,
+				    "%s: expected debug, info, warn or error, got '%.64s'",
+				    ENV_PREFIX "LOG_LEVEL", v);
+	return RR_OK;
+}
+
+/*
+ * The public API of the forge when RUSTREVIEW_<NAME>_API_URL is unset.
+ * struct forge has no field for it yet, so the one known default lives here.
+ */
+static const char *default_api_url(const char *forge_name)
+{
+	if (strcmp(forge_name, "github") == 0)
+		return "https://api.github.com";
+	return NULL;
+}
+
+static void forge_var(char *out, size_t size, const char *forge_name, const char *suffix)
+{
+	size_t i;
+
+	snprintf(out, size, ENV_PREFIX "%s_%s", forge_name, suffix);
+	for (i = 0; out[i]; i++)
+		out[i] = (char)toupper((unsigned char)out[i]);
+}
+
+static int load_plain(const char *forge_name, const char *suffix, const char *dflt, char **out,
+		      struct rr_error *err)
+{
+	char var[128];
+	const char *v;
+
+	forge_var(var, sizeof(var), forge_name, suffix);
+	v = env_get(var);
+	return set_copy(out, v ? v : dflt, var, err);
+}
+
+static int load_forge_secret(const char *forge_name, const char *suffix, char **out,
+			     struct rr_error *err)
+{
+	char var[128];
+	forge_var(var, sizeof(var), forge_name, suffix);
+	return load_secret(var, out, err);
+}
+
+static void strip_trailing_slashes(char *url)
+{
+	size_t n = url ? strlen(url) : 0;
+	while (n > 1 && url[n - 1] == '/')
+		url[--n] = '\0';
+}
+
+static int load_forge(const struct rr_config *cfg, const struct forge *forge,
+		      struct forge_config *fc, struct rr_error *err)
+{
+	const char *name = forge->name;
+	int rc;
+
+	fc->forge = forge;
+	fc->review_drafts = cfg->review_drafts;
+	fc->max_comments = cfg->max_comments;
+	if ((rc = load_forge_secret(name, "WEBHOOK_SECRET", &fc->webhook_secret, err)) ||
+	    (rc = load_plain(name, "API_URL", default_api_url(name), &fc->api_url, err)) ||
+	    (rc = load_plain(name, "APP_ID", NULL, &fc->app_id, err)) ||
+	    (rc = load_forge_secret(name, "PRIVATE_KEY", &fc->private_key_pem, err)) ||
+	    (rc = load_forge_secret(name, "TOKEN", &fc->token, err)) ||
+	    (rc = load_plain(name, "CA_BUNDLE", NULL, &fc->ca_bundle, err)))
+		return rc;
+	strip_trailing_slashes(fc->api_url);
+	fc->enabled = fc->webhook_secret != NULL;
+	if (!(fc->user_agent = rr_strdup("rustreview/" RR_VERSION)))
+		return rr_error_set(err, RR_ENOMEM, "configuring %s: out of memory", name);
+	return RR_OK;
+}
+
+static void forge_config_clear(struct forge_config *fc)
+{
+	rr_secret_free(fc->webhook_secret);
+	rr_secret_free(fc->private_key_pem);
+	rr_secret_free(fc->token);
+	free(fc->api_url);
+	free(fc->app_id);
+	free(fc->ca_bundle);
+	free(fc->user_agent);
+	memset(fc, 0, sizeof(*fc));
+}
+
+static int load_forges(struct rr_config *cfg, const struct forge *const *forges,
+		       struct rr_error *err)
+{
+	size_t n = 0, i;
+	int rc;
+
+	while (forges && forges[n])
+		n++;
+	if (n == 0)
+		return RR_OK;
+	cfg->forges = calloc(n, sizeof(*cfg->forges));
+	cfg->forge_ready = calloc(n, sizeof(*cfg->forge_ready));
+	if (!cfg->forges || !cfg->forge_ready)
+		return rr_error_set(err, RR_ENOMEM, "configuring forges: out of memory");
+	cfg->nforges = n;
+	for (i = 0; i < n; i++)
+		if ((rc = load_forge(cfg, forges[i], &cfg->forges[i], err)))
+			return rc;
+	return RR_OK;
+}
+
+int config_load(struct rr_config *cfg, const struct forge *const *forges, struct rr_error *err)
+{
+	int rc;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if ((rc = load_general(cfg, err)) || (rc = load_forges(cfg, forges, err)))
+		config_free(cfg);
+	return rc;
+}
+
+int config_init_forges(struct rr_config *cfg, struct rr_error *err)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < cfg->nforges; i++) {
+		struct forge_config *fc = &cfg->forges[i];
+		if (!fc->enabled || cfg->forge_ready[i])
+			continue;
+		if (fc->forge->init && (rc = fc->forge->init(fc, err)))
+			return rr_error_wrap(err, "initialising forge %s", fc->forge->name);
+		cfg->forge_ready[i] = true;
+	}
+	return RR_OK;
+}
+
+void config_free(struct rr_config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nforges; i++) {
+		struct forge_config *fc = &cfg->forges[i];
+		if (cfg->forge_ready[i] && fc->forge->cleanup)
+			fc->forge->cleanup(fc);
+		forge_config_clear(fc);
+	}
+	free(cfg->forges);
+	free(cfg->forge_ready);
+	free(cfg->listen);
+	free(cfg->listen_host);
+	free(cfg->data_dir);
+	free(cfg->database_url);
+	free(cfg->database_path);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+struct forge_config *config_forge(const struct rr_config *cfg, const char *name)
+{
+	size_t i;
+	for (i = 0; i < cfg->nforges; i++)
+		if (strcmp(cfg->forges[i].forge->name, name) == 0)
+			return &cfg->forges[i];
+	return NULL;
+}
+
+size_t config_enabled_forges(const struct rr_config *cfg)
+{
+	size_t i, n = 0;
+	for (i = 0; i < cfg->nforges; i++)
+		n += cfg->forges[i].enabled;
+	return n;
+}

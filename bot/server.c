@@ -1,0 +1,541 @@
+/* server.c — webhook intake, health and metrics over libmicrohttpd. */
+#define _POSIX_C_SOURCE 200809L
+#include "server.h"
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include "../common/log.h"
+
+#define WEBHOOK_PREFIX "/webhooks/"
+#define THREAD_POOL_SIZE 4
+#define CONNECTION_LIMIT 1000
+#define CONNECTION_TIMEOUT_S 30
+
+struct server {
+	struct MHD_Daemon *daemon;
+	const struct rr_config *cfg;
+	struct queue *q;
+	struct metrics *m;
+	unsigned port;
+};
+
+/* Per-request state, from the first call of the access handler to completion. */
+struct request_ctx {
+	uint64_t start_ms;
+	bool webhook;              /* a POST /webhooks/<forge> being received */
+	const char *forge_label;   /* forge name for logs and metrics, NULL when not a webhook path */
+	struct forge_config *fc;
+	struct rr_buf body;        /* capped at the configured maximum */
+	bool too_big;
+	bool responded;
+	unsigned status;
+	char *method;
+	char *path;
+	char *delivery;            /* for the log line */
+	char *event;
+	char *action;
+};
+
+static void request_ctx_free(struct request_ctx *ctx)
+{
+	rr_buf_free(&ctx->body);
+	free(ctx->method);
+	free(ctx->path);
+	free(ctx->delivery);
+	free(ctx->event);
+	free(ctx->action);
+	free(ctx);
+}
+
+/* ---- responses ---------------------------------------------------------- */
+
+/* Queues a response owning text (heap, freed by MHD). */
+static enum MHD_Result respond_text(struct MHD_Connection *c, struct request_ctx *ctx,
+				    unsigned status, char *text, const char *content_type,
+				    const char *allow)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ok;
+
+	if (!text)
+		return MHD_NO;     /* out of memory: MHD closes the connection */
+	r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+	if (allow)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+	ok = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	if (ok == MHD_YES) {
+		ctx->responded = true;
+		ctx->status = status;
+	}
+	return ok;
+}
+
+/* Queues a JSON response; takes the reference to obj. */
+static enum MHD_Result respond_json(struct MHD_Connection *c, struct request_ctx *ctx,
+				    unsigned status, json_t *obj, const char *allow)
+{
+	char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+	json_decref(obj);
+	return respond_text(c, ctx, status, text, "application/json", allow);
+}
+
+static enum MHD_Result respond_error(struct MHD_Connection *c, struct request_ctx *ctx,
+				     unsigned status, const char *message)
+{
+	return respond_json(c, ctx, status, json_pack("{s:s}", "error", message), NULL);
+}
+
+static enum MHD_Result respond_method_not_allowed(struct MHD_Connection *c,
+						  struct request_ctx *ctx, const char *allow)
+{
+	return respond_json(c, ctx, MHD_HTTP_METHOD_NOT_ALLOWED,
+			    json_pack("{s:s}", "error", "method not allowed"), allow);
+}
+
+static enum MHD_Result respond_too_big(struct server *s, struct MHD_Connection *c,
+				       struct request_ctx *ctx)
+{
+	char msg[128];
+	snprintf(msg, sizeof(msg), "request body larger than %zu bytes", s->cfg->max_body_bytes);
+	return respond_error(c, ctx, MHD_HTTP_CONTENT_TOO_LARGE, msg);
+}
+
+/* ---- simple routes ------------------------------------------------------ */
+
+static bool is_get(const char *method)
+{
+	return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+}
+
+static enum MHD_Result serve_metrics(struct server *s, struct MHD_Connection *c,
+				     struct request_ctx *ctx)
+{
+	struct rr_buf b = RR_BUF_INIT;
+	struct rr_error err = { 0 };
+
+	if (metrics_render(s->m, s->q, &b, &err) != RR_OK) {
+		rr_buf_free(&b);
+		rr_log(RR_LOG_ERROR, "metrics.failed", "error", err.msg, NULL);
+		return respond_error(c, ctx, MHD_HTTP_SERVICE_UNAVAILABLE, "metrics unavailable");
+	}
+	return respond_text(c, ctx, MHD_HTTP_OK, rr_buf_detach(&b),
+			    "text/plain; version=0.0.4; charset=utf-8", NULL);
+}
+
+/* ---- webhooks ----------------------------------------------------------- */
+
+struct header_vec {
+	struct http_header *items;
+	size_t n, cap;
+	bool failed;
+};
+
+static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
+				      const char *value)
+{
+	struct header_vec *v = cls;
+	(void)kind;
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? v->cap * 2 : 16;
+		struct http_header *p = realloc(v->items, cap * sizeof(*p));
+		if (!p) {
+			v->failed = true;
+			return MHD_NO;
+		}
+		v->items = p;
+		v->cap = cap;
+	}
+	v->items[v->n].name = key;
+	v->items[v->n].value = value ? value : "";
+	v->n++;
+	return MHD_YES;
+}
+
+static bool ends_with_ci(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcasecmp(s + n - m, suffix) == 0;
+}
+
+/*
+ * Before a payload is parsed (or when it is refused) the log still wants the
+ * delivery id and event. Forges name these headers "<Vendor>-Delivery" and
+ * "<Vendor>-Event" — matched by suffix so no forge is named here.
+ */
+static enum MHD_Result note_delivery_header(void *cls, enum MHD_ValueKind kind, const char *key,
+					    const char *value)
+{
+	struct request_ctx *ctx = cls;
+	(void)kind;
+	if (!value)
+		return MHD_YES;
+	if (!ctx->delivery && ends_with_ci(key, "-delivery"))
+		ctx->delivery = rr_strdup(value);
+	else if (!ctx->event && ends_with_ci(key, "-event"))
+		ctx->event = rr_strdup(value);
+	return MHD_YES;
+}
+
+/* The parsed request knows best: replace the header guesses. */
+static void note_request(struct request_ctx *ctx, const struct review_request *rq)
+{
+	if (rq->delivery_id) {
+		free(ctx->delivery);
+		ctx->delivery = rr_strdup(rq->delivery_id);
+	}
+	if (rq->event) {
+		free(ctx->event);
+		ctx->event = rr_strdup(rq->event);
+	}
+	if (rq->action) {
+		free(ctx->action);
+		ctx->action = rr_strdup(rq->action);
+	}
+}
+
+static enum MHD_Result answer_enqueue(struct server *s, struct MHD_Connection *c,
+				      struct request_ctx *ctx, const struct review_request *rq)
+{
+	struct rr_error err = { 0 };
+	int64_t id = 0;
+	bool duplicate = false;
+
+	if (queue_enqueue(s->q, rq, &id, &duplicate, &err) != RR_OK) {
+		rr_log(RR_LOG_ERROR, "queue.enqueue_failed", "forge", ctx->forge_label,
+		       "delivery", ctx->delivery, "error", err.msg, NULL);
+		return respond_error(c, ctx, MHD_HTTP_SERVICE_UNAVAILABLE,
+				     "the queue is unavailable; retry later");
+	}
+	if (duplicate)
+		return respond_json(c, ctx, MHD_HTTP_OK,
+				    json_pack("{s:s,s:I}", "status", "duplicate", "job", (json_int_t)id),
+				    NULL);
+	return respond_json(c, ctx, MHD_HTTP_ACCEPTED,
+			    json_pack("{s:s,s:I}", "status", "queued", "job", (json_int_t)id), NULL);
+}
+
+static enum MHD_Result answer_parsed(struct server *s, struct MHD_Connection *c,
+				     struct request_ctx *ctx, int rc, const struct review_request *rq,
+				     const struct rr_error *err)
+{
+	switch (rc) {
+	case RR_OK:
+		return answer_enqueue(s, c, ctx, rq);
+	case RR_SKIP:
+		return respond_json(c, ctx, MHD_HTTP_OK,
+				    json_pack("{s:s,s:s}", "status", "ignored", "reason", err->msg),
+				    NULL);
+	case RR_EINVAL:
+		return respond_error(c, ctx, MHD_HTTP_BAD_REQUEST, err->msg);
+	default:
+		rr_log(RR_LOG_ERROR, "webhook.parse_failed", "forge", ctx->forge_label,
+		       "delivery", ctx->delivery, "error", err->msg, NULL);
+		return respond_error(c, ctx, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal error");
+	}
+}
+
+static enum MHD_Result handle_webhook(struct server *s, struct MHD_Connection *c,
+				      struct request_ctx *ctx)
+{
+	const struct forge *forge = ctx->fc->forge;
+	struct header_vec h = { 0 };
+	struct review_request rq = { 0 };
+	struct rr_error err = { 0 };
+	enum MHD_Result ok;
+	int rc;
+
+	MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &h);
+	if (h.failed) {
+		ok = respond_error(c, ctx, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+		goto done;
+	}
+	struct http_request req = {
+		.method = ctx->method, .path = ctx->path, .headers = h.items, .nheaders = h.n,
+		.body = ctx->body.data ? ctx->body.data : "", .body_len = ctx->body.len,
+	};
+	if (forge->verify(ctx->fc, &req, &err) != RR_OK) {
+		ok = respond_error(c, ctx, MHD_HTTP_UNAUTHORIZED,
+				   err.msg[0] ? err.msg : "signature verification failed");
+		goto done;
+	}
+	rr_error_clear(&err);
+	rc = forge->parse_event(ctx->fc, &req, &rq, &err);
+	note_request(ctx, &rq);
+	ok = answer_parsed(s, c, ctx, rc, &rq, &err);
+done:
+	review_request_free(&rq);
+	free(h.items);
+	return ok;
+}
+
+static bool content_length_over(struct MHD_Connection *c, size_t max)
+{
+	const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	char *end = NULL;
+	unsigned long long n;
+
+	if (!v || !*v)
+		return false;
+	n = strtoull(v, &end, 10);
+	return end && *end == '\0' && n > max;
+}
+
+/* First call for /webhooks/<name>: decide everything the headers can decide. */
+static enum MHD_Result start_webhook(struct server *s, struct MHD_Connection *c,
+				     struct request_ctx *ctx, const char *name)
+{
+	struct forge_config *fc = config_forge(s->cfg, name);
+
+	if (!fc || !fc->enabled) {
+		ctx->forge_label = "unknown";
+		return respond_error(c, ctx, MHD_HTTP_NOT_FOUND, "no such forge");
+	}
+	ctx->forge_label = fc->forge->name;
+	MHD_get_connection_values(c, MHD_HEADER_KIND, note_delivery_header, ctx);
+	if (strcmp(ctx->method, "POST") != 0)
+		return respond_method_not_allowed(c, ctx, "POST");
+	/* Refuse before reading a byte of the body. */
+	if (content_length_over(c, s->cfg->max_body_bytes))
+		return respond_too_big(s, c, ctx);
+	ctx->fc = fc;
+	ctx->webhook = true;
+	ctx->body.max = s->cfg->max_body_bytes;
+	return MHD_YES;
+}
+
+static enum MHD_Result route_first_call(struct server *s, struct MHD_Connection *c,
+					struct request_ctx *ctx, const char *url)
+{
+	if (strncmp(url, WEBHOOK_PREFIX, strlen(WEBHOOK_PREFIX)) == 0)
+		return start_webhook(s, c, ctx, url + strlen(WEBHOOK_PREFIX));
+	if (strcmp(url, "/healthz") == 0)
+		return is_get(ctx->method)
+			? respond_json(c, ctx, MHD_HTTP_OK, json_pack("{s:s}", "status", "ok"), NULL)
+			: respond_method_not_allowed(c, ctx, "GET, HEAD");
+	if (strcmp(url, "/metrics") == 0)
+		return is_get(ctx->method) ? serve_metrics(s, c, ctx)
+					   : respond_method_not_allowed(c, ctx, "GET, HEAD");
+	return respond_error(c, ctx, MHD_HTTP_NOT_FOUND, "not found");
+}
+
+/*
+ * libmicrohttpd 0.9.75 only accepts a response before the body or after all
+ * of it. A body that grows past the cap must not be read to its end (a client
+ * could stream forever), so the 413 is written straight to the socket and the
+ * connection is closed. Plain HTTP only: TLS terminates in front of us.
+ */
+static enum MHD_Result refuse_mid_body(struct server *s, struct MHD_Connection *c,
+				       struct request_ctx *ctx)
+{
+	const union MHD_ConnectionInfo *info =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	char body[128], msg[512];
+	int n;
+
+	if (respond_too_big(s, c, ctx) == MHD_YES)
+		return MHD_YES;    /* a libmicrohttpd that allows it: the normal path */
+	snprintf(body, sizeof(body), "{\"error\":\"request body larger than %zu bytes\"}",
+		 s->cfg->max_body_bytes);
+	n = snprintf(msg, sizeof(msg),
+		     "HTTP/1.1 413 Content Too Large\r\nContent-Type: application/json\r\n"
+		     "Content-Length: %zu\r\nConnection: close\r\n\r\n%s", strlen(body), body);
+	if (info && n > 0 && (size_t)n < sizeof(msg)) {
+		/* Best effort: a peer that is gone needs no answer. */
+		if (send(info->connect_fd, msg, (size_t)n, MSG_NOSIGNAL) == n)
+			shutdown(info->connect_fd, SHUT_WR);
+	}
+	ctx->responded = true;
+	ctx->status = MHD_HTTP_CONTENT_TOO_LARGE;
+	return MHD_NO;         /* libmicrohttpd closes the connection */
+}
+
+/* Body bytes of a webhook: buffer up to the cap, then refuse at once. */
+static enum MHD_Result receive_body(struct server *s, struct MHD_Connection *c,
+				    struct request_ctx *ctx, const char *data, size_t *size)
+{
+	size_t n = *size;
+
+	*size = 0;
+	if (rr_buf_append(&ctx->body, data, n) == RR_OK)
+		return MHD_YES;
+	ctx->too_big = true;
+	rr_buf_free(&ctx->body);
+	return refuse_mid_body(s, c, ctx);
+}
+
+static struct request_ctx *request_ctx_new(const char *method, const char *url)
+{
+	struct request_ctx *ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return NULL;
+	ctx->start_ms = rr_now_ms();
+	ctx->method = rr_strdup(method);
+	ctx->path = rr_strdup(url);
+	if (!ctx->method || !ctx->path) {
+		request_ctx_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
+{
+	struct server *s = cls;
+	struct request_ctx *ctx = *con_cls;
+
+	(void)version;
+	if (!ctx) {
+		if (!(ctx = request_ctx_new(method, url)))
+			return MHD_NO;
+		*con_cls = ctx;
+		return route_first_call(s, c, ctx, url);
+	}
+	if (ctx->responded || ctx->too_big || !ctx->webhook) {
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (*upload_data_size)
+		return receive_body(s, c, ctx, upload_data, upload_data_size);
+	return handle_webhook(s, c, ctx);
+}
+
+/* One log line per request, then the per-request state goes. */
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct server *s = cls;
+	struct request_ctx *ctx = *con_cls;
+	char status[16], ms[32];
+
+	(void)c;
+	if (!ctx)
+		return;
+	snprintf(status, sizeof(status), "%u", ctx->status);
+	snprintf(ms, sizeof(ms), "%llu", (unsigned long long)(rr_now_ms() - ctx->start_ms));
+	if (ctx->forge_label) {
+		metrics_delivery(s->m, ctx->forge_label, ctx->status);
+		rr_log(ctx->status >= 500 ? RR_LOG_WARN : RR_LOG_INFO, "webhook",
+		       "forge", ctx->forge_label, "delivery", ctx->delivery, "webhook_event", ctx->event,
+		       "action", ctx->action, "status", status, "ms", ms,
+		       "completed", toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "true" : "false",
+		       NULL);
+	} else {
+		bool probe = strcmp(ctx->path, "/healthz") == 0 || strcmp(ctx->path, "/metrics") == 0;
+		rr_log(probe ? RR_LOG_DEBUG : RR_LOG_INFO, "http.request", "method", ctx->method,
+		       "path", ctx->path, "status", status, "ms", ms, NULL);
+	}
+	request_ctx_free(ctx);
+	*con_cls = NULL;
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	size_t n;
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = '\0';
+	/* Our own refusal of an oversized body ends with this message: not news. */
+	rr_log(strncmp(msg, "Application reported internal error", 35) == 0 ? RR_LOG_DEBUG
+									      : RR_LOG_WARN,
+	       "http.internal", "message", msg, NULL);
+}
+
+/* ---- lifecycle ---------------------------------------------------------- */
+
+static int resolve_listen(const struct rr_config *cfg, struct sockaddr_storage *addr,
+			  bool *ipv6, struct rr_error *err)
+{
+	struct addrinfo hints = { 0 }, *res = NULL;
+	int gai;
+
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE;
+	gai = getaddrinfo(cfg->listen_host, NULL, &hints, &res);
+	if (gai != 0 || !res)
+		return rr_error_set(err, RR_ECONFIG, "RUSTREVIEW_LISTEN: cannot resolve '%s': %s",
+				    cfg->listen_host, gai_strerror(gai));
+	memset(addr, 0, sizeof(*addr));
+	memcpy(addr, res->ai_addr, res->ai_addrlen);
+	*ipv6 = res->ai_family == AF_INET6;
+	if (*ipv6)
+		((struct sockaddr_in6 *)addr)->sin6_port = htons((uint16_t)cfg->listen_port);
+	else
+		((struct sockaddr_in *)addr)->sin_port = htons((uint16_t)cfg->listen_port);
+	freeaddrinfo(res);
+	return RR_OK;
+}
+
+int server_start(struct server **out, const struct rr_config *cfg, struct queue *q,
+		 struct metrics *m, struct rr_error *err)
+{
+	struct sockaddr_storage addr;
+	const union MHD_DaemonInfo *info;
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+	struct server *s;
+	bool ipv6 = false;
+	int rc;
+
+	*out = NULL;
+	if ((rc = resolve_listen(cfg, &addr, &ipv6, err)))
+		return rc;
+	if (!(s = calloc(1, sizeof(*s))))
+		return rr_error_set(err, RR_ENOMEM, "starting the server: out of memory");
+	s->cfg = cfg;
+	s->q = q;
+	s->m = m;
+	if (ipv6)
+		flags |= MHD_USE_IPv6;
+	s->daemon = MHD_start_daemon(flags, (uint16_t)cfg->listen_port, NULL, NULL, on_request, s,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,   /* first, or MHD logs on its own */
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)THREAD_POOL_SIZE,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+		MHD_OPTION_END);
+	if (!s->daemon) {
+		free(s);
+		return rr_error_set(err, RR_ERR, "cannot listen on %s (address in use or not local?)",
+				    cfg->listen);
+	}
+	info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = info ? info->port : cfg->listen_port;
+	*out = s;
+	return RR_OK;
+}
+
+unsigned server_port(const struct server *s)
+{
+	return s->port;
+}
+
+void server_stop(struct server *s)
+{
+	if (!s)
+		return;
+	/* Stop accepting first so a load balancer sees refusals, then drain. */
+	MHD_quiesce_daemon(s->daemon);
+	MHD_stop_daemon(s->daemon);
+	free(s);
+}

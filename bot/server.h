@@ -1,0 +1,31 @@
+/*
+ * server.h — the HTTP front door (libmicrohttpd, internal epoll thread pool).
+ *
+ *   POST /webhooks/<forge>   verify → parse → enqueue (durable) → 202/200/4xx/503
+ *   GET  /healthz            200 {"status":"ok"}
+ *   GET  /metrics            Prometheus text
+ *
+ * Forges come from the configuration (cfg->forges), never from a global table,
+ * so tests can serve a fake forge. Every answer is JSON (except /metrics) and
+ * every request is logged once, without signatures or secrets.
+ */
+#ifndef RR_SERVER_H
+#define RR_SERVER_H
+
+#include "../common/rr.h"
+#include "config.h"
+#include "metrics.h"
+#include "queue.h"
+
+struct server;
+
+/* Binds cfg->listen_host:cfg->listen_port and starts serving. cfg, q and m are
+ * borrowed and must outlive the server. */
+int server_start(struct server **out, const struct rr_config *cfg, struct queue *q,
+		 struct metrics *m, struct rr_error *err);
+/* The bound port (useful with port 0). */
+unsigned server_port(const struct server *s);
+/* Stops accepting, waits for requests in flight, frees. NULL is fine. */
+void server_stop(struct server *s);
+
+#endif

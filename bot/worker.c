@@ -1,0 +1,310 @@
+/* worker.c — review worker threads: claim a job, fetch, review, publish. */
+#define _POSIX_C_SOURCE 200809L
+#include "worker.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/log.h"
+#include "../review/repo.h"
+#include "../review/review.h"
+
+#define IDLE_WAIT_MS 1000
+
+struct worker {
+	struct worker_pool *pool;
+	struct review_engine *engine;
+	pthread_t thread;
+	bool started;
+	unsigned index;
+};
+
+struct worker_pool {
+	const struct rr_config *cfg;
+	struct queue *q;
+	struct metrics *m;
+	atomic_bool stopping;
+	struct worker *workers;
+	size_t n;
+};
+
+unsigned worker_backoff_s(int attempts, long retry_after)
+{
+	unsigned long delay = attempts >= 10 ? WORKER_MAX_BACKOFF_S : 1ul << (attempts < 0 ? 0 : attempts);
+	if (retry_after > 0 && (unsigned long)retry_after > delay)
+		delay = (unsigned long)retry_after;
+	return delay > WORKER_MAX_BACKOFF_S ? WORKER_MAX_BACKOFF_S : (unsigned)delay;
+}
+
+/* ---- one job ------------------------------------------------------------ */
+
+/* Everything one job holds; released in one place whatever happens. */
+struct job_run {
+	struct review_request rq;
+	struct forge_config *fc;
+	struct git_credentials creds;
+	char **refspecs;
+	size_t nrefspecs;
+	struct repo_mirror *mirror;
+	struct finding_list findings;
+	struct review_stats stats;
+	struct publish_result published;
+};
+
+static void job_run_release(struct job_run *r)
+{
+	git_credentials_clear(&r->creds);
+	for (size_t i = 0; i < r->nrefspecs; i++)
+		free(r->refspecs[i]);
+	free(r->refspecs);
+	repo_mirror_close(r->mirror);
+	finding_list_free(&r->findings);
+	review_request_free(&r->rq);
+	memset(r, 0, sizeof(*r));
+}
+
+static int find_forge(const struct rr_config *cfg, struct job_run *r, struct rr_error *err)
+{
+	r->fc = r->rq.forge ? config_forge(cfg, r->rq.forge) : NULL;
+	if (!r->fc || !r->fc->enabled)
+		return rr_error_set(err, RR_ECONFIG, "forge '%s' is not configured",
+				    r->rq.forge ? r->rq.forge : "(none)");
+	if (!r->fc->forge->fetch_refspecs || !r->fc->forge->publish)
+		return rr_error_set(err, RR_ECONFIG, "forge '%s' cannot fetch or publish",
+				    r->fc->forge->name);
+	return RR_OK;
+}
+
+/* Fetches the PR into the mirror; credentials live only as long as the fetch. */
+static int fetch_pull_request(const struct rr_config *cfg, struct job_run *r, struct rr_error *err)
+{
+	const struct forge *forge = r->fc->forge;
+	int rc;
+
+	if (forge->git_credentials && (rc = forge->git_credentials(r->fc, &r->rq, &r->creds, err)))
+		return rr_error_wrap(err, "git credentials");
+	if ((rc = forge->fetch_refspecs(&r->rq, &r->refspecs, &r->nrefspecs, err)))
+		return rc;
+	if ((rc = repo_mirror_open(&r->mirror, cfg->data_dir, forge->name, r->rq.owner, r->rq.repo,
+				   err)))
+		return rc;
+	rc = repo_mirror_fetch(r->mirror, r->rq.clone_url, (const char *const *)r->refspecs,
+			       r->nrefspecs, r->creds.password ? &r->creds : NULL, err);
+	git_credentials_clear(&r->creds);
+	return rc;
+}
+
+/* The base commit, or when the payload's base is not in the mirror (force
+ * pushed base branch), the tip of the base branch just fetched. */
+static int resolve_base(struct job_run *r, git_oid *base, struct rr_error *err)
+{
+	char ref[512];
+
+	if (r->rq.base_sha && repo_mirror_has_commit(r->mirror, r->rq.base_sha, base) == RR_OK)
+		return RR_OK;
+	if (!r->rq.base_ref)
+		return rr_error_set(err, RR_EINVAL, "base commit not found after fetch");
+	snprintf(ref, sizeof(ref), "refs/rustreview/base/%s", r->rq.base_ref);
+	if (git_reference_name_to_id(base, repo_mirror_borrow(r->mirror), ref) != 0)
+		return rr_error_set(err, RR_EINVAL, "base commit not found after fetch (nor %s)", ref);
+	return RR_OK;
+}
+
+static int review_pull_request(struct review_engine *e, struct job_run *r, struct rr_error *err)
+{
+	const struct review_limits limits = { 0, 0 };
+	git_oid base, head;
+	int rc;
+
+	if (!r->rq.head_sha || repo_mirror_has_commit(r->mirror, r->rq.head_sha, &head) != RR_OK)
+		return rr_error_set(err, RR_EINVAL, "head commit not found after fetch");
+	if ((rc = resolve_base(r, &base, err)))
+		return rc;
+	rc = review_run(e, repo_mirror_borrow(r->mirror), &base, &head, &limits, &r->findings,
+			&r->stats, err);
+	/* Release the mirror lock before talking to the forge: publishing can be
+	 * slow and other jobs of the same repository can fetch meanwhile. */
+	repo_mirror_close(r->mirror);
+	r->mirror = NULL;
+	return rc;
+}
+
+static int run_review(struct review_engine *e, const struct rr_config *cfg, const struct job *job,
+		      struct job_run *r, struct rr_error *err)
+{
+	int rc;
+
+	if ((rc = review_request_from_json(job->request_json, &r->rq, err)))
+		return rr_error_wrap(err, "job %lld: bad request", (long long)job->id);
+	if ((rc = find_forge(cfg, r, err)) ||
+	    (rc = fetch_pull_request(cfg, r, err)) ||
+	    (rc = review_pull_request(e, r, err)))
+		return rc;
+	return r->fc->forge->publish(r->fc, &r->rq, &r->findings, &r->published, err);
+}
+
+static void log_job(const struct job *job, const struct job_run *r, const char *outcome,
+		    uint64_t ms, const struct rr_error *err)
+{
+	char id[24], number[24], found[24], posted[24], dropped[24], files[24], elapsed[24];
+
+	snprintf(id, sizeof(id), "%lld", (long long)job->id);
+	snprintf(number, sizeof(number), "%ld", job->number);
+	snprintf(found, sizeof(found), "%zu", r->findings.n);
+	snprintf(posted, sizeof(posted), "%zu", r->published.posted);
+	snprintf(dropped, sizeof(dropped), "%zu", r->published.already_posted);
+	snprintf(files, sizeof(files), "%zu", r->stats.files_reviewed);
+	snprintf(elapsed, sizeof(elapsed), "%llu", (unsigned long long)ms);
+	rr_log(err ? RR_LOG_WARN : RR_LOG_INFO, "review", "job", id, "outcome", outcome,
+	       "forge", job->forge, "owner", job->owner, "repo", job->repo, "number", number,
+	       "head", job->head_sha, "files", files, "findings", found, "posted", posted,
+	       "already_posted", dropped, "ms", elapsed, "error", err ? err->msg : NULL, NULL);
+}
+
+/* Records the outcome of a run in the queue; returns the outcome's name. */
+static const char *settle_job(struct queue *q, struct metrics *m, const struct job *job, int rc,
+			      const struct rr_error *run_err)
+{
+	struct rr_error err = { 0 };
+	const char *outcome;
+	bool gave_up = false;
+	int qrc;
+
+	if (rc == RR_OK) {
+		qrc = queue_complete(q, job->id, &err);
+		outcome = "done";
+		metrics_job_finished(m, METRICS_JOB_DONE);
+	} else if (rc == RR_ETRANSIENT) {
+		qrc = queue_retry(q, job->id, worker_backoff_s(job->attempts, run_err->retry_after),
+				  run_err->msg, &gave_up, &err);
+		outcome = gave_up ? "failed" : "retried";
+		metrics_job_finished(m, gave_up ? METRICS_JOB_FAILED : METRICS_JOB_RETRIED);
+	} else {
+		qrc = queue_fail(q, job->id, run_err->msg, &err);
+		outcome = "failed";
+		metrics_job_finished(m, METRICS_JOB_FAILED);
+	}
+	if (qrc != RR_OK) {
+		char id[24];
+		snprintf(id, sizeof(id), "%lld", (long long)job->id);
+		/* The lease will expire and another worker retries: logged, not lost. */
+		rr_log(RR_LOG_ERROR, "queue.settle_failed", "job", id, "error", err.msg, NULL);
+	}
+	return outcome;
+}
+
+int worker_run_job(struct review_engine *e, const struct rr_config *cfg, struct queue *q,
+		   struct metrics *m, const struct job *job)
+{
+	struct job_run r;
+	struct rr_error err = { 0 };
+	uint64_t t0 = rr_now_ms(), ms;
+	const char *outcome;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	rc = run_review(e, cfg, job, &r, &err);
+	if (rc != RR_OK && err.msg[0] == '\0')
+		rr_error_set(&err, rc, "%s", rr_strcode(rc));
+	ms = rr_now_ms() - t0;
+	outcome = settle_job(q, m, job, rc, &err);
+	if (rc == RR_OK)
+		metrics_review(m, r.published.posted, ms);
+	log_job(job, &r, outcome, ms, rc == RR_OK ? NULL : &err);
+	job_run_release(&r);
+	return rc;
+}
+
+/* ---- threads ------------------------------------------------------------ */
+
+static void log_claim_error(const struct rr_error *err)
+{
+	rr_log(RR_LOG_ERROR, "queue.claim_failed", "error", err->msg, NULL);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct worker_pool *p = w->pool;
+	struct rr_error err;
+	struct job job;
+
+	for (;;) {
+		/* Read the generation before looking at the flag and the queue, so a
+		 * wake-up between the claim and the wait is never missed. */
+		uint64_t gen = queue_generation(p->q);
+		if (atomic_load(&p->stopping))
+			break;
+		rr_error_clear(&err);
+		int rc = queue_claim(p->q, WORKER_LEASE_S, &job, &err);
+		if (rc == RR_OK) {
+			worker_run_job(w->engine, p->cfg, p->q, p->m, &job);
+			job_free(&job);
+			continue;
+		}
+		if (rc != RR_NONE)
+			log_claim_error(&err);
+		queue_wait(p->q, gen, IDLE_WAIT_MS);
+	}
+	return NULL;
+}
+
+static void pool_free(struct worker_pool *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		review_engine_free(p->workers[i].engine);
+	free(p->workers);
+	free(p);
+}
+
+void worker_pool_stop(struct worker_pool *p)
+{
+	if (!p)
+		return;
+	atomic_store(&p->stopping, true);
+	queue_wake_all(p->q);
+	for (size_t i = 0; i < p->n; i++)
+		if (p->workers[i].started)
+			pthread_join(p->workers[i].thread, NULL);
+	pool_free(p);
+}
+
+int worker_pool_start(struct worker_pool **out, const struct rr_config *cfg, struct queue *q,
+		      struct metrics *m, struct rr_error *err)
+{
+	struct worker_pool *p = calloc(1, sizeof(*p));
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if (!p || !(p->workers = calloc(cfg->workers, sizeof(*p->workers)))) {
+		free(p);
+		return rr_error_set(err, RR_ENOMEM, "starting workers: out of memory");
+	}
+	p->cfg = cfg;
+	p->q = q;
+	p->m = m;
+	p->n = cfg->workers;
+	atomic_init(&p->stopping, false);
+	/* Engines first, in this thread, so a failure is reported before any runs. */
+	for (i = 0; i < p->n; i++) {
+		p->workers[i].pool = p;
+		p->workers[i].index = (unsigned)i;
+		if ((rc = review_engine_new(&p->workers[i].engine, err))) {
+			pool_free(p);
+			return rr_error_wrap(err, "starting worker %zu", i);
+		}
+	}
+	for (i = 0; i < p->n; i++) {
+		if (pthread_create(&p->workers[i].thread, NULL, worker_main, &p->workers[i]) != 0) {
+			worker_pool_stop(p);
+			return rr_error_set(err, RR_ERR, "starting worker %zu: cannot create a thread", i);
+		}
+		p->workers[i].started = true;
+	}
+	*out = p;
+	return RR_OK;
+}
