@@ -1,0 +1,589 @@
+/* api.c — REST calls over libcurl with pooled connections; see api.h. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE   /* strcasestr */
+#endif
+#include "api.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#define API_DEFAULT_CONNECT_MS 10000L
+#define API_DEFAULT_TIMEOUT_MS 30000L
+#define API_DEFAULT_MAX_BYTES  ((size_t)8 << 20)
+/* GitHub: "if no retry-after or reset header, wait at least one minute". */
+#define API_DEFAULT_RATE_LIMIT_WAIT 60L
+/* A retry hint further away than this is treated as this (a clock or server bug). */
+#define API_MAX_RETRY_AFTER 3600L
+
+struct api_client {
+	CURLSH *share;
+	pthread_mutex_t locks[CURL_LOCK_DATA_LAST];
+	bool locks_ready;
+	bool curl_ready;
+	char *ca_bundle;
+	char *user_agent;
+	long connect_timeout_ms;
+	long timeout_ms;
+	size_t max_response_bytes;
+};
+
+/* ---- share-handle locking ------------------------------------------------ */
+
+static void api_lock(CURL *h, curl_lock_data data, curl_lock_access access, void *user)
+{
+	struct api_client *c = user;
+	(void)h;
+	(void)access;
+	if (data >= 0 && data < CURL_LOCK_DATA_LAST)
+		pthread_mutex_lock(&c->locks[data]);
+}
+
+static void api_unlock(CURL *h, curl_lock_data data, void *user)
+{
+	struct api_client *c = user;
+	(void)h;
+	if (data >= 0 && data < CURL_LOCK_DATA_LAST)
+		pthread_mutex_unlock(&c->locks[data]);
+}
+
+/* ---- client lifetime ------------------------------------------------------ */
+
+static int api_share_setup(struct api_client *c, struct rr_error *err)
+{
+	c->share = curl_share_init();
+	if (!c->share)
+		return rr_error_set(err, RR_ENOMEM, "api client: curl_share_init failed");
+	if (curl_share_setopt(c->share, CURLSHOPT_LOCKFUNC, api_lock) != CURLSHE_OK ||
+	    curl_share_setopt(c->share, CURLSHOPT_UNLOCKFUNC, api_unlock) != CURLSHE_OK ||
+	    curl_share_setopt(c->share, CURLSHOPT_USERDATA, c) != CURLSHE_OK ||
+	    curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK ||
+	    curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK ||
+	    curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK)
+		return rr_error_set(err, RR_ERR, "api client: configuring the curl share handle failed");
+	return RR_OK;
+}
+
+int api_client_new(struct api_client **out, const struct api_client_options *opt,
+		   struct rr_error *err)
+{
+	struct api_client *c;
+	int rc = RR_OK, i;
+
+	*out = NULL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return rr_error_set(err, RR_ENOMEM, "api client: out of memory");
+	/* Reference counted by libcurl and thread-safe since 7.84; paired in api_client_free. */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		rc = rr_error_set(err, RR_ERR, "api client: curl_global_init failed");
+		goto fail;
+	}
+	c->curl_ready = true;
+	for (i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_init(&c->locks[i], NULL);
+	c->locks_ready = true;
+	c->connect_timeout_ms = opt && opt->connect_timeout_ms > 0 ? opt->connect_timeout_ms
+								     : API_DEFAULT_CONNECT_MS;
+	c->timeout_ms = opt && opt->timeout_ms > 0 ? opt->timeout_ms : API_DEFAULT_TIMEOUT_MS;
+	c->max_response_bytes = opt && opt->max_response_bytes ? opt->max_response_bytes
+							       : API_DEFAULT_MAX_BYTES;
+	c->user_agent = rr_strdup(opt && opt->user_agent ? opt->user_agent : "rustreview");
+	c->ca_bundle = rr_strdup(opt ? opt->ca_bundle : NULL);
+	if (!c->user_agent || (opt && opt->ca_bundle && !c->ca_bundle)) {
+		rc = rr_error_set(err, RR_ENOMEM, "api client: out of memory");
+		goto fail;
+	}
+	if ((rc = api_share_setup(c, err)))
+		goto fail;
+	*out = c;
+	return RR_OK;
+fail:
+	api_client_free(c);
+	return rc;
+}
+
+void api_client_free(struct api_client *c)
+{
+	int i;
+	if (!c)
+		return;
+	if (c->share)
+		curl_share_cleanup(c->share);
+	if (c->locks_ready)
+		for (i = 0; i < CURL_LOCK_DATA_LAST; i++)
+			pthread_mutex_destroy(&c->locks[i]);
+	if (c->curl_ready)
+		curl_global_cleanup();
+	free(c->ca_bundle);
+	free(c->user_agent);
+	free(c);
+}
+
+void api_response_free(struct api_response *r)
+{
+	if (!r)
+		return;
+	free(r->body);
+	json_decref(r->json);
+	free(r->next_url);
+	memset(r, 0, sizeof(*r));
+}
+
+/* ---- header helpers -------------------------------------------------------- */
+
+static const char *skip_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p;
+}
+
+/* True when the space-separated rel list [v, v+n) contains "next". */
+static bool rel_list_has_next(const char *v, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		size_t start;
+		while (i < n && v[i] == ' ')
+			i++;
+		start = i;
+		while (i < n && v[i] != ' ')
+			i++;
+		if (i - start == 4 && strncasecmp(v + start, "next", 4) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Scans the parameters after one "<url>" (";"-separated, up to the next ','
+ * outside quotes). Returns where the link ends and sets *is_next.
+ */
+static const char *link_params(const char *p, bool *is_next)
+{
+	*is_next = false;
+	while (*p && *p != ',') {
+		const char *name, *val;
+		size_t nlen, vlen;
+		p = skip_ws(p);
+		if (!*p || *p == ',')
+			break;
+		if (*p != ';') {
+			p++;
+			continue;
+		}
+		p = skip_ws(p + 1);
+		name = p;
+		while (*p && *p != '=' && *p != ';' && *p != ',' && *p != ' ')
+			p++;
+		nlen = (size_t)(p - name);
+		p = skip_ws(p);
+		if (*p != '=')
+			continue;
+		p = skip_ws(p + 1);
+		if (*p == '"') {
+			val = ++p;
+			while (*p && *p != '"')
+				p++;
+			vlen = (size_t)(p - val);
+			if (*p == '"')
+				p++;
+		} else {
+			val = p;
+			while (*p && *p != ';' && *p != ',' && *p != ' ')
+				p++;
+			vlen = (size_t)(p - val);
+		}
+		if (nlen == 3 && strncasecmp(name, "rel", 3) == 0 && rel_list_has_next(val, vlen))
+			*is_next = true;
+	}
+	return p;
+}
+
+char *api_link_next(const char *link)
+{
+	const char *p = link;
+	if (!p)
+		return NULL;
+	while (*p) {
+		const char *url, *end;
+		bool is_next;
+		p = skip_ws(p);
+		if (*p == ',') {
+			p++;
+			continue;
+		}
+		if (*p != '<')
+			return NULL;       /* not a Link header we understand */
+		url = p + 1;
+		end = strchr(url, '>');
+		if (!end)
+			return NULL;
+		p = link_params(end + 1, &is_next);
+		if (is_next && end > url)
+			return rr_strndup(url, (size_t)(end - url));
+	}
+	return NULL;
+}
+
+static bool all_digits(const char *s)
+{
+	if (!s || !*s)
+		return false;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+static long clamp_wait(long long secs)
+{
+	if (secs <= 0)
+		return 0;
+	return secs > API_MAX_RETRY_AFTER ? API_MAX_RETRY_AFTER : (long)secs;
+}
+
+long api_retry_after_seconds(const char *retry_after, const char *ratelimit_reset, time_t now)
+{
+	if (retry_after && *retry_after) {
+		if (all_digits(retry_after))
+			return clamp_wait(strtoll(retry_after, NULL, 10));
+		time_t when = curl_getdate(retry_after, NULL);
+		if (when != (time_t)-1)
+			return clamp_wait((long long)when - (long long)now);
+	}
+	if (all_digits(ratelimit_reset))
+		return clamp_wait(strtoll(ratelimit_reset, NULL, 10) - (long long)now);
+	return 0;
+}
+
+/* ---- origin comparison ----------------------------------------------------- */
+
+struct origin {
+	char *scheme, *host, *port;
+};
+
+static void origin_free(struct origin *o)
+{
+	curl_free(o->scheme);
+	curl_free(o->host);
+	curl_free(o->port);
+}
+
+static bool origin_parse(const char *url, struct origin *o)
+{
+	CURLU *u = curl_url();
+	bool ok = false;
+	memset(o, 0, sizeof(*o));
+	if (!u)
+		return false;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &o->scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &o->host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &o->port, CURLU_DEFAULT_PORT) == CURLUE_OK)
+		ok = true;
+	curl_url_cleanup(u);
+	return ok;
+}
+
+bool api_same_origin(const char *a, const char *b)
+{
+	struct origin x = { 0 }, y = { 0 };
+	bool same = false;
+	if (!a || !b)
+		return false;
+	if (origin_parse(a, &x) && origin_parse(b, &y))
+		same = strcasecmp(x.scheme, y.scheme) == 0 && strcasecmp(x.host, y.host) == 0 &&
+		       strcmp(x.port, y.port) == 0 &&
+		       (strcasecmp(x.scheme, "https") == 0 || strcasecmp(x.scheme, "http") == 0);
+	origin_free(&x);
+	origin_free(&y);
+	return same;
+}
+
+/* ---- classification ---------------------------------------------------------- */
+
+/* Appends s to b with control characters flattened to spaces (one-line errors). */
+static void put_flat(struct rr_buf *b, const char *s)
+{
+	for (; *s; s++) {
+		char ch = (unsigned char)*s < 0x20 ? ' ' : *s;
+		rr_buf_append(b, &ch, 1);
+	}
+}
+
+/* The forge's "message" plus its "errors" list (strings or {message|code}). */
+static void describe_forge_error(const json_t *j, struct rr_buf *b)
+{
+	const json_t *msg = json_is_object(j) ? json_object_get(j, "message") : NULL;
+	const json_t *errs = json_is_object(j) ? json_object_get(j, "errors") : NULL;
+	size_t i;
+	const json_t *e;
+	bool first = true;
+
+	if (json_is_string(msg))
+		put_flat(b, json_string_value(msg));
+	if (!json_is_array(errs) || json_array_size(errs) == 0)
+		return;
+	rr_buf_puts(b, " (");
+	json_array_foreach(errs, i, e) {
+		const json_t *text = e;
+		if (json_is_object(e)) {
+			text = json_object_get(e, "message");
+			if (!json_is_string(text))
+				text = json_object_get(e, "code");
+		}
+		if (!json_is_string(text))
+			continue;
+		if (!first)
+			rr_buf_puts(b, "; ");
+		put_flat(b, json_string_value(text));
+		first = false;
+	}
+	rr_buf_puts(b, ")");
+}
+
+static int status_code_class(const struct api_response *r)
+{
+	if (r->status >= 200 && r->status < 300)
+		return RR_OK;
+	if (r->status >= 500 || r->status == 429 || r->status == 408)
+		return RR_ETRANSIENT;
+	if (r->status == 403 && r->rate_limited)
+		return RR_ETRANSIENT;
+	if (r->status == 401)
+		return RR_EAUTH;
+	if (r->status >= 400)
+		return RR_EINVAL;
+	return RR_ERR;         /* 1xx/3xx: redirects are not followed on purpose */
+}
+
+int api_classify(const struct api_response *r, const char *what, struct rr_error *err)
+{
+	struct rr_buf detail = RR_BUF_INIT;
+	int code = status_code_class(r);
+
+	if (code == RR_OK)
+		return RR_OK;
+	describe_forge_error(r->json, &detail);
+	if (r->rate_limited)
+		rr_error_set(err, code, "%s: HTTP %ld: rate limited%s%s", what, r->status,
+			     detail.len ? ": " : "", detail.len ? detail.data : "");
+	else
+		rr_error_set(err, code, "%s: HTTP %ld%s%s", what, r->status,
+			     detail.len ? ": " : "", detail.len ? detail.data : "");
+	if (err && code == RR_ETRANSIENT) {
+		err->retry_after = r->retry_after;
+		if (r->rate_limited && err->retry_after == 0)
+			err->retry_after = API_DEFAULT_RATE_LIMIT_WAIT;
+	}
+	rr_buf_free(&detail);
+	return code;
+}
+
+/* ---- one request --------------------------------------------------------------- */
+
+struct api_sink {
+	struct rr_buf buf;
+	bool too_big;
+};
+
+static size_t api_write(char *data, size_t size, size_t nmemb, void *user)
+{
+	struct api_sink *s = user;
+	size_t n = size * nmemb;
+	if (rr_buf_append(&s->buf, data, n) != RR_OK) {
+		s->too_big = s->buf.max && s->buf.len + n > s->buf.max;
+		return 0;          /* aborts the transfer with CURLE_WRITE_ERROR */
+	}
+	return n;
+}
+
+static const char *header_value(CURL *h, const char *name)
+{
+	struct curl_header *hv = NULL;
+	if (curl_easy_header(h, name, 0, CURLH_HEADER, -1, &hv) != CURLHE_OK || !hv)
+		return NULL;
+	return hv->value;
+}
+
+/* Link, retry hints and the rate-limit flag from the response headers. */
+static void read_response_headers(CURL *h, struct api_response *r)
+{
+	const char *remaining = header_value(h, "X-RateLimit-Remaining");
+	const char *retry = header_value(h, "Retry-After");
+	const char *reset = header_value(h, "X-RateLimit-Reset");
+	bool exhausted = remaining && strcmp(remaining, "0") == 0;
+	const char *msg = NULL;
+
+	r->next_url = api_link_next(header_value(h, "Link"));
+	if (json_is_object(r->json) && json_is_string(json_object_get(r->json, "message")))
+		msg = json_string_value(json_object_get(r->json, "message"));
+	/* GitHub's secondary rate limit is a 403 whose message says so, often with Retry-After. */
+	r->rate_limited = r->status == 429 ||
+			  (r->status == 403 && (exhausted || retry ||
+						(msg && strcasestr(msg, "rate limit"))));
+	r->retry_after = api_retry_after_seconds(retry, exhausted ? reset : NULL, time(NULL));
+}
+
+static int api_prepare_headers(const char *const *headers, bool has_body,
+			       struct curl_slist **out)
+{
+	struct curl_slist *l = NULL, *n;
+	size_t i;
+	for (i = 0; headers && headers[i]; i++) {
+		if (!(n = curl_slist_append(l, headers[i])))
+			goto fail;
+		l = n;
+	}
+	if (has_body) {
+		if (!(n = curl_slist_append(l, "Content-Type: application/json")))
+			goto fail;
+		l = n;
+	}
+	/* No "Expect: 100-continue" round trip for small JSON bodies. */
+	if (!(n = curl_slist_append(l, "Expect:")))
+		goto fail;
+	*out = n;
+	return RR_OK;
+fail:
+	curl_slist_free_all(l);
+	return RR_ENOMEM;
+}
+
+/* Header lines may carry tokens: wipe them before libcurl frees them. */
+static void wipe_slist(struct curl_slist *l)
+{
+	struct curl_slist *p;
+	for (p = l; p; p = p->next) {
+		volatile char *v = p->data;
+		while (*v)
+			*v++ = 0;
+	}
+	curl_slist_free_all(l);
+}
+
+static bool method_known(const char *m)
+{
+	static const char *const known[] = { "GET", "POST", "PATCH", "PUT", "DELETE", NULL };
+	for (size_t i = 0; known[i]; i++)
+		if (strcmp(m, known[i]) == 0)
+			return true;
+	return false;
+}
+
+static int api_setup_easy(struct api_client *c, CURL *h, const char *method, const char *url,
+			  struct curl_slist *hdrs, const char *payload, struct api_sink *sink)
+{
+	CURLcode e = CURLE_OK;
+#define SET(opt, val) do { if (e == CURLE_OK) e = curl_easy_setopt(h, opt, val); } while (0)
+	SET(CURLOPT_URL, url);
+	SET(CURLOPT_SHARE, c->share);
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_PROTOCOLS_STR, "http,https");
+	SET(CURLOPT_FOLLOWLOCATION, 0L);
+	SET(CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
+	SET(CURLOPT_TIMEOUT_MS, c->timeout_ms);
+	SET(CURLOPT_USERAGENT, c->user_agent);
+	SET(CURLOPT_ACCEPT_ENCODING, "");
+	SET(CURLOPT_HTTPHEADER, hdrs);
+	SET(CURLOPT_WRITEFUNCTION, api_write);
+	SET(CURLOPT_WRITEDATA, sink);
+	if (c->ca_bundle)
+		SET(CURLOPT_CAINFO, c->ca_bundle);
+	if (strcmp(method, "GET") == 0)
+		SET(CURLOPT_HTTPGET, 1L);
+	else
+		SET(CURLOPT_CUSTOMREQUEST, method);
+	if (payload) {
+		SET(CURLOPT_POSTFIELDS, payload);
+		SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(payload));
+	} else if (strcmp(method, "POST") == 0) {
+		SET(CURLOPT_POSTFIELDS, "");
+		SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)0);
+	}
+#undef SET
+	return e == CURLE_OK ? RR_OK : RR_ERR;
+}
+
+static int transport_error(CURLcode e, const struct api_sink *sink, const char *what,
+			   size_t cap, struct rr_error *err)
+{
+	if (e == CURLE_WRITE_ERROR && sink->too_big)
+		return rr_error_set(err, RR_ETOOBIG, "%s: response larger than %zu bytes", what, cap);
+	if (e == CURLE_URL_MALFORMAT || e == CURLE_UNSUPPORTED_PROTOCOL)
+		return rr_error_set(err, RR_EINVAL, "%s: %s", what, curl_easy_strerror(e));
+	if (e == CURLE_SSL_CACERT_BADFILE)
+		return rr_error_set(err, RR_ECONFIG, "%s: %s", what, curl_easy_strerror(e));
+	if (e == CURLE_OUT_OF_MEMORY)
+		return rr_error_set(err, RR_ENOMEM, "%s: out of memory", what);
+	return rr_error_set(err, RR_ETRANSIENT, "%s: %s", what, curl_easy_strerror(e));
+}
+
+static int fill_response(CURL *h, struct api_sink *sink, struct api_response *out,
+			 const char *what, struct rr_error *err)
+{
+	json_error_t jerr;
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out->status);
+	curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &out->new_connections);
+	out->body_len = sink->buf.len;
+	out->body = rr_buf_detach(&sink->buf);
+	if (!out->body)
+		return rr_error_set(err, RR_ENOMEM, "%s: out of memory", what);
+	if (out->body_len)
+		out->json = json_loadb(out->body, out->body_len, 0, &jerr);
+	read_response_headers(h, out);
+	return api_classify(out, what, err);
+}
+
+int api_request(struct api_client *c, const char *method, const char *url,
+		const char *const *headers, const json_t *body, struct api_response *out,
+		struct rr_error *err)
+{
+	struct api_sink sink = { RR_BUF_INIT, false };
+	struct curl_slist *hdrs = NULL;
+	char *payload = NULL, what[320];
+	CURL *h = NULL;
+	CURLcode e;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(what, sizeof(what), "%s %s", method ? method : "?", url ? url : "?");
+	if (!c || !method || !url || !method_known(method))
+		return rr_error_set(err, RR_EINVAL, "%s: bad request arguments", what);
+	sink.buf.max = c->max_response_bytes;
+	if (body && !(payload = json_dumps(body, JSON_COMPACT))) {
+		rc = rr_error_set(err, RR_ENOMEM, "%s: serialising the JSON body failed", what);
+		goto done;
+	}
+	if ((rc = api_prepare_headers(headers, payload != NULL, &hdrs))) {
+		rr_error_set(err, rc, "%s: out of memory", what);
+		goto done;
+	}
+	if (!(h = curl_easy_init())) {
+		rc = rr_error_set(err, RR_ENOMEM, "%s: curl_easy_init failed", what);
+		goto done;
+	}
+	if ((rc = api_setup_easy(c, h, method, url, hdrs, payload, &sink))) {
+		rr_error_set(err, rc, "%s: configuring libcurl failed", what);
+		goto done;
+	}
+	e = curl_easy_perform(h);
+	if (e != CURLE_OK)
+		rc = transport_error(e, &sink, what, c->max_response_bytes, err);
+	else
+		rc = fill_response(h, &sink, out, what, err);
+done:
+	if (h)
+		curl_easy_cleanup(h);
+	wipe_slist(hdrs);
+	free(payload);
+	rr_buf_free(&sink.buf);
+	return rc;
+}

@@ -1,0 +1,88 @@
+/*
+ * api.h — a small, forge-agnostic REST client over libcurl + jansson.
+ *
+ * One api_client per forge configuration. It owns a libcurl share handle that
+ * pools connections (keep-alive), DNS answers and TLS sessions per host, so
+ * consecutive calls from any worker thread reuse the same connection. The
+ * client is thread-safe: every call uses its own easy handle and the share
+ * handle is guarded by one mutex per kind of shared data.
+ *
+ * Every call answers with an api_response (status, parsed JSON, the Link
+ * rel="next" URL, retry hints) and classifies failures:
+ *   network error, timeout, 5xx, 429, 403 rate limit  -> RR_ETRANSIENT (retry_after set
+ *                                                        when the server says)
+ *   401                                               -> RR_EAUTH
+ *   other 4xx                                         -> RR_EINVAL, with the forge's
+ *                                                        "message" (and "errors") in err
+ *   body over the size cap                            -> RR_ETOOBIG
+ * Redirects are never followed (a token must not travel to another host).
+ * Header values are never logged or copied into errors.
+ */
+#ifndef RR_API_H
+#define RR_API_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "../common/rr.h"
+
+struct api_client;
+
+struct api_client_options {
+	const char *ca_bundle;       /* CA file for TLS; NULL = system store */
+	const char *user_agent;      /* sent on every request; NULL = "rustreview" */
+	long connect_timeout_ms;     /* 0 = 10 s */
+	long timeout_ms;             /* whole transfer; 0 = 30 s */
+	size_t max_response_bytes;   /* 0 = 8 MiB */
+};
+
+struct api_response {
+	long status;                 /* HTTP status; 0 when no response arrived */
+	char *body;                  /* raw body, NUL-terminated ("" when empty) */
+	size_t body_len;
+	json_t *json;                /* parsed body; NULL when empty or not JSON */
+	char *next_url;              /* Link: <...>; rel="next", or NULL */
+	long retry_after;            /* seconds, from Retry-After or X-RateLimit-Reset; 0 if none */
+	bool rate_limited;           /* X-RateLimit-Remaining: 0 or a 429 / secondary limit */
+	long new_connections;        /* connections this call had to open (0 = reused) */
+};
+#define API_RESPONSE_INIT { 0, NULL, 0, NULL, NULL, 0, false, 0 }
+void api_response_free(struct api_response *r);
+
+int api_client_new(struct api_client **out, const struct api_client_options *opt,
+		   struct rr_error *err);
+void api_client_free(struct api_client *c);
+
+/*
+ * Performs one request. headers is a NULL-terminated list of "Name: value"
+ * lines (may be NULL); body, when not NULL, is sent as compact JSON with
+ * Content-Type: application/json. Returns RR_OK for 2xx, otherwise the
+ * classified error above; *out is filled in both cases (free it with
+ * api_response_free either way).
+ */
+int api_request(struct api_client *c, const char *method, const char *url,
+		const char *const *headers, const json_t *body, struct api_response *out,
+		struct rr_error *err);
+
+/* --- pieces exposed for tests and for forges ----------------------------- */
+
+/* The URL of rel="next" in a Link header value, as a heap string; NULL if none. */
+char *api_link_next(const char *link);
+/*
+ * Seconds to wait before retrying, from a Retry-After value (delta-seconds or
+ * an HTTP date) or, failing that, an X-RateLimit-Reset epoch. Either may be
+ * NULL. Never negative; 0 when neither says anything usable.
+ */
+long api_retry_after_seconds(const char *retry_after, const char *ratelimit_reset, time_t now);
+/* True when both absolute http(s) URLs have the same scheme, host and port. */
+bool api_same_origin(const char *a, const char *b);
+/*
+ * Classifies a finished response (status, headers already parsed into r) into
+ * an RR code and fills err with "<what>: HTTP <status>: <message>". RR_OK for 2xx.
+ */
+int api_classify(const struct api_response *r, const char *what, struct rr_error *err);
+
+#endif

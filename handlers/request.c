@@ -1,0 +1,144 @@
+/* request.c — struct review_request (JSON round trip for the queue) and header lookup. */
+#define _POSIX_C_SOURCE 200809L
+#include "forge.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+const char *http_request_header(const struct http_request *r, const char *name)
+{
+	size_t i;
+	if (!r || !name)
+		return NULL;
+	for (i = 0; i < r->nheaders; i++)
+		if (r->headers[i].name && strcasecmp(r->headers[i].name, name) == 0)
+			return r->headers[i].value;
+	return NULL;
+}
+
+void review_request_free(struct review_request *r)
+{
+	if (!r)
+		return;
+	free(r->forge);
+	free(r->delivery_id);
+	free(r->event);
+	free(r->action);
+	free(r->owner);
+	free(r->repo);
+	free(r->clone_url);
+	free(r->api_url);
+	free(r->base_ref);
+	free(r->base_sha);
+	free(r->head_sha);
+	memset(r, 0, sizeof(*r));
+}
+
+/* The string members, in one table so to_json and from_json cannot disagree. */
+struct rq_field {
+	const char *key;
+	size_t offset;
+	bool required;
+};
+#define RQ_STR(name, req) { #name, offsetof(struct review_request, name), req }
+static const struct rq_field rq_fields[] = {
+	RQ_STR(forge, true),      RQ_STR(delivery_id, true), RQ_STR(event, false),
+	RQ_STR(action, false),    RQ_STR(owner, true),       RQ_STR(repo, true),
+	RQ_STR(clone_url, true),  RQ_STR(api_url, false),    RQ_STR(base_ref, false),
+	RQ_STR(base_sha, true),   RQ_STR(head_sha, true),
+};
+#define RQ_NFIELDS (sizeof(rq_fields) / sizeof(rq_fields[0]))
+
+static char **rq_slot(struct review_request *r, const struct rq_field *f)
+{
+	return (char **)(void *)((char *)r + f->offset);
+}
+
+static char *const *rq_cslot(const struct review_request *r, const struct rq_field *f)
+{
+	return (char *const *)(const void *)((const char *)r + f->offset);
+}
+
+char *review_request_to_json(const struct review_request *r)
+{
+	json_t *o;
+	char *out = NULL;
+	size_t i;
+	int bad = 0;
+
+	if (!r || !(o = json_object()))
+		return NULL;
+	for (i = 0; i < RQ_NFIELDS; i++) {
+		const char *v = *rq_cslot(r, &rq_fields[i]);
+		bad |= json_object_set_new(o, rq_fields[i].key, v ? json_string(v) : json_null());
+	}
+	bad |= json_object_set_new(o, "number", json_integer(r->number));
+	bad |= json_object_set_new(o, "installation_id", json_integer(r->installation_id));
+	if (!bad)
+		out = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	return out;
+}
+
+static int rq_take_string(const json_t *o, const struct rq_field *f, struct review_request *out,
+			  struct rr_error *err)
+{
+	const json_t *v = json_object_get(o, f->key);
+	if (!v || json_is_null(v)) {
+		if (f->required)
+			return rr_error_set(err, RR_EINVAL, "review request: \"%s\" missing", f->key);
+		return RR_OK;
+	}
+	if (!json_is_string(v))
+		return rr_error_set(err, RR_EINVAL, "review request: \"%s\" is not a string", f->key);
+	if (!(*rq_slot(out, f) = rr_strdup(json_string_value(v))))
+		return rr_error_set(err, RR_ENOMEM, "review request: out of memory");
+	return RR_OK;
+}
+
+static int rq_take_long(const json_t *o, const char *key, bool required, long *out,
+			struct rr_error *err)
+{
+	const json_t *v = json_object_get(o, key);
+	if (!v || json_is_null(v)) {
+		*out = 0;
+		return required ? rr_error_set(err, RR_EINVAL, "review request: \"%s\" missing", key)
+				: RR_OK;
+	}
+	if (!json_is_integer(v))
+		return rr_error_set(err, RR_EINVAL, "review request: \"%s\" is not an integer", key);
+	*out = (long)json_integer_value(v);
+	return RR_OK;
+}
+
+int review_request_from_json(const char *json, struct review_request *out, struct rr_error *err)
+{
+	json_error_t jerr;
+	json_t *o = NULL;
+	size_t i;
+	int rc = RR_OK;
+
+	memset(out, 0, sizeof(*out));
+	if (!json)
+		return rr_error_set(err, RR_EINVAL, "review request: no JSON");
+	o = json_loads(json, 0, &jerr);
+	if (!json_is_object(o)) {
+		rc = rr_error_set(err, RR_EINVAL, "review request: %s",
+				  o ? "not a JSON object" : jerr.text);
+		goto done;
+	}
+	for (i = 0; i < RQ_NFIELDS && rc == RR_OK; i++)
+		rc = rq_take_string(o, &rq_fields[i], out, err);
+	if (rc == RR_OK)
+		rc = rq_take_long(o, "number", true, &out->number, err);
+	if (rc == RR_OK)
+		rc = rq_take_long(o, "installation_id", false, &out->installation_id, err);
+done:
+	json_decref(o);
+	if (rc != RR_OK)
+		review_request_free(out);
+	return rc;
+}
