@@ -1,0 +1,61 @@
+/* expect_used.c — `.expect("..")` on Option/Result in production code. */
+#include "rules.h"
+
+static const char MESSAGE[] =
+	"`.expect(..)` panics when the value is `None` or `Err`. "
+	"The message helps the post-mortem, but the thread or task still dies on what is usually a "
+	"recoverable condition (bad input, I/O, a missing key). Return the error with `?` and add "
+	"context instead, and keep `expect` for invariants you can prove.";
+
+static int emit(void *data, TSNode name, TSNode args)
+{
+	struct rule_ctx *ctx = data;
+	if (!rust_node_text_eq(name, ctx->src, "expect") || rust_tt_inner_count(args) == 0)
+		return 0;
+	return rule_emit_nodes(ctx, name, args, MESSAGE, NULL);
+}
+
+static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope)
+{
+	TSNode name, args;
+
+	(void)scope;
+	if (rust_method_call(node, &name, &args)) {
+		/* Option/Result::expect takes exactly one argument, the message. */
+		if (rust_node_text_eq(name, ctx->src, "expect") && rust_named_arg_count(args) == 1)
+			return rule_emit_nodes(ctx, name, args, MESSAGE, NULL);
+		return 0;
+	}
+	if (rust_node_is(node, "token_tree"))
+		return rust_tt_method_calls(node, emit, ctx);
+	return 0;
+}
+
+const struct rule rule_expect_used = {
+	.info = {
+		.id = "expect_used",
+		.severity = RR_SEV_WARNING,
+		.summary = "`.expect(..)` on an Option or Result panics on None/Err",
+		.explanation =
+			"What: flags calls to `.expect(msg)` (clippy::expect_used), including ones inside "
+			"macro arguments.\n\n"
+			"Why: `expect` is `unwrap` with a message. The message makes the crash easier to "
+			"diagnose, but it is still a crash: the request's task or thread dies, and with "
+			"`panic = \"abort\"` the whole process. Most `None`/`Err` values in production "
+			"come from inputs, the network or the file system and deserve an error, not a "
+			"panic.\n\n"
+			"How to fix: propagate with `?` and add context (`.context(\"reading config\")?` "
+			"with anyhow, or a variant of your error enum). Keep `expect` only where the value "
+			"cannot fail by construction, and say so with `#[allow(clippy::expect_used)]`.\n\n"
+			"Bad:\n    let cfg = fs::read_to_string(path).expect(\"config\");\n"
+			"Good:\n    let cfg = fs::read_to_string(path)\n"
+			"        .with_context(|| format!(\"reading {}\", path.display()))?;\n\n"
+			"Context: test code (#[test] fns, #[cfg(test)] modules, tests/, benches/, "
+			"examples/, build.rs) is exempt, like clippy's allow-expect-in-tests. Method names "
+			"are matched without types, so a parser's own `expect(token)` method is reported "
+			"too; silence it with `#[allow(clippy::expect_used)]`.",
+		.production_only = true,
+		.has_fix = false,
+	},
+	.check = check,
+};

@@ -1,0 +1,46 @@
+/* panic.c — explicit `panic!` in production code. */
+#include "rules.h"
+
+static const char MESSAGE[] =
+	"`panic!` aborts the current thread or task instead of returning an error the caller can "
+	"handle. In a service this drops in-flight work, and with `panic = \"abort\"` the whole "
+	"process. Return a `Result` with a descriptive error instead; if the branch truly cannot "
+	"happen, say why with `unreachable!(\"...\")`.";
+
+static int emit(struct rule_ctx *ctx, TSNode first, TSNode last, const char *name)
+{
+	(void)name;
+	return rule_emit_nodes(ctx, first, last, MESSAGE, NULL);
+}
+
+static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope)
+{
+	static const char *const names[] = { "panic" };
+	(void)scope;
+	return rule_each_macro_call(ctx, node, names, 1, emit);
+}
+
+const struct rule rule_panic = {
+	.info = {
+		.id = "panic",
+		.severity = RR_SEV_WARNING,
+		.summary = "explicit `panic!` in production code",
+		.explanation =
+			"What: flags `panic!(..)` (clippy::panic), also `std::panic!`/`core::panic!` and "
+			"calls inside other macros' arguments.\n\n"
+			"Why: a panic is not error handling. It unwinds (or aborts) the thread, loses the "
+			"work in flight, can poison mutexes the thread held, and turns a condition the "
+			"caller might have handled into an outage. Library code that panics takes that "
+			"choice away from every caller.\n\n"
+			"How to fix: return `Err(..)` with an error that names the bad value. If the branch "
+			"is impossible by construction, use `unreachable!(\"reason\")` so the intent is "
+			"explicit.\n\n"
+			"Bad:\n    if len > MAX { panic!(\"frame too long\"); }\n"
+			"Good:\n    if len > MAX { return Err(FrameError::TooLong { len, max: MAX }); }\n\n"
+			"Context: test code is exempt (clippy's allow-panic-in-tests): panicking is how a "
+			"test fails.",
+		.production_only = true,
+		.has_fix = false,
+	},
+	.check = check,
+};

@@ -1,0 +1,152 @@
+/* ptr_arg.c — `&Vec<T>`, `&String`, `&PathBuf` parameters (use `&[T]`, `&str`, `&Path`). */
+#include "rules.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The owned type behind the reference and what to borrow instead. */
+struct ptr_kind {
+	const char *owned;        /* last path segment */
+	const char *full;         /* the std path it may be written as */
+	const char *borrowed;     /* replacement type (for Vec: a slice of the argument) */
+	const char *also;         /* what else callers can then pass */
+};
+
+static const struct ptr_kind KINDS[] = {
+	{ "Vec", "std::vec::Vec", NULL, "arrays and sub-slices" },
+	{ "String", "std::string::String", "str", "string literals and substrings" },
+	{ "PathBuf", "std::path::PathBuf", "Path", "borrowed paths such as `Path::new(\"..\")`" },
+};
+
+/* Which kind `type` (the referenced type) is, or NULL. For Vec, *elem is its
+ * single type argument. */
+static const struct ptr_kind *classify(TSNode type, const char *src, TSNode *elem)
+{
+	TSNode name = type;
+	char path[64];
+
+	if (rust_node_is(type, "generic_type")) {
+		TSNode args = ts_node_child_by_field_name(type, "type_arguments", 14);
+		name = ts_node_child_by_field_name(type, "type", 4);
+		/* Vec<T, A> (a custom allocator) has no slice equivalent to suggest. */
+		if (ts_node_is_null(args) || rust_named_arg_count(args) != 1)
+			return NULL;
+		*elem = ts_node_named_child(args, 0);
+		if (rust_node_is(*elem, "lifetime") || rust_node_is(*elem, "line_comment") ||
+		    rust_node_is(*elem, "block_comment"))
+			return NULL;
+	}
+	if (ts_node_is_null(name) || !rust_path_text(name, src, path, sizeof(path)))
+		return NULL;
+	for (size_t i = 0; i < sizeof(KINDS) / sizeof(KINDS[0]); i++) {
+		bool generic = KINDS[i].borrowed == NULL;
+		if (generic != rust_node_is(type, "generic_type"))
+			continue;
+		if (strcmp(path, KINDS[i].owned) == 0 || strcmp(path, KINDS[i].full) == 0)
+			return &KINDS[i];
+	}
+	return NULL;
+}
+
+/* "&'a [T]" / "&str" / "&Path": keeps the lifetime, drops the owned type. */
+static char *replacement_for(const struct ptr_kind *k, TSNode ref, TSNode elem, const char *src)
+{
+	TSNode lifetime = rust_child_of_type(ref, "lifetime");
+	char *lt = ts_node_is_null(lifetime) ? NULL : rust_node_text_dup(lifetime, src);
+	char *el = k->borrowed ? NULL : rust_node_text_dup(elem, src);
+	char *out = NULL;
+
+	if ((!ts_node_is_null(lifetime) && !lt) || (!k->borrowed && !el))
+		goto cleanup;
+	if (k->borrowed)
+		out = rule_format("&%s%s%s", lt ? lt : "", lt ? " " : "", k->borrowed);
+	else
+		out = rule_format("&%s%s[%s]", lt ? lt : "", lt ? " " : "", el);
+cleanup:
+	free(lt);
+	free(el);
+	return out;
+}
+
+static int check_parameter(struct rule_ctx *ctx, TSNode param)
+{
+	TSNode ref = ts_node_child_by_field_name(param, "type", 4);
+	TSNode type, elem = { 0 };
+	const struct ptr_kind *k;
+	char quoted[96], *repl = NULL, *msg = NULL;
+	int rc = RR_ENOMEM;
+
+	/* `&mut Vec<T>` may push or grow: only shared references are safe to narrow. */
+	if (!rust_node_is(ref, "reference_type") ||
+	    !ts_node_is_null(rust_child_of_type(ref, "mutable_specifier")))
+		return 0;
+	type = ts_node_child_by_field_name(ref, "type", 4);
+	if (ts_node_is_null(type) || !(k = classify(type, ctx->src, &elem)))
+		return 0;
+	if (!(repl = replacement_for(k, ref, elem, ctx->src)))
+		goto cleanup;
+	rule_quote(ref, ctx->src, quoted, sizeof(quoted));
+	msg = rule_format("Parameter type `%s` makes every caller own a `%s` and adds a needless "
+			  "indirection. `%s` accepts them through deref coercion, and also "
+			  "%s, with the same read-only API. Change the parameter type to `%s`.",
+			  quoted, k->owned, repl, k->also, repl);
+	if (!msg)
+		goto cleanup;
+	rc = rule_emit_nodes(ctx, ref, ref, msg, repl);
+cleanup:
+	free(repl);
+	free(msg);
+	return rc;
+}
+
+static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope)
+{
+	TSNode params;
+	uint32_t count;
+	int rc;
+
+	if (!rust_node_is(node, "function_item") && !rust_node_is(node, "function_signature_item"))
+		return 0;
+	/* A trait impl must repeat the trait's signature: the fix belongs on the trait. */
+	if (scope->trait_impl)
+		return 0;
+	params = ts_node_child_by_field_name(node, "parameters", 10);
+	if (ts_node_is_null(params))
+		return 0;
+	count = ts_node_named_child_count(params);
+	for (uint32_t i = 0; i < count; i++) {
+		TSNode p = ts_node_named_child(params, i);
+		if (rust_node_is(p, "parameter") && (rc = check_parameter(ctx, p)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+const struct rule rule_ptr_arg = {
+	.info = {
+		.id = "ptr_arg",
+		.severity = RR_SEV_WARNING,
+		.summary = "`&Vec<T>`, `&String` or `&PathBuf` parameter instead of `&[T]`, `&str`, `&Path`",
+		.explanation =
+			"What: flags function parameters typed `&Vec<T>`, `&String` or `&PathBuf` "
+			"(clippy::ptr_arg) and suggests `&[T]`, `&str` or `&Path` as a machine-applicable "
+			"change.\n\n"
+			"Why: a shared reference to an owned container can only read, and everything it "
+			"can read is on the borrowed type already. Taking `&Vec<T>` forces callers to "
+			"build a `Vec` (allocating) even when they hold an array, a slice or part of "
+			"another buffer, and every access goes through two pointers. The borrowed types "
+			"accept the owned ones through deref coercion, so callers keep compiling.\n\n"
+			"How to fix: apply the suggestion. `&PathBuf` becomes `&Path`, which may need "
+			"`use std::path::Path;`. Methods only the owned type has for reading "
+			"(`capacity()`) are the rare reason to keep it; then allow the lint there.\n\n"
+			"Bad:\n    fn total(items: &Vec<Item>, label: &String) -> u64\n"
+			"Good:\n    fn total(items: &[Item], label: &str) -> u64\n\n"
+			"Scope: `fn` items and trait method declarations; methods in `impl Trait for T` "
+			"are skipped (their signature is the trait's), and so is `&mut Vec<T>` (it may "
+			"push). Applies everywhere, test helpers included: it is a cheap, mechanical "
+			"improvement.",
+		.production_only = false,
+		.has_fix = true,
+	},
+	.check = check,
+};

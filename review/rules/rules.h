@@ -1,0 +1,83 @@
+/*
+ * rules.h — the internal rule interface (not for use outside review/).
+ *
+ * A rule is its public rule_info plus a check function. The engine walks the
+ * tree once (rust_walk) and calls every enabled rule's check for each named
+ * node, with the node's scope. The engine has already filtered out rules that
+ * are #[allow]ed at the node and production-only rules in test code, so a
+ * check only decides "does this node break the rule" and emits.
+ */
+#ifndef RR_RULES_H
+#define RR_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../../common/rr.h"
+#include "../engine.h"
+#include "../findings.h"
+#include "../rust.h"
+
+struct rule;
+
+/* Everything a check needs about the file being reviewed. */
+struct rule_ctx {
+	const char *path;
+	const char *src;
+	size_t len;
+	struct rust_path_info pathinfo;
+	const struct rule *rule;       /* the rule being run (set by the engine) */
+	struct finding_list *out;      /* findings of this file */
+};
+
+/* Returns 0 or RR_ENOMEM. */
+typedef int (*rule_check_fn)(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope);
+
+struct rule {
+	struct rule_info info;
+	rule_check_fn check;
+};
+
+/* The table (table.c), in `rustreview rules` order. At most 64 rules (allow bits). */
+extern const struct rule *const rule_table[];
+extern const size_t rule_table_len;
+
+/*
+ * Adds a finding for ctx->rule spanning [start, end) of the source.
+ * message is copied; replacement (may be NULL) is copied and also applied to
+ * the span's lines to build suggestion_lines. Returns 0 or RR_ENOMEM.
+ */
+int rule_emit(struct rule_ctx *ctx, TSPoint start, uint32_t start_byte, TSPoint end,
+	      uint32_t end_byte, const char *message, const char *replacement);
+/* The span from the start of `first` to the end of `last` (same node is fine). */
+int rule_emit_nodes(struct rule_ctx *ctx, TSNode first, TSNode last, const char *message,
+		    const char *replacement);
+/* Heap printf for messages; NULL on allocation failure. */
+char *rule_format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Copies at most max bytes of the node's text for quoting in a message:
+ * newlines become spaces, backticks become ', long text ends in "...". */
+void rule_quote(TSNode n, const char *src, char *buf, size_t cap);
+
+/* Rules. */
+extern const struct rule rule_unwrap_used;
+extern const struct rule rule_expect_used;
+extern const struct rule rule_panic;
+extern const struct rule rule_todo;
+extern const struct rule rule_unimplemented;
+extern const struct rule rule_dbg_macro;
+extern const struct rule rule_print_stdout;
+extern const struct rule rule_undocumented_unsafe_blocks;
+extern const struct rule rule_ptr_arg;
+extern const struct rule rule_len_zero;
+extern const struct rule rule_await_holding_lock;
+extern const struct rule rule_blocking_in_async;
+
+/* Shared by the macro rules (panic, todo, ...): calls fn for each invocation
+ * of the named macro at node — a macro_invocation node (`std::`/`core::`
+ * paths accepted) or a `name!(..)` token sequence inside a token tree. */
+int rule_each_macro_call(struct rule_ctx *ctx, TSNode node, const char *const *names,
+			 size_t n_names,
+			 int (*fn)(struct rule_ctx *ctx, TSNode first, TSNode last, const char *name));
+
+#endif

@@ -1,0 +1,43 @@
+/* todo.c — `todo!()` left in code. */
+#include "rules.h"
+
+static const char MESSAGE[] =
+	"`todo!()` marks unfinished code and panics when it is reached. "
+	"Merged, it is a crash waiting for the first request that takes this path. Finish the "
+	"implementation before merging, or return an error saying the case is not supported yet.";
+
+static int emit(struct rule_ctx *ctx, TSNode first, TSNode last, const char *name)
+{
+	(void)name;
+	return rule_emit_nodes(ctx, first, last, MESSAGE, NULL);
+}
+
+static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope)
+{
+	static const char *const names[] = { "todo" };
+	(void)scope;
+	return rule_each_macro_call(ctx, node, names, 1, emit);
+}
+
+const struct rule rule_todo = {
+	.info = {
+		.id = "todo",
+		.severity = RR_SEV_WARNING,
+		.summary = "`todo!()` left in code",
+		.explanation =
+			"What: flags `todo!()` (clippy::todo).\n\n"
+			"Why: `todo!` says \"not written yet\" and panics when reached. It compiles, so it "
+			"slips through review and ships; the first caller on that path crashes.\n\n"
+			"How to fix: write the code, or return an explicit error (`Err(Error::"
+			"Unsupported(..))`) and track the work in an issue.\n\n"
+			"Bad:\n    fn export(&self, fmt: Format) -> Result<Vec<u8>> { todo!() }\n"
+			"Good:\n    fn export(&self, fmt: Format) -> Result<Vec<u8>> {\n"
+			"        Err(Error::Unsupported(format!(\"export to {fmt:?}\")))\n    }\n\n"
+			"Context: applies everywhere, test code included (clippy has no test exemption for "
+			"it either). A `todo!()` in a test is unfinished work too: the test either panics "
+			"or never covers what it claims to.",
+		.production_only = false,
+		.has_fix = false,
+	},
+	.check = check,
+};

@@ -1,0 +1,63 @@
+/* unwrap_used.c — `.unwrap()` on Option/Result in production code. */
+#include "rules.h"
+
+static const char MESSAGE[] =
+	"`.unwrap()` panics when the value is `None` or `Err`, taking the thread or task down with it. "
+	"In production that turns a recoverable condition into a crash whose message says nothing "
+	"about what went wrong. Propagate the error with `?` (adding context), or handle the "
+	"`None`/`Err` case explicitly.";
+
+static int emit(void *data, TSNode name, TSNode args)
+{
+	struct rule_ctx *ctx = data;
+	/* Inside a token tree the argument list is "( )": only an empty one is unwrap(). */
+	if (!rust_node_text_eq(name, ctx->src, "unwrap") || rust_tt_inner_count(args) != 0)
+		return 0;
+	return rule_emit_nodes(ctx, name, args, MESSAGE, NULL);
+}
+
+static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope)
+{
+	TSNode name, args;
+
+	(void)scope;
+	if (rust_method_call(node, &name, &args)) {
+		if (rust_node_text_eq(name, ctx->src, "unwrap") && rust_named_arg_count(args) == 0)
+			return rule_emit_nodes(ctx, name, args, MESSAGE, NULL);
+		return 0;
+	}
+	if (rust_node_is(node, "token_tree"))
+		return rust_tt_method_calls(node, emit, ctx);
+	return 0;
+}
+
+const struct rule rule_unwrap_used = {
+	.info = {
+		.id = "unwrap_used",
+		.severity = RR_SEV_WARNING,
+		.summary = "`.unwrap()` on an Option or Result panics on None/Err",
+		.explanation =
+			"What: flags calls to `.unwrap()` (clippy::unwrap_used), including ones written "
+			"inside macro arguments such as `format!(\"{}\", x.unwrap())`.\n\n"
+			"Why: `unwrap` panics on `None`/`Err`. In a service the panic kills the request's "
+			"task or thread (or the whole process with `panic = \"abort\"`), and the panic "
+			"message (`called Option::unwrap() on a None value`) says nothing about which "
+			"input or which file caused it. The failure was usually recoverable.\n\n"
+			"How to fix: return the error with `?` and add context, match on the value, or "
+			"use `unwrap_or`, `unwrap_or_default`, `unwrap_or_else` when there is a sensible "
+			"default. When the value truly cannot be `None`, prefer `expect(\"why\")` under an "
+			"`#[allow(clippy::unwrap_used)]` that records the proof.\n\n"
+			"Bad:\n    let port: u16 = env::var(\"PORT\").unwrap().parse().unwrap();\n"
+			"Good:\n    let port: u16 = env::var(\"PORT\")\n"
+			"        .context(\"PORT is not set\")?\n"
+			"        .parse()\n        .context(\"PORT is not a number\")?;\n\n"
+			"Context: test code (#[test] and #[tokio::test] fns, #[cfg(test)] modules, tests/, "
+			"benches/, examples/, build.rs) is exempt, like clippy's allow-unwrap-in-tests: a "
+			"panic there is a test failure, which is what you want. The rule matches method "
+			"names, not types, so a local type's own `unwrap()` method is also reported; "
+			"`#[allow(clippy::unwrap_used)]` silences it.",
+		.production_only = true,
+		.has_fix = false,
+	},
+	.check = check,
+};

@@ -1,0 +1,504 @@
+/* rust.c — tree-sitter Rust: path classification, the context walk, node helpers. */
+#include "rust.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/rr.h"
+
+/* --- paths ---------------------------------------------------------------- */
+
+/* True when `path` has a directory component equal to `dir`. */
+static bool path_has_dir(const char *path, const char *dir)
+{
+	size_t dlen = strlen(dir);
+	const char *p = path;
+
+	while (p && *p) {
+		const char *slash = strchr(p, '/');
+		if (!slash)
+			return false;     /* the last component is the file name */
+		if ((size_t)(slash - p) == dlen && memcmp(p, dir, dlen) == 0)
+			return true;
+		p = slash + 1;
+	}
+	return false;
+}
+
+static const char *path_basename(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+void rust_path_classify(const char *path, struct rust_path_info *out)
+{
+	const char *base;
+
+	out->test = false;
+	out->binary = false;
+	if (!path)
+		return;
+	base = path_basename(path);
+	/* Cargo's conventional non-production targets, plus `tests.rs`, the usual
+	 * file behind `#[cfg(test)] mod tests;`. */
+	out->test = path_has_dir(path, "tests") || path_has_dir(path, "benches") ||
+		    path_has_dir(path, "examples") || strcmp(base, "build.rs") == 0 ||
+		    strcmp(base, "tests.rs") == 0;
+	/* A program owns its stdout; a library does not. */
+	out->binary = strcmp(base, "main.rs") == 0 || strstr(path, "src/bin/") == path ||
+		      strstr(path, "/src/bin/") != NULL;
+}
+
+/* --- node helpers --------------------------------------------------------- */
+
+bool rust_node_is(TSNode n, const char *type)
+{
+	return !ts_node_is_null(n) && strcmp(ts_node_type(n), type) == 0;
+}
+
+bool rust_node_text_eq(TSNode n, const char *src, const char *text)
+{
+	size_t len = strlen(text);
+	return !ts_node_is_null(n) && rust_node_len(n) == len &&
+	       memcmp(rust_node_ptr(n, src), text, len) == 0;
+}
+
+char *rust_node_text_dup(TSNode n, const char *src)
+{
+	size_t len = rust_node_len(n);
+	char *s = malloc(len + 1);
+	if (!s)
+		return NULL;
+	memcpy(s, rust_node_ptr(n, src), len);
+	s[len] = '\0';
+	return s;
+}
+
+bool rust_path_text(TSNode n, const char *src, char *buf, size_t cap)
+{
+	const char *p = rust_node_ptr(n, src);
+	uint32_t len = rust_node_len(n);
+	size_t o = 0;
+
+	if (cap == 0)
+		return false;
+	for (uint32_t i = 0; i < len; i++) {
+		char ch = p[i];
+		if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r')
+			continue;
+		if (o + 1 >= cap)
+			return false;
+		buf[o++] = ch;
+	}
+	buf[o] = '\0';
+	if (o >= 2 && buf[0] == ':' && buf[1] == ':')
+		memmove(buf, buf + 2, o - 1);
+	return true;
+}
+
+TSNode rust_child_of_type(TSNode n, const char *type)
+{
+	uint32_t count = ts_node_child_count(n);
+	for (uint32_t i = 0; i < count; i++) {
+		TSNode c = ts_node_child(n, i);
+		if (strcmp(ts_node_type(c), type) == 0)
+			return c;
+	}
+	return (TSNode){ 0 };
+}
+
+bool rust_method_call(TSNode call, TSNode *name, TSNode *args)
+{
+	TSNode fn, field;
+
+	if (!rust_node_is(call, "call_expression"))
+		return false;
+	fn = ts_node_child_by_field_name(call, "function", 8);
+	if (!rust_node_is(fn, "field_expression"))
+		return false;
+	field = ts_node_child_by_field_name(fn, "field", 5);
+	if (!rust_node_is(field, "field_identifier"))
+		return false;
+	*name = field;
+	*args = ts_node_child_by_field_name(call, "arguments", 9);
+	return !ts_node_is_null(*args);
+}
+
+static bool is_comment(TSNode n)
+{
+	const char *t = ts_node_type(n);
+	return strcmp(t, "line_comment") == 0 || strcmp(t, "block_comment") == 0;
+}
+
+uint32_t rust_named_arg_count(TSNode args)
+{
+	uint32_t count = ts_node_named_child_count(args), n = 0;
+	for (uint32_t i = 0; i < count; i++)
+		if (!is_comment(ts_node_named_child(args, i)))
+			n++;
+	return n;
+}
+
+uint32_t rust_tt_inner_count(TSNode tt)
+{
+	uint32_t count = ts_node_child_count(tt);
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < count; i++) {
+		TSNode c = ts_node_child(tt, i);
+		const char *t = ts_node_type(c);
+		if ((i == 0 || i + 1 == count) && !ts_node_is_named(c) && strlen(t) == 1 &&
+		    strchr("()[]{}", t[0]))
+			continue;
+		if (!is_comment(c))
+			n++;
+	}
+	return n;
+}
+
+static bool tt_opens_with_paren(TSNode tt)
+{
+	return rust_node_is(tt, "token_tree") && ts_node_child_count(tt) > 0 &&
+	       rust_node_is(ts_node_child(tt, 0), "(");
+}
+
+/*
+ * Slides a window of three over the direct children of a token tree and calls
+ * fn on `. name (..)` (method) or `name ! <tree>` (macro) sequences.
+ */
+static int tt_scan(TSNode tt, bool method, rust_tt_fn fn, void *data)
+{
+	TSTreeCursor c;
+	TSNode prev2 = { 0 }, prev1 = { 0 };
+	int rc = 0;
+
+	if (!rust_node_is(tt, "token_tree"))
+		return 0;
+	c = ts_tree_cursor_new(tt);
+	if (!ts_tree_cursor_goto_first_child(&c))
+		goto out;
+	do {
+		TSNode cur = ts_tree_cursor_current_node(&c);
+		bool hit;
+		if (is_comment(cur))
+			continue;
+		if (method)   /* a method call's arguments are always in ( ) */
+			hit = tt_opens_with_paren(cur) && rust_node_is(prev2, ".") &&
+			      rust_node_is(prev1, "identifier");
+		else          /* macros accept ( ), [ ] and { } */
+			hit = rust_node_is(cur, "token_tree") && rust_node_is(prev2, "identifier") &&
+			      rust_node_is(prev1, "!");
+		if (hit && (rc = fn(data, method ? prev1 : prev2, cur)) != 0)
+			goto out;
+		prev2 = prev1;
+		prev1 = cur;
+	} while (ts_tree_cursor_goto_next_sibling(&c));
+out:
+	ts_tree_cursor_delete(&c);
+	return rc;
+}
+
+int rust_tt_method_calls(TSNode tt, rust_tt_fn fn, void *data)
+{
+	return tt_scan(tt, true, fn, data);
+}
+
+int rust_tt_macro_calls(TSNode tt, rust_tt_fn fn, void *data)
+{
+	return tt_scan(tt, false, fn, data);
+}
+
+/* --- source text ---------------------------------------------------------- */
+
+size_t rust_line_end(const char *src, size_t len, size_t pos)
+{
+	const char *nl;
+	if (pos >= len)
+		return len;
+	nl = memchr(src + pos, '\n', len - pos);
+	return nl ? (size_t)(nl - src) : len;
+}
+
+/* --- attributes ----------------------------------------------------------- */
+
+#define CFG_MAX_DEPTH 16
+
+/* True when a cfg(...) predicate mentions `test` outside a not(...). */
+static bool cfg_mentions_test(TSNode tt, const char *src, bool negated, int depth)
+{
+	uint32_t count;
+	TSNode prev = { 0 };
+
+	if (depth > CFG_MAX_DEPTH)
+		return false;
+	count = ts_node_child_count(tt);
+	for (uint32_t i = 0; i < count; i++) {
+		TSNode c = ts_node_child(tt, i);
+		if (rust_node_is(c, "identifier") && rust_node_text_eq(c, src, "test") && !negated)
+			return true;
+		if (rust_node_is(c, "token_tree")) {
+			bool neg = negated != (rust_node_is(prev, "identifier") &&
+					       rust_node_text_eq(prev, src, "not"));
+			if (cfg_mentions_test(c, src, neg, depth + 1))
+				return true;
+		}
+		prev = c;
+	}
+	return false;
+}
+
+/* `#[test]`, `#[tokio::test]`, `#[bench]` and the common test-macro crates. */
+static bool attr_path_is_test_fn(const char *path)
+{
+	static const char *const names[] = { "test", "bench", "rstest", "test_case",
+					     "quickcheck", "proptest" };
+	size_t plen = strlen(path);
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(path, names[i]) == 0)
+			return true;
+	return plen > 6 && strcmp(path + plen - 6, "::test") == 0;
+}
+
+/* Bits for `clippy::<lint>` names listed in allow(...) / expect(...). */
+static uint64_t allow_bits(TSNode tt, const char *src, const char *const *names, size_t n)
+{
+	uint32_t count = ts_node_child_count(tt);
+	uint64_t bits = 0;
+
+	for (uint32_t i = 0; i + 2 < count; i++) {
+		TSNode tool = ts_node_child(tt, i), sep = ts_node_child(tt, i + 1);
+		TSNode lint = ts_node_child(tt, i + 2);
+		if (!rust_node_text_eq(tool, src, "clippy") || !rust_node_is(sep, "::") ||
+		    !rust_node_is(lint, "identifier"))
+			continue;
+		for (size_t k = 0; k < n && k < 64; k++)
+			if (rust_node_text_eq(lint, src, names[k]))
+				bits |= (uint64_t)1 << k;
+	}
+	return bits;
+}
+
+struct attr_effect {
+	bool test;
+	uint64_t allowed;
+};
+
+static void attr_effect_of(TSNode item, const char *src, const char *const *names, size_t n,
+			   struct attr_effect *eff)
+{
+	TSNode attr = rust_child_of_type(item, "attribute");
+	TSNode path, args;
+	char buf[128];
+
+	eff->test = false;
+	eff->allowed = 0;
+	if (ts_node_is_null(attr) || ts_node_named_child_count(attr) == 0)
+		return;
+	path = ts_node_named_child(attr, 0);
+	args = ts_node_child_by_field_name(attr, "arguments", 9);
+	if (!rust_path_text(path, src, buf, sizeof(buf)))
+		return;
+	if (attr_path_is_test_fn(buf))
+		eff->test = true;
+	else if (strcmp(buf, "cfg") == 0 && rust_node_is(args, "token_tree"))
+		eff->test = cfg_mentions_test(args, src, false, 0);
+	else if ((strcmp(buf, "allow") == 0 || strcmp(buf, "expect") == 0) &&
+		 rust_node_is(args, "token_tree"))
+		eff->allowed = allow_bits(args, src, names, n);
+}
+
+/* --- the walk ------------------------------------------------------------- */
+
+struct frame {
+	TSNode node;
+	struct rust_scope inner;    /* what this node's children inherit */
+	bool pending_test;          /* outer attributes seen on the next sibling item */
+	uint64_t pending_allow;
+};
+
+struct walker {
+	const char *src;
+	const char *const *names;
+	size_t n_names;
+	rust_visit_fn visit;
+	void *data;
+	struct frame *frames;
+	size_t cap;
+};
+
+static bool has_async_modifier(TSNode fn)
+{
+	TSNode mods = rust_child_of_type(fn, "function_modifiers");
+	return !ts_node_is_null(mods) && !ts_node_is_null(rust_child_of_type(mods, "async"));
+}
+
+/* The callee's last path segment (or method name) of a call_expression. */
+static bool callee_name(TSNode call, const char *src, char *buf, size_t cap)
+{
+	TSNode fn = ts_node_child_by_field_name(call, "function", 8);
+	if (rust_node_is(fn, "field_expression"))
+		fn = ts_node_child_by_field_name(fn, "field", 5);
+	else if (rust_node_is(fn, "scoped_identifier"))
+		fn = ts_node_child_by_field_name(fn, "name", 4);
+	else if (rust_node_is(fn, "generic_function"))
+		return false;
+	if (ts_node_is_null(fn) || !rust_path_text(fn, src, buf, cap))
+		return false;
+	return true;
+}
+
+/* A closure passed straight to something that runs it off the async executor:
+ * spawn_blocking, block_in_place, std::thread::spawn or a thread Builder's spawn. */
+static bool closure_is_offloaded(const struct walker *w, size_t depth)
+{
+	TSNode args, call;
+	char name[64];
+
+	if (depth < 2)
+		return false;
+	args = w->frames[depth - 1].node;
+	call = w->frames[depth - 2].node;
+	if (!rust_node_is(args, "arguments") || !rust_node_is(call, "call_expression"))
+		return false;
+	if (!callee_name(call, w->src, name, sizeof(name)))
+		return false;
+	return strcmp(name, "spawn_blocking") == 0 || strcmp(name, "block_in_place") == 0 ||
+	       strcmp(name, "spawn") == 0;
+}
+
+static int frames_reserve(struct walker *w, size_t depth)
+{
+	if (depth < w->cap)
+		return 0;
+	size_t cap = w->cap ? w->cap * 2 : 64;
+	while (cap <= depth)
+		cap *= 2;
+	struct frame *f = realloc(w->frames, cap * sizeof(*f));
+	if (!f)
+		return RR_ENOMEM;
+	w->frames = f;
+	w->cap = cap;
+	return 0;
+}
+
+/* The scope children of `node` inherit from the node's own scope. */
+static void scope_for_children(const struct walker *w, size_t depth, TSNode node,
+			       struct rust_scope *s)
+{
+	const char *type = ts_node_type(node);
+
+	if (strcmp(type, "function_item") == 0) {
+		TSNode name = ts_node_child_by_field_name(node, "name", 4);
+		s->exec = has_async_modifier(node) ? RUST_EXEC_ASYNC : RUST_EXEC_SYNC;
+		s->trait_impl = false;
+		s->in_is_empty_fn = rust_node_text_eq(name, w->src, "is_empty");
+	} else if (strcmp(type, "async_block") == 0) {
+		s->exec = RUST_EXEC_ASYNC;
+	} else if (strcmp(type, "closure_expression") == 0) {
+		if (s->exec == RUST_EXEC_ASYNC && closure_is_offloaded(w, depth))
+			s->exec = RUST_EXEC_OFFLOADED;
+	} else if (strcmp(type, "impl_item") == 0) {
+		s->trait_impl = !ts_node_is_null(ts_node_child_by_field_name(node, "trait", 5));
+	} else if (strcmp(type, "trait_item") == 0 || strcmp(type, "mod_item") == 0) {
+		s->trait_impl = false;
+	} else if (strcmp(type, "token_tree") == 0) {
+		s->token_tree = true;
+	}
+}
+
+static bool holds_statements(TSNode n)
+{
+	const char *t = ts_node_type(n);
+	return strcmp(t, "block") == 0 || strcmp(t, "declaration_list") == 0 ||
+	       strcmp(t, "source_file") == 0;
+}
+
+/*
+ * Handles the node the cursor just entered at `depth` (its parent's frame is
+ * depth-1). Returns 1 when the walk should descend into it, 0 when not, or a
+ * negative/visitor error.
+ */
+static int walker_enter(struct walker *w, TSNode node, size_t depth)
+{
+	struct frame *parent = &w->frames[depth - 1];
+	const char *type = ts_node_type(node);
+	struct attr_effect eff;
+	struct rust_scope s;
+	int rc;
+
+	if (!ts_node_is_named(node) || is_comment(node))
+		return 0;
+	if (strcmp(type, "attribute_item") == 0) {
+		attr_effect_of(node, w->src, w->names, w->n_names, &eff);
+		parent->pending_test |= eff.test;
+		parent->pending_allow |= eff.allowed;
+		return 0;
+	}
+	if (strcmp(type, "inner_attribute_item") == 0) {
+		/* #![...] applies to the enclosing module, file or block. */
+		attr_effect_of(node, w->src, w->names, w->n_names, &eff);
+		parent->inner.test |= eff.test;
+		parent->inner.allowed |= eff.allowed;
+		return 0;
+	}
+	s = parent->inner;
+	s.test |= parent->pending_test;
+	s.allowed |= parent->pending_allow;
+	parent->pending_test = false;
+	parent->pending_allow = 0;
+	if (holds_statements(parent->node))
+		s.statement_start = ts_node_start_byte(node);
+	/* macro_rules! bodies are templates, not code: nothing in them runs as written. */
+	if (strcmp(type, "macro_definition") == 0)
+		return 0;
+	if ((rc = frames_reserve(w, depth)) != 0)
+		return rc;
+	if ((rc = w->visit(w->data, node, &s)) != 0)
+		return rc < 0 ? rc : RR_ERR;
+	w->frames[depth].node = node;
+	w->frames[depth].inner = s;
+	w->frames[depth].pending_test = false;
+	w->frames[depth].pending_allow = 0;
+	scope_for_children(w, depth, node, &w->frames[depth].inner);
+	return 1;
+}
+
+int rust_walk(TSNode root, const char *src, const struct rust_scope *initial,
+	      const char *const *lint_names, size_t n_lint_names,
+	      rust_visit_fn visit, void *data)
+{
+	struct walker w = { src, lint_names, n_lint_names, visit, data, NULL, 0 };
+	TSTreeCursor c = ts_tree_cursor_new(root);
+	size_t depth = 0;
+	int rc, descend;
+
+	if ((rc = frames_reserve(&w, 0)) != 0)
+		goto out;
+	w.frames[0] = (struct frame){ root, *initial, false, 0 };
+	if ((rc = visit(data, root, initial)) != 0)
+		goto out;
+	descend = 1;
+	for (;;) {
+		if (descend && ts_tree_cursor_goto_first_child(&c)) {
+			depth++;
+		} else {
+			while (!ts_tree_cursor_goto_next_sibling(&c)) {
+				if (depth == 0 || !ts_tree_cursor_goto_parent(&c))
+					goto out;
+				depth--;
+			}
+			if (depth == 0)
+				goto out;
+		}
+		descend = walker_enter(&w, ts_tree_cursor_current_node(&c), depth);
+		if (descend < 0) {
+			rc = descend;
+			goto out;
+		}
+	}
+out:
+	ts_tree_cursor_delete(&c);
+	free(w.frames);
+	return rc;
+}
