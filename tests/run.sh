@@ -51,7 +51,7 @@ for t in tests/e2e/test_*.py; do
 	rc=$?
 	set -- $(count_unittest "$log")
 	record "$name" "$rc" "$1" "$2"
-	grep '^e2e:' "$log" || true
+	grep -o 'e2e: .*' "$log" || true
 done
 
 echo

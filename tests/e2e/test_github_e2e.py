@@ -274,6 +274,24 @@ class GitHubEndToEnd(unittest.TestCase):
             time.sleep(0.05)
         self.fail("jobs did not finish: %s\n%s" % (h.job_rows(self.db), self.server.output()[-4000:]))
 
+    def assert_golden(self, name, review):
+        """The exact review body and comments (path, line, side, body) posted.
+        RR_E2E_UPDATE=1 rewrites the golden file; read its diff before committing."""
+        got = {"body": review["body"],
+               "comments": sorted(({"path": c["path"], "line": c["line"], "side": c["side"],
+                                    "body": c["body"]} for c in review["comments"]),
+                                  key=lambda c: (c["path"], c["line"], c["body"]))}
+        path = os.path.join(h.HERE, "expected", name)
+        if os.environ.get("RR_E2E_UPDATE"):
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w") as f:
+                json.dump(got, f, indent=2, sort_keys=True)
+                f.write("\n")
+        with open(path) as f:
+            want = json.load(f)
+        self.maxDiff = None
+        self.assertEqual(got, want)
+
     # --- tests ---------------------------------------------------------------
     def test_01_bad_signature_is_refused_and_stores_nothing(self):
         body = self.payload("pull_request.opened.json", self.head1)
@@ -303,6 +321,7 @@ class GitHubEndToEnd(unittest.TestCase):
         self.assertEqual(rev["event"] if "event" in rev else "COMMENT", "COMMENT")
         got = [comment_key(c) for c in rev["comments"]]
         self.assertEqual(sorted(got), sorted(EXPECTED_FIRST))
+        self.assert_golden("github_review1.json", rev)
         for c in rev["comments"]:
             self.assertEqual(c["side"], "RIGHT")
         by_rule = {comment_key(c)[2]: c["body"] for c in rev["comments"]}
@@ -349,6 +368,7 @@ class GitHubEndToEnd(unittest.TestCase):
         self.assertEqual(len(revs), 2, revs)
         self.assertEqual(revs[1]["commit_id"], head2)
         self.assertEqual([comment_key(c) for c in revs[1]["comments"]], EXPECTED_SECOND)
+        self.assert_golden("github_review2.json", revs[1])
         self.assertIn("`dbg_macro`", revs[1]["body"])
 
     def test_06_other_events(self):
