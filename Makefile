@@ -18,6 +18,10 @@ endif
 RUST_GRAMMAR := tree-sitter-rust@0.23.2
 GRAMMAR_DIR  := $(BUILD)/grammar/rust
 GRAMMAR_OBJS := $(BUILD)/grammar/rust_parser.o $(BUILD)/grammar/rust_scanner.o
+# .rustreview.toml and Cargo.toml are parsed with the TOML grammar (ABI 14 too).
+TOML_GRAMMAR     := @tree-sitter-grammars/tree-sitter-toml@0.7.0
+TOML_GRAMMAR_DIR := $(BUILD)/grammar/toml
+GRAMMAR_OBJS     += $(BUILD)/grammar/toml_parser.o $(BUILD)/grammar/toml_scanner.o
 
 # ONLY="a.c b.c" builds the library from just those sources (handy while
 # other modules are being written); by default every module is in.
@@ -33,7 +37,7 @@ LIB  := $(BUILD)/librustreview.a
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test unit e2e corpus run clean bench fuzz
+.PHONY: all deps test unit e2e corpus run clean bench fuzz accuracy
 all: $(BUILD)/rustreview
 
 deps: $(BUILD)/.deps
@@ -50,6 +54,13 @@ $(BUILD)/grammar/rust_parser.o: $(GRAMMAR_DIR)/src/parser.c
 	$(CC) -O2 -g -w -I$(GRAMMAR_DIR)/src -c $< -o $@
 $(BUILD)/grammar/rust_scanner.o: $(GRAMMAR_DIR)/src/parser.c
 	$(CC) -O2 -g -w -I$(GRAMMAR_DIR)/src -c $(GRAMMAR_DIR)/src/scanner.c -o $@
+
+$(TOML_GRAMMAR_DIR)/src/parser.c: | $(BUILD)/.deps
+	@sh scripts/grammar.sh $(TOML_GRAMMAR) $(TOML_GRAMMAR_DIR)
+$(BUILD)/grammar/toml_parser.o: $(TOML_GRAMMAR_DIR)/src/parser.c
+	$(CC) -O2 -g -w -I$(TOML_GRAMMAR_DIR)/src -c $< -o $@
+$(BUILD)/grammar/toml_scanner.o: $(TOML_GRAMMAR_DIR)/src/parser.c
+	$(CC) -O2 -g -w -I$(TOML_GRAMMAR_DIR)/src -c $(TOML_GRAMMAR_DIR)/src/scanner.c -o $@
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -78,6 +89,10 @@ test: $(UNIT_BINS) $(BUILD)/rustreview
 
 run: $(BUILD)/rustreview
 	@RUSTREVIEW_DATA_DIR=$${RUSTREVIEW_DATA_DIR:-var} $(BUILD)/rustreview serve
+
+# Per-rule precision/recall against clippy on tests/corpus (needs clippy-driver).
+accuracy: $(BUILD)/rustreview
+	@python3 tests/corpus/clippy_accuracy.py --binary $(BUILD)/rustreview
 
 clean:
 	rm -rf build build-san
