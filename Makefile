@@ -87,6 +87,15 @@ e2e: $(BUILD)/rustreview
 test: $(UNIT_BINS) $(BUILD)/rustreview
 	@BUILD=$(BUILD) sh tests/run.sh
 
+# ---- benchmarks ----------------------------------------------------------------
+# `make bench` (not part of `make test`, about 2 minutes on 2 cores): rustreview beside
+# @octokit/webhooks (ingest), ast-grep and clippy-driver (engine), plus the end-to-end
+# latency and peak memory; prints one markdown table, also in $(BUILD)/bench/results.md.
+# Installs what it needs (wrk, hyperfine, GNU time; pinned npm tools in tests/bench).
+bench: $(BUILD)/rustreview $(LIB)
+	@sh tests/bench/deps.sh
+	@BUILD=$(BUILD) python3 tests/bench/bench.py
+
 run: $(BUILD)/rustreview
 	@RUSTREVIEW_DATA_DIR=$${RUSTREVIEW_DATA_DIR:-var} $(BUILD)/rustreview serve
 

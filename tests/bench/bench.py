@@ -1,0 +1,667 @@
+#!/usr/bin/env python3
+"""`make bench`: rustreview side by side with what users would pick instead.
+
+Runs on this machine, in one go, and prints ONE markdown table (also written to
+$BUILD/bench/results.md):
+
+  1. ingest  — a real signed pull_request delivery POSTed on loopback by wrk:
+               deliveries/s and p50/p99 for `rustreview serve` (verified, parsed,
+               committed to SQLite before the answer) vs a Node server on
+               @octokit/webhooks (verifies, queues in memory).
+  2. engine  — Rust lines/s of `rustreview check` vs ast-grep with equivalent
+               rules (tests/bench/astgrep) vs clippy-driver on single files, and
+               tree-sitter-rust's bare parse speed (tests/bench/tsparse.c) as the floor.
+  3. e2e     — webhook → review posted on the fake GitHub for a 20-file PR on a
+               warm mirror, 100 runs: p50/p99.
+  4. memory  — peak RSS of serve under the ingest load and of check on the
+               largest corpus.
+
+Standard library only. Everything it starts listens on 127.0.0.1 and is
+stopped at the end; temporary directories are removed. Expects the tools
+installed by tests/bench/deps.sh and $BUILD/rustreview built.
+Environment: BUILD (default build), RR_BENCH_QUICK=1 for a short smoke run.
+"""
+import copy
+import json
+import os
+import random
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
+import harness as h  # noqa: E402
+
+BUILD = os.environ.get("BUILD", "build")
+OUT = os.path.join(ROOT, BUILD, "bench")
+BINARY = os.path.join(ROOT, BUILD, "rustreview")
+NODE_BIN = os.path.join(HERE, "node_modules", ".bin")
+AST_GREP = os.path.join(NODE_BIN, "ast-grep")
+SG_CONFIG = os.path.join(HERE, "astgrep", "sgconfig.yml")
+QUICK = os.environ.get("RR_BENCH_QUICK") == "1"
+SECRET = "bench-webhook-secret-0c5e"
+INGEST_SECONDS = 3 if QUICK else 10
+INGEST_CONNECTIONS = 16
+E2E_RUNS = 10 if QUICK else 100
+CLIPPY_FILES = 4 if QUICK else 12
+
+
+def say(msg):
+    sys.stderr.write("bench: %s\n" % msg)
+    sys.stderr.flush()
+
+
+def run(argv, **kw):
+    return subprocess.run(argv, check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, **kw)
+
+
+def peak_rss_kb(pid):
+    """VmHWM of a live process: its peak resident set so far."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+def run_rusage(argv):
+    """Runs argv; returns (exit status, wall seconds, peak RSS in KB). GNU time
+    measures it: a child forked from this Python inherits its ru_maxrss."""
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as f:
+        t0 = time.perf_counter()
+        p = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", f.name] + argv,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wall = time.perf_counter() - t0
+        return p.returncode, wall, int(f.read().strip().splitlines()[-1])
+
+
+# ---- the machine -------------------------------------------------------------
+
+def machine():
+    cpu = "unknown"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as f:
+        mem_kb = int(f.readline().split()[1])
+    return {"nproc": os.cpu_count(), "cpu": cpu, "mem_gib": mem_kb / 1024 / 1024}
+
+
+def versions():
+    v = {}
+    v["rustreview"] = run([BINARY, "--version"]).stdout.strip()
+    v["node"] = run(["node", "--version"]).stdout.strip()
+    v["ast-grep"] = run([AST_GREP, "--version"]).stdout.strip()
+    with open(os.path.join(HERE, "node_modules", "@octokit", "webhooks", "package.json")) as f:
+        v["@octokit/webhooks"] = json.load(f)["version"]
+    v["clippy-driver"] = run(["clippy-driver", "--version"]).stdout.strip()
+    v["wrk"] = (subprocess.run(["wrk", "-v"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True).stdout.splitlines() or ["?"])[0].split(" [")[0]
+    return v
+
+
+# ---- 1. ingest ---------------------------------------------------------------
+
+class BlackHole:
+    """A loopback port that accepts TCP connections and never answers: the
+    queued jobs' git fetches wait on it, so the workers stay idle and the
+    ingest numbers measure ingest only. Closing it releases them."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(1024)
+        self.port = self.sock.getsockname()[1]
+
+    def close(self):
+        self.sock.close()
+
+
+INGEST_PULLS, INGEST_HEADS = 64, 4
+
+
+def ingest_bodies(clone_port, path):
+    """Writes the signed deliveries for wrk: INGEST_PULLS pull requests x
+    INGEST_HEADS heads, ordered so that consecutive deliveries of one pull
+    request carry different heads. Returns the size of one body."""
+    with open(os.path.join(ROOT, "tests", "fixtures", "github", "pull_request.opened.json")) as f:
+        template = json.load(f)
+    template["pull_request"]["draft"] = False
+    template["repository"]["clone_url"] = "http://127.0.0.1:%d/o/r.git" % clone_port
+    template["repository"]["url"] = "http://127.0.0.1:%d/repos/o/r" % clone_port
+    size = 0
+    with open(path, "wb") as out:
+        for j in range(INGEST_PULLS * INGEST_HEADS):
+            p = copy.deepcopy(template)
+            p["number"] = p["pull_request"]["number"] = 1 + j % INGEST_PULLS
+            p["pull_request"]["head"]["sha"] = "%040x" % (0xbe0c4 + j // INGEST_PULLS)
+            body = json.dumps(p).encode()
+            out.write(b"%s %d\n" % (h.github_signature(SECRET, body).encode(), len(body)))
+            out.write(body)
+            size = len(body)
+    return size
+
+
+def wrk(url, bodies_path, seconds):
+    env = dict(os.environ, RR_BENCH_BODIES=bodies_path, RR_BENCH_PATH="/webhooks/github")
+    out = run(["wrk", "-t1", "-c%d" % INGEST_CONNECTIONS, "-d%ds" % seconds, "--latency",
+               "-s", os.path.join(HERE, "post.lua"), url], env=env).stdout
+    for line in out.splitlines():
+        if line.startswith("BENCH_JSON "):
+            r = json.loads(line[len("BENCH_JSON "):])
+            r["rps"] = r["requests"] / (r["duration_us"] / 1e6)
+            return r
+    raise RuntimeError("wrk printed no result:\n" + out)
+
+
+def ingest_one(start, tmp, bodies_path):
+    proc, url, after = start(tmp)
+    try:
+        h.wait_http_ok(url + "/healthz")
+        wrk(url, bodies_path, 2)                     # warm up
+        r = wrk(url, bodies_path, INGEST_SECONDS)
+        r["rss_kb"] = peak_rss_kb(proc.p.pid)
+        r["alive"] = proc.alive()
+        if after:
+            after(r)
+        return r
+    finally:
+        proc.close()
+
+
+def start_rustreview(tmp, clone_port):
+    port = h.free_port()
+    data = os.path.join(tmp, "rr-data")
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+           "RUSTREVIEW_LISTEN": "127.0.0.1:%d" % port, "RUSTREVIEW_DATA_DIR": data,
+           "RUSTREVIEW_WORKERS": "1", "RUSTREVIEW_LOG_LEVEL": "error",
+           "RUSTREVIEW_GITHUB_WEBHOOK_SECRET": SECRET,
+           "RUSTREVIEW_GITHUB_TOKEN": "bench-not-a-real-token",
+           "RUSTREVIEW_GITHUB_API_URL": "http://127.0.0.1:%d" % clone_port,
+           "RUSTREVIEW_GITHUB_GIT_URL": "http://127.0.0.1:%d" % clone_port}
+    proc = h.Proc("rustreview-ingest", [BINARY, "serve"], tmp, env=env)
+
+    def after(r):
+        con = sqlite3.connect(os.path.join(data, "rustreview.db"), timeout=10)
+        try:
+            r["jobs"] = con.execute("SELECT count(*) FROM jobs").fetchone()[0]
+        finally:
+            con.close()
+    return proc, "http://127.0.0.1:%d" % port, after
+
+
+def start_node(tmp):
+    port_file = os.path.join(tmp, "node.port")
+    env = dict(os.environ, RR_BENCH_SECRET=SECRET)
+    proc = h.Proc("octokit", ["node", os.path.join(HERE, "octokit_server.mjs"), port_file],
+                  tmp, env=env)
+    return proc, "http://127.0.0.1:%s" % h.wait_for_file(port_file), None
+
+
+def ingest(tmp):
+    hole = BlackHole()
+    try:
+        bodies = os.path.join(tmp, "deliveries")
+        size = ingest_bodies(hole.port, bodies)
+        say("ingest: rustreview serve, %d s of wrk -c%d (%d-byte signed deliveries)"
+            % (INGEST_SECONDS, INGEST_CONNECTIONS, size))
+        rr = ingest_one(lambda t: start_rustreview(t, hole.port), tmp, bodies)
+        say("ingest: @octokit/webhooks on Node")
+        node = ingest_one(start_node, tmp, bodies)
+    finally:
+        hole.close()
+    rr["accepted"] = rr["codes"].get("202", 0)
+    node["accepted"] = node["codes"].get("200", 0)
+    return {"rr": rr, "node": node, "body_bytes": size}
+
+
+def build_queuebench():
+    exe = os.path.join(OUT, "queuebench")
+    pkgs = ["libmicrohttpd", "libcurl", "jansson", "libgit2", "openssl", "sqlite3", "tree-sitter"]
+    cflags = run(["pkg-config", "--cflags"] + pkgs).stdout.split()
+    libs = run(["pkg-config", "--libs"] + pkgs).stdout.split()
+    run([os.environ.get("CC", "cc"), "-O2", "-g", "-std=c17", "-Wall", "-Wextra", "-Wpedantic",
+         "-Werror", "-D_GNU_SOURCE", *cflags, "-o", exe, os.path.join(HERE, "queuebench.c"),
+         os.path.join(ROOT, BUILD, "librustreview.a"), *libs, "-lpthread"])
+    return exe
+
+
+def queue_ceiling(tmp):
+    """The durable queue alone: the real queue_enqueue from 4 threads (the
+    server's pool size), and the same SQL with 1 vs 16 deliveries per commit."""
+    say("queue: queue_enqueue ceiling and group-commit emulation")
+    db = os.path.join(tmp, "queuebench.db")
+    secs = "1" if QUICK else "3"
+    real = json.loads(run([build_queuebench(), db, "4", secs]).stdout)
+    gc = json.loads(run([sys.executable, os.path.join(HERE, "groupcommit.py"), tmp, secs,
+                         "1", "16"]).stdout)
+    return {"real": real["per_s"], "txn1": gc["1"], "txn16": gc["16"]}
+
+
+# ---- 2. engine ---------------------------------------------------------------
+
+def commit_all(repo_dir):
+    """Makes repo_dir a git repository whose HEAD adds every file to an empty base."""
+    shutil.rmtree(os.path.join(repo_dir, ".git"), ignore_errors=True)
+    h.git(repo_dir, "init", "-q", "-b", "main")
+    h.git(repo_dir, "commit", "-q", "--allow-empty", "-m", "base")
+    h.git(repo_dir, "add", "-A")
+    h.git(repo_dir, "commit", "-q", "-m", "everything")
+
+
+def rust_files(d):
+    out = []
+    for root, dirs, files in os.walk(d):
+        dirs[:] = [x for x in dirs if x != ".git"]
+        out += [os.path.join(root, f) for f in files if f.endswith(".rs")]
+    return sorted(out)
+
+
+def count_lines(files):
+    n = 0
+    for p in files:
+        with open(p, "rb") as f:
+            data = f.read()
+        n += data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+    return n
+
+
+def corpora():
+    """(name, repo dir) of the checked-in corpus and the generated one."""
+    small = os.path.join(OUT, "corpus-tests")
+    shutil.rmtree(small, ignore_errors=True)
+    shutil.copytree(os.path.join(ROOT, "tests", "corpus"), small,
+                    ignore=shutil.ignore_patterns("*.expected"))
+    commit_all(small)
+    size = 1_000_000 if QUICK else 5_500_000
+    big = os.path.join(OUT, "corpus-gen-%d" % size)
+    if not os.path.isfile(os.path.join(big, ".done")):
+        shutil.rmtree(big, ignore_errors=True)
+        run([sys.executable, os.path.join(HERE, "gencorpus.py"), big, "--bytes", str(size)])
+        commit_all(big)
+        open(os.path.join(big, ".done"), "w").close()
+    return [("tests/corpus", small), ("generated", big)]
+
+
+def hyperfine(cmds, runs):
+    """Mean and min wall seconds of each shell command (hyperfine, exit codes ignored)."""
+    out_json = os.path.join(OUT, "hyperfine.json")
+    argv = ["hyperfine", "-N", "-i", "--warmup", "1", "--runs", str(runs), "--style", "none",
+            "--export-json", out_json] + cmds
+    run(argv)
+    with open(out_json) as f:
+        res = json.load(f)["results"]
+    return [{"mean": r["mean"], "min": r["min"], "stddev": r["stddev"] or 0.0} for r in res]
+
+
+def build_tsparse():
+    exe = os.path.join(OUT, "tsparse")
+    objs = [os.path.join(ROOT, BUILD, "grammar", o) for o in ("rust_parser.o", "rust_scanner.o")]
+    cflags = run(["pkg-config", "--cflags", "tree-sitter"]).stdout.split()
+    libs = run(["pkg-config", "--libs", "tree-sitter"]).stdout.split()
+    run([os.environ.get("CC", "cc"), "-O2", "-g", "-std=c17", "-Wall", "-Wextra", "-Wpedantic",
+         "-Werror", *cflags, "-o", exe, os.path.join(HERE, "tsparse.c"), *objs, *libs])
+    return exe
+
+
+def finding_counts_rr(repo):
+    p = subprocess.run([BINARY, "check", "--repo", repo, "--format", "json", "HEAD~1", "HEAD"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if p.returncode not in (0, 1):
+        raise RuntimeError("rustreview check failed: " + p.stderr)
+    counts = {}
+    for f in json.loads(p.stdout)["findings"]:
+        counts[f["rule"]] = counts.get(f["rule"], 0) + 1
+    return counts
+
+
+def finding_counts_sg(src_dir):
+    p = subprocess.run([AST_GREP, "scan", "-c", SG_CONFIG, "--json=stream", src_dir],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=HERE)
+    counts = {}
+    for line in p.stdout.splitlines():
+        if line.strip():
+            r = json.loads(line)["ruleId"]
+            counts[r] = counts.get(r, 0) + 1
+    return counts
+
+
+def clippy_single_files(files, tmp):
+    """clippy-driver on each file as its own lib crate, the lints enabled; seconds in all."""
+    lints = ["unwrap_used", "expect_used", "dbg_macro", "todo", "len_zero", "ptr_arg",
+             "undocumented_unsafe_blocks"]
+    total = 0.0
+    for path in files:
+        argv = ["clippy-driver", "--edition", "2021", "--crate-type", "lib", "--emit=metadata",
+                "-o", os.path.join(tmp, "clippy.rmeta"), "--cap-lints", "warn"]
+        for lint in lints:
+            argv += ["-W", "clippy::" + lint]
+        t0 = time.perf_counter()
+        p = subprocess.run(argv + [path], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True)
+        total += time.perf_counter() - t0
+        if p.returncode != 0:
+            raise RuntimeError("clippy-driver failed on %s:\n%s" % (path, p.stderr[-2000:]))
+    return total
+
+
+def engine(tmp):
+    tsparse = build_tsparse()
+    runs = 3 if QUICK else 5
+    res = {"corpora": []}
+    for name, repo in corpora():
+        files = rust_files(repo)
+        lines, nbytes = count_lines(files), sum(os.path.getsize(p) for p in files)
+        say("engine: %s (%d files, %d lines, %.1f MB)" % (name, len(files), lines, nbytes / 1e6))
+        rr_cmd = "%s check --repo %s HEAD~1 HEAD" % (BINARY, repo)
+        sg_cmd = "%s scan -c %s --json=stream %s" % (AST_GREP, SG_CONFIG, repo)
+        sg1_cmd = "%s scan -j 1 -c %s --json=stream %s" % (AST_GREP, SG_CONFIG, repo)
+        t = hyperfine([rr_cmd, sg_cmd, sg1_cmd], runs)
+        ts = json.loads(run([tsparse, "--min-ms", "300" if QUICK else "1500"] + files).stdout)
+        c = {"name": name, "files": len(files), "lines": lines, "bytes": nbytes,
+             "rr_s": t[0]["min"], "sg_s": t[1]["min"], "sg1_s": t[2]["min"],
+             "parse_s": ts["parse_s"], "scan_s": ts["scan_s"]}
+        if name == "generated":
+            c["rr_counts"] = finding_counts_rr(repo)
+            c["sg_counts"] = finding_counts_sg(repo)
+            _, _, c["rr_rss_kb"] = run_rusage([BINARY, "check", "--repo", repo, "HEAD~1", "HEAD"])
+            _, _, c["sg_rss_kb"] = run_rusage([AST_GREP, "scan", "-c", SG_CONFIG, repo])
+            sample = random.Random(7).sample(files, CLIPPY_FILES)
+            say("engine: clippy-driver on %d single files" % len(sample))
+            c["clippy_s"] = clippy_single_files(sample, tmp)
+            c["clippy_lines"] = count_lines(sample)
+            # rustreview and ast-grep on exactly those files, for the same ratio.
+            one = os.path.join(tmp, "clippy-sample")
+            os.makedirs(os.path.join(one, "src"))
+            for p in sample:
+                shutil.copy(p, os.path.join(one, "src"))
+            commit_all(one)
+            t2 = hyperfine(["%s check --repo %s HEAD~1 HEAD" % (BINARY, one)], runs)
+            c["rr_sample_s"] = t2[0]["min"]
+        res["corpora"].append(c)
+    return res
+
+
+# ---- 3. end to end -----------------------------------------------------------
+
+PR_FILES = 20
+OWNER, REPO = "bench", "service"
+APP_ID = "4242"
+
+PR_ADDITION = '''
+/// Reads the retry budget from the environment ($n).
+pub fn retry_budget_$n(raw: &str, seen: &Vec<u32>) -> u32 {
+    if seen.len() == 0 {
+        return raw.trim().parse().unwrap();
+    }
+    seen.iter().copied().max().expect("seen is not empty")
+}
+'''
+
+
+def e2e_world(tmp):
+    """A repository of 20 .rs files (~10 KB each, generated) and a PR that edits
+    every one of them: a changed line near the top and a new function at the end."""
+    gen = os.path.join(tmp, "gen")
+    run([sys.executable, os.path.join(HERE, "gencorpus.py"), gen, "--bytes",
+         str(PR_FILES * 10_000), "--file-bytes", "10000", "--seed", "11"])
+    git_root = os.path.join(tmp, "git")
+    bare = os.path.join(git_root, OWNER, REPO + ".git")
+    os.makedirs(bare)
+    h.git(bare, "init", "-q", "--bare", "-b", "main")
+    w = os.path.join(tmp, "work")
+    shutil.copytree(gen, w)
+    h.git(w, "init", "-q", "-b", "main")
+    h.write(os.path.join(w, "Cargo.toml"), '[package]\nname = "service"\nversion = "0.1.0"\n')
+    h.git(w, "add", "-A")
+    h.git(w, "commit", "-q", "-m", "base")
+    base = h.git(w, "rev-parse", "HEAD")
+    h.git(w, "checkout", "-q", "-b", "feature")
+    files = rust_files(os.path.join(w, "src"))[:PR_FILES]
+    added = 0
+    for i, p in enumerate(files):
+        with open(p) as f:
+            text = f.read()
+        text = text.replace("/// Shared lookup type.", "/// Shared lookup type (keys are ids).", 1)
+        text += PR_ADDITION.replace("$n", str(i))
+        added += 1 + PR_ADDITION.count("\n")
+        with open(p, "w") as f:
+            f.write(text)
+    h.git(w, "commit", "-q", "-am", "retry budgets")
+    head = h.git(w, "rev-parse", "HEAD")
+    h.git(w, "push", "-q", bare, "main", "feature")
+    refs = ["%s:refs/pull/%d/head" % (head, n) for n in range(1, E2E_RUNS + 2)]
+    h.git(w, "push", "-q", bare, *refs)
+    size = sum(os.path.getsize(p) for p in files)
+    return {"bare": bare, "git_root": git_root, "base": base, "head": head,
+            "files": len(files), "bytes": size, "added": added}
+
+
+def e2e(tmp):
+    world = e2e_world(tmp)
+    procs = []
+    try:
+        key, pub = h.make_rsa_key(tmp)
+        token_file = os.path.join(tmp, "tokens")
+        open(token_file, "w").close()
+        gp, ap = os.path.join(tmp, "git.port"), os.path.join(tmp, "api.port")
+        procs.append(h.Proc("githttp", [sys.executable, os.path.join(ROOT, "tests", "e2e", "githttp.py"),
+                                        "--root", world["git_root"], "--port-file", gp,
+                                        "--token-file", token_file], tmp))
+        procs.append(h.Proc("fakegithub", [sys.executable, os.path.join(ROOT, "tests", "e2e", "fakegithub.py"),
+                                           "--port-file", ap, "--app-id", APP_ID, "--public-key", pub,
+                                           "--token-file", token_file], tmp))
+        git_url = "http://127.0.0.1:%s" % h.wait_for_file(gp)
+        api = "http://127.0.0.1:%s" % h.wait_for_file(ap)
+        port = h.free_port()
+        data = os.path.join(tmp, "e2e-data")
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+               "RUSTREVIEW_LISTEN": "127.0.0.1:%d" % port, "RUSTREVIEW_DATA_DIR": data,
+               "RUSTREVIEW_WORKERS": "2", "RUSTREVIEW_LOG_LEVEL": "warn",
+               "RUSTREVIEW_GITHUB_APP_ID": APP_ID, "RUSTREVIEW_GITHUB_PRIVATE_KEY_FILE": key,
+               "RUSTREVIEW_GITHUB_WEBHOOK_SECRET": SECRET, "RUSTREVIEW_GITHUB_API_URL": api,
+               "RUSTREVIEW_GITHUB_GIT_URL": git_url}
+        server = h.Proc("rustreview-e2e", [BINARY, "serve"], tmp, env=env)
+        procs.append(server)
+        url = "http://127.0.0.1:%d" % port
+        h.wait_http_ok(url + "/healthz")
+        with open(os.path.join(ROOT, "tests", "fixtures", "github", "pull_request.opened.json")) as f:
+            template = json.load(f)
+        db = os.path.join(data, "rustreview.db")
+        times = []
+        say("e2e: %d files, %d added lines; 1 cold run, then %d timed runs on the warm mirror"
+            % (world["files"], world["added"], E2E_RUNS))
+        for n in range(1, E2E_RUNS + 2):
+            status, _, body = h.http("POST", api + "/_fake/pulls", {
+                "owner": OWNER, "repo": REPO, "number": n, "git_dir": None,
+                "base_sha": world["base"], "head_sha": world["head"]})
+            assert status in (200, 201), body
+            p = copy.deepcopy(template)
+            p["number"] = p["pull_request"]["number"] = n
+            p["pull_request"]["draft"] = False
+            p["pull_request"]["head"].update(sha=world["head"], ref="feature")
+            p["pull_request"]["base"].update(sha=world["base"], ref="main")
+            p["repository"]["clone_url"] = "%s/%s/%s.git" % (git_url, OWNER, REPO)
+            p["repository"]["url"] = "%s/repos/%s/%s" % (api, OWNER, REPO)
+            p["repository"]["full_name"] = "%s/%s" % (OWNER, REPO)
+            p["repository"]["name"] = REPO
+            p["repository"]["owner"]["login"] = OWNER
+            p["installation"]["id"] = 1
+            raw = json.dumps(p).encode()
+            headers = {"Content-Type": "application/json", "X-GitHub-Event": "pull_request",
+                       "X-GitHub-Delivery": str(uuid.uuid4()),
+                       "X-Hub-Signature-256": h.github_signature(SECRET, raw)}
+            t0 = time.perf_counter()
+            status, _, resp = h.http("POST", url + "/webhooks/github", raw, headers)
+            if status != 202:
+                raise RuntimeError("e2e: delivery %d answered %d %s" % (n, status, resp))
+            job = json.loads(resp).get("job")
+            state = wait_job(db, n, server)
+            elapsed = time.perf_counter() - t0
+            if state != "done":
+                raise RuntimeError("e2e: job for PR %d ended %s:\n%s" % (n, state, server.output()[-3000:]))
+            if n > 1:
+                times.append(elapsed * 1000)
+            _ = job
+        # Every run must have posted its review with the expected comments.
+        posted, comments = 0, set()
+        for n in range(1, E2E_RUNS + 2):
+            _, _, body = h.http("GET", "%s/_fake/reviews?owner=%s&repo=%s&number=%d" % (api, OWNER, REPO, n))
+            revs = json.loads(body)["reviews"]
+            if len(revs) == 1 and revs[0]["comments"]:
+                posted += 1
+                comments.add(len(revs[0]["comments"]))
+        world["posted"] = posted
+        world["comments"] = sorted(comments)
+        world["rss_kb"] = peak_rss_kb(server.p.pid)
+    finally:
+        for p in reversed(procs):
+            p.close()
+    times.sort()
+    return {"world": world, "times": times}
+
+
+def wait_job(db, number, server, timeout=30.0):
+    """Polls the queue (read-only) until the PR's job is settled; returns its state."""
+    deadline = time.perf_counter() + timeout
+    con = None
+    try:
+        while time.perf_counter() < deadline:
+            if con is None and os.path.exists(db):
+                con = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=5)
+            if con is not None:
+                row = con.execute("SELECT state FROM jobs WHERE number = ? ORDER BY id DESC LIMIT 1",
+                                  (number,)).fetchone()
+                if row and row[0] in ("done", "failed", "superseded"):
+                    return row[0]
+            if not server.alive():
+                raise RuntimeError("rustreview serve died:\n" + server.output()[-3000:])
+            time.sleep(0.001)
+    finally:
+        if con is not None:
+            con.close()
+    raise RuntimeError("e2e: job for PR %d did not finish in %.0f s" % (number, timeout))
+
+
+def pct(sorted_values, p):
+    if not sorted_values:
+        return float("nan")
+    k = (len(sorted_values) - 1) * p / 100.0
+    lo = int(k)
+    hi = min(lo + 1, len(sorted_values) - 1)
+    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (k - lo)
+
+
+# ---- the table ---------------------------------------------------------------
+
+def yes(ok):
+    return "yes" if ok else "**no**"
+
+
+def table(m, v, ing, q, eng, e2, seconds):
+    rows = []
+    rr, nd = ing["rr"], ing["node"]
+    ratio = rr["rps"] / nd["rps"] if nd["rps"] else float("inf")
+    rows.append(("Ingest: deliveries/s (%d-byte signed `pull_request`, wrk -c%d, %d s)"
+                 % (ing["body_bytes"], INGEST_CONNECTIONS, INGEST_SECONDS),
+                 "%.0f /s (%d × 202, %d jobs in SQLite)" % (rr["rps"], rr["accepted"], rr["jobs"]),
+                 "%.0f /s (%d × 200, in memory)" % (nd["rps"], nd["accepted"]),
+                 "%.2f×" % ratio, "≥ 5×", yes(ratio >= 5)))
+    rows.append(("Ingest: latency p50 / p99",
+                 "%.2f / %.2f ms" % (rr["p50_us"] / 1000, rr["p99_us"] / 1000),
+                 "%.2f / %.2f ms" % (nd["p50_us"] / 1000, nd["p99_us"] / 1000),
+                 "p99 %.2f×" % (nd["p99_us"] / rr["p99_us"] if rr["p99_us"] else float("inf")),
+                 "lower p99", yes(rr["p99_us"] < nd["p99_us"])))
+    rows.append(("Fast path, queue alone: durable enqueues/s (no HTTP)",
+                 "%.0f /s `queue_enqueue` x4 threads (1 commit each)" % q["real"],
+                 "same SQL: %d /s at 1 per commit, %d /s at 16 per commit" % (q["txn1"], q["txn16"]),
+                 "group commit %.1f×" % (q["txn16"] / q["txn1"]), "report", ""))
+    for c in eng["corpora"]:
+        lps = lambda s: c["lines"] / s  # noqa: E731
+        label = "%s: %d files, %d lines, %.2f MB" % (c["name"], c["files"], c["lines"], c["bytes"] / 1e6)
+        best_sg = min(c["sg_s"], c["sg1_s"])
+        r = best_sg / c["rr_s"]
+        rows.append(("Engine, %s: Rust lines/s (best of runs, wall)" % label,
+                     "%.0f k/s (`check`, 1 thread, %.3f s)" % (lps(c["rr_s"]) / 1e3, c["rr_s"]),
+                     "ast-grep %.0f k/s (-j2 %.3f s, -j1 %.3f s)" % (lps(best_sg) / 1e3, c["sg_s"], c["sg1_s"]),
+                     "%.2f×" % r, "≥ 2× ast-grep", yes(r >= 2)))
+        rows.append(("Engine, %s: tree-sitter bare parse (floor)" % c["name"],
+                     "%.0f k lines/s; review = %.2f× parse time" % (lps(c["parse_s"]) / 1e3, c["rr_s"] / c["parse_s"]),
+                     "token scan %.0f k lines/s" % (lps(c["scan_s"]) / 1e3), "", "report", ""))
+        if "clippy_s" in c:
+            cl = c["clippy_lines"]
+            r2 = c["clippy_s"] / c["rr_sample_s"]
+            rows.append(("Engine: %d single files (%d lines) vs clippy-driver" % (CLIPPY_FILES, cl),
+                         "%.0f k lines/s (%.3f s)" % (cl / c["rr_sample_s"] / 1e3, c["rr_sample_s"]),
+                         "clippy-driver %.1f k lines/s (%.2f s, one crate per file)" % (cl / c["clippy_s"] / 1e3, c["clippy_s"]),
+                         "%.0f×" % r2, "report", ""))
+            same = bool(c["sg_counts"]) and all(
+                c["sg_counts"][k] == c["rr_counts"].get(k, 0) for k in c["sg_counts"])
+            rows.append(("Engine: findings on the generated corpus, per rule (equivalent rules ⇒ "
+                         "equal counts on the %d rules ast-grep has)" % len(c["sg_counts"]),
+                         " ".join("%s %d" % kv for kv in sorted(c["rr_counts"].items())),
+                         " ".join("%s %d" % kv for kv in sorted(c["sg_counts"].items())),
+                         "", "equal", yes(same)))
+            rows.append(("Memory: peak RSS, `check` on the generated corpus",
+                         "%.1f MB" % (c["rr_rss_kb"] / 1024), "ast-grep %.1f MB" % (c["sg_rss_kb"] / 1024),
+                         "%.2f×" % (c["sg_rss_kb"] / c["rr_rss_kb"]), "report", ""))
+    rows.append(("Memory: peak RSS of the server under the ingest load",
+                 "%.1f MB" % (rr["rss_kb"] / 1024), "Node %.1f MB" % (nd["rss_kb"] / 1024),
+                 "%.1f×" % (nd["rss_kb"] / rr["rss_kb"]), "report", ""))
+    w = e2["world"]
+    t = e2["times"]
+    p50, p99 = pct(t, 50), pct(t, 99)
+    rows.append(("End to end: webhook → review on fake GitHub, %d-file PR (%.0f KB, %d added lines), warm mirror, %d runs"
+                 % (w["files"], w["bytes"] / 1024, w["added"], len(t)),
+                 "p50 %.1f ms, p99 %.1f ms (%d/%d reviews posted, %s comments each)"
+                 % (p50, p99, w["posted"], len(t) + 1, "/".join(map(str, w["comments"]))),
+                 "", "", "p50 < 100 ms",
+                 yes(p50 < 100 and w["posted"] == len(t) + 1 and len(w["comments"]) == 1)))
+    rows.append(("Memory: peak RSS of the server after the end-to-end runs",
+                 "%.1f MB" % (w["rss_kb"] / 1024), "", "", "report", ""))
+
+    lines = ["## rustreview benchmarks%s" % (" (QUICK smoke run)" if QUICK else ""), "",
+             "Machine: %d CPUs, %s, %.1f GiB RAM; %s. Run took %.0f s." % (
+                 m["nproc"], m["cpu"], m["mem_gib"], time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), seconds),
+             "Versions: " + "; ".join("%s %s" % (k, x) for k, x in v.items()), "",
+             "| benchmark | rustreview | alternative | ratio | goal | met |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    t0 = time.time()
+    os.makedirs(OUT, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix="rr-bench-")
+    try:
+        m, v = machine(), versions()
+        ing = ingest(tmp)
+        q = queue_ceiling(tmp)
+        eng = engine(tmp)
+        e2 = e2e(tmp)
+        md = table(m, v, ing, q, eng, e2, time.time() - t0)
+        with open(os.path.join(OUT, "results.md"), "w") as f:
+            f.write(md)
+        with open(os.path.join(OUT, "results.json"), "w") as f:
+            json.dump({"machine": m, "versions": v, "ingest": ing, "queue": q, "engine": eng, "e2e": e2}, f, indent=1)
+        sys.stdout.write(md)
+    finally:
+        if os.environ.get("RR_KEEP_TMP"):
+            say("kept " + tmp)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
