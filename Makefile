@@ -9,11 +9,26 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c17 $(WARN) -D_GNU_SOURCE -DRR_VERSION='"$(VERSION)"' -fno-omit-frame-pointer
 LDLIBS  += -lpthread
 
+# SANITIZE=1: everything (library, binary, unit tests) under ASan + UBSan in its
+# own build dir (<BUILD>-san), so sanitized and plain objects never mix. The
+# unit tests and the e2e tests then run against the sanitized code.
 ifeq ($(SANITIZE),1)
   CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=undefined
   LDFLAGS += -fsanitize=address,undefined
-  BUILD   := build-san
+  override BUILD := $(BUILD)-san
 endif
+SAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1:detect_stack_use_after_return=1 \
+           UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+# FUZZ=1 (set by `make fuzz`): clang with libFuzzer instrumentation, in <BUILD>-fuzz.
+ifeq ($(FUZZ),1)
+  CC      := clang
+  CFLAGS  += -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+  LDFLAGS += -fsanitize=address,undefined
+  override BUILD := $(BUILD)-fuzz
+endif
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 
 RUST_GRAMMAR := tree-sitter-rust@0.23.2
 GRAMMAR_DIR  := $(BUILD)/grammar/rust
@@ -37,7 +52,7 @@ LIB  := $(BUILD)/librustreview.a
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test unit e2e corpus run clean bench fuzz accuracy
+.PHONY: all deps test unit e2e corpus run clean bench fuzz fuzz-build fuzz-run accuracy
 all: $(BUILD)/rustreview
 
 deps: $(BUILD)/.deps
@@ -85,7 +100,37 @@ e2e: $(BUILD)/rustreview
 
 # The whole suite: unit tests (cmocka), the rule corpus, end-to-end tests.
 test: $(UNIT_BINS) $(BUILD)/rustreview
-	@BUILD=$(BUILD) sh tests/run.sh
+	@$(if $(filter 1,$(SANITIZE)),$(SAN_ENV)) BUILD=$(BUILD) sh tests/run.sh
+
+# ---- fuzzing -------------------------------------------------------------------
+# `make fuzz` builds every tests/fuzz/fuzz_*.c with clang + libFuzzer (ASan, UBSan),
+# seeds each from the fixtures and the rule corpus, and runs each for FUZZ_SECONDS.
+# A crash stops the run; its input is saved under tests/fuzz/crashes/<target>/.
+# Needs clang and libclang-rt-14-dev (scripts/deps.sh fuzz installs them).
+fuzz:
+	@sh scripts/deps.sh fuzz
+	@command -v clang >/dev/null 2>&1 || { echo "fuzz: clang not found (scripts/deps.sh fuzz)" >&2; exit 1; }
+	@$(MAKE) --no-print-directory FUZZ=1 SANITIZE= fuzz-run
+
+fuzz-build: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer $(PKG_CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(PKG_LIBS) $(LDLIBS)
+
+fuzz-run: fuzz-build
+	@rm -rf $(BUILD)/fuzz/seeds && python3 tests/fuzz/seeds.py $(BUILD)/fuzz/seeds
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(BUILD)/fuzz/corpus/$$t tests/fuzz/crashes/$$t; \
+		echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+		$(BUILD)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+			-print_final_stats=1 -artifact_prefix=tests/fuzz/crashes/$$t/ \
+			$(BUILD)/fuzz/corpus/$$t $(BUILD)/fuzz/seeds/$$t $$(ls -d tests/fuzz/crashes/$$t 2>/dev/null) \
+			>$(BUILD)/fuzz/$$t.log 2>&1 \
+		|| { tail -n 60 $(BUILD)/fuzz/$$t.log; echo "fuzz: $$t FAILED (input in tests/fuzz/crashes/$$t/)"; exit 1; }; \
+		echo "fuzz: $$t ok: $$(sed -n 's/^stat::number_of_executed_units: *//p' $(BUILD)/fuzz/$$t.log) runs," \
+		     "corpus $$(ls $(BUILD)/fuzz/corpus/$$t | wc -l) inputs"; \
+	done
 
 # ---- benchmarks ----------------------------------------------------------------
 # `make bench` (not part of `make test`, about 2 minutes on 2 cores): rustreview beside
@@ -104,6 +149,6 @@ accuracy: $(BUILD)/rustreview
 	@python3 tests/corpus/clippy_accuracy.py --binary $(BUILD)/rustreview
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 -include $(OBJS:.o=.d) $(BUILD)/obj/bot/main.d

@@ -227,6 +227,17 @@ static int load_general(struct rr_config *cfg, struct rr_error *err)
 			    (unsigned long long)1 << 30, &n, err)))
 		return rc;
 	cfg->max_body_bytes = (size_t)n;
+	if ((rc = load_uint(ENV_PREFIX "MAX_CONNECTIONS", CONFIG_DEFAULT_MAX_CONNECTIONS, 8, 100000,
+			    &n, err)))
+		return rc;
+	cfg->max_connections = (unsigned)n;
+	if ((rc = load_uint(ENV_PREFIX "MAX_CONNECTIONS_PER_IP", 0, 0, 100000, &n, err)))
+		return rc;
+	cfg->max_connections_per_ip = (unsigned)n;
+	if ((rc = load_uint(ENV_PREFIX "CONNECTION_TIMEOUT", CONFIG_DEFAULT_CONNECTION_TIMEOUT_S, 1,
+			    3600, &n, err)))
+		return rc;
+	cfg->connection_timeout_s = (unsigned)n;
 	if ((rc = load_bool(ENV_PREFIX "REVIEW_DRAFTS", false, &cfg->review_drafts, err)))
 		return rc;
 	cfg->log_level = RR_LOG_INFO;
@@ -284,6 +295,28 @@ static void strip_trailing_slashes(char *url)
 		url[--n] = '\0';
 }
 
+/* Forge URLs are where tokens go: http(s) only, and never with a password in them. */
+static int check_http_url(const char *forge_name, const char *suffix, const char *url,
+			  struct rr_error *err)
+{
+	char var[128];
+	const char *host;
+
+	if (!url)
+		return RR_OK;
+	forge_var(var, sizeof(var), forge_name, suffix);
+	if (strncmp(url, "https://", 8) == 0)
+		host = url + 8;
+	else if (strncmp(url, "http://", 7) == 0)
+		host = url + 7;
+	else
+		return rr_error_set(err, RR_ECONFIG, "%s: expected an http:// or https:// URL", var);
+	if (!*host || *host == '/' || memchr(host, '@', strcspn(host, "/")))
+		return rr_error_set(err, RR_ECONFIG, "%s: expected http(s)://HOST[:PORT][/PATH] "
+				    "without user or password", var);
+	return RR_OK;
+}
+
 static int load_forge(const struct rr_config *cfg, const struct forge *forge,
 		      struct forge_config *fc, struct rr_error *err)
 {
@@ -298,9 +331,14 @@ static int load_forge(const struct rr_config *cfg, const struct forge *forge,
 	    (rc = load_plain(name, "APP_ID", NULL, &fc->app_id, err)) ||
 	    (rc = load_forge_secret(name, "PRIVATE_KEY", &fc->private_key_pem, err)) ||
 	    (rc = load_forge_secret(name, "TOKEN", &fc->token, err)) ||
-	    (rc = load_plain(name, "CA_BUNDLE", NULL, &fc->ca_bundle, err)))
+	    (rc = load_plain(name, "CA_BUNDLE", NULL, &fc->ca_bundle, err)) ||
+	    (rc = load_plain(name, "GIT_URL", NULL, &fc->git_url, err)))
 		return rc;
 	strip_trailing_slashes(fc->api_url);
+	strip_trailing_slashes(fc->git_url);
+	if ((rc = check_http_url(name, "API_URL", fc->api_url, err)) ||
+	    (rc = check_http_url(name, "GIT_URL", fc->git_url, err)))
+		return rc;
 	fc->enabled = fc->webhook_secret != NULL;
 	if (!(fc->user_agent = rr_strdup("rustreview/" RR_VERSION)))
 		return rr_error_set(err, RR_ENOMEM, "configuring %s: out of memory", name);
@@ -315,6 +353,7 @@ static void forge_config_clear(struct forge_config *fc)
 	free(fc->api_url);
 	free(fc->app_id);
 	free(fc->ca_bundle);
+	free(fc->git_url);
 	free(fc->user_agent);
 	memset(fc, 0, sizeof(*fc));
 }

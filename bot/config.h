@@ -11,9 +11,14 @@
  *   RUSTREVIEW_REVIEW_DRAFTS   true|false, default false
  *   RUSTREVIEW_LOG_LEVEL       debug|info|warn|error, default info
  *   RUSTREVIEW_MAX_BODY_BYTES  default 26214400 (25 MiB)
+ *   RUSTREVIEW_MAX_CONNECTIONS 8..100000, default 1000: open HTTP connections at once
+ *   RUSTREVIEW_MAX_CONNECTIONS_PER_IP  0..100000, default 0 (no per-address limit)
+ *   RUSTREVIEW_CONNECTION_TIMEOUT      1..3600 s, default 30: an idle connection is closed
  * and for each forge NAME of the table (upper-cased):
  *   RUSTREVIEW_<NAME>_WEBHOOK_SECRET (enables the forge), _API_URL, _APP_ID,
- *   _PRIVATE_KEY (or _PRIVATE_KEY_FILE), _TOKEN, _CA_BUNDLE.
+ *   _PRIVATE_KEY (or _PRIVATE_KEY_FILE), _TOKEN, _CA_BUNDLE, _GIT_URL (where clone
+ *   URLs of payloads must point; the forge derives it from _API_URL when unset).
+ *   _API_URL and _GIT_URL must be http(s) URLs without user or password.
  */
 #ifndef RR_CONFIG_H
 #define RR_CONFIG_H
@@ -28,6 +33,8 @@
 #define CONFIG_DEFAULT_LISTEN "127.0.0.1:8080"
 #define CONFIG_DEFAULT_DATA_DIR "./var"
 #define CONFIG_DEFAULT_MAX_BODY ((size_t)25 << 20)
+#define CONFIG_DEFAULT_MAX_CONNECTIONS 1000
+#define CONFIG_DEFAULT_CONNECTION_TIMEOUT_S 30
 
 struct rr_config {
 	char *listen;              /* "host:port" as configured */
@@ -41,6 +48,9 @@ struct rr_config {
 	bool review_drafts;
 	enum rr_log_level log_level;
 	size_t max_body_bytes;
+	unsigned max_connections;        /* libmicrohttpd connection limit */
+	unsigned max_connections_per_ip; /* 0 = none */
+	unsigned connection_timeout_s;   /* idle connections are closed after this */
 	/* One entry per forge of the table given to config_load, in table order. */
 	struct forge_config *forges;
 	bool *forge_ready;         /* forge->init succeeded: cleanup is owed */

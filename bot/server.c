@@ -16,8 +16,6 @@
 
 #define WEBHOOK_PREFIX "/webhooks/"
 #define THREAD_POOL_SIZE 4
-#define CONNECTION_LIMIT 1000
-#define CONNECTION_TIMEOUT_S 30
 
 struct server {
 	struct MHD_Daemon *daemon;
@@ -486,6 +484,14 @@ static int resolve_listen(const struct rr_config *cfg, struct sockaddr_storage *
 	return RR_OK;
 }
 
+/* At least one connection per pool thread, or libmicrohttpd refuses to start. */
+static unsigned server_connection_limit(const struct rr_config *cfg)
+{
+	unsigned n = cfg->max_connections ? cfg->max_connections
+					  : (unsigned)CONFIG_DEFAULT_MAX_CONNECTIONS;
+	return n < THREAD_POOL_SIZE ? THREAD_POOL_SIZE : n;
+}
+
 int server_start(struct server **out, const struct rr_config *cfg, struct queue *q,
 		 struct metrics *m, struct rr_error *err)
 {
@@ -506,12 +512,20 @@ int server_start(struct server **out, const struct rr_config *cfg, struct queue 
 	s->m = m;
 	if (ipv6)
 		flags |= MHD_USE_IPv6;
+	/*
+	 * Idle or slow clients (slowloris) cost a socket each until the timeout
+	 * closes them; the limits cap how many sockets that can be. libmicrohttpd
+	 * splits the connection limit across the pool threads.
+	 */
 	s->daemon = MHD_start_daemon(flags, (uint16_t)cfg->listen_port, NULL, NULL, on_request, s,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,   /* first, or MHD logs on its own */
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)THREAD_POOL_SIZE,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
+		MHD_OPTION_CONNECTION_LIMIT, server_connection_limit(cfg),
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_connections_per_ip,
+		MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s
+						       ? cfg->connection_timeout_s
+						       : (unsigned)CONFIG_DEFAULT_CONNECTION_TIMEOUT_S,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 		MHD_OPTION_END);
 	if (!s->daemon) {

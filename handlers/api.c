@@ -392,6 +392,7 @@ int api_classify(const struct api_response *r, const char *what, struct rr_error
 struct api_sink {
 	struct rr_buf buf;
 	bool too_big;
+	char errbuf[CURL_ERROR_SIZE];   /* libcurl's detail of a transport failure */
 };
 
 static size_t api_write(char *data, size_t size, size_t nmemb, void *user)
@@ -495,6 +496,7 @@ static int api_setup_easy(struct api_client *c, CURL *h, const char *method, con
 	SET(CURLOPT_HTTPHEADER, hdrs);
 	SET(CURLOPT_WRITEFUNCTION, api_write);
 	SET(CURLOPT_WRITEDATA, sink);
+	SET(CURLOPT_ERRORBUFFER, sink->errbuf);
 	if (c->ca_bundle)
 		SET(CURLOPT_CAINFO, c->ca_bundle);
 	if (strcmp(method, "GET") == 0)
@@ -521,6 +523,12 @@ static int transport_error(CURLcode e, const struct api_sink *sink, const char *
 		return rr_error_set(err, RR_EINVAL, "%s: %s", what, curl_easy_strerror(e));
 	if (e == CURLE_SSL_CACERT_BADFILE)
 		return rr_error_set(err, RR_ECONFIG, "%s: %s", what, curl_easy_strerror(e));
+	/* A certificate that does not verify is a wrong CA bundle or someone in the
+	 * middle: retrying does not fix either, and nothing may be sent over it. */
+	if (e == CURLE_PEER_FAILED_VERIFICATION)
+		return rr_error_set(err, RR_ECONFIG, "%s: TLS certificate verification failed: %s "
+				    "(a forge with a private CA needs its CA bundle configured)", what,
+				    sink->errbuf[0] ? sink->errbuf : curl_easy_strerror(e));
 	if (e == CURLE_OUT_OF_MEMORY)
 		return rr_error_set(err, RR_ENOMEM, "%s: out of memory", what);
 	return rr_error_set(err, RR_ETRANSIENT, "%s: %s", what, curl_easy_strerror(e));
@@ -546,7 +554,7 @@ int api_request(struct api_client *c, const char *method, const char *url,
 		const char *const *headers, const json_t *body, struct api_response *out,
 		struct rr_error *err)
 {
-	struct api_sink sink = { RR_BUF_INIT, false };
+	struct api_sink sink = { RR_BUF_INIT, false, { 0 } };
 	struct curl_slist *hdrs = NULL;
 	char *payload = NULL, what[320];
 	CURL *h = NULL;

@@ -67,6 +67,9 @@ struct forge_config {
 	unsigned max_comments;     /* per review, default 30 */
 	char *user_agent;          /* "rustreview/<version>" */
 	void *state;               /* forge-private (token cache, mutex), from init */
+	/* Where the forge serves git (scheme://host[:port]). Clone URLs from payloads
+	 * must have this origin. NULL: the forge derives it from api_url. */
+	char *git_url;
 };
 
 /* What publish did, for logs, metrics and tests. */

@@ -10,8 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
+#include <curl/curl.h>
 #include <git2.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
@@ -420,16 +422,110 @@ static int gh_check_draft(const struct forge_config *cfg, const json_t *root, st
 	return RR_OK;
 }
 
-static int gh_check_clone_url(const char *url, struct rr_error *err)
+/*
+ * Where git lives for this configuration (scheme://host[:port], no path), as a
+ * heap string: RUSTREVIEW_GITHUB_GIT_URL when set; otherwise derived from the
+ * API URL — https://api.github.com → https://github.com, Enterprise Server's
+ * https://HOST/api/v3 → https://HOST — and for any other API URL (a test
+ * double, a proxy) the API's own origin. NULL when the URL does not parse.
+ */
+static char *gh_git_origin(const struct forge_config *cfg)
 {
+	const char *src = cfg->git_url && *cfg->git_url ? cfg->git_url : gh_api_base(cfg);
+	char *scheme = NULL, *host = NULL, *port = NULL, *out = NULL;
+	const char *web = NULL;
+	CURLU *u = curl_url();
+
+	if (!u || curl_url_set(u, CURLUPART_URL, src, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
+		goto done;
+	if (curl_url_get(u, CURLUPART_PORT, &port, 0) != CURLUE_OK)
+		port = NULL;       /* the scheme's default port */
+	if (src != cfg->git_url && strcasecmp(host, "api.github.com") == 0)
+		web = "github.com";   /* the one public API host that differs from git's */
+	if (asprintf(&out, "%s://%s%s%s", scheme, web ? web : host, port ? ":" : "",
+		     port ? port : "") < 0)
+		out = NULL;
+done:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return out;
+}
+
+/*
+ * Only "scheme://authority/path" made of unreserved characters: no userinfo,
+ * query, fragment, backslash, percent-escape or whitespace that libgit2 and
+ * libcurl might read differently (a parser differential is how SSRF guards fall).
+ */
+static bool gh_url_plain(const char *url)
+{
+	const char *p = strstr(url, "://");
+	if (!p || p == url)
+		return false;
+	for (; *url; url++)
+		if (!isalnum((unsigned char)*url) && !strchr("-._~/:", *url))
+			return false;
+	return true;
+}
+
+/* The clone URL of a payload must be plain http(s) on the configured git origin:
+ * anything else would make the bot fetch (and offer its token to) another host. */
+static int gh_check_clone_url(const struct forge_config *cfg, const char *url,
+			      struct rr_error *err)
+{
+	char *origin = NULL;
+	int rc = RR_OK;
+
 	/* libgit2 must only speak HTTP(S) to the forge: no file://, ssh or local paths. */
 	if (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0)
 		return rr_error_set(err, RR_EINVAL,
 				    "github payload: field 'repository.clone_url' is not an http(s) URL");
+	if (strlen(url) > 2048 || !gh_url_plain(url))
+		return rr_error_set(err, RR_EINVAL, "github payload: field 'repository.clone_url' "
+				    "has characters a clone URL does not need");
+	if (!(origin = gh_git_origin(cfg)))
+		return rr_error_set(err, RR_ECONFIG, "github: RUSTREVIEW_GITHUB_GIT_URL (or the API "
+				    "URL it is derived from) is not a URL");
+	if (!api_same_origin(url, origin)) {
+		rr_log(RR_LOG_WARN, "github.clone_url.refused", "allowed", origin, NULL);
+		rc = rr_error_set(err, RR_EINVAL, "github payload: field 'repository.clone_url' is "
+				  "not on the configured git host (RUSTREVIEW_GITHUB_GIT_URL)");
+	}
+	free(origin);
+	return rc;
+}
+
+/* The payload's repository API URL is only informational, but a payload that
+ * names another API host is not one of ours either. */
+static int gh_check_api_url(const struct forge_config *cfg, const char *url,
+			    struct rr_error *err)
+{
+	if (api_same_origin(url, gh_api_base(cfg)))
+		return RR_OK;
+	rr_log(RR_LOG_WARN, "github.api_url.refused", "allowed", gh_api_base(cfg), NULL);
+	return rr_error_set(err, RR_EINVAL, "github payload: field 'repository.url' is not on the "
+			    "configured API host (RUSTREVIEW_GITHUB_API_URL)");
+}
+
+/* A base branch becomes part of a refspec and a ref name in the mirror. */
+static int gh_check_base_ref(const char *base_ref, struct rr_error *err)
+{
+	char ref[300];
+	int valid = 0;
+
+	if (strlen(base_ref) > 255 ||
+	    snprintf(ref, sizeof(ref), "refs/heads/%s", base_ref) >= (int)sizeof(ref) ||
+	    git_reference_name_is_valid(&valid, ref) != 0 || !valid)
+		return rr_error_set(err, RR_EINVAL,
+				    "github payload: field 'pull_request.base.ref' is not a valid branch name");
 	return RR_OK;
 }
 
-static int gh_fill_request(const json_t *root, struct review_request *out, struct rr_error *err)
+static int gh_fill_request(const struct forge_config *cfg, const json_t *root,
+			   struct review_request *out, struct rr_error *err)
 {
 	int rc;
 
@@ -449,7 +545,10 @@ static int gh_fill_request(const json_t *root, struct review_request *out, struc
 	if (!gh_name_ok(out->repo))
 		return rr_error_set(err, RR_EINVAL,
 				    "github payload: field 'repository.name' is not a valid repository name");
-	return gh_check_clone_url(out->clone_url, err);
+	if ((rc = gh_check_clone_url(cfg, out->clone_url, err)) ||
+	    (rc = gh_check_api_url(cfg, out->api_url, err)))
+		return rc;
+	return gh_check_base_ref(out->base_ref, err);
 }
 
 static int gh_parse_event(const struct forge_config *cfg, const struct http_request *req,
@@ -502,7 +601,7 @@ static int gh_parse_event(const struct forge_config *cfg, const struct http_requ
 		rc = rr_error_set(err, RR_ENOMEM, "github payload: out of memory");
 		goto done;
 	}
-	rc = gh_fill_request(root, out, err);
+	rc = gh_fill_request(cfg, root, out, err);
 done:
 	json_decref(root);
 	if (rc != RR_OK)
@@ -896,6 +995,11 @@ static int gh_git_credentials(struct forge_config *cfg, const struct review_requ
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	/* A job queued by an older version, or a tampered queue, gets the same check as a
+	 * delivery: the token is only ever offered to the configured git host. */
+	if (rq->clone_url && (rc = gh_check_clone_url(cfg, rq->clone_url, err)))
+		return rr_error_wrap(err, "github: git credentials for %s/%s",
+				     rq->owner ? rq->owner : "?", rq->repo ? rq->repo : "?");
 	if ((rc = gh_token_for(cfg, rq, &out->password, &cached, err)))
 		return rr_error_wrap(err, "github: git credentials for %s/%s", rq->owner ? rq->owner : "?",
 				     rq->repo ? rq->repo : "?");

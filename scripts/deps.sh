@@ -1,11 +1,16 @@
 #!/bin/sh
 # Installs what building and testing rustreview needs on Debian 12, by package
 # name, only when something is missing. Safe to run again; a no-op when all is there.
+#   deps.sh        what `make test` needs (gcc; SANITIZE=1 needs nothing more)
+#   deps.sh fuzz   also clang and its libFuzzer runtime, for `make fuzz`
 set -eu
 
 PKGS="gcc make pkg-config libc6-dev git python3 openssl ca-certificates sqlite3
 libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev libgit2-dev libssl-dev
 libtree-sitter-dev libsqlite3-dev libcmocka-dev"
+if [ "${1:-}" = fuzz ]; then
+	PKGS="$PKGS clang libclang-rt-14-dev"
+fi
 
 missing=""
 for p in $PKGS; do

@@ -10,6 +10,7 @@ refused with GitHub's 422 — storing nothing.
 Usage:
   python3 fakegithub.py --port-file F --app-id ID --public-key PEM
                         [--token-file FILE] [--pat TOKEN] [--max-per-page N]
+                        [--tls-cert PEM --tls-key PEM]
 
   Listens on 127.0.0.1 on a free port and writes the port number to F once it
   accepts connections. --token-file: every installation token issued is
@@ -17,6 +18,8 @@ Usage:
   --pat: a personal access token accepted on /repos/... as well.
   --max-per-page: caps the page size of listings below GitHub's 100 so that
   tests exercise pagination with few comments.
+  --tls-cert/--tls-key: serve HTTPS with this certificate chain and key (the
+  tests make a throwaway CA with openssl); Link URLs then say https.
 
 GitHub endpoints:
   POST /app/installations/{id}/access_tokens
@@ -429,7 +432,8 @@ class Handler(BaseHTTPRequestHandler):
         headers = {}
         if page < last:
             host, port = self.server.server_address[:2]
-            base = "http://%s:%d/repos/%s/%s/pulls/%d/comments" % (host, port, owner, repo, number)
+            scheme = "https" if getattr(self.server, "tls", False) else "http"
+            base = scheme + "://%s:%d/repos/%s/%s/pulls/%d/comments" % (host, port, owner, repo, number)
             link = lambda p: "<%s?per_page=%d&page=%d>" % (base, per_page, p)  # noqa: E731
             headers["Link"] = '%s; rel="next", %s; rel="last"' % (link(page + 1), link(last))
         return 200, items, headers
@@ -558,6 +562,17 @@ class Handler(BaseHTTPRequestHandler):
         return 200, {"ok": True}, {}
 
 
+def tls_wrap(sock, cert, key):
+    """The listening socket wrapped for TLS; the handshake happens in each
+    handler thread (do_handshake_on_connect), so one stuck client cannot stall
+    accept()."""
+    import ssl
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(cert, key)
+    return ctx.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     ap.add_argument("--port-file", required=True)
@@ -566,11 +581,18 @@ def main():
     ap.add_argument("--token-file")
     ap.add_argument("--pat")
     ap.add_argument("--max-per-page", type=int, default=0)
+    ap.add_argument("--tls-cert")
+    ap.add_argument("--tls-key")
     args = ap.parse_args()
+    if bool(args.tls_cert) != bool(args.tls_key):
+        ap.error("--tls-cert and --tls-key go together")
 
     Handler.world = World(args)
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
+    server.tls = bool(args.tls_cert)
+    if server.tls:
+        server.socket = tls_wrap(server.socket, args.tls_cert, args.tls_key)
 
     def stop(signum, frame):
         threading.Thread(target=server.shutdown, daemon=True).start()

@@ -221,7 +221,8 @@ class GitHubEndToEnd(unittest.TestCase):
                "RUSTREVIEW_GITHUB_APP_ID": APP_ID,
                "RUSTREVIEW_GITHUB_PRIVATE_KEY_FILE": cls.key,
                "RUSTREVIEW_GITHUB_WEBHOOK_SECRET": SECRET,
-               "RUSTREVIEW_GITHUB_API_URL": cls.api}
+               "RUSTREVIEW_GITHUB_API_URL": cls.api,
+               "RUSTREVIEW_GITHUB_GIT_URL": cls.git_url}
         cls.server = h.Proc("rustreview", [h.BINARY, "serve"], t, env=env)
         cls.procs.append(cls.server)
         h.wait_http_ok(cls.url + "/healthz")

@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora of the fuzz targets from the test fixtures and the
+rule corpus (standard library only):  seeds.py OUTDIR
+
+  OUTDIR/fuzz_github_webhook/  event byte + each GitHub payload fixture
+  OUTDIR/fuzz_signature/       "secret\\nheader\\nbody" from signature-vectors.json
+  OUTDIR/fuzz_engine/          path byte + each tests/corpus .rs file
+  OUTDIR/fuzz_diff/            flags byte + "old\\0new" pairs of corpus files
+"""
+import glob
+import hashlib
+import json
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FIXTURES = os.path.join(ROOT, "tests", "fixtures")
+CORPUS = os.path.join(ROOT, "tests", "corpus")
+
+
+def put(outdir, target, data):
+    d = os.path.join(outdir, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, hashlib.sha1(data).hexdigest()), "wb") as f:
+        f.write(data)
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def main(outdir):
+    for path in sorted(glob.glob(os.path.join(FIXTURES, "github", "*.json"))):
+        body = read(path)
+        event = 3 if "ping" in os.path.basename(path) else 0
+        put(outdir, "fuzz_github_webhook", bytes([event]) + body)
+    with open(os.path.join(FIXTURES, "signature-vectors.json")) as f:
+        vectors = json.load(f)
+    for v in vectors.get("github", []):
+        if "payload" in v:
+            body = v["payload"].encode()
+        elif "payload_file" in v:
+            body = read(os.path.join(FIXTURES, v["payload_file"]))
+        else:
+            continue
+        sig = v.get("expected", "")
+        put(outdir, "fuzz_signature", v["secret"].encode() + b"\n" + str(sig).encode() + b"\n" + body)
+    rust = [read(p) for p in sorted(glob.glob(os.path.join(CORPUS, "**", "*.rs"), recursive=True))]
+    for i, src in enumerate(rust):
+        put(outdir, "fuzz_engine", bytes([i % 6]) + src)
+        half = src[: len(src) // 2]
+        put(outdir, "fuzz_diff", bytes([i % 4]) + half + b"\0" + src)
+        put(outdir, "fuzz_diff", bytes([0]) + src)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
