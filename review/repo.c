@@ -55,6 +55,20 @@ int repo_global_init(struct rr_error *err)
 	return RR_OK;
 }
 
+int repo_set_ca_bundle(const char *file, struct rr_error *err)
+{
+	if (!file || !*file)
+		return RR_OK;
+	if (access(file, R_OK) != 0)
+		return rr_error_set(err, RR_ECONFIG, "CA bundle %s: %s", file, strerror(errno));
+	if (git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, file, NULL) < 0) {
+		const git_error *e = git_error_last();
+		return rr_error_set(err, RR_ECONFIG, "CA bundle %s: %s", file,
+				    e && e->message ? e->message : "libgit2 refused it");
+	}
+	return RR_OK;
+}
+
 void repo_global_shutdown(void)
 {
 	git_libgit2_shutdown();
@@ -82,8 +96,9 @@ static int repo_validate_component(const char *what, const char *s, struct rr_er
 	}
 	if (strchr(s, '/') || strchr(s, '\\'))
 		return rr_error_set(err, RR_EINVAL, "invalid %s \"%s\": contains a path separator", what, s);
-	if (s[0] == '.')
-		return rr_error_set(err, RR_EINVAL, "invalid %s \"%s\": starts with '.'", what, s);
+	/* ".github" is a real repository name; "." alone would name the parent dir. */
+	if (strcmp(s, ".") == 0)
+		return rr_error_set(err, RR_EINVAL, "invalid %s \"%s\": a dot alone", what, s);
 	if (strstr(s, ".."))
 		return rr_error_set(err, RR_EINVAL, "invalid %s \"%s\": contains \"..\"", what, s);
 	return RR_OK;

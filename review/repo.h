@@ -40,6 +40,13 @@ git_repository *repo_mirror_borrow(struct repo_mirror *m);
 /* Releases the lock and frees. */
 void repo_mirror_close(struct repo_mirror *m);
 
+/*
+ * Trusts the CAs in `file` (PEM) for HTTPS fetches, as well as the system's.
+ * libgit2's TLS settings are process-wide: call once at start-up, before
+ * workers start. NULL or "" leaves the system default.
+ */
+int repo_set_ca_bundle(const char *file, struct rr_error *err);
+
 /* Call once at start-up / exit (wraps git_libgit2_init/shutdown). */
 int repo_global_init(struct rr_error *err);
 void repo_global_shutdown(void);

@@ -240,10 +240,17 @@ def main():
     ap.add_argument("--root", required=True, help="directory holding the repositories")
     ap.add_argument("--port-file", required=True, help="where to write the listening port")
     ap.add_argument("--token-file", help="tokens accepted as the Basic auth password")
+    ap.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM)")
+    ap.add_argument("--tls-key", help="the certificate's private key (PEM)")
     args = ap.parse_args()
 
     server = GitServer(os.path.abspath(args.root),
                        os.path.abspath(args.token_file) if args.token_file else None)
+    if args.tls_cert:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
 
     def stop(signum, frame):
         # shutdown() blocks until serve_forever returns, so call it from another thread.

@@ -474,7 +474,7 @@ static void test_invalid_names_rejected(void **state)
 	struct repo_mirror *m = NULL;
 	struct rr_error err = { 0 };
 	char long_name[102];
-	const char *bad[] = { "", "a/b", "..", "a..b", ".hidden", "a\nb", "a\x01", "a\x7f", "a\\b",
+	const char *bad[] = { "", "a/b", "..", "a..b", ".", "a\nb", "a\x01", "a\x7f", "a\\b",
 			      long_name };
 
 	memset(long_name, 'a', 101);
@@ -493,7 +493,10 @@ static void test_invalid_names_rejected(void **state)
 	}
 	/* Nothing escaped the mirrors dir. */
 	assert_int_equal(tu_sh("test -e '%s/mirrors/github/a'", fx->data), 1);
-	assert_int_equal(tu_sh("test -e '%s/hidden.git'", fx->data), 1);
+	/* A leading dot is fine: GitHub's ".github" repositories are real. */
+	assert_int_equal(repo_mirror_open(&m, fx->data, "github", "acme", ".github", &err), RR_OK);
+	repo_mirror_close(m);
+	assert_int_equal(tu_sh("test -d '%s/mirrors/github/acme/.github.git'", fx->data), 0);
 	/* 100 bytes is the limit, inclusive. */
 	long_name[100] = '\0';
 	assert_int_equal(repo_mirror_open(&m, fx->data, "github", "acme", long_name, &err), RR_OK);
