@@ -14,6 +14,7 @@
 
 #include "../common/log.h"
 #include "../common/rr.h"
+#include "../review/config.h"
 #include "../review/engine.h"
 #include "../review/repo.h"
 #include "../review/review.h"
@@ -36,7 +37,7 @@ static const char usage_main[] =
 	"\n"
 	"commands:\n"
 	"  serve                        run the webhook server and review workers\n"
-	"  check [--repo DIR] [--format text|json] BASE [HEAD]\n"
+	"  check [--repo DIR] [--format text|json|sarif] BASE [HEAD]\n"
 	"                               review BASE...HEAD of a local repository\n"
 	"  rules                        list the rules\n"
 	"  explain RULE                 the long explanation of one rule\n"
@@ -73,18 +74,23 @@ static const char usage_serve[] =
 	"  RUSTREVIEW_<NAME>_CA_BUNDLE        CA file for TLS to the forge\n";
 
 static const char usage_check[] =
-	"usage: rustreview check [--repo DIR] [--format text|json] BASE [HEAD]\n"
+	"usage: rustreview check [--repo DIR] [--format text|json|sarif] BASE [HEAD]\n"
 	"\n"
 	"Reviews what HEAD (default: HEAD) adds since its merge base with BASE in the\n"
 	"repository at DIR (default: .), with the same rules as the service.\n"
+	"Settings come from .rustreview.toml of BASE (as the service reads it from the\n"
+	"pull request's base) and the Cargo.toml [lints] of HEAD.\n"
 	"\n"
 	"  --repo DIR        the repository (any directory inside it)\n"
-	"  --format FORMAT   text (rustc-style lines, the default) or json\n"
+	"  --format FORMAT   text (rustc-style lines, the default), json, or sarif\n"
+	"                    (SARIF 2.1.0 for GitHub code scanning)\n"
 	"\n"
-	"exit status: 0 no findings, 1 findings, 2 error\n";
+	"exit status: 0 nothing that fails (fail_on, default: any finding), 1 findings\n"
+	"that fail, 2 error (a bad .rustreview.toml is an error)\n";
 
 static const char usage_rules[] =
-	"usage: rustreview rules\n\nLists every rule: id, severity and summary.\n";
+	"usage: rustreview rules\n\nLists every rule: id, default severity, whether it has a\n"
+	"suggested fix, whether test code is exempt, and a summary.\n";
 static const char usage_explain[] =
 	"usage: rustreview explain RULE\n\nPrints the long explanation of RULE (see `rustreview rules`).\n";
 static const char usage_jobs[] =
@@ -186,8 +192,10 @@ static int parse_check_args(int argc, char **argv, struct check_args *a)
 	}
 	if (!a->base)
 		return usage_error("check", "%s", "missing BASE");
-	if (strcmp(a->format, "text") != 0 && strcmp(a->format, "json") != 0)
-		return usage_error("check", "unknown --format '%s' (expected text or json)", a->format);
+	if (strcmp(a->format, "text") != 0 && strcmp(a->format, "json") != 0 &&
+	    strcmp(a->format, "sarif") != 0)
+		return usage_error("check", "unknown --format '%s' (expected text, json or sarif)",
+				   a->format);
 	return 0;
 }
 
@@ -216,26 +224,37 @@ static int resolve_commit(git_repository *repo, const char *spec, const char *wh
 	return rc;
 }
 
-static int print_findings(const struct finding_list *l, const char *format)
+/* Exit 1 only for findings at or above fail_on. */
+static int print_findings(const struct finding_list *l, const char *format,
+			  const struct review_options *opts)
 {
-	int rc = strcmp(format, "json") == 0 ? findings_write_json(l, stdout)
-					     : findings_write_text(l, stdout);
+	int rc = strcmp(format, "json") == 0    ? findings_write_json(l, stdout)
+		 : strcmp(format, "sarif") == 0 ? findings_write_sarif(l, stdout)
+						: findings_write_text(l, stdout);
 	if (rc != RR_OK || fflush(stdout) != 0) {
 		fprintf(stderr, "rustreview check: writing the findings failed\n");
 		return CLI_EXIT_ERROR;
 	}
-	return l->n ? CLI_EXIT_FINDINGS : CLI_EXIT_OK;
+	if (l->notice)
+		fprintf(stderr, "rustreview check: notice:\n%s\n", l->notice);
+	for (size_t i = 0; i < l->n; i++)
+		if (review_options_fails(opts, l->items[i].severity))
+			return CLI_EXIT_FINDINGS;
+	return CLI_EXIT_OK;
 }
 
 static int run_check(const struct check_args *a)
 {
 	struct finding_list findings = FINDING_LIST_INIT;
 	struct review_engine *engine = NULL;
+	struct review_options opts;
 	struct rr_error err = { 0 };
 	git_repository *repo = NULL;
 	const char *where;
 	git_oid base, head;
 	int rc = CLI_EXIT_ERROR;
+
+	review_options_init(&opts);
 
 	if (git_repository_open_ext(&repo, a->repo, 0, NULL) != 0) {
 		fprintf(stderr, "rustreview check: cannot open a repository at %s: %s\n", a->repo,
@@ -246,14 +265,22 @@ static int run_check(const struct check_args *a)
 					      : git_repository_path(repo);
 	if (resolve_commit(repo, a->base, where, &base) || resolve_commit(repo, a->head, where, &head))
 		goto done;
+	/* Like the service: the settings of the base, so a branch cannot relax its own check. */
+	if (review_load_repo_config(repo, &base, &opts, &err) != RR_OK) {
+		fprintf(stderr, "rustreview check: %s at %s: %s\n", CONFIG_REPO_FILE, a->base,
+			err.msg);
+		goto done;
+	}
 	if (review_engine_new(&engine, &err) != RR_OK ||
-	    review_run(engine, repo, &base, &head, NULL, &findings, NULL, &err) != RR_OK) {
+	    review_run_opts(engine, repo, &base, &head, NULL, &opts, &findings, NULL, &err) !=
+		    RR_OK) {
 		fprintf(stderr, "rustreview check: reviewing %s...%s in %s: %s\n", a->base, a->head,
 			where, err.msg);
 		goto done;
 	}
-	rc = print_findings(&findings, a->format);
+	rc = print_findings(&findings, a->format, &opts);
 done:
+	review_options_free(&opts);
 	finding_list_free(&findings);
 	review_engine_free(engine);
 	git_repository_free(repo);
@@ -284,10 +311,13 @@ int cli_rules(int argc, char **argv)
 	if (argc > 1)
 		return is_help(argv[1]) ? (fputs(usage_rules, stdout), CLI_EXIT_OK)
 					: usage_error("rules", "unexpected argument '%s'", argv[1]);
-	printf("%-28s %-8s %s\n", "RULE", "SEVERITY", "SUMMARY");
+	printf("%-28s %-8s %-4s %-10s %-7s %s\n", "RULE", "SEVERITY", "FIX", "SCOPE", "DEFAULT",
+	       "SUMMARY");
 	for (size_t i = 0; i < rules_count(); i++) {
 		const struct rule_info *r = rules_get(i);
-		printf("%-28s %-8s %s\n", r->id, rr_severity_name(r->severity), r->summary);
+		printf("%-28s %-8s %-4s %-10s %-7s %s\n", r->id, rr_severity_name(r->severity),
+		       r->has_fix ? "yes" : "-", r->production_only ? "production" : "all code",
+		       r->default_off ? "off" : "on", r->summary);
 	}
 	return CLI_EXIT_OK;
 }
@@ -305,9 +335,11 @@ int cli_explain(int argc, char **argv)
 			argv[1]);
 		return CLI_EXIT_ERROR;
 	}
-	printf("%s (%s)%s%s\n\n%s\n\n%s\n", r->id, rr_severity_name(r->severity),
+	printf("%s (%s)%s%s%s\n\n%s\n\n%s\n", r->id, rr_severity_name(r->severity),
 	       r->production_only ? ", production code only" : "",
-	       r->has_fix ? ", with a suggested fix" : "", r->summary, r->explanation);
+	       r->has_fix ? ", with a suggested fix" : "",
+	       r->default_off ? ", off unless enabled in .rustreview.toml or Cargo.toml [lints]" : "",
+	       r->summary, r->explanation);
 	return CLI_EXIT_OK;
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../common/log.h"
+#include "../review/config.h"
 #include "../review/repo.h"
 #include "../review/review.h"
 
@@ -52,6 +53,7 @@ struct job_run {
 	struct finding_list findings;
 	struct review_stats stats;
 	struct publish_result published;
+	struct review_options opts;    /* .rustreview.toml of the base commit */
 };
 
 static void job_run_release(struct job_run *r)
@@ -62,6 +64,7 @@ static void job_run_release(struct job_run *r)
 	free(r->refspecs);
 	repo_mirror_close(r->mirror);
 	finding_list_free(&r->findings);
+	review_options_free(&r->opts);
 	review_request_free(&r->rq);
 	memset(r, 0, sizeof(*r));
 }
@@ -113,6 +116,36 @@ static int resolve_base(struct job_run *r, git_oid *base, struct rr_error *err)
 	return RR_OK;
 }
 
+/*
+ * The repository's settings from the base commit. A bad file must not stop the
+ * review nor pass silently: the review runs with defaults and the pull request
+ * is told why (findings.notice).
+ */
+static int load_repo_settings(struct job_run *r, const git_oid *base, struct rr_error *err)
+{
+	struct rr_error cerr = { 0 };
+	char *notice;
+	int rc;
+
+	review_options_init(&r->opts);
+	rc = review_load_repo_config(repo_mirror_borrow(r->mirror), base, &r->opts, &cerr);
+	if (rc == RR_OK)
+		return RR_OK;
+	if (rc != RR_ECONFIG && rc != RR_EINVAL) {
+		rr_error_set(err, rc, "%s", cerr.msg);
+		return rr_error_wrap(err, "reading %s", CONFIG_REPO_FILE);
+	}
+	rr_log(RR_LOG_WARN, "review.config_invalid", "owner", r->rq.owner, "repo", r->rq.repo,
+	       "error", cerr.msg, NULL);
+	if (!(notice = config_notice(CONFIG_REPO_FILE, "base", cerr.msg)) ||
+	    finding_list_add_notice(&r->findings, notice) != RR_OK)
+		rc = rr_error_set(err, RR_ENOMEM, "out of memory");
+	else
+		rc = RR_OK;
+	free(notice);
+	return rc;
+}
+
 static int review_pull_request(struct review_engine *e, struct job_run *r, struct rr_error *err)
 {
 	const struct review_limits limits = { 0, 0 };
@@ -121,15 +154,29 @@ static int review_pull_request(struct review_engine *e, struct job_run *r, struc
 
 	if (!r->rq.head_sha || repo_mirror_has_commit(r->mirror, r->rq.head_sha, &head) != RR_OK)
 		return rr_error_set(err, RR_EINVAL, "head commit not found after fetch");
-	if ((rc = resolve_base(r, &base, err)))
+	if ((rc = resolve_base(r, &base, err)) || (rc = load_repo_settings(r, &base, err)))
 		return rc;
-	rc = review_run(e, repo_mirror_borrow(r->mirror), &base, &head, &limits, &r->findings,
-			&r->stats, err);
+	rc = review_run_opts(e, repo_mirror_borrow(r->mirror), &base, &head, &limits, &r->opts,
+			     &r->findings, &r->stats, err);
 	/* Release the mirror lock before talking to the forge: publishing can be
 	 * slow and other jobs of the same repository can fetch meanwhile. */
 	repo_mirror_close(r->mirror);
 	r->mirror = NULL;
 	return rc;
+}
+
+/*
+ * Publishes with the repository's comment cap when it is lower than the
+ * service's (the operator's cap is an upper bound). A copy of the forge config
+ * carries it: the state pointer (token cache) is shared, nothing else changes.
+ */
+static int publish_review(struct job_run *r, struct rr_error *err)
+{
+	struct forge_config fc = *r->fc;
+
+	if (r->opts.max_comments && (fc.max_comments == 0 || r->opts.max_comments < fc.max_comments))
+		fc.max_comments = r->opts.max_comments;
+	return fc.forge->publish(&fc, &r->rq, &r->findings, &r->published, err);
 }
 
 static int run_review(struct review_engine *e, const struct rr_config *cfg, const struct job *job,
@@ -143,7 +190,7 @@ static int run_review(struct review_engine *e, const struct rr_config *cfg, cons
 	    (rc = fetch_pull_request(cfg, r, err)) ||
 	    (rc = review_pull_request(e, r, err)))
 		return rc;
-	return r->fc->forge->publish(r->fc, &r->rq, &r->findings, &r->published, err);
+	return publish_review(r, err);
 }
 
 static void log_job(const struct job *job, const struct job_run *r, const char *outcome,

@@ -1095,44 +1095,107 @@ static int gh_collect_page(const json_t *page, struct fp_set *fps, struct rr_err
 	return RR_OK;
 }
 
-/* Fingerprints of every review comment already on the pull request (all pages). */
-static int gh_collect_fingerprints(const struct forge_config *cfg,
-				   const struct review_request *rq, const char *pull_url,
-				   struct fp_set *fps, struct rr_error *err)
+/* Calls page_fn on every page of a paginated GitHub listing (Link rel="next"). */
+static int gh_list_all(const struct forge_config *cfg, const struct review_request *rq,
+		       const char *first_url, const char *what,
+		       int (*page_fn)(const json_t *page, void *data, struct rr_error *err),
+		       void *data, struct rr_error *err)
 {
 	struct api_response resp = API_RESPONSE_INIT;
-	char *url = NULL;
+	char *url = rr_strdup(first_url);
 	size_t pages = 0;
 	int rc = RR_OK;
 
-	if (asprintf(&url, "%s/comments?per_page=100", pull_url) < 0)
+	if (!url)
 		return rr_error_set(err, RR_ENOMEM, "github: out of memory");
 	while (url) {
 		if (++pages > GH_MAX_PAGES) {
-			rc = rr_error_set(err, RR_ETOOBIG, "listing review comments: more than %d pages",
+			rc = rr_error_set(err, RR_ETOOBIG, "listing %s: more than %d pages", what,
 					  GH_MAX_PAGES);
 			break;
 		}
 		if ((rc = gh_call(cfg, rq, "GET", url, NULL, &resp, err))) {
-			rr_error_wrap(err, "listing review comments");
+			rr_error_wrap(err, "listing %s", what);
 			break;
 		}
-		if ((rc = gh_collect_page(resp.json, fps, err)))
+		if (!json_is_array(resp.json)) {
+			rc = rr_error_set(err, RR_ETRANSIENT, "listing %s: response is not a JSON array",
+					  what);
+			break;
+		}
+		if ((rc = page_fn(resp.json, data, err)))
 			break;
 		free(url);
 		url = resp.next_url;
 		resp.next_url = NULL;
 		/* The token goes with every page: only ever to the configured API host. */
 		if (url && !api_same_origin(url, gh_api_base(cfg))) {
-			rc = rr_error_set(err, RR_EINVAL, "listing review comments: next page link "
-					  "leaves the API host; not followed");
+			rc = rr_error_set(err, RR_EINVAL, "listing %s: next page link leaves the API "
+					  "host; not followed", what);
 			break;
 		}
 	}
 	free(url);
 	api_response_free(&resp);
+	return rc;
+}
+
+static int gh_collect_page_cb(const json_t *page, void *data, struct rr_error *err)
+{
+	return gh_collect_page(page, data, err);
+}
+
+/* Fingerprints of every review comment already on the pull request (all pages). */
+static int gh_collect_fingerprints(const struct forge_config *cfg,
+				   const struct review_request *rq, const char *pull_url,
+				   struct fp_set *fps, struct rr_error *err)
+{
+	char *url = NULL;
+	int rc;
+
+	if (asprintf(&url, "%s/comments?per_page=100", pull_url) < 0)
+		return rr_error_set(err, RR_ENOMEM, "github: out of memory");
+	rc = gh_list_all(cfg, rq, url, "review comments", gh_collect_page_cb, fps, err);
+	free(url);
 	if (rc == RR_OK && fps->n)
 		qsort(fps->v, fps->n, sizeof(*fps->v), fp_cmp);
+	return rc;
+}
+
+struct gh_marker_search {
+	const char *marker;
+	bool seen;
+};
+
+static int gh_marker_page_cb(const json_t *page, void *data, struct rr_error *err)
+{
+	struct gh_marker_search *s = data;
+	const json_t *r;
+	size_t i;
+
+	(void)err;
+	json_array_foreach(page, i, r) {
+		const json_t *body = json_object_get(r, "body");
+		if (json_is_string(body) && strstr(json_string_value(body), s->marker))
+			s->seen = true;
+	}
+	return RR_OK;
+}
+
+/* True in *seen when a review body on the pull request already carries marker. */
+static int gh_reviews_have_marker(const struct forge_config *cfg, const struct review_request *rq,
+				  const char *pull_url, const char *marker, bool *seen,
+				  struct rr_error *err)
+{
+	struct gh_marker_search s = { marker, false };
+	char *url = NULL;
+	int rc;
+
+	if (asprintf(&url, "%s/reviews?per_page=100", pull_url) < 0)
+		return rr_error_set(err, RR_ENOMEM, "github: out of memory");
+	rc = gh_list_all(cfg, rq, url, "reviews", gh_marker_page_cb, &s, err);
+	free(url);
+	*seen = s.seen;
 	return rc;
 }
 
@@ -1206,19 +1269,27 @@ static int gh_summary_table(const struct finding_list *findings, const struct fp
 	return rc;
 }
 
+/* notice/marker: a repository-configuration notice new on this pull request, or NULL. */
 static char *gh_summary_body(const struct finding_list *findings, const struct fp_set *posted,
-			     const struct gh_plan *plan, size_t over_cap, unsigned max)
+			     const struct gh_plan *plan, size_t over_cap, unsigned max,
+			     const char *notice, const char *marker)
 {
 	struct rr_buf b = RR_BUF_INIT;
-	int rc;
+	int rc = RR_OK;
 
-	rc = rr_buf_printf(&b, "**rustreview** found %zu issue%s in this pull request.\n\n",
-			   plan->nnew, plan->nnew == 1 ? "" : "s");
-	if (rc == RR_OK)
-		rc = gh_summary_table(findings, posted, &b);
+	if (plan->nsel) {
+		rc = rr_buf_printf(&b, "**rustreview** found %zu issue%s in this pull request.\n\n",
+				   plan->nnew, plan->nnew == 1 ? "" : "s");
+		if (rc == RR_OK)
+			rc = gh_summary_table(findings, posted, &b);
+	} else {
+		rc = rr_buf_puts(&b, "**rustreview** has no new comments on this pull request.\n");
+	}
 	if (rc == RR_OK && over_cap)
 		rc = rr_buf_printf(&b, "\n%zu more not posted: at most %u comments per review.\n",
 				   over_cap, max);
+	if (rc == RR_OK && notice)
+		rc = rr_buf_printf(&b, "\n%s\n%s\n", notice, marker);
 	if (rc == RR_OK)
 		rc = rr_buf_puts(&b, "\n" GH_SUMMARY_MARKER "\n");
 	if (rc != RR_OK) {
@@ -1321,6 +1392,8 @@ static int gh_publish(struct forge_config *cfg, const struct review_request *rq,
 	struct fp_set posted = { NULL, 0, 0 };
 	struct gh_plan plan = { NULL, 0, 0 };
 	unsigned max = cfg->max_comments ? cfg->max_comments : GH_DEFAULT_MAX_COMMENTS;
+	char marker[FINDING_NOTICE_MARKER_SIZE] = "";
+	bool notice_new = false;
 	char *pull_url = NULL, *summary = NULL;
 	json_t *review = NULL;
 	int rc;
@@ -1340,9 +1413,17 @@ static int gh_publish(struct forge_config *cfg, const struct review_request *rq,
 		rr_error_set(err, rc, "github: out of memory");
 		goto done;
 	}
-	if (plan.nsel == 0)
+	if (findings->notice) {
+		bool seen = false;
+		finding_notice_marker(findings->notice, marker);
+		if ((rc = gh_reviews_have_marker(cfg, rq, pull_url, marker, &seen, err)))
+			goto done;
+		notice_new = !seen;
+	}
+	if (plan.nsel == 0 && !notice_new)
 		goto done;         /* nothing new: no review at all */
-	if (!(summary = gh_summary_body(findings, &posted, &plan, res->over_cap, max)) ||
+	if (!(summary = gh_summary_body(findings, &posted, &plan, res->over_cap, max,
+					notice_new ? findings->notice : NULL, marker)) ||
 	    !(review = gh_review_json(rq, findings, &plan, summary))) {
 		rc = rr_error_set(err, RR_ENOMEM, "github: building the review: out of memory");
 		goto done;

@@ -6,14 +6,41 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
+#include "glob.h"
 #include "rules/rules.h"
 #include "rust.h"
 
+/* `#[allow(clippy::<group>)]` names, given allow bits after the rules' own. */
+static const char *const engine_groups[] = { "all", "correctness", "suspicious", "style",
+					     "complexity", "perf", "pedantic", "restriction",
+					     "nursery", "cargo" };
+#define ENGINE_N_GROUPS (sizeof(engine_groups) / sizeof(engine_groups[0]))
+
 struct review_engine {
 	TSParser *parser;
-	const char *lint_names[64];   /* rule ids, indexed like rust_scope.allowed bits */
+	const char *lint_names[64];   /* rule ids, then group names: rust_scope.allowed bits */
 	size_t n_lints;
+	uint64_t group_bits;          /* the bits that name groups */
+	uint64_t silenced_by[64];     /* per rule: its own bit | the bits of its groups */
 };
+
+/* Gives each clippy group that fits an allow bit, and each rule the bits that silence it. */
+static void engine_map_groups(struct review_engine *e)
+{
+	size_t g;
+
+	for (size_t i = 0; i < rule_table_len; i++)
+		e->silenced_by[i] = (uint64_t)1 << i;
+	for (g = 0; g < ENGINE_N_GROUPS && e->n_lints < 64; g++) {
+		uint64_t bit = (uint64_t)1 << e->n_lints;
+		e->lint_names[e->n_lints++] = engine_groups[g];
+		e->group_bits |= bit;
+		for (size_t i = 0; i < rule_table_len; i++)
+			if (config_group_has(engine_groups[g], rule_table[i]->info.id))
+				e->silenced_by[i] |= bit;
+	}
+}
 
 int review_engine_new(struct review_engine **out, struct rr_error *err)
 {
@@ -43,6 +70,7 @@ int review_engine_new(struct review_engine **out, struct rr_error *err)
 	for (size_t i = 0; i < rule_table_len; i++)
 		e->lint_names[i] = rule_table[i]->info.id;
 	e->n_lints = rule_table_len;
+	engine_map_groups(e);
 	*out = e;
 	return RR_OK;
 }
@@ -185,16 +213,220 @@ int rule_emit_nodes(struct rule_ctx *ctx, TSNode first, TSNode last, const char 
 			 ts_node_end_point(last), ts_node_end_byte(last), message, replacement);
 }
 
+/* --- options ---------------------------------------------------------------- */
+
+const char *review_level_name(enum review_level l)
+{
+	switch (l) {
+	case REVIEW_LEVEL_OFF: return "off";
+	case REVIEW_LEVEL_NOTE: return "note";
+	case REVIEW_LEVEL_WARNING: return "warning";
+	case REVIEW_LEVEL_ERROR: return "error";
+	case REVIEW_LEVEL_DEFAULT: break;
+	}
+	return "default";
+}
+
+void review_options_init(struct review_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->fail_on = RR_SEV_NOTE;
+}
+
+void review_options_free(struct review_options *o)
+{
+	if (!o)
+		return;
+	for (size_t i = 0; i < o->n_exclude; i++)
+		free(o->exclude[i]);
+	free(o->exclude);
+	review_options_init(o);
+}
+
+bool review_options_excludes(const struct review_options *o, const char *path)
+{
+	for (size_t i = 0; o && path && i < o->n_exclude; i++)
+		if (glob_match(o->exclude[i], path))
+			return true;
+	return false;
+}
+
+bool review_options_fails(const struct review_options *o, enum rr_severity s)
+{
+	int fail_on = o ? o->fail_on : RR_SEV_NOTE;
+	return fail_on != REVIEW_FAIL_NEVER && (int)s >= fail_on;
+}
+
+int review_rule_index(const char *id)
+{
+	for (size_t i = 0; id && i < rule_table_len; i++)
+		if (strcmp(rule_table[i]->info.id, id) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* --- `// rustreview: allow(rule, ...)` comments ------------------------------ */
+
+struct allow_comment {
+	uint32_t line;       /* 1-based line of the comment */
+	bool alone;          /* nothing but blanks before it on its line: covers the next line too */
+	uint64_t rules;      /* bit i: rule_table[i] */
+};
+
+struct allow_comments {
+	struct allow_comment *v;
+	size_t n, cap;
+};
+
+static bool is_name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == ':';
+}
+
+/* Bits of the rules one name stands for: a rule id (`clippy::` prefix allowed) or "all". */
+static uint64_t allow_name_bits(const char *name, size_t n)
+{
+	char buf[96];
+
+	if (n > 8 && memcmp(name, "clippy::", 8) == 0) {
+		name += 8;
+		n -= 8;
+	}
+	if (n == 0 || n >= sizeof(buf))
+		return 0;
+	memcpy(buf, name, n);
+	buf[n] = '\0';
+	if (strcmp(buf, "all") == 0)
+		return ~(uint64_t)0;
+	int idx = review_rule_index(buf);
+	return idx >= 0 && idx < 64 ? (uint64_t)1 << idx : 0;
+}
+
+/*
+ * The rules a comment allows: its text, after the comment opener (and the
+ * extra / ! * of doc comments) and blanks, must start with
+ * "rustreview: allow(" — prose that merely mentions the phrase does not count.
+ */
+static uint64_t allow_comment_bits(const char *p, size_t n)
+{
+	static const char tag[] = "rustreview:";
+	size_t i = 2;        /* past // or slash-star */
+	uint64_t bits = 0;
+
+	while (i < n && (p[i] == '/' || p[i] == '!' || p[i] == '*'))
+		i++;
+	while (i < n && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	if (n - i < sizeof(tag) - 1 || memcmp(p + i, tag, sizeof(tag) - 1) != 0)
+		return 0;
+	for (i += sizeof(tag) - 1; i < n && (p[i] == ' ' || p[i] == '\t'); i++)
+		;
+	if (n - i < 6 || memcmp(p + i, "allow(", 6) != 0)
+		return 0;
+	for (i += 6; i < n && p[i] != ')';) {
+		size_t start;
+		if (p[i] == ',' || p[i] == ' ' || p[i] == '\t') {
+			i++;
+			continue;
+		}
+		start = i;
+		while (i < n && is_name_char(p[i]))
+			i++;
+		if (i == start)
+			return 0;                /* not a list of names: ignore the comment */
+		bits |= allow_name_bits(p + start, i - start);
+	}
+	return i < n ? bits : 0;
+}
+
+static int allow_comments_add(struct allow_comments *a, uint32_t line, bool alone,
+			      uint64_t rules)
+{
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 8;
+		struct allow_comment *v = realloc(a->v, cap * sizeof(*v));
+		if (!v)
+			return RR_ENOMEM;
+		a->v = v;
+		a->cap = cap;
+	}
+	a->v[a->n++] = (struct allow_comment){ line, alone, rules };
+	return RR_OK;
+}
+
+/* True when only blanks precede byte pos on its line. */
+static bool alone_on_line(const char *src, size_t pos)
+{
+	while (pos > 0 && (src[pos - 1] == ' ' || src[pos - 1] == '\t'))
+		pos--;
+	return pos == 0 || src[pos - 1] == '\n';
+}
+
+/* Every comment node of the tree (comments are extras: they can be anywhere). */
+static int allow_comments_collect(TSNode root, const char *src, struct allow_comments *out)
+{
+	TSTreeCursor c = ts_tree_cursor_new(root);
+	int rc = RR_OK;
+
+	for (;;) {
+		TSNode n = ts_tree_cursor_current_node(&c);
+		const char *type = ts_node_type(n);
+		if (strcmp(type, "line_comment") == 0 || strcmp(type, "block_comment") == 0) {
+			uint64_t bits = allow_comment_bits(rust_node_ptr(n, src), rust_node_len(n));
+			if (bits && (rc = allow_comments_add(out, ts_node_start_point(n).row + 1,
+							     alone_on_line(src, ts_node_start_byte(n)),
+							     bits)))
+				break;
+		} else if (ts_tree_cursor_goto_first_child(&c)) {
+			continue;
+		}
+		while (!ts_tree_cursor_goto_next_sibling(&c))
+			if (!ts_tree_cursor_goto_parent(&c))
+				goto done;
+	}
+done:
+	ts_tree_cursor_delete(&c);
+	return rc;
+}
+
+static bool allow_comments_cover(const struct allow_comments *a, uint32_t line, int rule)
+{
+	for (size_t i = 0; rule >= 0 && rule < 64 && i < a->n; i++)
+		if ((a->v[i].line == line || (a->v[i].alone && a->v[i].line + 1 == line)) &&
+		    (a->v[i].rules & ((uint64_t)1 << rule)))
+			return true;
+	return false;
+}
+
 /* --- running the rules ---------------------------------------------------- */
+
+/* One file's run. The rule context comes first: rules see &run->ctx. */
+struct engine_run {
+	struct rule_ctx ctx;
+	const struct review_engine *e;
+	const struct review_options *opts;
+};
+
+static bool engine_rule_off(const struct review_options *o, size_t i)
+{
+	enum review_level l = o && i < REVIEW_MAX_RULES ? o->level[i] : REVIEW_LEVEL_DEFAULT;
+	if (l == REVIEW_LEVEL_DEFAULT)
+		return rule_table[i]->info.default_off;
+	return l == REVIEW_LEVEL_OFF;
+}
 
 static int engine_visit(void *data, TSNode node, const struct rust_scope *scope)
 {
-	struct rule_ctx *ctx = data;
+	struct engine_run *run = data;
+	struct rule_ctx *ctx = &run->ctx;
 
 	for (size_t i = 0; i < rule_table_len; i++) {
 		const struct rule *r = rule_table[i];
 		int rc;
-		if (scope->allowed & ((uint64_t)1 << i))
+		if (scope->allowed & run->e->silenced_by[i])
+			continue;
+		if (engine_rule_off(run->opts, i))
 			continue;
 		if (r->info.production_only && scope->test)
 			continue;
@@ -203,6 +435,33 @@ static int engine_visit(void *data, TSNode node, const struct rust_scope *scope)
 			return rc;
 	}
 	return 0;
+}
+
+/*
+ * After fingerprinting (so suppressing one of two identical lines does not
+ * shift the other's fingerprint): drops findings an allow comment covers and
+ * applies severity overrides.
+ */
+static void engine_settle(struct finding_list *all, const struct allow_comments *allows,
+			  const struct review_options *opts)
+{
+	for (size_t i = 0; i < all->n;) {
+		struct finding *f = &all->items[i];
+		int idx = review_rule_index(f->rule_id);
+		if (allow_comments_cover(allows, f->line, idx)) {
+			finding_list_remove(all, i);
+			continue;
+		}
+		if (opts && idx >= 0 && idx < REVIEW_MAX_RULES) {
+			switch (opts->level[idx]) {
+			case REVIEW_LEVEL_NOTE: f->severity = RR_SEV_NOTE; break;
+			case REVIEW_LEVEL_WARNING: f->severity = RR_SEV_WARNING; break;
+			case REVIEW_LEVEL_ERROR: f->severity = RR_SEV_ERROR; break;
+			case REVIEW_LEVEL_DEFAULT: case REVIEW_LEVEL_OFF: break;
+			}
+		}
+		i++;
+	}
 }
 
 /* Moves the findings whose first line was added into out. */
@@ -226,12 +485,16 @@ static int keep_added(struct finding_list *all, const struct line_set *added,
 	return rc;
 }
 
-int review_engine_file(struct review_engine *e, const char *path, const char *src, size_t len,
-		       const struct line_set *added, struct finding_list *out, struct rr_error *err)
+int review_engine_file_opts(struct review_engine *e, const char *path, const char *src,
+			    size_t len, const struct line_set *added,
+			    const struct review_options *opts, struct finding_list *out,
+			    struct rr_error *err)
 {
 	struct finding_list all = FINDING_LIST_INIT;
+	struct allow_comments allows = { NULL, 0, 0 };
 	struct rust_scope top;
-	struct rule_ctx ctx;
+	struct engine_run run;
+	struct rule_ctx *ctx = &run.ctx;
 	TSTree *tree = NULL;
 	int rc;
 
@@ -240,22 +503,28 @@ int review_engine_file(struct review_engine *e, const char *path, const char *sr
 	if (len > UINT32_MAX)
 		return rr_error_set(err, RR_ETOOBIG, "engine: %s: %zu bytes is too big to parse",
 				    path, len);
-	memset(&ctx, 0, sizeof(ctx));
+	if (review_options_excludes(opts, path))
+		return RR_OK;
+	memset(&run, 0, sizeof(run));
 	memset(&top, 0, sizeof(top));
-	ctx.path = path;
-	ctx.src = src ? src : "";
-	ctx.len = len;
-	ctx.out = &all;
-	rust_path_classify(path, &ctx.pathinfo);
-	top.test = ctx.pathinfo.test;
-	tree = ts_parser_parse_string(e->parser, NULL, ctx.src, (uint32_t)len);
+	run.e = e;
+	run.opts = opts;
+	ctx->path = path;
+	ctx->src = src ? src : "";
+	ctx->len = len;
+	ctx->out = &all;
+	rust_path_classify(path, &ctx->pathinfo);
+	top.test = ctx->pathinfo.test;
+	tree = ts_parser_parse_string(e->parser, NULL, ctx->src, (uint32_t)len);
 	if (!tree) {
 		ts_parser_reset(e->parser);
 		rc = rr_error_set(err, RR_ERR, "engine: %s: tree-sitter returned no tree", path);
 		goto cleanup;
 	}
-	rc = rust_walk(ts_tree_root_node(tree), ctx.src, &top, e->lint_names, e->n_lints,
-		       engine_visit, &ctx);
+	rc = rust_walk(ts_tree_root_node(tree), ctx->src, &top, e->lint_names, e->n_lints,
+		       engine_visit, &run);
+	if (rc == RR_OK && len >= 11 && memmem(ctx->src, len, "rustreview:", 11))
+		rc = allow_comments_collect(ts_tree_root_node(tree), ctx->src, &allows);
 	if (rc) {
 		rr_error_set(err, rc, "engine: %s: %s while running the rules", path,
 			     rr_strcode(rc));
@@ -264,12 +533,26 @@ int review_engine_file(struct review_engine *e, const char *path, const char *sr
 	finding_list_sort(&all);
 	/* Fingerprint over the whole file, before filtering, so the occurrence
 	 * index of a line does not depend on which lines this diff added. */
-	findings_fingerprint_file(&all, path, ctx.src, len);
+	findings_fingerprint_file(&all, path, ctx->src, len);
+	engine_settle(&all, &allows, opts);
+	/* One comment per problem (struct rule.supersedes): after every filter that
+	 * drops findings, so silencing the specific rule brings the general one back. */
+	if ((rc = rules_drop_superseded(&all)) != RR_OK) {
+		rr_error_set(err, rc, "engine: %s: out of memory filtering findings", path);
+		goto cleanup;
+	}
 	if ((rc = keep_added(&all, added, out)) != RR_OK)
 		rr_error_set(err, rc, "engine: %s: out of memory keeping findings", path);
 cleanup:
+	free(allows.v);
 	finding_list_free(&all);
 	if (tree)
 		ts_tree_delete(tree);
 	return rc;
+}
+
+int review_engine_file(struct review_engine *e, const char *path, const char *src, size_t len,
+		       const struct line_set *added, struct finding_list *out, struct rr_error *err)
+{
+	return review_engine_file_opts(e, path, src, len, added, NULL, out, err);
 }

@@ -31,6 +31,55 @@ void review_engine_free(struct review_engine *e);
 int review_engine_file(struct review_engine *e, const char *path, const char *src, size_t len,
 		       const struct line_set *added, struct finding_list *out, struct rr_error *err);
 
+/*
+ * Per-repository settings (.rustreview.toml, Cargo.toml [lints]): see
+ * review/config.h for where they come from. A NULL options pointer means the
+ * defaults everywhere.
+ */
+#define REVIEW_MAX_RULES 64
+
+enum review_level {
+	REVIEW_LEVEL_DEFAULT = 0,   /* the rule's own severity */
+	REVIEW_LEVEL_OFF,
+	REVIEW_LEVEL_NOTE,
+	REVIEW_LEVEL_WARNING,
+	REVIEW_LEVEL_ERROR,
+};
+/* "off", "note", "warning", "error" ("default" for REVIEW_LEVEL_DEFAULT). */
+const char *review_level_name(enum review_level l);
+
+#define REVIEW_FAIL_NEVER 3         /* fail_on: no severity fails */
+
+struct review_options {
+	enum review_level level[REVIEW_MAX_RULES];   /* indexed like rules_get(i) */
+	char **exclude;            /* path globs (review/glob.h) whose files are skipped; owned */
+	size_t n_exclude;
+	int fail_on;               /* lowest rr_severity that fails `check` / the status,
+	                              or REVIEW_FAIL_NEVER; default RR_SEV_NOTE (any finding) */
+	unsigned max_comments;     /* 0: the service's own cap */
+};
+void review_options_init(struct review_options *o);
+void review_options_free(struct review_options *o);
+/* True when the path is excluded by one of the globs. */
+bool review_options_excludes(const struct review_options *o, const char *path);
+/* True when a finding of severity s fails under o (NULL: any finding fails). */
+bool review_options_fails(const struct review_options *o, enum rr_severity s);
+
+/*
+ * review_engine_file with options: rules set off are not run, severities are
+ * overridden, an excluded path yields nothing. Whatever the options, findings
+ * are also silenced by the suppressions written in the source:
+ * #[allow(clippy::X)] / #[expect(clippy::X)] (X a rule id or a clippy group:
+ * all, correctness, suspicious, style, complexity, perf, pedantic, restriction,
+ * nursery, cargo) on an item or #![allow(..)] inside a module / file, and
+ * `// rustreview: allow(rule, ...)` comments at the end of the finding's line,
+ * or alone on the line above it (`allow(all)` silences every rule there).
+ */
+int review_engine_file_opts(struct review_engine *e, const char *path, const char *src,
+			    size_t len, const struct line_set *added,
+			    const struct review_options *opts, struct finding_list *out,
+			    struct rr_error *err);
+
 /* The rule catalogue, for `rustreview rules` and `rustreview explain`. */
 struct rule_info {
 	const char *id;            /* clippy lint name where one corresponds */
@@ -39,9 +88,13 @@ struct rule_info {
 	const char *explanation;   /* long text: what, why, how, examples */
 	bool production_only;      /* exempt in test code, examples, benches, build.rs */
 	bool has_fix;              /* may carry a machine-applicable replacement */
+	bool default_off;          /* opt-in, like clippy's pedantic lints: runs only when
+	                              .rustreview.toml or Cargo.toml [lints] sets a level */
 };
 size_t rules_count(void);
 const struct rule_info *rules_get(size_t i);
 const struct rule_info *rules_find(const char *id);
+/* The index of the rule for rules_get and review_options.level, or -1. */
+int review_rule_index(const char *id);
 
 #endif

@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 
 #include "../common/rr.h"
+#include "engine.h"
 
 const char *rr_severity_name(enum rr_severity s)
 {
@@ -87,8 +88,44 @@ void finding_list_free(struct finding_list *l)
 	for (size_t i = 0; i < l->n; i++)
 		finding_free(&l->items[i]);
 	free(l->items);
+	free(l->notice);
 	l->items = NULL;
+	l->notice = NULL;
 	l->n = l->cap = 0;
+}
+
+int finding_list_add_notice(struct finding_list *l, const char *markdown)
+{
+	struct rr_buf b = RR_BUF_INIT;
+	char *joined;
+
+	if (!markdown || !*markdown)
+		return RR_OK;
+	if ((l->notice && (rr_buf_puts(&b, l->notice) || rr_buf_puts(&b, "\n\n"))) ||
+	    rr_buf_puts(&b, markdown) || !(joined = rr_buf_detach(&b))) {
+		rr_buf_free(&b);
+		return RR_ENOMEM;
+	}
+	free(l->notice);
+	l->notice = joined;
+	return RR_OK;
+}
+
+void finding_notice_marker(const char *notice, char out[FINDING_NOTICE_MARKER_SIZE])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char hex[2 * EVP_MAX_MD_SIZE + 1];
+
+	if (!notice || EVP_Digest(notice, strlen(notice), md, &mdlen, EVP_sha256(), NULL) != 1 ||
+	    mdlen * 2 < RR_FINGERPRINT_LEN) {
+		/* A marker that never equals a real one: the notice is posted again. */
+		snprintf(out, FINDING_NOTICE_MARKER_SIZE, "<!-- rustreview:notice=none -->");
+		return;
+	}
+	rr_hex(md, mdlen, hex);
+	snprintf(out, FINDING_NOTICE_MARKER_SIZE, "<!-- rustreview:notice=%.*s -->",
+		 RR_FINGERPRINT_LEN, hex);
 }
 
 /* --- fingerprints --------------------------------------------------------- */
@@ -416,6 +453,139 @@ int findings_write_json(const struct finding_list *l, FILE *out)
 		     : RR_ERR;
 cleanup:
 	json_decref(root);
+	return rc;
+}
+
+/* --- SARIF ------------------------------------------------------------------ */
+
+#ifndef RR_VERSION
+#define RR_VERSION "0.0.0"
+#endif
+#define SARIF_SCHEMA "https://json.schemastore.org/sarif-2.1.0.json"
+#define SARIF_INFO_URI "https://github.com/rustreview/rustreview"
+#define SARIF_SRCROOT "%SRCROOT%"
+
+/* {"text": s} with invalid UTF-8 replaced. */
+static json_t *sarif_message(const char *s)
+{
+	json_t *text = json_string_lossy(s ? s : "");
+	return text ? json_pack("{s:o}", "text", text) : NULL;
+}
+
+/* A relative URI reference for a repository path: '/' kept, everything outside
+ * RFC 3986's unreserved set percent-encoded (spaces, '#', '%', non-ASCII). */
+static json_t *sarif_uri(const char *path)
+{
+	static const char hexdig[] = "0123456789ABCDEF";
+	struct rr_buf b = RR_BUF_INIT;
+	json_t *j;
+	int rc = rr_buf_puts(&b, "");
+
+	for (const unsigned char *p = (const unsigned char *)(path ? path : ""); *p && !rc; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~/", *p)) {
+			rc = rr_buf_append(&b, p, 1);
+		} else {
+			char esc[3] = { '%', hexdig[*p >> 4], hexdig[*p & 15] };
+			rc = rr_buf_append(&b, esc, 3);
+		}
+	}
+	j = rc ? NULL : json_string(b.data);
+	rr_buf_free(&b);
+	return j;
+}
+
+static json_t *sarif_artifact(const char *path)
+{
+	json_t *uri = sarif_uri(path);
+	return uri ? json_pack("{s:o,s:s}", "uri", uri, "uriBaseId", SARIF_SRCROOT) : NULL;
+}
+
+static json_t *sarif_region(const struct finding *f)
+{
+	return json_pack("{s:I,s:I,s:I,s:I}", "startLine", (json_int_t)f->line, "startColumn",
+			 (json_int_t)f->column, "endLine", (json_int_t)f->end_line, "endColumn",
+			 (json_int_t)f->end_column);
+}
+
+static json_t *sarif_rule(const struct rule_info *r)
+{
+	json_t *help = json_string_lossy(r->explanation ? r->explanation : "");
+	if (!help)
+		return NULL;
+	return json_pack("{s:s,s:s,s:{s:s},s:{s:s},s:{s:o},s:{s:s},s:{s:[s]}}", "id", r->id,
+			 "name", r->id, "shortDescription", "text", r->summary, "fullDescription",
+			 "text", r->summary, "help", "text", help, "defaultConfiguration", "level",
+			 rr_severity_name(r->severity), "properties", "tags",
+			 r->production_only ? "production" : "correctness");
+}
+
+static json_t *sarif_fix(const struct finding *f)
+{
+	json_t *text = json_string_lossy(f->replacement);
+	if (!text)
+		return NULL;
+	return json_pack("{s:{s:s},s:[{s:o,s:[{s:o,s:{s:o}}]}]}", "description", "text",
+			 "Apply the suggested change", "artifactChanges", "artifactLocation",
+			 sarif_artifact(f->path), "replacements", "deletedRegion", sarif_region(f),
+			 "insertedContent", "text", text);
+}
+
+static json_t *sarif_result(const struct finding *f)
+{
+	int idx = f->rule_id ? review_rule_index(f->rule_id) : -1;
+	json_t *r = json_pack("{s:s,s:s,s:o,s:[{s:{s:o,s:o}}],s:{s:s}}", "ruleId",
+			      f->rule_id ? f->rule_id : "", "level",
+			      rr_severity_name(f->severity), "message", sarif_message(f->message),
+			      "locations", "physicalLocation", "artifactLocation",
+			      sarif_artifact(f->path), "region", sarif_region(f),
+			      "partialFingerprints", "rustreview/v1", f->fingerprint);
+	if (!r)
+		return NULL;
+	if ((idx >= 0 && json_object_set_new(r, "ruleIndex", json_integer(idx)) != 0) ||
+	    (f->replacement && json_object_set_new(r, "fixes", json_pack("[o]", sarif_fix(f))) != 0)) {
+		json_decref(r);
+		return NULL;
+	}
+	return r;
+}
+
+static json_t *sarif_log(const struct finding_list *l)
+{
+	json_t *rules = json_array(), *results = json_array(), *log = NULL;
+	size_t i;
+
+	if (!rules || !results)
+		goto fail;
+	for (i = 0; i < rules_count(); i++)
+		if (json_array_append_new(rules, sarif_rule(rules_get(i))) != 0)
+			goto fail;
+	for (i = 0; i < l->n; i++)
+		if (json_array_append_new(results, sarif_result(&l->items[i])) != 0)
+			goto fail;
+	log = json_pack("{s:s,s:s,s:[{s:{s:{s:s,s:s,s:s,s:o}},s:o}]}", "$schema", SARIF_SCHEMA,
+			"version", "2.1.0", "runs", "tool", "driver", "name", "rustreview",
+			"version", RR_VERSION, "informationUri", SARIF_INFO_URI, "rules", rules,
+			"results", results);
+	return log;    /* json_pack's "o" took both arrays, even on failure */
+fail:
+	json_decref(rules);
+	json_decref(results);
+	return NULL;
+}
+
+int findings_write_sarif(const struct finding_list *l, FILE *out)
+{
+	json_t *log = sarif_log(l);
+	int rc;
+
+	if (!log)
+		return RR_ENOMEM;
+	rc = json_dumpf(log, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0 &&
+			     fputc('\n', out) != EOF && fflush(out) == 0
+		     ? RR_OK
+		     : RR_ERR;
+	json_decref(log);
 	return rc;
 }
 

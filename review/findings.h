@@ -38,8 +38,11 @@ struct finding_list {
 	struct finding *items;
 	size_t n;
 	size_t cap;
+	/* Markdown the forge shows with the review (e.g. a config that could not
+	 * be used), or NULL. Owned; freed by finding_list_free. */
+	char *notice;
 };
-#define FINDING_LIST_INIT { NULL, 0, 0 }
+#define FINDING_LIST_INIT { NULL, 0, 0, NULL }
 
 /* Moves *f into the list (the list now owns its strings; *f is zeroed).
  * On RR_ENOMEM the finding's strings are freed. */
@@ -49,6 +52,16 @@ void finding_list_remove(struct finding_list *l, size_t i);
 void finding_list_sort(struct finding_list *l);     /* path, line, column, rule */
 void finding_free(struct finding *f);
 void finding_list_free(struct finding_list *l);
+/* Appends a paragraph of markdown to l->notice (copied). Returns 0 or RR_ENOMEM. */
+int finding_list_add_notice(struct finding_list *l, const char *markdown);
+/*
+ * The marker a forge puts in a review body that carries this notice, so the
+ * same notice is posted once per pull request: "<!-- rustreview:notice=HEX -->"
+ * (HEX: RR_FINGERPRINT_LEN digits of SHA-256 over the notice). NUL-terminated
+ * into out (at least FINDING_NOTICE_MARKER_SIZE bytes).
+ */
+#define FINDING_NOTICE_MARKER_SIZE 48
+void finding_notice_marker(const char *notice, char out[FINDING_NOTICE_MARKER_SIZE]);
 
 /*
  * Fingerprints every finding of one file: a hash of rule id, path, the
@@ -65,6 +78,15 @@ int findings_write_text(const struct finding_list *l, FILE *out);
 /* {"findings":[{"path","line","column","end_line","end_column","rule","severity",
  *  "message","suggestion"}]} — suggestion is the replacement text or null. */
 int findings_write_json(const struct finding_list *l, FILE *out);
+
+/*
+ * SARIF 2.1.0 for GitHub code scanning: one run, tool.driver with the whole
+ * rule catalogue (rules_get), one result per finding with its rule index,
+ * level, message, location (uri relative to %SRCROOT%), partialFingerprints
+ * {"rustreview/v1": fingerprint} and a fix when the finding has a replacement.
+ * Columns are byte columns, as everywhere in rustreview.
+ */
+int findings_write_sarif(const struct finding_list *l, FILE *out);
 
 /*
  * The markdown body of a line comment: the message, a ```suggestion block when

@@ -6,7 +6,10 @@
 #include "../common/log.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "config.h"
 
 #define REVIEW_DEFAULT_MAX_FILE_BYTES ((size_t)4 << 20)
 #define REVIEW_DEFAULT_MAX_FILES      300
@@ -40,17 +43,300 @@ static int review_blob_size(git_repository *repo, const git_oid *id, size_t *siz
 	return rc;
 }
 
+/* --- reading files of a commit ---------------------------------------------- */
+
+#define REVIEW_MAX_CONFIG_BYTES ((size_t)1 << 20)
+
+/* The text of path in commit's tree: RR_OK, RR_ENOTFOUND when absent, or an error. */
+static int review_read_at(git_repository *repo, const git_tree *tree, const char *path,
+			  char **out, size_t *len, struct rr_error *err)
+{
+	git_tree_entry *entry = NULL;
+	git_blob *blob = NULL;
+	int rc = RR_OK;
+
+	*out = NULL;
+	*len = 0;
+	if (git_tree_entry_bypath(&entry, tree, path) != 0)
+		return RR_ENOTFOUND;
+	if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB) {
+		rc = RR_ENOTFOUND;
+		goto cleanup;
+	}
+	if (git_blob_lookup(&blob, repo, git_tree_entry_id(entry)) != 0) {
+		rc = rr_error_set(err, RR_ERR, "reading %s: %s", path, review_git_message());
+		goto cleanup;
+	}
+	if ((size_t)git_blob_rawsize(blob) > REVIEW_MAX_CONFIG_BYTES) {
+		rc = rr_error_set(err, RR_ECONFIG, "%s: larger than %zu bytes", path,
+				  REVIEW_MAX_CONFIG_BYTES);
+		goto cleanup;
+	}
+	*len = (size_t)git_blob_rawsize(blob);
+	if (!(*out = rr_strndup(git_blob_rawcontent(blob), *len)))
+		rc = rr_error_set(err, RR_ENOMEM, "reading %s: out of memory", path);
+cleanup:
+	git_blob_free(blob);
+	git_tree_entry_free(entry);
+	return rc;
+}
+
+static int review_commit_tree(git_repository *repo, const git_oid *commit, git_tree **tree,
+			      struct rr_error *err)
+{
+	git_commit *c = NULL;
+	int rc = RR_OK;
+
+	if (git_commit_lookup(&c, repo, commit) != 0 || git_commit_tree(tree, c) != 0)
+		rc = rr_error_set(err, RR_ERR, "reading commit tree: %s", review_git_message());
+	git_commit_free(c);
+	return rc;
+}
+
+int review_load_repo_config(git_repository *repo, const git_oid *commit,
+			    struct review_options *opts, struct rr_error *err)
+{
+	git_tree *tree = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (!repo || !commit || !opts)
+		return rr_error_set(err, RR_EINVAL, "review config: missing argument");
+	if ((rc = review_commit_tree(repo, commit, &tree, err)))
+		return rc;
+	rc = review_read_at(repo, tree, CONFIG_REPO_FILE, &text, &len, err);
+	if (rc == RR_ENOTFOUND)
+		rc = RR_OK;
+	else if (rc == RR_OK && (rc = config_repo_parse(text, len, opts, err)) != RR_OK)
+		rr_error_wrap(err, "%s", CONFIG_REPO_FILE);
+	free(text);
+	git_tree_free(tree);
+	return rc;
+}
+
+/* --- Cargo.toml lints ------------------------------------------------------- */
+
+/* One directory's Cargo.toml, read at most once per review. */
+struct cargo_dir {
+	char *dir;                 /* "" for the root, else "a/b" */
+	bool present;              /* a valid Cargo.toml is there */
+	struct cargo_lints lints;
+};
+
+struct cargo_cache {
+	git_repository *repo;
+	git_tree *tree;            /* the head commit's tree */
+	struct cargo_dir *v;
+	size_t n, cap;
+	struct finding_list *out;  /* where notices go */
+};
+
+static void cargo_cache_free(struct cargo_cache *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->v[i].dir);
+		config_cargo_free(&c->v[i].lints);
+	}
+	free(c->v);
+	git_tree_free(c->tree);
+	memset(c, 0, sizeof(*c));
+}
+
+/* A Cargo.toml that does not parse is the pull request's problem to see, not ours to fail on. */
+static int cargo_note_problem(struct cargo_cache *c, const char *file, const struct rr_error *e)
+{
+	char *notice = config_notice(file, "head", e->msg);
+	int rc;
+
+	rr_log(RR_LOG_WARN, "review.cargo_toml_ignored", "path", file, "error", e->msg, NULL);
+	if (!notice)
+		return RR_ENOMEM;
+	rc = finding_list_add_notice(c->out, notice);
+	free(notice);
+	return rc;
+}
+
+/* The parsed Cargo.toml of dir (cached); *found NULL when there is none. */
+static int cargo_cache_dir(struct cargo_cache *c, const char *dir, struct cargo_dir **found,
+			   struct rr_error *err)
+{
+	struct cargo_dir *d;
+	struct rr_error perr = { 0 };
+	char *file = NULL, *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	*found = NULL;
+	for (size_t i = 0; i < c->n; i++)
+		if (strcmp(c->v[i].dir, dir) == 0) {
+			*found = c->v[i].present ? &c->v[i] : NULL;
+			return RR_OK;
+		}
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 8;
+		struct cargo_dir *v = realloc(c->v, cap * sizeof(*v));
+		if (!v)
+			return rr_error_set(err, RR_ENOMEM, "out of memory");
+		c->v = v;
+		c->cap = cap;
+	}
+	d = &c->v[c->n];
+	memset(d, 0, sizeof(*d));
+	if (!(d->dir = rr_strdup(dir)) ||
+	    asprintf(&file, "%s%sCargo.toml", dir, *dir ? "/" : "") < 0) {
+		free(d->dir);
+		return rr_error_set(err, RR_ENOMEM, "out of memory");
+	}
+	c->n++;
+	rc = review_read_at(c->repo, c->tree, file, &text, &len, &perr);
+	if (rc == RR_OK && (rc = config_cargo_parse(text, len, &d->lints, &perr)) == RR_OK)
+		d->present = true;
+	if (rc == RR_ENOTFOUND) {
+		rc = RR_OK;
+	} else if (rc == RR_ECONFIG || rc == RR_EINVAL) {
+		rc = cargo_note_problem(c, file, &perr);
+		if (rc)
+			rr_error_set(err, rc, "out of memory");
+	} else if (rc) {
+		rr_error_set(err, rc, "%s", perr.msg);
+	}
+	*found = d->present ? d : NULL;
+	free(text);
+	free(file);
+	return rc;
+}
+
+/* Drops the last path component of dir in place ("a/b" -> "a", "a" -> ""). */
+static void dir_up(char *dir)
+{
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	else
+		dir[0] = '\0';
+}
+
+/* member_dir joined with a relative workspace path ("../.."), into out. */
+static bool dir_join(const char *member_dir, const char *rel, char *out, size_t cap)
+{
+	if (snprintf(out, cap, "%s", member_dir) >= (int)cap)
+		return false;
+	while (*rel) {
+		const char *slash = strchr(rel, '/');
+		size_t n = slash ? (size_t)(slash - rel) : strlen(rel);
+		size_t o = strlen(out);
+		if (n == 2 && memcmp(rel, "..", 2) == 0) {
+			if (!*out)
+				return false;       /* above the repository */
+			dir_up(out);
+		} else if (n && !(n == 1 && rel[0] == '.')) {
+			if (o + (o ? 1 : 0) + n + 1 > cap)
+				return false;
+			snprintf(out + o, cap - o, "%s%.*s", o ? "/" : "", (int)n, rel);
+		}
+		rel += n + (slash ? 1 : 0);
+	}
+	return true;
+}
+
+/* The workspace root above (or at) member_dir, following package.workspace when set. */
+static int cargo_workspace_of(struct cargo_cache *c, const char *member_dir,
+			      const struct cargo_dir *member, struct cargo_dir **root,
+			      struct rr_error *err)
+{
+	char dir[1024];
+	int rc;
+
+	*root = NULL;
+	if (member->lints.workspace_path) {
+		if (!dir_join(member_dir, member->lints.workspace_path, dir, sizeof(dir)))
+			return RR_OK;
+		if ((rc = cargo_cache_dir(c, dir, root, err)) || !*root)
+			return rc;
+		if (!(*root)->lints.is_workspace_root)
+			*root = NULL;
+		return RR_OK;
+	}
+	if (snprintf(dir, sizeof(dir), "%s", member_dir) >= (int)sizeof(dir))
+		return RR_OK;
+	for (;;) {
+		struct cargo_dir *d = NULL;
+		if ((rc = cargo_cache_dir(c, dir, &d, err)))
+			return rc;
+		if (d && d->lints.is_workspace_root) {
+			*root = d;
+			return RR_OK;
+		}
+		if (!*dir)
+			return RR_OK;
+		dir_up(dir);
+	}
+}
+
+/* The Cargo lint levels for a file, or NULL when no Cargo.toml sets any. */
+static int cargo_levels_for(struct cargo_cache *c, const char *path,
+			    const enum review_level **levels, struct rr_error *err)
+{
+	char dir[1024];
+	struct cargo_dir *member = NULL, *root = NULL;
+	int rc;
+
+	*levels = NULL;
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return RR_OK;
+	dir_up(dir);
+	for (;;) {
+		if ((rc = cargo_cache_dir(c, dir, &member, err)))
+			return rc;
+		if (member || !*dir)
+			break;
+		dir_up(dir);
+	}
+	if (!member)
+		return RR_OK;
+	if (!member->lints.inherits_workspace) {
+		*levels = member->lints.member;
+		return RR_OK;
+	}
+	if ((rc = cargo_workspace_of(c, dir, member, &root, err)))
+		return rc;
+	if (root)
+		*levels = root->lints.workspace;
+	return RR_OK;
+}
+
+/* --- the review ---------------------------------------------------------- */
+
+/* The options for one file: the repository's, with the Cargo levels merged under. */
+static int review_file_options(struct cargo_cache *cargo, const struct review_options *repo,
+			       const char *path, struct review_options *out, struct rr_error *err)
+{
+	const enum review_level *levels = NULL;
+	int rc;
+
+	if (repo)
+		*out = *repo;           /* shallow: exclude globs stay the caller's */
+	else
+		review_options_init(out);
+	if ((rc = cargo_levels_for(cargo, path, &levels, err)))
+		return rc;
+	config_merge_levels(out->level, levels, repo ? repo->level : NULL);
+	return RR_OK;
+}
+
 /* Runs the engine on one file's new version. */
 static int review_one_file(struct review_engine *e, git_repository *repo, const struct diff_file *f,
-			   struct finding_list *out, struct rr_error *err)
+			   const struct review_options *opts, struct finding_list *out,
+			   struct rr_error *err)
 {
 	git_blob *blob = NULL;
 	int rc;
 
 	if (git_blob_lookup(&blob, repo, &f->blob) != 0)
 		return rr_error_set(err, RR_ERR, "reading %s: %s", f->path, review_git_message());
-	rc = review_engine_file(e, f->path, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob),
-				&f->added, out, err);
+	rc = review_engine_file_opts(e, f->path, git_blob_rawcontent(blob),
+				     (size_t)git_blob_rawsize(blob), &f->added, opts, out, err);
 	if (rc)
 		rr_error_wrap(err, "reviewing %s", f->path);
 	git_blob_free(blob);
@@ -61,14 +347,24 @@ int review_run(struct review_engine *e, git_repository *repo, const git_oid *bas
 	       const git_oid *head, const struct review_limits *limits,
 	       struct finding_list *out, struct review_stats *stats, struct rr_error *err)
 {
+	return review_run_opts(e, repo, base, head, limits, NULL, out, stats, err);
+}
+
+int review_run_opts(struct review_engine *e, git_repository *repo, const git_oid *base,
+		    const git_oid *head, const struct review_limits *limits,
+		    const struct review_options *opts, struct finding_list *out,
+		    struct review_stats *stats, struct rr_error *err)
+{
 	struct diff_result diff;
 	struct review_stats local;
+	struct cargo_cache cargo;
 	size_t max_bytes = REVIEW_DEFAULT_MAX_FILE_BYTES, max_files = REVIEW_DEFAULT_MAX_FILES;
 	uint64_t t0 = rr_now_ms();
 	size_t i;
 	int rc;
 
 	memset(&diff, 0, sizeof(diff));
+	memset(&cargo, 0, sizeof(cargo));
 	if (!stats)
 		stats = &local;
 	memset(stats, 0, sizeof(*stats));
@@ -78,6 +374,10 @@ int review_run(struct review_engine *e, git_repository *repo, const git_oid *bas
 		max_bytes = limits->max_file_bytes;
 	if (limits && limits->max_files)
 		max_files = limits->max_files;
+	cargo.repo = repo;
+	cargo.out = out;
+	if ((rc = review_commit_tree(repo, head, &cargo.tree, err)))
+		goto cleanup;
 
 	if ((rc = diff_rust_changes(repo, base, head, &diff, err)))
 		goto cleanup;
@@ -87,11 +387,17 @@ int review_run(struct review_engine *e, git_repository *repo, const git_oid *bas
 
 	for (i = 0; i < diff.n; i++) {
 		const struct diff_file *f = &diff.files[i];
+		struct review_options file_opts;
 		size_t size = 0;
 
 		/* A pure rename or mode change adds no line, so nothing could be reported. */
 		if (line_set_count(&f->added) == 0)
 			continue;
+		if (review_options_excludes(opts, f->path)) {
+			stats->files_excluded++;
+			review_log_skip(f->path, "excluded by " CONFIG_REPO_FILE);
+			continue;
+		}
 		if (stats->files_reviewed >= max_files) {
 			stats->files_skipped++;
 			review_log_skip(f->path, "max_files reached");
@@ -106,13 +412,15 @@ int review_run(struct review_engine *e, git_repository *repo, const git_oid *bas
 			review_log_skip(f->path, "larger than max_file_bytes");
 			continue;
 		}
-		if ((rc = review_one_file(e, repo, f, out, err)))
+		if ((rc = review_file_options(&cargo, opts, f->path, &file_opts, err)) ||
+		    (rc = review_one_file(e, repo, f, &file_opts, out, err)))
 			goto cleanup;
 		stats->files_reviewed++;
 	}
 	finding_list_sort(out);
 cleanup:
 	stats->elapsed_ms = rr_now_ms() - t0;
+	cargo_cache_free(&cargo);
 	diff_result_free(&diff);
 	return rc;
 }

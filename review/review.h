@@ -18,6 +18,7 @@ struct review_stats {
 	size_t lines_added;
 	uint64_t elapsed_ms;
 	size_t files_skipped;      /* over max_file_bytes or beyond max_files */
+	size_t files_excluded;     /* matched an exclude glob of .rustreview.toml */
 };
 
 struct review_limits {
@@ -29,5 +30,29 @@ struct review_limits {
 int review_run(struct review_engine *e, git_repository *repo, const git_oid *base,
 	       const git_oid *head, const struct review_limits *limits,
 	       struct finding_list *out, struct review_stats *stats, struct rr_error *err);
+
+/*
+ * review_run with the repository's settings (opts may be NULL: defaults):
+ * files matching opts->exclude are skipped (counted in files_excluded), and
+ * per file the Cargo.toml lints of the HEAD commit (the nearest Cargo.toml
+ * above the file, and [workspace.lints] when it says `[lints] workspace =
+ * true`) are merged under opts' rule levels (review/config.h). A Cargo.toml
+ * that cannot be parsed does not fail the review: it is logged and explained
+ * in out->notice.
+ */
+int review_run_opts(struct review_engine *e, git_repository *repo, const git_oid *base,
+		    const git_oid *head, const struct review_limits *limits,
+		    const struct review_options *opts, struct finding_list *out,
+		    struct review_stats *stats, struct rr_error *err);
+
+/*
+ * Reads .rustreview.toml from the root of `commit` (the pull request's base:
+ * a pull request cannot change its own review) into opts, which the caller
+ * has initialised. RR_OK when the file is absent (opts untouched) or valid;
+ * RR_ECONFIG with ".rustreview.toml: line N: ..." when it is not (opts
+ * untouched); other negative codes for git failures.
+ */
+int review_load_repo_config(git_repository *repo, const git_oid *commit,
+			    struct review_options *opts, struct rr_error *err);
 
 #endif

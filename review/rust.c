@@ -1,8 +1,10 @@
 /* rust.c — tree-sitter Rust: path classification, the context walk, node helpers. */
 #include "rust.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../common/rr.h"
 
@@ -219,6 +221,184 @@ size_t rust_line_end(const char *src, size_t len, size_t pos)
 	return nl ? (size_t)(nl - src) : len;
 }
 
+/* --- doc sections and SAFETY comments ------------------------------------ */
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* True when [p, e) is a markdown ATX heading (`#` to `######`) whose text is
+ * exactly `heading`, trailing spaces and closing #s aside. */
+static bool is_heading(const char *p, const char *e, const char *heading)
+{
+	size_t hashes = 0, hlen = strlen(heading);
+
+	while (p < e && is_blank(*p))
+		p++;
+	while (p < e && *p == '#' && hashes < 7) {
+		p++;
+		hashes++;
+	}
+	if (hashes == 0 || hashes > 6 || p == e || !is_blank(*p))
+		return false;
+	while (p < e && is_blank(*p))
+		p++;
+	while (e > p && (is_blank(e[-1]) || e[-1] == '#'))
+		e--;
+	return (size_t)(e - p) == hlen && memcmp(p, heading, hlen) == 0;
+}
+
+/* The markdown text of one doc line [s, e), or false when it is not doc text.
+ * *in_block tracks whether a block doc comment is still open. */
+static bool doc_line_text(const char *s, const char *e, bool *in_block, const char **ts,
+			  const char **te)
+{
+	const char *close;
+
+	while (s < e && is_blank(*s))
+		s++;
+	if (!*in_block && e - s >= 3 && memcmp(s, "///", 3) == 0 && (e - s == 3 || s[3] != '/')) {
+		*ts = s + 3;
+		*te = e;
+		return true;
+	}
+	if (!*in_block && e - s >= 3 && memcmp(s, "/**", 3) == 0 && (e - s == 3 || s[3] != '*')) {
+		*in_block = true;
+		s += 3;
+	} else if (!*in_block && e - s >= 5 && memcmp(s, "#[doc", 5) == 0) {
+		/* #[doc = "text"]: the text between the quotes (escapes are rare in headings). */
+		const char *q = memchr(s, '"', (size_t)(e - s));
+		const char *r = q ? memchr(q + 1, '"', (size_t)(e - q - 1)) : NULL;
+		if (!r)
+			return false;
+		*ts = q + 1;
+		*te = r;
+		return true;
+	} else if (!*in_block) {
+		return false;
+	} else if (s < e && *s == '*' && !(e - s >= 2 && s[1] == '/')) {
+		s++;     /* the usual leading " * " of a block comment's inner lines */
+	}
+	close = NULL;
+	for (const char *p = s; p + 1 < e; p++)
+		if (p[0] == '*' && p[1] == '/') {
+			close = p;
+			break;
+		}
+	if (close) {
+		*in_block = false;
+		e = close;
+	}
+	*ts = s;
+	*te = e;
+	return true;
+}
+
+bool rust_doc_has_section(const char *src, uint32_t from, uint32_t to, const char *heading)
+{
+	bool in_block = false;
+	uint32_t pos = from;
+
+	while (pos < to) {
+		const char *s = src + pos;
+		const char *nl = memchr(s, '\n', to - pos);
+		const char *e = nl ? nl : src + to;
+		const char *ts, *te;
+		if (doc_line_text(s, e, &in_block, &ts, &te) && is_heading(ts, te, heading))
+			return true;
+		pos = (uint32_t)(e - src) + (nl ? 1 : 0);
+	}
+	return false;
+}
+
+/* Case-insensitive "SAFETY:" in [p, p+n), as clippy accepts "Safety:" too. */
+static bool mentions_safety(const char *p, size_t n)
+{
+	static const char word[] = "safety:";
+	size_t wlen = sizeof(word) - 1;
+	for (size_t i = 0; i + wlen <= n; i++)
+		if (strncasecmp(p + i, word, wlen) == 0)
+			return true;
+	return false;
+}
+
+/* Classifies the line [s, e): 'b'lank, 'c'omment, 'a'ttribute or code ('x'). */
+static char line_kind(const char *s, const char *e)
+{
+	while (s < e && is_blank(*s))
+		s++;
+	while (e > s && is_blank(e[-1]))
+		e--;
+	if (s == e)
+		return 'b';
+	if (*s == '/' && e - s >= 2 && (s[1] == '/' || s[1] == '*'))
+		return 'c';
+	/* The middle or end of a block comment. */
+	if (*s == '*' || (e - s >= 2 && e[-2] == '*' && e[-1] == '/'))
+		return 'c';
+	if (*s == '#' && e - s >= 2 && (s[1] == '[' || s[1] == '!'))
+		return 'a';
+	return 'x';
+}
+
+/* How far up a SAFETY comment may be, and how long a line we scan back over:
+ * bounds the work on pathological input (a comment further away than this
+ * documents something else). */
+#define SAFETY_MAX_LINES_UP 64
+#define SAFETY_MAX_LINE_SCAN 4096
+
+/* Start of the line containing pos, or SIZE_MAX when the line is too long. */
+static size_t line_start_of(const char *src, size_t pos)
+{
+	size_t start = pos;
+	while (start > 0 && src[start - 1] != '\n') {
+		if (pos - start >= SAFETY_MAX_LINE_SCAN)
+			return SIZE_MAX;
+		start--;
+	}
+	return start;
+}
+
+bool rust_safety_comment_above(const char *src, size_t pos)
+{
+	size_t end = line_start_of(src, pos);
+
+	/* Walks up over comments, attributes and blank lines (clippy accepts all
+	 * three between the comment and the code). */
+	for (int lines = 0; end != SIZE_MAX && end > 0 && lines < SAFETY_MAX_LINES_UP; lines++) {
+		size_t line_end = end - 1;      /* the '\n' ending the previous line */
+		size_t start = line_start_of(src, line_end);
+		char kind;
+		if (start == SIZE_MAX)
+			return false;
+		kind = line_kind(src + start, src + line_end);
+		if (kind == 'x')
+			return false;
+		if (kind == 'c' && mentions_safety(src + start, line_end - start))
+			return true;
+		end = start;
+	}
+	return false;
+}
+
+bool rust_safety_comment_opens(const char *src, TSNode block)
+{
+	uint32_t count;
+
+	if (!rust_node_is(block, "block"))
+		return false;
+	count = ts_node_named_child_count(block);
+	for (uint32_t i = 0; i < count; i++) {
+		TSNode c = ts_node_named_child(block, i);
+		if (!is_comment(c))
+			return false;
+		if (mentions_safety(rust_node_ptr(c, src), rust_node_len(c)))
+			return true;
+	}
+	return false;
+}
+
 /* --- attributes ----------------------------------------------------------- */
 
 #define CFG_MAX_DEPTH 16
@@ -315,6 +495,8 @@ struct frame {
 	struct rust_scope inner;    /* what this node's children inherit */
 	bool pending_test;          /* outer attributes seen on the next sibling item */
 	uint64_t pending_allow;
+	bool pending_doc;           /* doc comments/attributes seen on the next sibling item */
+	uint32_t pending_doc_start; /* where the first of them starts */
 };
 
 struct walker {
@@ -331,6 +513,42 @@ static bool has_async_modifier(TSNode fn)
 {
 	TSNode mods = rust_child_of_type(fn, "function_modifiers");
 	return !ts_node_is_null(mods) && !ts_node_is_null(rust_child_of_type(mods, "async"));
+}
+
+static bool has_unsafe_modifier(TSNode fn)
+{
+	TSNode mods = rust_child_of_type(fn, "function_modifiers");
+	return !ts_node_is_null(mods) && !ts_node_is_null(rust_child_of_type(mods, "unsafe"));
+}
+
+/* `pub` without a restriction: `pub(crate)`, `pub(super)` and `pub(in ..)`
+ * items are not part of the crate's public API. */
+static bool is_plain_pub(TSNode item, const char *src)
+{
+	TSNode vis = rust_child_of_type(item, "visibility_modifier");
+	return !ts_node_is_null(vis) && rust_node_text_eq(vis, src, "pub");
+}
+
+/* Three slashes (not four), or slash-star-star (not a third star, not the
+ * empty block comment): an outer doc comment, which documents the next item. */
+static bool is_outer_doc_comment(TSNode n, const char *src)
+{
+	const char *p = rust_node_ptr(n, src);
+	uint32_t len = rust_node_len(n);
+
+	if (len >= 3 && memcmp(p, "///", 3) == 0)
+		return len == 3 || p[3] != '/';
+	if (len >= 3 && memcmp(p, "/**", 3) == 0)
+		return len > 4 && p[3] != '*' && p[3] != '/';
+	return false;
+}
+
+static void note_doc_lead(struct frame *parent, TSNode node)
+{
+	if (!parent->pending_doc) {
+		parent->pending_doc = true;
+		parent->pending_doc_start = ts_node_start_byte(node);
+	}
 }
 
 /* The callee's last path segment (or method name) of a call_expression. */
@@ -393,15 +611,27 @@ static void scope_for_children(const struct walker *w, size_t depth, TSNode node
 		s->exec = has_async_modifier(node) ? RUST_EXEC_ASYNC : RUST_EXEC_SYNC;
 		s->trait_impl = false;
 		s->in_is_empty_fn = rust_node_text_eq(name, w->src, "is_empty");
+		s->fn_item = node;
+		s->in_closure = false;
+		s->in_trait = false;
+		s->private_path = true;       /* items inside a body cannot be named from outside */
+		s->unsafe_fn_body = has_unsafe_modifier(node);
 	} else if (strcmp(type, "async_block") == 0) {
 		s->exec = RUST_EXEC_ASYNC;
+		s->in_closure = true;
 	} else if (strcmp(type, "closure_expression") == 0) {
 		if (s->exec == RUST_EXEC_ASYNC && closure_is_offloaded(w, depth))
 			s->exec = RUST_EXEC_OFFLOADED;
+		s->in_closure = true;
+	} else if (strcmp(type, "unsafe_block") == 0) {
+		s->unsafe_fn_body = false;
 	} else if (strcmp(type, "impl_item") == 0) {
 		s->trait_impl = !ts_node_is_null(ts_node_child_by_field_name(node, "trait", 5));
+		s->in_trait = false;
 	} else if (strcmp(type, "trait_item") == 0 || strcmp(type, "mod_item") == 0) {
 		s->trait_impl = false;
+		s->in_trait = strcmp(type, "trait_item") == 0;
+		s->private_path |= !is_plain_pub(node, w->src);
 	} else if (strcmp(type, "token_tree") == 0) {
 		s->token_tree = true;
 	}
@@ -427,12 +657,18 @@ static int walker_enter(struct walker *w, TSNode node, size_t depth)
 	struct rust_scope s;
 	int rc;
 
-	if (!ts_node_is_named(node) || is_comment(node))
+	if (is_comment(node)) {
+		if (is_outer_doc_comment(node, w->src))
+			note_doc_lead(parent, node);
+		return 0;
+	}
+	if (!ts_node_is_named(node))
 		return 0;
 	if (strcmp(type, "attribute_item") == 0) {
 		attr_effect_of(node, w->src, w->names, w->n_names, &eff);
 		parent->pending_test |= eff.test;
 		parent->pending_allow |= eff.allowed;
+		note_doc_lead(parent, node);
 		return 0;
 	}
 	if (strcmp(type, "inner_attribute_item") == 0) {
@@ -445,8 +681,10 @@ static int walker_enter(struct walker *w, TSNode node, size_t depth)
 	s = parent->inner;
 	s.test |= parent->pending_test;
 	s.allowed |= parent->pending_allow;
+	s.doc_start = parent->pending_doc ? parent->pending_doc_start : ts_node_start_byte(node);
 	parent->pending_test = false;
 	parent->pending_allow = 0;
+	parent->pending_doc = false;
 	if (holds_statements(parent->node))
 		s.statement_start = ts_node_start_byte(node);
 	/* macro_rules! bodies are templates, not code: nothing in them runs as written. */
@@ -460,6 +698,7 @@ static int walker_enter(struct walker *w, TSNode node, size_t depth)
 	w->frames[depth].inner = s;
 	w->frames[depth].pending_test = false;
 	w->frames[depth].pending_allow = 0;
+	w->frames[depth].pending_doc = false;
 	scope_for_children(w, depth, node, &w->frames[depth].inner);
 	return 1;
 }
@@ -475,7 +714,7 @@ int rust_walk(TSNode root, const char *src, const struct rust_scope *initial,
 
 	if ((rc = frames_reserve(&w, 0)) != 0)
 		goto out;
-	w.frames[0] = (struct frame){ root, *initial, false, 0 };
+	w.frames[0] = (struct frame){ root, *initial, false, 0, false, 0 };
 	if ((rc = visit(data, root, initial)) != 0)
 		goto out;
 	descend = 1;

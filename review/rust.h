@@ -40,6 +40,25 @@ struct rust_scope {
 	enum rust_exec exec;
 	uint32_t statement_start;  /* byte where the innermost enclosing statement/item starts */
 	uint64_t allowed;      /* bit i: lint_names[i] is #[allow]ed / #[expect]ed here */
+	/*
+	 * Function and API context (all false/null/0 at a file's top level).
+	 * fn_item: the innermost enclosing function_item, or a null node.
+	 * in_closure: inside a closure or async block nested in fn_item, where
+	 *   `?` and `return` leave the closure, not fn_item.
+	 * private_path: inside a fn body, a module that is not plain `pub`, or a
+	 *   trait that is not `pub`: items here are not the crate's public API.
+	 * in_trait: directly inside a `trait` body (its method declarations).
+	 * unsafe_fn_body: in the body of an `unsafe fn` outside any unsafe block
+	 *   (edition 2021 allows unsafe operations there).
+	 * doc_start: the node's own value (not inherited): the byte where the
+	 *   outer doc comments and attributes written on it begin, or its start.
+	 */
+	TSNode fn_item;
+	bool in_closure;
+	bool private_path;
+	bool in_trait;
+	bool unsafe_fn_body;
+	uint32_t doc_start;
 };
 
 /*
@@ -105,5 +124,22 @@ uint32_t rust_tt_inner_count(TSNode tt);
 
 /* Byte offset of the '\n' (or len) ending the line that contains pos. */
 size_t rust_line_end(const char *src, size_t len, size_t pos);
+
+/*
+ * True when the doc comments in [from, to) (`///` lines, block doc comments
+ * and `#[doc = "..."]` attributes; plain comments are ignored) contain a markdown
+ * heading whose text is exactly `heading` (`# Panics`, `## Panics`, ...), the
+ * way rustdoc and clippy's missing_*_doc lints read them.
+ */
+bool rust_doc_has_section(const char *src, uint32_t from, uint32_t to, const char *heading);
+
+/*
+ * True when a `// SAFETY:` comment (any case, line or block comment) documents the
+ * code starting at byte `pos`: on the comment, attribute and blank lines
+ * directly above pos's line. Scans at most 64 lines of at most 4096 bytes.
+ */
+bool rust_safety_comment_above(const char *src, size_t pos);
+/* True when a SAFETY comment is the first thing inside the block `{ ...`. */
+bool rust_safety_comment_opens(const char *src, TSNode block);
 
 #endif

@@ -37,11 +37,27 @@ typedef int (*rule_check_fn)(struct rule_ctx *ctx, TSNode node, const struct rus
 struct rule {
 	struct rule_info info;
 	rule_check_fn check;
+	/*
+	 * NULL, or a NULL-terminated list of rule ids this rule is a more specific
+	 * form of (unwrap_in_result -> unwrap_used). When both report overlapping
+	 * spans on the same line, rules_drop_superseded keeps only this rule's
+	 * finding, so one problem gets one comment.
+	 */
+	const char *const *supersedes;
 };
 
 /* The table (table.c), in `rustreview rules` order. At most 64 rules (allow bits). */
 extern const struct rule *const rule_table[];
 extern const size_t rule_table_len;
+
+/*
+ * Removes each finding that another finding of the same file supersedes
+ * (struct rule.supersedes): same first line, overlapping columns. Run it on a
+ * sorted list after every filter that can drop findings (allow, config,
+ * inline suppressions) so that silencing the specific rule brings the general
+ * one back. Returns 0 or RR_ENOMEM (the list is then unchanged). (supersede.c)
+ */
+int rules_drop_superseded(struct finding_list *l);
 
 /*
  * Adds a finding for ctx->rule spanning [start, end) of the source.
@@ -72,6 +88,28 @@ extern const struct rule rule_ptr_arg;
 extern const struct rule rule_len_zero;
 extern const struct rule rule_await_holding_lock;
 extern const struct rule rule_blocking_in_async;
+extern const struct rule rule_await_holding_refcell_ref;
+extern const struct rule rule_box_collection;
+extern const struct rule rule_rc_buffer;
+extern const struct rule rule_large_stack_arrays;
+extern const struct rule rule_bidi_chars;
+extern const struct rule rule_hardcoded_credentials;
+extern const struct rule rule_format_push_string;
+extern const struct rule rule_or_fun_call;
+extern const struct rule rule_needless_collect;
+extern const struct rule rule_redundant_clone;
+extern const struct rule rule_useless_format;
+extern const struct rule rule_unwrap_in_result;
+extern const struct rule rule_missing_panics_doc;
+extern const struct rule rule_missing_errors_doc;
+extern const struct rule rule_missing_safety_doc;
+extern const struct rule rule_mem_forget;
+extern const struct rule rule_transmute_without_safety;
+extern const struct rule rule_static_mut_refs;
+extern const struct rule rule_exit;
+extern const struct rule rule_box_dyn_error_in_public_api;
+extern const struct rule rule_print_stderr;
+extern const struct rule rule_let_underscore_must_use;
 
 /* Shared by the macro rules (panic, todo, ...): calls fn for each invocation
  * of the named macro at node — a macro_invocation node (`std::`/`core::`

@@ -33,6 +33,8 @@ GitHub endpoints:
       ISO 8601, "permissions": {...}, "repository_selection": "all"}.
   Every /repos/... endpoint needs "Authorization: Bearer|token <installation
   token or --pat>", else 401 {"message": "Bad credentials"}.
+  GET  /repos/{o}/{r}/pulls/{n}/reviews?per_page=&page=
+      The PR's reviews (without comments), paginated like the comments.
   GET  /repos/{o}/{r}/pulls/{n}/comments?per_page=&page=
       The PR's review comments in creation order; page size
       min(per_page (default 30, max 100), --max-per-page); Link header with
@@ -350,8 +352,8 @@ class Handler(BaseHTTPRequestHandler):
         if m:
             self.require_token()
             owner, repo, number, what = m.group(1), m.group(2), int(m.group(3)), m.group(4)
-            if what == "comments" and method == "GET":
-                return self.list_comments(owner, repo, number, query)
+            if method == "GET":
+                return self.list_paginated(owner, repo, number, query, what)
             if what == "reviews" and method == "POST":
                 return self.create_review(owner, repo, number)
         if path.startswith("/repos/"):
@@ -410,8 +412,8 @@ class Handler(BaseHTTPRequestHandler):
             raise Reply(401, {"message": "Bad credentials",
                               "documentation_url": "https://docs.github.com/rest"})
 
-    # review comments
-    def list_comments(self, owner, repo, number, query):
+    # review comments and reviews
+    def list_paginated(self, owner, repo, number, query, what):
         w = self.world
         try:
             per_page = int(query.get("per_page", ["30"])[0])
@@ -426,14 +428,18 @@ class Handler(BaseHTTPRequestHandler):
             pr = w.pull(owner, repo, number)
             if not pr:
                 raise Reply(404, {"message": "Not Found"})
-            comments = [dict(c) for c in pr["comments"]]
-        last = max(1, (len(comments) + per_page - 1) // per_page)
-        items = comments[(page - 1) * per_page: page * per_page]
+            if what == "comments":
+                listed = [dict(c) for c in pr["comments"]]
+            else:   # reviews as GitHub lists them: without their comments
+                listed = [{k: v for k, v in r.items() if k not in ("comments", "event")}
+                          for r in pr["reviews"]]
+        last = max(1, (len(listed) + per_page - 1) // per_page)
+        items = listed[(page - 1) * per_page: page * per_page]
         headers = {}
         if page < last:
             host, port = self.server.server_address[:2]
             scheme = "https" if getattr(self.server, "tls", False) else "http"
-            base = scheme + "://%s:%d/repos/%s/%s/pulls/%d/comments" % (host, port, owner, repo, number)
+            base = scheme + "://%s:%d/repos/%s/%s/pulls/%d/%s" % (host, port, owner, repo, number, what)
             link = lambda p: "<%s?per_page=%d&page=%d>" % (base, per_page, p)  # noqa: E731
             headers["Link"] = '%s; rel="next", %s; rel="last"' % (link(page + 1), link(last))
         return 200, items, headers

@@ -120,7 +120,7 @@ HEAD2_LIB = HEAD_LIB.replace("//! Hello world library.\n",
 EXPECTED_FIRST = [
     ("src/lib.rs", 10, "ptr_arg"),
     ("src/lib.rs", 11, "len_zero"),
-    ("src/lib.rs", 14, "expect_used"),
+    ("src/lib.rs", 14, "unwrap_in_result"),
     ("src/lib.rs", 15, "print_stdout"),
     ("src/net.rs", 5, "blocking_in_async"),
     ("src/net.rs", 6, "blocking_in_async"),
@@ -229,21 +229,21 @@ class GitHubEndToEnd(unittest.TestCase):
         cls.db = os.path.join(cls.data_dir, "rustreview.db")
 
     @classmethod
-    def register_pull(cls, head):
+    def register_pull(cls, head, number=NUMBER, base=None):
         status, _, body = h.http("POST", cls.api + "/_fake/pulls", {
-            "owner": OWNER, "repo": REPO, "number": NUMBER, "git_dir": cls.bare,
-            "base_sha": cls.base, "head_sha": head})
+            "owner": OWNER, "repo": REPO, "number": number, "git_dir": cls.bare,
+            "base_sha": base or cls.base, "head_sha": head})
         assert status in (200, 201), body
 
-    def payload(self, name, head, before=None):
+    def payload(self, name, head, before=None, number=NUMBER, base=None, head_ref="changes"):
         with open(os.path.join(h.FIXTURES, "github", name)) as f:
             p = json.load(f)
-        p["number"] = NUMBER
-        p["pull_request"]["number"] = NUMBER
+        p["number"] = number
+        p["pull_request"]["number"] = number
         p["pull_request"]["draft"] = False
         p["pull_request"]["head"]["sha"] = head
-        p["pull_request"]["head"]["ref"] = "changes"
-        p["pull_request"]["base"]["sha"] = self.base
+        p["pull_request"]["head"]["ref"] = head_ref
+        p["pull_request"]["base"]["sha"] = base or self.base
         p["pull_request"]["base"]["ref"] = "master"
         p["repository"]["clone_url"] = "%s/%s/%s.git" % (self.git_url, OWNER, REPO)
         p["repository"]["url"] = "%s/repos/%s/%s" % (self.api, OWNER, REPO)
@@ -260,9 +260,9 @@ class GitHubEndToEnd(unittest.TestCase):
         status, _, resp = h.http("POST", self.url + "/webhooks/github", body, headers)
         return status, json.loads(resp or b"{}"), delivery
 
-    def reviews(self):
+    def reviews(self, number=NUMBER):
         status, _, body = h.http("GET", "%s/_fake/reviews?owner=%s&repo=%s&number=%d"
-                                 % (self.api, OWNER, REPO, NUMBER))
+                                 % (self.api, OWNER, REPO, number))
         self.assertEqual(status, 200, body)
         return json.loads(body)["reviews"]
 
@@ -329,7 +329,8 @@ class GitHubEndToEnd(unittest.TestCase):
         self.assertIn("```suggestion\npub fn first_word(words: &[String]) -> Option<&str> {\n```",
                       by_rule["ptr_arg"])
         self.assertIn("```suggestion\n    if words.is_empty() {\n```", by_rule["len_zero"])
-        self.assertNotIn("```suggestion", by_rule["expect_used"])
+        self.assertIn("```suggestion\n    let w = words.first()?;\n```", by_rule["unwrap_in_result"])
+        self.assertNotIn("```suggestion", by_rule["unwrap_used"])
         self.assertIn("rustreview", rev["body"])
         self.assertIn("`unwrap_used`", rev["body"])
         # The fake only accepts lines in the diff: a successful review proves it.
@@ -410,6 +411,36 @@ class GitHubEndToEnd(unittest.TestCase):
         out = self.server.output().encode()
         for n in needles:
             self.assertNotIn(n, out, "secret found in the server's log")
+
+    def test_08_bad_repository_config_is_reported_once(self):
+        """A broken .rustreview.toml on the base branch: the review still runs with
+        the defaults, and the pull request is told what is wrong, once."""
+        w = self.work
+        h.git(w, "checkout", "-q", "master")
+        h.write(os.path.join(w, ".rustreview.toml"), "[rules]\nunwrap_used = \"loud\"\n")
+        h.git(w, "add", "-A")
+        h.git(w, "commit", "-q", "-m", "config")
+        base = h.git(w, "rev-parse", "HEAD")
+        h.git(w, "checkout", "-q", "-b", "cfg")
+        h.write(os.path.join(w, "src/cfg.rs"), "pub fn port(s: &str) -> u16 {\n    s.parse().unwrap()\n}\n")
+        h.git(w, "add", "-A")
+        h.git(w, "commit", "-q", "-m", "cfg")
+        head = h.git(w, "rev-parse", "HEAD")
+        h.git(w, "push", "-q", self.bare, "master", "cfg")
+        h.git(w, "push", "-q", self.bare, "%s:refs/pull/3/head" % head)
+        self.register_pull(head, number=3, base=base)
+        for _ in range(2):     # the second delivery finds everything already said
+            body = self.payload("pull_request.opened.json", head, number=3, base=base, head_ref="cfg")
+            status, resp, _ = self.deliver(body)
+            self.assertEqual(status, 202, resp)
+            self.wait_jobs_settled()
+        revs = self.reviews(number=3)
+        self.assertEqual(len(revs), 1, revs)
+        self.assertEqual([comment_key(c) for c in revs[0]["comments"]],
+                         [("src/cfg.rs", 2, "unwrap_used")])
+        self.assertIn(".rustreview.toml", revs[0]["body"])
+        self.assertIn("line 2: rules.unwrap_used must be", revs[0]["body"])
+        self.assertIn("<!-- rustreview:notice=", revs[0]["body"])
 
 
 if __name__ == "__main__":

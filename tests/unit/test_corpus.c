@@ -15,10 +15,12 @@
 #include <sys/stat.h>
 
 #include "../../common/rr.h"
+#include "../../review/config.h"
 #include "../../review/engine.h"
 
 static struct review_engine *engine;
 static const char *corpus_dir;
+static struct review_options corpus_opts;   /* from the corpus's .rustreview.toml */
 
 struct names {
 	char **v;
@@ -109,7 +111,7 @@ static char *review_text(const char *rel)
 
 	assert_true(asprintf(&path, "%s/%s", corpus_dir, rel) >= 0);
 	assert_int_equal(rr_read_file(path, 0, &src, &len, &err), 0);
-	if (review_engine_file(engine, rel, src, len, NULL, &l, &err) != 0)
+	if (review_engine_file_opts(engine, rel, src, len, NULL, &corpus_opts, &l, &err) != 0)
 		fail_msg("%s: %s", rel, err.msg);
 	f = open_memstream(&out, &outlen);
 	assert_non_null(f);
@@ -170,10 +172,34 @@ static void test_corpus_file(void **state)
 	free(want_path);
 }
 
+/* The corpus's own .rustreview.toml (it switches on the opt-in rules), parsed
+ * with the same code the service uses on a repository's base commit. */
+static int load_corpus_config(void)
+{
+	struct rr_error err = { 0 };
+	char *path = NULL, *src = NULL;
+	size_t len = 0;
+	int rc;
+
+	review_options_init(&corpus_opts);
+	if (asprintf(&path, "%s/.rustreview.toml", corpus_dir) < 0)
+		return -1;
+	rc = rr_read_file(path, 0, &src, &len, &err);
+	if (rc == RR_ENOTFOUND)
+		rc = 0;
+	else if (rc == 0 && (rc = config_repo_parse(src, len, &corpus_opts, &err)) != 0)
+		fprintf(stderr, "test_corpus: %s: %s\n", path, err.msg);
+	free(src);
+	free(path);
+	return rc;
+}
+
 static int group_setup(void **state)
 {
 	struct rr_error err = { 0 };
 	(void)state;
+	if (load_corpus_config() != 0)
+		return -1;
 	return review_engine_new(&engine, &err);
 }
 
@@ -181,6 +207,7 @@ static int group_teardown(void **state)
 {
 	(void)state;
 	review_engine_free(engine);
+	review_options_free(&corpus_opts);
 	return 0;
 }
 

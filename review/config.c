@@ -1,0 +1,350 @@
+/* config.c — .rustreview.toml and Cargo.toml [lints] into review options. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "toml.h"
+
+#define CONFIG_MAX_COMMENTS_LIMIT 1000
+#define CONFIG_MAX_EXCLUDES 256
+
+static int config_fail(struct rr_error *err, const struct toml_value *at, const char *fmt,
+		       const char *a, const char *b)
+{
+	return rr_error_set(err, RR_ECONFIG, "line %u: %s%s%s", at ? at->line : 1, fmt,
+			    a ? a : "", b ? b : "");
+}
+
+/* --- clippy groups --------------------------------------------------------- */
+
+static const char *const clippy_groups[] = { "all", "correctness", "suspicious", "style",
+					     "complexity", "perf", "pedantic", "restriction",
+					     "nursery", "cargo" };
+
+bool config_is_clippy_group(const char *name)
+{
+	for (size_t i = 0; name && i < sizeof(clippy_groups) / sizeof(clippy_groups[0]); i++)
+		if (strcmp(name, clippy_groups[i]) == 0)
+			return true;
+	return false;
+}
+
+bool config_group_has(const char *group, const char *lint)
+{
+	const char *g = config_clippy_group(lint);
+
+	if (!g || !group)
+		return false;
+	if (strcmp(group, "all") == 0)   /* clippy::all is the warn-by-default set */
+		return strcmp(g, "correctness") == 0 || strcmp(g, "suspicious") == 0 ||
+		       strcmp(g, "style") == 0 || strcmp(g, "complexity") == 0 ||
+		       strcmp(g, "perf") == 0;
+	return strcmp(g, group) == 0;
+}
+
+/* --- .rustreview.toml ------------------------------------------------------ */
+
+static bool config_level_parse(const char *s, enum review_level *out)
+{
+	static const struct {
+		const char *name;
+		enum review_level level;
+	} names[] = { { "off", REVIEW_LEVEL_OFF }, { "note", REVIEW_LEVEL_NOTE },
+		      { "warning", REVIEW_LEVEL_WARNING }, { "error", REVIEW_LEVEL_ERROR } };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(s, names[i].name) == 0) {
+			*out = names[i].level;
+			return true;
+		}
+	return false;
+}
+
+static int config_repo_rules(const struct toml_value *rules, struct review_options *o,
+			     struct rr_error *err)
+{
+	if (rules->type != TOML_TABLE)
+		return config_fail(err, rules, "`rules` must be a table, not a ",
+				   toml_type_name(rules->type), NULL);
+	for (size_t i = 0; i < rules->n; i++) {
+		const struct toml_value *v = rules->items[i];
+		int idx = review_rule_index(rules->keys[i]);
+		enum review_level level;
+		if (idx < 0)
+			return config_fail(err, v, "unknown rule `", rules->keys[i],
+					   "` in [rules] (`rustreview rules` lists them)");
+		if (v->type != TOML_STRING || !config_level_parse(v->text, &level))
+			return config_fail(err, v, "rules.", rules->keys[i],
+					   " must be \"off\", \"note\", \"warning\" or \"error\"");
+		o->level[idx] = level;
+	}
+	return RR_OK;
+}
+
+static int config_repo_exclude(const struct toml_value *ex, struct review_options *o,
+			       struct rr_error *err)
+{
+	if (ex->type != TOML_ARRAY)
+		return config_fail(err, ex, "`exclude` must be an array of path globs", NULL, NULL);
+	if (ex->n > CONFIG_MAX_EXCLUDES)
+		return config_fail(err, ex, "`exclude` has too many globs (at most 256)", NULL,
+				   NULL);
+	if (ex->n && !(o->exclude = calloc(ex->n, sizeof(*o->exclude))))
+		return rr_error_set(err, RR_ENOMEM, "out of memory");
+	for (size_t i = 0; i < ex->n; i++) {
+		const struct toml_value *g = ex->items[i];
+		if (g->type != TOML_STRING || g->text_len == 0 || strlen(g->text) != g->text_len)
+			return config_fail(err, g, "`exclude` entries must be non-empty strings",
+					   NULL, NULL);
+		if (!(o->exclude[o->n_exclude] = rr_strdup(g->text)))
+			return rr_error_set(err, RR_ENOMEM, "out of memory");
+		o->n_exclude++;
+	}
+	return RR_OK;
+}
+
+static int config_repo_fail_on(const struct toml_value *v, struct review_options *o,
+			       struct rr_error *err)
+{
+	enum review_level level;
+
+	if (v->type == TOML_STRING && strcmp(v->text, "never") == 0) {
+		o->fail_on = REVIEW_FAIL_NEVER;
+		return RR_OK;
+	}
+	if (v->type != TOML_STRING || !config_level_parse(v->text, &level) ||
+	    level == REVIEW_LEVEL_OFF)
+		return config_fail(err, v,
+				   "`fail_on` must be \"note\", \"warning\", \"error\" or \"never\"",
+				   NULL, NULL);
+	o->fail_on = level == REVIEW_LEVEL_NOTE ? RR_SEV_NOTE
+		     : level == REVIEW_LEVEL_WARNING ? RR_SEV_WARNING : RR_SEV_ERROR;
+	return RR_OK;
+}
+
+static int config_repo_setting(const char *key, const struct toml_value *v,
+			       struct review_options *o, struct rr_error *err)
+{
+	if (strcmp(key, "rules") == 0)
+		return config_repo_rules(v, o, err);
+	if (strcmp(key, "exclude") == 0)
+		return config_repo_exclude(v, o, err);
+	if (strcmp(key, "fail_on") == 0)
+		return config_repo_fail_on(v, o, err);
+	if (strcmp(key, "max_comments") == 0) {
+		if (v->type != TOML_INTEGER || v->integer < 1 ||
+		    v->integer > CONFIG_MAX_COMMENTS_LIMIT)
+			return config_fail(err, v, "`max_comments` must be an integer from 1 to 1000",
+					   NULL, NULL);
+		o->max_comments = (unsigned)v->integer;
+		return RR_OK;
+	}
+	return config_fail(err, v, "unknown setting `", key,
+			   "` (expected rules, exclude, max_comments, fail_on)");
+}
+
+int config_repo_parse(const char *src, size_t len, struct review_options *opts,
+		      struct rr_error *err)
+{
+	struct toml_value *doc = NULL;
+	struct review_options o;
+	int rc;
+
+	review_options_init(&o);
+	if ((rc = toml_parse(src, len, &doc, err))) {
+		if (rc != RR_ENOMEM)
+			rc = RR_ECONFIG;
+		if (err)
+			err->code = rc;
+		goto cleanup;
+	}
+	for (size_t i = 0; i < doc->n; i++)
+		if ((rc = config_repo_setting(doc->keys[i], doc->items[i], &o, err)))
+			goto cleanup;
+	review_options_free(opts);
+	*opts = o;
+	review_options_init(&o);
+cleanup:
+	review_options_free(&o);
+	toml_free(doc);
+	return rc;
+}
+
+/* --- Cargo.toml [lints] ---------------------------------------------------- */
+
+struct cargo_entry {
+	const char *name;
+	enum review_level level;
+	int64_t priority;
+	bool group;
+};
+
+static int cargo_level(const struct toml_value *v, const char *name, enum review_level *level,
+		       int64_t *priority, struct rr_error *err)
+{
+	const struct toml_value *lv = v;
+	const char *s;
+
+	*priority = 0;
+	if (v->type == TOML_TABLE) {
+		const struct toml_value *p = toml_table_get(v, "priority");
+		lv = toml_table_get(v, "level");
+		if (p && p->type != TOML_INTEGER)
+			return config_fail(err, p, "lint `", name, "`: priority must be an integer");
+		*priority = p ? p->integer : 0;
+		if (!lv)
+			return config_fail(err, v, "lint `", name, "` has no level");
+	}
+	if (lv->type != TOML_STRING)
+		return config_fail(err, lv, "lint `", name, "`: level must be a string");
+	s = lv->text;
+	if (strcmp(s, "allow") == 0 || strcmp(s, "expect") == 0)
+		*level = REVIEW_LEVEL_OFF;
+	else if (strcmp(s, "warn") == 0)
+		*level = REVIEW_LEVEL_WARNING;
+	else if (strcmp(s, "deny") == 0 || strcmp(s, "forbid") == 0)
+		*level = REVIEW_LEVEL_ERROR;
+	else
+		return config_fail(err, lv, "lint `", name,
+				   "`: level must be allow, warn, deny or forbid");
+	return RR_OK;
+}
+
+static int cargo_entry_cmp(const void *a, const void *b)
+{
+	const struct cargo_entry *x = a, *y = b;
+	if (x->priority != y->priority)
+		return x->priority < y->priority ? -1 : 1;
+	if (x->group != y->group)
+		return x->group ? -1 : 1;    /* a group first, so a single lint overrides it */
+	return strcmp(x->name, y->name);
+}
+
+static void cargo_apply(const struct cargo_entry *e, bool clippy, enum review_level *levels)
+{
+	for (size_t i = 0; i < rules_count() && i < REVIEW_MAX_RULES; i++) {
+		const char *id = rules_get(i)->id;
+		if (e->group ? clippy && config_group_has(e->name, id) : strcmp(e->name, id) == 0)
+			levels[i] = e->level;
+	}
+}
+
+/* One [lints.<tool>] table into levels; tool is "clippy" or "rust". */
+static int cargo_tool_table(const struct toml_value *t, bool clippy, enum review_level *levels,
+			    struct rr_error *err)
+{
+	struct cargo_entry *entries;
+	int rc = RR_OK;
+
+	if (!t)
+		return RR_OK;
+	if (t->type != TOML_TABLE)
+		return config_fail(err, t, "lints must be a table", NULL, NULL);
+	if (t->n == 0)
+		return RR_OK;
+	if (!(entries = calloc(t->n, sizeof(*entries))))
+		return rr_error_set(err, RR_ENOMEM, "out of memory");
+	for (size_t i = 0; i < t->n && rc == RR_OK; i++) {
+		entries[i].name = t->keys[i];
+		entries[i].group = clippy && config_is_clippy_group(t->keys[i]);
+		rc = cargo_level(t->items[i], t->keys[i], &entries[i].level, &entries[i].priority,
+				 err);
+	}
+	if (rc == RR_OK) {
+		qsort(entries, t->n, sizeof(*entries), cargo_entry_cmp);
+		for (size_t i = 0; i < t->n; i++)
+			cargo_apply(&entries[i], clippy, levels);
+	}
+	free(entries);
+	return rc;
+}
+
+static int cargo_lints_table(const struct toml_value *lints, enum review_level *levels,
+			     struct rr_error *err)
+{
+	int rc;
+
+	if (!lints || lints->type != TOML_TABLE)
+		return RR_OK;
+	/* rustc lints first: a clippy entry of the same name is the more specific. */
+	if ((rc = cargo_tool_table(toml_table_get(lints, "rust"), false, levels, err)))
+		return rc;
+	return cargo_tool_table(toml_table_get(lints, "clippy"), true, levels, err);
+}
+
+int config_cargo_parse(const char *src, size_t len, struct cargo_lints *out,
+		       struct rr_error *err)
+{
+	struct toml_value *doc = NULL;
+	const struct toml_value *ws, *inherit, *wpath;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = toml_parse(src, len, &doc, err))) {
+		if (rc != RR_ENOMEM)
+			rc = RR_ECONFIG;
+		if (err)
+			err->code = rc;
+		return rc;
+	}
+	ws = toml_table_get(doc, "workspace");
+	out->is_workspace_root = ws && ws->type == TOML_TABLE;
+	inherit = toml_get_path(doc, "lints.workspace");
+	out->inherits_workspace = inherit && inherit->type == TOML_BOOLEAN && inherit->boolean;
+	wpath = toml_get_path(doc, "package.workspace");
+	if (wpath && wpath->type == TOML_STRING && !(out->workspace_path = rr_strdup(wpath->text)))
+		rc = rr_error_set(err, RR_ENOMEM, "out of memory");
+	if (rc == RR_OK)
+		rc = cargo_lints_table(toml_table_get(doc, "lints"), out->member, err);
+	if (rc == RR_OK && out->is_workspace_root)
+		rc = cargo_lints_table(toml_table_get(ws, "lints"), out->workspace, err);
+	if (rc)
+		config_cargo_free(out);
+	toml_free(doc);
+	return rc;
+}
+
+void config_cargo_free(struct cargo_lints *c)
+{
+	if (!c)
+		return;
+	free(c->workspace_path);
+	memset(c, 0, sizeof(*c));
+}
+
+void config_merge_levels(enum review_level out[REVIEW_MAX_RULES],
+			 const enum review_level *cargo, const enum review_level *repo)
+{
+	for (size_t i = 0; i < REVIEW_MAX_RULES; i++) {
+		enum review_level l = REVIEW_LEVEL_DEFAULT;
+		if (cargo && cargo[i] != REVIEW_LEVEL_DEFAULT)
+			l = cargo[i];
+		if (repo && repo[i] != REVIEW_LEVEL_DEFAULT)
+			l = repo[i];
+		out[i] = l;
+	}
+}
+
+/* --- notices --------------------------------------------------------------- */
+
+char *config_notice(const char *file, const char *role, const char *error)
+{
+	struct rr_buf b = RR_BUF_INIT;
+	size_t n = error ? strlen(error) : 0;
+	int rc;
+
+	rc = rr_buf_printf(&b, "**rustreview could not use `%s`** from the %s commit:\n\n```\n",
+			   file, role);
+	/* A fence inside the message would end the code block early. */
+	for (size_t i = 0; rc == RR_OK && i < n; i++)
+		rc = rr_buf_append(&b, error[i] == '`' ? "'" : error + i, 1);
+	if (rc == RR_OK)
+		rc = rr_buf_puts(&b, "\n```\n\nThis review ran with the default settings for what "
+				     "that file configures. Fix the file to apply it.\n");
+	if (rc != RR_OK) {
+		rr_buf_free(&b);
+		return NULL;
+	}
+	return rr_buf_detach(&b);
+}

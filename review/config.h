@@ -1,0 +1,83 @@
+/*
+ * config.h — where a review's settings come from, besides the source itself.
+ *
+ * .rustreview.toml (read from the pull request's BASE commit, so a pull
+ * request cannot switch off its own review):
+ *
+ *     max_comments = 20                  # line comments per review (cap)
+ *     fail_on = "error"                  # note | warning | error | never
+ *     exclude = [...]                    # path globs, see review/glob.h
+ *     [rules]
+ *     unwrap_used = "off"                # off | note | warning | error
+ *
+ * Cargo.toml lints (read from the HEAD commit, the nearest Cargo.toml above
+ * each file, as cargo clippy would on that commit):
+ *
+ *     [lints.clippy]                     # or [lints.rust] for rustc lint names
+ *     unwrap_used = "allow"              # allow -> off, warn -> warning,
+ *     all = { level = "deny", priority = -1 }   # deny / forbid -> error
+ *     [lints]
+ *     workspace = true                   # use [workspace.lints] of the workspace root
+ *
+ * Entries apply in ascending priority (groups before single lints at the same
+ * priority). Precedence, lowest to highest: the rule's default severity,
+ * Cargo.toml, .rustreview.toml; suppressions written in the code
+ * (#[allow]/#[expect], `// rustreview: allow(..)`) always silence.
+ */
+#ifndef RR_REVIEW_CONFIG_H
+#define RR_REVIEW_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../common/rr.h"
+#include "engine.h"
+
+#define CONFIG_REPO_FILE ".rustreview.toml"
+
+/*
+ * Parses .rustreview.toml text into opts (initialised by the caller with
+ * review_options_init). Unknown keys, unknown rules and wrong types are
+ * errors: RR_ECONFIG with "line N: ..." in err, opts left at the defaults.
+ */
+int config_repo_parse(const char *src, size_t len, struct review_options *opts,
+		      struct rr_error *err);
+
+/* The lint levels one Cargo.toml sets. */
+struct cargo_lints {
+	enum review_level member[REVIEW_MAX_RULES];     /* [lints.clippy] / [lints.rust] */
+	enum review_level workspace[REVIEW_MAX_RULES];  /* [workspace.lints.*] */
+	bool inherits_workspace;   /* [lints] workspace = true */
+	bool is_workspace_root;    /* has a [workspace] table */
+	char *workspace_path;      /* package.workspace = "..." (owned), or NULL */
+};
+/* Parses Cargo.toml text. RR_ECONFIG with "line N: ..." for bad TOML or bad levels. */
+int config_cargo_parse(const char *src, size_t len, struct cargo_lints *out,
+		       struct rr_error *err);
+void config_cargo_free(struct cargo_lints *c);
+
+/*
+ * The effective levels for one file: the repository config over the Cargo
+ * levels (either may be NULL) into out (the rest of out is left untouched).
+ */
+void config_merge_levels(enum review_level out[REVIEW_MAX_RULES],
+			 const enum review_level *cargo, const enum review_level *repo);
+
+/* The clippy group of a clippy lint ("style", "restriction", ...) or NULL
+ * (clippy_groups.c, generated from the installed clippy). */
+const char *config_clippy_group(const char *lint);
+/* True when `group` (as written after clippy::, e.g. "all", "pedantic")
+ * includes the clippy lint named like the rule. "all" is clippy's default set:
+ * correctness, suspicious, style, complexity and perf. */
+bool config_group_has(const char *group, const char *lint);
+/* True when name is a clippy group name. */
+bool config_is_clippy_group(const char *name);
+
+/*
+ * The markdown notice for a pull request when a config could not be used:
+ * names the file and the commit role ("base"/"head"), quotes the error, says
+ * the review ran with defaults. Heap string or NULL on allocation failure.
+ */
+char *config_notice(const char *file, const char *role, const char *error);
+
+#endif

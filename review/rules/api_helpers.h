@@ -1,0 +1,55 @@
+/*
+ * api_helpers.h — shared by the error-handling, panic and unsafe rules
+ * (missing_*_doc, unwrap_in_result, box_dyn_error_in_public_api, mem_forget,
+ * transmute_without_safety, exit): public-API and std-path questions the
+ * tree can answer without types. Internal to review/rules/.
+ */
+#ifndef RR_API_HELPERS_H
+#define RR_API_HELPERS_H
+
+#include "rules.h"
+
+/*
+ * True when fn (a function_item or function_signature_item, visited with its
+ * own scope) is public API as far as one file shows: library code (not a
+ * binary, not test code), every enclosing module plain `pub`, and the fn
+ * either plain `pub` (free fn or inherent method) or a method of a `pub
+ * trait`. Methods of `impl Trait for T` are not: the trait documents them.
+ */
+bool api_fn_is_public(const struct rule_ctx *ctx, TSNode fn, const struct rust_scope *scope);
+
+/* `async fn` / `unsafe fn` (function_modifiers). */
+bool api_fn_has_modifier(TSNode fn, const char *modifier);
+
+/*
+ * True when type t is `name` or `name<..>` by its last path segment:
+ * api_type_is(t, src, "Result") accepts `Result<T, E>`, `io::Result<T>`,
+ * `std::result::Result<T, E>` and `fmt::Result`.
+ */
+bool api_type_is(TSNode t, const char *src, const char *name);
+/* The i-th type argument of a generic type (`Result<T, E>`: 0 is T), or a null node. */
+TSNode api_type_arg(TSNode t, uint32_t i);
+
+/*
+ * True when call (a call_expression) calls the std function `module::name`:
+ * written `std::module::name`, `core::module::name`, `module::name`, with
+ * turbofish or not, or plain `name` when the file imports it from
+ * `std|core::module` (by name, in a `{..}` list, or with `*`) and defines
+ * no fn of that name itself. *callee is set to the callee node.
+ */
+bool api_call_is_std(const struct rule_ctx *ctx, TSNode call, const char *module,
+		     const char *name, TSNode *callee);
+
+/*
+ * Reports an item (fn, trait) at its header, from its first token (`pub`)
+ * to the end of its name: the line a reviewer looks at, and where clippy
+ * puts its missing_*_doc warnings.
+ */
+int api_emit_item_header(struct rule_ctx *ctx, TSNode item, const char *message);
+
+/* True when the item's outer docs (scope->doc_start up to the item) have the
+ * markdown heading `# <section>` (any level). */
+bool api_item_documents(const struct rule_ctx *ctx, TSNode item, const struct rust_scope *scope,
+			const char *section);
+
+#endif

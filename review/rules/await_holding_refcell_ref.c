@@ -1,0 +1,92 @@
+/* await_holding_refcell_ref.c — a RefCell `Ref`/`RefMut` still alive at an `.await`. */
+#include "guard_helpers.h"
+
+#include <stdlib.h>
+
+/* True when value is `<call>?`, `<call>.unwrap()` or `<call>.expect(..)`. */
+static bool is_unwrapped(TSNode value, const char *src)
+{
+	TSNode name, args;
+
+	if (rust_node_is(value, "try_expression"))
+		return true;
+	return rust_method_call(value, &name, &args) &&
+	       (rust_node_text_eq(name, src, "unwrap") || rust_node_text_eq(name, src, "expect"));
+}
+
+/* `.borrow()` / `.borrow_mut()`, or an unwrapped `.try_borrow()` /
+ * `.try_borrow_mut()`, with no arguments: the RefCell guards. */
+static bool borrow_value(TSNode value, const char *src, TSNode *method)
+{
+	if (!guard_unwrapped_call(value, src, method))
+		return false;
+	if (rust_node_text_eq(*method, src, "try_borrow") ||
+	    rust_node_text_eq(*method, src, "try_borrow_mut"))
+		return is_unwrapped(value, src);    /* a bare try_borrow() is a Result */
+	return rust_node_text_eq(*method, src, "borrow") ||
+	       rust_node_text_eq(*method, src, "borrow_mut");
+}
+
+static int report(struct rule_ctx *ctx, const struct guard *g, TSNode await_point)
+{
+	char name[64], method[24];
+	char *msg;
+	int rc;
+
+	rule_quote(g->name, ctx->src, name, sizeof(name));
+	rule_quote(g->method, ctx->src, method, sizeof(method));
+	msg = rule_format("The `RefCell` borrow `%s` from `.%s()` is still alive at the await point "
+			  "on line %u. Any other code that borrows the same cell while this task is "
+			  "suspended panics with `BorrowMutError` (or `BorrowError`) at runtime. "
+			  "Copy what you need and drop the borrow before awaiting (end its scope or "
+			  "call `drop(%s)`).",
+			  name, method, ts_node_start_point(await_point).row + 1, name);
+	if (!msg)
+		return RR_ENOMEM;
+	rc = rule_emit_nodes(ctx, g->name, g->name, msg, NULL);
+	free(msg);
+	return rc;
+}
+
+static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope)
+{
+	if (!rust_node_is(node, "block") || scope->exec != RUST_EXEC_ASYNC)
+		return 0;
+	return guard_check_block(ctx, node, borrow_value, report);
+}
+
+const struct rule rule_await_holding_refcell_ref = {
+	.info = {
+		.id = "await_holding_refcell_ref",
+		.severity = RR_SEV_WARNING,
+		.summary = "RefCell `Ref`/`RefMut` held across an `.await`",
+		.explanation =
+			"What: flags a guard from `.borrow()` or `.borrow_mut()` (or an unwrapped "
+			"`.try_borrow()`/`.try_borrow_mut()`) bound with `let` in an async fn or async "
+			"block and still alive at a later `.await` (or `select!`/`join!`) in the same "
+			"block (clippy::await_holding_refcell_ref). A borrow released with "
+			"`drop(guard)` before the await is fine.\n\n"
+			"Why: a `RefCell` checks borrows at runtime. While the task is suspended it "
+			"still holds the `Ref`/`RefMut`; whatever else runs on the thread meanwhile (other "
+			"tasks on a `LocalSet`, callbacks, the same task re-entered through a shared "
+			"`Rc`) and borrows the cell mutably panics with `already borrowed: "
+			"BorrowMutError`. The panic depends on scheduling, so it shows up under load, "
+			"not in tests.\n\n"
+			"How to fix: keep the borrow short: copy or clone the data out, drop the guard "
+			"(end the block or `drop(guard)`), then await; write back with a fresh "
+			"`borrow_mut()` after the await. If the state really is shared across awaits, "
+			"use `tokio::sync::Mutex` (or `RwLock`), whose lock is awaited.\n\n"
+			"Bad:\n    let mut cache = self.cache.borrow_mut();\n"
+			"    let v = fetch(key).await?;\n    cache.insert(key, v);\n"
+			"Good:\n    let v = fetch(key).await?;\n"
+			"    self.cache.borrow_mut().insert(key, v);\n\n"
+			"Limits: the tree has no types, so the guard is recognised by the method name; "
+			"`Borrow::borrow()` on a non-RefCell value bound by `let` and held across an "
+			"await would be reported too (it is rare in async code, and "
+			"`#[allow(clippy::await_holding_refcell_ref)]` silences it). Applies everywhere, "
+			"tests included: a test that panics only under some schedules is flaky.",
+		.production_only = false,
+		.has_fix = false,
+	},
+	.check = check,
+};

@@ -1,0 +1,55 @@
+/* exit.c — `std::process::exit(..)` in library code. */
+#include "api_helpers.h"
+
+#include <stdlib.h>
+
+static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope)
+{
+	TSNode callee;
+	char quoted[64];
+	char *msg;
+	int rc;
+
+	(void)scope;
+	/* A program may decide when it ends; main.rs and src/bin/ are programs. */
+	if (ctx->pathinfo.binary || !rust_node_is(node, "call_expression") ||
+	    !api_call_is_std(ctx, node, "process", "exit", &callee))
+		return 0;
+	rule_quote(callee, ctx->src, quoted, sizeof(quoted));
+	msg = rule_format("`%s` in library code ends the whole process without unwinding: no "
+			  "destructors run, buffered output and open files are not flushed, and the "
+			  "application that called the library gets no say. Return an error and let "
+			  "the binary's `main` decide the exit code.",
+			  quoted);
+	if (!msg)
+		return RR_ENOMEM;
+	rc = rule_emit_nodes(ctx, node, node, msg, NULL);
+	free(msg);
+	return rc;
+}
+
+const struct rule rule_exit = {
+	.info = {
+		.id = "exit",
+		.severity = RR_SEV_WARNING,
+		.summary = "`std::process::exit` in library code",
+		.explanation =
+			"What: flags `std::process::exit(code)` (also `process::exit`, and a plain "
+			"`exit(code)` imported from `std::process`) outside binaries (clippy::exit).\n\n"
+			"Why: `exit` stops the process on the spot. Destructors do not run, so "
+			"`BufWriter`s are not flushed, temp files are not removed, database transactions "
+			"are not rolled back cleanly. In a library it also takes the decision away from "
+			"the application: a server embedding the library dies because one request hit "
+			"an error path.\n\n"
+			"How to fix: return an error (or an exit-code enum) up to `main`, and exit there, "
+			"ideally by returning `ExitCode` or `Result` from `main`.\n\n"
+			"Bad:\n    if cfg.is_err() { eprintln!(\"bad config\"); std::process::exit(2); }\n"
+			"Good:\n    let cfg = load_config()?;   // main maps the error to an exit code\n\n"
+			"Context: binaries (main.rs, src/bin/**) are skipped: ending the program is their "
+			"job, and clippy's lint also allows exit in `main`. Test code, examples, benches "
+			"and build.rs are exempt.",
+		.production_only = true,
+		.has_fix = false,
+	},
+	.check = check,
+};

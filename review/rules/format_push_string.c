@@ -1,0 +1,74 @@
+/* format_push_string.c — `s.push_str(&format!(..))` / `s += &format!(..)`: a temporary String per append. */
+#include "rules.h"
+
+#include <string.h>
+
+static const char MESSAGE[] =
+	"`format!` builds a temporary `String` only to copy it into this one and free it. In a loop "
+	"or on a hot path that is an allocation per append for nothing. Write into the string "
+	"directly with `write!(s, ..)` (with `use std::fmt::Write;`; writing to a `String` cannot "
+	"fail, so `let _ =` or `.ok()` is fine).";
+
+/* `&format!(..)` (or `&std::format!` / `&alloc::format!`). */
+static bool is_ref_format(TSNode n, const char *src)
+{
+	TSNode mac, path;
+	char buf[32];
+
+	if (!rust_node_is(n, "reference_expression") ||
+	    !ts_node_is_null(rust_child_of_type(n, "mutable_specifier")))
+		return false;
+	mac = ts_node_child_by_field_name(n, "value", 5);
+	if (!rust_node_is(mac, "macro_invocation"))
+		return false;
+	path = ts_node_child_by_field_name(mac, "macro", 5);
+	return !ts_node_is_null(path) && rust_path_text(path, src, buf, sizeof(buf)) &&
+	       (strcmp(buf, "format") == 0 || strcmp(buf, "std::format") == 0 ||
+		strcmp(buf, "alloc::format") == 0);
+}
+
+static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope)
+{
+	TSNode name, args;
+
+	(void)scope;
+	if (rust_method_call(node, &name, &args)) {
+		if (rust_node_text_eq(name, ctx->src, "push_str") && rust_named_arg_count(args) == 1 &&
+		    is_ref_format(ts_node_named_child(args, 0), ctx->src))
+			return rule_emit_nodes(ctx, node, node, MESSAGE, NULL);
+		return 0;
+	}
+	if (rust_node_is(node, "compound_assignment_expr")) {
+		TSNode op = ts_node_child_by_field_name(node, "operator", 8);
+		TSNode right = ts_node_child_by_field_name(node, "right", 5);
+		if (rust_node_is(op, "+=") && is_ref_format(right, ctx->src))
+			return rule_emit_nodes(ctx, node, node, MESSAGE, NULL);
+	}
+	return 0;
+}
+
+const struct rule rule_format_push_string = {
+	.info = {
+		.id = "format_push_string",
+		.severity = RR_SEV_NOTE,
+		.summary = "`s.push_str(&format!(..))` or `s += &format!(..)` allocates a temporary String",
+		.explanation =
+			"What: flags appending a `format!` result to a string with `push_str(&format!(..))` "
+			"or `+= &format!(..)` (clippy::format_push_string).\n\n"
+			"Why: `format!` allocates a new `String`, formats into it, and the append copies "
+			"it and frees it. Building a report, a SQL statement or a log line this way in a "
+			"loop allocates once per piece. `write!` formats straight into the existing "
+			"buffer, which grows geometrically.\n\n"
+			"How to fix: `use std::fmt::Write;` and `write!(s, \"{}: {}\", k, v)`. `fmt::Write` "
+			"for `String` never returns an error, so `let _ = write!(..)` (or `.ok()`, or "
+			"`?` in a fn returning `fmt::Result`) is correct. No suggested change is "
+			"attached: the `use` and the result handling depend on the surrounding code.\n\n"
+			"Bad:\n    for (k, v) in map { out.push_str(&format!(\"{k}={v}\\n\")); }\n"
+			"Good:\n    for (k, v) in map { let _ = writeln!(out, \"{k}={v}\"); }\n\n"
+			"Limits: the receiver's type is not known; `push_str` with a `&format!` argument "
+			"is a String (or a String-like buffer with the same cost) in practice.",
+		.production_only = false,
+		.has_fix = false,
+	},
+	.check = check,
+};

@@ -1,0 +1,59 @@
+/* missing_errors_doc.c — a public fn returning Result without an `# Errors` doc section. */
+#include "api_helpers.h"
+
+#include <stdlib.h>
+
+static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope)
+{
+	TSNode ret, name;
+	char quoted[64];
+	char *msg;
+	int rc;
+
+	if (!rust_node_is(node, "function_item") && !rust_node_is(node, "function_signature_item"))
+		return 0;
+	ret = ts_node_child_by_field_name(node, "return_type", 11);
+	if (!api_type_is(ret, ctx->src, "Result") || !api_fn_is_public(ctx, node, scope) ||
+	    api_item_documents(ctx, node, scope, "Errors"))
+		return 0;
+	name = ts_node_child_by_field_name(node, "name", 4);
+	rule_quote(name, ctx->src, quoted, sizeof(quoted));
+	msg = rule_format("`%s` is public and returns `Result`, but its docs have no `# Errors` "
+			  "section. Callers need to know which failures to expect and which are "
+			  "worth retrying or showing to a user. Add an `# Errors` section listing "
+			  "when it returns `Err`.",
+			  quoted);
+	if (!msg)
+		return RR_ENOMEM;
+	rc = api_emit_item_header(ctx, node, msg);
+	free(msg);
+	return rc;
+}
+
+const struct rule rule_missing_errors_doc = {
+	.info = {
+		.id = "missing_errors_doc",
+		.severity = RR_SEV_NOTE,
+		.summary = "public fn returning `Result` without an `# Errors` doc section",
+		.explanation =
+			"What: flags a public fn (plain `pub` in `pub` modules, or a method of a `pub "
+			"trait`) whose return type is `Result` (`io::Result<T>`, `fmt::Result`, any alias "
+			"named `Result`; async fns too) and whose doc comment has no `# Errors` heading "
+			"(clippy::missing_errors_doc, pedantic).\n\n"
+			"Why: the error type says what can be returned, not when. A caller deciding "
+			"whether to retry, to surface the error to a user or to treat it as a bug needs "
+			"the conditions, and rustdoc's `# Errors` section is where Rust users look.\n\n"
+			"How to fix: add the section.\n\n"
+			"Bad:\n    /// Loads the config.\n    pub fn load(p: &Path) -> Result<Config, Error>\n"
+			"Good:\n    /// Loads the config.\n    ///\n    /// # Errors\n    ///\n"
+			"    /// Returns `Error::Io` if `p` cannot be read and `Error::Parse` if it is not\n"
+			"    /// valid TOML.\n    pub fn load(p: &Path) -> Result<Config, Error>\n\n"
+			"Context: methods of `impl Trait for T` are skipped (the trait documents them). "
+			"Public means public in this file (see missing_panics_doc). Binaries and test "
+			"code are skipped.",
+		.production_only = true,
+		.has_fix = false,
+		.default_off = true,   /* clippy pedantic: opt in via .rustreview.toml */
+	},
+	.check = check,
+};

@@ -1,0 +1,211 @@
+/* needless_collect.c — collecting into a Vec only to count it or test emptiness. */
+#include "rules.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* What the collected Vec is used for, and what to call on the iterator instead. */
+struct use {
+	const char *method;
+	uint32_t args;
+	const char *instead;
+};
+
+static const struct use USES[] = {
+	{ "len", 0, "count()" },
+	{ "is_empty", 0, "next().is_none()" },
+	{ "contains", 1, "any(|x| x == ..)" },
+};
+
+static const struct use *use_of(TSNode name, TSNode args, const char *src)
+{
+	for (size_t i = 0; i < sizeof(USES) / sizeof(USES[0]); i++)
+		if (rust_node_text_eq(name, src, USES[i].method) &&
+		    rust_named_arg_count(args) == USES[i].args)
+			return &USES[i];
+	return NULL;
+}
+
+/* A Vec or VecDeque type (len equals the number of items; a set's does not). */
+static bool is_vec_type(TSNode type, const char *src)
+{
+	TSNode base;
+	char buf[48];
+
+	if (!rust_node_is(type, "generic_type"))
+		return false;
+	base = ts_node_child_by_field_name(type, "type", 4);
+	if (ts_node_is_null(base) ||
+	    !rust_path_text(base, src, buf, sizeof(buf)))
+		return false;
+	return strcmp(buf, "Vec") == 0 || strcmp(buf, "VecDeque") == 0 ||
+	       strcmp(buf, "std::vec::Vec") == 0 || strcmp(buf, "std::collections::VecDeque") == 0;
+}
+
+/* `iter.collect::<Vec<_>>()`: fills the `collect` name node. */
+static bool turbofish_collect(TSNode call, const char *src, TSNode *collect)
+{
+	TSNode fn, inner, targs;
+
+	if (!rust_node_is(call, "call_expression"))
+		return false;
+	fn = ts_node_child_by_field_name(call, "function", 8);
+	if (!rust_node_is(fn, "generic_function"))
+		return false;
+	inner = ts_node_child_by_field_name(fn, "function", 8);
+	targs = ts_node_child_by_field_name(fn, "type_arguments", 14);
+	if (!rust_node_is(inner, "field_expression") || ts_node_is_null(targs) ||
+	    rust_named_arg_count(targs) != 1 || !is_vec_type(ts_node_named_child(targs, 0), src))
+		return false;
+	*collect = ts_node_child_by_field_name(inner, "field", 5);
+	return rust_node_text_eq(*collect, src, "collect") &&
+	       rust_named_arg_count(ts_node_child_by_field_name(call, "arguments", 9)) == 0;
+}
+
+/* `iter.collect()` with no turbofish (the let's annotation names the type). */
+static bool plain_collect(TSNode call, const char *src, TSNode *collect)
+{
+	TSNode args;
+	return rust_method_call(call, collect, &args) && rust_node_text_eq(*collect, src, "collect") &&
+	       rust_named_arg_count(args) == 0;
+}
+
+static char *message(const struct use *u)
+{
+	return rule_format("This collects every item into a `Vec` only to call `.%s()` on it. The "
+			   "allocation and copies are wasted work proportional to the input. Call "
+			   "`.%s` on the iterator instead.",
+			   u->method, u->instead);
+}
+
+/* `iter.collect::<Vec<_>>().len()` and friends, chained directly. */
+static int check_chained(struct rule_ctx *ctx, TSNode node)
+{
+	TSNode name, args, recv, collect;
+	const struct use *u;
+	const char *repl = NULL;
+	char *msg;
+	int rc;
+
+	if (!rust_method_call(node, &name, &args) || !(u = use_of(name, args, ctx->src)))
+		return 0;
+	recv = ts_node_child_by_field_name(ts_node_child_by_field_name(node, "function", 8),
+					   "value", 5);
+	if (!turbofish_collect(recv, ctx->src, &collect))
+		return 0;
+	if (!(msg = message(u)))
+		return RR_ENOMEM;
+	/* len and is_empty have exact iterator equivalents; contains needs a closure. */
+	if (u->args == 0)
+		repl = u->instead;
+	rc = rule_emit_nodes(ctx, collect, node, msg, repl);
+	free(msg);
+	return rc;
+}
+
+/* Mentions of the identifier `name` in n's subtree (token trees included). */
+static uint32_t count_mentions(TSNode n, const char *src, TSNode name, TSNode *last)
+{
+	TSTreeCursor c = ts_tree_cursor_new(n);
+	uint32_t count = 0;
+
+	for (;;) {
+		TSNode cur = ts_tree_cursor_current_node(&c);
+		if (rust_node_is(cur, "identifier") && rust_node_len(cur) == rust_node_len(name) &&
+		    memcmp(rust_node_ptr(cur, src), rust_node_ptr(name, src), rust_node_len(name)) == 0) {
+			count++;
+			*last = cur;
+		}
+		if (ts_tree_cursor_goto_first_child(&c))
+			continue;
+		while (!ts_tree_cursor_goto_next_sibling(&c))
+			if (!ts_tree_cursor_goto_parent(&c))
+				goto out;
+	}
+out:
+	ts_tree_cursor_delete(&c);
+	return count;
+}
+
+/* `let v: Vec<_> = iter.collect();` whose only later use in the block is
+ * `v.len()`, `v.is_empty()` or `v.contains(x)`. */
+static int check_let(struct rule_ctx *ctx, TSNode block, uint32_t index)
+{
+	TSNode stmt = ts_node_named_child(block, index);
+	TSNode pattern = ts_node_child_by_field_name(stmt, "pattern", 7);
+	TSNode type = ts_node_child_by_field_name(stmt, "type", 4);
+	TSNode value = ts_node_child_by_field_name(stmt, "value", 5);
+	TSNode collect, use = { 0 }, name, args, call, parent;
+	uint32_t count = ts_node_named_child_count(block), mentions = 0;
+	const struct use *u;
+	char *msg;
+	int rc;
+
+	if (!rust_node_is(pattern, "identifier") || ts_node_is_null(value) ||
+	    !ts_node_is_null(rust_child_of_type(stmt, "else")))
+		return 0;
+	if (!turbofish_collect(value, ctx->src, &collect) &&
+	    !(is_vec_type(type, ctx->src) && plain_collect(value, ctx->src, &collect)))
+		return 0;
+	for (uint32_t i = index + 1; i < count && mentions <= 1; i++)
+		mentions += count_mentions(ts_node_named_child(block, i), ctx->src, pattern, &use);
+	if (mentions != 1)
+		return 0;
+	/* The one mention must be the receiver of `.len()` / `.is_empty()` / `.contains(..)`. */
+	parent = ts_node_parent(use);
+	call = ts_node_parent(parent);
+	if (!rust_node_is(parent, "field_expression") ||
+	    !ts_node_eq(ts_node_child_by_field_name(parent, "value", 5), use) ||
+	    !rust_method_call(call, &name, &args) || !(u = use_of(name, args, ctx->src)))
+		return 0;
+	if (!(msg = message(u)))
+		return RR_ENOMEM;
+	rc = rule_emit_nodes(ctx, collect, collect, msg, NULL);
+	free(msg);
+	return rc;
+}
+
+static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope)
+{
+	(void)scope;
+	if (rust_node_is(node, "call_expression"))
+		return check_chained(ctx, node);
+	if (rust_node_is(node, "block")) {
+		uint32_t count = ts_node_named_child_count(node);
+		for (uint32_t i = 0; i < count; i++) {
+			int rc;
+			if (rust_node_is(ts_node_named_child(node, i), "let_declaration") &&
+			    (rc = check_let(ctx, node, i)) != 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+const struct rule rule_needless_collect = {
+	.info = {
+		.id = "needless_collect",
+		.severity = RR_SEV_WARNING,
+		.summary = "collecting into a Vec only to call `len`, `is_empty` or `contains`",
+		.explanation =
+			"What: flags `iter.collect::<Vec<_>>()` (or `VecDeque`) followed directly by "
+			"`.len()`, `.is_empty()` or `.contains(..)`, and `let v: Vec<_> = "
+			"iter.collect();` when the only later use of `v` in the block is one of those "
+			"calls (clippy::needless_collect). The chained `len`/`is_empty` forms get the "
+			"suggested change `count()` / `next().is_none()`.\n\n"
+			"Why: the `Vec` allocates and copies every item only to be measured and "
+			"dropped. `count()` walks the iterator without storing anything, "
+			"`next().is_none()` and `any(..)` stop at the first item.\n\n"
+			"How to fix: call the iterator method instead: `iter.count()`, "
+			"`iter.next().is_none()`, `iter.any(|x| x == needle)`.\n\n"
+			"Bad:\n    let n = lines.iter().filter(|l| l.is_empty()).collect::<Vec<_>>().len();\n"
+			"Good:\n    let n = lines.iter().filter(|l| l.is_empty()).count();\n\n"
+			"Not flagged, like clippy: collecting into a set or map (its `len` counts "
+			"distinct keys), and collect-then-iterate (`for x in v`, `.into_iter()`), "
+			"because collecting first ends borrows and runs side effects of the first "
+			"pass before the second: removing it can change behaviour or stop compiling.",
+		.production_only = false,
+		.has_fix = true,
+	},
+	.check = check,
+};

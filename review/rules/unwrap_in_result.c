@@ -1,0 +1,205 @@
+/* unwrap_in_result.c — `.unwrap()`/`.expect(..)` in a fn that returns Result or Option. */
+#include "api_helpers.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum ret_kind { RET_OTHER, RET_RESULT, RET_OPTION };
+
+/* std methods whose value is always an Option / a Result. A receiver made by
+ * one of them shows the unwrapped type without type information. */
+static const char *const OPTION_METHODS[] = {
+	"ok", "err", "get", "get_mut", "first", "last", "next", "next_back", "pop", "find",
+	"position", "nth", "peek", "checked_add", "checked_sub", "checked_mul", "checked_div",
+	"checked_rem", "strip_prefix", "strip_suffix", "split_once", "rsplit_once",
+};
+static const char *const RESULT_METHODS[] = {
+	"parse", "ok_or", "ok_or_else", "try_into", "lock", "try_lock", "recv", "try_recv",
+	"send", "read_to_string", "read_to_end", "metadata", "canonicalize", "duration_since",
+	"elapsed",
+};
+
+static bool in_list(TSNode name, const char *src, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (rust_node_text_eq(name, src, list[i]))
+			return true;
+	return false;
+}
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* What the receiver of `.unwrap()` is, when its last method says so. */
+static enum ret_kind receiver_kind(TSNode receiver, const char *src)
+{
+	TSNode name, args;
+
+	if (rust_node_is(receiver, "generic_function"))   /* x.parse::<u32>() */
+		receiver = ts_node_child_by_field_name(receiver, "function", 8);
+	if (!rust_method_call(receiver, &name, &args)) {
+		TSNode fn = ts_node_child_by_field_name(receiver, "function", 8);
+		if (!rust_node_is(receiver, "call_expression") || !rust_node_is(fn, "generic_function"))
+			return RET_OTHER;
+		fn = ts_node_child_by_field_name(fn, "function", 8);
+		if (!rust_node_is(fn, "field_expression"))
+			return RET_OTHER;
+		name = ts_node_child_by_field_name(fn, "field", 5);
+	}
+	if (in_list(name, src, OPTION_METHODS, COUNT(OPTION_METHODS)))
+		return RET_OPTION;
+	if (in_list(name, src, RESULT_METHODS, COUNT(RESULT_METHODS)))
+		return RET_RESULT;
+	return RET_OTHER;
+}
+
+static enum ret_kind fn_returns(TSNode fn, const char *src)
+{
+	TSNode ret = ts_node_child_by_field_name(fn, "return_type", 11);
+
+	if (api_type_is(ret, src, "Result"))
+		return RET_RESULT;
+	if (api_type_is(ret, src, "Option"))
+		return RET_OPTION;
+	return RET_OTHER;
+}
+
+/* call is "`.unwrap()`" or "`.expect(..)`". */
+static char *message(const char *call, enum ret_kind ret)
+{
+	if (ret == RET_OPTION)
+		return rule_format(
+			"%s panics here, but this function returns `Option`: `?` would hand the "
+			"`None` to the caller instead. A panic takes down the thread or task on a "
+			"condition the signature already says the caller handles. Replace %s with "
+			"`?` (for a `Result`, `.ok()?`).",
+			call, call);
+	return rule_format(
+		"%s panics here, but this function returns `Result`: the failure can be "
+		"returned to the caller instead. A panic takes down the thread or task on a "
+		"condition the signature already says the caller handles. Use `?` (for an "
+		"`Option`, `.ok_or(..)?` or `.ok_or_else(..)?`) and add context with your error type.",
+		call);
+}
+
+/* Reports the call from its `.` to its `)`. A replacement by `?` is offered only
+ * when it is certain: an Option receiver (by its std method) in an Option fn. */
+static int report(struct rule_ctx *ctx, TSNode dot, TSNode name, TSNode args, enum ret_kind ret,
+		  enum ret_kind recv)
+{
+	char *msg;
+	int rc;
+
+	if (!(msg = message(rust_node_text_eq(name, ctx->src, "unwrap") ? "`.unwrap()`"
+									: "`.expect(..)`",
+			    ret)))
+		return RR_ENOMEM;
+	rc = rule_emit(ctx, ts_node_start_point(dot), ts_node_start_byte(dot), ts_node_end_point(args),
+		       ts_node_end_byte(args), msg,
+		       ret == RET_OPTION && recv == RET_OPTION ? "?" : NULL);
+	free(msg);
+	return rc;
+}
+
+static bool is_unwrap_call(TSNode name, const char *src, uint32_t nargs)
+{
+	return (rust_node_text_eq(name, src, "unwrap") && nargs == 0) ||
+	       (rust_node_text_eq(name, src, "expect") && nargs == 1);
+}
+
+struct tt_data {
+	struct rule_ctx *ctx;
+	enum ret_kind ret;
+};
+
+/* `. unwrap ( )` inside a macro's arguments: the receiver is not parsed, so
+ * no receiver kind and no replacement. */
+static int tt_hit(void *data, TSNode name, TSNode args)
+{
+	struct tt_data *d = data;
+	TSNode dot = ts_node_prev_sibling(name);
+	uint32_t n = rust_tt_inner_count(args);
+
+	if (!is_unwrap_call(name, d->ctx->src, n > 0 ? 1 : 0) || ts_node_is_null(dot))
+		return 0;
+	return report(d->ctx, dot, name, args, d->ret, RET_OTHER);
+}
+
+static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope)
+{
+	TSNode name, args, field, dot, receiver;
+	enum ret_kind ret, recv;
+
+	/* `?` leaves the innermost closure or async block, not the fn; and a const
+	 * fn cannot use `?` at all. */
+	if (ts_node_is_null(scope->fn_item) || scope->in_closure ||
+	    api_fn_has_modifier(scope->fn_item, "const"))
+		return 0;
+	if (!rust_node_is(node, "call_expression") && !rust_node_is(node, "token_tree"))
+		return 0;
+	if ((ret = fn_returns(scope->fn_item, ctx->src)) == RET_OTHER)
+		return 0;
+	if (rust_node_is(node, "token_tree")) {
+		struct tt_data d = { ctx, ret };
+		return rust_tt_method_calls(node, tt_hit, &d);
+	}
+	if (!rust_method_call(node, &name, &args) ||
+	    !is_unwrap_call(name, ctx->src, rust_named_arg_count(args)))
+		return 0;
+	field = ts_node_child_by_field_name(node, "function", 8);
+	receiver = ts_node_child_by_field_name(field, "value", 5);
+	dot = rust_child_of_type(field, ".");
+	if (ts_node_is_null(dot))
+		return 0;
+	/* An Option unwrapped in a Result fn (or the reverse) needs more than `?`;
+	 * clippy stays quiet there too, and unwrap_used still reports it. */
+	recv = receiver_kind(receiver, ctx->src);
+	if (recv != RET_OTHER && recv != ret)
+		return 0;
+	return report(ctx, dot, name, args, ret, recv);
+}
+
+static const char *const SUPERSEDES[] = { "unwrap_used", "expect_used", NULL };
+
+const struct rule rule_unwrap_in_result = {
+	.info = {
+		.id = "unwrap_in_result",
+		.severity = RR_SEV_WARNING,
+		.summary = "`.unwrap()`/`.expect(..)` in a function that returns `Result` or `Option`",
+		.explanation =
+			"What: flags `.unwrap()` and `.expect(msg)` in the body of a fn whose declared "
+			"return type is `Result<..>` (also `io::Result<T>`, `fmt::Result`, aliases named "
+			"`Result`) or `Option<..>` (clippy::unwrap_in_result), macro arguments "
+			"included.\n\n"
+			"Why: the signature already promises the caller an error value, so a panic here is "
+			"a choice, not a necessity. It kills the thread or task (or the process, with "
+			"`panic = \"abort\"`) on a condition one `?` away from being handled.\n\n"
+			"How to fix: use `?`. For an `Option` in a `Result` fn, `.ok_or(MyError::Missing)?` "
+			"or `.ok_or_else(|| ..)?`; for a `Result` in an `Option` fn, `.ok()?`. When the "
+			"receiver is certainly an `Option` (it comes from a std method such as `get`, "
+			"`first`, `next`, `checked_add`, `strip_prefix`) and the fn returns `Option`, the "
+			"comment carries the `?` as a suggested change.\n\n"
+			"Bad:\n    fn port(cfg: &Config) -> Result<u16, ConfigError> {\n"
+			"        Ok(cfg.get(\"port\").unwrap().parse().unwrap())\n    }\n"
+			"Good:\n    fn port(cfg: &Config) -> Result<u16, ConfigError> {\n"
+			"        let raw = cfg.get(\"port\").ok_or(ConfigError::Missing(\"port\"))?;\n"
+			"        Ok(raw.parse()?)\n    }\n\n"
+			"Scope: calls inside closures and async blocks are skipped (`?` there leaves the "
+			"closure, not the fn), and so are `const fn`s (no `?` in const). Without types the "
+			"receiver is known only when its last call is a std method that always yields an "
+			"Option (`get`, `first`, `next`, `ok`, ...) or a Result (`parse`, `lock`, "
+			"`try_into`, ...); when that kind differs from the fn's, `?` alone does not "
+			"compile, so, like clippy (which needs the types to match), this rule leaves the "
+			"call to unwrap_used. Otherwise the types are unknown and the rule reports: "
+			"clippy 1.95 may stay silent there when they differ, but unwrap_used would have "
+			"reported the same call anyway.\n\n"
+			"One comment per call: this rule supersedes unwrap_used and expect_used on the "
+			"same span (struct rule.supersedes), since its message says more; "
+			"`#[allow(clippy::unwrap_in_result)]` brings the general comment back. Test code "
+			"is exempt (production_only), unlike clippy's restriction lint, because a panic "
+			"is how a test fails and unwrap_used exempts tests too.",
+		.production_only = true,
+		.has_fix = true,
+	},
+	.check = check,
+	.supersedes = SUPERSEDES,
+};
