@@ -441,6 +441,27 @@ static int ensure_dirs(const struct rr_config *cfg, struct rr_error *err)
 	return rc;
 }
 
+/* libgit2's TLS trust is process-wide: the CA bundle of each enabled forge is
+ * added for fetches (the REST client takes it per forge). */
+static int trust_forge_cas(const struct rr_config *cfg, struct rr_error *err)
+{
+	for (size_t i = 0; i < cfg->nforges; i++) {
+		const struct forge_config *fc = &cfg->forges[i];
+		int rc;
+		if (!fc->enabled || !fc->ca_bundle || !*fc->ca_bundle)
+			continue;
+		if ((rc = repo_set_ca_bundle(fc->ca_bundle, err))) {
+			char name[32];
+			size_t j;
+			for (j = 0; fc->forge->name[j] && j + 1 < sizeof(name); j++)
+				name[j] = (char)toupper((unsigned char)fc->forge->name[j]);
+			name[j] = '\0';
+			return rr_error_wrap(err, "RUSTREVIEW_%s_CA_BUNDLE", name);
+		}
+	}
+	return RR_OK;
+}
+
 static int service_start(struct service *svc, const struct forge *const *forges,
 			 struct rr_error *err)
 {
@@ -452,6 +473,8 @@ static int service_start(struct service *svc, const struct forge *const *forges,
 	if ((rc = ensure_dirs(&svc->cfg, err)) || (rc = repo_global_init(err)))
 		return rc;
 	svc->git_ready = true;
+	if ((rc = trust_forge_cas(&svc->cfg, err)))
+		return rc;
 	if ((rc = queue_open(&svc->q, svc->cfg.database_path, err)) ||
 	    (rc = config_init_forges(&svc->cfg, err)) ||
 	    (rc = metrics_new(&svc->m, err)) ||

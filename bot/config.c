@@ -238,6 +238,13 @@ static int load_general(struct rr_config *cfg, struct rr_error *err)
 			    3600, &n, err)))
 		return rc;
 	cfg->connection_timeout_s = (unsigned)n;
+	if ((rc = load_uint(ENV_PREFIX "MAX_FILES", CONFIG_DEFAULT_MAX_FILES, 1, 100000, &n, err)))
+		return rc;
+	cfg->max_files = (size_t)n;
+	if ((rc = load_uint(ENV_PREFIX "MAX_FILE_BYTES", CONFIG_DEFAULT_MAX_FILE_BYTES, 1024,
+			    (unsigned long long)256 << 20, &n, err)))
+		return rc;
+	cfg->max_file_bytes = (size_t)n;
 	if ((rc = load_bool(ENV_PREFIX "REVIEW_DRAFTS", false, &cfg->review_drafts, err)))
 		return rc;
 	cfg->log_level = RR_LOG_INFO;

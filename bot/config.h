@@ -14,6 +14,8 @@
  *   RUSTREVIEW_MAX_CONNECTIONS 8..100000, default 1000: open HTTP connections at once
  *   RUSTREVIEW_MAX_CONNECTIONS_PER_IP  0..100000, default 0 (no per-address limit)
  *   RUSTREVIEW_CONNECTION_TIMEOUT      1..3600 s, default 30: an idle connection is closed
+ *   RUSTREVIEW_MAX_FILES       1..100000, default 300: changed .rs files reviewed per PR
+ *   RUSTREVIEW_MAX_FILE_BYTES  1024..268435456, default 4 MiB: larger files are skipped
  * and for each forge NAME of the table (upper-cased):
  *   RUSTREVIEW_<NAME>_WEBHOOK_SECRET (enables the forge), _API_URL, _APP_ID,
  *   _PRIVATE_KEY (or _PRIVATE_KEY_FILE), _TOKEN, _CA_BUNDLE, _GIT_URL (where clone
@@ -35,6 +37,8 @@
 #define CONFIG_DEFAULT_MAX_BODY ((size_t)25 << 20)
 #define CONFIG_DEFAULT_MAX_CONNECTIONS 1000
 #define CONFIG_DEFAULT_CONNECTION_TIMEOUT_S 30
+#define CONFIG_DEFAULT_MAX_FILES 300
+#define CONFIG_DEFAULT_MAX_FILE_BYTES ((size_t)4 << 20)
 
 struct rr_config {
 	char *listen;              /* "host:port" as configured */
@@ -51,6 +55,8 @@ struct rr_config {
 	unsigned max_connections;        /* libmicrohttpd connection limit */
 	unsigned max_connections_per_ip; /* 0 = none */
 	unsigned connection_timeout_s;   /* idle connections are closed after this */
+	size_t max_files;          /* per pull request: changed .rs files reviewed */
+	size_t max_file_bytes;     /* per file: larger ones are skipped */
 	/* One entry per forge of the table given to config_load, in table order. */
 	struct forge_config *forges;
 	bool *forge_ready;         /* forge->init succeeded: cleanup is owed */

@@ -146,9 +146,31 @@ static int load_repo_settings(struct job_run *r, const git_oid *base, struct rr_
 	return rc;
 }
 
-static int review_pull_request(struct review_engine *e, struct job_run *r, struct rr_error *err)
+/* Files the per-PR limits left out are said on the PR, not silently dropped. */
+static int note_skipped_files(struct job_run *r, const struct review_limits *limits,
+			      struct rr_error *err)
 {
-	const struct review_limits limits = { 0, 0 };
+	char *text = NULL;
+	int rc = RR_OK;
+
+	if (!r->stats.files_skipped)
+		return RR_OK;
+	if (asprintf(&text, "**rustreview did not review %zu changed Rust file%s**: over the "
+		     "per-pull-request limits (at most %zu files, each at most %zu bytes; "
+		     "`RUSTREVIEW_MAX_FILES`, `RUSTREVIEW_MAX_FILE_BYTES`).",
+		     r->stats.files_skipped, r->stats.files_skipped == 1 ? "" : "s",
+		     limits->max_files, limits->max_file_bytes) < 0)
+		return rr_error_set(err, RR_ENOMEM, "out of memory");
+	if (finding_list_add_notice(&r->findings, text) != RR_OK)
+		rc = rr_error_set(err, RR_ENOMEM, "out of memory");
+	free(text);
+	return rc;
+}
+
+static int review_pull_request(struct review_engine *e, const struct rr_config *cfg,
+			       struct job_run *r, struct rr_error *err)
+{
+	const struct review_limits limits = { cfg->max_file_bytes, cfg->max_files };
 	git_oid base, head;
 	int rc;
 
@@ -158,6 +180,8 @@ static int review_pull_request(struct review_engine *e, struct job_run *r, struc
 		return rc;
 	rc = review_run_opts(e, repo_mirror_borrow(r->mirror), &base, &head, &limits, &r->opts,
 			     &r->findings, &r->stats, err);
+	if (rc == RR_OK)
+		rc = note_skipped_files(r, &limits, err);
 	/* Release the mirror lock before talking to the forge: publishing can be
 	 * slow and other jobs of the same repository can fetch meanwhile. */
 	repo_mirror_close(r->mirror);
@@ -188,7 +212,7 @@ static int run_review(struct review_engine *e, const struct rr_config *cfg, cons
 		return rr_error_wrap(err, "job %lld: bad request", (long long)job->id);
 	if ((rc = find_forge(cfg, r, err)) ||
 	    (rc = fetch_pull_request(cfg, r, err)) ||
-	    (rc = review_pull_request(e, r, err)))
+	    (rc = review_pull_request(e, cfg, r, err)))
 		return rc;
 	return publish_review(r, err);
 }

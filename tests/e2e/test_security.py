@@ -123,9 +123,9 @@ class World:
             "-out", "ca.pem", "-days", "2", "-subj", "/CN=rustreview e2e CA",
             "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign")
         run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key",
-            "-out", "server.csr", "-subj", "/CN=127.0.0.1")
+            "-out", "server.csr", "-subj", "/CN=localhost")
         with open(os.path.join(t, "server.ext"), "w") as f:
-            f.write("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
+            f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n"
                     "keyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n")
         run("openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
             "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "server.ext")
@@ -135,16 +135,20 @@ class World:
     def start_git_and_api(self, tls):
         t = self.t
         git_port = os.path.join(t, "git.port")
+        tls_args = ["--tls-cert", os.path.join(t, "server.pem"),
+                    "--tls-key", os.path.join(t, "server.key")] if tls else []
+        # With TLS, git is served over HTTPS too: the CA bundle must reach libgit2 as well.
         self.procs.append(h.Proc("githttp", [sys.executable, os.path.join(h.HERE, "githttp.py"),
                                              "--root", self.git_root, "--port-file", git_port,
-                                             "--token-file", self.token_file], t))
+                                             "--token-file", self.token_file] + tls_args, t))
         api_port = os.path.join(t, "api.port")
         argv = [sys.executable, os.path.join(h.HERE, "fakegithub.py"), "--port-file", api_port,
                 "--app-id", APP_ID, "--public-key", self.pub, "--token-file", self.token_file]
-        if tls:
-            argv += ["--tls-cert", os.path.join(t, "server.pem"), "--tls-key", os.path.join(t, "server.key")]
+        argv += tls_args
         self.procs.append(h.Proc("fakegithub", argv, t))
-        self.git_url = "http://127.0.0.1:%s" % h.wait_for_file(git_port)
+        # libgit2 1.5 does not match an IP address against the certificate's IP
+        # SAN ("CN does not match"), so HTTPS git goes to the name localhost.
+        self.git_url = ("https://localhost:%s" if tls else "http://127.0.0.1:%s") % h.wait_for_file(git_port)
         self.api = "%s://127.0.0.1:%s" % ("https" if tls else "http", h.wait_for_file(api_port))
         self.api_call("POST", "/_fake/pulls", {"owner": OWNER, "repo": REPO, "number": NUMBER,
                                                 "git_dir": self.bare, "base_sha": self.base,

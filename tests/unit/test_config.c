@@ -84,6 +84,8 @@ static void test_defaults(void **state)
 	assert_false(cfg.review_drafts);
 	assert_int_equal(cfg.log_level, RR_LOG_INFO);
 	assert_int_equal(cfg.max_body_bytes, 25u << 20);
+	assert_int_equal(cfg.max_files, 300);
+	assert_int_equal(cfg.max_file_bytes, 4u << 20);
 	assert_int_equal(cfg.nforges, 2);
 	assert_int_equal(config_enabled_forges(&cfg), 0);
 	struct forge_config *gh = config_forge(&cfg, "github");
@@ -115,6 +117,8 @@ static void test_every_variable_parsed(void **state)
 	setenv("RUSTREVIEW_REVIEW_DRAFTS", "TRUE", 1);
 	setenv("RUSTREVIEW_LOG_LEVEL", "warn", 1);
 	setenv("RUSTREVIEW_MAX_BODY_BYTES", "1024", 1);
+	setenv("RUSTREVIEW_MAX_FILES", "7", 1);
+	setenv("RUSTREVIEW_MAX_FILE_BYTES", "2048", 1);
 	setenv("RUSTREVIEW_GITHUB_WEBHOOK_SECRET", "s3cret", 1);
 	setenv("RUSTREVIEW_GITHUB_API_URL", "https://ghe.example.com/api/v3//", 1);
 	setenv("RUSTREVIEW_GITHUB_APP_ID", "12345", 1);
@@ -130,6 +134,8 @@ static void test_every_variable_parsed(void **state)
 	assert_true(cfg.review_drafts);
 	assert_int_equal(cfg.log_level, RR_LOG_WARN);
 	assert_int_equal(cfg.max_body_bytes, 1024);
+	assert_int_equal(cfg.max_files, 7);
+	assert_int_equal(cfg.max_file_bytes, 2048);
 	struct forge_config *gh = config_forge(&cfg, "github");
 	assert_true(gh->enabled);
 	assert_string_equal(gh->webhook_secret, "s3cret");
@@ -174,6 +180,14 @@ static void test_bad_values_name_the_variable(void **state)
 	setenv("RUSTREVIEW_MAX_BODY_BYTES", "0", 1);
 	assert_non_null(strstr(load_error(RR_ECONFIG), "RUSTREVIEW_MAX_BODY_BYTES: "));
 	unsetenv("RUSTREVIEW_MAX_BODY_BYTES");
+	setenv("RUSTREVIEW_MAX_FILES", "0", 1);
+	assert_string_equal(load_error(RR_ECONFIG),
+			    "RUSTREVIEW_MAX_FILES: expected a number from 1 to 100000, got '0'");
+	unsetenv("RUSTREVIEW_MAX_FILES");
+	setenv("RUSTREVIEW_MAX_FILE_BYTES", "10", 1);
+	assert_string_equal(load_error(RR_ECONFIG),
+			    "RUSTREVIEW_MAX_FILE_BYTES: expected a number from 1024 to 268435456, got '10'");
+	unsetenv("RUSTREVIEW_MAX_FILE_BYTES");
 	setenv("RUSTREVIEW_REVIEW_DRAFTS", "maybe", 1);
 	assert_string_equal(load_error(RR_ECONFIG),
 			    "RUSTREVIEW_REVIEW_DRAFTS: expected true or false, got 'maybe'");

@@ -26,6 +26,7 @@ static size_t npublished;
 static bool mirror_locked_during_publish;
 static char *mirror_lock_path;
 static bool creds_asked;
+static char published_notice[512];   /* the notice of the last publish, "" if none */
 
 static int fake_credentials(struct forge_config *cfg, const struct review_request *rq,
 			    struct git_credentials *out, struct rr_error *err)
@@ -79,6 +80,8 @@ static int fake_publish(struct forge_config *cfg, const struct review_request *r
 	publish_calls++;
 	mirror_locked_during_publish = mirror_lock_path && !lock_is_free(mirror_lock_path);
 	npublished = 0;
+	snprintf(published_notice, sizeof(published_notice), "%s",
+		 findings->notice ? findings->notice : "");
 	for (size_t i = 0; i < findings->n && i < 16; i++, npublished++)
 		snprintf(published[i], sizeof(published[i]), "%s:%u:%s", findings->items[i].path,
 			 findings->items[i].line, findings->items[i].rule_id);
@@ -275,6 +278,21 @@ static void test_job_is_reviewed_and_published(void **state)
 	rr_buf_free(&b);
 }
 
+static void test_files_over_the_limits_are_named_in_a_notice(void **state)
+{
+	(void)state;
+	publish_rc = RR_OK;
+	W.cfg.max_file_bytes = 16;          /* src/lib.rs is larger: skipped */
+	int64_t id = enqueue("w-limits", W.base_sha, W.head_sha);
+	assert_int_equal(run_next(id), RR_OK);
+	W.cfg.max_file_bytes = CONFIG_DEFAULT_MAX_FILE_BYTES;
+	assert_int_equal(npublished, 0);
+	assert_string_equal(published_notice,
+			    "**rustreview did not review 1 changed Rust file**: over the "
+			    "per-pull-request limits (at most 300 files, each at most 16 bytes; "
+			    "`RUSTREVIEW_MAX_FILES`, `RUSTREVIEW_MAX_FILE_BYTES`).");
+}
+
 static void test_transient_publish_failure_is_retried_with_backoff(void **state)
 {
 	(void)state;
@@ -380,6 +398,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_job_is_reviewed_and_published),
+		cmocka_unit_test(test_files_over_the_limits_are_named_in_a_notice),
 		cmocka_unit_test(test_transient_publish_failure_is_retried_with_backoff),
 		cmocka_unit_test(test_missing_head_fails_for_good),
 		cmocka_unit_test(test_unknown_base_falls_back_to_the_base_branch),
