@@ -1,7 +1,8 @@
 /*
- * queue.h — the durable job queue (SQLite, WAL). One connection guarded by a
- * mutex: every operation is one short transaction, so serialising them costs
- * little and keeps the locking obviously correct.
+ * queue.h — the durable job queue (SQLite, WAL, synchronous=FULL). One
+ * connection behind a FIFO lock; enqueues are group-committed: concurrent
+ * callers share one transaction (one fsync), and each returns only once the
+ * transaction holding its row has committed.
  *
  * Life of a job: queued → running (claimed with a lease) → done | failed, or
  * back to queued by queue_retry; a queued job is superseded when a newer head
@@ -12,6 +13,7 @@
 #define RR_QUEUE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../common/rr.h"
@@ -68,6 +70,33 @@ void queue_close(struct queue *q);
  */
 int queue_enqueue(struct queue *q, const struct review_request *rq, int64_t *job_id,
 		  bool *duplicate, struct rr_error *err);
+
+/* One request's outcome in queue_enqueue_many. */
+struct queue_enqueue_result {
+	int64_t job_id;
+	bool duplicate;
+	int rc;                    /* RR_OK, or this request's own error */
+	struct rr_error err;       /* meaningful when rc != RR_OK */
+};
+/*
+ * Enqueues rqs[0..n) in order, all in the same group commit, each as
+ * queue_enqueue would (a later request with an earlier one's delivery id is
+ * its duplicate). One request's failure does not fail the others: results[i]
+ * says what happened to rqs[i]. Returns RR_OK when all succeeded, else the
+ * first failing request's code with its message in err.
+ */
+int queue_enqueue_many(struct queue *q, const struct review_request *const *rqs, size_t n,
+		       struct queue_enqueue_result *results, struct rr_error *err);
+
+/* How enqueues were grouped into transactions since queue_open. */
+struct queue_commit_stats {
+	uint64_t batches;          /* group commits (one transaction each, unless fallen back) */
+	uint64_t requests;         /* requests they carried */
+	uint64_t fallbacks;        /* batches whose transaction failed and were re-run one
+				      request per transaction */
+	uint64_t largest_batch;
+};
+void queue_commit_stats(struct queue *q, struct queue_commit_stats *out);
 /*
  * Takes the oldest queued job whose not_before has come, or a running job whose
  * lease expired, marks it running until now + lease_s and fills out (caller

@@ -3,9 +3,11 @@
  * queue_enqueue() (the real bot/queue.c, SQLite WAL, synchronous=FULL) as fast
  * as they can with distinct deliveries spread over 64 pull requests x 4 heads,
  * like the ingest benchmark sends. Prints one JSON line:
- *   {"threads":T,"enqueues":N,"seconds":S,"per_s":R}
- * This is the ceiling the HTTP server can reach while every delivery is its
- * own transaction (and so its own fsync).
+ *   {"threads":T,"enqueues":N,"seconds":S,"per_s":R,"batches":B,"per_batch":A,
+ *    "largest_batch":L,"fallbacks":F}
+ * This is the ceiling the HTTP server can reach. Enqueues are group-committed,
+ * so concurrent callers share a transaction (and its fsync): per_batch is how
+ * many deliveries one commit carried on average.
  *
  *   queuebench DB_PATH THREADS SECONDS
  */
@@ -76,6 +78,7 @@ int main(int argc, char **argv)
 	struct thread_arg args[64];
 	pthread_t th[64];
 	struct rr_error err = { 0 };
+	struct queue_commit_stats cs;
 	int n, started = 0;
 	double secs, t0;
 
@@ -99,8 +102,13 @@ int main(int argc, char **argv)
 	for (int i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
 	secs = now_s() - t0;
-	printf("{\"threads\":%d,\"enqueues\":%ld,\"seconds\":%.3f,\"per_s\":%.0f}\n", started,
-	       atomic_load(&s.done), secs, (double)atomic_load(&s.done) / secs);
+	queue_commit_stats(s.q, &cs);
+	printf("{\"threads\":%d,\"enqueues\":%ld,\"seconds\":%.3f,\"per_s\":%.0f,"
+	       "\"batches\":%llu,\"per_batch\":%.2f,\"largest_batch\":%llu,\"fallbacks\":%llu}\n",
+	       started, atomic_load(&s.done), secs, (double)atomic_load(&s.done) / secs,
+	       (unsigned long long)cs.batches,
+	       cs.batches ? (double)cs.requests / (double)cs.batches : 0.0,
+	       (unsigned long long)cs.largest_batch, (unsigned long long)cs.fallbacks);
 	queue_close(s.q);
 	return atomic_load(&s.failed) || started != n;
 }
