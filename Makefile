@@ -52,7 +52,7 @@ LIB  := $(BUILD)/librustreview.a
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test unit e2e corpus run clean bench fuzz fuzz-build fuzz-run accuracy
+.PHONY: all deps test unit e2e corpus run clean bench fuzz fuzz-build fuzz-run accuracy memcheck
 all: $(BUILD)/rustreview
 
 deps: $(BUILD)/.deps
@@ -143,6 +143,11 @@ bench: $(BUILD)/rustreview $(LIB)
 
 run: $(BUILD)/rustreview
 	@RUSTREVIEW_DATA_DIR=$${RUSTREVIEW_DATA_DIR:-var} $(BUILD)/rustreview serve
+
+# Every unit test under valgrind memcheck (no leaks, no invalid reads).
+memcheck: $(UNIT_BINS)
+	@sh scripts/deps.sh memcheck
+	@BUILD=$(BUILD) sh tests/memcheck.sh
 
 # Per-rule precision/recall against clippy on tests/corpus (needs clippy-driver).
 accuracy: $(BUILD)/rustreview

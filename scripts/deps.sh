@@ -3,14 +3,16 @@
 # name, only when something is missing. Safe to run again; a no-op when all is there.
 #   deps.sh        what `make test` needs (gcc; SANITIZE=1 needs nothing more)
 #   deps.sh fuzz   also clang and its libFuzzer runtime, for `make fuzz`
+#   deps.sh memcheck  also valgrind, for `make memcheck`
 set -eu
 
 PKGS="gcc make pkg-config libc6-dev git python3 openssl ca-certificates sqlite3
 libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev libgit2-dev libssl-dev
 libtree-sitter-dev libsqlite3-dev libcmocka-dev"
-if [ "${1:-}" = fuzz ]; then
-	PKGS="$PKGS clang libclang-rt-14-dev"
-fi
+case "${1:-}" in
+fuzz) PKGS="$PKGS clang libclang-rt-14-dev" ;;
+memcheck) PKGS="$PKGS valgrind" ;;
+esac
 
 missing=""
 for p in $PKGS; do
