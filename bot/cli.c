@@ -37,7 +37,7 @@ static const char usage_main[] =
 	"\n"
 	"commands:\n"
 	"  serve                        run the webhook server and review workers\n"
-	"  check [--repo DIR] [--format text|json|sarif] BASE [HEAD]\n"
+	"  check [--repo DIR] [--format text|json|sarif] [--threads N] BASE [HEAD]\n"
 	"                               review BASE...HEAD of a local repository\n"
 	"  rules                        list the rules\n"
 	"  explain RULE                 the long explanation of one rule\n"
@@ -74,7 +74,8 @@ static const char usage_serve[] =
 	"  RUSTREVIEW_<NAME>_CA_BUNDLE        CA file for TLS to the forge\n";
 
 static const char usage_check[] =
-	"usage: rustreview check [--repo DIR] [--format text|json|sarif] BASE [HEAD]\n"
+	"usage: rustreview check [--repo DIR] [--format text|json|sarif] [--threads N]\n"
+	"                        BASE [HEAD]\n"
 	"\n"
 	"Reviews what HEAD (default: HEAD) adds since its merge base with BASE in the\n"
 	"repository at DIR (default: .), with the same rules as the service.\n"
@@ -84,6 +85,8 @@ static const char usage_check[] =
 	"  --repo DIR        the repository (any directory inside it)\n"
 	"  --format FORMAT   text (rustc-style lines, the default), json, or sarif\n"
 	"                    (SARIF 2.1.0 for GitHub code scanning)\n"
+	"  --threads N       review files on N threads, 1-64 (default:\n"
+	"                    RUSTREVIEW_REVIEW_THREADS, else the CPUs, at most 8)\n"
 	"\n"
 	"exit status: 0 nothing that fails (fail_on, default: any finding), 1 findings\n"
 	"that fail, 2 error (a bad .rustreview.toml is an error)\n";
@@ -160,7 +163,19 @@ struct check_args {
 	const char *format;
 	const char *base;
 	const char *head;
+	unsigned threads;          /* 0: review_default_threads() */
 };
+
+static int parse_threads(const char *text, unsigned *out)
+{
+	char *end = NULL;
+	long n = strtol(text, &end, 10);
+
+	if (!*text || *end || n < 1 || n > REVIEW_MAX_THREADS)
+		return -1;
+	*out = (unsigned)n;
+	return 0;
+}
 
 static int parse_check_args(int argc, char **argv, struct check_args *a)
 {
@@ -170,14 +185,20 @@ static int parse_check_args(int argc, char **argv, struct check_args *a)
 	a->format = "text";
 	a->base = NULL;
 	a->head = "HEAD";
+	a->threads = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
+		const char *threads = NULL;
 		if (is_help(arg))
 			return fputs(usage_check, stdout), -1;
 		if ((r = take_option(argc, argv, &i, "--repo", &a->repo)) ||
-		    (r = take_option(argc, argv, &i, "--format", &a->format))) {
+		    (r = take_option(argc, argv, &i, "--format", &a->format)) ||
+		    (r = take_option(argc, argv, &i, "--threads", &threads))) {
 			if (r < 0)
 				return usage_error("check", "option %s needs a value", arg);
+			if (threads && parse_threads(threads, &a->threads) != 0)
+				return usage_error("check", "--threads '%s' is not a number from 1 to 64",
+						   threads);
 			continue;
 		}
 		if (arg[0] == '-' && strcmp(arg, "-") != 0)
@@ -271,7 +292,9 @@ static int run_check(const struct check_args *a)
 			err.msg);
 		goto done;
 	}
-	if (review_engine_new(&engine, &err) != RR_OK ||
+	if (review_engine_new(&engine, &err) == RR_OK)
+		review_engine_set_threads(engine, a->threads);
+	if (!engine ||
 	    review_run_opts(engine, repo, &base, &head, NULL, &opts, &findings, NULL, &err) !=
 		    RR_OK) {
 		fprintf(stderr, "rustreview check: reviewing %s...%s in %s: %s\n", a->base, a->head,

@@ -23,6 +23,11 @@ struct review_engine {
 	size_t n_lints;
 	uint64_t group_bits;          /* the bits that name groups */
 	uint64_t silenced_by[64];     /* per rule: its own bit | the bits of its groups */
+	uint64_t by_kind[RK_COUNT];   /* per node kind: the rules whose check inspects it */
+	uint64_t every_kind;          /* rules that declare no kinds: called for every node */
+	uint64_t production_only;     /* rules exempt in test code */
+	struct review_engine *helpers[REVIEW_MAX_THREADS - 1];   /* created on demand */
+	unsigned threads;             /* for review_run; 0: its default */
 };
 
 /* Gives each clippy group that fits an allow bit, and each rule the bits that silence it. */
@@ -42,9 +47,36 @@ static void engine_map_groups(struct review_engine *e)
 	}
 }
 
+/* The dispatch table: which rules to call for a node of each kind. */
+static int engine_map_kinds(struct review_engine *e, struct rr_error *err)
+{
+	for (size_t i = 0; i < rule_table_len; i++) {
+		const struct rule *r = rule_table[i];
+		uint64_t bit = (uint64_t)1 << i;
+		if (r->info.production_only)
+			e->production_only |= bit;
+		if (!r->kinds) {
+			e->every_kind |= bit;
+			continue;
+		}
+		for (const char *const *k = r->kinds; *k; k++) {
+			enum rust_kind kind = rust_kind_for_name(*k);
+			/* A kind missing from enum rust_kind would silently never match. */
+			if (kind == RK_NONE)
+				return rr_error_set(err, RR_ERR,
+						    "engine: rule %s inspects node kind '%s', which "
+						    "review/rust.h does not list",
+						    r->info.id, *k);
+			e->by_kind[kind] |= bit;
+		}
+	}
+	return RR_OK;
+}
+
 int review_engine_new(struct review_engine **out, struct rr_error *err)
 {
 	struct review_engine *e;
+	int rc;
 
 	*out = NULL;
 	if (rule_table_len > 64)
@@ -71,6 +103,10 @@ int review_engine_new(struct review_engine **out, struct rr_error *err)
 		e->lint_names[i] = rule_table[i]->info.id;
 	e->n_lints = rule_table_len;
 	engine_map_groups(e);
+	if ((rc = engine_map_kinds(e, err)) != RR_OK) {
+		review_engine_free(e);
+		return rc;
+	}
 	*out = e;
 	return RR_OK;
 }
@@ -79,8 +115,33 @@ void review_engine_free(struct review_engine *e)
 {
 	if (!e)
 		return;
+	for (size_t i = 0; i < sizeof(e->helpers) / sizeof(e->helpers[0]); i++)
+		review_engine_free(e->helpers[i]);
 	ts_parser_delete(e->parser);
 	free(e);
+}
+
+void review_engine_set_threads(struct review_engine *e, unsigned threads)
+{
+	if (e)
+		e->threads = threads > REVIEW_MAX_THREADS ? REVIEW_MAX_THREADS : threads;
+}
+
+unsigned review_engine_threads(const struct review_engine *e)
+{
+	return e ? e->threads : 0;
+}
+
+struct review_engine *review_engine_helper(struct review_engine *e, size_t i,
+					   struct rr_error *err)
+{
+	if (!e || i >= sizeof(e->helpers) / sizeof(e->helpers[0])) {
+		rr_error_set(err, RR_EINVAL, "engine: no helper engine %zu", i);
+		return NULL;
+	}
+	if (!e->helpers[i] && review_engine_new(&e->helpers[i], err) != RR_OK)
+		return NULL;
+	return e->helpers[i];
 }
 
 /* --- emitting findings ---------------------------------------------------- */
@@ -371,8 +432,8 @@ static int allow_comments_collect(TSNode root, const char *src, struct allow_com
 
 	for (;;) {
 		TSNode n = ts_tree_cursor_current_node(&c);
-		const char *type = ts_node_type(n);
-		if (strcmp(type, "line_comment") == 0 || strcmp(type, "block_comment") == 0) {
+		enum rust_kind kind = rust_node_kind(n);
+		if (kind == RK_LINE_COMMENT || kind == RK_BLOCK_COMMENT) {
 			uint64_t bits = allow_comment_bits(rust_node_ptr(n, src), rust_node_len(n));
 			if (bits && (rc = allow_comments_add(out, ts_node_start_point(n).row + 1,
 							     alone_on_line(src, ts_node_start_byte(n)),
@@ -406,6 +467,7 @@ struct engine_run {
 	struct rule_ctx ctx;
 	const struct review_engine *e;
 	const struct review_options *opts;
+	uint64_t enabled;            /* rules not set off for this file */
 };
 
 static bool engine_rule_off(const struct review_options *o, size_t i)
@@ -416,22 +478,38 @@ static bool engine_rule_off(const struct review_options *o, size_t i)
 	return l == REVIEW_LEVEL_OFF;
 }
 
+/* The rules that run on this file at all (bit i: rule_table[i]). */
+static uint64_t engine_enabled_rules(const struct review_options *opts)
+{
+	uint64_t enabled = 0;
+
+	for (size_t i = 0; i < rule_table_len; i++)
+		if (!engine_rule_off(opts, i))
+			enabled |= (uint64_t)1 << i;
+	return enabled;
+}
+
+/*
+ * Calls, in table order, the enabled rules that inspect this node's kind and
+ * are neither #[allow]ed here nor production-only in test code.
+ */
 static int engine_visit(void *data, TSNode node, const struct rust_scope *scope)
 {
 	struct engine_run *run = data;
 	struct rule_ctx *ctx = &run->ctx;
+	const struct review_engine *e = run->e;
+	uint64_t due = (e->by_kind[rust_node_kind(node)] | e->every_kind) & run->enabled;
 
-	for (size_t i = 0; i < rule_table_len; i++) {
-		const struct rule *r = rule_table[i];
+	if (scope->test)
+		due &= ~e->production_only;
+	while (due) {
+		size_t i = (size_t)__builtin_ctzll(due);
 		int rc;
-		if (scope->allowed & run->e->silenced_by[i])
+		due &= due - 1;
+		if (scope->allowed & e->silenced_by[i])
 			continue;
-		if (engine_rule_off(run->opts, i))
-			continue;
-		if (r->info.production_only && scope->test)
-			continue;
-		ctx->rule = r;
-		if ((rc = r->check(ctx, node, scope)) != 0)
+		ctx->rule = rule_table[i];
+		if ((rc = rule_table[i]->check(ctx, node, scope)) != 0)
 			return rc;
 	}
 	return 0;
@@ -462,6 +540,79 @@ static void engine_settle(struct finding_list *all, const struct allow_comments 
 		}
 		i++;
 	}
+}
+
+/* --- the no-parse fast path ------------------------------------------------- */
+
+/* Byte offset where 1-based line `line` starts (len when the file is shorter). */
+static size_t engine_line_offset(const char *src, size_t len, uint32_t line)
+{
+	size_t pos = 0;
+
+	for (uint32_t l = 1; l < line && pos < len; l++) {
+		const char *nl = memchr(src + pos, '\n', len - pos);
+		if (!nl)
+			return len;
+		pos = (size_t)(nl - src) + 1;
+	}
+	return pos;
+}
+
+static bool engine_ident_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_';
+}
+
+/*
+ * True when trigger t occurs in src[from, len) where a token can start: a
+ * trigger beginning with an identifier character must not continue an
+ * identifier ("or" is not found in "for"; "print" is found in "println").
+ */
+static bool engine_trigger_in(const char *src, size_t from, size_t len, const char *t)
+{
+	size_t n = strlen(t);
+	bool word = engine_ident_char(t[0]);
+
+	while (from < len) {
+		const char *hit = memmem(src + from, len - from, t, n);
+		if (!hit)
+			return false;
+		if (!word || hit == src || !engine_ident_char(hit[-1]))
+			return true;
+		from = (size_t)(hit - src) + 1;
+	}
+	return false;
+}
+
+/*
+ * False when no enabled rule can report a finding on an added line, so the
+ * file need not be parsed at all. A finding kept by keep_added starts on an
+ * added line and its span holds one of its rule's triggers (struct
+ * rule.triggers), so some trigger occurs at or after the start of the first
+ * added line; when none does, the full review would keep nothing either.
+ */
+static bool engine_may_report(const char *src, size_t len, const struct line_set *added,
+			      uint64_t enabled)
+{
+	size_t from;
+
+	if (!added)
+		return true;                       /* every line counts */
+	if (added->n == 0)
+		return false;
+	from = engine_line_offset(src, len, added->ranges[0].start);
+	for (size_t i = 0; i < rule_table_len; i++) {
+		const struct rule *r = rule_table[i];
+		if (!(enabled & ((uint64_t)1 << i)))
+			continue;
+		if (!r->triggers)
+			return true;
+		for (const char *const *t = r->triggers; *t; t++)
+			if (engine_trigger_in(src, from, len, *t))
+				return true;
+	}
+	return false;
 }
 
 /* Moves the findings whose first line was added into out. */
@@ -509,6 +660,9 @@ int review_engine_file_opts(struct review_engine *e, const char *path, const cha
 	memset(&top, 0, sizeof(top));
 	run.e = e;
 	run.opts = opts;
+	run.enabled = engine_enabled_rules(opts);
+	if (!engine_may_report(src ? src : "", len, added, run.enabled))
+		return RR_OK;
 	ctx->path = path;
 	ctx->src = src ? src : "";
 	ctx->len = len;

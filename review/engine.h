@@ -18,7 +18,22 @@
 struct review_engine;
 
 int review_engine_new(struct review_engine **out, struct rr_error *err);
+/* Frees e and its helper engines. */
 void review_engine_free(struct review_engine *e);
+/*
+ * The i-th helper engine of e (i < REVIEW_MAX_THREADS - 1), created on first use and kept for the
+ * next call: owned and freed by e. For the extra threads of a parallel review
+ * (review_run); call it from e's own thread. NULL (err set) on failure.
+ */
+struct review_engine *review_engine_helper(struct review_engine *e, size_t i,
+					   struct rr_error *err);
+/*
+ * How many threads review_run may use with this engine, 1-REVIEW_MAX_THREADS;
+ * 0 (the default) means review_default_threads() (review/review.h).
+ */
+#define REVIEW_MAX_THREADS 64
+void review_engine_set_threads(struct review_engine *e, unsigned threads);
+unsigned review_engine_threads(const struct review_engine *e);
 
 /*
  * Reviews the new text of one file. Findings whose first line is in `added`

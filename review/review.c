@@ -5,9 +5,11 @@
 #include "review.h"
 #include "../common/log.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 
@@ -325,22 +327,175 @@ static int review_file_options(struct cargo_cache *cargo, const struct review_op
 	return RR_OK;
 }
 
+/* --- running the engine, on one thread or several ------------------------- */
+
+/* One file to review, with its options and, once run, its findings or error. */
+struct review_job {
+	const struct diff_file *file;
+	struct review_options opts;
+	struct finding_list found;
+	int rc;
+	struct rr_error err;
+};
+
+/* What the review threads share: the jobs, the next one to take, the repository. */
+struct review_pool {
+	git_repository *repo;
+	pthread_mutex_t git_lock;      /* libgit2 objects of one repository: one thread at a time */
+	pthread_mutex_t next_lock;
+	struct review_job *jobs;
+	size_t n_jobs;
+	size_t next;
+	bool failed;                   /* a job failed: the others need not start */
+};
+
 /* Runs the engine on one file's new version. */
-static int review_one_file(struct review_engine *e, git_repository *repo, const struct diff_file *f,
-			   const struct review_options *opts, struct finding_list *out,
-			   struct rr_error *err)
+static int review_one_file(struct review_engine *e, struct review_pool *pool,
+			   struct review_job *job)
 {
+	const struct diff_file *f = job->file;
 	git_blob *blob = NULL;
 	int rc;
 
-	if (git_blob_lookup(&blob, repo, &f->blob) != 0)
-		return rr_error_set(err, RR_ERR, "reading %s: %s", f->path, review_git_message());
+	pthread_mutex_lock(&pool->git_lock);
+	rc = git_blob_lookup(&blob, pool->repo, &f->blob);
+	if (rc != 0)
+		rr_error_set(&job->err, RR_ERR, "reading %s: %s", f->path, review_git_message());
+	pthread_mutex_unlock(&pool->git_lock);
+	if (rc != 0)
+		return RR_ERR;
+	/* The blob's bytes are immutable while we hold it: no lock needed to read them. */
 	rc = review_engine_file_opts(e, f->path, git_blob_rawcontent(blob),
-				     (size_t)git_blob_rawsize(blob), &f->added, opts, out, err);
+				     (size_t)git_blob_rawsize(blob), &f->added, &job->opts,
+				     &job->found, &job->err);
 	if (rc)
-		rr_error_wrap(err, "reviewing %s", f->path);
+		rr_error_wrap(&job->err, "reviewing %s", f->path);
+	pthread_mutex_lock(&pool->git_lock);
 	git_blob_free(blob);
+	pthread_mutex_unlock(&pool->git_lock);
 	return rc;
+}
+
+/* The next job to run, or NULL when none is left (or one failed). */
+static struct review_job *review_pool_take(struct review_pool *pool)
+{
+	struct review_job *job = NULL;
+
+	pthread_mutex_lock(&pool->next_lock);
+	if (!pool->failed && pool->next < pool->n_jobs)
+		job = &pool->jobs[pool->next++];
+	pthread_mutex_unlock(&pool->next_lock);
+	return job;
+}
+
+static void review_pool_work(struct review_engine *e, struct review_pool *pool)
+{
+	struct review_job *job;
+
+	while ((job = review_pool_take(pool))) {
+		if ((job->rc = review_one_file(e, pool, job)) != RR_OK) {
+			pthread_mutex_lock(&pool->next_lock);
+			pool->failed = true;
+			pthread_mutex_unlock(&pool->next_lock);
+		}
+	}
+}
+
+struct review_thread {
+	pthread_t tid;
+	struct review_engine *engine;
+	struct review_pool *pool;
+};
+
+static void *review_thread_main(void *arg)
+{
+	struct review_thread *t = arg;
+	review_pool_work(t->engine, t->pool);
+	return NULL;
+}
+
+/*
+ * Runs every job on `threads` threads: this one with e, the others with e's
+ * helper engines. A thread or engine that cannot be had only means fewer
+ * threads: the jobs still all run.
+ */
+static void review_pool_run(struct review_engine *e, struct review_pool *pool, unsigned threads)
+{
+	struct review_thread extra[REVIEW_MAX_THREADS - 1];
+	size_t n_extra = 0, want = threads > 1 ? threads - 1 : 0;
+
+	/* No more threads than files: this thread takes one too. */
+	if (pool->n_jobs < want + 1)
+		want = pool->n_jobs > 0 ? pool->n_jobs - 1 : 0;
+	for (size_t i = 0; i < want && i < REVIEW_MAX_THREADS - 1; i++) {
+		struct rr_error herr = { 0 };
+		struct review_engine *h = review_engine_helper(e, i, &herr);
+		if (!h) {
+			rr_log(RR_LOG_WARN, "review.thread_unavailable", "error", herr.msg, NULL);
+			break;
+		}
+		extra[n_extra].engine = h;
+		extra[n_extra].pool = pool;
+		if (pthread_create(&extra[n_extra].tid, NULL, review_thread_main, &extra[n_extra]) != 0) {
+			rr_log(RR_LOG_WARN, "review.thread_unavailable", "error",
+			       "pthread_create failed", NULL);
+			break;
+		}
+		n_extra++;
+	}
+	review_pool_work(e, pool);
+	for (size_t i = 0; i < n_extra; i++)
+		pthread_join(extra[i].tid, NULL);
+}
+
+/* Moves every job's findings into out, in diff order; the first failed job's error wins. */
+static int review_pool_merge(struct review_pool *pool, struct finding_list *out,
+			     struct rr_error *err)
+{
+	int rc = RR_OK;
+
+	for (size_t i = 0; i < pool->n_jobs; i++) {
+		struct review_job *job = &pool->jobs[i];
+		if (rc == RR_OK && job->rc != RR_OK) {
+			rc = job->rc;
+			if (err)
+				*err = job->err;
+		}
+		for (size_t k = 0; k < job->found.n; k++) {
+			if (rc == RR_OK && (rc = finding_list_push(out, &job->found.items[k])) != RR_OK)
+				rr_error_set(err, rc, "review: out of memory merging findings");
+			if (rc != RR_OK)
+				finding_free(&job->found.items[k]);
+		}
+		job->found.n = 0;
+		finding_list_free(&job->found);
+	}
+	return rc;
+}
+
+static int review_parse_threads(const char *text, unsigned *out, struct rr_error *err)
+{
+	char *end = NULL;
+	long n = strtol(text, &end, 10);
+
+	if (!*text || *end || n < 1 || n > REVIEW_MAX_THREADS)
+		return rr_error_set(err, RR_ECONFIG,
+				    "RUSTREVIEW_REVIEW_THREADS: '%.32s' is not a number from 1 to %d",
+				    text, REVIEW_MAX_THREADS);
+	*out = (unsigned)n;
+	return RR_OK;
+}
+
+int review_default_threads(unsigned *out, struct rr_error *err)
+{
+	const char *env = getenv("RUSTREVIEW_REVIEW_THREADS");
+	long cpus;
+
+	if (env)
+		return review_parse_threads(env, out, err);
+	cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	*out = cpus < 1 ? 1 : cpus > 8 ? 8 : (unsigned)cpus;
+	return RR_OK;
 }
 
 int review_run(struct review_engine *e, git_repository *repo, const git_oid *base,
@@ -358,6 +513,8 @@ int review_run_opts(struct review_engine *e, git_repository *repo, const git_oid
 	struct diff_result diff;
 	struct review_stats local;
 	struct cargo_cache cargo;
+	struct review_pool pool;
+	unsigned threads = 1;
 	size_t max_bytes = REVIEW_DEFAULT_MAX_FILE_BYTES, max_files = REVIEW_DEFAULT_MAX_FILES;
 	uint64_t t0 = rr_now_ms();
 	size_t i;
@@ -365,11 +522,20 @@ int review_run_opts(struct review_engine *e, git_repository *repo, const git_oid
 
 	memset(&diff, 0, sizeof(diff));
 	memset(&cargo, 0, sizeof(cargo));
+	memset(&pool, 0, sizeof(pool));
+	pool.repo = repo;
+	pthread_mutex_init(&pool.git_lock, NULL);
+	pthread_mutex_init(&pool.next_lock, NULL);
 	if (!stats)
 		stats = &local;
 	memset(stats, 0, sizeof(*stats));
-	if (!e || !repo || !base || !head || !out)
-		return rr_error_set(err, RR_EINVAL, "review: missing engine, repository, commits or output");
+	if (!e || !repo || !base || !head || !out) {
+		rc = rr_error_set(err, RR_EINVAL, "review: missing engine, repository, commits or output");
+		goto cleanup;
+	}
+	if ((threads = review_engine_threads(e)) == 0 &&
+	    (rc = review_default_threads(&threads, err)))
+		goto cleanup;
 	if (limits && limits->max_file_bytes)
 		max_bytes = limits->max_file_bytes;
 	if (limits && limits->max_files)
@@ -385,9 +551,16 @@ int review_run_opts(struct review_engine *e, git_repository *repo, const git_oid
 	for (i = 0; i < diff.n; i++)
 		stats->lines_added += line_set_count(&diff.files[i].added);
 
+	if (!(pool.jobs = calloc(diff.n ? diff.n : 1, sizeof(*pool.jobs)))) {
+		rc = rr_error_set(err, RR_ENOMEM, "review: out of memory");
+		goto cleanup;
+	}
+	/* What to review, and with which options, is decided here in diff order
+	 * (Cargo.toml notices come out in that order too); only the engine runs
+	 * in parallel. */
 	for (i = 0; i < diff.n; i++) {
 		const struct diff_file *f = &diff.files[i];
-		struct review_options file_opts;
+		struct review_job *job = &pool.jobs[pool.n_jobs];
 		size_t size = 0;
 
 		/* A pure rename or mode change adds no line, so nothing could be reported. */
@@ -412,14 +585,23 @@ int review_run_opts(struct review_engine *e, git_repository *repo, const git_oid
 			review_log_skip(f->path, "larger than max_file_bytes");
 			continue;
 		}
-		if ((rc = review_file_options(&cargo, opts, f->path, &file_opts, err)) ||
-		    (rc = review_one_file(e, repo, f, &file_opts, out, err)))
+		if ((rc = review_file_options(&cargo, opts, f->path, &job->opts, err)))
 			goto cleanup;
+		job->file = f;
+		pool.n_jobs++;
 		stats->files_reviewed++;
 	}
+	review_pool_run(e, &pool, threads);
+	if ((rc = review_pool_merge(&pool, out, err)))
+		goto cleanup;
 	finding_list_sort(out);
 cleanup:
 	stats->elapsed_ms = rr_now_ms() - t0;
+	for (i = 0; i < pool.n_jobs; i++)
+		finding_list_free(&pool.jobs[i].found);
+	free(pool.jobs);
+	pthread_mutex_destroy(&pool.git_lock);
+	pthread_mutex_destroy(&pool.next_lock);
 	cargo_cache_free(&cargo);
 	diff_result_free(&diff);
 	return rc;

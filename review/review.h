@@ -26,6 +26,18 @@ struct review_limits {
 	size_t max_files;          /* review at most this many files (0 = 300) */
 };
 
+/*
+ * Files are reviewed in parallel on review_engine_threads(e) threads (0:
+ * review_default_threads()). Each extra thread uses its own engine
+ * (review_engine_helper of the caller's engine); the findings are merged in
+ * diff order and sorted, so the output is byte-identical to a one-thread review.
+ */
+/*
+ * RUSTREVIEW_REVIEW_THREADS when set (1-64), else the number of online CPUs,
+ * at most 8. An invalid RUSTREVIEW_REVIEW_THREADS is RR_ECONFIG with a message.
+ */
+int review_default_threads(unsigned *out, struct rr_error *err);
+
 /* Findings are appended to out, sorted, and fingerprinted. */
 int review_run(struct review_engine *e, git_repository *repo, const git_oid *base,
 	       const git_oid *head, const struct review_limits *limits,

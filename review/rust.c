@@ -1,6 +1,7 @@
 /* rust.c — tree-sitter Rust: path classification, the context walk, node helpers. */
 #include "rust.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,101 @@ void rust_path_classify(const char *path, struct rust_path_info *out)
 	/* A program owns its stdout; a library does not. */
 	out->binary = strcmp(base, "main.rs") == 0 || strstr(path, "src/bin/") == path ||
 		      strstr(path, "/src/bin/") != NULL;
+}
+
+/* --- node kinds by symbol -------------------------------------------------- */
+
+static const char *const kind_names[RK_COUNT] = {
+	[RK_NONE] = "",
+#define RUST_KIND_NAME(id, name) [RK_##id] = name,
+	RUST_KINDS(RUST_KIND_NAME)
+#undef RUST_KIND_NAME
+};
+
+static const char *const field_names[RF_COUNT] = {
+	[RF_NONE] = "",
+#define RUST_FIELD_NAME(id, name) [RF_##id] = name,
+	RUST_FIELDS(RUST_FIELD_NAME)
+#undef RUST_FIELD_NAME
+};
+
+/*
+ * symbol -> kind for every symbol of the grammar, and field name -> id. Built
+ * once per process (pthread_once) and read-only afterwards, so engines on
+ * several threads share it. The grammar has ~330 symbols; a grammar with more
+ * than RUST_MAX_SYMBOLS would fall back to comparing names (correct, slower).
+ */
+#define RUST_MAX_SYMBOLS 2048
+static unsigned char kind_by_symbol[RUST_MAX_SYMBOLS];
+static uint32_t n_symbols;
+static TSFieldId field_ids[RF_COUNT];
+static pthread_once_t kinds_once = PTHREAD_ONCE_INIT;
+
+enum rust_kind rust_kind_for_name(const char *type)
+{
+	for (int k = RK_NONE + 1; type && k < RK_COUNT; k++)
+		if (strcmp(kind_names[k], type) == 0)
+			return (enum rust_kind)k;
+	return RK_NONE;
+}
+
+const char *rust_kind_name(enum rust_kind k)
+{
+	return k > RK_NONE && k < RK_COUNT ? kind_names[k] : "";
+}
+
+static void kinds_init(void)
+{
+	const TSLanguage *lang = tree_sitter_rust();
+	uint32_t count = ts_language_symbol_count(lang);
+
+	/* Every symbol by its name, which is what ts_node_type() returns: a kind
+	 * then matches the same nodes a strcmp on the type did (aliases and the
+	 * named/anonymous twins of a name included). */
+	for (uint32_t s = 0; s < count && s < RUST_MAX_SYMBOLS; s++)
+		kind_by_symbol[s] = (unsigned char)rust_kind_for_name(
+			ts_language_symbol_name(lang, (TSSymbol)s));
+	n_symbols = count <= RUST_MAX_SYMBOLS ? count : 0;
+	for (int f = RF_NONE + 1; f < RF_COUNT; f++)
+		field_ids[f] = ts_language_field_id_for_name(lang, field_names[f],
+							     (uint32_t)strlen(field_names[f]));
+}
+
+static void kinds_ready(void)
+{
+	pthread_once(&kinds_once, kinds_init);
+}
+
+enum rust_kind rust_node_kind(TSNode n)
+{
+	TSSymbol sym;
+
+	if (ts_node_is_null(n))
+		return RK_NONE;
+	kinds_ready();
+	sym = ts_node_symbol(n);
+	if (sym < n_symbols)
+		return (enum rust_kind)kind_by_symbol[sym];
+	return rust_kind_for_name(ts_node_type(n));     /* ERROR nodes, or an oversized grammar */
+}
+
+TSNode rust_child_by_field(TSNode n, enum rust_field f)
+{
+	kinds_ready();
+	if (f <= RF_NONE || f >= RF_COUNT)
+		return (TSNode){ 0 };
+	return ts_node_child_by_field_id(n, field_ids[f]);
+}
+
+TSNode rust_child_of_kind(TSNode n, enum rust_kind k)
+{
+	uint32_t count = ts_node_child_count(n);
+	for (uint32_t i = 0; i < count; i++) {
+		TSNode c = ts_node_child(n, i);
+		if (rust_node_kind(c) == k)
+			return c;
+	}
+	return (TSNode){ 0 };
 }
 
 /* --- node helpers --------------------------------------------------------- */
@@ -114,23 +210,23 @@ bool rust_method_call(TSNode call, TSNode *name, TSNode *args)
 {
 	TSNode fn, field;
 
-	if (!rust_node_is(call, "call_expression"))
+	if (!rust_is(call, RK_CALL_EXPRESSION))
 		return false;
-	fn = ts_node_child_by_field_name(call, "function", 8);
-	if (!rust_node_is(fn, "field_expression"))
+	fn = rust_child_by_field(call, RF_FUNCTION);
+	if (!rust_is(fn, RK_FIELD_EXPRESSION))
 		return false;
-	field = ts_node_child_by_field_name(fn, "field", 5);
-	if (!rust_node_is(field, "field_identifier"))
+	field = rust_child_by_field(fn, RF_FIELD);
+	if (!rust_is(field, RK_FIELD_IDENTIFIER))
 		return false;
 	*name = field;
-	*args = ts_node_child_by_field_name(call, "arguments", 9);
+	*args = rust_child_by_field(call, RF_ARGUMENTS);
 	return !ts_node_is_null(*args);
 }
 
 static bool is_comment(TSNode n)
 {
-	const char *t = ts_node_type(n);
-	return strcmp(t, "line_comment") == 0 || strcmp(t, "block_comment") == 0;
+	enum rust_kind k = rust_node_kind(n);
+	return k == RK_LINE_COMMENT || k == RK_BLOCK_COMMENT;
 }
 
 uint32_t rust_named_arg_count(TSNode args)
@@ -160,8 +256,8 @@ uint32_t rust_tt_inner_count(TSNode tt)
 
 static bool tt_opens_with_paren(TSNode tt)
 {
-	return rust_node_is(tt, "token_tree") && ts_node_child_count(tt) > 0 &&
-	       rust_node_is(ts_node_child(tt, 0), "(");
+	return rust_is(tt, RK_TOKEN_TREE) && ts_node_child_count(tt) > 0 &&
+	       rust_is(ts_node_child(tt, 0), RK_LPAREN);
 }
 
 /*
@@ -174,7 +270,7 @@ static int tt_scan(TSNode tt, bool method, rust_tt_fn fn, void *data)
 	TSNode prev2 = { 0 }, prev1 = { 0 };
 	int rc = 0;
 
-	if (!rust_node_is(tt, "token_tree"))
+	if (!rust_is(tt, RK_TOKEN_TREE))
 		return 0;
 	c = ts_tree_cursor_new(tt);
 	if (!ts_tree_cursor_goto_first_child(&c))
@@ -185,11 +281,11 @@ static int tt_scan(TSNode tt, bool method, rust_tt_fn fn, void *data)
 		if (is_comment(cur))
 			continue;
 		if (method)   /* a method call's arguments are always in ( ) */
-			hit = tt_opens_with_paren(cur) && rust_node_is(prev2, ".") &&
-			      rust_node_is(prev1, "identifier");
+			hit = tt_opens_with_paren(cur) && rust_is(prev2, RK_DOT) &&
+			      rust_is(prev1, RK_IDENTIFIER);
 		else          /* macros accept ( ), [ ] and { } */
-			hit = rust_node_is(cur, "token_tree") && rust_node_is(prev2, "identifier") &&
-			      rust_node_is(prev1, "!");
+			hit = rust_is(cur, RK_TOKEN_TREE) && rust_is(prev2, RK_IDENTIFIER) &&
+			      rust_is(prev1, RK_BANG);
 		if (hit && (rc = fn(data, method ? prev1 : prev2, cur)) != 0)
 			goto out;
 		prev2 = prev1;
@@ -386,7 +482,7 @@ bool rust_safety_comment_opens(const char *src, TSNode block)
 {
 	uint32_t count;
 
-	if (!rust_node_is(block, "block"))
+	if (!rust_is(block, RK_BLOCK))
 		return false;
 	count = ts_node_named_child_count(block);
 	for (uint32_t i = 0; i < count; i++) {
@@ -414,10 +510,10 @@ static bool cfg_mentions_test(TSNode tt, const char *src, bool negated, int dept
 	count = ts_node_child_count(tt);
 	for (uint32_t i = 0; i < count; i++) {
 		TSNode c = ts_node_child(tt, i);
-		if (rust_node_is(c, "identifier") && rust_node_text_eq(c, src, "test") && !negated)
+		if (rust_is(c, RK_IDENTIFIER) && rust_node_text_eq(c, src, "test") && !negated)
 			return true;
-		if (rust_node_is(c, "token_tree")) {
-			bool neg = negated != (rust_node_is(prev, "identifier") &&
+		if (rust_is(c, RK_TOKEN_TREE)) {
+			bool neg = negated != (rust_is(prev, RK_IDENTIFIER) &&
 					       rust_node_text_eq(prev, src, "not"));
 			if (cfg_mentions_test(c, src, neg, depth + 1))
 				return true;
@@ -449,8 +545,8 @@ static uint64_t allow_bits(TSNode tt, const char *src, const char *const *names,
 	for (uint32_t i = 0; i + 2 < count; i++) {
 		TSNode tool = ts_node_child(tt, i), sep = ts_node_child(tt, i + 1);
 		TSNode lint = ts_node_child(tt, i + 2);
-		if (!rust_node_text_eq(tool, src, "clippy") || !rust_node_is(sep, "::") ||
-		    !rust_node_is(lint, "identifier"))
+		if (!rust_node_text_eq(tool, src, "clippy") || !rust_is(sep, RK_COLON2) ||
+		    !rust_is(lint, RK_IDENTIFIER))
 			continue;
 		for (size_t k = 0; k < n && k < 64; k++)
 			if (rust_node_text_eq(lint, src, names[k]))
@@ -467,7 +563,7 @@ struct attr_effect {
 static void attr_effect_of(TSNode item, const char *src, const char *const *names, size_t n,
 			   struct attr_effect *eff)
 {
-	TSNode attr = rust_child_of_type(item, "attribute");
+	TSNode attr = rust_child_of_kind(item, RK_ATTRIBUTE);
 	TSNode path, args;
 	char buf[128];
 
@@ -476,15 +572,15 @@ static void attr_effect_of(TSNode item, const char *src, const char *const *name
 	if (ts_node_is_null(attr) || ts_node_named_child_count(attr) == 0)
 		return;
 	path = ts_node_named_child(attr, 0);
-	args = ts_node_child_by_field_name(attr, "arguments", 9);
+	args = rust_child_by_field(attr, RF_ARGUMENTS);
 	if (!rust_path_text(path, src, buf, sizeof(buf)))
 		return;
 	if (attr_path_is_test_fn(buf))
 		eff->test = true;
-	else if (strcmp(buf, "cfg") == 0 && rust_node_is(args, "token_tree"))
+	else if (strcmp(buf, "cfg") == 0 && rust_is(args, RK_TOKEN_TREE))
 		eff->test = cfg_mentions_test(args, src, false, 0);
 	else if ((strcmp(buf, "allow") == 0 || strcmp(buf, "expect") == 0) &&
-		 rust_node_is(args, "token_tree"))
+		 rust_is(args, RK_TOKEN_TREE))
 		eff->allowed = allow_bits(args, src, names, n);
 }
 
@@ -511,21 +607,21 @@ struct walker {
 
 static bool has_async_modifier(TSNode fn)
 {
-	TSNode mods = rust_child_of_type(fn, "function_modifiers");
-	return !ts_node_is_null(mods) && !ts_node_is_null(rust_child_of_type(mods, "async"));
+	TSNode mods = rust_child_of_kind(fn, RK_FUNCTION_MODIFIERS);
+	return !ts_node_is_null(mods) && !ts_node_is_null(rust_child_of_kind(mods, RK_KW_ASYNC));
 }
 
 static bool has_unsafe_modifier(TSNode fn)
 {
-	TSNode mods = rust_child_of_type(fn, "function_modifiers");
-	return !ts_node_is_null(mods) && !ts_node_is_null(rust_child_of_type(mods, "unsafe"));
+	TSNode mods = rust_child_of_kind(fn, RK_FUNCTION_MODIFIERS);
+	return !ts_node_is_null(mods) && !ts_node_is_null(rust_child_of_kind(mods, RK_KW_UNSAFE));
 }
 
 /* `pub` without a restriction: `pub(crate)`, `pub(super)` and `pub(in ..)`
  * items are not part of the crate's public API. */
 static bool is_plain_pub(TSNode item, const char *src)
 {
-	TSNode vis = rust_child_of_type(item, "visibility_modifier");
+	TSNode vis = rust_child_of_kind(item, RK_VISIBILITY_MODIFIER);
 	return !ts_node_is_null(vis) && rust_node_text_eq(vis, src, "pub");
 }
 
@@ -554,12 +650,12 @@ static void note_doc_lead(struct frame *parent, TSNode node)
 /* The callee's last path segment (or method name) of a call_expression. */
 static bool callee_name(TSNode call, const char *src, char *buf, size_t cap)
 {
-	TSNode fn = ts_node_child_by_field_name(call, "function", 8);
-	if (rust_node_is(fn, "field_expression"))
-		fn = ts_node_child_by_field_name(fn, "field", 5);
-	else if (rust_node_is(fn, "scoped_identifier"))
-		fn = ts_node_child_by_field_name(fn, "name", 4);
-	else if (rust_node_is(fn, "generic_function"))
+	TSNode fn = rust_child_by_field(call, RF_FUNCTION);
+	if (rust_is(fn, RK_FIELD_EXPRESSION))
+		fn = rust_child_by_field(fn, RF_FIELD);
+	else if (rust_is(fn, RK_SCOPED_IDENTIFIER))
+		fn = rust_child_by_field(fn, RF_NAME);
+	else if (rust_is(fn, RK_GENERIC_FUNCTION))
 		return false;
 	if (ts_node_is_null(fn) || !rust_path_text(fn, src, buf, cap))
 		return false;
@@ -577,7 +673,7 @@ static bool closure_is_offloaded(const struct walker *w, size_t depth)
 		return false;
 	args = w->frames[depth - 1].node;
 	call = w->frames[depth - 2].node;
-	if (!rust_node_is(args, "arguments") || !rust_node_is(call, "call_expression"))
+	if (!rust_is(args, RK_ARGUMENTS) || !rust_is(call, RK_CALL_EXPRESSION))
 		return false;
 	if (!callee_name(call, w->src, name, sizeof(name)))
 		return false;
@@ -602,12 +698,10 @@ static int frames_reserve(struct walker *w, size_t depth)
 
 /* The scope children of `node` inherit from the node's own scope. */
 static void scope_for_children(const struct walker *w, size_t depth, TSNode node,
-			       struct rust_scope *s)
+			       enum rust_kind kind, struct rust_scope *s)
 {
-	const char *type = ts_node_type(node);
-
-	if (strcmp(type, "function_item") == 0) {
-		TSNode name = ts_node_child_by_field_name(node, "name", 4);
+	if (kind == RK_FUNCTION_ITEM) {
+		TSNode name = rust_child_by_field(node, RF_NAME);
 		s->exec = has_async_modifier(node) ? RUST_EXEC_ASYNC : RUST_EXEC_SYNC;
 		s->trait_impl = false;
 		s->in_is_empty_fn = rust_node_text_eq(name, w->src, "is_empty");
@@ -616,32 +710,31 @@ static void scope_for_children(const struct walker *w, size_t depth, TSNode node
 		s->in_trait = false;
 		s->private_path = true;       /* items inside a body cannot be named from outside */
 		s->unsafe_fn_body = has_unsafe_modifier(node);
-	} else if (strcmp(type, "async_block") == 0) {
+	} else if (kind == RK_ASYNC_BLOCK) {
 		s->exec = RUST_EXEC_ASYNC;
 		s->in_closure = true;
-	} else if (strcmp(type, "closure_expression") == 0) {
+	} else if (kind == RK_CLOSURE_EXPRESSION) {
 		if (s->exec == RUST_EXEC_ASYNC && closure_is_offloaded(w, depth))
 			s->exec = RUST_EXEC_OFFLOADED;
 		s->in_closure = true;
-	} else if (strcmp(type, "unsafe_block") == 0) {
+	} else if (kind == RK_UNSAFE_BLOCK) {
 		s->unsafe_fn_body = false;
-	} else if (strcmp(type, "impl_item") == 0) {
-		s->trait_impl = !ts_node_is_null(ts_node_child_by_field_name(node, "trait", 5));
+	} else if (kind == RK_IMPL_ITEM) {
+		s->trait_impl = !ts_node_is_null(rust_child_by_field(node, RF_TRAIT));
 		s->in_trait = false;
-	} else if (strcmp(type, "trait_item") == 0 || strcmp(type, "mod_item") == 0) {
+	} else if (kind == RK_TRAIT_ITEM || kind == RK_MOD_ITEM) {
 		s->trait_impl = false;
-		s->in_trait = strcmp(type, "trait_item") == 0;
+		s->in_trait = kind == RK_TRAIT_ITEM;
 		s->private_path |= !is_plain_pub(node, w->src);
-	} else if (strcmp(type, "token_tree") == 0) {
+	} else if (kind == RK_TOKEN_TREE) {
 		s->token_tree = true;
 	}
 }
 
 static bool holds_statements(TSNode n)
 {
-	const char *t = ts_node_type(n);
-	return strcmp(t, "block") == 0 || strcmp(t, "declaration_list") == 0 ||
-	       strcmp(t, "source_file") == 0;
+	enum rust_kind k = rust_node_kind(n);
+	return k == RK_BLOCK || k == RK_DECLARATION_LIST || k == RK_SOURCE_FILE;
 }
 
 /*
@@ -652,26 +745,26 @@ static bool holds_statements(TSNode n)
 static int walker_enter(struct walker *w, TSNode node, size_t depth)
 {
 	struct frame *parent = &w->frames[depth - 1];
-	const char *type = ts_node_type(node);
+	enum rust_kind kind = rust_node_kind(node);
 	struct attr_effect eff;
 	struct rust_scope s;
 	int rc;
 
-	if (is_comment(node)) {
+	if (kind == RK_LINE_COMMENT || kind == RK_BLOCK_COMMENT) {
 		if (is_outer_doc_comment(node, w->src))
 			note_doc_lead(parent, node);
 		return 0;
 	}
 	if (!ts_node_is_named(node))
 		return 0;
-	if (strcmp(type, "attribute_item") == 0) {
+	if (kind == RK_ATTRIBUTE_ITEM) {
 		attr_effect_of(node, w->src, w->names, w->n_names, &eff);
 		parent->pending_test |= eff.test;
 		parent->pending_allow |= eff.allowed;
 		note_doc_lead(parent, node);
 		return 0;
 	}
-	if (strcmp(type, "inner_attribute_item") == 0) {
+	if (kind == RK_INNER_ATTRIBUTE_ITEM) {
 		/* #![...] applies to the enclosing module, file or block. */
 		attr_effect_of(node, w->src, w->names, w->n_names, &eff);
 		parent->inner.test |= eff.test;
@@ -688,7 +781,7 @@ static int walker_enter(struct walker *w, TSNode node, size_t depth)
 	if (holds_statements(parent->node))
 		s.statement_start = ts_node_start_byte(node);
 	/* macro_rules! bodies are templates, not code: nothing in them runs as written. */
-	if (strcmp(type, "macro_definition") == 0)
+	if (kind == RK_MACRO_DEFINITION)
 		return 0;
 	if ((rc = frames_reserve(w, depth)) != 0)
 		return rc;
@@ -699,7 +792,7 @@ static int walker_enter(struct walker *w, TSNode node, size_t depth)
 	w->frames[depth].pending_test = false;
 	w->frames[depth].pending_allow = 0;
 	w->frames[depth].pending_doc = false;
-	scope_for_children(w, depth, node, &w->frames[depth].inner);
+	scope_for_children(w, depth, node, kind, &w->frames[depth].inner);
 	return 1;
 }
 

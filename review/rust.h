@@ -79,6 +79,156 @@ int rust_walk(TSNode root, const char *src, const struct rust_scope *initial,
 	      const char *const *lint_names, size_t n_lint_names,
 	      rust_visit_fn visit, void *data);
 
+/* --- node kinds and fields by symbol -------------------------------------- */
+
+/*
+ * The node kinds and field names the walk and the rules test, compared by
+ * tree-sitter symbol / field id instead of by name: a table built once per
+ * process (symbol -> kind) makes a kind test two loads, where
+ * strcmp(ts_node_type(n), "...") was the largest single cost of a review.
+ * A kind matches exactly the nodes whose ts_node_type() is that name (named
+ * or anonymous), so rust_is(n, RK_X) == rust_node_is(n, "x").
+ */
+#define RUST_KINDS(X) \
+	X(SOURCE_FILE, "source_file") \
+	X(BLOCK, "block") \
+	X(DECLARATION_LIST, "declaration_list") \
+	X(FUNCTION_ITEM, "function_item") \
+	X(FUNCTION_SIGNATURE_ITEM, "function_signature_item") \
+	X(FUNCTION_MODIFIERS, "function_modifiers") \
+	X(CLOSURE_EXPRESSION, "closure_expression") \
+	X(ASYNC_BLOCK, "async_block") \
+	X(UNSAFE_BLOCK, "unsafe_block") \
+	X(IMPL_ITEM, "impl_item") \
+	X(TRAIT_ITEM, "trait_item") \
+	X(MOD_ITEM, "mod_item") \
+	X(TOKEN_TREE, "token_tree") \
+	X(ATTRIBUTE_ITEM, "attribute_item") \
+	X(INNER_ATTRIBUTE_ITEM, "inner_attribute_item") \
+	X(ATTRIBUTE, "attribute") \
+	X(MACRO_DEFINITION, "macro_definition") \
+	X(MACRO_INVOCATION, "macro_invocation") \
+	X(LINE_COMMENT, "line_comment") \
+	X(BLOCK_COMMENT, "block_comment") \
+	X(CALL_EXPRESSION, "call_expression") \
+	X(FIELD_EXPRESSION, "field_expression") \
+	X(FIELD_IDENTIFIER, "field_identifier") \
+	X(IDENTIFIER, "identifier") \
+	X(SCOPED_IDENTIFIER, "scoped_identifier") \
+	X(GENERIC_FUNCTION, "generic_function") \
+	X(GENERIC_TYPE, "generic_type") \
+	X(TYPE_IDENTIFIER, "type_identifier") \
+	X(SCOPED_TYPE_IDENTIFIER, "scoped_type_identifier") \
+	X(ARGUMENTS, "arguments") \
+	X(PARAMETER, "parameter") \
+	X(VISIBILITY_MODIFIER, "visibility_modifier") \
+	X(STRING_LITERAL, "string_literal") \
+	X(RAW_STRING_LITERAL, "raw_string_literal") \
+	X(CHAR_LITERAL, "char_literal") \
+	X(INTEGER_LITERAL, "integer_literal") \
+	X(FLOAT_LITERAL, "float_literal") \
+	X(BOOLEAN_LITERAL, "boolean_literal") \
+	X(STRING_CONTENT, "string_content") \
+	X(STATIC_ITEM, "static_item") \
+	X(CONST_ITEM, "const_item") \
+	X(LET_DECLARATION, "let_declaration") \
+	X(MUTABLE_SPECIFIER, "mutable_specifier") \
+	X(LIFETIME, "lifetime") \
+	X(REFERENCE_TYPE, "reference_type") \
+	X(REFERENCE_EXPRESSION, "reference_expression") \
+	X(TRY_EXPRESSION, "try_expression") \
+	X(EXPRESSION_STATEMENT, "expression_statement") \
+	X(BINARY_EXPRESSION, "binary_expression") \
+	X(AWAIT_EXPRESSION, "await_expression") \
+	X(ARRAY_EXPRESSION, "array_expression") \
+	X(COMPOUND_ASSIGNMENT_EXPR, "compound_assignment_expr") \
+	X(ASSIGNMENT_EXPRESSION, "assignment_expression") \
+	X(USE_DECLARATION, "use_declaration") \
+	X(STRUCT_ITEM, "struct_item") \
+	X(STRUCT_EXPRESSION, "struct_expression") \
+	X(PRIMITIVE_TYPE, "primitive_type") \
+	X(POINTER_TYPE, "pointer_type") \
+	X(PARENTHESIZED_EXPRESSION, "parenthesized_expression") \
+	X(FIELD_INITIALIZER, "field_initializer") \
+	X(FIELD_DECLARATION, "field_declaration") \
+	X(DYNAMIC_TYPE, "dynamic_type") \
+	X(CONST_BLOCK, "const_block") \
+	X(CLOSURE_PARAMETERS, "closure_parameters") \
+	X(BOUNDED_TYPE, "bounded_type") \
+	X(KW_UNSAFE, "unsafe") \
+	X(KW_ASYNC, "async") \
+	X(KW_AWAIT, "await") \
+	X(KW_ELSE, "else") \
+	X(KW_RAW, "raw") \
+	X(KW_CONST, "const") \
+	X(KW_EXTERN, "extern") \
+	X(DOT, ".") \
+	X(COMMA, ",") \
+	X(COLON2, "::") \
+	X(PLUS_EQ, "+=") \
+	X(PLUS, "+") \
+	X(STAR, "*") \
+	X(BANG, "!") \
+	X(SHL, "<<") \
+	X(UNDERSCORE, "_") \
+	X(LPAREN, "(") \
+	X(RPAREN, ")") \
+	X(LBRACKET, "[") \
+	X(RBRACKET, "]") \
+	X(LBRACE, "{") \
+	X(RBRACE, "}")
+
+enum rust_kind {
+	RK_NONE = 0,      /* a kind not in the list */
+#define RUST_KIND_ENUM(id, name) RK_##id,
+	RUST_KINDS(RUST_KIND_ENUM)
+#undef RUST_KIND_ENUM
+	RK_COUNT
+};
+
+#define RUST_FIELDS(X) \
+	X(ARGUMENT, "argument") \
+	X(ARGUMENTS, "arguments") \
+	X(BODY, "body") \
+	X(FIELD, "field") \
+	X(FUNCTION, "function") \
+	X(LEFT, "left") \
+	X(LENGTH, "length") \
+	X(MACRO, "macro") \
+	X(NAME, "name") \
+	X(OPERATOR, "operator") \
+	X(PARAMETERS, "parameters") \
+	X(PATTERN, "pattern") \
+	X(RETURN_TYPE, "return_type") \
+	X(RIGHT, "right") \
+	X(TRAIT, "trait") \
+	X(TYPE, "type") \
+	X(TYPE_ARGUMENTS, "type_arguments") \
+	X(VALUE, "value")
+
+enum rust_field {
+	RF_NONE = 0,
+#define RUST_FIELD_ENUM(id, name) RF_##id,
+	RUST_FIELDS(RUST_FIELD_ENUM)
+#undef RUST_FIELD_ENUM
+	RF_COUNT
+};
+
+/* The kind of n (RK_NONE for a null node or a kind not listed). */
+enum rust_kind rust_node_kind(TSNode n);
+static inline bool rust_is(TSNode n, enum rust_kind k)
+{
+	return rust_node_kind(n) == k;
+}
+/* The kind named `type` (a grammar node name), or RK_NONE when it is not listed. */
+enum rust_kind rust_kind_for_name(const char *type);
+/* The grammar name of a kind ("" for RK_NONE). */
+const char *rust_kind_name(enum rust_kind k);
+/* ts_node_child_by_field_name without looking the field name up on every call. */
+TSNode rust_child_by_field(TSNode n, enum rust_field f);
+/* rust_child_of_type by kind. */
+TSNode rust_child_of_kind(TSNode n, enum rust_kind k);
+
 /* --- node helpers -------------------------------------------------------- */
 
 static inline uint32_t rust_node_len(TSNode n)

@@ -6,7 +6,7 @@
 
 bool api_fn_has_modifier(TSNode fn, const char *modifier)
 {
-	TSNode mods = rust_child_of_type(fn, "function_modifiers");
+	TSNode mods = rust_child_of_kind(fn, RK_FUNCTION_MODIFIERS);
 	return !ts_node_is_null(mods) && !ts_node_is_null(rust_child_of_type(mods, modifier));
 }
 
@@ -18,25 +18,25 @@ bool api_fn_is_public(const struct rule_ctx *ctx, TSNode fn, const struct rust_s
 		return false;
 	if (scope->in_trait)
 		return true;     /* trait methods are as public as the trait (private_path) */
-	vis = rust_child_of_type(fn, "visibility_modifier");
+	vis = rust_child_of_kind(fn, RK_VISIBILITY_MODIFIER);
 	return !ts_node_is_null(vis) && rust_node_text_eq(vis, ctx->src, "pub");
 }
 
 bool api_type_is(TSNode t, const char *src, const char *name)
 {
-	if (rust_node_is(t, "generic_type"))
-		t = ts_node_child_by_field_name(t, "type", 4);
-	if (rust_node_is(t, "scoped_type_identifier"))
-		t = ts_node_child_by_field_name(t, "name", 4);
-	return rust_node_is(t, "type_identifier") && rust_node_text_eq(t, src, name);
+	if (rust_is(t, RK_GENERIC_TYPE))
+		t = rust_child_by_field(t, RF_TYPE);
+	if (rust_is(t, RK_SCOPED_TYPE_IDENTIFIER))
+		t = rust_child_by_field(t, RF_NAME);
+	return rust_is(t, RK_TYPE_IDENTIFIER) && rust_node_text_eq(t, src, name);
 }
 
 TSNode api_type_arg(TSNode t, uint32_t i)
 {
-	TSNode args = ts_node_child_by_field_name(t, "type_arguments", 14);
+	TSNode args = rust_child_by_field(t, RF_TYPE_ARGUMENTS);
 	uint32_t count, k = 0;
 
-	if (!rust_node_is(t, "generic_type") || ts_node_is_null(args))
+	if (!rust_is(t, RK_GENERIC_TYPE) || ts_node_is_null(args))
 		return (TSNode){ 0 };
 	count = ts_node_named_child_count(args);
 	for (uint32_t j = 0; j < count; j++) {
@@ -109,7 +109,7 @@ static bool use_text_imports(const char *text, const char *module, const char *n
  * without whitespace. */
 static bool compact_text(TSNode use, const char *src, char *buf, size_t cap)
 {
-	TSNode arg = ts_node_child_by_field_name(use, "argument", 8);
+	TSNode arg = rust_child_by_field(use, RF_ARGUMENT);
 	return !ts_node_is_null(arg) && rust_path_text(arg, src, buf, cap);
 }
 
@@ -135,7 +135,7 @@ static bool file_imports(const struct rule_ctx *ctx, TSNode any, const char *mod
 				imported = true;
 			descend = false;
 		} else if (strcmp(t, "function_item") == 0 || strcmp(t, "function_signature_item") == 0) {
-			if (rust_node_text_eq(ts_node_child_by_field_name(cur, "name", 4), ctx->src, name))
+			if (rust_node_text_eq(rust_child_by_field(cur, RF_NAME), ctx->src, name))
 				defined = true;
 		} else if (strcmp(t, "token_tree") == 0 || strcmp(t, "string_literal") == 0 ||
 			   strcmp(t, "raw_string_literal") == 0) {
@@ -155,18 +155,18 @@ out:
 bool api_call_is_std(const struct rule_ctx *ctx, TSNode call, const char *module,
 		     const char *name, TSNode *callee)
 {
-	TSNode fn = ts_node_child_by_field_name(call, "function", 8);
+	TSNode fn = rust_child_by_field(call, RF_FUNCTION);
 	char path[96], want[64];
 	const char *p = path;
 
-	if (!rust_node_is(call, "call_expression"))
+	if (!rust_is(call, RK_CALL_EXPRESSION))
 		return false;
 	*callee = fn;
-	if (rust_node_is(fn, "generic_function"))      /* transmute::<A, B>(x) */
-		fn = ts_node_child_by_field_name(fn, "function", 8);
-	if (rust_node_is(fn, "identifier"))
+	if (rust_is(fn, RK_GENERIC_FUNCTION))      /* transmute::<A, B>(x) */
+		fn = rust_child_by_field(fn, RF_FUNCTION);
+	if (rust_is(fn, RK_IDENTIFIER))
 		return rust_node_text_eq(fn, ctx->src, name) && file_imports(ctx, fn, module, name);
-	if (!rust_node_is(fn, "scoped_identifier") || !rust_path_text(fn, ctx->src, path, sizeof(path)))
+	if (!rust_is(fn, RK_SCOPED_IDENTIFIER) || !rust_path_text(fn, ctx->src, path, sizeof(path)))
 		return false;
 	if (strncmp(p, "std::", 5) == 0)
 		p += 5;
@@ -179,7 +179,7 @@ bool api_call_is_std(const struct rule_ctx *ctx, TSNode call, const char *module
 
 int api_emit_item_header(struct rule_ctx *ctx, TSNode item, const char *message)
 {
-	TSNode name = ts_node_child_by_field_name(item, "name", 4);
+	TSNode name = rust_child_by_field(item, RF_NAME);
 	return rule_emit_nodes(ctx, item, ts_node_is_null(name) ? ts_node_child(item, 0) : name,
 			       message, NULL);
 }

@@ -39,10 +39,16 @@ static int report(struct rule_ctx *ctx, const struct guard *g, TSNode await_poin
 
 static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope)
 {
-	if (!rust_node_is(node, "block") || scope->exec != RUST_EXEC_ASYNC)
+	if (!rust_is(node, RK_BLOCK) || scope->exec != RUST_EXEC_ASYNC)
 		return 0;
 	return guard_check_block(ctx, node, guard_value, report);
 }
+
+/* The node kinds check() inspects: the engine calls it for these only. */
+static const char *const NODE_KINDS[] = { "block", NULL };
+
+/* Text inside every finding's span (struct rule.triggers). */
+static const char *const TRIGGERS[] = { "lock", "read", "write", NULL };
 
 const struct rule rule_await_holding_lock = {
 	.info = {
@@ -75,4 +81,6 @@ const struct rule rule_await_holding_lock = {
 		.has_fix = false,
 	},
 	.check = check,
+	.kinds = NODE_KINDS,
+	.triggers = TRIGGERS,
 };

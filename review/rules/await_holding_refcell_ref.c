@@ -8,7 +8,7 @@ static bool is_unwrapped(TSNode value, const char *src)
 {
 	TSNode name, args;
 
-	if (rust_node_is(value, "try_expression"))
+	if (rust_is(value, RK_TRY_EXPRESSION))
 		return true;
 	return rust_method_call(value, &name, &args) &&
 	       (rust_node_text_eq(name, src, "unwrap") || rust_node_text_eq(name, src, "expect"));
@@ -50,10 +50,16 @@ static int report(struct rule_ctx *ctx, const struct guard *g, TSNode await_poin
 
 static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope)
 {
-	if (!rust_node_is(node, "block") || scope->exec != RUST_EXEC_ASYNC)
+	if (!rust_is(node, RK_BLOCK) || scope->exec != RUST_EXEC_ASYNC)
 		return 0;
 	return guard_check_block(ctx, node, borrow_value, report);
 }
+
+/* The node kinds check() inspects: the engine calls it for these only. */
+static const char *const NODE_KINDS[] = { "block", NULL };
+
+/* Text inside every finding's span (struct rule.triggers). */
+static const char *const TRIGGERS[] = { "borrow", "try_borrow", NULL };
 
 const struct rule rule_await_holding_refcell_ref = {
 	.info = {
@@ -89,4 +95,6 @@ const struct rule rule_await_holding_refcell_ref = {
 		.has_fix = false,
 	},
 	.check = check,
+	.kinds = NODE_KINDS,
+	.triggers = TRIGGERS,
 };

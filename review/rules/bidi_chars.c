@@ -97,7 +97,7 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	/* One pass over the raw text at the root: comments, attributes and
 	 * macro_rules! bodies are not visited by the walk, and these characters
 	 * are dangerous wherever they are. */
-	if (!rust_node_is(node, "source_file"))
+	if (!rust_is(node, RK_SOURCE_FILE))
 		return 0;
 	for (size_t i = 0; i < ctx->len;) {
 		const struct bidi *b = s[i] >= 0xD8 ? bidi_at(s + i, ctx->len - i) : NULL;
@@ -119,6 +119,12 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	}
 	return 0;
 }
+
+/* The node kinds check() inspects: the engine calls it for these only. */
+static const char *const NODE_KINDS[] = { "source_file", NULL };
+
+/* Text inside every finding's span (struct rule.triggers). */
+static const char *const TRIGGERS[] = { "\xE2\x80", "\xE2\x81", "\xD8\x9C", NULL };
 
 const struct rule rule_bidi_chars = {
 	.info = {
@@ -151,4 +157,6 @@ const struct rule rule_bidi_chars = {
 		.has_fix = true,
 	},
 	.check = check,
+	.kinds = NODE_KINDS,
+	.triggers = TRIGGERS,
 };

@@ -117,8 +117,7 @@ static char *message_for(enum blocking_kind kind, const char *quoted)
 /* The receiver of a method call (`recv.name(..)`), or a null node. */
 static TSNode receiver(TSNode call)
 {
-	return ts_node_child_by_field_name(ts_node_child_by_field_name(call, "function", 8),
-					   "value", 5);
+	return rust_child_by_field(rust_child_by_field(call, RF_FUNCTION), RF_VALUE);
 }
 
 /* Strips `?`, `.unwrap()` and `.expect(..)` around a value. */
@@ -127,7 +126,7 @@ static TSNode unwrapped(TSNode n, const char *src)
 	TSNode name, args;
 
 	for (int i = 0; i < 4; i++) {
-		if (rust_node_is(n, "try_expression")) {
+		if (rust_is(n, RK_TRY_EXPRESSION)) {
 			n = ts_node_named_child(n, 0);
 			continue;
 		}
@@ -151,9 +150,9 @@ static bool command_chain(TSNode n, const char *src)
 
 	for (int i = 0; i < 64 && rust_method_call(n, &name, &args); i++)
 		n = receiver(n);
-	if (!rust_node_is(n, "call_expression"))
+	if (!rust_is(n, RK_CALL_EXPRESSION))
 		return false;
-	fn = ts_node_child_by_field_name(n, "function", 8);
+	fn = rust_child_by_field(n, RF_FUNCTION);
 	if (!rust_path_text(fn, src, path, sizeof(path)))
 		return false;
 	len = strlen(path);
@@ -169,9 +168,9 @@ static bool stdin_call(TSNode n, const char *src)
 
 	if (rust_method_call(n, &name, &args) && rust_node_text_eq(name, src, "lock"))
 		n = receiver(n);
-	if (!rust_node_is(n, "call_expression"))
+	if (!rust_is(n, RK_CALL_EXPRESSION))
 		return false;
-	fn = ts_node_child_by_field_name(n, "function", 8);
+	fn = rust_child_by_field(n, RF_FUNCTION);
 	return rust_path_text(fn, src, path, sizeof(path)) &&
 	       (strcmp(path, "stdin") == 0 || strcmp(path, "io::stdin") == 0 ||
 		strcmp(path, "std::io::stdin") == 0);
@@ -216,12 +215,12 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	int rc;
 
 	/* Only async bodies; closures given to spawn_blocking etc. are OFFLOADED. */
-	if (scope->exec != RUST_EXEC_ASYNC || !rust_node_is(node, "call_expression"))
+	if (scope->exec != RUST_EXEC_ASYNC || !rust_is(node, RK_CALL_EXPRESSION))
 		return 0;
-	fn = ts_node_child_by_field_name(node, "function", 8);
-	if (rust_node_is(fn, "scoped_identifier") && rust_path_text(fn, ctx->src, path, sizeof(path)))
+	fn = rust_child_by_field(node, RF_FUNCTION);
+	if (rust_is(fn, RK_SCOPED_IDENTIFIER) && rust_path_text(fn, ctx->src, path, sizeof(path)))
 		kind = classify(path);
-	else if (rust_node_is(fn, "field_expression"))
+	else if (rust_is(fn, RK_FIELD_EXPRESSION))
 		kind = classify_method(node, ctx->src);
 	if (kind == BLOCK_NONE || is_awaited(ctx, node))
 		return 0;
@@ -241,6 +240,14 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	free(msg);
 	return rc;
 }
+
+/* The node kinds check() inspects: the engine calls it for these only. */
+static const char *const NODE_KINDS[] = { "call_expression", NULL };
+
+/* Text inside every finding's span (struct rule.triggers). */
+static const char *const TRIGGERS[] = { "reqwest", "sleep", "fs", "File", "connect", "bind",
+					"output", "status", "wait", "read_line", "read_to_string",
+					"lines", "to_socket_addrs", "stdin", "lock", NULL };
 
 const struct rule rule_blocking_in_async = {
 	.info = {
@@ -278,4 +285,6 @@ const struct rule rule_blocking_in_async = {
 		.has_fix = false,
 	},
 	.check = check,
+	.kinds = NODE_KINDS,
+	.triggers = TRIGGERS,
 };

@@ -11,20 +11,20 @@ static bool is_collection(TSNode arg, const char *src, char *name, size_t cap)
 					       "BTreeMap", "BTreeSet", "BinaryHeap" };
 	char inner[24];
 
-	if (rust_node_is(arg, "type_identifier")) {
+	if (rust_is(arg, RK_TYPE_IDENTIFIER)) {
 		/* A bare String (or std::string::String) needs no type arguments. */
 		if (!rust_path_text(arg, src, name, cap) || strcmp(name, "String") != 0)
 			return false;
 		return true;
 	}
-	if (rust_node_is(arg, "scoped_type_identifier"))
+	if (rust_is(arg, RK_SCOPED_TYPE_IDENTIFIER))
 		return rust_path_text(arg, src, name, cap) &&
 		       (strcmp(name, "std::string::String") == 0 ||
 			strcmp(name, "alloc::string::String") == 0);
-	if (!rust_node_is(arg, "generic_type"))
+	if (!rust_is(arg, RK_GENERIC_TYPE))
 		return false;
 	{
-		TSNode base = ts_node_child_by_field_name(arg, "type", 4);
+		TSNode base = rust_child_by_field(arg, RF_TYPE);
 		const char *last;
 		if (ts_node_is_null(base) || !rust_path_text(base, src, inner, sizeof(inner)))
 			return false;
@@ -47,7 +47,7 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	int rc;
 
 	(void)scope;
-	if (!rust_node_is(node, "generic_type"))
+	if (!rust_is(node, RK_GENERIC_TYPE))
 		return 0;
 	arg = type_single_arg(node, ctx->src, box, sizeof(box));
 	if (ts_node_is_null(arg) || strcmp(box, "Box") != 0 ||
@@ -66,6 +66,12 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	free(repl);
 	return rc;
 }
+
+/* The node kinds check() inspects: the engine calls it for these only. */
+static const char *const NODE_KINDS[] = { "generic_type", NULL };
+
+/* Text inside every finding's span (struct rule.triggers). */
+static const char *const TRIGGERS[] = { "Box", NULL };
 
 const struct rule rule_box_collection = {
 	.info = {
@@ -95,4 +101,6 @@ const struct rule rule_box_collection = {
 		.has_fix = true,
 	},
 	.check = check,
+	.kinds = NODE_KINDS,
+	.triggers = TRIGGERS,
 };

@@ -28,11 +28,11 @@ static bool is_box_dyn_error(TSNode t, const char *src)
 		return false;
 	inner = api_type_arg(t, 0);
 	/* `dyn A + B + C` nests to the left: ((dyn A + B) + C). */
-	for (int depth = 0; rust_node_is(inner, "bounded_type") && depth < 16; depth++)
+	for (int depth = 0; rust_is(inner, RK_BOUNDED_TYPE) && depth < 16; depth++)
 		inner = ts_node_named_child(inner, 0);
 	dyn = inner;
-	return rust_node_is(dyn, "dynamic_type") &&
-	       is_error_trait(ts_node_child_by_field_name(dyn, "trait", 5), src);
+	return rust_is(dyn, RK_DYNAMIC_TYPE) &&
+	       is_error_trait(rust_child_by_field(dyn, RF_TRAIT), src);
 }
 
 static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope)
@@ -42,16 +42,16 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	char *msg;
 	int rc;
 
-	if (!rust_node_is(node, "function_item") && !rust_node_is(node, "function_signature_item"))
+	if (!rust_is(node, RK_FUNCTION_ITEM) && !rust_is(node, RK_FUNCTION_SIGNATURE_ITEM))
 		return 0;
-	ret = ts_node_child_by_field_name(node, "return_type", 11);
+	ret = rust_child_by_field(node, RF_RETURN_TYPE);
 	if (!api_type_is(ret, ctx->src, "Result"))
 		return 0;
 	err_type = api_type_arg(ret, 1);
 	if (ts_node_is_null(err_type) || !is_box_dyn_error(err_type, ctx->src) ||
 	    !api_fn_is_public(ctx, node, scope))
 		return 0;
-	name = ts_node_child_by_field_name(node, "name", 4);
+	name = rust_child_by_field(node, RF_NAME);
 	rule_quote(name, ctx->src, quoted, sizeof(quoted));
 	msg = rule_format("The public `%s` returns `Box<dyn Error>`, so callers cannot tell its "
 			  "failures apart without downcasting to types you never promised. Library "
@@ -65,6 +65,12 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	free(msg);
 	return rc;
 }
+
+/* The node kinds check() inspects: the engine calls it for these only. */
+static const char *const NODE_KINDS[] = { "function_item", "function_signature_item", NULL };
+
+/* Text inside every finding's span (struct rule.triggers). */
+static const char *const TRIGGERS[] = { "dyn", NULL };
 
 const struct rule rule_box_dyn_error_in_public_api = {
 	.info = {
@@ -96,4 +102,6 @@ const struct rule rule_box_dyn_error_in_public_api = {
 		.has_fix = false,
 	},
 	.check = check,
+	.kinds = NODE_KINDS,
+	.triggers = TRIGGERS,
 };

@@ -19,6 +19,12 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	return rule_each_macro_call(ctx, node, names, 1, emit);
 }
 
+/* The node kinds check() inspects: the engine calls it for these only. */
+static const char *const NODE_KINDS[] = { "macro_invocation", "token_tree", NULL };
+
+/* Text inside every finding's span (struct rule.triggers). */
+static const char *const TRIGGERS[] = { "dbg", NULL };
+
 const struct rule rule_dbg_macro = {
 	.info = {
 		.id = "dbg_macro",
@@ -41,4 +47,6 @@ const struct rule rule_dbg_macro = {
 		.has_fix = false,
 	},
 	.check = check,
+	.kinds = NODE_KINDS,
+	.triggers = TRIGGERS,
 };

@@ -12,7 +12,7 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 
 	(void)scope;
 	/* A program may decide when it ends; main.rs and src/bin/ are programs. */
-	if (ctx->pathinfo.binary || !rust_node_is(node, "call_expression") ||
+	if (ctx->pathinfo.binary || !rust_is(node, RK_CALL_EXPRESSION) ||
 	    !api_call_is_std(ctx, node, "process", "exit", &callee))
 		return 0;
 	rule_quote(callee, ctx->src, quoted, sizeof(quoted));
@@ -27,6 +27,12 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	free(msg);
 	return rc;
 }
+
+/* The node kinds check() inspects: the engine calls it for these only. */
+static const char *const NODE_KINDS[] = { "call_expression", NULL };
+
+/* Text inside every finding's span (struct rule.triggers). */
+static const char *const TRIGGERS[] = { "exit", NULL };
 
 const struct rule rule_exit = {
 	.info = {
@@ -52,4 +58,6 @@ const struct rule rule_exit = {
 		.has_fix = false,
 	},
 	.check = check,
+	.kinds = NODE_KINDS,
+	.triggers = TRIGGERS,
 };

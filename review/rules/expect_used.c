@@ -26,10 +26,16 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 			return rule_emit_nodes(ctx, name, args, MESSAGE, NULL);
 		return 0;
 	}
-	if (rust_node_is(node, "token_tree"))
+	if (rust_is(node, RK_TOKEN_TREE))
 		return rust_tt_method_calls(node, emit, ctx);
 	return 0;
 }
+
+/* The node kinds check() inspects: the engine calls it for these only. */
+static const char *const NODE_KINDS[] = { "call_expression", "token_tree", NULL };
+
+/* Text inside every finding's span (struct rule.triggers). */
+static const char *const TRIGGERS[] = { "expect", NULL };
 
 const struct rule rule_expect_used = {
 	.info = {
@@ -58,4 +64,6 @@ const struct rule rule_expect_used = {
 		.has_fix = false,
 	},
 	.check = check,
+	.kinds = NODE_KINDS,
+	.triggers = TRIGGERS,
 };

@@ -15,13 +15,13 @@ static bool is_ref_format(TSNode n, const char *src)
 	TSNode mac, path;
 	char buf[32];
 
-	if (!rust_node_is(n, "reference_expression") ||
-	    !ts_node_is_null(rust_child_of_type(n, "mutable_specifier")))
+	if (!rust_is(n, RK_REFERENCE_EXPRESSION) ||
+	    !ts_node_is_null(rust_child_of_kind(n, RK_MUTABLE_SPECIFIER)))
 		return false;
-	mac = ts_node_child_by_field_name(n, "value", 5);
-	if (!rust_node_is(mac, "macro_invocation"))
+	mac = rust_child_by_field(n, RF_VALUE);
+	if (!rust_is(mac, RK_MACRO_INVOCATION))
 		return false;
-	path = ts_node_child_by_field_name(mac, "macro", 5);
+	path = rust_child_by_field(mac, RF_MACRO);
 	return !ts_node_is_null(path) && rust_path_text(path, src, buf, sizeof(buf)) &&
 	       (strcmp(buf, "format") == 0 || strcmp(buf, "std::format") == 0 ||
 		strcmp(buf, "alloc::format") == 0);
@@ -38,14 +38,20 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 			return rule_emit_nodes(ctx, node, node, MESSAGE, NULL);
 		return 0;
 	}
-	if (rust_node_is(node, "compound_assignment_expr")) {
-		TSNode op = ts_node_child_by_field_name(node, "operator", 8);
-		TSNode right = ts_node_child_by_field_name(node, "right", 5);
-		if (rust_node_is(op, "+=") && is_ref_format(right, ctx->src))
+	if (rust_is(node, RK_COMPOUND_ASSIGNMENT_EXPR)) {
+		TSNode op = rust_child_by_field(node, RF_OPERATOR);
+		TSNode right = rust_child_by_field(node, RF_RIGHT);
+		if (rust_is(op, RK_PLUS_EQ) && is_ref_format(right, ctx->src))
 			return rule_emit_nodes(ctx, node, node, MESSAGE, NULL);
 	}
 	return 0;
 }
+
+/* The node kinds check() inspects: the engine calls it for these only. */
+static const char *const NODE_KINDS[] = { "call_expression", "compound_assignment_expr", NULL };
+
+/* Text inside every finding's span (struct rule.triggers). */
+static const char *const TRIGGERS[] = { "format", NULL };
 
 const struct rule rule_format_push_string = {
 	.info = {
@@ -71,4 +77,6 @@ const struct rule rule_format_push_string = {
 		.has_fix = false,
 	},
 	.check = check,
+	.kinds = NODE_KINDS,
+	.triggers = TRIGGERS,
 };

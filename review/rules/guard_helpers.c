@@ -10,15 +10,14 @@ bool guard_unwrapped_call(TSNode value, const char *src, TSNode *name)
 {
 	TSNode args;
 
-	if (rust_node_is(value, "try_expression"))
+	if (rust_is(value, RK_TRY_EXPRESSION))
 		value = ts_node_named_child(value, 0);
 	if (rust_method_call(value, name, &args)) {
 		uint32_t n = rust_named_arg_count(args);
 		if ((rust_node_text_eq(*name, src, "unwrap") && n == 0) ||
 		    (rust_node_text_eq(*name, src, "expect") && n == 1) ||
 		    (rust_node_text_eq(*name, src, "unwrap_or_else") && n == 1))
-			value = ts_node_child_by_field_name(
-				ts_node_child_by_field_name(value, "function", 8), "value", 5);
+			value = rust_child_by_field(rust_child_by_field(value, RF_FUNCTION), RF_VALUE);
 	}
 	return rust_method_call(value, name, &args) && rust_named_arg_count(args) == 0;
 }
@@ -29,13 +28,13 @@ static bool drops(TSNode stmt, const char *src, TSNode name)
 	TSNode call, fn, args, arg;
 	char path[32];
 
-	if (!rust_node_is(stmt, "expression_statement"))
+	if (!rust_is(stmt, RK_EXPRESSION_STATEMENT))
 		return false;
 	call = ts_node_named_child(stmt, 0);
-	if (!rust_node_is(call, "call_expression"))
+	if (!rust_is(call, RK_CALL_EXPRESSION))
 		return false;
-	fn = ts_node_child_by_field_name(call, "function", 8);
-	args = ts_node_child_by_field_name(call, "arguments", 9);
+	fn = rust_child_by_field(call, RF_FUNCTION);
+	args = rust_child_by_field(call, RF_ARGUMENTS);
 	if (ts_node_is_null(args) || rust_named_arg_count(args) != 1 ||
 	    !rust_path_text(fn, src, path, sizeof(path)))
 		return false;
@@ -43,14 +42,14 @@ static bool drops(TSNode stmt, const char *src, TSNode name)
 	    strcmp(path, "std::mem::drop") != 0 && strcmp(path, "core::mem::drop") != 0)
 		return false;
 	arg = ts_node_named_child(args, 0);
-	return rust_node_is(arg, "identifier") && rust_node_len(arg) == rust_node_len(name) &&
+	return rust_is(arg, RK_IDENTIFIER) && rust_node_len(arg) == rust_node_len(name) &&
 	       memcmp(rust_node_ptr(arg, src), rust_node_ptr(name, src), rust_node_len(name)) == 0;
 }
 
 /* Macros that await their operands without writing `.await`. */
 static bool awaiting_macro(TSNode n, const char *src)
 {
-	TSNode path = ts_node_child_by_field_name(n, "macro", 5);
+	TSNode path = rust_child_by_field(n, RF_MACRO);
 	char buf[48];
 	const char *last;
 
@@ -67,8 +66,8 @@ static bool tt_has_await(TSNode tt)
 {
 	uint32_t count = ts_node_child_count(tt);
 	for (uint32_t i = 0; i + 1 < count; i++)
-		if (rust_node_is(ts_node_child(tt, i), ".") &&
-		    rust_node_is(ts_node_child(tt, i + 1), "await"))
+		if (rust_is(ts_node_child(tt, i), RK_DOT) &&
+		    rust_is(ts_node_child(tt, i + 1), RK_KW_AWAIT))
 			return true;
 	return false;
 }
@@ -107,13 +106,13 @@ static void track_guard(TSNode stmt, const char *src, guard_value_fn is_guard,
 {
 	TSNode pattern, value, method;
 
-	if (!rust_node_is(stmt, "let_declaration") || *n == MAX_GUARDS)
+	if (!rust_is(stmt, RK_LET_DECLARATION) || *n == MAX_GUARDS)
 		return;
-	pattern = ts_node_child_by_field_name(stmt, "pattern", 7);
-	value = ts_node_child_by_field_name(stmt, "value", 5);
+	pattern = rust_child_by_field(stmt, RF_PATTERN);
+	value = rust_child_by_field(stmt, RF_VALUE);
 	/* `let _ = m.lock()` drops at once; only a named binding keeps the guard. */
-	if (!rust_node_is(pattern, "identifier") || ts_node_is_null(value) ||
-	    !ts_node_is_null(rust_child_of_type(stmt, "else")) || !is_guard(value, src, &method))
+	if (!rust_is(pattern, RK_IDENTIFIER) || ts_node_is_null(value) ||
+	    !ts_node_is_null(rust_child_of_kind(stmt, RK_KW_ELSE)) || !is_guard(value, src, &method))
 		return;
 	guards[(*n)++] = (struct guard){ pattern, method };
 }

@@ -17,7 +17,7 @@ static bool literal_text(TSNode lit, const char *src, const char **text, size_t 
 	TSNode content;
 	uint32_t count;
 
-	if (!rust_node_is(lit, "string_literal") && !rust_node_is(lit, "raw_string_literal"))
+	if (!rust_is(lit, RK_STRING_LITERAL) && !rust_is(lit, RK_RAW_STRING_LITERAL))
 		return false;
 	count = ts_node_named_child_count(lit);
 	if (count == 0) {    /* "" */
@@ -26,7 +26,7 @@ static bool literal_text(TSNode lit, const char *src, const char **text, size_t 
 		return true;
 	}
 	content = ts_node_named_child(lit, 0);
-	if (count != 1 || !rust_node_is(content, "string_content"))
+	if (count != 1 || !rust_is(content, RK_STRING_CONTENT))
 		return false;
 	*text = rust_node_ptr(content, src);
 	*len = rust_node_len(content);
@@ -181,40 +181,40 @@ static bool named_literal(TSNode node, TSNode *name, TSNode *lit)
 	const char *t = ts_node_type(node);
 
 	if (strcmp(t, "let_declaration") == 0) {
-		*name = ts_node_child_by_field_name(node, "pattern", 7);
-		*lit = ts_node_child_by_field_name(node, "value", 5);
-		return rust_node_is(*name, "identifier");
+		*name = rust_child_by_field(node, RF_PATTERN);
+		*lit = rust_child_by_field(node, RF_VALUE);
+		return rust_is(*name, RK_IDENTIFIER);
 	}
 	if (strcmp(t, "const_item") == 0 || strcmp(t, "static_item") == 0) {
-		*name = ts_node_child_by_field_name(node, "name", 4);
-		*lit = ts_node_child_by_field_name(node, "value", 5);
+		*name = rust_child_by_field(node, RF_NAME);
+		*lit = rust_child_by_field(node, RF_VALUE);
 		return true;
 	}
 	if (strcmp(t, "field_initializer") == 0) {
-		*name = ts_node_child_by_field_name(node, "field", 5);
-		*lit = ts_node_child_by_field_name(node, "value", 5);
+		*name = rust_child_by_field(node, RF_FIELD);
+		*lit = rust_child_by_field(node, RF_VALUE);
 		return true;
 	}
 	if (strcmp(t, "assignment_expression") == 0) {
-		TSNode left = ts_node_child_by_field_name(node, "left", 4);
-		*name = rust_node_is(left, "field_expression")
-				? ts_node_child_by_field_name(left, "field", 5) : left;
-		*lit = ts_node_child_by_field_name(node, "right", 5);
-		return rust_node_is(*name, "identifier") || rust_node_is(*name, "field_identifier");
+		TSNode left = rust_child_by_field(node, RF_LEFT);
+		*name = rust_is(left, RK_FIELD_EXPRESSION)
+				? rust_child_by_field(left, RF_FIELD) : left;
+		*lit = rust_child_by_field(node, RF_RIGHT);
+		return rust_is(*name, RK_IDENTIFIER) || rust_is(*name, RK_FIELD_IDENTIFIER);
 	}
 	if (strcmp(t, "call_expression") == 0) {
-		TSNode fn = ts_node_child_by_field_name(node, "function", 8);
-		TSNode args = ts_node_child_by_field_name(node, "arguments", 9);
-		if (rust_node_is(fn, "field_expression"))
-			*name = ts_node_child_by_field_name(fn, "field", 5);
-		else if (rust_node_is(fn, "scoped_identifier"))
-			*name = ts_node_child_by_field_name(fn, "name", 4);
+		TSNode fn = rust_child_by_field(node, RF_FUNCTION);
+		TSNode args = rust_child_by_field(node, RF_ARGUMENTS);
+		if (rust_is(fn, RK_FIELD_EXPRESSION))
+			*name = rust_child_by_field(fn, RF_FIELD);
+		else if (rust_is(fn, RK_SCOPED_IDENTIFIER))
+			*name = rust_child_by_field(fn, RF_NAME);
 		else
 			*name = fn;
 		if (ts_node_is_null(args) || rust_named_arg_count(args) != 1)
 			return false;
 		*lit = ts_node_named_child(args, 0);
-		return rust_node_is(*name, "identifier") || rust_node_is(*name, "field_identifier");
+		return rust_is(*name, RK_IDENTIFIER) || rust_is(*name, RK_FIELD_IDENTIFIER);
 	}
 	return false;
 }
@@ -228,12 +228,11 @@ static TSNode owned_literal(TSNode value, const char *src)
 	if (rust_method_call(value, &name, &args) && rust_named_arg_count(args) == 0 &&
 	    (rust_node_text_eq(name, src, "to_string") || rust_node_text_eq(name, src, "to_owned") ||
 	     rust_node_text_eq(name, src, "into")))
-		return ts_node_child_by_field_name(ts_node_child_by_field_name(value, "function", 8),
-						   "value", 5);
-	if (!rust_node_is(value, "call_expression"))
+		return rust_child_by_field(rust_child_by_field(value, RF_FUNCTION), RF_VALUE);
+	if (!rust_is(value, RK_CALL_EXPRESSION))
 		return value;
-	fn = ts_node_child_by_field_name(value, "function", 8);
-	args = ts_node_child_by_field_name(value, "arguments", 9);
+	fn = rust_child_by_field(value, RF_FUNCTION);
+	args = rust_child_by_field(value, RF_ARGUMENTS);
 	if (!ts_node_is_null(args) && rust_named_arg_count(args) == 1 &&
 	    rust_path_text(fn, src, path, sizeof(path)) && strcmp(path, "String::from") == 0)
 		return ts_node_named_child(args, 0);
@@ -269,7 +268,7 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	int rc;
 
 	(void)scope;
-	if (rust_node_is(node, "string_literal") || rust_node_is(node, "raw_string_literal")) {
+	if (rust_is(node, RK_STRING_LITERAL) || rust_is(node, RK_RAW_STRING_LITERAL)) {
 		/* Shapes are matched on the source text: escapes (`\\n` in a PEM) stay as written. */
 		shape = token_shape(rust_node_ptr(node, ctx->src), rust_node_len(node));
 		return shape ? report(ctx, node, shape) : 0;
@@ -300,6 +299,12 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	free(what);
 	return rc;
 }
+
+/* The node kinds check() inspects: the engine calls it for these only. */
+static const char *const NODE_KINDS[] = { "string_literal", "raw_string_literal", "let_declaration", "const_item", "static_item", "field_initializer", "assignment_expression", "call_expression", NULL };
+
+/* Text inside every finding's span (struct rule.triggers). */
+static const char *const TRIGGERS[] = { "\"", NULL };
 
 const struct rule rule_hardcoded_credentials = {
 	.info = {
@@ -336,4 +341,6 @@ const struct rule rule_hardcoded_credentials = {
 		.has_fix = false,
 	},
 	.check = check,
+	.kinds = NODE_KINDS,
+	.triggers = TRIGGERS,
 };

@@ -48,21 +48,21 @@ static bool const_length(TSNode n, const char *src, uint64_t *v, int depth)
 
 	if (depth > MAX_DEPTH)
 		return false;
-	if (rust_node_is(n, "integer_literal"))
+	if (rust_is(n, RK_INTEGER_LITERAL))
 		return int_literal(n, src, v, &suffix, &slen);
-	if (rust_node_is(n, "parenthesized_expression"))
+	if (rust_is(n, RK_PARENTHESIZED_EXPRESSION))
 		return const_length(ts_node_named_child(n, 0), src, v, depth + 1);
-	if (rust_node_is(n, "binary_expression")) {
-		TSNode op = ts_node_child_by_field_name(n, "operator", 8);
+	if (rust_is(n, RK_BINARY_EXPRESSION)) {
+		TSNode op = rust_child_by_field(n, RF_OPERATOR);
 		uint64_t a, b;
-		if (!const_length(ts_node_child_by_field_name(n, "left", 4), src, &a, depth + 1) ||
-		    !const_length(ts_node_child_by_field_name(n, "right", 5), src, &b, depth + 1))
+		if (!const_length(rust_child_by_field(n, RF_LEFT), src, &a, depth + 1) ||
+		    !const_length(rust_child_by_field(n, RF_RIGHT), src, &b, depth + 1))
 			return false;
-		if (rust_node_is(op, "*") && (a == 0 || b <= UINT64_MAX / a))
+		if (rust_is(op, RK_STAR) && (a == 0 || b <= UINT64_MAX / a))
 			*v = a * b;
-		else if (rust_node_is(op, "+") && a <= UINT64_MAX - b)
+		else if (rust_is(op, RK_PLUS) && a <= UINT64_MAX - b)
 			*v = a + b;
-		else if (rust_node_is(op, "<<") && b < 40 && a < ((uint64_t)1 << 23))
+		else if (rust_is(op, RK_SHL) && b < 40 && a < ((uint64_t)1 << 23))
 			*v = a << b;
 		else
 			return false;
@@ -86,16 +86,16 @@ static uint64_t element_size(TSNode n, const char *src, int depth)
 
 	if (depth > MAX_DEPTH)
 		return 0;
-	if (rust_node_is(n, "boolean_literal"))
+	if (rust_is(n, RK_BOOLEAN_LITERAL))
 		return 1;
-	if (rust_node_is(n, "char_literal"))
+	if (rust_is(n, RK_CHAR_LITERAL))
 		return 4;
-	if (rust_node_is(n, "float_literal")) {
+	if (rust_is(n, RK_FLOAT_LITERAL)) {
 		size_t len = rust_node_len(n);
 		const char *p = rust_node_ptr(n, src);
 		return len > 3 && memcmp(p + len - 3, "f64", 3) == 0 ? 8 : 4;
 	}
-	if (rust_node_is(n, "integer_literal") && int_literal(n, src, &v, &suffix, &slen)) {
+	if (rust_is(n, RK_INTEGER_LITERAL) && int_literal(n, src, &v, &suffix, &slen)) {
 		if (slen == 0)
 			return 1;
 		for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
@@ -103,8 +103,8 @@ static uint64_t element_size(TSNode n, const char *src, int depth)
 				return ints[i].size;
 		return 0;
 	}
-	if (rust_node_is(n, "array_expression")) {
-		TSNode len = ts_node_child_by_field_name(n, "length", 6);
+	if (rust_is(n, RK_ARRAY_EXPRESSION)) {
+		TSNode len = rust_child_by_field(n, RF_LENGTH);
 		uint64_t inner = element_size(ts_node_named_child(n, 0), src, depth + 1);
 		if (ts_node_is_null(len) || !inner || !const_length(len, src, &v, 0))
 			return 0;
@@ -133,8 +133,8 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	int rc;
 
 	(void)scope;
-	if (!rust_node_is(node, "array_expression") ||
-	    ts_node_is_null(ts_node_child_by_field_name(node, "length", 6)))
+	if (!rust_is(node, RK_ARRAY_EXPRESSION) ||
+	    ts_node_is_null(rust_child_by_field(node, RF_LENGTH)))
 		return 0;
 	size = element_size(node, ctx->src, 0);
 	if (size <= THRESHOLD || in_static_item(node))
@@ -150,6 +150,12 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	free(msg);
 	return rc;
 }
+
+/* The node kinds check() inspects: the engine calls it for these only. */
+static const char *const NODE_KINDS[] = { "array_expression", NULL };
+
+/* Text inside every finding's span (struct rule.triggers). */
+static const char *const TRIGGERS[] = { "[", NULL };
 
 const struct rule rule_large_stack_arrays = {
 	.info = {
@@ -181,4 +187,6 @@ const struct rule rule_large_stack_arrays = {
 		.has_fix = false,
 	},
 	.check = check,
+	.kinds = NODE_KINDS,
+	.triggers = TRIGGERS,
 };

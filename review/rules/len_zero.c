@@ -11,15 +11,14 @@ static TSNode len_receiver(TSNode node, const char *src)
 	if (!rust_method_call(node, &name, &args) || !rust_node_text_eq(name, src, "len") ||
 	    rust_named_arg_count(args) != 0)
 		return (TSNode){ 0 };
-	return ts_node_child_by_field_name(ts_node_child_by_field_name(node, "function", 8),
-					   "value", 5);
+	return rust_child_by_field(rust_child_by_field(node, RF_FUNCTION), RF_VALUE);
 }
 
 static bool is_int(TSNode n, const char *src, const char *digit)
 {
 	char buf[16];
 	size_t dlen = strlen(digit);
-	if (!rust_node_is(n, "integer_literal") || !rust_path_text(n, src, buf, sizeof(buf)))
+	if (!rust_is(n, RK_INTEGER_LITERAL) || !rust_path_text(n, src, buf, sizeof(buf)))
 		return false;
 	/* 0, 0usize, 0_usize */
 	return strncmp(buf, digit, dlen) == 0 &&
@@ -36,9 +35,9 @@ static bool is_int(TSNode n, const char *src, const char *digit)
  */
 static int classify(TSNode bin, const char *src, TSNode *len_call)
 {
-	TSNode left = ts_node_child_by_field_name(bin, "left", 4);
-	TSNode right = ts_node_child_by_field_name(bin, "right", 5);
-	TSNode op = ts_node_child_by_field_name(bin, "operator", 8);
+	TSNode left = rust_child_by_field(bin, RF_LEFT);
+	TSNode right = rust_child_by_field(bin, RF_RIGHT);
+	TSNode op = rust_child_by_field(bin, RF_OPERATOR);
 	bool len_left = !ts_node_is_null(len_receiver(left, src));
 	bool len_right = !ts_node_is_null(len_receiver(right, src));
 	TSNode other = len_left ? right : left;
@@ -69,7 +68,7 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	int rc = RR_ENOMEM, sense;
 
 	/* Inside `fn is_empty` the comparison is the definition, not a misuse. */
-	if (!rust_node_is(node, "binary_expression") || scope->in_is_empty_fn)
+	if (!rust_is(node, RK_BINARY_EXPRESSION) || scope->in_is_empty_fn)
 		return 0;
 	if ((sense = classify(node, ctx->src, &len_call)) == 0)
 		return 0;
@@ -94,6 +93,12 @@ cleanup:
 	return rc;
 }
 
+/* The node kinds check() inspects: the engine calls it for these only. */
+static const char *const NODE_KINDS[] = { "binary_expression", NULL };
+
+/* Text inside every finding's span (struct rule.triggers). */
+static const char *const TRIGGERS[] = { "len", NULL };
+
 const struct rule rule_len_zero = {
 	.info = {
 		.id = "len_zero",
@@ -117,4 +122,6 @@ const struct rule rule_len_zero = {
 		.has_fix = true,
 	},
 	.check = check,
+	.kinds = NODE_KINDS,
+	.triggers = TRIGGERS,
 };

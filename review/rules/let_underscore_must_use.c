@@ -52,11 +52,11 @@ static const struct fallible *lookup(const struct fallible *list, size_t n, TSNo
 /* `fs::name` or `std::fs::name`: the callee's path without the std prefix. */
 static const struct fallible *fs_call(TSNode call, const char *src, uint32_t nargs)
 {
-	TSNode fn = ts_node_child_by_field_name(call, "function", 8);
+	TSNode fn = rust_child_by_field(call, RF_FUNCTION);
 	char path[64];
 	const char *p = path;
 
-	if (!rust_node_is(fn, "scoped_identifier") || !rust_path_text(fn, src, path, sizeof(path)))
+	if (!rust_is(fn, RK_SCOPED_IDENTIFIER) || !rust_path_text(fn, src, path, sizeof(path)))
 		return NULL;
 	if (strncmp(p, "std::", 5) == 0)
 		p += 5;
@@ -76,14 +76,14 @@ static const struct fallible *discarded_call(TSNode value, const char *src, TSNo
 {
 	TSNode name, args;
 
-	if (rust_node_is(value, "await_expression"))
+	if (rust_is(value, RK_AWAIT_EXPRESSION))
 		value = ts_node_named_child(value, 0);
-	if (!rust_node_is(value, "call_expression"))
+	if (!rust_is(value, RK_CALL_EXPRESSION))
 		return NULL;
-	args = ts_node_child_by_field_name(value, "arguments", 9);
+	args = rust_child_by_field(value, RF_ARGUMENTS);
 	if (ts_node_is_null(args))
 		return NULL;
-	*callee = ts_node_child_by_field_name(value, "function", 8);
+	*callee = rust_child_by_field(value, RF_FUNCTION);
 	if (rust_method_call(value, &name, &args))
 		return lookup(METHODS, COUNT(METHODS), name, src, rust_named_arg_count(args));
 	return fs_call(value, src, rust_named_arg_count(args));
@@ -98,11 +98,11 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	int rc;
 
 	(void)scope;
-	if (!rust_node_is(node, "let_declaration"))
+	if (!rust_is(node, RK_LET_DECLARATION))
 		return 0;
-	pattern = ts_node_child_by_field_name(node, "pattern", 7);
-	value = ts_node_child_by_field_name(node, "value", 5);
-	if (!rust_node_is(pattern, "_") && !rust_node_text_eq(pattern, ctx->src, "_"))
+	pattern = rust_child_by_field(node, RF_PATTERN);
+	value = rust_child_by_field(node, RF_VALUE);
+	if (!rust_is(pattern, RK_UNDERSCORE) && !rust_node_text_eq(pattern, ctx->src, "_"))
 		return 0;
 	if (ts_node_is_null(value) || !(f = discarded_call(value, ctx->src, &callee)))
 		return 0;
@@ -118,6 +118,12 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	free(msg);
 	return rc;
 }
+
+/* The node kinds check() inspects: the engine calls it for these only. */
+static const char *const NODE_KINDS[] = { "let_declaration", NULL };
+
+/* Text inside every finding's span (struct rule.triggers). */
+static const char *const TRIGGERS[] = { "let", NULL };
 
 const struct rule rule_let_underscore_must_use = {
 	.info = {
@@ -156,4 +162,6 @@ const struct rule rule_let_underscore_must_use = {
 		.has_fix = false,
 	},
 	.check = check,
+	.kinds = NODE_KINDS,
+	.triggers = TRIGGERS,
 };

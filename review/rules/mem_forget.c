@@ -21,10 +21,10 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	int rc;
 
 	(void)scope;
-	if (!rust_node_is(node, "call_expression") ||
+	if (!rust_is(node, RK_CALL_EXPRESSION) ||
 	    !api_call_is_std(ctx, node, "mem", "forget", &callee))
 		return 0;
-	args = ts_node_child_by_field_name(node, "arguments", 9);
+	args = rust_child_by_field(node, RF_ARGUMENTS);
 	if (ts_node_is_null(args) || rust_named_arg_count(args) != 1 ||
 	    is_literal(ts_node_named_child(args, 0)))
 		return 0;
@@ -41,6 +41,12 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	free(msg);
 	return rc;
 }
+
+/* The node kinds check() inspects: the engine calls it for these only. */
+static const char *const NODE_KINDS[] = { "call_expression", NULL };
+
+/* Text inside every finding's span (struct rule.triggers). */
+static const char *const TRIGGERS[] = { "forget", NULL };
 
 const struct rule rule_mem_forget = {
 	.info = {
@@ -70,4 +76,6 @@ const struct rule rule_mem_forget = {
 		.has_fix = false,
 	},
 	.check = check,
+	.kinds = NODE_KINDS,
+	.triggers = TRIGGERS,
 };

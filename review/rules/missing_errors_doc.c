@@ -10,13 +10,13 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	char *msg;
 	int rc;
 
-	if (!rust_node_is(node, "function_item") && !rust_node_is(node, "function_signature_item"))
+	if (!rust_is(node, RK_FUNCTION_ITEM) && !rust_is(node, RK_FUNCTION_SIGNATURE_ITEM))
 		return 0;
-	ret = ts_node_child_by_field_name(node, "return_type", 11);
+	ret = rust_child_by_field(node, RF_RETURN_TYPE);
 	if (!api_type_is(ret, ctx->src, "Result") || !api_fn_is_public(ctx, node, scope) ||
 	    api_item_documents(ctx, node, scope, "Errors"))
 		return 0;
-	name = ts_node_child_by_field_name(node, "name", 4);
+	name = rust_child_by_field(node, RF_NAME);
 	rule_quote(name, ctx->src, quoted, sizeof(quoted));
 	msg = rule_format("`%s` is public and returns `Result`, but its docs have no `# Errors` "
 			  "section. Callers need to know which failures to expect and which are "
@@ -29,6 +29,12 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	free(msg);
 	return rc;
 }
+
+/* The node kinds check() inspects: the engine calls it for these only. */
+static const char *const NODE_KINDS[] = { "function_item", "function_signature_item", NULL };
+
+/* Text inside every finding's span (struct rule.triggers). */
+static const char *const TRIGGERS[] = { "fn", NULL };
 
 const struct rule rule_missing_errors_doc = {
 	.info = {
@@ -56,4 +62,6 @@ const struct rule rule_missing_errors_doc = {
 		.default_off = true,   /* clippy pedantic: opt in via .rustreview.toml */
 	},
 	.check = check,
+	.kinds = NODE_KINDS,
+	.triggers = TRIGGERS,
 };

@@ -84,7 +84,7 @@ static bool node_panics(TSNode node, struct first_panic *fp)
 			return true;
 		}
 	} else if (strcmp(t, "macro_invocation") == 0) {
-		TSNode path = ts_node_child_by_field_name(node, "macro", 5);
+		TSNode path = rust_child_by_field(node, RF_MACRO);
 		if (!ts_node_is_null(path) && macro_name_is_panic(path, fp->src, &fp->what)) {
 			fp->at = node;
 			return true;
@@ -136,16 +136,16 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	char *msg;
 	int rc;
 
-	if (!rust_node_is(node, "function_item") || !api_fn_is_public(ctx, node, scope) ||
+	if (!rust_is(node, RK_FUNCTION_ITEM) || !api_fn_is_public(ctx, node, scope) ||
 	    api_item_documents(ctx, node, scope, "Panics"))
 		return 0;
-	body = ts_node_child_by_field_name(node, "body", 4);
+	body = rust_child_by_field(node, RF_BODY);
 	if (ts_node_is_null(body))
 		return 0;
 	find_first_panic(body, &fp);
 	if (ts_node_is_null(fp.at))
 		return 0;
-	name = ts_node_child_by_field_name(node, "name", 4);
+	name = rust_child_by_field(node, RF_NAME);
 	rule_quote(name, ctx->src, quoted, sizeof(quoted));
 	msg = rule_format("`%s` is public and can panic (%s on line %u), but its docs have no "
 			  "`# Panics` section. Callers cannot see from the signature that some "
@@ -158,6 +158,12 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	free(msg);
 	return rc;
 }
+
+/* The node kinds check() inspects: the engine calls it for these only. */
+static const char *const NODE_KINDS[] = { "function_item", NULL };
+
+/* Text inside every finding's span (struct rule.triggers). */
+static const char *const TRIGGERS[] = { "fn", NULL };
 
 const struct rule rule_missing_panics_doc = {
 	.info = {
@@ -192,4 +198,6 @@ const struct rule rule_missing_panics_doc = {
 		.default_off = true,   /* clippy pedantic: opt in via .rustreview.toml */
 	},
 	.check = check,
+	.kinds = NODE_KINDS,
+	.triggers = TRIGGERS,
 };

@@ -5,7 +5,7 @@
 
 static int report(struct rule_ctx *ctx, TSNode item, bool trait)
 {
-	TSNode name = ts_node_child_by_field_name(item, "name", 4);
+	TSNode name = rust_child_by_field(item, RF_NAME);
 	char quoted[64];
 	char *msg;
 	int rc;
@@ -34,15 +34,15 @@ static int report(struct rule_ctx *ctx, TSNode item, bool trait)
 
 static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope)
 {
-	if (rust_node_is(node, "function_item") || rust_node_is(node, "function_signature_item")) {
+	if (rust_is(node, RK_FUNCTION_ITEM) || rust_is(node, RK_FUNCTION_SIGNATURE_ITEM)) {
 		if (!api_fn_has_modifier(node, "unsafe") || !api_fn_is_public(ctx, node, scope) ||
 		    api_item_documents(ctx, node, scope, "Safety"))
 			return 0;
 		return report(ctx, node, false);
 	}
-	if (rust_node_is(node, "trait_item")) {
-		TSNode vis = rust_child_of_type(node, "visibility_modifier");
-		if (ts_node_is_null(rust_child_of_type(node, "unsafe")) || ctx->pathinfo.binary ||
+	if (rust_is(node, RK_TRAIT_ITEM)) {
+		TSNode vis = rust_child_of_kind(node, RK_VISIBILITY_MODIFIER);
+		if (ts_node_is_null(rust_child_of_kind(node, RK_KW_UNSAFE)) || ctx->pathinfo.binary ||
 		    scope->private_path || !rust_node_text_eq(vis, ctx->src, "pub") ||
 		    api_item_documents(ctx, node, scope, "Safety"))
 			return 0;
@@ -50,6 +50,12 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	}
 	return 0;
 }
+
+/* The node kinds check() inspects: the engine calls it for these only. */
+static const char *const NODE_KINDS[] = { "function_item", "function_signature_item", "trait_item", NULL };
+
+/* Text inside every finding's span (struct rule.triggers). */
+static const char *const TRIGGERS[] = { "fn", "trait", NULL };
 
 const struct rule rule_missing_safety_doc = {
 	.info = {
@@ -76,4 +82,6 @@ const struct rule rule_missing_safety_doc = {
 		.has_fix = false,
 	},
 	.check = check,
+	.kinds = NODE_KINDS,
+	.triggers = TRIGGERS,
 };

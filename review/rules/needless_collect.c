@@ -32,9 +32,9 @@ static bool is_vec_type(TSNode type, const char *src)
 	TSNode base;
 	char buf[48];
 
-	if (!rust_node_is(type, "generic_type"))
+	if (!rust_is(type, RK_GENERIC_TYPE))
 		return false;
-	base = ts_node_child_by_field_name(type, "type", 4);
+	base = rust_child_by_field(type, RF_TYPE);
 	if (ts_node_is_null(base) ||
 	    !rust_path_text(base, src, buf, sizeof(buf)))
 		return false;
@@ -47,19 +47,19 @@ static bool turbofish_collect(TSNode call, const char *src, TSNode *collect)
 {
 	TSNode fn, inner, targs;
 
-	if (!rust_node_is(call, "call_expression"))
+	if (!rust_is(call, RK_CALL_EXPRESSION))
 		return false;
-	fn = ts_node_child_by_field_name(call, "function", 8);
-	if (!rust_node_is(fn, "generic_function"))
+	fn = rust_child_by_field(call, RF_FUNCTION);
+	if (!rust_is(fn, RK_GENERIC_FUNCTION))
 		return false;
-	inner = ts_node_child_by_field_name(fn, "function", 8);
-	targs = ts_node_child_by_field_name(fn, "type_arguments", 14);
-	if (!rust_node_is(inner, "field_expression") || ts_node_is_null(targs) ||
+	inner = rust_child_by_field(fn, RF_FUNCTION);
+	targs = rust_child_by_field(fn, RF_TYPE_ARGUMENTS);
+	if (!rust_is(inner, RK_FIELD_EXPRESSION) || ts_node_is_null(targs) ||
 	    rust_named_arg_count(targs) != 1 || !is_vec_type(ts_node_named_child(targs, 0), src))
 		return false;
-	*collect = ts_node_child_by_field_name(inner, "field", 5);
+	*collect = rust_child_by_field(inner, RF_FIELD);
 	return rust_node_text_eq(*collect, src, "collect") &&
-	       rust_named_arg_count(ts_node_child_by_field_name(call, "arguments", 9)) == 0;
+	       rust_named_arg_count(rust_child_by_field(call, RF_ARGUMENTS)) == 0;
 }
 
 /* `iter.collect()` with no turbofish (the let's annotation names the type). */
@@ -89,8 +89,7 @@ static int check_chained(struct rule_ctx *ctx, TSNode node)
 
 	if (!rust_method_call(node, &name, &args) || !(u = use_of(name, args, ctx->src)))
 		return 0;
-	recv = ts_node_child_by_field_name(ts_node_child_by_field_name(node, "function", 8),
-					   "value", 5);
+	recv = rust_child_by_field(rust_child_by_field(node, RF_FUNCTION), RF_VALUE);
 	if (!turbofish_collect(recv, ctx->src, &collect))
 		return 0;
 	if (!(msg = message(u)))
@@ -111,7 +110,7 @@ static uint32_t count_mentions(TSNode n, const char *src, TSNode name, TSNode *l
 
 	for (;;) {
 		TSNode cur = ts_tree_cursor_current_node(&c);
-		if (rust_node_is(cur, "identifier") && rust_node_len(cur) == rust_node_len(name) &&
+		if (rust_is(cur, RK_IDENTIFIER) && rust_node_len(cur) == rust_node_len(name) &&
 		    memcmp(rust_node_ptr(cur, src), rust_node_ptr(name, src), rust_node_len(name)) == 0) {
 			count++;
 			*last = cur;
@@ -132,17 +131,17 @@ out:
 static int check_let(struct rule_ctx *ctx, TSNode block, uint32_t index)
 {
 	TSNode stmt = ts_node_named_child(block, index);
-	TSNode pattern = ts_node_child_by_field_name(stmt, "pattern", 7);
-	TSNode type = ts_node_child_by_field_name(stmt, "type", 4);
-	TSNode value = ts_node_child_by_field_name(stmt, "value", 5);
+	TSNode pattern = rust_child_by_field(stmt, RF_PATTERN);
+	TSNode type = rust_child_by_field(stmt, RF_TYPE);
+	TSNode value = rust_child_by_field(stmt, RF_VALUE);
 	TSNode collect, use = { 0 }, name, args, call, parent;
 	uint32_t count = ts_node_named_child_count(block), mentions = 0;
 	const struct use *u;
 	char *msg;
 	int rc;
 
-	if (!rust_node_is(pattern, "identifier") || ts_node_is_null(value) ||
-	    !ts_node_is_null(rust_child_of_type(stmt, "else")))
+	if (!rust_is(pattern, RK_IDENTIFIER) || ts_node_is_null(value) ||
+	    !ts_node_is_null(rust_child_of_kind(stmt, RK_KW_ELSE)))
 		return 0;
 	if (!turbofish_collect(value, ctx->src, &collect) &&
 	    !(is_vec_type(type, ctx->src) && plain_collect(value, ctx->src, &collect)))
@@ -154,8 +153,8 @@ static int check_let(struct rule_ctx *ctx, TSNode block, uint32_t index)
 	/* The one mention must be the receiver of `.len()` / `.is_empty()` / `.contains(..)`. */
 	parent = ts_node_parent(use);
 	call = ts_node_parent(parent);
-	if (!rust_node_is(parent, "field_expression") ||
-	    !ts_node_eq(ts_node_child_by_field_name(parent, "value", 5), use) ||
+	if (!rust_is(parent, RK_FIELD_EXPRESSION) ||
+	    !ts_node_eq(rust_child_by_field(parent, RF_VALUE), use) ||
 	    !rust_method_call(call, &name, &args) || !(u = use_of(name, args, ctx->src)))
 		return 0;
 	if (!(msg = message(u)))
@@ -168,19 +167,25 @@ static int check_let(struct rule_ctx *ctx, TSNode block, uint32_t index)
 static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope)
 {
 	(void)scope;
-	if (rust_node_is(node, "call_expression"))
+	if (rust_is(node, RK_CALL_EXPRESSION))
 		return check_chained(ctx, node);
-	if (rust_node_is(node, "block")) {
+	if (rust_is(node, RK_BLOCK)) {
 		uint32_t count = ts_node_named_child_count(node);
 		for (uint32_t i = 0; i < count; i++) {
 			int rc;
-			if (rust_node_is(ts_node_named_child(node, i), "let_declaration") &&
+			if (rust_is(ts_node_named_child(node, i), RK_LET_DECLARATION) &&
 			    (rc = check_let(ctx, node, i)) != 0)
 				return rc;
 		}
 	}
 	return 0;
 }
+
+/* The node kinds check() inspects: the engine calls it for these only. */
+static const char *const NODE_KINDS[] = { "call_expression", "block", NULL };
+
+/* Text inside every finding's span (struct rule.triggers). */
+static const char *const TRIGGERS[] = { "collect", NULL };
 
 const struct rule rule_needless_collect = {
 	.info = {
@@ -208,4 +213,6 @@ const struct rule rule_needless_collect = {
 		.has_fix = true,
 	},
 	.check = check,
+	.kinds = NODE_KINDS,
+	.triggers = TRIGGERS,
 };

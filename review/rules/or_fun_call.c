@@ -69,9 +69,9 @@ static bool costly_method(TSNode name, const char *src)
 static bool is_constructor(TSNode fn, const char *src)
 {
 	TSNode last = fn;
-	if (rust_node_is(fn, "scoped_identifier"))
-		last = ts_node_child_by_field_name(fn, "name", 4);
-	return rust_node_is(last, "identifier") && isupper((unsigned char)*rust_node_ptr(last, src));
+	if (rust_is(fn, RK_SCOPED_IDENTIFIER))
+		last = rust_child_by_field(fn, RF_NAME);
+	return rust_is(last, RK_IDENTIFIER) && isupper((unsigned char)*rust_node_ptr(last, src));
 }
 
 /* True when evaluating arg runs a call that is not known to be trivial. */
@@ -82,16 +82,16 @@ static bool calls_something(TSNode arg, const char *src, int depth)
 
 	if (depth > MAX_DEPTH)
 		return false;
-	if (rust_node_is(arg, "macro_invocation")) {
-		TSNode mac = ts_node_child_by_field_name(arg, "macro", 5);
+	if (rust_is(arg, RK_MACRO_INVOCATION)) {
+		TSNode mac = rust_child_by_field(arg, RF_MACRO);
 		return rust_node_text_eq(mac, src, "format");
 	}
-	if (!rust_node_is(arg, "call_expression"))
+	if (!rust_is(arg, RK_CALL_EXPRESSION))
 		return false;
 	if (rust_method_call(arg, &name, &args))
 		return costly_method(name, src);
-	fn = ts_node_child_by_field_name(arg, "function", 8);
-	args = ts_node_child_by_field_name(arg, "arguments", 9);
+	fn = rust_child_by_field(arg, RF_FUNCTION);
+	args = rust_child_by_field(arg, RF_ARGUMENTS);
 	if (ts_node_is_null(args))
 		return false;
 	if (is_constructor(fn, src)) {
@@ -101,7 +101,7 @@ static bool calls_something(TSNode arg, const char *src, int depth)
 				return true;
 		return false;
 	}
-	if (!rust_node_is(fn, "identifier") && !rust_node_is(fn, "scoped_identifier"))
+	if (!rust_is(fn, RK_IDENTIFIER) && !rust_is(fn, RK_SCOPED_IDENTIFIER))
 		return false;
 	return rust_path_text(fn, src, path, sizeof(path)) && !const_constructor(path);
 }
@@ -112,13 +112,13 @@ static bool is_default_value(TSNode arg, const char *src)
 {
 	static const char *const types[] = { "String", "Vec", "VecDeque", "HashMap", "HashSet",
 					     "BTreeMap", "BTreeSet" };
-	TSNode fn = ts_node_child_by_field_name(arg, "function", 8);
-	TSNode args = ts_node_child_by_field_name(arg, "arguments", 9);
+	TSNode fn = rust_child_by_field(arg, RF_FUNCTION);
+	TSNode args = rust_child_by_field(arg, RF_ARGUMENTS);
 	char path[64];
 	const char *last;
 
-	if (!rust_node_is(arg, "call_expression") || ts_node_is_null(args) ||
-	    rust_named_arg_count(args) != 0 || !rust_node_is(fn, "scoped_identifier") ||
+	if (!rust_is(arg, RK_CALL_EXPRESSION) || ts_node_is_null(args) ||
+	    rust_named_arg_count(args) != 0 || !rust_is(fn, RK_SCOPED_IDENTIFIER) ||
 	    !rust_path_text(fn, src, path, sizeof(path)))
 		return false;
 	last = strrchr(path, ':') + 1;
@@ -207,6 +207,12 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	return 0;
 }
 
+/* The node kinds check() inspects: the engine calls it for these only. */
+static const char *const NODE_KINDS[] = { "call_expression", NULL };
+
+/* Text inside every finding's span (struct rule.triggers). */
+static const char *const TRIGGERS[] = { "or", "unwrap_or", "map_or", "ok_or", NULL };
+
 const struct rule rule_or_fun_call = {
 	.info = {
 		.id = "or_fun_call",
@@ -240,4 +246,6 @@ const struct rule rule_or_fun_call = {
 		.has_fix = true,
 	},
 	.check = check,
+	.kinds = NODE_KINDS,
+	.triggers = TRIGGERS,
 };

@@ -20,6 +20,12 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	return rule_each_macro_call(ctx, node, names, 1, emit);
 }
 
+/* The node kinds check() inspects: the engine calls it for these only. */
+static const char *const NODE_KINDS[] = { "macro_invocation", "token_tree", NULL };
+
+/* Text inside every finding's span (struct rule.triggers). */
+static const char *const TRIGGERS[] = { "panic", NULL };
+
 const struct rule rule_panic = {
 	.info = {
 		.id = "panic",
@@ -43,4 +49,6 @@ const struct rule rule_panic = {
 		.has_fix = false,
 	},
 	.check = check,
+	.kinds = NODE_KINDS,
+	.triggers = TRIGGERS,
 };

@@ -30,6 +30,12 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	return rule_each_macro_call(ctx, node, names, 2, emit);
 }
 
+/* The node kinds check() inspects: the engine calls it for these only. */
+static const char *const NODE_KINDS[] = { "macro_invocation", "token_tree", NULL };
+
+/* Text inside every finding's span (struct rule.triggers). */
+static const char *const TRIGGERS[] = { "print", NULL };
+
 const struct rule rule_print_stdout = {
 	.info = {
 		.id = "print_stdout",
@@ -53,4 +59,6 @@ const struct rule rule_print_stdout = {
 		.has_fix = false,
 	},
 	.check = check,
+	.kinds = NODE_KINDS,
+	.triggers = TRIGGERS,
 };

@@ -25,22 +25,22 @@ static const struct ptr_kind *classify(TSNode type, const char *src, TSNode *ele
 	TSNode name = type;
 	char path[64];
 
-	if (rust_node_is(type, "generic_type")) {
-		TSNode args = ts_node_child_by_field_name(type, "type_arguments", 14);
-		name = ts_node_child_by_field_name(type, "type", 4);
+	if (rust_is(type, RK_GENERIC_TYPE)) {
+		TSNode args = rust_child_by_field(type, RF_TYPE_ARGUMENTS);
+		name = rust_child_by_field(type, RF_TYPE);
 		/* Vec<T, A> (a custom allocator) has no slice equivalent to suggest. */
 		if (ts_node_is_null(args) || rust_named_arg_count(args) != 1)
 			return NULL;
 		*elem = ts_node_named_child(args, 0);
-		if (rust_node_is(*elem, "lifetime") || rust_node_is(*elem, "line_comment") ||
-		    rust_node_is(*elem, "block_comment"))
+		if (rust_is(*elem, RK_LIFETIME) || rust_is(*elem, RK_LINE_COMMENT) ||
+		    rust_is(*elem, RK_BLOCK_COMMENT))
 			return NULL;
 	}
 	if (ts_node_is_null(name) || !rust_path_text(name, src, path, sizeof(path)))
 		return NULL;
 	for (size_t i = 0; i < sizeof(KINDS) / sizeof(KINDS[0]); i++) {
 		bool generic = KINDS[i].borrowed == NULL;
-		if (generic != rust_node_is(type, "generic_type"))
+		if (generic != rust_is(type, RK_GENERIC_TYPE))
 			continue;
 		if (strcmp(path, KINDS[i].owned) == 0 || strcmp(path, KINDS[i].full) == 0)
 			return &KINDS[i];
@@ -51,7 +51,7 @@ static const struct ptr_kind *classify(TSNode type, const char *src, TSNode *ele
 /* "&'a [T]" / "&str" / "&Path": keeps the lifetime, drops the owned type. */
 static char *replacement_for(const struct ptr_kind *k, TSNode ref, TSNode elem, const char *src)
 {
-	TSNode lifetime = rust_child_of_type(ref, "lifetime");
+	TSNode lifetime = rust_child_of_kind(ref, RK_LIFETIME);
 	char *lt = ts_node_is_null(lifetime) ? NULL : rust_node_text_dup(lifetime, src);
 	char *el = k->borrowed ? NULL : rust_node_text_dup(elem, src);
 	char *out = NULL;
@@ -70,17 +70,17 @@ cleanup:
 
 static int check_parameter(struct rule_ctx *ctx, TSNode param)
 {
-	TSNode ref = ts_node_child_by_field_name(param, "type", 4);
+	TSNode ref = rust_child_by_field(param, RF_TYPE);
 	TSNode type, elem = { 0 };
 	const struct ptr_kind *k;
 	char quoted[96], *repl = NULL, *msg = NULL;
 	int rc = RR_ENOMEM;
 
 	/* `&mut Vec<T>` may push or grow: only shared references are safe to narrow. */
-	if (!rust_node_is(ref, "reference_type") ||
-	    !ts_node_is_null(rust_child_of_type(ref, "mutable_specifier")))
+	if (!rust_is(ref, RK_REFERENCE_TYPE) ||
+	    !ts_node_is_null(rust_child_of_kind(ref, RK_MUTABLE_SPECIFIER)))
 		return 0;
-	type = ts_node_child_by_field_name(ref, "type", 4);
+	type = rust_child_by_field(ref, RF_TYPE);
 	if (ts_node_is_null(type) || !(k = classify(type, ctx->src, &elem)))
 		return 0;
 	if (!(repl = replacement_for(k, ref, elem, ctx->src)))
@@ -105,22 +105,28 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	uint32_t count;
 	int rc;
 
-	if (!rust_node_is(node, "function_item") && !rust_node_is(node, "function_signature_item"))
+	if (!rust_is(node, RK_FUNCTION_ITEM) && !rust_is(node, RK_FUNCTION_SIGNATURE_ITEM))
 		return 0;
 	/* A trait impl must repeat the trait's signature: the fix belongs on the trait. */
 	if (scope->trait_impl)
 		return 0;
-	params = ts_node_child_by_field_name(node, "parameters", 10);
+	params = rust_child_by_field(node, RF_PARAMETERS);
 	if (ts_node_is_null(params))
 		return 0;
 	count = ts_node_named_child_count(params);
 	for (uint32_t i = 0; i < count; i++) {
 		TSNode p = ts_node_named_child(params, i);
-		if (rust_node_is(p, "parameter") && (rc = check_parameter(ctx, p)) != 0)
+		if (rust_is(p, RK_PARAMETER) && (rc = check_parameter(ctx, p)) != 0)
 			return rc;
 	}
 	return 0;
 }
+
+/* The node kinds check() inspects: the engine calls it for these only. */
+static const char *const NODE_KINDS[] = { "function_item", "function_signature_item", NULL };
+
+/* Text inside every finding's span (struct rule.triggers). */
+static const char *const TRIGGERS[] = { "Vec", "String", "PathBuf", NULL };
 
 const struct rule rule_ptr_arg = {
 	.info = {
@@ -149,4 +155,6 @@ const struct rule rule_ptr_arg = {
 		.has_fix = true,
 	},
 	.check = check,
+	.kinds = NODE_KINDS,
+	.triggers = TRIGGERS,
 };

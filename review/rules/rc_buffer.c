@@ -22,13 +22,13 @@ static const struct buffer_kind *classify(TSNode arg, const char *src, TSNode *e
 {
 	char name[24];
 
-	if (rust_node_is(arg, "generic_type")) {
+	if (rust_is(arg, RK_GENERIC_TYPE)) {
 		*elem = type_single_arg(arg, src, name, sizeof(name));
 		if (!ts_node_is_null(*elem) && strcmp(name, "Vec") == 0)
 			return &KINDS[3];
 		return NULL;
 	}
-	if (!rust_node_is(arg, "type_identifier") || !rust_path_text(arg, src, name, sizeof(name)))
+	if (!rust_is(arg, RK_TYPE_IDENTIFIER) || !rust_path_text(arg, src, name, sizeof(name)))
 		return NULL;
 	for (size_t i = 0; i < 3; i++)
 		if (strcmp(name, KINDS[i].owned) == 0)
@@ -44,7 +44,7 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	int rc = RR_ENOMEM;
 
 	(void)scope;
-	if (!rust_node_is(node, "generic_type"))
+	if (!rust_is(node, RK_GENERIC_TYPE))
 		return 0;
 	arg = type_single_arg(node, ctx->src, rc_name, sizeof(rc_name));
 	if (ts_node_is_null(arg) || (strcmp(rc_name, "Rc") != 0 && strcmp(rc_name, "Arc") != 0) ||
@@ -72,6 +72,12 @@ cleanup:
 	free(msg);
 	return rc;
 }
+
+/* The node kinds check() inspects: the engine calls it for these only. */
+static const char *const NODE_KINDS[] = { "generic_type", NULL };
+
+/* Text inside every finding's span (struct rule.triggers). */
+static const char *const TRIGGERS[] = { "Rc", "Arc", NULL };
 
 const struct rule rule_rc_buffer = {
 	.info = {
@@ -102,4 +108,6 @@ const struct rule rule_rc_buffer = {
 		.has_fix = true,
 	},
 	.check = check,
+	.kinds = NODE_KINDS,
+	.triggers = TRIGGERS,
 };

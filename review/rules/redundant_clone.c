@@ -12,9 +12,9 @@ static bool clone_call(TSNode call, const char *src, TSNode *recv, TSNode *dot)
 	if (!rust_method_call(call, &name, &args) || !rust_node_text_eq(name, src, "clone") ||
 	    rust_named_arg_count(args) != 0)
 		return false;
-	fn = ts_node_child_by_field_name(call, "function", 8);
-	*recv = ts_node_child_by_field_name(fn, "value", 5);
-	*dot = rust_child_of_type(fn, ".");
+	fn = rust_child_by_field(call, RF_FUNCTION);
+	*recv = rust_child_by_field(fn, RF_VALUE);
+	*dot = rust_child_of_kind(fn, RK_DOT);
 	return !ts_node_is_null(*recv) && !ts_node_is_null(*dot);
 }
 
@@ -41,13 +41,13 @@ static int check_borrowed(struct rule_ctx *ctx, TSNode ref)
 {
 	TSNode call, recv, dot;
 
-	if (!rust_node_is(ts_node_parent(ref), "arguments") ||
-	    !ts_node_is_null(rust_child_of_type(ref, "mutable_specifier")))
+	if (!rust_is(ts_node_parent(ref), RK_ARGUMENTS) ||
+	    !ts_node_is_null(rust_child_of_kind(ref, RK_MUTABLE_SPECIFIER)))
 		return 0;
-	call = ts_node_child_by_field_name(ref, "value", 5);
+	call = rust_child_by_field(ref, RF_VALUE);
 	/* A local or parameter (clippy's MIR lint tracks locals; `a.b.clone()`
 	 * through a reference is left alone like there). */
-	if (!clone_call(call, ctx->src, &recv, &dot) || !rust_node_is(recv, "identifier"))
+	if (!clone_call(call, ctx->src, &recv, &dot) || !rust_is(recv, RK_IDENTIFIER))
 		return 0;
 	return report(ctx, dot, call, recv, "the call only borrows it and it is dropped right after");
 }
@@ -66,7 +66,7 @@ static uint32_t mentions(TSNode n, const char *src, TSNode name)
 
 	for (;;) {
 		TSNode cur = ts_tree_cursor_current_node(&c);
-		count += rust_node_is(cur, "identifier") && same_ident(cur, name, src);
+		count += rust_is(cur, RK_IDENTIFIER) && same_ident(cur, name, src);
 		if (ts_tree_cursor_goto_first_child(&c))
 			continue;
 		while (!ts_tree_cursor_goto_next_sibling(&c))
@@ -87,11 +87,11 @@ static uint32_t lasting_mentions(TSNode n, const char *src, TSNode name)
 
 	for (;;) {
 		TSNode cur = ts_tree_cursor_current_node(&c), recv, dot;
-		if (clone_call(cur, src, &recv, &dot) && rust_node_is(recv, "identifier") &&
+		if (clone_call(cur, src, &recv, &dot) && rust_is(recv, RK_IDENTIFIER) &&
 		    same_ident(recv, name, src)) {
 			/* skip this subtree's receiver: only its arguments (none) remain */
 		} else {
-			count += rust_node_is(cur, "identifier") && same_ident(cur, name, src);
+			count += rust_is(cur, RK_IDENTIFIER) && same_ident(cur, name, src);
 			if (ts_tree_cursor_goto_first_child(&c))
 				continue;
 		}
@@ -110,7 +110,7 @@ static uint32_t last_code_child(TSNode block)
 	uint32_t i = ts_node_named_child_count(block);
 	while (i > 0) {
 		TSNode c = ts_node_named_child(block, i - 1);
-		if (!rust_node_is(c, "line_comment") && !rust_node_is(c, "block_comment"))
+		if (!rust_is(c, RK_LINE_COMMENT) && !rust_is(c, RK_BLOCK_COMMENT))
 			break;
 		i--;
 	}
@@ -123,21 +123,21 @@ static bool owned_value(TSNode let, const char *src)
 	static const char *const methods[] = { "to_string", "to_owned", "to_vec", "collect" };
 	static const char *const fns[] = { "String::from", "String::new", "String::with_capacity",
 					   "Vec::new", "Vec::with_capacity", "Vec::from" };
-	TSNode type = ts_node_child_by_field_name(let, "type", 4);
-	TSNode value = ts_node_child_by_field_name(let, "value", 5), name, args, fn;
+	TSNode type = rust_child_by_field(let, RF_TYPE);
+	TSNode value = rust_child_by_field(let, RF_VALUE), name, args, fn;
 	char path[48];
 
 	if (ts_node_is_null(value))
 		return false;
 	if (!ts_node_is_null(type)) {
-		TSNode base = rust_node_is(type, "generic_type")
-				      ? ts_node_child_by_field_name(type, "type", 4) : type;
+		TSNode base = rust_is(type, RK_GENERIC_TYPE)
+				      ? rust_child_by_field(type, RF_TYPE) : type;
 		return rust_node_text_eq(base, src, "String") || rust_node_text_eq(base, src, "Vec");
 	}
-	if (rust_node_is(value, "struct_expression"))
+	if (rust_is(value, RK_STRUCT_EXPRESSION))
 		return true;
-	if (rust_node_is(value, "macro_invocation")) {
-		TSNode mac = ts_node_child_by_field_name(value, "macro", 5);
+	if (rust_is(value, RK_MACRO_INVOCATION)) {
+		TSNode mac = rust_child_by_field(value, RF_MACRO);
 		return rust_node_text_eq(mac, src, "format") || rust_node_text_eq(mac, src, "vec");
 	}
 	if (rust_method_call(value, &name, &args)) {
@@ -146,9 +146,9 @@ static bool owned_value(TSNode let, const char *src)
 				return true;
 		return false;
 	}
-	if (!rust_node_is(value, "call_expression"))
+	if (!rust_is(value, RK_CALL_EXPRESSION))
 		return false;
-	fn = ts_node_child_by_field_name(value, "function", 8);
+	fn = rust_child_by_field(value, RF_FUNCTION);
 	if (ts_node_is_null(fn) || !rust_path_text(fn, src, path, sizeof(path)))
 		return false;
 	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++)
@@ -162,10 +162,10 @@ static int64_t owned_local(TSNode block, uint32_t before, TSNode name, const cha
 {
 	for (uint32_t i = before; i-- > 0;) {
 		TSNode stmt = ts_node_named_child(block, i);
-		TSNode pat = ts_node_child_by_field_name(stmt, "pattern", 7);
-		if (!rust_node_is(stmt, "let_declaration"))
+		TSNode pat = rust_child_by_field(stmt, RF_PATTERN);
+		if (!rust_is(stmt, RK_LET_DECLARATION))
 			continue;
-		if (rust_node_is(pat, "identifier") && same_ident(pat, name, src))
+		if (rust_is(pat, RK_IDENTIFIER) && same_ident(pat, name, src))
 			return owned_value(stmt, src) ? (int64_t)i : -1;
 		if (mentions(pat, src, name) > 0)
 			return -1;    /* rebound by a pattern: not the simple case */
@@ -179,19 +179,19 @@ static bool owned_param(TSNode block, TSNode name, const char *src)
 	TSNode fn = ts_node_parent(block), params;
 	uint32_t count;
 
-	if (!rust_node_is(fn, "function_item") ||
-	    !ts_node_eq(ts_node_child_by_field_name(fn, "body", 4), block))
+	if (!rust_is(fn, RK_FUNCTION_ITEM) ||
+	    !ts_node_eq(rust_child_by_field(fn, RF_BODY), block))
 		return false;
-	params = ts_node_child_by_field_name(fn, "parameters", 10);
+	params = rust_child_by_field(fn, RF_PARAMETERS);
 	count = ts_node_is_null(params) ? 0 : ts_node_named_child_count(params);
 	for (uint32_t i = 0; i < count; i++) {
 		TSNode p = ts_node_named_child(params, i);
-		TSNode pat = ts_node_child_by_field_name(p, "pattern", 7);
-		TSNode type = ts_node_child_by_field_name(p, "type", 4);
-		if (rust_node_is(p, "parameter") && rust_node_is(pat, "identifier") &&
+		TSNode pat = rust_child_by_field(p, RF_PATTERN);
+		TSNode type = rust_child_by_field(p, RF_TYPE);
+		if (rust_is(p, RK_PARAMETER) && rust_is(pat, RK_IDENTIFIER) &&
 		    same_ident(pat, name, src))
-			return !ts_node_is_null(type) && !rust_node_is(type, "reference_type") &&
-			       !rust_node_is(type, "pointer_type");
+			return !ts_node_is_null(type) && !rust_is(type, RK_REFERENCE_TYPE) &&
+			       !rust_is(type, RK_POINTER_TYPE);
 	}
 	return false;
 }
@@ -217,13 +217,13 @@ static bool find_clone(TSNode stmt, const char *src, TSNode *call, TSNode *recv,
 
 	for (;;) {
 		TSNode cur = ts_tree_cursor_current_node(&c);
-		if (clone_call(cur, src, recv, dot) && rust_node_is(*recv, "identifier") &&
+		if (clone_call(cur, src, recv, dot) && rust_is(*recv, RK_IDENTIFIER) &&
 		    runs_once(cur, stmt)) {
 			*call = cur;
 			found = true;
 			break;
 		}
-		if (!rust_node_is(cur, "closure_expression") && ts_tree_cursor_goto_first_child(&c))
+		if (!rust_is(cur, RK_CLOSURE_EXPRESSION) && ts_tree_cursor_goto_first_child(&c))
 			continue;
 		while (!ts_tree_cursor_goto_next_sibling(&c))
 			if (!ts_tree_cursor_goto_parent(&c))
@@ -243,15 +243,15 @@ static int check_last_use(struct rule_ctx *ctx, TSNode block, uint32_t index)
 	uint32_t count = ts_node_named_child_count(block), from;
 	int64_t decl;
 
-	if (rust_node_is(stmt, "let_declaration")) {
+	if (rust_is(stmt, RK_LET_DECLARATION)) {
 		/* `let mut y = x.clone()`: clippy leaves clones that are then mutated alone. */
-		value = ts_node_child_by_field_name(stmt, "value", 5);
-		if (!ts_node_is_null(rust_child_of_type(stmt, "mutable_specifier")) &&
+		value = rust_child_by_field(stmt, RF_VALUE);
+		if (!ts_node_is_null(rust_child_of_kind(stmt, RK_MUTABLE_SPECIFIER)) &&
 		    clone_call(value, ctx->src, &recv, &dot))
 			return 0;
-		if (!ts_node_is_null(rust_child_of_type(stmt, "else")))
+		if (!ts_node_is_null(rust_child_of_kind(stmt, RK_KW_ELSE)))
 			return 0;
-	} else if (!rust_node_is(stmt, "expression_statement") && index != last_code_child(block)) {
+	} else if (!rust_is(stmt, RK_EXPRESSION_STATEMENT) && index != last_code_child(block)) {
 		return 0;    /* an item, or anything but the block's tail expression */
 	}
 	if (!find_clone(stmt, ctx->src, &call, &recv, &dot) || mentions(stmt, ctx->src, recv) != 1)
@@ -265,7 +265,7 @@ static int check_last_use(struct rule_ctx *ctx, TSNode block, uint32_t index)
 	/* A `let` in between that mentions x may hold a borrow of it (`let r = &x;`). */
 	for (uint32_t i = from; i < index; i++) {
 		TSNode s = ts_node_named_child(block, i);
-		if (!rust_node_is(s, "expression_statement") && lasting_mentions(s, ctx->src, recv) > 0)
+		if (!rust_is(s, RK_EXPRESSION_STATEMENT) && lasting_mentions(s, ctx->src, recv) > 0)
 			return 0;
 	}
 	for (uint32_t i = index + 1; i < count; i++)
@@ -277,9 +277,9 @@ static int check_last_use(struct rule_ctx *ctx, TSNode block, uint32_t index)
 static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope)
 {
 	(void)scope;
-	if (rust_node_is(node, "reference_expression"))
+	if (rust_is(node, RK_REFERENCE_EXPRESSION))
 		return check_borrowed(ctx, node);
-	if (rust_node_is(node, "block")) {
+	if (rust_is(node, RK_BLOCK)) {
 		uint32_t count = ts_node_named_child_count(node);
 		for (uint32_t i = 0; i < count; i++) {
 			int rc;
@@ -289,6 +289,12 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	}
 	return 0;
 }
+
+/* The node kinds check() inspects: the engine calls it for these only. */
+static const char *const NODE_KINDS[] = { "reference_expression", "block", NULL };
+
+/* Text inside every finding's span (struct rule.triggers). */
+static const char *const TRIGGERS[] = { "clone", NULL };
 
 const struct rule rule_redundant_clone = {
 	.info = {
@@ -320,4 +326,6 @@ const struct rule rule_redundant_clone = {
 		.has_fix = true,
 	},
 	.check = check,
+	.kinds = NODE_KINDS,
+	.triggers = TRIGGERS,
 };

@@ -3,7 +3,7 @@
  *
  * A rule is its public rule_info plus a check function. The engine walks the
  * tree once (rust_walk) and calls every enabled rule's check for each named
- * node, with the node's scope. The engine has already filtered out rules that
+ * node of the kinds the rule declares (struct rule.kinds), with the node's scope. The engine has already filtered out rules that
  * are #[allow]ed at the node and production-only rules in test code, so a
  * check only decides "does this node break the rule" and emits.
  */
@@ -44,6 +44,25 @@ struct rule {
 	 * finding, so one problem gets one comment.
 	 */
 	const char *const *supersedes;
+	/*
+	 * NULL-terminated list of the node types (grammar names, see enum
+	 * rust_kind) check() can act on; the engine calls check() only for nodes
+	 * of these kinds (a dispatch table indexed by kind). NULL: every node.
+	 */
+	const char *const *kinds;
+	/*
+	 * NULL-terminated list of texts of which at least one lies inside the
+	 * span of every finding the rule reports (the method or macro name, a
+	 * keyword of the reported item, ...), starting a token there (a trigger
+	 * that begins with a letter, digit or _ does not match inside a longer
+	 * identifier: list "try_borrow" besides "borrow"; "print" still matches
+	 * "println"), and so at or after the start of the
+	 * finding's first line even when the rule also looks at context before it
+	 * (a guard's `let`, an item's docs). The engine skips parsing a file when
+	 * no enabled rule's trigger occurs from its first added line on (see
+	 * review_engine_file_opts). NULL: the rule cannot say, the file is always parsed.
+	 */
+	const char *const *triggers;
 };
 
 /* The table (table.c), in `rustreview rules` order. At most 64 rules (allow bits). */

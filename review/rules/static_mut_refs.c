@@ -19,15 +19,14 @@ static bool takes_reference(TSNode n, const char *src, TSNode name)
 	TSNode operand;
 
 	/* `&raw const X` / `&raw mut X` make raw pointers: the recommended fix. */
-	if (rust_node_is(n, "reference_expression") && ts_node_is_null(rust_child_of_type(n, "raw")))
-		operand = ts_node_child_by_field_name(n, "value", 5);
-	else if (rust_node_is(n, "call_expression") &&
-		 rust_node_is(ts_node_child_by_field_name(n, "function", 8), "field_expression"))
-		operand = ts_node_child_by_field_name(ts_node_child_by_field_name(n, "function", 8),
-						      "value", 5);
+	if (rust_is(n, RK_REFERENCE_EXPRESSION) && ts_node_is_null(rust_child_of_kind(n, RK_KW_RAW)))
+		operand = rust_child_by_field(n, RF_VALUE);
+	else if (rust_is(n, RK_CALL_EXPRESSION) &&
+		 rust_is(rust_child_by_field(n, RF_FUNCTION), RK_FIELD_EXPRESSION))
+		operand = rust_child_by_field(rust_child_by_field(n, RF_FUNCTION), RF_VALUE);
 	else
 		return false;
-	return rust_node_is(operand, "identifier") && rust_node_len(operand) == rust_node_len(name) &&
+	return rust_is(operand, RK_IDENTIFIER) && rust_node_len(operand) == rust_node_len(name) &&
 	       memcmp(rust_node_ptr(operand, src), rust_node_ptr(name, src), rust_node_len(name)) == 0;
 }
 
@@ -91,14 +90,14 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	int rc;
 
 	(void)scope;
-	if (!rust_node_is(node, "static_item"))
+	if (!rust_is(node, RK_STATIC_ITEM))
 		return 0;
-	mut = rust_child_of_type(node, "mutable_specifier");
-	name = ts_node_child_by_field_name(node, "name", 4);
+	mut = rust_child_of_kind(node, RK_MUTABLE_SPECIFIER);
+	name = rust_child_by_field(node, RF_NAME);
 	/* A static without a value is declared in an `extern` block: it is C's
 	 * global, and `static mut` is the only way to name it. */
 	if (ts_node_is_null(mut) || ts_node_is_null(name) ||
-	    ts_node_is_null(ts_node_child_by_field_name(node, "value", 5)))
+	    ts_node_is_null(rust_child_by_field(node, RF_VALUE)))
 		return 0;
 	find_refs(ts_tree_root_node(node.tree), ctx->src, name, &r);
 	if ((rc = refs_note(&r, &note)) != RR_OK)
@@ -119,6 +118,12 @@ cleanup:
 	rr_buf_free(&note);
 	return rc;
 }
+
+/* The node kinds check() inspects: the engine calls it for these only. */
+static const char *const NODE_KINDS[] = { "static_item", NULL };
+
+/* Text inside every finding's span (struct rule.triggers). */
+static const char *const TRIGGERS[] = { "static", NULL };
 
 const struct rule rule_static_mut_refs = {
 	.info = {
@@ -152,4 +157,6 @@ const struct rule rule_static_mut_refs = {
 		.has_fix = false,
 	},
 	.check = check,
+	.kinds = NODE_KINDS,
+	.triggers = TRIGGERS,
 };

@@ -102,8 +102,8 @@ int rule_each_macro_call(struct rule_ctx *ctx, TSNode node, const char *const *n
 			 size_t n_names,
 			 int (*fn)(struct rule_ctx *ctx, TSNode first, TSNode last, const char *name))
 {
-	if (rust_node_is(node, "macro_invocation")) {
-		TSNode path = ts_node_child_by_field_name(node, "macro", 5);
+	if (rust_is(node, RK_MACRO_INVOCATION)) {
+		TSNode path = rust_child_by_field(node, RF_MACRO);
 		if (ts_node_is_null(path))
 			return 0;
 		for (size_t i = 0; i < n_names; i++)
@@ -111,7 +111,7 @@ int rule_each_macro_call(struct rule_ctx *ctx, TSNode node, const char *const *n
 				return fn(ctx, node, node, names[i]);
 		return 0;
 	}
-	if (rust_node_is(node, "token_tree")) {
+	if (rust_is(node, RK_TOKEN_TREE)) {
 		struct tt_macro_data d = { ctx, names, n_names, fn };
 		return rust_tt_macro_calls(node, tt_macro_hit, &d);
 	}

@@ -45,7 +45,7 @@ static bool block_documented(const struct rule_ctx *ctx, TSNode node, const stru
 {
 	uint32_t start = ts_node_start_byte(node);
 	return rust_safety_comment_above(ctx->src, start) ||
-	       rust_safety_comment_opens(ctx->src, rust_child_of_type(node, "block")) ||
+	       rust_safety_comment_opens(ctx->src, rust_child_of_kind(node, RK_BLOCK)) ||
 	       (scope->statement_start < start &&
 		rust_safety_comment_above(ctx->src, scope->statement_start));
 }
@@ -53,7 +53,7 @@ static bool block_documented(const struct rule_ctx *ctx, TSNode node, const stru
 /* at is where the comment goes (the block's `unsafe`, or the call itself). */
 static int report(struct rule_ctx *ctx, TSNode at, TSNode call)
 {
-	TSNode fn = ts_node_child_by_field_name(call, "function", 8);
+	TSNode fn = rust_child_by_field(call, RF_FUNCTION);
 	uint32_t line = ts_node_start_point(call).row + 1;
 	char quoted[80], where[32] = "";
 	char *msg;
@@ -80,7 +80,7 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 {
 	TSNode callee, call;
 
-	if (rust_node_is(node, "unsafe_block")) {
+	if (rust_is(node, RK_UNSAFE_BLOCK)) {
 		/* Reported on the block's `unsafe` keyword: the same span as
 		 * undocumented_unsafe_blocks, which this rule supersedes. */
 		if (block_documented(ctx, node, scope))
@@ -89,7 +89,7 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 		return ts_node_is_null(call) ? 0 : report(ctx, ts_node_child(node, 0), call);
 	}
 	/* Edition 2021 allows unsafe operations directly in an unsafe fn's body. */
-	if (scope->unsafe_fn_body && rust_node_is(node, "call_expression") &&
+	if (scope->unsafe_fn_body && rust_is(node, RK_CALL_EXPRESSION) &&
 	    is_transmute(ctx, node, &callee) &&
 	    !rust_safety_comment_above(ctx->src, scope->statement_start) &&
 	    !rust_safety_comment_above(ctx->src, ts_node_start_byte(node)))
@@ -98,6 +98,12 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 }
 
 static const char *const SUPERSEDES[] = { "undocumented_unsafe_blocks", NULL };
+
+/* The node kinds check() inspects: the engine calls it for these only. */
+static const char *const NODE_KINDS[] = { "unsafe_block", "call_expression", NULL };
+
+/* Text inside every finding's span (struct rule.triggers). */
+static const char *const TRIGGERS[] = { "unsafe", "transmute", NULL };
 
 const struct rule rule_transmute_without_safety = {
 	.info = {
@@ -132,5 +138,7 @@ const struct rule rule_transmute_without_safety = {
 		.has_fix = false,
 	},
 	.check = check,
+	.kinds = NODE_KINDS,
+	.triggers = TRIGGERS,
 	.supersedes = SUPERSEDES,
 };

@@ -17,7 +17,7 @@ static bool is_type_wrapper(TSNode n)
 /* `pub` exactly: pub(crate), pub(super) and pub(in ..) stay inside the crate. */
 static bool is_exported(TSNode item, const char *src)
 {
-	TSNode vis = rust_child_of_type(item, "visibility_modifier");
+	TSNode vis = rust_child_of_kind(item, RK_VISIBILITY_MODIFIER);
 	return !ts_node_is_null(vis) && rust_node_text_eq(vis, src, "pub");
 }
 
@@ -26,16 +26,16 @@ static bool fn_is_exported(TSNode fn, const char *src)
 {
 	TSNode list = ts_node_parent(fn), owner;
 
-	if (rust_node_is(fn, "function_item") && is_exported(fn, src))
+	if (rust_is(fn, RK_FUNCTION_ITEM) && is_exported(fn, src))
 		return true;
-	owner = rust_node_is(list, "declaration_list") ? ts_node_parent(list) : (TSNode){ 0 };
-	return rust_node_is(owner, "trait_item") && is_exported(owner, src);
+	owner = rust_is(list, RK_DECLARATION_LIST) ? ts_node_parent(list) : (TSNode){ 0 };
+	return rust_is(owner, RK_TRAIT_ITEM) && is_exported(owner, src);
 }
 
 static bool field_is_exported(TSNode field, const char *src)
 {
 	TSNode list = ts_node_parent(field), strukt = ts_node_parent(list);
-	return is_exported(field, src) && rust_node_is(strukt, "struct_item") &&
+	return is_exported(field, src) && rust_is(strukt, RK_STRUCT_ITEM) &&
 	       is_exported(strukt, src);
 }
 
@@ -43,13 +43,13 @@ static bool field_is_exported(TSNode field, const char *src)
 static bool fn_in_trait_impl(TSNode fn)
 {
 	TSNode list = ts_node_parent(fn), impl = ts_node_parent(list);
-	return rust_node_is(list, "declaration_list") && rust_node_is(impl, "impl_item") &&
-	       !ts_node_is_null(ts_node_child_by_field_name(impl, "trait", 5));
+	return rust_is(list, RK_DECLARATION_LIST) && rust_is(impl, RK_IMPL_ITEM) &&
+	       !ts_node_is_null(rust_child_by_field(impl, RF_TRAIT));
 }
 
 static bool is_fn(TSNode n)
 {
-	return rust_node_is(n, "function_item") || rust_node_is(n, "function_signature_item");
+	return rust_is(n, RK_FUNCTION_ITEM) || rust_is(n, RK_FUNCTION_SIGNATURE_ITEM);
 }
 
 bool type_in_private_signature(TSNode type, const char *src)
@@ -58,15 +58,15 @@ bool type_in_private_signature(TSNode type, const char *src)
 
 	while (is_type_wrapper(owner))
 		owner = ts_node_parent(owner);
-	if (rust_node_is(owner, "parameter"))
+	if (rust_is(owner, RK_PARAMETER))
 		owner = ts_node_parent(ts_node_parent(owner));   /* parameters -> fn */
 	if (ts_node_is_null(owner))
 		return false;
-	if (rust_node_is(owner, "field_declaration"))
+	if (rust_is(owner, RK_FIELD_DECLARATION))
 		return !field_is_exported(owner, src);
 	if (is_fn(owner))
 		return !fn_in_trait_impl(owner) && !fn_is_exported(owner, src);
-	if (rust_node_is(owner, "static_item") || rust_node_is(owner, "const_item"))
+	if (rust_is(owner, RK_STATIC_ITEM) || rust_is(owner, RK_CONST_ITEM))
 		return !is_exported(owner, src);
 	return false;
 }
@@ -78,15 +78,15 @@ TSNode type_single_arg(TSNode type, const char *src, char *name, size_t cap)
 	char path[96];
 	const char *last;
 
-	if (!rust_node_is(type, "generic_type"))
+	if (!rust_is(type, RK_GENERIC_TYPE))
 		return (TSNode){ 0 };
-	base = ts_node_child_by_field_name(type, "type", 4);
-	args = ts_node_child_by_field_name(type, "type_arguments", 14);
+	base = rust_child_by_field(type, RF_TYPE);
+	args = rust_child_by_field(type, RF_TYPE_ARGUMENTS);
 	if (ts_node_is_null(base) || ts_node_is_null(args) || rust_named_arg_count(args) != 1 ||
 	    !rust_path_text(base, src, path, sizeof(path)))
 		return (TSNode){ 0 };
 	arg = ts_node_named_child(args, 0);
-	for (uint32_t i = 0; rust_node_is(arg, "line_comment") || rust_node_is(arg, "block_comment");)
+	for (uint32_t i = 0; rust_is(arg, RK_LINE_COMMENT) || rust_is(arg, RK_BLOCK_COMMENT);)
 		arg = ts_node_named_child(args, ++i);
 	last = strrchr(path, ':');
 	if (last) {
@@ -99,7 +99,7 @@ TSNode type_single_arg(TSNode type, const char *src, char *name, size_t cap)
 	} else {
 		last = path;
 	}
-	if (strlen(last) >= cap || rust_node_is(arg, "lifetime"))
+	if (strlen(last) >= cap || rust_is(arg, RK_LIFETIME))
 		return (TSNode){ 0 };
 	memcpy(name, last, strlen(last) + 1);
 	return arg;

@@ -20,7 +20,7 @@ static int check_block(struct rule_ctx *ctx, TSNode node, const struct rust_scop
 	uint32_t start = ts_node_start_byte(node);
 
 	if (rust_safety_comment_above(ctx->src, start) ||
-	    rust_safety_comment_opens(ctx->src, rust_child_of_type(node, "block")))
+	    rust_safety_comment_opens(ctx->src, rust_child_of_kind(node, RK_BLOCK)))
 		return 0;
 	/* A comment above `let x =\n unsafe { .. }` documents the block too
 	 * (clippy's accept-comment-above-statement). */
@@ -37,19 +37,25 @@ static int check_impl(struct rule_ctx *ctx, TSNode node)
 {
 	TSNode kw = ts_node_child(node, 0);
 
-	if (!rust_node_is(kw, "unsafe") || rust_safety_comment_above(ctx->src, ts_node_start_byte(node)))
+	if (!rust_is(kw, RK_KW_UNSAFE) || rust_safety_comment_above(ctx->src, ts_node_start_byte(node)))
 		return 0;
 	return rule_emit_nodes(ctx, kw, kw, IMPL_MESSAGE, NULL);
 }
 
 static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope)
 {
-	if (rust_node_is(node, "unsafe_block"))
+	if (rust_is(node, RK_UNSAFE_BLOCK))
 		return check_block(ctx, node, scope);
-	if (rust_node_is(node, "impl_item"))
+	if (rust_is(node, RK_IMPL_ITEM))
 		return check_impl(ctx, node);
 	return 0;
 }
+
+/* The node kinds check() inspects: the engine calls it for these only. */
+static const char *const NODE_KINDS[] = { "unsafe_block", "impl_item", NULL };
+
+/* Text inside every finding's span (struct rule.triggers). */
+static const char *const TRIGGERS[] = { "unsafe", NULL };
 
 const struct rule rule_undocumented_unsafe_blocks = {
 	.info = {
@@ -81,4 +87,6 @@ const struct rule rule_undocumented_unsafe_blocks = {
 		.has_fix = false,
 	},
 	.check = check,
+	.kinds = NODE_KINDS,
+	.triggers = TRIGGERS,
 };

@@ -34,16 +34,16 @@ static enum ret_kind receiver_kind(TSNode receiver, const char *src)
 {
 	TSNode name, args;
 
-	if (rust_node_is(receiver, "generic_function"))   /* x.parse::<u32>() */
-		receiver = ts_node_child_by_field_name(receiver, "function", 8);
+	if (rust_is(receiver, RK_GENERIC_FUNCTION))   /* x.parse::<u32>() */
+		receiver = rust_child_by_field(receiver, RF_FUNCTION);
 	if (!rust_method_call(receiver, &name, &args)) {
-		TSNode fn = ts_node_child_by_field_name(receiver, "function", 8);
-		if (!rust_node_is(receiver, "call_expression") || !rust_node_is(fn, "generic_function"))
+		TSNode fn = rust_child_by_field(receiver, RF_FUNCTION);
+		if (!rust_is(receiver, RK_CALL_EXPRESSION) || !rust_is(fn, RK_GENERIC_FUNCTION))
 			return RET_OTHER;
-		fn = ts_node_child_by_field_name(fn, "function", 8);
-		if (!rust_node_is(fn, "field_expression"))
+		fn = rust_child_by_field(fn, RF_FUNCTION);
+		if (!rust_is(fn, RK_FIELD_EXPRESSION))
 			return RET_OTHER;
-		name = ts_node_child_by_field_name(fn, "field", 5);
+		name = rust_child_by_field(fn, RF_FIELD);
 	}
 	if (in_list(name, src, OPTION_METHODS, COUNT(OPTION_METHODS)))
 		return RET_OPTION;
@@ -54,7 +54,7 @@ static enum ret_kind receiver_kind(TSNode receiver, const char *src)
 
 static enum ret_kind fn_returns(TSNode fn, const char *src)
 {
-	TSNode ret = ts_node_child_by_field_name(fn, "return_type", 11);
+	TSNode ret = rust_child_by_field(fn, RF_RETURN_TYPE);
 
 	if (api_type_is(ret, src, "Result"))
 		return RET_RESULT;
@@ -134,20 +134,20 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	if (ts_node_is_null(scope->fn_item) || scope->in_closure ||
 	    api_fn_has_modifier(scope->fn_item, "const"))
 		return 0;
-	if (!rust_node_is(node, "call_expression") && !rust_node_is(node, "token_tree"))
+	if (!rust_is(node, RK_CALL_EXPRESSION) && !rust_is(node, RK_TOKEN_TREE))
 		return 0;
 	if ((ret = fn_returns(scope->fn_item, ctx->src)) == RET_OTHER)
 		return 0;
-	if (rust_node_is(node, "token_tree")) {
+	if (rust_is(node, RK_TOKEN_TREE)) {
 		struct tt_data d = { ctx, ret };
 		return rust_tt_method_calls(node, tt_hit, &d);
 	}
 	if (!rust_method_call(node, &name, &args) ||
 	    !is_unwrap_call(name, ctx->src, rust_named_arg_count(args)))
 		return 0;
-	field = ts_node_child_by_field_name(node, "function", 8);
-	receiver = ts_node_child_by_field_name(field, "value", 5);
-	dot = rust_child_of_type(field, ".");
+	field = rust_child_by_field(node, RF_FUNCTION);
+	receiver = rust_child_by_field(field, RF_VALUE);
+	dot = rust_child_of_kind(field, RK_DOT);
 	if (ts_node_is_null(dot))
 		return 0;
 	/* An Option unwrapped in a Result fn (or the reverse) needs more than `?`;
@@ -159,6 +159,12 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 }
 
 static const char *const SUPERSEDES[] = { "unwrap_used", "expect_used", NULL };
+
+/* The node kinds check() inspects: the engine calls it for these only. */
+static const char *const NODE_KINDS[] = { "call_expression", "token_tree", NULL };
+
+/* Text inside every finding's span (struct rule.triggers). */
+static const char *const TRIGGERS[] = { "unwrap", "expect", NULL };
 
 const struct rule rule_unwrap_in_result = {
 	.info = {
@@ -201,5 +207,7 @@ const struct rule rule_unwrap_in_result = {
 		.has_fix = true,
 	},
 	.check = check,
+	.kinds = NODE_KINDS,
+	.triggers = TRIGGERS,
 	.supersedes = SUPERSEDES,
 };

@@ -13,10 +13,10 @@ static bool same_ident(TSNode a, TSNode b, const char *src)
 /* `&str`, `String`, `&String`: a type whose Display is the string itself. */
 static bool string_type(TSNode type, const char *src)
 {
-	if (rust_node_is(type, "reference_type"))
-		type = ts_node_child_by_field_name(type, "type", 4);
-	return (rust_node_is(type, "primitive_type") && rust_node_text_eq(type, src, "str")) ||
-	       (rust_node_is(type, "type_identifier") && rust_node_text_eq(type, src, "String"));
+	if (rust_is(type, RK_REFERENCE_TYPE))
+		type = rust_child_by_field(type, RF_TYPE);
+	return (rust_is(type, RK_PRIMITIVE_TYPE) && rust_node_text_eq(type, src, "str")) ||
+	       (rust_is(type, RK_TYPE_IDENTIFIER) && rust_node_text_eq(type, src, "String"));
 }
 
 /* Does any pattern in n's subtree (let, for, match, closure, if let) mention `name`? */
@@ -30,13 +30,13 @@ static bool rebinds(TSNode n, const char *src, TSNode name)
 		TSNode cur = ts_tree_cursor_current_node(&c);
 		const char *field = ts_tree_cursor_current_field_name(&c);
 		if (!in_pattern_depth && ((field && strcmp(field, "pattern") == 0) ||
-					  rust_node_is(cur, "closure_parameters"))) {
+					  rust_is(cur, RK_CLOSURE_PARAMETERS))) {
 			in_pattern_depth = true;
 			pattern_end = ts_node_end_byte(cur);
 		} else if (in_pattern_depth && ts_node_start_byte(cur) >= pattern_end) {
 			in_pattern_depth = false;
 		}
-		if (in_pattern_depth && rust_node_is(cur, "identifier") && same_ident(cur, name, src)) {
+		if (in_pattern_depth && rust_is(cur, RK_IDENTIFIER) && same_ident(cur, name, src)) {
 			found = true;
 			break;
 		}
@@ -58,24 +58,24 @@ static bool string_param(TSNode ident, const char *src)
 	TSNode fn = ts_node_parent(ident), params, body;
 	uint32_t count;
 
-	while (!ts_node_is_null(fn) && !rust_node_is(fn, "function_item")) {
-		if (rust_node_is(fn, "closure_expression"))
+	while (!ts_node_is_null(fn) && !rust_is(fn, RK_FUNCTION_ITEM)) {
+		if (rust_is(fn, RK_CLOSURE_EXPRESSION))
 			return false;
 		fn = ts_node_parent(fn);
 	}
 	if (ts_node_is_null(fn))
 		return false;
-	params = ts_node_child_by_field_name(fn, "parameters", 10);
-	body = ts_node_child_by_field_name(fn, "body", 4);
+	params = rust_child_by_field(fn, RF_PARAMETERS);
+	body = rust_child_by_field(fn, RF_BODY);
 	if (ts_node_is_null(params) || ts_node_is_null(body))
 		return false;
 	count = ts_node_named_child_count(params);
 	for (uint32_t i = 0; i < count; i++) {
 		TSNode p = ts_node_named_child(params, i);
-		TSNode pat = ts_node_child_by_field_name(p, "pattern", 7);
-		if (rust_node_is(p, "parameter") && rust_node_is(pat, "identifier") &&
+		TSNode pat = rust_child_by_field(p, RF_PATTERN);
+		if (rust_is(p, RK_PARAMETER) && rust_is(pat, RK_IDENTIFIER) &&
 		    same_ident(pat, ident, src))
-			return string_type(ts_node_child_by_field_name(p, "type", 4), src) &&
+			return string_type(rust_child_by_field(p, RF_TYPE), src) &&
 			       !rebinds(body, src, ident);
 	}
 	return false;
@@ -83,7 +83,7 @@ static bool string_param(TSNode ident, const char *src)
 
 static bool is_format_macro(TSNode mac, const char *src)
 {
-	TSNode path = ts_node_child_by_field_name(mac, "macro", 5);
+	TSNode path = rust_child_by_field(mac, RF_MACRO);
 	char buf[32];
 	return !ts_node_is_null(path) && rust_path_text(path, src, buf, sizeof(buf)) &&
 	       (strcmp(buf, "format") == 0 || strcmp(buf, "std::format") == 0 ||
@@ -97,13 +97,13 @@ static uint32_t inner_tokens(TSNode tt, TSNode *out, uint32_t max)
 
 	for (uint32_t i = 1; i + 1 < count; i++) {
 		TSNode c = ts_node_child(tt, i);
-		if (rust_node_is(c, "line_comment") || rust_node_is(c, "block_comment"))
+		if (rust_is(c, RK_LINE_COMMENT) || rust_is(c, RK_BLOCK_COMMENT))
 			continue;
 		if (n == max)
 			return max + 1;
 		out[n++] = c;
 	}
-	if (n > 0 && rust_node_is(out[n - 1], ","))
+	if (n > 0 && rust_is(out[n - 1], RK_COMMA))
 		n--;
 	return n;
 }
@@ -114,7 +114,7 @@ static bool plain_literal(TSNode lit, const char *src)
 	const char *p = rust_node_ptr(lit, src);
 	uint32_t len = rust_node_len(lit);
 
-	if (!rust_node_is(lit, "string_literal") || len < 2 || p[0] != '"')
+	if (!rust_is(lit, RK_STRING_LITERAL) || len < 2 || p[0] != '"')
 		return false;
 	for (uint32_t i = 1; i + 1 < len; i++)
 		if (p[i] == '{' || p[i] == '}' || p[i] == '\\')
@@ -125,7 +125,7 @@ static bool plain_literal(TSNode lit, const char *src)
 /* The replacement for format!(..) when the result is certainly a copy of a string. */
 static char *replacement(TSNode mac, const char *src)
 {
-	TSNode tt = rust_child_of_type(mac, "token_tree"), tok[8];
+	TSNode tt = rust_child_of_kind(mac, RK_TOKEN_TREE), tok[8];
 	uint32_t n = ts_node_is_null(tt) ? 0 : inner_tokens(tt, tok, 6);
 	char *text, *out;
 
@@ -135,12 +135,12 @@ static char *replacement(TSNode mac, const char *src)
 		free(text);
 		return out;
 	}
-	if (n < 3 || !rust_node_text_eq(tok[0], src, "\"{}\"") || !rust_node_is(tok[1], ","))
+	if (n < 3 || !rust_node_text_eq(tok[0], src, "\"{}\"") || !rust_is(tok[1], RK_COMMA))
 		return NULL;
 	if (n == 3 && (plain_literal(tok[2], src) ||
-		       (rust_node_is(tok[2], "identifier") && string_param(tok[2], src))))
+		       (rust_is(tok[2], RK_IDENTIFIER) && string_param(tok[2], src))))
 		text = rust_node_text_dup(tok[2], src);      /* format!("{}", "lit") / (s) */
-	else if (n == 6 && rust_node_is(tok[2], "identifier") && rust_node_is(tok[3], ".") &&
+	else if (n == 6 && rust_is(tok[2], RK_IDENTIFIER) && rust_is(tok[3], RK_DOT) &&
 		 (rust_node_text_eq(tok[4], src, "to_string") ||
 		  rust_node_text_eq(tok[4], src, "to_owned")) &&
 		 rust_node_text_eq(tok[5], src, "()"))      /* format!("{}", x.to_string()) */
@@ -159,7 +159,7 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	int rc;
 
 	(void)scope;
-	if (!rust_node_is(node, "macro_invocation") || !is_format_macro(node, ctx->src))
+	if (!rust_is(node, RK_MACRO_INVOCATION) || !is_format_macro(node, ctx->src))
 		return 0;
 	if (!(repl = replacement(node, ctx->src)))
 		return 0;
@@ -172,6 +172,12 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	free(repl);
 	return rc;
 }
+
+/* The node kinds check() inspects: the engine calls it for these only. */
+static const char *const NODE_KINDS[] = { "macro_invocation", NULL };
+
+/* Text inside every finding's span (struct rule.triggers). */
+static const char *const TRIGGERS[] = { "format", NULL };
 
 const struct rule rule_useless_format = {
 	.info = {
@@ -201,4 +207,6 @@ const struct rule rule_useless_format = {
 		.has_fix = true,
 	},
 	.check = check,
+	.kinds = NODE_KINDS,
+	.triggers = TRIGGERS,
 };
