@@ -60,10 +60,16 @@ static const char usage_serve[] =
 	"  RUSTREVIEW_LISTEN              host:port (default 127.0.0.1:8080)\n"
 	"  RUSTREVIEW_DATA_DIR            mirrors and database (default ./var)\n"
 	"  RUSTREVIEW_DATABASE_URL        sqlite://PATH (default sqlite://$DATA_DIR/rustreview.db)\n"
-	"  RUSTREVIEW_WORKERS             review threads, 1-64 (default 2)\n"
+	"  RUSTREVIEW_WORKERS             reviews at once, 1-64 (default 2)\n"
+	"  RUSTREVIEW_REVIEW_THREADS      threads per review, 1-64 (default: CPUs, at most 8)\n"
 	"  RUSTREVIEW_MAX_COMMENTS        line comments per review (default 30)\n"
 	"  RUSTREVIEW_REVIEW_DRAFTS       review draft pull requests (default false)\n"
 	"  RUSTREVIEW_MAX_BODY_BYTES      largest webhook body (default 26214400)\n"
+	"  RUSTREVIEW_MAX_FILES           changed .rs files reviewed per PR (default 300)\n"
+	"  RUSTREVIEW_MAX_FILE_BYTES      larger files are skipped (default 4194304)\n"
+	"  RUSTREVIEW_MAX_CONNECTIONS     open HTTP connections (default 1000)\n"
+	"  RUSTREVIEW_MAX_CONNECTIONS_PER_IP  per client address (default 0: no limit)\n"
+	"  RUSTREVIEW_CONNECTION_TIMEOUT  idle connection timeout, s (default 30)\n"
 	"  RUSTREVIEW_LOG_LEVEL           debug, info, warn, error (default info)\n"
 	"per forge (NAME = GITHUB, ...):\n"
 	"  RUSTREVIEW_<NAME>_WEBHOOK_SECRET   enables the forge (secret)\n"
@@ -71,7 +77,8 @@ static const char usage_serve[] =
 	"  RUSTREVIEW_<NAME>_PRIVATE_KEY_FILE App private key, PEM\n"
 	"  RUSTREVIEW_<NAME>_TOKEN            token instead of an App (secret)\n"
 	"  RUSTREVIEW_<NAME>_API_URL          REST API base URL\n"
-	"  RUSTREVIEW_<NAME>_CA_BUNDLE        CA file for TLS to the forge\n";
+	"  RUSTREVIEW_<NAME>_GIT_URL          where payload clone URLs must point\n"
+	"  RUSTREVIEW_<NAME>_CA_BUNDLE        CA file for TLS to the forge (API and git)\n";
 
 static const char usage_check[] =
 	"usage: rustreview check [--repo DIR] [--format text|json|sarif] [--threads N]\n"

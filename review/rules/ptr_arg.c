@@ -68,7 +68,80 @@ cleanup:
 	return out;
 }
 
-static int check_parameter(struct rule_ctx *ctx, TSNode param)
+/* True when `{name}` or `{name:` appears in the string literal: an inline
+ * format argument (`format!("{name}")`). */
+static bool inline_format_arg(TSNode lit, const char *src, const char *name, size_t nlen)
+{
+	const char *p = rust_node_ptr(lit, src), *end = p + rust_node_len(lit);
+	for (; p + nlen + 2 <= end; p++)
+		if (p[0] == '{' && memcmp(p + 1, name, nlen) == 0 &&
+		    (p[nlen + 1] == '}' || p[nlen + 1] == ':'))
+			return true;
+	return false;
+}
+
+/*
+ * True when the body hands the parameter itself to a macro: as a bare
+ * argument (`format!("{}", s)`, not `s.len()`) or an inline format argument.
+ * The macro then borrows the parameter (`&s`), whose type the fix changes;
+ * like clippy, stay quiet rather than risk a suggestion that does not fit.
+ */
+static bool passed_to_macro(TSNode body, const char *src, const char *name)
+{
+	size_t nlen = strlen(name);
+	TSTreeCursor c = ts_tree_cursor_new(body);
+	bool found = false, down = true;
+
+	while (!found) {
+		TSNode n = ts_tree_cursor_current_node(&c);
+		if (down && rust_is(n, RK_TOKEN_TREE)) {
+			uint32_t count = ts_node_child_count(n);
+			for (uint32_t i = 0; i < count && !found; i++) {
+				TSNode t = ts_node_child(n, i), next = ts_node_next_sibling(t);
+				if (rust_is(t, RK_IDENTIFIER) && rust_node_len(t) == nlen &&
+				    memcmp(rust_node_ptr(t, src), name, nlen) == 0)
+					found = ts_node_is_null(next) ||
+						!(rust_node_text_eq(next, src, ".") ||
+						  rust_node_text_eq(next, src, "(") ||
+						  rust_node_text_eq(next, src, "["));
+				else if (rust_is(t, RK_STRING_LITERAL) || rust_is(t, RK_RAW_STRING_LITERAL))
+					found = inline_format_arg(t, src, name, nlen);
+			}
+		}
+		if (found)
+			break;
+		if (down && ts_tree_cursor_goto_first_child(&c))
+			continue;
+		if (ts_tree_cursor_goto_next_sibling(&c)) {
+			down = true;
+			continue;
+		}
+		down = false;
+		if (!ts_tree_cursor_goto_parent(&c) || ts_node_eq(ts_tree_cursor_current_node(&c), body))
+			break;
+	}
+	ts_tree_cursor_delete(&c);
+	return found;
+}
+
+/* Parameters the fix should leave alone: `_unused` ones, and ones the body
+ * passes to a macro as they are (see passed_to_macro). */
+static bool parameter_exempt(struct rule_ctx *ctx, TSNode fn, TSNode param)
+{
+	TSNode pat = rust_child_by_field(param, RF_PATTERN), body;
+	char name[128];
+
+	if (!rust_is(pat, RK_IDENTIFIER) || rust_node_len(pat) >= sizeof(name))
+		return false;
+	memcpy(name, rust_node_ptr(pat, ctx->src), rust_node_len(pat));
+	name[rust_node_len(pat)] = '\0';
+	if (name[0] == '_')
+		return true;
+	body = rust_child_by_field(fn, RF_BODY);
+	return !ts_node_is_null(body) && passed_to_macro(body, ctx->src, name);
+}
+
+static int check_parameter(struct rule_ctx *ctx, TSNode fn, TSNode param)
 {
 	TSNode ref = rust_child_by_field(param, RF_TYPE);
 	TSNode type, elem = { 0 };
@@ -82,6 +155,8 @@ static int check_parameter(struct rule_ctx *ctx, TSNode param)
 		return 0;
 	type = rust_child_by_field(ref, RF_TYPE);
 	if (ts_node_is_null(type) || !(k = classify(type, ctx->src, &elem)))
+		return 0;
+	if (parameter_exempt(ctx, fn, param))
 		return 0;
 	if (!(repl = replacement_for(k, ref, elem, ctx->src)))
 		goto cleanup;
@@ -116,7 +191,7 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	count = ts_node_named_child_count(params);
 	for (uint32_t i = 0; i < count; i++) {
 		TSNode p = ts_node_named_child(params, i);
-		if (rust_is(p, RK_PARAMETER) && (rc = check_parameter(ctx, p)) != 0)
+		if (rust_is(p, RK_PARAMETER) && (rc = check_parameter(ctx, node, p)) != 0)
 			return rc;
 	}
 	return 0;
@@ -149,7 +224,8 @@ const struct rule rule_ptr_arg = {
 			"Good:\n    fn total(items: &[Item], label: &str) -> u64\n\n"
 			"Scope: `fn` items and trait method declarations; methods in `impl Trait for T` "
 			"are skipped (their signature is the trait's), and so is `&mut Vec<T>` (it may "
-			"push). Applies everywhere, test helpers included: it is a cheap, mechanical "
+			"push). Like clippy, a parameter named `_unused`, or one the body hands as it is "
+			"to a macro (`format!(\"{}\", s)`, `format!(\"{s}\")`), is left alone. Applies everywhere, test helpers included: it is a cheap, mechanical "
 			"improvement.",
 		.production_only = false,
 		.has_fix = true,

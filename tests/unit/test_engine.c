@@ -352,6 +352,22 @@ static void test_ptr_arg_negatives(void **state)
 	assert_none("src/lib.rs", "fn f(v: &[u8], s: &str, p: &Path, o: Vec<u8>) {}\n",
 		    "ptr_arg");
 	assert_none("src/lib.rs", "fn f() { let c = |v: &Vec<u8>| v.len(); }\n", "ptr_arg");
+	/* Like clippy: unused parameters, and parameters handed to a macro as they are. */
+	assert_none("src/lib.rs", "fn f(_s: &String) {}\n", "ptr_arg");
+	assert_none("src/lib.rs", "fn f(s: &String) -> String { format!(\"{}\", s) }\n", "ptr_arg");
+	assert_none("src/lib.rs", "fn f(s: &String) -> String { format!(\"{s}\") }\n", "ptr_arg");
+	assert_none("src/lib.rs", "fn f(s: &String) -> String { format!(\"{s:>8}\") }\n", "ptr_arg");
+}
+
+static void test_ptr_arg_macro_method_use_still_fires(void **state)
+{
+	/* `s.len()` inside println! does not borrow `s` itself: clippy fires, so do we;
+	 * neither does `{ss}` mentioning a longer name. */
+	const char *src = "fn f(s: &String) { println!(\"{} {ss}\", s.len()); }\n";
+	struct finding_list l = review("src/lib.rs", src, NULL);
+	(void)state;
+	assert_int_equal(count_rule(&l, "ptr_arg"), 1);
+	finding_list_free(&l);
 }
 
 static void test_ptr_arg_trait_declaration_fires(void **state)
@@ -664,6 +680,7 @@ int main(void)
 		cmocka_unit_test(test_unsafe_comment_separated_by_code),
 		cmocka_unit_test(test_ptr_arg_replacements),
 		cmocka_unit_test(test_ptr_arg_negatives),
+		cmocka_unit_test(test_ptr_arg_macro_method_use_still_fires),
 		cmocka_unit_test(test_ptr_arg_trait_declaration_fires),
 		cmocka_unit_test(test_len_zero_replacements),
 		cmocka_unit_test(test_len_zero_negatives),

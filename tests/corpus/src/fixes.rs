@@ -5,7 +5,7 @@ pub fn total(items: &Vec<u64>) -> u64 { // TP ptr_arg
     items.iter().sum()
 }
 
-pub fn greet(name: &String, dir: &PathBuf) -> String { // TP ptr_arg x2
+pub fn greet(name: &String, dir: &PathBuf) -> String { // TP ptr_arg for dir; name goes to format! as it is (clippy agrees)
     format!("{name} in {}", dir.display())
 }
 
