@@ -145,6 +145,12 @@ int rust_walk(TSNode root, const char *src, const struct rust_scope *initial,
 	X(ASSIGNMENT_EXPRESSION, "assignment_expression") \
 	X(USE_DECLARATION, "use_declaration") \
 	X(STRUCT_ITEM, "struct_item") \
+	X(ENUM_ITEM, "enum_item") \
+	X(UNION_ITEM, "union_item") \
+	X(TYPE_ITEM, "type_item") \
+	X(USE_AS_CLAUSE, "use_as_clause") \
+	X(USE_LIST, "use_list") \
+	X(SCOPED_USE_LIST, "scoped_use_list") \
 	X(STRUCT_EXPRESSION, "struct_expression") \
 	X(PRIMITIVE_TYPE, "primitive_type") \
 	X(POINTER_TYPE, "pointer_type") \
@@ -187,6 +193,7 @@ enum rust_kind {
 };
 
 #define RUST_FIELDS(X) \
+	X(ALIAS, "alias") \
 	X(ARGUMENT, "argument") \
 	X(ARGUMENTS, "arguments") \
 	X(BODY, "body") \
@@ -198,6 +205,8 @@ enum rust_kind {
 	X(NAME, "name") \
 	X(OPERATOR, "operator") \
 	X(PARAMETERS, "parameters") \
+	X(PATH, "path") \
+	X(LIST, "list") \
 	X(PATTERN, "pattern") \
 	X(RETURN_TYPE, "return_type") \
 	X(RIGHT, "right") \

@@ -1,6 +1,7 @@
 /* ptr_arg.c — `&Vec<T>`, `&String`, `&PathBuf` parameters (use `&[T]`, `&str`, `&Path`). */
 #include "rules.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +18,100 @@ static const struct ptr_kind KINDS[] = {
 	{ "String", "std::string::String", "str", "string literals and substrings" },
 	{ "PathBuf", "std::path::PathBuf", "Path", "borrowed paths such as `Path::new(\"..\")`" },
 };
+
+/* --- a local type with the std name ------------------------------------------- */
+
+/* `std::vec::Vec`, or the same item through `alloc::` / `core::` (no_std code). */
+static bool same_std_item(const char *full, const char *std_path)
+{
+	static const char *const crates[] = { "alloc::", "core::" };
+	if (strcmp(full, std_path) == 0)
+		return true;
+	for (size_t i = 0; i < sizeof(crates) / sizeof(crates[0]); i++) {
+		size_t n = strlen(crates[i]);
+		if (strncmp(full, crates[i], n) == 0 && strcmp(full + n, std_path + 5) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Does `use <tree>` (prefix: the path before it) bring in something called
+ * `name` that is not `std_path`? */
+static bool use_imports_other(TSNode tree, const char *src, const char *prefix, const char *name,
+			      const char *std_path)
+{
+	char path[160], full[320];
+
+	if (rust_is(tree, RK_USE_AS_CLAUSE)) {
+		TSNode alias = rust_child_by_field(tree, RF_ALIAS);
+		TSNode orig = rust_child_by_field(tree, RF_PATH);
+		if (ts_node_is_null(alias) || !rust_node_text_eq(alias, src, name))
+			return false;
+		if (ts_node_is_null(orig) || !rust_path_text(orig, src, path, sizeof(path)))
+			return true;
+		snprintf(full, sizeof(full), "%s%s", prefix, path);
+		return !same_std_item(full, std_path);
+	}
+	if (rust_is(tree, RK_SCOPED_USE_LIST)) {
+		TSNode base = rust_child_by_field(tree, RF_PATH);
+		TSNode list = rust_child_by_field(tree, RF_LIST);
+		char next[320];
+		if (ts_node_is_null(list))
+			return false;
+		if (ts_node_is_null(base))
+			snprintf(next, sizeof(next), "%s", prefix);
+		else if (rust_path_text(base, src, path, sizeof(path)))
+			snprintf(next, sizeof(next), "%s%s::", prefix, path);
+		else
+			return false;
+		return use_imports_other(list, src, next, name, std_path);
+	}
+	if (rust_is(tree, RK_USE_LIST)) {
+		uint32_t n = ts_node_named_child_count(tree);
+		for (uint32_t i = 0; i < n; i++)
+			if (use_imports_other(ts_node_named_child(tree, i), src, prefix, name, std_path))
+				return true;
+		return false;
+	}
+	if (!rust_path_text(tree, src, path, sizeof(path)))
+		return false;
+	snprintf(full, sizeof(full), "%s%s", prefix, path);
+	{
+		const char *last = strrchr(full, ':');
+		last = last ? last + 1 : full;
+		return strcmp(last, name) == 0 && !same_std_item(full, std_path);
+	}
+}
+
+/*
+ * True when the file's top level declares its own type called `name`
+ * (struct, enum, union, type alias, trait) or imports another one: then an
+ * unqualified `&Vec<T>` is not the std Vec and the fix would not fit.
+ */
+static bool shadowed_locally(TSNode any, const char *src, const char *name, const char *std_path)
+{
+	TSNode root = any, up;
+	uint32_t n;
+
+	while (!ts_node_is_null(up = ts_node_parent(root)))   /* rare: only before a finding */
+		root = up;
+	n = ts_node_named_child_count(root);
+	for (uint32_t i = 0; i < n; i++) {
+		TSNode item = ts_node_named_child(root, i);
+		if (rust_is(item, RK_STRUCT_ITEM) || rust_is(item, RK_ENUM_ITEM) ||
+		    rust_is(item, RK_UNION_ITEM) || rust_is(item, RK_TYPE_ITEM) ||
+		    rust_is(item, RK_TRAIT_ITEM)) {
+			TSNode id = rust_child_by_field(item, RF_NAME);
+			if (!ts_node_is_null(id) && rust_node_text_eq(id, src, name))
+				return true;
+		} else if (rust_is(item, RK_USE_DECLARATION)) {
+			TSNode arg = rust_child_by_field(item, RF_ARGUMENT);
+			if (!ts_node_is_null(arg) && use_imports_other(arg, src, "", name, std_path))
+				return true;
+		}
+	}
+	return false;
+}
 
 /* Which kind `type` (the referenced type) is, or NULL. For Vec, *elem is its
  * single type argument. */
@@ -158,6 +253,12 @@ static int check_parameter(struct rule_ctx *ctx, TSNode fn, TSNode param)
 		return 0;
 	if (parameter_exempt(ctx, fn, param))
 		return 0;
+	/* An unqualified name the file redefines or imports from elsewhere is not std's. */
+	{
+		TSNode tn = rust_is(type, RK_GENERIC_TYPE) ? rust_child_by_field(type, RF_TYPE) : type;
+		if (rust_is(tn, RK_TYPE_IDENTIFIER) && shadowed_locally(fn, ctx->src, k->owned, k->full))
+			return 0;
+	}
 	if (!(repl = replacement_for(k, ref, elem, ctx->src)))
 		goto cleanup;
 	rule_quote(ref, ctx->src, quoted, sizeof(quoted));
@@ -225,7 +326,9 @@ const struct rule rule_ptr_arg = {
 			"Scope: `fn` items and trait method declarations; methods in `impl Trait for T` "
 			"are skipped (their signature is the trait's), and so is `&mut Vec<T>` (it may "
 			"push). Like clippy, a parameter named `_unused`, or one the body hands as it is "
-			"to a macro (`format!(\"{}\", s)`, `format!(\"{s}\")`), is left alone. Applies everywhere, test helpers included: it is a cheap, mechanical "
+			"to a macro (`format!(\"{}\", s)`, `format!(\"{s}\")`), is left alone; so is an "
+			"unqualified `Vec`/`String`/`PathBuf` when the file declares or imports its own "
+			"type of that name. Applies everywhere, test helpers included: it is a cheap, mechanical "
 			"improvement.",
 		.production_only = false,
 		.has_fix = true,

@@ -1,0 +1,62 @@
+/* test_rule_context.c — rules that must tell the std item from a local one
+ * "where the tree shows it": a file's own Vec / String, an imported one. */
+#include "testutil.h"
+#include "../../common/rr.h"
+#include "../../review/engine.h"
+
+static struct review_engine *engine;
+
+static size_t count(const char *path, const char *src, const char *rule)
+{
+	struct finding_list l = FINDING_LIST_INIT;
+	struct rr_error err = { 0 };
+	size_t n = 0;
+	if (review_engine_file(engine, path, src, strlen(src), NULL, &l, &err) != 0)
+		fail_msg("review_engine_file: %s", err.msg);
+	for (size_t i = 0; i < l.n; i++)
+		n += strcmp(l.items[i].rule_id, rule) == 0;
+	finding_list_free(&l);
+	return n;
+}
+
+static void test_ptr_arg_local_types_are_not_std(void **state)
+{
+	(void)state;
+	/* The file's own Vec / String, or one imported from elsewhere, is not std's. */
+	assert_int_equal(count("src/lib.rs", "struct Vec<T>(T);\nfn f(v: &Vec<u8>) {}\n", "ptr_arg"), 0);
+	assert_int_equal(count("src/lib.rs", "type String = Box<str>;\nfn f(s: &String) {}\n", "ptr_arg"), 0);
+	assert_int_equal(count("src/lib.rs", "use heapless::Vec;\nfn f(v: &Vec<u8>) {}\n", "ptr_arg"), 0);
+	assert_int_equal(count("src/lib.rs", "use smol::{io, Vec as Vec};\nfn f(v: &Vec<u8>) {}\n",
+			       "ptr_arg"), 0);
+	assert_int_equal(count("src/lib.rs", "use arrayvec::{ArrayVec as Vec};\nfn f(v: &Vec<u8>) {}\n",
+			       "ptr_arg"), 0);
+	/* std's own, however it is imported, still fires; so does a qualified std path. */
+	assert_int_equal(count("src/lib.rs", "use std::vec::Vec;\nfn f(v: &Vec<u8>) {}\n", "ptr_arg"), 1);
+	assert_int_equal(count("src/lib.rs",
+			       "use alloc::{string::String, vec::Vec};\nfn f(v: &Vec<u8>, s: &String) {}\n",
+			       "ptr_arg"), 2);
+	assert_int_equal(count("src/lib.rs", "struct Vec;\nfn f(v: &std::vec::Vec<u8>) {}\n", "ptr_arg"), 1);
+	assert_int_equal(count("src/lib.rs", "struct Other;\nfn f(v: &Vec<u8>) {}\n", "ptr_arg"), 1);
+}
+
+static int setup(void **state)
+{
+	struct rr_error err = { 0 };
+	(void)state;
+	return review_engine_new(&engine, &err);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	review_engine_free(engine);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ptr_arg_local_types_are_not_std),
+	};
+	return cmocka_run_group_tests_name("rule_context", tests, setup, teardown);
+}
