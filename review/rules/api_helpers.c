@@ -177,11 +177,15 @@ bool api_call_is_std(const struct rule_ctx *ctx, TSNode call, const char *module
 	return strcmp(p, want) == 0;
 }
 
-int api_emit_item_header(struct rule_ctx *ctx, TSNode item, const char *message)
+TSNode api_item_header_end(TSNode item)
 {
 	TSNode name = rust_child_by_field(item, RF_NAME);
-	return rule_emit_nodes(ctx, item, ts_node_is_null(name) ? ts_node_child(item, 0) : name,
-			       message, NULL);
+	return ts_node_is_null(name) ? ts_node_child(item, 0) : name;
+}
+
+int api_emit_item_header(struct rule_ctx *ctx, TSNode item, const char *message)
+{
+	return rule_emit_nodes(ctx, item, api_item_header_end(item), message, NULL);
 }
 
 bool api_item_documents(const struct rule_ctx *ctx, TSNode item, const struct rust_scope *scope,

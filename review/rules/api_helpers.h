@@ -46,6 +46,8 @@ bool api_call_is_std(const struct rule_ctx *ctx, TSNode call, const char *module
  * puts its missing_*_doc warnings.
  */
 int api_emit_item_header(struct rule_ctx *ctx, TSNode item, const char *message);
+/* The last node of that header: the item's name, or its first token when it has none. */
+TSNode api_item_header_end(TSNode item);
 
 /* True when the item's outer docs (scope->doc_start up to the item) have the
  * markdown heading `# <section>` (any level). */

@@ -1,8 +1,6 @@
 /* await_holding_lock.c — a sync Mutex/RwLock guard still alive at an `.await`. */
 #include "guard_helpers.h"
-
-#include <stdlib.h>
-#include <string.h>
+#include "rule_helpers.h"
 
 /* A `.lock()`, `.read()` or `.write()` call with no arguments, optionally
  * through `?`, `.unwrap()`, `.expect(..)` or `.unwrap_or_else(..)` (poison
@@ -16,32 +14,21 @@ static bool guard_value(TSNode value, const char *src, TSNode *lock)
 	       rust_node_text_eq(*lock, src, "write");
 }
 
-static int report(struct rule_ctx *ctx, const struct guard *g, TSNode await_point)
+static int report(struct rule_ctx *ctx, TSNode name, const char *name_text, const char *lock,
+		  unsigned await_line)
 {
-	char name[64], lock[16];
-	char *msg;
-	int rc;
-
-	rule_quote(g->name, ctx->src, name, sizeof(name));
-	rule_quote(g->method, ctx->src, lock, sizeof(lock));
-	msg = rule_format("The lock guard `%s` from `.%s()` is still held at the await point on "
-			  "line %u. A `std::sync` or `parking_lot` guard held across `.await` blocks "
-			  "the executor thread when another task wants the lock and can deadlock "
-			  "the runtime. Drop the guard first (end its scope or call `drop(%s)`), or "
-			  "use an async lock such as `tokio::sync::Mutex`.",
-			  name, lock, ts_node_start_point(await_point).row + 1, name);
-	if (!msg)
-		return RR_ENOMEM;
-	rc = rule_emit_nodes(ctx, g->name, g->name, msg, NULL);
-	free(msg);
-	return rc;
+	return rule_emitf_nodes(ctx, name, name, NULL,
+				"The lock guard `%s` from `.%s()` is still held at the await point on "
+				"line %u. A `std::sync` or `parking_lot` guard held across `.await` blocks "
+				"the executor thread when another task wants the lock and can deadlock "
+				"the runtime. Drop the guard first (end its scope or call `drop(%s)`), or "
+				"use an async lock such as `tokio::sync::Mutex`.",
+				name_text, lock, await_line, name_text);
 }
 
 static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope)
 {
-	if (!rust_is(node, RK_BLOCK) || scope->exec != RUST_EXEC_ASYNC)
-		return 0;
-	return guard_check_block(ctx, node, guard_value, report);
+	return guard_check_block(ctx, node, scope, guard_value, report);
 }
 
 /* The node kinds check() inspects: the engine calls it for these only. */

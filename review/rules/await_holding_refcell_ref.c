@@ -1,7 +1,6 @@
 /* await_holding_refcell_ref.c — a RefCell `Ref`/`RefMut` still alive at an `.await`. */
 #include "guard_helpers.h"
-
-#include <stdlib.h>
+#include "rule_helpers.h"
 
 /* True when value is `<call>?`, `<call>.unwrap()` or `<call>.expect(..)`. */
 static bool is_unwrapped(TSNode value, const char *src)
@@ -27,32 +26,21 @@ static bool borrow_value(TSNode value, const char *src, TSNode *method)
 	       rust_node_text_eq(*method, src, "borrow_mut");
 }
 
-static int report(struct rule_ctx *ctx, const struct guard *g, TSNode await_point)
+static int report(struct rule_ctx *ctx, TSNode name, const char *name_text, const char *method,
+		  unsigned await_line)
 {
-	char name[64], method[24];
-	char *msg;
-	int rc;
-
-	rule_quote(g->name, ctx->src, name, sizeof(name));
-	rule_quote(g->method, ctx->src, method, sizeof(method));
-	msg = rule_format("The `RefCell` borrow `%s` from `.%s()` is still alive at the await point "
-			  "on line %u. Any other code that borrows the same cell while this task is "
-			  "suspended panics with `BorrowMutError` (or `BorrowError`) at runtime. "
-			  "Copy what you need and drop the borrow before awaiting (end its scope or "
-			  "call `drop(%s)`).",
-			  name, method, ts_node_start_point(await_point).row + 1, name);
-	if (!msg)
-		return RR_ENOMEM;
-	rc = rule_emit_nodes(ctx, g->name, g->name, msg, NULL);
-	free(msg);
-	return rc;
+	return rule_emitf_nodes(ctx, name, name, NULL,
+				"The `RefCell` borrow `%s` from `.%s()` is still alive at the await point "
+				"on line %u. Any other code that borrows the same cell while this task is "
+				"suspended panics with `BorrowMutError` (or `BorrowError`) at runtime. "
+				"Copy what you need and drop the borrow before awaiting (end its scope or "
+				"call `drop(%s)`).",
+				name_text, method, await_line, name_text);
 }
 
 static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope)
 {
-	if (!rust_is(node, RK_BLOCK) || scope->exec != RUST_EXEC_ASYNC)
-		return 0;
-	return guard_check_block(ctx, node, borrow_value, report);
+	return guard_check_block(ctx, node, scope, borrow_value, report);
 }
 
 /* The node kinds check() inspects: the engine calls it for these only. */

@@ -1,7 +1,7 @@
 /* box_dyn_error_in_public_api.c — a public library fn returning `Result<_, Box<dyn Error>>`. */
 #include "api_helpers.h"
+#include "rule_helpers.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 /* `Error`, `error::Error`, `std::error::Error` or `core::error::Error`. */
@@ -39,8 +39,6 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 {
 	TSNode ret, err_type, name;
 	char quoted[64];
-	char *msg;
-	int rc;
 
 	if (!rust_is(node, RK_FUNCTION_ITEM) && !rust_is(node, RK_FUNCTION_SIGNATURE_ITEM))
 		return 0;
@@ -53,17 +51,13 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 		return 0;
 	name = rust_child_by_field(node, RF_NAME);
 	rule_quote(name, ctx->src, quoted, sizeof(quoted));
-	msg = rule_format("The public `%s` returns `Box<dyn Error>`, so callers cannot tell its "
-			  "failures apart without downcasting to types you never promised. Library "
-			  "users need to match on what went wrong (retry a timeout, report bad "
-			  "input). Define an error enum for the crate, e.g. with "
-			  "`#[derive(thiserror::Error)]`, with one variant per failure.",
-			  quoted);
-	if (!msg)
-		return RR_ENOMEM;
-	rc = rule_emit_nodes(ctx, err_type, err_type, msg, NULL);
-	free(msg);
-	return rc;
+	return rule_emitf_nodes(ctx, err_type, err_type, NULL,
+				"The public `%s` returns `Box<dyn Error>`, so callers cannot tell its "
+				"failures apart without downcasting to types you never promised. Library "
+				"users need to match on what went wrong (retry a timeout, report bad "
+				"input). Define an error enum for the crate, e.g. with "
+				"`#[derive(thiserror::Error)]`, with one variant per failure.",
+				quoted);
 }
 
 /* The node kinds check() inspects: the engine calls it for these only. */

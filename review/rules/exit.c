@@ -1,14 +1,11 @@
 /* exit.c — `std::process::exit(..)` in library code. */
 #include "api_helpers.h"
-
-#include <stdlib.h>
+#include "rule_helpers.h"
 
 static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope)
 {
 	TSNode callee;
 	char quoted[64];
-	char *msg;
-	int rc;
 
 	(void)scope;
 	/* A program may decide when it ends; main.rs and src/bin/ are programs. */
@@ -16,16 +13,12 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	    !api_call_is_std(ctx, node, "process", "exit", &callee))
 		return 0;
 	rule_quote(callee, ctx->src, quoted, sizeof(quoted));
-	msg = rule_format("`%s` in library code ends the whole process without unwinding: no "
-			  "destructors run, buffered output and open files are not flushed, and the "
-			  "application that called the library gets no say. Return an error and let "
-			  "the binary's `main` decide the exit code.",
-			  quoted);
-	if (!msg)
-		return RR_ENOMEM;
-	rc = rule_emit_nodes(ctx, node, node, msg, NULL);
-	free(msg);
-	return rc;
+	return rule_emitf_nodes(ctx, node, node, NULL,
+				"`%s` in library code ends the whole process without unwinding: no "
+				"destructors run, buffered output and open files are not flushed, and the "
+				"application that called the library gets no say. Return an error and let "
+				"the binary's `main` decide the exit code.",
+				quoted);
 }
 
 /* The node kinds check() inspects: the engine calls it for these only. */

@@ -1,5 +1,5 @@
 /* expect_used.c — `.expect("..")` on Option/Result in production code. */
-#include "rules.h"
+#include "rule_helpers.h"
 
 static const char MESSAGE[] =
 	"`.expect(..)` panics when the value is `None` or `Err`. "
@@ -7,28 +7,11 @@ static const char MESSAGE[] =
 	"recoverable condition (bad input, I/O, a missing key). Return the error with `?` and add "
 	"context instead, and keep `expect` for invariants you can prove.";
 
-static int emit(void *data, TSNode name, TSNode args)
-{
-	struct rule_ctx *ctx = data;
-	if (!rust_node_text_eq(name, ctx->src, "expect") || rust_tt_inner_count(args) == 0)
-		return 0;
-	return rule_emit_nodes(ctx, name, args, MESSAGE, NULL);
-}
-
 static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope)
 {
-	TSNode name, args;
-
 	(void)scope;
-	if (rust_method_call(node, &name, &args)) {
-		/* Option/Result::expect takes exactly one argument, the message. */
-		if (rust_node_text_eq(name, ctx->src, "expect") && rust_named_arg_count(args) == 1)
-			return rule_emit_nodes(ctx, name, args, MESSAGE, NULL);
-		return 0;
-	}
-	if (rust_is(node, RK_TOKEN_TREE))
-		return rust_tt_method_calls(node, emit, ctx);
-	return 0;
+	/* Option/Result::expect takes exactly one argument, the message. */
+	return rule_method_calls(ctx, node, "expect", 1, MESSAGE);
 }
 
 /* The node kinds check() inspects: the engine calls it for these only. */

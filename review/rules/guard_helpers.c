@@ -1,5 +1,6 @@
 /* guard_helpers.c — guards bound by `let` and still alive at an `.await` (shared by two rules). */
 #include "guard_helpers.h"
+#include "rule_helpers.h"
 
 #include <string.h>
 
@@ -42,8 +43,7 @@ static bool drops(TSNode stmt, const char *src, TSNode name)
 	    strcmp(path, "std::mem::drop") != 0 && strcmp(path, "core::mem::drop") != 0)
 		return false;
 	arg = ts_node_named_child(args, 0);
-	return rust_is(arg, RK_IDENTIFIER) && rust_node_len(arg) == rust_node_len(name) &&
-	       memcmp(rust_node_ptr(arg, src), rust_node_ptr(name, src), rust_node_len(name)) == 0;
+	return rust_is(arg, RK_IDENTIFIER) && rule_same_text(arg, name, src);
 }
 
 /* Macros that await their operands without writing `.await`. */
@@ -128,22 +128,37 @@ static void untrack_dropped(TSNode stmt, const char *src, struct guard *guards, 
 	}
 }
 
-int guard_check_block(struct rule_ctx *ctx, TSNode block, guard_value_fn is_guard,
-		      guard_report_fn report)
+/* Quotes the guard for report (the longest guard method, try_borrow_mut,
+ * fits method_text unshortened). */
+static int report_guard(struct rule_ctx *ctx, const struct guard *g, TSNode await_point,
+			guard_report_fn report)
+{
+	char name_text[64], method_text[24];
+
+	rule_quote(g->name, ctx->src, name_text, sizeof(name_text));
+	rule_quote(g->method, ctx->src, method_text, sizeof(method_text));
+	return report(ctx, g->name, name_text, method_text, ts_node_start_point(await_point).row + 1);
+}
+
+int guard_check_block(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope,
+		      guard_value_fn is_guard, guard_report_fn report)
 {
 	struct guard guards[MAX_GUARDS];
 	size_t n = 0;
-	uint32_t count = ts_node_named_child_count(block);
+	uint32_t count;
 
+	if (!rust_is(node, RK_BLOCK) || scope->exec != RUST_EXEC_ASYNC)
+		return 0;
+	count = ts_node_named_child_count(node);
 	for (uint32_t i = 0; i < count; i++) {
-		TSNode stmt = ts_node_named_child(block, i);
+		TSNode stmt = ts_node_named_child(node, i);
 		if (n > 0) {
 			TSNode await_point;
 			untrack_dropped(stmt, ctx->src, guards, &n);
 			await_point = n > 0 ? guard_first_await(stmt, ctx->src) : (TSNode){ 0 };
 			if (!ts_node_is_null(await_point)) {
 				for (size_t g = 0; g < n; g++) {
-					int rc = report(ctx, &guards[g], await_point);
+					int rc = report_guard(ctx, &guards[g], await_point, report);
 					if (rc)
 						return rc;
 				}

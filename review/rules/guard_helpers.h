@@ -17,8 +17,13 @@ struct guard {
 
 /* Decides whether a let's initialiser yields a guard; sets *method when it does. */
 typedef bool (*guard_value_fn)(TSNode value, const char *src, TSNode *method);
-/* Reports one guard still held at await_point. Returns 0 or RR_ENOMEM. */
-typedef int (*guard_report_fn)(struct rule_ctx *ctx, const struct guard *g, TSNode await_point);
+/*
+ * Reports one guard still held at an await point: name is the guard's
+ * binding (the span to report), name_text and method_text its quoted text
+ * (rule_quote) and await_line the 1-based line of the await. Returns 0 or RR_ENOMEM.
+ */
+typedef int (*guard_report_fn)(struct rule_ctx *ctx, TSNode name, const char *name_text,
+			       const char *method_text, unsigned await_line);
 
 /*
  * Strips `?` and one `.unwrap()` / `.expect(..)` / `.unwrap_or_else(..)` from
@@ -32,11 +37,12 @@ bool guard_unwrapped_call(TSNode value, const char *src, TSNode *name);
 TSNode guard_first_await(TSNode n, const char *src);
 
 /*
- * For a `block` in async code: tracks guards bound by `let` (per is_guard),
- * forgets those released by `drop(g)`, and calls report once per guard at the
- * first later statement that awaits. Returns 0 or the first report error.
+ * The check of both rules. For a `block` in async code (any other node: 0):
+ * tracks guards bound by `let` (per is_guard), forgets those released by
+ * `drop(g)`, and calls report once per guard at the first later statement
+ * that awaits. Returns 0 or the first report error.
  */
-int guard_check_block(struct rule_ctx *ctx, TSNode block, guard_value_fn is_guard,
-		      guard_report_fn report);
+int guard_check_block(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope,
+		      guard_value_fn is_guard, guard_report_fn report);
 
 #endif

@@ -1,5 +1,5 @@
 /* len_zero.c — `x.len() == 0` instead of `x.is_empty()`. */
-#include "rules.h"
+#include "rule_helpers.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -63,7 +63,7 @@ static int classify(TSNode bin, const char *src, TSNode *len_call)
 static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope)
 {
 	TSNode len_call, recv;
-	char *recv_text = NULL, *repl = NULL, *msg = NULL;
+	char *recv_text = NULL, *repl = NULL;
 	char quoted[96];
 	int rc = RR_ENOMEM, sense;
 
@@ -78,18 +78,15 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	if (!(repl = rule_format("%s%s.is_empty()", sense < 0 ? "!" : "", recv_text)))
 		goto cleanup;
 	rule_quote(node, ctx->src, quoted, sizeof(quoted));
-	msg = rule_format("`%s` compares the length with zero to ask whether the collection is "
-			  "empty. `is_empty()` states the intent directly and is cheap on every "
-			  "collection, including ones whose length is expensive to compute. Use "
-			  "`%s`.",
-			  quoted, repl);
-	if (!msg)
-		goto cleanup;
-	rc = rule_emit_nodes(ctx, node, node, msg, repl);
+	rc = rule_emitf_nodes(ctx, node, node, repl,
+			      "`%s` compares the length with zero to ask whether the collection is "
+			      "empty. `is_empty()` states the intent directly and is cheap on every "
+			      "collection, including ones whose length is expensive to compute. Use "
+			      "`%s`.",
+			      quoted, repl);
 cleanup:
 	free(recv_text);
 	free(repl);
-	free(msg);
 	return rc;
 }
 

@@ -1,7 +1,7 @@
 /* mem_forget.c — `std::mem::forget(x)`: a value whose destructor never runs. */
 #include "api_helpers.h"
+#include "rule_helpers.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 /* A literal has no destructor: forgetting it is pointless but leaks nothing
@@ -17,8 +17,6 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 {
 	TSNode callee, args;
 	char quoted[64];
-	char *msg;
-	int rc;
 
 	(void)scope;
 	if (!rust_is(node, RK_CALL_EXPRESSION) ||
@@ -29,17 +27,13 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	    is_literal(ts_node_named_child(args, 0)))
 		return 0;
 	rule_quote(callee, ctx->src, quoted, sizeof(quoted));
-	msg = rule_format("`%s` skips the value's destructor: the memory, file descriptors, locks "
-			  "or sockets it owns are never released. Leaked resources pile up in a "
-			  "long-running service until it runs out. If the goal is to hand ownership "
-			  "to C or to a raw pointer, use `ManuallyDrop::new` or `Box::into_raw`/"
-			  "`into_raw_fd`, which say so and can be undone; otherwise let the value drop.",
-			  quoted);
-	if (!msg)
-		return RR_ENOMEM;
-	rc = rule_emit_nodes(ctx, node, node, msg, NULL);
-	free(msg);
-	return rc;
+	return rule_emitf_nodes(ctx, node, node, NULL,
+				"`%s` skips the value's destructor: the memory, file descriptors, locks "
+				"or sockets it owns are never released. Leaked resources pile up in a "
+				"long-running service until it runs out. If the goal is to hand ownership "
+				"to C or to a raw pointer, use `ManuallyDrop::new` or `Box::into_raw`/"
+				"`into_raw_fd`, which say so and can be undone; otherwise let the value drop.",
+				quoted);
 }
 
 /* The node kinds check() inspects: the engine calls it for these only. */

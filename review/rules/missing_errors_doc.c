@@ -1,14 +1,11 @@
 /* missing_errors_doc.c — a public fn returning Result without an `# Errors` doc section. */
 #include "api_helpers.h"
-
-#include <stdlib.h>
+#include "rule_helpers.h"
 
 static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope)
 {
 	TSNode ret, name;
 	char quoted[64];
-	char *msg;
-	int rc;
 
 	if (!rust_is(node, RK_FUNCTION_ITEM) && !rust_is(node, RK_FUNCTION_SIGNATURE_ITEM))
 		return 0;
@@ -18,16 +15,13 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 		return 0;
 	name = rust_child_by_field(node, RF_NAME);
 	rule_quote(name, ctx->src, quoted, sizeof(quoted));
-	msg = rule_format("`%s` is public and returns `Result`, but its docs have no `# Errors` "
-			  "section. Callers need to know which failures to expect and which are "
-			  "worth retrying or showing to a user. Add an `# Errors` section listing "
-			  "when it returns `Err`.",
-			  quoted);
-	if (!msg)
-		return RR_ENOMEM;
-	rc = api_emit_item_header(ctx, node, msg);
-	free(msg);
-	return rc;
+	/* On the fn's header, where clippy puts its missing_*_doc warnings. */
+	return rule_emitf_nodes(ctx, node, api_item_header_end(node), NULL,
+				"`%s` is public and returns `Result`, but its docs have no `# Errors` "
+				"section. Callers need to know which failures to expect and which are "
+				"worth retrying or showing to a user. Add an `# Errors` section listing "
+				"when it returns `Err`.",
+				quoted);
 }
 
 /* The node kinds check() inspects: the engine calls it for these only. */

@@ -1,7 +1,7 @@
 /* missing_panics_doc.c — a public fn that can panic, without a `# Panics` doc section. */
 #include "api_helpers.h"
+#include "rule_helpers.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 /* The macros clippy counts as panics: panic! and the asserts that stay in
@@ -133,8 +133,6 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	struct first_panic fp = { .src = ctx->src };
 	TSNode body, name;
 	char quoted[64];
-	char *msg;
-	int rc;
 
 	if (!rust_is(node, RK_FUNCTION_ITEM) || !api_fn_is_public(ctx, node, scope) ||
 	    api_item_documents(ctx, node, scope, "Panics"))
@@ -147,16 +145,13 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 		return 0;
 	name = rust_child_by_field(node, RF_NAME);
 	rule_quote(name, ctx->src, quoted, sizeof(quoted));
-	msg = rule_format("`%s` is public and can panic (%s on line %u), but its docs have no "
-			  "`# Panics` section. Callers cannot see from the signature that some "
-			  "input crashes their thread or task, so they cannot avoid it. Add a "
-			  "`# Panics` section that says when it panics, or return an error instead.",
-			  quoted, fp.what, ts_node_start_point(fp.at).row + 1);
-	if (!msg)
-		return RR_ENOMEM;
-	rc = api_emit_item_header(ctx, node, msg);
-	free(msg);
-	return rc;
+	/* On the fn's header, where clippy puts its missing_*_doc warnings. */
+	return rule_emitf_nodes(ctx, node, api_item_header_end(node), NULL,
+				"`%s` is public and can panic (%s on line %u), but its docs have no "
+				"`# Panics` section. Callers cannot see from the signature that some "
+				"input crashes their thread or task, so they cannot avoid it. Add a "
+				"`# Panics` section that says when it panics, or return an error instead.",
+				quoted, fp.what, ts_node_start_point(fp.at).row + 1);
 }
 
 /* The node kinds check() inspects: the engine calls it for these only. */

@@ -1,5 +1,5 @@
 /* needless_collect.c — collecting into a Vec only to count it or test emptiness. */
-#include "rules.h"
+#include "rule_helpers.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -102,30 +102,6 @@ static int check_chained(struct rule_ctx *ctx, TSNode node)
 	return rc;
 }
 
-/* Mentions of the identifier `name` in n's subtree (token trees included). */
-static uint32_t count_mentions(TSNode n, const char *src, TSNode name, TSNode *last)
-{
-	TSTreeCursor c = ts_tree_cursor_new(n);
-	uint32_t count = 0;
-
-	for (;;) {
-		TSNode cur = ts_tree_cursor_current_node(&c);
-		if (rust_is(cur, RK_IDENTIFIER) && rust_node_len(cur) == rust_node_len(name) &&
-		    memcmp(rust_node_ptr(cur, src), rust_node_ptr(name, src), rust_node_len(name)) == 0) {
-			count++;
-			*last = cur;
-		}
-		if (ts_tree_cursor_goto_first_child(&c))
-			continue;
-		while (!ts_tree_cursor_goto_next_sibling(&c))
-			if (!ts_tree_cursor_goto_parent(&c))
-				goto out;
-	}
-out:
-	ts_tree_cursor_delete(&c);
-	return count;
-}
-
 /* `let v: Vec<_> = iter.collect();` whose only later use in the block is
  * `v.len()`, `v.is_empty()` or `v.contains(x)`. */
 static int check_let(struct rule_ctx *ctx, TSNode block, uint32_t index)
@@ -147,7 +123,7 @@ static int check_let(struct rule_ctx *ctx, TSNode block, uint32_t index)
 	    !(is_vec_type(type, ctx->src) && plain_collect(value, ctx->src, &collect)))
 		return 0;
 	for (uint32_t i = index + 1; i < count && mentions <= 1; i++)
-		mentions += count_mentions(ts_node_named_child(block, i), ctx->src, pattern, &use);
+		mentions += rule_ident_mentions(ts_node_named_child(block, i), ctx->src, pattern, &use);
 	if (mentions != 1)
 		return 0;
 	/* The one mention must be the receiver of `.len()` / `.is_empty()` / `.contains(..)`. */

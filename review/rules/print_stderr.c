@@ -1,23 +1,15 @@
 /* print_stderr.c — `eprintln!`/`eprint!` in library code. */
-#include "rules.h"
-
-#include <stdlib.h>
+#include "rule_helpers.h"
 
 static int emit(struct rule_ctx *ctx, TSNode first, TSNode last, const char *name)
 {
-	char *msg = rule_format(
+	return rule_emitf_nodes(
+		ctx, first, last, NULL,
 		"`%s!` in library code writes straight to the process's stderr. "
 		"The application cannot filter, structure or redirect it, and in a service it bypasses "
 		"the log pipeline (levels, JSON, request ids) the operators rely on. Log it with "
 		"`log`/`tracing`, or return the error to the caller.",
 		name);
-	int rc;
-
-	if (!msg)
-		return RR_ENOMEM;
-	rc = rule_emit_nodes(ctx, first, last, msg, NULL);
-	free(msg);
-	return rc;
 }
 
 static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope)

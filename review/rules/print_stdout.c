@@ -1,23 +1,15 @@
 /* print_stdout.c — `println!`/`print!` in library code. */
-#include "rules.h"
-
-#include <stdlib.h>
+#include "rule_helpers.h"
 
 static int emit(struct rule_ctx *ctx, TSNode first, TSNode last, const char *name)
 {
-	char *msg = rule_format(
+	return rule_emitf_nodes(
+		ctx, first, last, NULL,
 		"`%s!` in library code writes straight to the process's stdout. "
 		"A library does not own stdout: the output can corrupt a program's own output (a CLI's "
 		"data, a protocol spoken over stdout) and bypasses the application's logging. Return the "
 		"data to the caller, or log it with `log`/`tracing` instead.",
 		name);
-	int rc;
-
-	if (!msg)
-		return RR_ENOMEM;
-	rc = rule_emit_nodes(ctx, first, last, msg, NULL);
-	free(msg);
-	return rc;
 }
 
 static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope)

@@ -1,4 +1,5 @@
 /* rc_buffer.c — `Rc<String>`, `Arc<Vec<T>>`, ...: a shared buffer that can never grow. */
+#include "rule_helpers.h"
 #include "type_helpers.h"
 
 #include <stdlib.h>
@@ -39,7 +40,7 @@ static const struct buffer_kind *classify(TSNode arg, const char *src, TSNode *e
 static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope)
 {
 	const struct buffer_kind *k;
-	char rc_name[16], *elem_text = NULL, *repl = NULL, *msg = NULL;
+	char rc_name[16], *elem_text = NULL, *repl = NULL;
 	TSNode arg, elem = { 0 };
 	int rc = RR_ENOMEM;
 
@@ -58,18 +59,15 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 		repl = rule_format("%s<[%s]>", rc_name, elem_text);
 	if (!repl)
 		goto cleanup;
-	msg = rule_format("`%s<%s>` shares a growable buffer that nobody can grow: the contents "
-			  "are immutable behind the `%s`. It costs a second allocation and a "
-			  "second pointer chase on every access. Use `%s` (build it with "
-			  "`%s::from(..)`), which stores the data inline with the reference counts.",
-			  rc_name, k->owned, rc_name, repl, rc_name);
-	if (!msg)
-		goto cleanup;
-	rc = rule_emit_nodes(ctx, node, node, msg, repl);
+	rc = rule_emitf_nodes(ctx, node, node, repl,
+			      "`%s<%s>` shares a growable buffer that nobody can grow: the contents "
+			      "are immutable behind the `%s`. It costs a second allocation and a "
+			      "second pointer chase on every access. Use `%s` (build it with "
+			      "`%s::from(..)`), which stores the data inline with the reference counts.",
+			      rc_name, k->owned, rc_name, repl, rc_name);
 cleanup:
 	free(elem_text);
 	free(repl);
-	free(msg);
 	return rc;
 }
 

@@ -1,5 +1,5 @@
 /* redundant_clone.c — clones that are certainly unnecessary: `f(&x.clone())` and a last-use clone. */
-#include "rules.h"
+#include "rule_helpers.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -52,32 +52,6 @@ static int check_borrowed(struct rule_ctx *ctx, TSNode ref)
 	return report(ctx, dot, call, recv, "the call only borrows it and it is dropped right after");
 }
 
-static bool same_ident(TSNode a, TSNode b, const char *src)
-{
-	return rust_node_len(a) == rust_node_len(b) &&
-	       memcmp(rust_node_ptr(a, src), rust_node_ptr(b, src), rust_node_len(a)) == 0;
-}
-
-/* Mentions of identifier `name` in n's subtree (token trees included). */
-static uint32_t mentions(TSNode n, const char *src, TSNode name)
-{
-	TSTreeCursor c = ts_tree_cursor_new(n);
-	uint32_t count = 0;
-
-	for (;;) {
-		TSNode cur = ts_tree_cursor_current_node(&c);
-		count += rust_is(cur, RK_IDENTIFIER) && same_ident(cur, name, src);
-		if (ts_tree_cursor_goto_first_child(&c))
-			continue;
-		while (!ts_tree_cursor_goto_next_sibling(&c))
-			if (!ts_tree_cursor_goto_parent(&c))
-				goto out;
-	}
-out:
-	ts_tree_cursor_delete(&c);
-	return count;
-}
-
 /* Mentions of `name` other than as the receiver of `.clone()` (which borrows
  * only for the call). */
 static uint32_t lasting_mentions(TSNode n, const char *src, TSNode name)
@@ -88,10 +62,10 @@ static uint32_t lasting_mentions(TSNode n, const char *src, TSNode name)
 	for (;;) {
 		TSNode cur = ts_tree_cursor_current_node(&c), recv, dot;
 		if (clone_call(cur, src, &recv, &dot) && rust_is(recv, RK_IDENTIFIER) &&
-		    same_ident(recv, name, src)) {
+		    rule_same_text(recv, name, src)) {
 			/* skip this subtree's receiver: only its arguments (none) remain */
 		} else {
-			count += rust_is(cur, RK_IDENTIFIER) && same_ident(cur, name, src);
+			count += rust_is(cur, RK_IDENTIFIER) && rule_same_text(cur, name, src);
 			if (ts_tree_cursor_goto_first_child(&c))
 				continue;
 		}
@@ -165,9 +139,9 @@ static int64_t owned_local(TSNode block, uint32_t before, TSNode name, const cha
 		TSNode pat = rust_child_by_field(stmt, RF_PATTERN);
 		if (!rust_is(stmt, RK_LET_DECLARATION))
 			continue;
-		if (rust_is(pat, RK_IDENTIFIER) && same_ident(pat, name, src))
+		if (rust_is(pat, RK_IDENTIFIER) && rule_same_text(pat, name, src))
 			return owned_value(stmt, src) ? (int64_t)i : -1;
-		if (mentions(pat, src, name) > 0)
+		if (rule_ident_mentions(pat, src, name, NULL) > 0)
 			return -1;    /* rebound by a pattern: not the simple case */
 	}
 	return -1;
@@ -189,7 +163,7 @@ static bool owned_param(TSNode block, TSNode name, const char *src)
 		TSNode pat = rust_child_by_field(p, RF_PATTERN);
 		TSNode type = rust_child_by_field(p, RF_TYPE);
 		if (rust_is(p, RK_PARAMETER) && rust_is(pat, RK_IDENTIFIER) &&
-		    same_ident(pat, name, src))
+		    rule_same_text(pat, name, src))
 			return !ts_node_is_null(type) && !rust_is(type, RK_REFERENCE_TYPE) &&
 			       !rust_is(type, RK_POINTER_TYPE);
 	}
@@ -254,7 +228,8 @@ static int check_last_use(struct rule_ctx *ctx, TSNode block, uint32_t index)
 	} else if (!rust_is(stmt, RK_EXPRESSION_STATEMENT) && index != last_code_child(block)) {
 		return 0;    /* an item, or anything but the block's tail expression */
 	}
-	if (!find_clone(stmt, ctx->src, &call, &recv, &dot) || mentions(stmt, ctx->src, recv) != 1)
+	if (!find_clone(stmt, ctx->src, &call, &recv, &dot) ||
+	    rule_ident_mentions(stmt, ctx->src, recv, NULL) != 1)
 		return 0;
 	if ((decl = owned_local(block, index, recv, ctx->src)) >= 0)
 		from = (uint32_t)decl + 1;
@@ -269,7 +244,7 @@ static int check_last_use(struct rule_ctx *ctx, TSNode block, uint32_t index)
 			return 0;
 	}
 	for (uint32_t i = index + 1; i < count; i++)
-		if (mentions(ts_node_named_child(block, i), ctx->src, recv) > 0)
+		if (rule_ident_mentions(ts_node_named_child(block, i), ctx->src, recv, NULL) > 0)
 			return 0;
 	return report(ctx, dot, call, recv, "it is never used again: it can be moved");
 }

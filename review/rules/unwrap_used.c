@@ -1,5 +1,5 @@
 /* unwrap_used.c — `.unwrap()` on Option/Result in production code. */
-#include "rules.h"
+#include "rule_helpers.h"
 
 static const char MESSAGE[] =
 	"`.unwrap()` panics when the value is `None` or `Err`, taking the thread or task down with it. "
@@ -7,28 +7,10 @@ static const char MESSAGE[] =
 	"about what went wrong. Propagate the error with `?` (adding context), or handle the "
 	"`None`/`Err` case explicitly.";
 
-static int emit(void *data, TSNode name, TSNode args)
-{
-	struct rule_ctx *ctx = data;
-	/* Inside a token tree the argument list is "( )": only an empty one is unwrap(). */
-	if (!rust_node_text_eq(name, ctx->src, "unwrap") || rust_tt_inner_count(args) != 0)
-		return 0;
-	return rule_emit_nodes(ctx, name, args, MESSAGE, NULL);
-}
-
 static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope)
 {
-	TSNode name, args;
-
 	(void)scope;
-	if (rust_method_call(node, &name, &args)) {
-		if (rust_node_text_eq(name, ctx->src, "unwrap") && rust_named_arg_count(args) == 0)
-			return rule_emit_nodes(ctx, name, args, MESSAGE, NULL);
-		return 0;
-	}
-	if (rust_is(node, RK_TOKEN_TREE))
-		return rust_tt_method_calls(node, emit, ctx);
-	return 0;
+	return rule_method_calls(ctx, node, "unwrap", 0, MESSAGE);
 }
 
 /* The node kinds check() inspects: the engine calls it for these only. */

@@ -2,14 +2,12 @@
  * review_run_opts over a real repository: config from the base commit, Cargo
  * lints from the head, exclude globs, notices for broken files. */
 #include "testutil.h"
+#include "git_testutil.h"
 #include "../../common/rr.h"
 #include "../../common/log.h"
 #include "../../review/config.h"
 #include "../../review/review.h"
 #include "../../review/toml.h"
-
-#define GIT "git -c user.name=Test -c user.email=test@example.com -c init.defaultBranch=main " \
-	    "-c commit.gpgsign=false -C '%s' "
 
 /* --- TOML ------------------------------------------------------------------ */
 
@@ -337,65 +335,41 @@ struct fixture {
 	git_oid base, head, bad;
 };
 
-static int write_file(const char *dir, const char *rel, const char *text)
-{
-	char *path = NULL;
-	FILE *f;
-	int rc;
-	if (asprintf(&path, "%s/%s", dir, rel) < 0)
-		return -1;
-	tu_sh("mkdir -p \"$(dirname '%s')\"", path);
-	f = fopen(path, "w");
-	free(path);
-	if (!f)
-		return -1;
-	rc = fputs(text, f) < 0 ? -1 : 0;
-	return fclose(f) != 0 ? -1 : rc;
-}
-
-static int rev_parse(const char *dir, const char *rev, git_oid *out)
-{
-	char *sha = tu_sh_out(GIT "rev-parse %s", dir, rev);
-	int rc = sha ? git_oid_fromstr(out, sha) : -1;
-	free(sha);
-	return rc;
-}
-
 static int build_fixture(struct fixture *fx)
 {
 	const char *d = fx->dir;
 
-	if (tu_sh("git -c init.defaultBranch=main init -q '%s'", d) != 0)
+	if (gt_init(d) != 0)
 		return -1;
 	/* base: the repository's settings and the workspace */
-	if (write_file(d, ".rustreview.toml",
+	if (gt_write_file(d, ".rustreview.toml",
 		       "exclude = [\"generated/**\"]\n[rules]\nunwrap_used = \"error\"\nptr_arg = \"off\"\n") ||
-	    write_file(d, "Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\n"
+	    gt_write_file(d, "Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\n"
 					"[workspace.lints.clippy]\nlen_zero = \"allow\"\n") ||
-	    write_file(d, "crates/a/Cargo.toml", "[package]\nname = \"a\"\n[lints]\nworkspace = true\n") ||
-	    write_file(d, "crates/b/Cargo.toml", "[package]\nname = \"b\"\n[lints.clippy]\n"
+	    gt_write_file(d, "crates/a/Cargo.toml", "[package]\nname = \"a\"\n[lints]\nworkspace = true\n") ||
+	    gt_write_file(d, "crates/b/Cargo.toml", "[package]\nname = \"b\"\n[lints.clippy]\n"
 						 "unwrap_used = \"allow\"\nexpect_used = \"deny\"\n") ||
 	    tu_sh(GIT "add -A && " GIT "commit -qm base", d, d) != 0)
 		return -1;
 	/* the PR tries to switch unwrap_used off in .rustreview.toml: ignored (base wins) */
 	if (tu_sh(GIT "checkout -qb pr", d) != 0 ||
-	    write_file(d, ".rustreview.toml", "[rules]\nunwrap_used = \"off\"\n") ||
-	    write_file(d, "crates/a/src/lib.rs", "pub fn a(v: Option<u8>, w: &Vec<u8>) -> bool {\n"
+	    gt_write_file(d, ".rustreview.toml", "[rules]\nunwrap_used = \"off\"\n") ||
+	    gt_write_file(d, "crates/a/src/lib.rs", "pub fn a(v: Option<u8>, w: &Vec<u8>) -> bool {\n"
 						 "    v.unwrap();\n    w.len() == 0\n}\n") ||
-	    write_file(d, "crates/b/src/lib.rs", "pub fn b(v: Option<u8>) -> u8 {\n"
+	    gt_write_file(d, "crates/b/src/lib.rs", "pub fn b(v: Option<u8>) -> u8 {\n"
 						 "    v.expect(\"x\") + v.unwrap()\n}\n") ||
-	    write_file(d, "crates/c/Cargo.toml", "[lints.clippy\nbroken\n") ||
-	    write_file(d, "crates/c/src/lib.rs", "pub fn c(v: Option<u8>) -> u8 {\n    v.unwrap()\n}\n") ||
-	    write_file(d, "generated/x.rs", "pub fn g(v: Option<u8>) -> u8 {\n    v.unwrap()\n}\n") ||
+	    gt_write_file(d, "crates/c/Cargo.toml", "[lints.clippy\nbroken\n") ||
+	    gt_write_file(d, "crates/c/src/lib.rs", "pub fn c(v: Option<u8>) -> u8 {\n    v.unwrap()\n}\n") ||
+	    gt_write_file(d, "generated/x.rs", "pub fn g(v: Option<u8>) -> u8 {\n    v.unwrap()\n}\n") ||
 	    tu_sh(GIT "add -A && " GIT "commit -qm pr", d, d) != 0)
 		return -1;
 	/* a branch whose base config is broken */
 	if (tu_sh(GIT "checkout -qb bad main", d) != 0 ||
-	    write_file(d, ".rustreview.toml", "[rules]\n\nunwrap_usd = \"off\"\n") ||
+	    gt_write_file(d, ".rustreview.toml", "[rules]\n\nunwrap_usd = \"off\"\n") ||
 	    tu_sh(GIT "add -A && " GIT "commit -qm bad", d, d) != 0)
 		return -1;
-	if (rev_parse(d, "main", &fx->base) || rev_parse(d, "pr", &fx->head) ||
-	    rev_parse(d, "bad", &fx->bad))
+	if (gt_rev_parse(d, "main", &fx->base) || gt_rev_parse(d, "pr", &fx->head) ||
+	    gt_rev_parse(d, "bad", &fx->bad))
 		return -1;
 	return git_repository_open(&fx->repo, d) == 0 ? 0 : -1;
 }
@@ -406,10 +380,7 @@ static int teardown(void **state)
 	if (!fx)
 		return 0;
 	review_engine_free(fx->engine);
-	git_repository_free(fx->repo);
-	git_libgit2_shutdown();
-	tu_rmrf(fx->dir);
-	free(fx->dir);
+	gt_end(fx->dir, fx->repo);
 	free(fx);
 	*state = NULL;
 	return 0;
@@ -423,10 +394,8 @@ static int setup(void **state)
 	*state = fx;
 	if (!fx)
 		return -1;
-	git_libgit2_init();
+	gt_begin();
 	rr_log_set_level(RR_LOG_ERROR);
-	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
-	setenv("GIT_CONFIG_GLOBAL", "/dev/null", 1);
 	fx->dir = tu_mkdtemp("config");
 	if (!fx->dir || build_fixture(fx) != 0 || review_engine_new(&fx->engine, &err) != RR_OK) {
 		teardown(state);

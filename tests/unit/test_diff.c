@@ -1,5 +1,6 @@
 /* test_diff.c — diff_rust_changes on a real repository built with the git CLI. */
 #include "testutil.h"
+#include "git_testutil.h"
 #include "../../common/rr.h"
 #include "../../review/diff.h"
 
@@ -14,30 +15,8 @@ struct fixture {
 	git_oid orphan;        /* a commit with no common history */
 };
 
-/* git with a fixed identity and no user/system config, run inside dir. */
-#define GIT "git -c user.name=Test -c user.email=test@example.com -c init.defaultBranch=main " \
-	    "-c commit.gpgsign=false -C '%s' "
-
-static void write_file(const char *dir, const char *rel, const char *text, size_t len)
-{
-	char *path = NULL;
-	FILE *f;
-	assert_true(asprintf(&path, "%s/%s", dir, rel) > 0);
-	f = fopen(path, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(text, 1, len, f), len);
-	fclose(f);
-	free(path);
-}
-#define WRITE(dir, rel, text) write_file(dir, rel, text, strlen(text))
-
-static void rev_parse(const char *dir, const char *rev, git_oid *out)
-{
-	char *sha = tu_sh_out(GIT "rev-parse %s", dir, rev);
-	assert_non_null(sha);
-	assert_int_equal(git_oid_fromstr(out, sha), 0);
-	free(sha);
-}
+/* Writes a fixture file; a failure fails the test. */
+#define WRITE(dir, rel, text) assert_int_equal(gt_write_file(dir, rel, text), 0)
 
 static const char OLD_NAME_RS[] =
 	"pub struct Config {\n"
@@ -71,9 +50,7 @@ static int build_fixture(struct fixture *fx)
 	if (!fx->dir)
 		return -1;
 	d = fx->dir;
-	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
-	setenv("GIT_CONFIG_GLOBAL", "/dev/null", 1);
-	if (tu_sh(GIT "init -q", d) != 0 || tu_sh("mkdir -p '%s/src'", d) != 0)
+	if (gt_init(d) != 0 || tu_sh("mkdir -p '%s/src'", d) != 0)
 		return -1;
 
 	/* C0 on main */
@@ -91,7 +68,7 @@ static int build_fixture(struct fixture *fx)
 	WRITE(d, "src/lib.rs", "line1\nchanged2\nline3\nline4\nline5\nline6\nline7\nnew_a\nnew_b\n"
 	      "line8\nline9\nline10\n");
 	WRITE(d, "src/new.rs", "fn a() {}\nfn b() {}\nfn c() {}\n");
-	write_file(d, "src/blob.rs", "\0\1\2binary\0data\n", 16);
+	assert_int_equal(gt_write_bytes(d, "src/blob.rs", "\0\1\2binary\0data\n", 16), 0);
 	WRITE(d, "README.md", "# demo\nmore\n");
 	WRITE(d, "notes.txt", "fn not_rust() {}\n");
 	if (tu_sh(GIT "mv src/old_name.rs src/renamed.rs && " GIT "rm -q src/gone.rs", d, d) != 0)
@@ -114,10 +91,10 @@ static int build_fixture(struct fixture *fx)
 		  GIT "add -A && " GIT "commit -qm orphan", d, d, d, d, d) != 0)
 		return -1;
 
-	rev_parse(d, "main~1", &fx->fork_point);
-	rev_parse(d, "pr", &fx->head);
-	rev_parse(d, "main", &fx->base);
-	rev_parse(d, "other", &fx->orphan);
+	assert_int_equal(gt_rev_parse(d, "main~1", &fx->fork_point), 0);
+	assert_int_equal(gt_rev_parse(d, "pr", &fx->head), 0);
+	assert_int_equal(gt_rev_parse(d, "main", &fx->base), 0);
+	assert_int_equal(gt_rev_parse(d, "other", &fx->orphan), 0);
 	return git_repository_open(&fx->repo, d) == 0 ? 0 : -1;
 }
 
@@ -126,10 +103,7 @@ static int teardown(void **state)
 	struct fixture *fx = *state;
 	if (!fx)
 		return 0;
-	git_repository_free(fx->repo);
-	git_libgit2_shutdown();
-	tu_rmrf(fx->dir);
-	free(fx->dir);
+	gt_end(fx->dir, fx->repo);
 	free(fx);
 	*state = NULL;
 	return 0;
@@ -142,7 +116,7 @@ static int setup(void **state)
 	*state = fx;
 	if (!fx)
 		return -1;
-	git_libgit2_init();
+	gt_begin();
 	if (build_fixture(fx) != 0) {
 		teardown(state);
 		return -1;

@@ -1,71 +1,15 @@
 /* test_engine.c — the review engine: every rule's positives with exact spans,
  * the tricky negatives, test-code exemptions, fixes, added-line filtering and
  * robustness on hostile input. */
-#include "testutil.h"
-#include "../../common/rr.h"
-#include "../../review/engine.h"
-
-static struct review_engine *engine;
-
-static int setup(void **state)
-{
-	struct rr_error err = { 0 };
-	(void)state;
-	return review_engine_new(&engine, &err);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	review_engine_free(engine);
-	return 0;
-}
-
-/* Reviews src as path; all lines count as added unless `added` is given. */
-static struct finding_list review(const char *path, const char *src, const struct line_set *added)
-{
-	struct finding_list l = FINDING_LIST_INIT;
-	struct rr_error err = { 0 };
-	int rc = review_engine_file(engine, path, src, strlen(src), added, &l, &err);
-	if (rc)
-		fail_msg("review_engine_file: %s", err.msg);
-	return l;
-}
-
-static size_t count_rule(const struct finding_list *l, const char *rule)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < l->n; i++)
-		n += strcmp(l->items[i].rule_id, rule) == 0;
-	return n;
-}
-
-/* The k-th finding of `rule` (0-based), failing the test if absent. */
-static const struct finding *nth(const struct finding_list *l, const char *rule, size_t k)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (strcmp(l->items[i].rule_id, rule) == 0 && k-- == 0)
-			return &l->items[i];
-	fail_msg("no finding #%zu for %s", k, rule);
-	return NULL;
-}
-
-static void assert_span(const struct finding *f, uint32_t line, uint32_t col, uint32_t end_line,
-			uint32_t end_col)
-{
-	assert_int_equal(f->line, line);
-	assert_int_equal(f->column, col);
-	assert_int_equal(f->end_line, end_line);
-	assert_int_equal(f->end_column, end_col);
-}
+#include "engine_testutil.h"
 
 /* Asserts the file yields no finding of `rule`. */
 static void assert_none(const char *path, const char *src, const char *rule)
 {
-	struct finding_list l = review(path, src, NULL);
-	if (count_rule(&l, rule) != 0)
+	struct finding_list l = et_review(path, src, NULL, NULL);
+	if (et_count_rule(&l, rule) != 0)
 		fail_msg("%s: unexpected %s at %u:%u in:\n%s", path, rule,
-			 nth(&l, rule, 0)->line, nth(&l, rule, 0)->column, src);
+			 et_nth(&l, rule, 0)->line, et_nth(&l, rule, 0)->column, src);
 	finding_list_free(&l);
 }
 
@@ -78,15 +22,15 @@ static void test_unwrap_positive_exact_span(void **state)
 			  "    let w = read()\n"
 			  "        .unwrap();\n"
 			  "}\n";
-	struct finding_list l = review("src/lib.rs", src, NULL);
+	struct finding_list l = et_review("src/lib.rs", src, NULL, NULL);
 	(void)state;
-	assert_int_equal(count_rule(&l, "unwrap_used"), 2);
-	assert_span(nth(&l, "unwrap_used", 0), 2, 20, 2, 28);
+	assert_int_equal(et_count_rule(&l, "unwrap_used"), 2);
+	et_assert_span(et_nth(&l, "unwrap_used", 0), 2, 20, 2, 28);
 	/* A chain split over lines reports the line holding `.unwrap()`. */
-	assert_span(nth(&l, "unwrap_used", 1), 4, 10, 4, 18);
-	assert_int_equal(nth(&l, "unwrap_used", 0)->severity, RR_SEV_WARNING);
-	assert_null(nth(&l, "unwrap_used", 0)->replacement);
-	assert_int_equal(strlen(nth(&l, "unwrap_used", 0)->fingerprint), RR_FINGERPRINT_LEN);
+	et_assert_span(et_nth(&l, "unwrap_used", 1), 4, 10, 4, 18);
+	assert_int_equal(et_nth(&l, "unwrap_used", 0)->severity, RR_SEV_WARNING);
+	assert_null(et_nth(&l, "unwrap_used", 0)->replacement);
+	assert_int_equal(strlen(et_nth(&l, "unwrap_used", 0)->fingerprint), RR_FINGERPRINT_LEN);
 	finding_list_free(&l);
 }
 
@@ -97,12 +41,12 @@ static void test_unwrap_in_macro_token_tree(void **state)
 			  "    assert!(y.unwrap() > 1);\n"
 			  "    let v = vec![a.unwrap(), b.unwrap_or(0)];\n"
 			  "}\n";
-	struct finding_list l = review("src/main.rs", src, NULL);
+	struct finding_list l = et_review("src/main.rs", src, NULL, NULL);
 	(void)state;
-	assert_int_equal(count_rule(&l, "unwrap_used"), 3);
-	assert_span(nth(&l, "unwrap_used", 0), 2, 22, 2, 30);
-	assert_span(nth(&l, "unwrap_used", 1), 3, 15, 3, 23);
-	assert_span(nth(&l, "unwrap_used", 2), 4, 20, 4, 28);
+	assert_int_equal(et_count_rule(&l, "unwrap_used"), 3);
+	et_assert_span(et_nth(&l, "unwrap_used", 0), 2, 22, 2, 30);
+	et_assert_span(et_nth(&l, "unwrap_used", 1), 3, 15, 3, 23);
+	et_assert_span(et_nth(&l, "unwrap_used", 2), 4, 20, 4, 28);
 	finding_list_free(&l);
 }
 
@@ -157,11 +101,11 @@ static void test_unwrap_fires_after_test_module_and_in_cfg_not_test(void **state
 			  "fn b() { x.unwrap(); }\n"
 			  "#[cfg(not(test))]\n"
 			  "fn c() { x.unwrap(); }\n";
-	struct finding_list l = review("src/lib.rs", src, NULL);
+	struct finding_list l = et_review("src/lib.rs", src, NULL, NULL);
 	(void)state;
-	assert_int_equal(count_rule(&l, "unwrap_used"), 2);
-	assert_int_equal(nth(&l, "unwrap_used", 0)->line, 3);
-	assert_int_equal(nth(&l, "unwrap_used", 1)->line, 5);
+	assert_int_equal(et_count_rule(&l, "unwrap_used"), 2);
+	assert_int_equal(et_nth(&l, "unwrap_used", 0)->line, 3);
+	assert_int_equal(et_nth(&l, "unwrap_used", 1)->line, 5);
 	finding_list_free(&l);
 }
 
@@ -171,11 +115,11 @@ static void test_expect_positive_and_arity(void **state)
 			  "    let c = load().expect(\"config\");\n"
 			  "    parser.expect();\n"
 			  "}\n";
-	struct finding_list l = review("src/lib.rs", src, NULL);
+	struct finding_list l = et_review("src/lib.rs", src, NULL, NULL);
 	(void)state;
-	assert_int_equal(count_rule(&l, "expect_used"), 1);
-	assert_span(nth(&l, "expect_used", 0), 2, 20, 2, 36);
-	assert_non_null(strstr(nth(&l, "expect_used", 0)->message, "`?`"));
+	assert_int_equal(et_count_rule(&l, "expect_used"), 1);
+	et_assert_span(et_nth(&l, "expect_used", 0), 2, 20, 2, 36);
+	assert_non_null(strstr(et_nth(&l, "expect_used", 0)->message, "`?`"));
 	finding_list_free(&l);
 }
 
@@ -190,17 +134,17 @@ static void test_macro_rules_positive(void **state)
 			  "    if x == 3 { unimplemented!() }\n"
 			  "    dbg!(x)\n"
 			  "}\n";
-	struct finding_list l = review("src/lib.rs", src, NULL);
+	struct finding_list l = et_review("src/lib.rs", src, NULL, NULL);
 	(void)state;
-	assert_int_equal(count_rule(&l, "panic"), 2);
-	assert_span(nth(&l, "panic", 0), 2, 17, 2, 31);
-	assert_span(nth(&l, "panic", 1), 3, 17, 3, 35);
-	assert_int_equal(count_rule(&l, "todo"), 1);
-	assert_span(nth(&l, "todo", 0), 4, 17, 4, 24);
-	assert_int_equal(count_rule(&l, "unimplemented"), 1);
-	assert_span(nth(&l, "unimplemented", 0), 5, 17, 5, 33);
-	assert_int_equal(count_rule(&l, "dbg_macro"), 1);
-	assert_span(nth(&l, "dbg_macro", 0), 6, 5, 6, 12);
+	assert_int_equal(et_count_rule(&l, "panic"), 2);
+	et_assert_span(et_nth(&l, "panic", 0), 2, 17, 2, 31);
+	et_assert_span(et_nth(&l, "panic", 1), 3, 17, 3, 35);
+	assert_int_equal(et_count_rule(&l, "todo"), 1);
+	et_assert_span(et_nth(&l, "todo", 0), 4, 17, 4, 24);
+	assert_int_equal(et_count_rule(&l, "unimplemented"), 1);
+	et_assert_span(et_nth(&l, "unimplemented", 0), 5, 17, 5, 33);
+	assert_int_equal(et_count_rule(&l, "dbg_macro"), 1);
+	et_assert_span(et_nth(&l, "dbg_macro", 0), 6, 5, 6, 12);
 	finding_list_free(&l);
 }
 
@@ -213,13 +157,13 @@ static void test_macro_rules_negatives_and_test_policy(void **state)
 			       "    fn c() { todo!() }\n"
 			       "    fn d() { dbg!(1); }\n"
 			       "}\n";
-	struct finding_list l = review("src/lib.rs", test_src, NULL);
+	struct finding_list l = et_review("src/lib.rs", test_src, NULL, NULL);
 	(void)state;
 	/* panic and unimplemented are exempt in tests; todo and dbg are not. */
-	assert_int_equal(count_rule(&l, "panic"), 0);
-	assert_int_equal(count_rule(&l, "unimplemented"), 0);
-	assert_int_equal(count_rule(&l, "todo"), 1);
-	assert_int_equal(count_rule(&l, "dbg_macro"), 1);
+	assert_int_equal(et_count_rule(&l, "panic"), 0);
+	assert_int_equal(et_count_rule(&l, "unimplemented"), 0);
+	assert_int_equal(et_count_rule(&l, "todo"), 1);
+	assert_int_equal(et_count_rule(&l, "dbg_macro"), 1);
 	finding_list_free(&l);
 	assert_none("src/lib.rs", "fn f() { mycrate::panic!(\"x\"); }\n", "panic");
 	assert_none("src/lib.rs", "fn f() { let s = \"panic!()\"; } // todo!()\n", "panic");
@@ -231,10 +175,10 @@ static void test_macro_rules_negatives_and_test_policy(void **state)
 static void test_macro_inside_token_tree(void **state)
 {
 	const char *src = "fn f() { let v = vec![todo!(), dbg!(1)]; }\n";
-	struct finding_list l = review("src/lib.rs", src, NULL);
+	struct finding_list l = et_review("src/lib.rs", src, NULL, NULL);
 	(void)state;
-	assert_span(nth(&l, "todo", 0), 1, 23, 1, 30);
-	assert_span(nth(&l, "dbg_macro", 0), 1, 32, 1, 39);
+	et_assert_span(et_nth(&l, "todo", 0), 1, 23, 1, 30);
+	et_assert_span(et_nth(&l, "dbg_macro", 0), 1, 32, 1, 39);
 	finding_list_free(&l);
 }
 
@@ -244,12 +188,12 @@ static void test_print_stdout_library_only(void **state)
 {
 	const char *src = "pub fn f() {\n    println!(\"hi\");\n    print!(\"x\");\n    "
 			  "eprintln!(\"err\");\n}\n";
-	struct finding_list l = review("src/lib.rs", src, NULL);
+	struct finding_list l = et_review("src/lib.rs", src, NULL, NULL);
 	(void)state;
-	assert_int_equal(count_rule(&l, "print_stdout"), 2);
-	assert_span(nth(&l, "print_stdout", 0), 2, 5, 2, 19);
-	assert_non_null(strstr(nth(&l, "print_stdout", 0)->message, "`println!`"));
-	assert_non_null(strstr(nth(&l, "print_stdout", 1)->message, "`print!`"));
+	assert_int_equal(et_count_rule(&l, "print_stdout"), 2);
+	et_assert_span(et_nth(&l, "print_stdout", 0), 2, 5, 2, 19);
+	assert_non_null(strstr(et_nth(&l, "print_stdout", 0)->message, "`println!`"));
+	assert_non_null(strstr(et_nth(&l, "print_stdout", 1)->message, "`print!`"));
 	finding_list_free(&l);
 	assert_none("src/main.rs", src, "print_stdout");
 	assert_none("crates/cli/src/main.rs", src, "print_stdout");
@@ -271,10 +215,10 @@ static void test_unsafe_without_safety_comment(void **state)
 			  "    let a = unsafe { *p };\n"
 			  "    a\n"
 			  "}\n";
-	struct finding_list l = review("src/lib.rs", src, NULL);
+	struct finding_list l = et_review("src/lib.rs", src, NULL, NULL);
 	(void)state;
-	assert_int_equal(count_rule(&l, "undocumented_unsafe_blocks"), 1);
-	assert_span(nth(&l, "undocumented_unsafe_blocks", 0), 3, 13, 3, 19);
+	assert_int_equal(et_count_rule(&l, "undocumented_unsafe_blocks"), 1);
+	et_assert_span(et_nth(&l, "undocumented_unsafe_blocks", 0), 3, 13, 3, 19);
 	finding_list_free(&l);
 }
 
@@ -307,11 +251,11 @@ static void test_unsafe_comment_separated_by_code(void **state)
 			  "    unsafe { g(y) }\n"
 			  "}\n"
 			  "fn h() { let s = \"// SAFETY:\"; unsafe { g(1) } }\n";
-	struct finding_list l = review("src/lib.rs", src, NULL);
+	struct finding_list l = et_review("src/lib.rs", src, NULL, NULL);
 	(void)state;
-	assert_int_equal(count_rule(&l, "undocumented_unsafe_blocks"), 2);
-	assert_span(nth(&l, "undocumented_unsafe_blocks", 0), 4, 5, 4, 11);
-	assert_span(nth(&l, "undocumented_unsafe_blocks", 1), 6, 32, 6, 38);
+	assert_int_equal(et_count_rule(&l, "undocumented_unsafe_blocks"), 2);
+	et_assert_span(et_nth(&l, "undocumented_unsafe_blocks", 0), 4, 5, 4, 11);
+	et_assert_span(et_nth(&l, "undocumented_unsafe_blocks", 1), 6, 32, 6, 38);
 	finding_list_free(&l);
 }
 
@@ -321,24 +265,24 @@ static void test_ptr_arg_replacements(void **state)
 {
 	const char *src = "pub fn f(items: &Vec<Item>, name: &String, p: &std::path::PathBuf) {}\n"
 			  "fn g<'a>(v: &'a Vec<u8>, keep: &mut Vec<u8>, x: &Vec<u8, A>) {}\n";
-	struct finding_list l = review("src/lib.rs", src, NULL);
+	struct finding_list l = et_review("src/lib.rs", src, NULL, NULL);
 	const struct finding *f;
 	(void)state;
-	assert_int_equal(count_rule(&l, "ptr_arg"), 4);
-	f = nth(&l, "ptr_arg", 0);
-	assert_span(f, 1, 17, 1, 27);
+	assert_int_equal(et_count_rule(&l, "ptr_arg"), 4);
+	f = et_nth(&l, "ptr_arg", 0);
+	et_assert_span(f, 1, 17, 1, 27);
 	assert_string_equal(f->replacement, "&[Item]");
 	assert_string_equal(f->suggestion_lines,
 			    "pub fn f(items: &[Item], name: &String, p: &std::path::PathBuf) {}");
-	f = nth(&l, "ptr_arg", 1);
+	f = et_nth(&l, "ptr_arg", 1);
 	assert_string_equal(f->replacement, "&str");
-	assert_span(f, 1, 35, 1, 42);
+	et_assert_span(f, 1, 35, 1, 42);
 	assert_string_equal(f->suggestion_lines,
 			    "pub fn f(items: &Vec<Item>, name: &str, p: &std::path::PathBuf) {}");
-	f = nth(&l, "ptr_arg", 2);
+	f = et_nth(&l, "ptr_arg", 2);
 	assert_string_equal(f->replacement, "&Path");
-	f = nth(&l, "ptr_arg", 3);
-	assert_span(f, 2, 13, 2, 24);
+	f = et_nth(&l, "ptr_arg", 3);
+	et_assert_span(f, 2, 13, 2, 24);
 	assert_string_equal(f->replacement, "&'a [u8]");
 	assert_non_null(strstr(f->message, "`&'a [u8]`"));
 	finding_list_free(&l);
@@ -364,19 +308,19 @@ static void test_ptr_arg_macro_method_use_still_fires(void **state)
 	/* `s.len()` inside println! does not borrow `s` itself: clippy fires, so do we;
 	 * neither does `{ss}` mentioning a longer name. */
 	const char *src = "fn f(s: &String) { println!(\"{} {ss}\", s.len()); }\n";
-	struct finding_list l = review("src/lib.rs", src, NULL);
+	struct finding_list l = et_review("src/lib.rs", src, NULL, NULL);
 	(void)state;
-	assert_int_equal(count_rule(&l, "ptr_arg"), 1);
+	assert_int_equal(et_count_rule(&l, "ptr_arg"), 1);
 	finding_list_free(&l);
 }
 
 static void test_ptr_arg_trait_declaration_fires(void **state)
 {
 	const char *src = "trait Show {\n    fn show(&self, v: &String);\n}\n";
-	struct finding_list l = review("src/lib.rs", src, NULL);
+	struct finding_list l = et_review("src/lib.rs", src, NULL, NULL);
 	(void)state;
-	assert_int_equal(count_rule(&l, "ptr_arg"), 1);
-	assert_string_equal(nth(&l, "ptr_arg", 0)->suggestion_lines,
+	assert_int_equal(et_count_rule(&l, "ptr_arg"), 1);
+	assert_string_equal(et_nth(&l, "ptr_arg", 0)->suggestion_lines,
 			    "    fn show(&self, v: &str);");
 	finding_list_free(&l);
 }
@@ -393,18 +337,18 @@ static void test_len_zero_replacements(void **state)
 			  "    if v.len() < 1 {}\n"
 			  "    if v.len() >= 1 {}\n"
 			  "}\n";
-	struct finding_list l = review("src/lib.rs", src, NULL);
+	struct finding_list l = et_review("src/lib.rs", src, NULL, NULL);
 	(void)state;
-	assert_int_equal(count_rule(&l, "len_zero"), 6);
-	assert_span(nth(&l, "len_zero", 0), 2, 8, 2, 20);
-	assert_string_equal(nth(&l, "len_zero", 0)->replacement, "v.is_empty()");
-	assert_string_equal(nth(&l, "len_zero", 0)->suggestion_lines, "    if v.is_empty() {}");
-	assert_string_equal(nth(&l, "len_zero", 1)->replacement, "!v.is_empty()");
-	assert_string_equal(nth(&l, "len_zero", 1)->suggestion_lines, "    if !v.is_empty() {}");
-	assert_string_equal(nth(&l, "len_zero", 2)->replacement, "!v.is_empty()");
-	assert_string_equal(nth(&l, "len_zero", 3)->replacement, "self.items.is_empty()");
-	assert_string_equal(nth(&l, "len_zero", 4)->replacement, "v.is_empty()");
-	assert_string_equal(nth(&l, "len_zero", 5)->replacement, "!v.is_empty()");
+	assert_int_equal(et_count_rule(&l, "len_zero"), 6);
+	et_assert_span(et_nth(&l, "len_zero", 0), 2, 8, 2, 20);
+	assert_string_equal(et_nth(&l, "len_zero", 0)->replacement, "v.is_empty()");
+	assert_string_equal(et_nth(&l, "len_zero", 0)->suggestion_lines, "    if v.is_empty() {}");
+	assert_string_equal(et_nth(&l, "len_zero", 1)->replacement, "!v.is_empty()");
+	assert_string_equal(et_nth(&l, "len_zero", 1)->suggestion_lines, "    if !v.is_empty() {}");
+	assert_string_equal(et_nth(&l, "len_zero", 2)->replacement, "!v.is_empty()");
+	assert_string_equal(et_nth(&l, "len_zero", 3)->replacement, "self.items.is_empty()");
+	assert_string_equal(et_nth(&l, "len_zero", 4)->replacement, "v.is_empty()");
+	assert_string_equal(et_nth(&l, "len_zero", 5)->replacement, "!v.is_empty()");
 	finding_list_free(&l);
 }
 
@@ -422,11 +366,11 @@ static void test_len_zero_negatives(void **state)
 static void test_len_zero_multiline_suggestion(void **state)
 {
 	const char *src = "fn f() {\n    let e = items\n        .len() == 0;\n}\n";
-	struct finding_list l = review("src/lib.rs", src, NULL);
+	struct finding_list l = et_review("src/lib.rs", src, NULL, NULL);
 	const struct finding *f;
 	(void)state;
-	f = nth(&l, "len_zero", 0);
-	assert_span(f, 2, 13, 3, 20);
+	f = et_nth(&l, "len_zero", 0);
+	et_assert_span(f, 2, 13, 3, 20);
 	assert_string_equal(f->replacement, "items.is_empty()");
 	assert_string_equal(f->suggestion_lines, "    let e = items.is_empty();");
 	finding_list_free(&l);
@@ -447,13 +391,13 @@ static void test_await_holding_lock_positive(void **state)
 			  "        if x { tick().await; }\n"
 			  "    }\n"
 			  "}\n";
-	struct finding_list l = review("src/lib.rs", src, NULL);
+	struct finding_list l = et_review("src/lib.rs", src, NULL, NULL);
 	(void)state;
-	assert_int_equal(count_rule(&l, "await_holding_lock"), 2);
-	assert_span(nth(&l, "await_holding_lock", 0), 2, 13, 2, 18);
-	assert_non_null(strstr(nth(&l, "await_holding_lock", 0)->message, "line 4"));
-	assert_non_null(strstr(nth(&l, "await_holding_lock", 0)->message, "`guard`"));
-	assert_span(nth(&l, "await_holding_lock", 1), 8, 13, 8, 14);
+	assert_int_equal(et_count_rule(&l, "await_holding_lock"), 2);
+	et_assert_span(et_nth(&l, "await_holding_lock", 0), 2, 13, 2, 18);
+	assert_non_null(strstr(et_nth(&l, "await_holding_lock", 0)->message, "line 4"));
+	assert_non_null(strstr(et_nth(&l, "await_holding_lock", 0)->message, "`guard`"));
+	et_assert_span(et_nth(&l, "await_holding_lock", 1), 8, 13, 8, 14);
 	finding_list_free(&l);
 }
 
@@ -499,14 +443,14 @@ static void test_blocking_in_async_positive(void **state)
 			  "    let c = TcpStream::connect(addr)?;\n"
 			  "    let b = async { fs::write(\"x\", b\"y\") };\n"
 			  "}\n";
-	struct finding_list l = review("src/lib.rs", src, NULL);
+	struct finding_list l = et_review("src/lib.rs", src, NULL, NULL);
 	(void)state;
-	assert_int_equal(count_rule(&l, "blocking_in_async"), 4);
-	assert_span(nth(&l, "blocking_in_async", 0), 2, 5, 2, 50);
-	assert_non_null(strstr(nth(&l, "blocking_in_async", 0)->message, "tokio::time::sleep"));
-	assert_span(nth(&l, "blocking_in_async", 1), 3, 13, 3, 41);
-	assert_span(nth(&l, "blocking_in_async", 2), 4, 13, 4, 37);
-	assert_span(nth(&l, "blocking_in_async", 3), 5, 21, 5, 41);
+	assert_int_equal(et_count_rule(&l, "blocking_in_async"), 4);
+	et_assert_span(et_nth(&l, "blocking_in_async", 0), 2, 5, 2, 50);
+	assert_non_null(strstr(et_nth(&l, "blocking_in_async", 0)->message, "tokio::time::sleep"));
+	et_assert_span(et_nth(&l, "blocking_in_async", 1), 3, 13, 3, 41);
+	et_assert_span(et_nth(&l, "blocking_in_async", 2), 4, 13, 4, 37);
+	et_assert_span(et_nth(&l, "blocking_in_async", 3), 5, 21, 5, 41);
 	finding_list_free(&l);
 }
 
@@ -537,10 +481,10 @@ static void test_added_lines_filter(void **state)
 {
 	const char *src = "fn f() {\n    a.unwrap();\n    b.unwrap();\n    c.unwrap();\n}\n";
 	struct line_set added = LINE_SET_INIT;
-	struct finding_list all = review("src/lib.rs", src, NULL), some;
+	struct finding_list all = et_review("src/lib.rs", src, NULL, NULL), some;
 	(void)state;
 	line_set_add(&added, 3);
-	some = review("src/lib.rs", src, &added);
+	some = et_review("src/lib.rs", src, &added, NULL);
 	assert_int_equal(all.n, 3);
 	assert_int_equal(some.n, 1);
 	assert_int_equal(some.items[0].line, 3);
@@ -553,11 +497,11 @@ static void test_added_lines_filter(void **state)
 
 static void test_findings_append_to_existing_list(void **state)
 {
-	struct finding_list l = review("src/a.rs", "fn f() { a.unwrap(); }\n", NULL);
+	struct finding_list l = et_review("src/a.rs", "fn f() { a.unwrap(); }\n", NULL, NULL);
 	struct rr_error err = { 0 };
 	const char *src = "fn g() { todo!() }\n";
 	(void)state;
-	assert_int_equal(review_engine_file(engine, "src/b.rs", src, strlen(src), NULL, &l, &err), 0);
+	assert_int_equal(review_engine_file(et_engine, "src/b.rs", src, strlen(src), NULL, &l, &err), 0);
 	assert_int_equal(l.n, 2);
 	assert_string_equal(l.items[0].path, "src/a.rs");
 	assert_string_equal(l.items[1].path, "src/b.rs");
@@ -603,19 +547,19 @@ static void test_bad_arguments(void **state)
 	struct finding_list l = FINDING_LIST_INIT;
 	struct rr_error err = { 0 };
 	(void)state;
-	assert_int_equal(review_engine_file(engine, NULL, "", 0, NULL, &l, &err), RR_EINVAL);
-	assert_int_equal(review_engine_file(engine, "a.rs", NULL, 3, NULL, &l, &err), RR_EINVAL);
-	assert_int_equal(review_engine_file(engine, "a.rs", NULL, 0, NULL, &l, &err), 0);
+	assert_int_equal(review_engine_file(et_engine, NULL, "", 0, NULL, &l, &err), RR_EINVAL);
+	assert_int_equal(review_engine_file(et_engine, "a.rs", NULL, 3, NULL, &l, &err), RR_EINVAL);
+	assert_int_equal(review_engine_file(et_engine, "a.rs", NULL, 0, NULL, &l, &err), 0);
 	assert_int_equal(l.n, 0);
 }
 
 static void test_recovers_from_syntax_errors(void **state)
 {
 	const char *src = "fn broken( {\n    let x = ;\n    y.unwrap();\n}\n}}}\nfn ok() { z.unwrap(); }\n";
-	struct finding_list l = review("src/lib.rs", src, NULL);
+	struct finding_list l = et_review("src/lib.rs", src, NULL, NULL);
 	(void)state;
-	assert_true(count_rule(&l, "unwrap_used") >= 1);
-	assert_int_equal(nth(&l, "unwrap_used", count_rule(&l, "unwrap_used") - 1)->line, 6);
+	assert_true(et_count_rule(&l, "unwrap_used") >= 1);
+	assert_int_equal(et_nth(&l, "unwrap_used", et_count_rule(&l, "unwrap_used") - 1)->line, 6);
 	finding_list_free(&l);
 }
 
@@ -635,19 +579,19 @@ static void test_hostile_input(void **state)
 	for (size_t i = 0; i < depth; i++)
 		src[n++] = ')';
 	n += (size_t)sprintf(src + n, " }\n");
-	assert_int_equal(review_engine_file(engine, "src/lib.rs", src, n, NULL, &l, &err), 0);
+	assert_int_equal(review_engine_file(et_engine, "src/lib.rs", src, n, NULL, &l, &err), 0);
 	finding_list_free(&l);
 	/* Invalid UTF-8, NUL bytes, and a huge line. */
 	static const char bad[] = "fn f() { \xff\xfe\x00 x.unwrap(); \xc3\x28 unsafe { g() } }\n";
 	memcpy(src, bad, sizeof(bad) - 1);
-	assert_int_equal(review_engine_file(engine, "src/lib.rs", src, sizeof(bad) - 1, NULL, &l, &err),
+	assert_int_equal(review_engine_file(et_engine, "src/lib.rs", src, sizeof(bad) - 1, NULL, &l, &err),
 			 0);
-	assert_int_equal(count_rule(&l, "unwrap_used"), 1);
+	assert_int_equal(et_count_rule(&l, "unwrap_used"), 1);
 	finding_list_free(&l);
 	memset(src, 'a', depth * 2);
 	memcpy(src, "fn f() { let s = ", 17);
 	memcpy(src + depth * 2 - 20, "; x.len() == 0; }\n", 18);
-	assert_int_equal(review_engine_file(engine, "src/lib.rs", src, depth * 2 - 2, NULL, &l, &err),
+	assert_int_equal(review_engine_file(et_engine, "src/lib.rs", src, depth * 2 - 2, NULL, &l, &err),
 			 0);
 	finding_list_free(&l);
 	/* Random bytes. */
@@ -656,7 +600,7 @@ static void test_hostile_input(void **state)
 	for (int round = 0; round < 50; round++) {
 		for (size_t i = 0; i < 4096; i++)
 			src[i] = alphabet[(size_t)rand() % (sizeof(alphabet) - 1)];
-		assert_int_equal(review_engine_file(engine, "src/lib.rs", src, 4096, NULL, &l, &err), 0);
+		assert_int_equal(review_engine_file(et_engine, "src/lib.rs", src, 4096, NULL, &l, &err), 0);
 		finding_list_free(&l);
 	}
 	free(src);
@@ -696,5 +640,5 @@ int main(void)
 		cmocka_unit_test(test_recovers_from_syntax_errors),
 		cmocka_unit_test(test_hostile_input),
 	};
-	return cmocka_run_group_tests_name("engine", tests, setup, teardown);
+	return cmocka_run_group_tests_name("engine", tests, et_setup, et_teardown);
 }

@@ -10,12 +10,11 @@
  * Run from the project root (the corpus is read from tests/corpus).
  */
 #include "testutil.h"
+#include "git_testutil.h"
 #include "../../common/rr.h"
 #include "../../common/log.h"
 #include "../../review/review.h"
 
-#define GIT "git -c user.name=Test -c user.email=test@example.com -c init.defaultBranch=main " \
-	    "-c commit.gpgsign=false -C '%s' "
 #define CORPUS "tests/corpus"
 
 struct fixture {
@@ -26,24 +25,16 @@ struct fixture {
 	git_oid head;      /* adds the whole corpus */
 };
 
-static int rev_parse(const char *dir, const char *rev, git_oid *out)
-{
-	char *sha = tu_sh_out(GIT "rev-parse %s", dir, rev);
-	int rc = sha ? git_oid_fromstr(out, sha) : -1;
-	free(sha);
-	return rc;
-}
-
 static int build_fixture(struct fixture *fx)
 {
 	const char *d = fx->dir;
 
-	if (tu_sh("git -c init.defaultBranch=main init -q '%s'", d) != 0 ||
+	if (gt_init(d) != 0 ||
 	    tu_sh(GIT "commit -q --allow-empty -m base", d) != 0 ||
 	    tu_sh("cp -r '" CORPUS "/.' '%s'", d) != 0 ||
 	    tu_sh(GIT "add -A && " GIT "commit -qm corpus", d, d) != 0)
 		return -1;
-	if (rev_parse(d, "HEAD~1", &fx->base) || rev_parse(d, "HEAD", &fx->head))
+	if (gt_rev_parse(d, "HEAD~1", &fx->base) || gt_rev_parse(d, "HEAD", &fx->head))
 		return -1;
 	return git_repository_open(&fx->repo, d) == 0 ? 0 : -1;
 }
@@ -54,11 +45,7 @@ static int teardown(void **state)
 	if (!fx)
 		return 0;
 	review_engine_free(fx->engine);
-	git_repository_free(fx->repo);
-	git_libgit2_shutdown();
-	if (fx->dir)
-		tu_rmrf(fx->dir);
-	free(fx->dir);
+	gt_end(fx->dir, fx->repo);
 	free(fx);
 	*state = NULL;
 	return 0;
@@ -72,10 +59,8 @@ static int setup(void **state)
 	*state = fx;
 	if (!fx)
 		return -1;
-	git_libgit2_init();
+	gt_begin();
 	rr_log_set_level(RR_LOG_WARN);
-	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
-	setenv("GIT_CONFIG_GLOBAL", "/dev/null", 1);
 	unsetenv("RUSTREVIEW_REVIEW_THREADS");
 	fx->dir = tu_mkdtemp("parallel");
 	if (!fx->dir || build_fixture(fx) != 0 || review_engine_new(&fx->engine, &err) != RR_OK) {

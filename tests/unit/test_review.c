@@ -1,12 +1,10 @@
 /* test_review.c — review_run end to end over a real repository: diff, blobs,
  * engine, limits. Links the whole library (engine and rules included). */
 #include "testutil.h"
+#include "git_testutil.h"
 #include "../../common/rr.h"
 #include "../../common/log.h"
 #include "../../review/review.h"
-
-#define GIT "git -c user.name=Test -c user.email=test@example.com -c init.defaultBranch=main " \
-	    "-c commit.gpgsign=false -C '%s' "
 
 struct fixture {
 	char *dir;
@@ -16,29 +14,6 @@ struct fixture {
 	git_oid head;      /* the PR */
 	git_oid orphan;    /* unrelated history */
 };
-
-static int write_file(const char *dir, const char *rel, const char *text)
-{
-	char *path = NULL;
-	FILE *f;
-	int rc;
-	if (asprintf(&path, "%s/%s", dir, rel) < 0)
-		return -1;
-	f = fopen(path, "w");
-	free(path);
-	if (!f)
-		return -1;
-	rc = fputs(text, f) < 0 ? -1 : 0;
-	return fclose(f) != 0 ? -1 : rc;
-}
-
-static int rev_parse(const char *dir, const char *rev, git_oid *out)
-{
-	char *sha = tu_sh_out(GIT "rev-parse %s", dir, rev);
-	int rc = sha ? git_oid_fromstr(out, sha) : -1;
-	free(sha);
-	return rc;
-}
 
 /* src/big.rs: an unwrap on line 1, then enough padding to pass 300 bytes. */
 static const char BIG_RS[] =
@@ -52,31 +27,31 @@ static int build_fixture(struct fixture *fx)
 {
 	const char *d = fx->dir;
 
-	if (tu_sh("git -c init.defaultBranch=main init -q '%s' && mkdir -p '%s/src'", d, d) != 0)
+	if (gt_init(d) != 0)
 		return -1;
 	/* main: an unwrap that predates the PR and must not be reported */
-	if (write_file(d, "src/lib.rs", "pub fn a(x: Option<u32>) -> u32 {\n    x.unwrap()\n}\n") ||
+	if (gt_write_file(d, "src/lib.rs", "pub fn a(x: Option<u32>) -> u32 {\n    x.unwrap()\n}\n") ||
 	    tu_sh(GIT "add -A && " GIT "commit -qm base", d, d) != 0)
 		return -1;
 	/* the PR: one more unwrap in lib.rs (line 5), a new file, a big file, a README */
 	if (tu_sh(GIT "checkout -qb pr", d) != 0 ||
-	    write_file(d, "src/lib.rs", "pub fn a(x: Option<u32>) -> u32 {\n    x.unwrap()\n}\n"
+	    gt_write_file(d, "src/lib.rs", "pub fn a(x: Option<u32>) -> u32 {\n    x.unwrap()\n}\n"
 		       "pub fn b(y: Option<u32>) -> u32 {\n    y.unwrap()\n}\n") ||
-	    write_file(d, "src/new.rs", "pub fn c(z: Option<u8>) -> u8 {\n    z.unwrap()\n}\n") ||
-	    write_file(d, "src/big.rs", BIG_RS) ||
-	    write_file(d, "README.md", "call x.unwrap() freely\n") ||
+	    gt_write_file(d, "src/new.rs", "pub fn c(z: Option<u8>) -> u8 {\n    z.unwrap()\n}\n") ||
+	    gt_write_file(d, "src/big.rs", BIG_RS) ||
+	    gt_write_file(d, "README.md", "call x.unwrap() freely\n") ||
 	    tu_sh(GIT "add -A && " GIT "commit -qm pr", d, d) != 0)
 		return -1;
 	/* main moves on with its own unwrap: not the PR's */
 	if (tu_sh(GIT "checkout -q main", d) != 0 ||
-	    write_file(d, "src/main_only.rs", "pub fn m(v: Option<u8>) -> u8 {\n    v.unwrap()\n}\n") ||
+	    gt_write_file(d, "src/main_only.rs", "pub fn m(v: Option<u8>) -> u8 {\n    v.unwrap()\n}\n") ||
 	    tu_sh(GIT "add -A && " GIT "commit -qm moved", d, d) != 0)
 		return -1;
 	if (tu_sh(GIT "checkout -q --orphan other && " GIT "rm -rqf . && " GIT "commit -q --allow-empty "
 		  "-m orphan", d, d, d) != 0)
 		return -1;
-	if (rev_parse(d, "main", &fx->base) || rev_parse(d, "pr", &fx->head) ||
-	    rev_parse(d, "other", &fx->orphan))
+	if (gt_rev_parse(d, "main", &fx->base) || gt_rev_parse(d, "pr", &fx->head) ||
+	    gt_rev_parse(d, "other", &fx->orphan))
 		return -1;
 	return git_repository_open(&fx->repo, d) == 0 ? 0 : -1;
 }
@@ -87,10 +62,7 @@ static int teardown(void **state)
 	if (!fx)
 		return 0;
 	review_engine_free(fx->engine);
-	git_repository_free(fx->repo);
-	git_libgit2_shutdown();
-	tu_rmrf(fx->dir);
-	free(fx->dir);
+	gt_end(fx->dir, fx->repo);
 	free(fx);
 	*state = NULL;
 	return 0;
@@ -104,10 +76,8 @@ static int setup(void **state)
 	*state = fx;
 	if (!fx)
 		return -1;
-	git_libgit2_init();
+	gt_begin();
 	rr_log_set_level(RR_LOG_WARN);
-	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
-	setenv("GIT_CONFIG_GLOBAL", "/dev/null", 1);
 	fx->dir = tu_mkdtemp("review");
 	if (!fx->dir || build_fixture(fx) != 0 || review_engine_new(&fx->engine, &err) != RR_OK) {
 		teardown(state);

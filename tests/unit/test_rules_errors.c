@@ -2,69 +2,23 @@
  * control): exact spans, messages and replacements for the positives, and the
  * tricky negatives (strings, comments, doc comments, macro_rules!, shadowing,
  * visibility, test code, binaries). */
-#include "testutil.h"
-#include "../../common/rr.h"
-#include "../../review/engine.h"
+#include "engine_testutil.h"
 
-static struct review_engine *engine;
+/* The doc rules are default-off (like clippy's pedantic group): every test
+ * here reviews with the opt-in rules switched on at their own severity. */
+static struct review_options opt_in;
 
 static int setup(void **state)
 {
-	struct rr_error err = { 0 };
-	(void)state;
-	return review_engine_new(&engine, &err);
+	review_options_init(&opt_in);
+	et_enable_opt_in_rules(&opt_in);
+	return et_setup(state);
 }
 
 static int teardown(void **state)
 {
-	(void)state;
-	review_engine_free(engine);
-	return 0;
-}
-
-/* Reviews src as path, every line added, with the opt-in rules (the doc
- * rules are default-off, like clippy's pedantic group) switched on at their
- * own severity — as `missing_panics_doc = "note"` in .rustreview.toml does. */
-static struct finding_list review(const char *path, const char *src)
-{
-	struct finding_list l = FINDING_LIST_INIT;
-	struct review_options opts;
-	struct rr_error err = { 0 };
-
-	review_options_init(&opts);
-	for (size_t i = 0; i < rules_count() && i < REVIEW_MAX_RULES; i++)
-		if (rules_get(i)->default_off)
-			opts.level[i] = REVIEW_LEVEL_NOTE + (enum review_level)rules_get(i)->severity;
-	if (review_engine_file_opts(engine, path, src, strlen(src), NULL, &opts, &l, &err) != 0)
-		fail_msg("review_engine_file: %s", err.msg);
-	review_options_free(&opts);
-	return l;
-}
-
-static size_t count_rule(const struct finding_list *l, const char *rule)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < l->n; i++)
-		n += strcmp(l->items[i].rule_id, rule) == 0;
-	return n;
-}
-
-static const struct finding *nth(const struct finding_list *l, const char *rule, size_t k)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (strcmp(l->items[i].rule_id, rule) == 0 && k-- == 0)
-			return &l->items[i];
-	fail_msg("no such finding of %s", rule);
-	return NULL;
-}
-
-static void assert_span(const struct finding *f, uint32_t line, uint32_t col, uint32_t end_line,
-			uint32_t end_col)
-{
-	if (f->line != line || f->column != col || f->end_line != end_line ||
-	    f->end_column != end_col)
-		fail_msg("%s: span %u:%u-%u:%u, want %u:%u-%u:%u", f->rule_id, f->line, f->column,
-			 f->end_line, f->end_column, line, col, end_line, end_col);
+	review_options_free(&opt_in);
+	return et_teardown(state);
 }
 
 static void assert_contains(const char *haystack, const char *needle)
@@ -73,19 +27,9 @@ static void assert_contains(const char *haystack, const char *needle)
 		fail_msg("\"%s\" not in \"%s\"", needle, haystack ? haystack : "(null)");
 }
 
-/* Exactly n findings of rule. */
-static void expect_count(const char *path, const char *src, const char *rule, size_t n)
-{
-	struct finding_list l = review(path, src);
-	if (count_rule(&l, rule) != n)
-		fail_msg("%s: %zu findings of %s, want %zu, in:\n%s", path, count_rule(&l, rule),
-			 rule, n, src);
-	finding_list_free(&l);
-}
-
 static void expect_none(const char *path, const char *src, const char *rule)
 {
-	expect_count(path, src, rule, 0);
+	et_expect_count(path, src, &opt_in, rule, 0);
 }
 
 /* --- unwrap_in_result ------------------------------------------------------ */
@@ -97,20 +41,20 @@ static void test_unwrap_in_result_result_fn(void **state)
 			  "    let w = load().expect(\"loaded\");\n"
 			  "    Ok(v)\n"
 			  "}\n";
-	struct finding_list l = review("src/lib.rs", src);
+	struct finding_list l = et_review("src/lib.rs", src, NULL, &opt_in);
 	const struct finding *f;
 	(void)state;
-	assert_int_equal(count_rule(&l, "unwrap_in_result"), 2);
-	f = nth(&l, "unwrap_in_result", 0);
-	assert_span(f, 2, 29, 2, 38);          /* `.unwrap()` */
+	assert_int_equal(et_count_rule(&l, "unwrap_in_result"), 2);
+	f = et_nth(&l, "unwrap_in_result", 0);
+	et_assert_span(f, 2, 29, 2, 38);          /* `.unwrap()` */
 	assert_int_equal(f->severity, RR_SEV_WARNING);
 	assert_contains(f->message, "`.unwrap()` panics here, but this function returns `Result`");
 	assert_contains(f->message, "`?`");
 	assert_null(f->replacement);           /* `?` needs From<E>: not certain */
-	assert_span(nth(&l, "unwrap_in_result", 1), 3, 19, 3, 36);
+	et_assert_span(et_nth(&l, "unwrap_in_result", 1), 3, 19, 3, 36);
 	/* One comment per call: the general rules are superseded. */
-	assert_int_equal(count_rule(&l, "unwrap_used"), 0);
-	assert_int_equal(count_rule(&l, "expect_used"), 0);
+	assert_int_equal(et_count_rule(&l, "unwrap_used"), 0);
+	assert_int_equal(et_count_rule(&l, "expect_used"), 0);
 	finding_list_free(&l);
 }
 
@@ -121,18 +65,18 @@ static void test_unwrap_in_result_option_fn_suggests_question_mark(void **state)
 			  "    let y = make().unwrap();\n"
 			  "    Some(x + y)\n"
 			  "}\n";
-	struct finding_list l = review("src/lib.rs", src);
+	struct finding_list l = et_review("src/lib.rs", src, NULL, &opt_in);
 	const struct finding *f;
 	(void)state;
-	assert_int_equal(count_rule(&l, "unwrap_in_result"), 2);
-	f = nth(&l, "unwrap_in_result", 0);
-	assert_span(f, 2, 23, 2, 32);
+	assert_int_equal(et_count_rule(&l, "unwrap_in_result"), 2);
+	f = et_nth(&l, "unwrap_in_result", 0);
+	et_assert_span(f, 2, 23, 2, 32);
 	assert_string_equal(f->replacement, "?");
 	assert_string_equal(f->suggestion_lines, "    let x = *v.first()?;");
 	assert_contains(f->message, "returns `Option`");
 	/* Receiver of unknown type: reported, but no replacement. */
-	assert_null(nth(&l, "unwrap_in_result", 1)->replacement);
-	assert_int_equal(count_rule(&l, "unwrap_used"), 0);
+	assert_null(et_nth(&l, "unwrap_in_result", 1)->replacement);
+	assert_int_equal(et_count_rule(&l, "unwrap_used"), 0);
 	finding_list_free(&l);
 }
 
@@ -143,7 +87,7 @@ static void test_unwrap_in_result_mismatch_closure_const(void **state)
 	 * compile; clippy is silent and unwrap_used keeps the call. */
 	const char *mismatch = "fn f(m: &M) -> Result<u8, E> { Ok(*m.get(\"k\").unwrap()) }\n";
 	expect_none("src/lib.rs", mismatch, "unwrap_in_result");
-	expect_count("src/lib.rs", mismatch, "unwrap_used", 1);
+	et_expect_count("src/lib.rs", mismatch, &opt_in, "unwrap_used", 1);
 	expect_none("src/lib.rs",
 		    "fn f() -> Option<u8> { let s: &str = \"1\"; Some(s.parse().unwrap()) }\n",
 		    "unwrap_in_result");
@@ -183,18 +127,18 @@ static void test_unwrap_in_result_macro_args_and_allow(void **state)
 			  "}\n";
 	const char *allowed = "#[allow(clippy::unwrap_in_result)]\n"
 			      "fn f() -> io::Result<()> { x.unwrap(); Ok(()) }\n";
-	struct finding_list l = review("src/lib.rs", src);
+	struct finding_list l = et_review("src/lib.rs", src, NULL, &opt_in);
 	(void)state;
-	assert_int_equal(count_rule(&l, "unwrap_in_result"), 1);
-	assert_span(nth(&l, "unwrap_in_result", 0), 2, 21, 2, 30);
-	assert_null(nth(&l, "unwrap_in_result", 0)->replacement);
-	assert_int_equal(count_rule(&l, "unwrap_used"), 0);
+	assert_int_equal(et_count_rule(&l, "unwrap_in_result"), 1);
+	et_assert_span(et_nth(&l, "unwrap_in_result", 0), 2, 21, 2, 30);
+	assert_null(et_nth(&l, "unwrap_in_result", 0)->replacement);
+	assert_int_equal(et_count_rule(&l, "unwrap_used"), 0);
 	finding_list_free(&l);
 	/* Silencing the specific rule brings the general comment back. */
-	l = review("src/lib.rs", allowed);
-	assert_int_equal(count_rule(&l, "unwrap_in_result"), 0);
-	assert_int_equal(count_rule(&l, "unwrap_used"), 1);
-	assert_span(nth(&l, "unwrap_used", 0), 2, 30, 2, 38);
+	l = et_review("src/lib.rs", allowed, NULL, &opt_in);
+	assert_int_equal(et_count_rule(&l, "unwrap_in_result"), 0);
+	assert_int_equal(et_count_rule(&l, "unwrap_used"), 1);
+	et_assert_span(et_nth(&l, "unwrap_used", 0), 2, 30, 2, 38);
 	finding_list_free(&l);
 }
 
@@ -209,12 +153,12 @@ static void test_missing_panics_doc_positive(void **state)
 			  "    assert!(n > 2);\n"
 			  "    *b.first().unwrap()\n"
 			  "}\n";
-	struct finding_list l = review("src/lib.rs", src);
+	struct finding_list l = et_review("src/lib.rs", src, NULL, &opt_in);
 	const struct finding *f;
 	(void)state;
-	assert_int_equal(count_rule(&l, "missing_panics_doc"), 1);
-	f = nth(&l, "missing_panics_doc", 0);
-	assert_span(f, 3, 1, 3, 14);            /* `pub fn header` */
+	assert_int_equal(et_count_rule(&l, "missing_panics_doc"), 1);
+	f = et_nth(&l, "missing_panics_doc", 0);
+	et_assert_span(f, 3, 1, 3, 14);            /* `pub fn header` */
 	assert_int_equal(f->severity, RR_SEV_NOTE);
 	assert_contains(f->message, "`header`");
 	assert_contains(f->message, "`assert!` on line 5");
@@ -225,18 +169,19 @@ static void test_missing_panics_doc_positive(void **state)
 static void test_missing_panics_doc_sources_of_panic(void **state)
 {
 	(void)state;
-	expect_count("src/lib.rs", "pub fn f(x: Option<u8>) -> u8 { x.expect(\"x\") }\n",
-		     "missing_panics_doc", 1);
-	expect_count("src/lib.rs", "pub fn f(x: u8) { std::panic!(\"no\") }\n", "missing_panics_doc",
-		     1);
-	expect_count("src/lib.rs", "pub fn f(a: u8, b: u8) { assert_eq!(a, b); }\n",
-		     "missing_panics_doc", 1);
+	et_expect_count("src/lib.rs", "pub fn f(x: Option<u8>) -> u8 { x.expect(\"x\") }\n",
+			&opt_in, "missing_panics_doc", 1);
+	et_expect_count("src/lib.rs", "pub fn f(x: u8) { std::panic!(\"no\") }\n", &opt_in,
+			"missing_panics_doc", 1);
+	et_expect_count("src/lib.rs", "pub fn f(a: u8, b: u8) { assert_eq!(a, b); }\n", &opt_in,
+			"missing_panics_doc", 1);
 	/* A closure in the body runs here: clippy counts it too. */
-	expect_count("src/lib.rs", "pub fn f(x: Option<u8>) -> u8 { let g = || x.unwrap(); g() }\n",
-		     "missing_panics_doc", 1);
+	et_expect_count("src/lib.rs",
+			"pub fn f(x: Option<u8>) -> u8 { let g = || x.unwrap(); g() }\n", &opt_in,
+			"missing_panics_doc", 1);
 	/* Inside another macro's arguments. */
-	expect_count("src/lib.rs", "pub fn f(x: Option<u8>) { println!(\"{}\", x.unwrap()); }\n",
-		     "missing_panics_doc", 1);
+	et_expect_count("src/lib.rs", "pub fn f(x: Option<u8>) { println!(\"{}\", x.unwrap()); }\n",
+			&opt_in, "missing_panics_doc", 1);
 	/* Like clippy: debug_assert!, unreachable!, todo!, unimplemented! do not count. */
 	expect_none("src/lib.rs",
 		    "pub fn f(x: u8) -> u8 {\n    debug_assert!(x > 0);\n    if x == 1 { unreachable!() }\n"
@@ -270,17 +215,18 @@ static void test_missing_panics_doc_documented_and_visibility(void **state)
 		    "{ x.unwrap() }\n",
 		    "missing_panics_doc");
 	/* A plain comment, `////`, a heading in the text or of another section do not count. */
-	expect_count("src/lib.rs", "// # Panics\npub fn f(x: Option<u8>) -> u8 { x.unwrap() }\n",
-		     "missing_panics_doc", 1);
-	expect_count("src/lib.rs", "//// # Panics\npub fn f(x: Option<u8>) -> u8 { x.unwrap() }\n",
-		     "missing_panics_doc", 1);
-	expect_count("src/lib.rs",
-		     "/// Panics when None.\n/// # Errors\npub fn f(x: Option<u8>) -> u8 { x.unwrap() }\n",
-		     "missing_panics_doc", 1);
+	et_expect_count("src/lib.rs", "// # Panics\npub fn f(x: Option<u8>) -> u8 { x.unwrap() }\n",
+			&opt_in, "missing_panics_doc", 1);
+	et_expect_count("src/lib.rs",
+			"//// # Panics\npub fn f(x: Option<u8>) -> u8 { x.unwrap() }\n", &opt_in,
+			"missing_panics_doc", 1);
+	et_expect_count("src/lib.rs",
+			"/// Panics when None.\n/// # Errors\npub fn f(x: Option<u8>) -> u8 { x.unwrap() }\n",
+			&opt_in, "missing_panics_doc", 1);
 	/* The docs of the previous item do not document this one. */
-	expect_count("src/lib.rs",
-		     "/// # Panics\npub struct S;\npub fn f(x: Option<u8>) -> u8 { x.unwrap() }\n",
-		     "missing_panics_doc", 1);
+	et_expect_count("src/lib.rs",
+			"/// # Panics\npub struct S;\npub fn f(x: Option<u8>) -> u8 { x.unwrap() }\n",
+			&opt_in, "missing_panics_doc", 1);
 	/* Not public API. */
 	expect_none("src/lib.rs", "fn f(x: Option<u8>) -> u8 { x.unwrap() }\n", "missing_panics_doc");
 	expect_none("src/lib.rs", "pub(crate) fn f(x: Option<u8>) -> u8 { x.unwrap() }\n",
@@ -295,13 +241,13 @@ static void test_missing_panics_doc_documented_and_visibility(void **state)
 	expect_none("tests/it.rs", "pub fn f(x: Option<u8>) -> u8 { x.unwrap() }\n",
 		    "missing_panics_doc");
 	/* Public: nested pub mods, inherent methods, pub trait default methods. */
-	expect_count("src/lib.rs",
-		     "pub mod a { pub mod b { pub fn f(x: Option<u8>) -> u8 { x.unwrap() } } }\n",
-		     "missing_panics_doc", 1);
-	expect_count("src/lib.rs", "impl S { pub fn f(&self) -> u8 { self.x.unwrap() } }\n",
-		     "missing_panics_doc", 1);
-	expect_count("src/lib.rs", "pub trait T { fn f(&self) -> u8 { self.x().unwrap() } }\n",
-		     "missing_panics_doc", 1);
+	et_expect_count("src/lib.rs",
+			"pub mod a { pub mod b { pub fn f(x: Option<u8>) -> u8 { x.unwrap() } } }\n",
+			&opt_in, "missing_panics_doc", 1);
+	et_expect_count("src/lib.rs", "impl S { pub fn f(&self) -> u8 { self.x.unwrap() } }\n",
+			&opt_in, "missing_panics_doc", 1);
+	et_expect_count("src/lib.rs", "pub trait T { fn f(&self) -> u8 { self.x().unwrap() } }\n",
+			&opt_in, "missing_panics_doc", 1);
 	expect_none("src/lib.rs", "trait T { fn f(&self) -> u8 { self.x().unwrap() } }\n",
 		    "missing_panics_doc");
 }
@@ -312,20 +258,20 @@ static void test_missing_errors_doc(void **state)
 {
 	const char *src = "pub fn load(p: &Path) -> io::Result<Vec<u8>> {\n    fs::read(p)\n}\n"
 			  "pub trait Source {\n    fn read(&mut self) -> Result<u8, E>;\n}\n";
-	struct finding_list l = review("src/lib.rs", src);
+	struct finding_list l = et_review("src/lib.rs", src, NULL, &opt_in);
 	(void)state;
-	assert_int_equal(count_rule(&l, "missing_errors_doc"), 2);
-	assert_span(nth(&l, "missing_errors_doc", 0), 1, 1, 1, 12);
-	assert_contains(nth(&l, "missing_errors_doc", 0)->message, "`load`");
-	assert_contains(nth(&l, "missing_errors_doc", 0)->message, "`# Errors`");
-	assert_span(nth(&l, "missing_errors_doc", 1), 5, 5, 5, 12);
+	assert_int_equal(et_count_rule(&l, "missing_errors_doc"), 2);
+	et_assert_span(et_nth(&l, "missing_errors_doc", 0), 1, 1, 1, 12);
+	assert_contains(et_nth(&l, "missing_errors_doc", 0)->message, "`load`");
+	assert_contains(et_nth(&l, "missing_errors_doc", 0)->message, "`# Errors`");
+	et_assert_span(et_nth(&l, "missing_errors_doc", 1), 5, 5, 5, 12);
 	finding_list_free(&l);
 
-	expect_count("src/lib.rs", "pub async fn f() -> Result<(), E> { Ok(()) }\n",
-		     "missing_errors_doc", 1);
-	expect_count("src/lib.rs", "pub fn f() -> fmt::Result { Ok(()) }\n", "missing_errors_doc", 1);
-	expect_count("src/lib.rs", "pub fn f() -> std::result::Result<(), E> { Ok(()) }\n",
-		     "missing_errors_doc", 1);
+	et_expect_count("src/lib.rs", "pub async fn f() -> Result<(), E> { Ok(()) }\n", &opt_in,
+			"missing_errors_doc", 1);
+	et_expect_count("src/lib.rs", "pub fn f() -> fmt::Result { Ok(()) }\n", &opt_in, "missing_errors_doc", 1);
+	et_expect_count("src/lib.rs", "pub fn f() -> std::result::Result<(), E> { Ok(()) }\n",
+			&opt_in, "missing_errors_doc", 1);
 	/* Every doc form rustdoc reads. */
 	expect_none("src/lib.rs", "/// # Errors\n/// Never.\npub fn f() -> Result<(), E> { Ok(()) }\n",
 		    "missing_errors_doc");
@@ -362,15 +308,15 @@ static void test_missing_safety_doc(void **state)
 			  "    // SAFETY: caller.\n    unsafe { Box::from_raw(p) }\n}\n"
 			  "pub unsafe trait Zeroable {}\n"
 			  "pub trait Raw {\n    unsafe fn raw(&self);\n}\n";
-	struct finding_list l = review("src/lib.rs", src);
+	struct finding_list l = et_review("src/lib.rs", src, NULL, &opt_in);
 	(void)state;
-	assert_int_equal(count_rule(&l, "missing_safety_doc"), 3);
-	assert_span(nth(&l, "missing_safety_doc", 0), 1, 1, 1, 23);
-	assert_contains(nth(&l, "missing_safety_doc", 0)->message, "`unsafe fn from_raw`");
-	assert_int_equal(nth(&l, "missing_safety_doc", 0)->severity, RR_SEV_WARNING);
-	assert_span(nth(&l, "missing_safety_doc", 1), 5, 1, 5, 26);
-	assert_contains(nth(&l, "missing_safety_doc", 1)->message, "`unsafe trait Zeroable`");
-	assert_span(nth(&l, "missing_safety_doc", 2), 7, 5, 7, 18);
+	assert_int_equal(et_count_rule(&l, "missing_safety_doc"), 3);
+	et_assert_span(et_nth(&l, "missing_safety_doc", 0), 1, 1, 1, 23);
+	assert_contains(et_nth(&l, "missing_safety_doc", 0)->message, "`unsafe fn from_raw`");
+	assert_int_equal(et_nth(&l, "missing_safety_doc", 0)->severity, RR_SEV_WARNING);
+	et_assert_span(et_nth(&l, "missing_safety_doc", 1), 5, 1, 5, 26);
+	assert_contains(et_nth(&l, "missing_safety_doc", 1)->message, "`unsafe trait Zeroable`");
+	et_assert_span(et_nth(&l, "missing_safety_doc", 2), 7, 5, 7, 18);
 	finding_list_free(&l);
 
 	expect_none("src/lib.rs",
@@ -399,14 +345,14 @@ static void test_unsafe_impl(void **state)
 			  "/// Docs.\n"
 			  "unsafe impl GlobalAlloc for A {}\n"
 			  "impl Clone for H { fn clone(&self) -> H { H(self.0) } }\n";
-	struct finding_list l = review("src/lib.rs", src);
+	struct finding_list l = et_review("src/lib.rs", src, NULL, &opt_in);
 	(void)state;
-	assert_int_equal(count_rule(&l, "undocumented_unsafe_blocks"), 1);
-	assert_span(nth(&l, "undocumented_unsafe_blocks", 0), 2, 1, 2, 7);
-	assert_contains(nth(&l, "undocumented_unsafe_blocks", 0)->message, "`unsafe impl`");
+	assert_int_equal(et_count_rule(&l, "undocumented_unsafe_blocks"), 1);
+	et_assert_span(et_nth(&l, "undocumented_unsafe_blocks", 0), 2, 1, 2, 7);
+	assert_contains(et_nth(&l, "undocumented_unsafe_blocks", 0)->message, "`unsafe impl`");
 	finding_list_free(&l);
 	/* Applies in test code too. */
-	expect_count("tests/it.rs", "unsafe impl Send for H {}\n", "undocumented_unsafe_blocks", 1);
+	et_expect_count("tests/it.rs", "unsafe impl Send for H {}\n", &opt_in, "undocumented_unsafe_blocks", 1);
 }
 
 /* --- mem_forget -------------------------------------------------------------- */
@@ -420,14 +366,14 @@ static void test_mem_forget(void **state)
 			  "    forget(g);\n"
 			  "    core::mem::forget(1u8);\n"
 			  "}\n";
-	struct finding_list l = review("src/lib.rs", src);
+	struct finding_list l = et_review("src/lib.rs", src, NULL, &opt_in);
 	(void)state;
-	assert_int_equal(count_rule(&l, "mem_forget"), 3);
-	assert_span(nth(&l, "mem_forget", 0), 3, 5, 3, 24);
-	assert_contains(nth(&l, "mem_forget", 0)->message, "`std::mem::forget`");
-	assert_contains(nth(&l, "mem_forget", 0)->message, "ManuallyDrop");
-	assert_span(nth(&l, "mem_forget", 1), 4, 5, 4, 19);
-	assert_span(nth(&l, "mem_forget", 2), 5, 5, 5, 14);
+	assert_int_equal(et_count_rule(&l, "mem_forget"), 3);
+	et_assert_span(et_nth(&l, "mem_forget", 0), 3, 5, 3, 24);
+	assert_contains(et_nth(&l, "mem_forget", 0)->message, "`std::mem::forget`");
+	assert_contains(et_nth(&l, "mem_forget", 0)->message, "ManuallyDrop");
+	et_assert_span(et_nth(&l, "mem_forget", 1), 4, 5, 4, 19);
+	et_assert_span(et_nth(&l, "mem_forget", 2), 5, 5, 5, 14);
 	finding_list_free(&l);
 
 	/* A plain `forget` needs the import, and a fn of its own shadows it. */
@@ -437,10 +383,10 @@ static void test_mem_forget(void **state)
 		    "mem_forget");
 	expect_none("src/lib.rs", "use std::mem::forget as leak;\nfn f(s: S) { forget(s); }\n",
 		    "mem_forget");
-	expect_count("src/lib.rs", "use std::mem::*;\nfn f(s: S) { forget(s); }\n", "mem_forget", 1);
+	et_expect_count("src/lib.rs", "use std::mem::*;\nfn f(s: S) { forget(s); }\n", &opt_in, "mem_forget", 1);
 	expect_none("src/lib.rs", "fn f(s: S) { my::mem::forget(s); x.forget(s); }\n", "mem_forget");
 	expect_none("src/lib.rs", "fn f() { let s = \"std::mem::forget(x)\"; }\n", "mem_forget");
-	expect_count("tests/it.rs", "fn f(s: S) { std::mem::forget(s); }\n", "mem_forget", 1);
+	et_expect_count("tests/it.rs", "fn f(s: S) { std::mem::forget(s); }\n", &opt_in, "mem_forget", 1);
 }
 
 /* --- transmute_without_safety ----------------------------------------------- */
@@ -454,16 +400,16 @@ static void test_transmute_without_safety(void **state)
 			  "        std::mem::transmute::<u32, f32>(x)\n"
 			  "    }\n"
 			  "}\n";
-	struct finding_list l = review("src/lib.rs", src);
+	struct finding_list l = et_review("src/lib.rs", src, NULL, &opt_in);
 	const struct finding *f;
 	(void)state;
-	assert_int_equal(count_rule(&l, "transmute_without_safety"), 1);
-	f = nth(&l, "transmute_without_safety", 0);
-	assert_span(f, 3, 5, 3, 11);    /* the block's `unsafe` keyword */
+	assert_int_equal(et_count_rule(&l, "transmute_without_safety"), 1);
+	f = et_nth(&l, "transmute_without_safety", 0);
+	et_assert_span(f, 3, 5, 3, 11);    /* the block's `unsafe` keyword */
 	assert_contains(f->message, "`std::mem::transmute::<u32, f32>` on line 5");
 	assert_contains(f->message, "`// SAFETY:`");
 	/* One comment for the block: undocumented_unsafe_blocks is superseded. */
-	assert_int_equal(count_rule(&l, "undocumented_unsafe_blocks"), 0);
+	assert_int_equal(et_count_rule(&l, "undocumented_unsafe_blocks"), 0);
 	finding_list_free(&l);
 }
 
@@ -474,12 +420,12 @@ static void test_transmute_unsafe_fn_and_negatives(void **state)
 				"pub unsafe fn to_bool(x: u8) -> bool {\n"
 				"    transmute(x)\n"
 				"}\n";
-	struct finding_list l = review("src/lib.rs", unsafe_fn);
+	struct finding_list l = et_review("src/lib.rs", unsafe_fn, NULL, &opt_in);
 	(void)state;
-	assert_int_equal(count_rule(&l, "transmute_without_safety"), 1);
-	assert_span(nth(&l, "transmute_without_safety", 0), 5, 5, 5, 17);
+	assert_int_equal(et_count_rule(&l, "transmute_without_safety"), 1);
+	et_assert_span(et_nth(&l, "transmute_without_safety", 0), 5, 5, 5, 17);
 	/* Reported on the call's own line: no "on line N". */
-	assert_contains(nth(&l, "transmute_without_safety", 0)->message,
+	assert_contains(et_nth(&l, "transmute_without_safety", 0)->message,
 			"`transmute` reinterprets bits");
 	finding_list_free(&l);
 
@@ -498,8 +444,8 @@ static void test_transmute_unsafe_fn_and_negatives(void **state)
 	/* No transmute: the general rule speaks. */
 	expect_none("src/lib.rs", "fn f(p: *const u8) -> u8 { unsafe { *p } }\n",
 		    "transmute_without_safety");
-	expect_count("src/lib.rs", "fn f(p: *const u8) -> u8 { unsafe { *p } }\n",
-		     "undocumented_unsafe_blocks", 1);
+	et_expect_count("src/lib.rs", "fn f(p: *const u8) -> u8 { unsafe { *p } }\n", &opt_in,
+			"undocumented_unsafe_blocks", 1);
 	/* A plain `transmute` that is not std's, and text that only looks like one. */
 	expect_none("src/lib.rs", "fn f(x: u8) -> u8 { unsafe { transmute(x) } }\n",
 		    "transmute_without_safety");
@@ -527,27 +473,27 @@ static void test_static_mut_refs(void **state)
 			  "        *r\n"
 			  "    }\n"
 			  "}\n";
-	struct finding_list l = review("src/lib.rs", src);
+	struct finding_list l = et_review("src/lib.rs", src, NULL, &opt_in);
 	const struct finding *f;
 	(void)state;
-	assert_int_equal(count_rule(&l, "static_mut_refs"), 1);
-	f = nth(&l, "static_mut_refs", 0);
-	assert_span(f, 1, 1, 1, 17);
+	assert_int_equal(et_count_rule(&l, "static_mut_refs"), 1);
+	f = et_nth(&l, "static_mut_refs", 0);
+	et_assert_span(f, 1, 1, 1, 17);
 	assert_contains(f->message, "`static mut COUNT`");
 	assert_contains(f->message, "on lines 7, 8, 10.");
 	assert_contains(f->message, "atomic");
 	finding_list_free(&l);
 
-	l = review("src/lib.rs", "pub static mut BUF: [u8; 4] = [0; 4];\n");
-	assert_int_equal(count_rule(&l, "static_mut_refs"), 1);
-	assert_span(nth(&l, "static_mut_refs", 0), 1, 1, 1, 19);
-	assert_null(strstr(nth(&l, "static_mut_refs", 0)->message, "line"));
+	l = et_review("src/lib.rs", "pub static mut BUF: [u8; 4] = [0; 4];\n", NULL, &opt_in);
+	assert_int_equal(et_count_rule(&l, "static_mut_refs"), 1);
+	et_assert_span(et_nth(&l, "static_mut_refs", 0), 1, 1, 1, 19);
+	assert_null(strstr(et_nth(&l, "static_mut_refs", 0)->message, "line"));
 	finding_list_free(&l);
 	expect_none("src/lib.rs", "static X: AtomicU64 = AtomicU64::new(0);\n", "static_mut_refs");
 	expect_none("src/lib.rs", "fn f() { let s = \"static mut X: u8 = 0;\"; }\n", "static_mut_refs");
 	expect_none("src/lib.rs", "macro_rules! m { () => { static mut X: u8 = 0; } }\n",
 		    "static_mut_refs");
-	expect_count("tests/it.rs", "static mut X: u8 = 0;\n", "static_mut_refs", 1);
+	et_expect_count("tests/it.rs", "static mut X: u8 = 0;\n", &opt_in, "static_mut_refs", 1);
 }
 
 /* --- exit ------------------------------------------------------------------- */
@@ -560,13 +506,13 @@ static void test_exit(void **state)
 			  "    process::exit(1);\n"
 			  "    exit(2);\n"
 			  "}\n";
-	struct finding_list l = review("src/lib.rs", src);
+	struct finding_list l = et_review("src/lib.rs", src, NULL, &opt_in);
 	(void)state;
-	assert_int_equal(count_rule(&l, "exit"), 3);
-	assert_span(nth(&l, "exit", 0), 3, 5, 3, 29);
-	assert_contains(nth(&l, "exit", 0)->message, "`std::process::exit`");
-	assert_span(nth(&l, "exit", 1), 4, 5, 4, 21);
-	assert_span(nth(&l, "exit", 2), 5, 5, 5, 12);
+	assert_int_equal(et_count_rule(&l, "exit"), 3);
+	et_assert_span(et_nth(&l, "exit", 0), 3, 5, 3, 29);
+	assert_contains(et_nth(&l, "exit", 0)->message, "`std::process::exit`");
+	et_assert_span(et_nth(&l, "exit", 1), 4, 5, 4, 21);
+	et_assert_span(et_nth(&l, "exit", 2), 5, 5, 5, 12);
 	finding_list_free(&l);
 
 	expect_none("src/main.rs", "fn main() { std::process::exit(1); }\n", "exit");
@@ -589,17 +535,18 @@ static void test_box_dyn_error(void **state)
 	const char *src = "pub fn a() -> Result<u8, Box<dyn Error>> { Ok(1) }\n"
 			  "pub fn b() -> Result<(), Box<dyn std::error::Error + Send + Sync + 'static>> "
 			  "{ Ok(()) }\n";
-	struct finding_list l = review("src/lib.rs", src);
+	struct finding_list l = et_review("src/lib.rs", src, NULL, &opt_in);
 	(void)state;
-	assert_int_equal(count_rule(&l, "box_dyn_error_in_public_api"), 2);
-	assert_span(nth(&l, "box_dyn_error_in_public_api", 0), 1, 26, 1, 40);
-	assert_contains(nth(&l, "box_dyn_error_in_public_api", 0)->message, "thiserror");
-	assert_int_equal(nth(&l, "box_dyn_error_in_public_api", 0)->severity, RR_SEV_NOTE);
-	assert_span(nth(&l, "box_dyn_error_in_public_api", 1), 2, 26, 2, 76);
+	assert_int_equal(et_count_rule(&l, "box_dyn_error_in_public_api"), 2);
+	et_assert_span(et_nth(&l, "box_dyn_error_in_public_api", 0), 1, 26, 1, 40);
+	assert_contains(et_nth(&l, "box_dyn_error_in_public_api", 0)->message, "thiserror");
+	assert_int_equal(et_nth(&l, "box_dyn_error_in_public_api", 0)->severity, RR_SEV_NOTE);
+	et_assert_span(et_nth(&l, "box_dyn_error_in_public_api", 1), 2, 26, 2, 76);
 	finding_list_free(&l);
 
-	expect_count("src/lib.rs", "pub trait T { fn f(&self) -> Result<(), Box<dyn Error>>; }\n",
-		     "box_dyn_error_in_public_api", 1);
+	et_expect_count("src/lib.rs",
+			"pub trait T { fn f(&self) -> Result<(), Box<dyn Error>>; }\n", &opt_in,
+			"box_dyn_error_in_public_api", 1);
 	expect_none("src/lib.rs", "fn f() -> Result<(), Box<dyn Error>> { Ok(()) }\n",
 		    "box_dyn_error_in_public_api");
 	expect_none("src/main.rs", "pub fn f() -> Result<(), Box<dyn Error>> { Ok(()) }\n",
@@ -625,13 +572,13 @@ static void test_print_stderr(void **state)
 			  "    let s = \"eprintln!(x)\";\n"
 			  "    // eprintln!(\"c\")\n"
 			  "}\n";
-	struct finding_list l = review("src/lib.rs", src);
+	struct finding_list l = et_review("src/lib.rs", src, NULL, &opt_in);
 	(void)state;
-	assert_int_equal(count_rule(&l, "print_stderr"), 2);
-	assert_span(nth(&l, "print_stderr", 0), 2, 5, 2, 27);
-	assert_contains(nth(&l, "print_stderr", 0)->message, "`eprintln!`");
-	assert_span(nth(&l, "print_stderr", 1), 3, 5, 3, 22);
-	assert_contains(nth(&l, "print_stderr", 1)->message, "`eprint!`");
+	assert_int_equal(et_count_rule(&l, "print_stderr"), 2);
+	et_assert_span(et_nth(&l, "print_stderr", 0), 2, 5, 2, 27);
+	assert_contains(et_nth(&l, "print_stderr", 0)->message, "`eprintln!`");
+	et_assert_span(et_nth(&l, "print_stderr", 1), 3, 5, 3, 22);
+	assert_contains(et_nth(&l, "print_stderr", 1)->message, "`eprint!`");
 	finding_list_free(&l);
 
 	expect_none("src/main.rs", "fn main() { eprintln!(\"usage\"); }\n", "print_stderr");
@@ -654,18 +601,18 @@ static void test_let_underscore_must_use(void **state)
 			  "    let _ = conn.commit();\n"
 			  "    Ok(())\n"
 			  "}\n";
-	struct finding_list l = review("src/lib.rs", src);
+	struct finding_list l = et_review("src/lib.rs", src, NULL, &opt_in);
 	const struct finding *f;
 	(void)state;
-	assert_int_equal(count_rule(&l, "let_underscore_must_use"), 4);
-	f = nth(&l, "let_underscore_must_use", 0);
-	assert_span(f, 2, 5, 2, 31);
+	assert_int_equal(et_count_rule(&l, "let_underscore_must_use"), 4);
+	f = et_nth(&l, "let_underscore_must_use", 0);
+	et_assert_span(f, 2, 5, 2, 31);
 	assert_contains(f->message, "`w.write_all(..)`");
 	assert_contains(f->message, "never reaches");
-	assert_span(nth(&l, "let_underscore_must_use", 1), 3, 5, 3, 29);
-	assert_contains(nth(&l, "let_underscore_must_use", 1)->message, "`w.flush()`");
-	assert_contains(nth(&l, "let_underscore_must_use", 2)->message, "`std::fs::rename(..)`");
-	assert_contains(nth(&l, "let_underscore_must_use", 3)->message, "rolled back");
+	et_assert_span(et_nth(&l, "let_underscore_must_use", 1), 3, 5, 3, 29);
+	assert_contains(et_nth(&l, "let_underscore_must_use", 1)->message, "`w.flush()`");
+	assert_contains(et_nth(&l, "let_underscore_must_use", 2)->message, "`std::fs::rename(..)`");
+	assert_contains(et_nth(&l, "let_underscore_must_use", 3)->message, "rolled back");
 	finding_list_free(&l);
 
 	/* Deliberate best-effort idioms and propagated errors. */
@@ -682,8 +629,8 @@ static void test_let_underscore_must_use(void **state)
 		    "    Ok(())\n"
 		    "}\n",
 		    "let_underscore_must_use");
-	expect_count("tests/it.rs", "fn t(w: &mut W) { let _ = w.flush(); }\n",
-		     "let_underscore_must_use", 1);
+	et_expect_count("tests/it.rs", "fn t(w: &mut W) { let _ = w.flush(); }\n", &opt_in,
+			"let_underscore_must_use", 1);
 	expect_none("src/lib.rs",
 		    "#[allow(clippy::let_underscore_must_use)]\nfn t(w: &mut W) { let _ = w.flush(); }\n",
 		    "let_underscore_must_use");
@@ -697,13 +644,13 @@ static void test_doc_rules_are_opt_in(void **state)
 	struct rr_error err = { 0 };
 	const char *src = "/// Port.\npub fn f(x: Option<u8>) -> Result<u8, ()> { Ok(x.unwrap()) }\n";
 	(void)state;
-	assert_int_equal(review_engine_file(engine, "src/lib.rs", src, strlen(src), NULL, &l, &err), 0);
-	assert_int_equal(count_rule(&l, "missing_panics_doc"), 0);
-	assert_int_equal(count_rule(&l, "missing_errors_doc"), 0);
+	assert_int_equal(review_engine_file(et_engine, "src/lib.rs", src, strlen(src), NULL, &l, &err), 0);
+	assert_int_equal(et_count_rule(&l, "missing_panics_doc"), 0);
+	assert_int_equal(et_count_rule(&l, "missing_errors_doc"), 0);
 	finding_list_free(&l);
-	l = review("src/lib.rs", src);
-	assert_int_equal(count_rule(&l, "missing_panics_doc"), 1);
-	assert_int_equal(count_rule(&l, "missing_errors_doc"), 1);
+	l = et_review("src/lib.rs", src, NULL, &opt_in);
+	assert_int_equal(et_count_rule(&l, "missing_panics_doc"), 1);
+	assert_int_equal(et_count_rule(&l, "missing_errors_doc"), 1);
 	finding_list_free(&l);
 }
 
@@ -760,7 +707,7 @@ static void test_broken_and_hostile_input(void **state)
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
-		struct finding_list l = review("src/lib.rs", inputs[i]);
+		struct finding_list l = et_review("src/lib.rs", inputs[i], NULL, &opt_in);
 		finding_list_free(&l);
 	}
 }

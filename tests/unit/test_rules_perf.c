@@ -2,86 +2,23 @@
  * cloning, API shape, security. Exact spans and replacements for true positives, and
  * the tricky negatives (strings, raw strings, comments, doc comments, macro_rules!
  * bodies, shadowed names, test code). */
-#include "testutil.h"
-#include "../../common/rr.h"
-#include "../../review/engine.h"
-
-static struct review_engine *engine;
-
-static int setup(void **state)
-{
-	struct rr_error err = { 0 };
-	(void)state;
-	return review_engine_new(&engine, &err);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	review_engine_free(engine);
-	return 0;
-}
-
-static struct finding_list review(const char *path, const char *src)
-{
-	struct finding_list l = FINDING_LIST_INIT;
-	struct rr_error err = { 0 };
-	if (review_engine_file(engine, path, src, strlen(src), NULL, &l, &err) != 0)
-		fail_msg("review_engine_file: %s", err.msg);
-	return l;
-}
-
-static size_t count_rule(const struct finding_list *l, const char *rule)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < l->n; i++)
-		n += strcmp(l->items[i].rule_id, rule) == 0;
-	return n;
-}
-
-static const struct finding *nth(const struct finding_list *l, const char *rule, size_t k)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (strcmp(l->items[i].rule_id, rule) == 0 && k-- == 0)
-			return &l->items[i];
-	fail_msg("no finding #%zu for %s", k, rule);
-	return NULL;
-}
-
-static void assert_span(const struct finding *f, uint32_t line, uint32_t col, uint32_t end_line,
-			uint32_t end_col)
-{
-	assert_int_equal(f->line, line);
-	assert_int_equal(f->column, col);
-	assert_int_equal(f->end_line, end_line);
-	assert_int_equal(f->end_column, end_col);
-}
-
-/* Exactly `n` findings of rule in src (as path). */
-static void assert_count(const char *path, const char *src, const char *rule, size_t n)
-{
-	struct finding_list l = review(path, src);
-	if (count_rule(&l, rule) != n)
-		fail_msg("%s: %zu %s findings, want %zu, in:\n%s", path, count_rule(&l, rule), rule, n,
-			 src);
-	finding_list_free(&l);
-}
+#include "engine_testutil.h"
 
 static void assert_none(const char *src, const char *rule)
 {
-	assert_count("src/lib.rs", src, rule, 0);
+	et_expect_count("src/lib.rs", src, NULL, rule, 0);
 }
 
 /* One finding of rule with this span and replacement (NULL: none). */
 static void assert_one(const char *src, const char *rule, uint32_t line, uint32_t col,
 		       uint32_t end_col, const char *replacement)
 {
-	struct finding_list l = review("src/lib.rs", src);
+	struct finding_list l = et_review("src/lib.rs", src, NULL, NULL);
 	const struct finding *f;
-	if (count_rule(&l, rule) != 1)
-		fail_msg("%zu %s findings, want 1, in:\n%s", count_rule(&l, rule), rule, src);
-	f = nth(&l, rule, 0);
-	assert_span(f, line, col, line, end_col);
+	if (et_count_rule(&l, rule) != 1)
+		fail_msg("%zu %s findings, want 1, in:\n%s", et_count_rule(&l, rule), rule, src);
+	f = et_nth(&l, rule, 0);
+	et_assert_span(f, line, col, line, end_col);
 	if (replacement)
 		assert_string_equal(f->replacement, replacement);
 	else
@@ -98,15 +35,15 @@ static void test_refcell_guard_across_await(void **state)
 			  "    g.push(1);\n"
 			  "    tick().await;\n"
 			  "}\n";
-	struct finding_list l = review("src/lib.rs", src);
+	struct finding_list l = et_review("src/lib.rs", src, NULL, NULL);
 	const struct finding *f;
 	(void)state;
-	assert_int_equal(count_rule(&l, "await_holding_refcell_ref"), 1);
-	f = nth(&l, "await_holding_refcell_ref", 0);
-	assert_span(f, 2, 13, 2, 14);
+	assert_int_equal(et_count_rule(&l, "await_holding_refcell_ref"), 1);
+	f = et_nth(&l, "await_holding_refcell_ref", 0);
+	et_assert_span(f, 2, 13, 2, 14);
 	assert_non_null(strstr(f->message, "`g` from `.borrow_mut()`"));
 	assert_non_null(strstr(f->message, "line 4"));
-	assert_int_equal(count_rule(&l, "await_holding_lock"), 0);
+	assert_int_equal(et_count_rule(&l, "await_holding_lock"), 0);
 	finding_list_free(&l);
 	assert_one("async fn f(c: &C) {\n    let r = c.cell.try_borrow().expect(\"free\");\n"
 		   "    join!(a, b);\n}\n",
@@ -154,19 +91,19 @@ static void test_blocking_new_kinds(void **state)
 		"    for l in io::stdin().lock().lines() {}\n"                   /* 8 */
 		"    let a = (h, 1).to_socket_addrs();\n"                        /* 9 */
 		"}\n";
-	struct finding_list l = review("src/lib.rs", src);
+	struct finding_list l = et_review("src/lib.rs", src, NULL, NULL);
 	(void)state;
-	assert_int_equal(count_rule(&l, "blocking_in_async"), 7);
-	assert_span(nth(&l, "blocking_in_async", 0), 2, 13, 2, 38);
-	assert_non_null(strstr(nth(&l, "blocking_in_async", 0)->message, "`reqwest::blocking::get`"));
-	assert_span(nth(&l, "blocking_in_async", 1), 3, 42, 3, 50);
-	assert_non_null(strstr(nth(&l, "blocking_in_async", 1)->message, "`.output()` waits"));
-	assert_span(nth(&l, "blocking_in_async", 2), 5, 10, 5, 18);
-	assert_span(nth(&l, "blocking_in_async", 3), 6, 48, 6, 54);
-	assert_span(nth(&l, "blocking_in_async", 4), 7, 22, 7, 42);
-	assert_span(nth(&l, "blocking_in_async", 5), 8, 33, 8, 40);
-	assert_span(nth(&l, "blocking_in_async", 6), 9, 20, 9, 37);
-	assert_non_null(strstr(nth(&l, "blocking_in_async", 6)->message, "lookup_host"));
+	assert_int_equal(et_count_rule(&l, "blocking_in_async"), 7);
+	et_assert_span(et_nth(&l, "blocking_in_async", 0), 2, 13, 2, 38);
+	assert_non_null(strstr(et_nth(&l, "blocking_in_async", 0)->message, "`reqwest::blocking::get`"));
+	et_assert_span(et_nth(&l, "blocking_in_async", 1), 3, 42, 3, 50);
+	assert_non_null(strstr(et_nth(&l, "blocking_in_async", 1)->message, "`.output()` waits"));
+	et_assert_span(et_nth(&l, "blocking_in_async", 2), 5, 10, 5, 18);
+	et_assert_span(et_nth(&l, "blocking_in_async", 3), 6, 48, 6, 54);
+	et_assert_span(et_nth(&l, "blocking_in_async", 4), 7, 22, 7, 42);
+	et_assert_span(et_nth(&l, "blocking_in_async", 5), 8, 33, 8, 40);
+	et_assert_span(et_nth(&l, "blocking_in_async", 6), 9, 20, 9, 37);
+	assert_non_null(strstr(et_nth(&l, "blocking_in_async", 6)->message, "lookup_host"));
 	finding_list_free(&l);
 }
 
@@ -184,8 +121,8 @@ static void test_blocking_new_negatives(void **state)
 		    "blocking_in_async");
 	assert_none("async fn f() { let s = \"Command::new(x).output()\"; }\n", "blocking_in_async");
 	assert_none("async fn f() { reader.lines(); file.read_line(&mut s); }\n", "blocking_in_async");
-	assert_count("tests/it.rs", "async fn f() { Command::new(\"g\").output(); }\n",
-		     "blocking_in_async", 0);
+	et_expect_count("tests/it.rs", "async fn f() { Command::new(\"g\").output(); }\n", NULL,
+			"blocking_in_async", 0);
 }
 
 /* --- redundant_clone --------------------------------------------------------- */
@@ -245,9 +182,9 @@ static void test_or_fun_call_positives(void **state)
 	assert_one("fn f() { m.entry(k).or_insert(Vec::with_capacity(8)); }\n", "or_fun_call", 1, 21,
 		   53, "or_insert_with(|| Vec::with_capacity(8))");
 	assert_one("fn f() { let a = o.unwrap_or(make()); }\n", "or_fun_call", 1, 20, 37, NULL);
-	l = review("src/lib.rs", "fn f() { let a = r.or(Some(x.to_string())); }\n");
-	assert_int_equal(count_rule(&l, "or_fun_call"), 1);
-	assert_non_null(strstr(nth(&l, "or_fun_call", 0)->message, "`.or_else(|| (or `|_|`"));
+	l = et_review("src/lib.rs", "fn f() { let a = r.or(Some(x.to_string())); }\n", NULL, NULL);
+	assert_int_equal(et_count_rule(&l, "or_fun_call"), 1);
+	assert_non_null(strstr(et_nth(&l, "or_fun_call", 0)->message, "`.or_else(|| (or `|_|`"));
 	finding_list_free(&l);
 	assert_one("fn f() { let a = o.map_or(d.clone(), |x| x); }\n", "or_fun_call", 1, 20, 44, NULL);
 }
@@ -328,17 +265,17 @@ static void test_box_collection_and_rc_buffer(void **state)
 			  "    c: Rc<String>,\n"
 			  "    d: Option<Box<HashMap<K, V>>>,\n"
 			  "}\n";
-	struct finding_list l = review("src/lib.rs", src);
+	struct finding_list l = et_review("src/lib.rs", src, NULL, NULL);
 	(void)state;
-	assert_int_equal(count_rule(&l, "box_collection"), 2);
-	assert_int_equal(count_rule(&l, "rc_buffer"), 2);
-	assert_span(nth(&l, "box_collection", 0), 2, 8, 2, 20);
-	assert_string_equal(nth(&l, "box_collection", 0)->replacement, "Vec<u8>");
-	assert_span(nth(&l, "box_collection", 1), 5, 15, 5, 33);
-	assert_string_equal(nth(&l, "box_collection", 1)->replacement, "HashMap<K, V>");
-	assert_string_equal(nth(&l, "rc_buffer", 0)->replacement, "Arc<[Item]>");
-	assert_string_equal(nth(&l, "rc_buffer", 1)->replacement, "Rc<str>");
-	assert_string_equal(nth(&l, "rc_buffer", 1)->suggestion_lines, "    c: Rc<str>,");
+	assert_int_equal(et_count_rule(&l, "box_collection"), 2);
+	assert_int_equal(et_count_rule(&l, "rc_buffer"), 2);
+	et_assert_span(et_nth(&l, "box_collection", 0), 2, 8, 2, 20);
+	assert_string_equal(et_nth(&l, "box_collection", 0)->replacement, "Vec<u8>");
+	et_assert_span(et_nth(&l, "box_collection", 1), 5, 15, 5, 33);
+	assert_string_equal(et_nth(&l, "box_collection", 1)->replacement, "HashMap<K, V>");
+	assert_string_equal(et_nth(&l, "rc_buffer", 0)->replacement, "Arc<[Item]>");
+	assert_string_equal(et_nth(&l, "rc_buffer", 1)->replacement, "Rc<str>");
+	assert_string_equal(et_nth(&l, "rc_buffer", 1)->suggestion_lines, "    c: Rc<str>,");
 	finding_list_free(&l);
 	assert_one("fn f(v: Box<String>) -> usize { 0 }\n", "box_collection", 1, 9, 20, "String");
 	assert_one("trait T { fn f(&self) -> Rc<PathBuf>; }\n", "rc_buffer", 1, 26, 37, "Rc<Path>");
@@ -369,8 +306,8 @@ static void test_large_stack_arrays(void **state)
 	assert_one("fn f() {\n    let b = [0u8; 600_000];\n}\n", "large_stack_arrays", 2, 13, 27, NULL);
 	assert_one("fn f() { let m = [[0u32; 512]; 512]; }\n", "large_stack_arrays", 1, 18, 36, NULL);
 	assert_one("fn f() { let m = [0u64; 1 << 17]; }\n", "large_stack_arrays", 1, 18, 33, NULL);
-	l = review("src/lib.rs", "fn f() { let m = [0u64; 1 << 17]; }\n");
-	assert_non_null(strstr(nth(&l, "large_stack_arrays", 0)->message, "at least 1024 KiB"));
+	l = et_review("src/lib.rs", "fn f() { let m = [0u64; 1 << 17]; }\n", NULL, NULL);
+	assert_non_null(strstr(et_nth(&l, "large_stack_arrays", 0)->message, "at least 1024 KiB"));
 	finding_list_free(&l);
 	/* exactly at the threshold, small, heap, static, const, unknown element size */
 	assert_none("fn f() { let a = [0u8; 512000]; let b = [0u8; 4096]; let c = vec![0u8; 1 << 30]; }\n",
@@ -392,26 +329,26 @@ static void test_bidi_chars(void **state)
 			  "}\n"
 			  "/// doc \xD8\x9C\n"
 			  "macro_rules! m { () => { \"\xE2\x80\xAE\" } }\n";
-	struct finding_list l = review("tests/t.rs", src);
+	struct finding_list l = et_review("tests/t.rs", src, NULL, NULL);
 	const struct finding *f;
 	(void)state;
-	assert_int_equal(count_rule(&l, "bidi_chars"), 5);
-	f = nth(&l, "bidi_chars", 0);
-	assert_span(f, 2, 16, 2, 19);
+	assert_int_equal(et_count_rule(&l, "bidi_chars"), 5);
+	f = et_nth(&l, "bidi_chars", 0);
+	et_assert_span(f, 2, 16, 2, 19);
 	assert_int_equal(f->severity, RR_SEV_ERROR);
 	assert_string_equal(f->replacement, "\\u{202E}");
 	assert_string_equal(f->suggestion_lines, "    let s = \"ab\\u{202E}cd\";");
 	assert_non_null(strstr(f->message, "U+202E (RIGHT-TO-LEFT OVERRIDE) in a string literal"));
-	f = nth(&l, "bidi_chars", 1);
-	assert_span(f, 3, 10, 3, 13);
+	f = et_nth(&l, "bidi_chars", 1);
+	et_assert_span(f, 3, 10, 3, 13);
 	assert_string_equal(f->replacement, "");
 	assert_non_null(strstr(f->message, "in a comment"));
-	f = nth(&l, "bidi_chars", 2);
-	assert_span(f, 4, 15, 4, 18);
+	f = et_nth(&l, "bidi_chars", 2);
+	et_assert_span(f, 4, 15, 4, 18);
 	assert_null(f->replacement);
 	assert_non_null(strstr(f->message, "in a raw string literal"));
-	assert_span(nth(&l, "bidi_chars", 3), 6, 9, 6, 11);
-	assert_span(nth(&l, "bidi_chars", 4), 7, 27, 7, 30);
+	et_assert_span(et_nth(&l, "bidi_chars", 3), 6, 9, 6, 11);
+	et_assert_span(et_nth(&l, "bidi_chars", 4), 7, 27, 7, 30);
 	finding_list_free(&l);
 	/* right-to-left text and escapes are fine */
 	assert_none("const A: &str = \"\xD9\x85\xD8\xB1\xD8\xAD\xD8\xA8\xD8\xA7\";\n"
@@ -436,10 +373,10 @@ static void test_credentials_named(void **state)
 	assert_one("fn f() { self.api_key = \"k3y-0123456789\"; }\n", "hardcoded_credentials", 1, 25,
 		   41, NULL);
 	/* the comment never quotes the secret */
-	l = review("src/lib.rs", "const API_TOKEN: &str = \"9f8e7d6c5b4a3f2e1d0c\";\n");
-	assert_null(strstr(nth(&l, "hardcoded_credentials", 0)->message, "9f8e7d6c"));
-	assert_non_null(strstr(nth(&l, "hardcoded_credentials", 0)->message, "`API_TOKEN`"));
-	assert_int_equal(nth(&l, "hardcoded_credentials", 0)->severity, RR_SEV_ERROR);
+	l = et_review("src/lib.rs", "const API_TOKEN: &str = \"9f8e7d6c5b4a3f2e1d0c\";\n", NULL, NULL);
+	assert_null(strstr(et_nth(&l, "hardcoded_credentials", 0)->message, "9f8e7d6c"));
+	assert_non_null(strstr(et_nth(&l, "hardcoded_credentials", 0)->message, "`API_TOKEN`"));
+	assert_int_equal(et_nth(&l, "hardcoded_credentials", 0)->severity, RR_SEV_ERROR);
 	finding_list_free(&l);
 }
 
@@ -453,9 +390,9 @@ static void test_credentials_shapes(void **state)
 		   41, NULL);
 	assert_one("fn f() { println!(\"{}\", \"xoxb-1234567890-abcdef\"); }\n",
 		   "hardcoded_credentials", 1, 25, 49, NULL);
-	l = review("src/lib.rs", "const K: &str = \"-----BEGIN EC PRIVATE KEY-----\\nMHc\";\n");
-	assert_int_equal(count_rule(&l, "hardcoded_credentials"), 1);
-	assert_non_null(strstr(nth(&l, "hardcoded_credentials", 0)->message, "a private key"));
+	l = et_review("src/lib.rs", "const K: &str = \"-----BEGIN EC PRIVATE KEY-----\\nMHc\";\n", NULL, NULL);
+	assert_int_equal(et_count_rule(&l, "hardcoded_credentials"), 1);
+	assert_non_null(strstr(et_nth(&l, "hardcoded_credentials", 0)->message, "a private key"));
 	finding_list_free(&l);
 }
 
@@ -480,11 +417,12 @@ static void test_credentials_negatives(void **state)
 		    "/// ghp_abcdefghijklmnopqrstuvwxyz0123456789\nfn f() {}\n",
 		    "hardcoded_credentials");
 	/* test code is exempt */
-	assert_count("src/lib.rs",
-		     "#[cfg(test)]\nmod tests {\n    const API_TOKEN: &str = \"9f8e7d6c5b4a3f2e1d0c\";\n}\n",
-		     "hardcoded_credentials", 0);
-	assert_count("tests/api.rs", "const GH: &str = \"ghp_abcdefghijklmnopqrstuvwxyz0123456789\";\n",
-		     "hardcoded_credentials", 0);
+	et_expect_count("src/lib.rs",
+			"#[cfg(test)]\nmod tests {\n    const API_TOKEN: &str = \"9f8e7d6c5b4a3f2e1d0c\";\n}\n",
+			NULL, "hardcoded_credentials", 0);
+	et_expect_count("tests/api.rs",
+			"const GH: &str = \"ghp_abcdefghijklmnopqrstuvwxyz0123456789\";\n", NULL,
+			"hardcoded_credentials", 0);
 }
 
 /* --- catalogue ------------------------------------------------------------------- */
@@ -534,5 +472,5 @@ int main(void)
 		cmocka_unit_test(test_credentials_negatives),
 		cmocka_unit_test(test_batch2_catalogue),
 	};
-	return cmocka_run_group_tests_name("rules_perf", tests, setup, teardown);
+	return cmocka_run_group_tests_name("rules_perf", tests, et_setup, et_teardown);
 }

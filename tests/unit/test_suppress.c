@@ -1,40 +1,12 @@
 /* test_suppress.c — what silences a finding: #[allow]/#[expect] with clippy
  * lint and group names on items, impls, modules and files, `// rustreview:
  * allow(..)` comments, and the review options (off, severity, exclude). */
-#include "testutil.h"
-#include "../../common/rr.h"
-#include "../../review/engine.h"
-
-static struct review_engine *engine;
-
-static int setup(void **state)
-{
-	struct rr_error err = { 0 };
-	(void)state;
-	return review_engine_new(&engine, &err);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	review_engine_free(engine);
-	return 0;
-}
-
-static struct finding_list review_opts(const char *path, const char *src,
-				       const struct review_options *o)
-{
-	struct finding_list l = FINDING_LIST_INIT;
-	struct rr_error err = { 0 };
-	if (review_engine_file_opts(engine, path, src, strlen(src), NULL, o, &l, &err) != RR_OK)
-		fail_msg("review_engine_file_opts: %s", err.msg);
-	return l;
-}
+#include "engine_testutil.h"
 
 /* "line:col" of every finding of rule, space-separated, e.g. "3:7 9:7". */
 static char *where(const char *src, const char *rule, const struct review_options *o)
 {
-	struct finding_list l = review_opts("src/lib.rs", src, o);
+	struct finding_list l = et_review("src/lib.rs", src, NULL, o);
 	struct rr_buf b = RR_BUF_INIT;
 	for (size_t i = 0; i < l.n; i++)
 		if (strcmp(l.items[i].rule_id, rule) == 0)
@@ -219,8 +191,8 @@ static void test_suppressed_duplicate_keeps_other_fingerprint(void **state)
 	/* the first of two identical lines is suppressed from the line above */
 	const char *one = "fn a(x: Option<u8>) {\n    // rustreview: allow(unwrap_used)\n"
 			  "    x.unwrap();\n    x.unwrap();\n}\n";
-	struct finding_list a = review_opts("src/lib.rs", both, NULL);
-	struct finding_list b = review_opts("src/lib.rs", one, NULL);
+	struct finding_list a = et_review("src/lib.rs", both, NULL, NULL);
+	struct finding_list b = et_review("src/lib.rs", one, NULL, NULL);
 	(void)state;
 	assert_int_equal(a.n, 2);
 	assert_int_equal(b.n, 1);
@@ -247,7 +219,7 @@ static void test_options_off_severity_exclude(void **state)
 	got = where(src, "unwrap_used", &o);
 	assert_string_equal(got, "");
 	free(got);
-	l = review_opts("src/lib.rs", src, &o);
+	l = et_review("src/lib.rs", src, NULL, &o);
 	assert_int_equal(l.n, 1);
 	assert_string_equal(l.items[0].rule_id, "len_zero");
 	assert_int_equal(l.items[0].severity, RR_SEV_ERROR);
@@ -257,9 +229,9 @@ static void test_options_off_severity_exclude(void **state)
 	assert_non_null(o.exclude);
 	o.exclude[0] = strdup("src/**");
 	o.n_exclude = 1;
-	l = review_opts("src/lib.rs", src, &o);
+	l = et_review("src/lib.rs", src, NULL, &o);
 	assert_int_equal(l.n, 0);
-	l = review_opts("lib.rs", src, &o);
+	l = et_review("lib.rs", src, NULL, &o);
 	assert_int_equal(l.n, 1);
 	finding_list_free(&l);
 	review_options_free(&o);
@@ -282,5 +254,5 @@ int main(void)
 		cmocka_unit_test(test_suppressed_duplicate_keeps_other_fingerprint),
 		cmocka_unit_test(test_options_off_severity_exclude),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, et_setup, et_teardown);
 }

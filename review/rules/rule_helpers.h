@@ -1,0 +1,35 @@
+/*
+ * rule_helpers.h — small pieces several rules had copied: reporting a
+ * printf-formatted message, reporting `.method(..)` calls in code and in macro
+ * arguments, and counting mentions of an identifier. Internal to review/rules/.
+ */
+#ifndef RR_RULE_HELPERS_H
+#define RR_RULE_HELPERS_H
+
+#include "rules.h"
+
+/*
+ * Formats the message (printf) and reports it on [first, last] with
+ * replacement (NULL: none), as rule_emit_nodes: the format/emit/free every
+ * rule with a quoted name in its message did by hand. Returns 0 or RR_ENOMEM.
+ */
+int rule_emitf_nodes(struct rule_ctx *ctx, TSNode first, TSNode last, const char *replacement,
+		     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/*
+ * Reports message on each `.method(..)` call at node with nargs arguments,
+ * from the method name to the end of the argument list: a call_expression,
+ * or the calls written in a macro's token tree (where only an empty argument
+ * list can be told from a non-empty one). Returns 0 or RR_ENOMEM.
+ */
+int rule_method_calls(struct rule_ctx *ctx, TSNode node, const char *method, uint32_t nargs,
+		      const char *message);
+
+/* True when nodes a and b have the same source text. */
+bool rule_same_text(TSNode a, TSNode b, const char *src);
+
+/* Mentions of the identifier `name` in n's subtree (token trees included);
+ * *last (when last is not NULL) is set to the last one in source order. */
+uint32_t rule_ident_mentions(TSNode n, const char *src, TSNode name, TSNode *last);
+
+#endif
