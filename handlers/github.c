@@ -24,6 +24,7 @@
 
 #include "../common/log.h"
 #include "api.h"
+#include "jsonscan.h"
 
 #define GH_DEFAULT_API        "https://api.github.com"
 #define GH_API_VERSION        "X-GitHub-Api-Version: 2022-11-28"
@@ -246,64 +247,52 @@ static int gh_verify(const struct forge_config *cfg, const struct http_request *
 /* pull_request events                                                      */
 /* ======================================================================== */
 
-/* Bracket depth outside strings, without building anything. */
-static bool json_nesting_within(const char *s, size_t n, int max)
+/*
+ * The payload fields parse_event reads. A 25 KB delivery is scanned once,
+ * without building a tree (jansson's tree cost ~350 µs per delivery and
+ * dominated ingest); the scanner still validates the whole document and
+ * refuses a repeated key on any of these paths, the ambiguity
+ * JSON_REJECT_DUPLICATES used to guard against.
+ */
+enum gh_field {
+	GF_ROOT, GF_ACTION, GF_PULL_REQUEST, GF_DRAFT, GF_OWNER, GF_NAME, GF_CLONE_URL, GF_URL,
+	GF_NUMBER, GF_BASE_REF, GF_BASE_SHA, GF_HEAD_SHA, GF_INSTALLATION_ID, GF_COUNT
+};
+static const char *const gh_field_paths[GF_COUNT] = {
+	[GF_ROOT] = "", [GF_ACTION] = "action", [GF_PULL_REQUEST] = "pull_request",
+	[GF_DRAFT] = "pull_request.draft", [GF_OWNER] = "repository.owner.login",
+	[GF_NAME] = "repository.name", [GF_CLONE_URL] = "repository.clone_url",
+	[GF_URL] = "repository.url", [GF_NUMBER] = "pull_request.number",
+	[GF_BASE_REF] = "pull_request.base.ref", [GF_BASE_SHA] = "pull_request.base.sha",
+	[GF_HEAD_SHA] = "pull_request.head.sha", [GF_INSTALLATION_ID] = "installation.id",
+};
+/* Action names are at most 64 bytes (gh_word_ok); one more shows a longer one. */
+#define GH_ACTION_BUF 66
+
+struct gh_payload {
+	struct jsonscan_field f[GF_COUNT];
+	char action[GH_ACTION_BUF];
+};
+
+static int take_string(const struct gh_payload *pl, enum gh_field i, char **out,
+		       struct rr_error *err)
 {
-	bool in_str = false, esc = false;
-	int depth = 0;
-	size_t i;
+	const struct jsonscan_field *f = &pl->f[i];
+	const char *path = gh_field_paths[i];
 
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-		if (in_str) {
-			if (esc)
-				esc = false;
-			else if (c == '\\')
-				esc = true;
-			else if (c == '"')
-				in_str = false;
-		} else if (c == '"') {
-			in_str = true;
-		} else if (c == '{' || c == '[') {
-			if (++depth > max)
-				return false;
-		} else if (c == '}' || c == ']') {
-			depth--;
-		}
-	}
-	return true;
-}
-
-/* Walks "a.b.c" through nested objects; NULL when any step is absent. */
-static const json_t *json_path(const json_t *root, const char *path)
-{
-	char key[64];
-	const json_t *cur = root;
-	const char *p = path;
-
-	while (cur && *p) {
-		size_t n = strcspn(p, ".");
-		if (n >= sizeof(key) || !json_is_object(cur))
-			return NULL;
-		memcpy(key, p, n);
-		key[n] = '\0';
-		cur = json_object_get(cur, key);
-		p += n;
-		if (*p == '.')
-			p++;
-	}
-	return cur;
-}
-
-static int take_string(const json_t *root, const char *path, char **out, struct rr_error *err)
-{
-	const json_t *v = json_path(root, path);
-	if (!v)
+	if (f->type == JSONSCAN_ABSENT)
 		return rr_error_set(err, RR_EINVAL, "github payload: field '%s' missing", path);
-	if (!json_is_string(v))
+	if (f->type != JSONSCAN_STRING)
 		return rr_error_set(err, RR_EINVAL, "github payload: field '%s' is not a string", path);
-	if (!(*out = rr_strdup(json_string_value(v))))
+	/* A NUL would silently cut the C string every later check looks at. */
+	if (f->has_nul)
+		return rr_error_set(err, RR_EINVAL, "github payload: field '%s' contains a NUL character",
+				    path);
+	/* The decoded string is never longer than its quoted source. */
+	if (!(*out = malloc(f->raw_len)))
 		return rr_error_set(err, RR_ENOMEM, "github payload: out of memory");
+	if (jsonscan_decode(f, *out, f->raw_len, err) != RR_OK)
+		return rr_error_wrap(err, "github payload: field '%s'", path);
 	return RR_OK;
 }
 
@@ -316,9 +305,11 @@ static bool is_sha(const char *s)
 	return s[GH_SHA_LEN] == '\0';
 }
 
-static int take_sha(const json_t *root, const char *path, char **out, struct rr_error *err)
+static int take_sha(const struct gh_payload *pl, enum gh_field i, char **out,
+		    struct rr_error *err)
 {
-	int rc = take_string(root, path, out, err);
+	const char *path = gh_field_paths[i];
+	int rc = take_string(pl, i, out, err);
 	if (rc)
 		return rc;
 	if (!is_sha(*out))
@@ -329,19 +320,22 @@ static int take_sha(const json_t *root, const char *path, char **out, struct rr_
 	return RR_OK;
 }
 
-static int take_positive(const json_t *root, const char *path, bool required, long *out,
+static int take_positive(const struct gh_payload *pl, enum gh_field i, bool required, long *out,
 			 struct rr_error *err)
 {
-	const json_t *v = json_path(root, path);
+	const struct jsonscan_field *f = &pl->f[i];
+	const char *path = gh_field_paths[i];
+	int64_t v = 0;
+
 	*out = 0;
-	if (!v)
+	if (f->type == JSONSCAN_ABSENT)
 		return required ? rr_error_set(err, RR_EINVAL, "github payload: field '%s' missing",
 					       path)
 				: RR_OK;
-	if (!json_is_integer(v) || json_integer_value(v) <= 0 || json_integer_value(v) > LONG_MAX)
+	if (jsonscan_int64(f, &v) != RR_OK || v <= 0 || v > LONG_MAX)
 		return rr_error_set(err, RR_EINVAL,
 				    "github payload: field '%s' is not a positive integer", path);
-	*out = (long)json_integer_value(v);
+	*out = (long)v;
 	return RR_OK;
 }
 
@@ -386,38 +380,40 @@ static bool gh_action_reviewed(const char *a)
 	       strcmp(a, "synchronize") == 0 || strcmp(a, "ready_for_review") == 0;
 }
 
-static int gh_load_payload(const struct http_request *req, json_t **out, struct rr_error *err)
+static int gh_scan_payload(const struct http_request *req, struct gh_payload *pl,
+			   struct rr_error *err)
 {
-	json_error_t jerr;
+	int rc;
 
-	*out = NULL;
+	memset(pl, 0, sizeof(*pl));
+	for (size_t i = 0; i < GF_COUNT; i++)
+		pl->f[i].path = gh_field_paths[i];
+	pl->f[GF_ACTION].buf = pl->action;
+	pl->f[GF_ACTION].buf_size = sizeof(pl->action);
 	if (!req->body || req->body_len == 0)
 		return rr_error_set(err, RR_EINVAL, "github payload: empty body");
-	if (!json_nesting_within(req->body, req->body_len, GH_MAX_NESTING))
+	rc = jsonscan_scan(req->body, req->body_len, pl->f, GF_COUNT, GH_MAX_NESTING, err);
+	if (rc == RR_ETOOBIG)
 		return rr_error_set(err, RR_EINVAL, "github payload: nested deeper than %d levels",
 				    GH_MAX_NESTING);
-	*out = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!*out)
-		return rr_error_set(err, RR_EINVAL, "github payload: not valid JSON: %s (line %d)",
-				    jerr.text, jerr.line);
-	if (!json_is_object(*out)) {
-		json_decref(*out);
-		*out = NULL;
+	if (rc != RR_OK)
+		return rr_error_wrap(err, "github payload");
+	if (pl->f[GF_ROOT].type != JSONSCAN_OBJECT)
 		return rr_error_set(err, RR_EINVAL, "github payload: not a JSON object");
-	}
 	return RR_OK;
 }
 
 /* RR_SKIP for drafts unless configured; RR_EINVAL when "draft" is not a boolean. */
-static int gh_check_draft(const struct forge_config *cfg, const json_t *root, struct rr_error *err)
+static int gh_check_draft(const struct forge_config *cfg, const struct gh_payload *pl,
+			  struct rr_error *err)
 {
-	const json_t *d = json_path(root, "pull_request.draft");
-	if (!d || json_is_null(d))
+	enum jsonscan_type t = pl->f[GF_DRAFT].type;
+	if (t == JSONSCAN_ABSENT || t == JSONSCAN_NULL)
 		return RR_OK;
-	if (!json_is_boolean(d))
+	if (t != JSONSCAN_TRUE && t != JSONSCAN_FALSE)
 		return rr_error_set(err, RR_EINVAL,
 				    "github payload: field 'pull_request.draft' is not a boolean");
-	if (json_is_true(d) && !cfg->review_drafts)
+	if (t == JSONSCAN_TRUE && !cfg->review_drafts)
 		return rr_error_set(err, RR_SKIP, "draft pull request skipped");
 	return RR_OK;
 }
@@ -524,20 +520,20 @@ static int gh_check_base_ref(const char *base_ref, struct rr_error *err)
 	return RR_OK;
 }
 
-static int gh_fill_request(const struct forge_config *cfg, const json_t *root,
+static int gh_fill_request(const struct forge_config *cfg, const struct gh_payload *pl,
 			   struct review_request *out, struct rr_error *err)
 {
 	int rc;
 
-	if ((rc = take_string(root, "repository.owner.login", &out->owner, err)) ||
-	    (rc = take_string(root, "repository.name", &out->repo, err)) ||
-	    (rc = take_string(root, "repository.clone_url", &out->clone_url, err)) ||
-	    (rc = take_string(root, "repository.url", &out->api_url, err)) ||
-	    (rc = take_positive(root, "pull_request.number", true, &out->number, err)) ||
-	    (rc = take_string(root, "pull_request.base.ref", &out->base_ref, err)) ||
-	    (rc = take_sha(root, "pull_request.base.sha", &out->base_sha, err)) ||
-	    (rc = take_sha(root, "pull_request.head.sha", &out->head_sha, err)) ||
-	    (rc = take_positive(root, "installation.id", false, &out->installation_id, err)))
+	if ((rc = take_string(pl, GF_OWNER, &out->owner, err)) ||
+	    (rc = take_string(pl, GF_NAME, &out->repo, err)) ||
+	    (rc = take_string(pl, GF_CLONE_URL, &out->clone_url, err)) ||
+	    (rc = take_string(pl, GF_URL, &out->api_url, err)) ||
+	    (rc = take_positive(pl, GF_NUMBER, true, &out->number, err)) ||
+	    (rc = take_string(pl, GF_BASE_REF, &out->base_ref, err)) ||
+	    (rc = take_sha(pl, GF_BASE_SHA, &out->base_sha, err)) ||
+	    (rc = take_sha(pl, GF_HEAD_SHA, &out->head_sha, err)) ||
+	    (rc = take_positive(pl, GF_INSTALLATION_ID, false, &out->installation_id, err)))
 		return rc;
 	if (!gh_name_ok(out->owner))
 		return rr_error_set(err, RR_EINVAL,
@@ -551,13 +547,22 @@ static int gh_fill_request(const struct forge_config *cfg, const json_t *root,
 	return gh_check_base_ref(out->base_ref, err);
 }
 
+/* The action as a C string, or NULL when it is not a plausible action name. */
+static const char *gh_action(const struct gh_payload *pl)
+{
+	const struct jsonscan_field *f = &pl->f[GF_ACTION];
+	if (f->truncated || f->has_nul || !gh_word_ok(pl->action, 64))
+		return NULL;
+	return pl->action;
+}
+
 static int gh_parse_event(const struct forge_config *cfg, const struct http_request *req,
 			  struct review_request *out, struct rr_error *err)
 {
 	const char *event = http_request_header(req, "X-GitHub-Event");
 	const char *delivery = http_request_header(req, "X-GitHub-Delivery");
 	const char *action;
-	json_t *root = NULL;
+	struct gh_payload pl;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -569,41 +574,27 @@ static int gh_parse_event(const struct forge_config *cfg, const struct http_requ
 		return rr_error_set(err, RR_SKIP, "pong");
 	if (strcmp(event, "pull_request") != 0)
 		return rr_error_set(err, RR_SKIP, "event '%s' is not reviewed", event);
-	if ((rc = gh_load_payload(req, &root, err)))
+	if ((rc = gh_scan_payload(req, &pl, err)))
 		return rc;
-	if (!json_is_string(json_object_get(root, "action"))) {
-		rc = rr_error_set(err, RR_EINVAL, "github payload: field 'action' missing or not a string");
-		goto done;
-	}
-	action = json_string_value(json_object_get(root, "action"));
-	if (!gh_word_ok(action, 64)) {
-		rc = rr_error_set(err, RR_EINVAL, "github payload: field 'action' is not an action name");
-		goto done;
-	}
-	if (!gh_action_reviewed(action)) {
-		rc = rr_error_set(err, RR_SKIP, "pull_request action '%s' needs no review", action);
-		goto done;
-	}
-	if (!json_is_object(json_object_get(root, "pull_request"))) {
-		rc = rr_error_set(err, RR_EINVAL,
-				  "github payload: field 'pull_request' missing or not an object");
-		goto done;
-	}
-	if ((rc = gh_check_draft(cfg, root, err)))
-		goto done;
-	if (!delivery || !gh_delivery_ok(delivery)) {
-		rc = rr_error_set(err, RR_EINVAL, "github webhook: X-GitHub-Delivery header %s",
-				  delivery ? "is not a delivery id" : "missing");
-		goto done;
-	}
+	if (pl.f[GF_ACTION].type != JSONSCAN_STRING)
+		return rr_error_set(err, RR_EINVAL, "github payload: field 'action' missing or not a string");
+	if (!(action = gh_action(&pl)))
+		return rr_error_set(err, RR_EINVAL, "github payload: field 'action' is not an action name");
+	if (!gh_action_reviewed(action))
+		return rr_error_set(err, RR_SKIP, "pull_request action '%s' needs no review", action);
+	if (pl.f[GF_PULL_REQUEST].type != JSONSCAN_OBJECT)
+		return rr_error_set(err, RR_EINVAL,
+				    "github payload: field 'pull_request' missing or not an object");
+	if ((rc = gh_check_draft(cfg, &pl, err)))
+		return rc;
+	if (!delivery || !gh_delivery_ok(delivery))
+		return rr_error_set(err, RR_EINVAL, "github webhook: X-GitHub-Delivery header %s",
+				    delivery ? "is not a delivery id" : "missing");
 	if (!(out->forge = rr_strdup("github")) || !(out->delivery_id = rr_strdup(delivery)) ||
-	    !(out->event = rr_strdup(event)) || !(out->action = rr_strdup(action))) {
+	    !(out->event = rr_strdup(event)) || !(out->action = rr_strdup(action)))
 		rc = rr_error_set(err, RR_ENOMEM, "github payload: out of memory");
-		goto done;
-	}
-	rc = gh_fill_request(cfg, root, out, err);
-done:
-	json_decref(root);
+	else
+		rc = gh_fill_request(cfg, &pl, out, err);
 	if (rc != RR_OK)
 		review_request_free(out);
 	return rc;

@@ -3,6 +3,7 @@
 rule corpus (standard library only):  seeds.py OUTDIR
 
   OUTDIR/fuzz_github_webhook/  event byte + each GitHub payload fixture
+  OUTDIR/fuzz_jsonscan/        each GitHub payload fixture as is
   OUTDIR/fuzz_signature/       "secret\\nheader\\nbody" from signature-vectors.json
   OUTDIR/fuzz_engine/          path byte + each tests/corpus .rs file
   OUTDIR/fuzz_diff/            flags byte + "old\\0new" pairs of corpus files
@@ -35,6 +36,7 @@ def main(outdir):
         body = read(path)
         event = 3 if "ping" in os.path.basename(path) else 0
         put(outdir, "fuzz_github_webhook", bytes([event]) + body)
+        put(outdir, "fuzz_jsonscan", body)
     with open(os.path.join(FIXTURES, "signature-vectors.json")) as f:
         vectors = json.load(f)
     for v in vectors.get("github", []):
