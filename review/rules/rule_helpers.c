@@ -1,6 +1,7 @@
 /* rule_helpers.c — formatted reports, method-call reports, identifier mentions. */
 #include "rule_helpers.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,13 +44,152 @@ static int report_tt_method_call(void *data, TSNode name, TSNode args)
 	return rule_emit_nodes(m->ctx, name, args, m->message, NULL);
 }
 
+/* --- a method the file defines itself -------------------------------------- */
+
+/* The last segment of a type or path node ("T" of `m::T<U>`) into buf. */
+static bool type_name(TSNode t, const char *src, char *buf, size_t cap)
+{
+	char path[128];
+	const char *last;
+
+	while (rust_is(t, RK_REFERENCE_TYPE) || rust_is(t, RK_GENERIC_TYPE))
+		t = rust_child_by_field(t, RF_TYPE);
+	if (ts_node_is_null(t) || !rust_path_text(t, src, path, sizeof(path)))
+		return false;
+	last = strrchr(path, ':');
+	last = last ? last + 1 : path;
+	if (strlen(last) >= cap || !*last)
+		return false;
+	strcpy(buf, last);
+	return true;
+}
+
+/* The type an expression visibly constructs: `T::new(..)`, `T { .. }`, and
+ * the tuple-struct constructor `T(..)` (a capitalised callee, by convention). */
+static bool constructed_type(TSNode e, const char *src, char *buf, size_t cap)
+{
+	if (rust_is(e, RK_CALL_EXPRESSION)) {
+		TSNode fn = rust_child_by_field(e, RF_FUNCTION);
+		if (rust_is(fn, RK_SCOPED_IDENTIFIER))
+			return type_name(rust_child_by_field(fn, RF_PATH), src, buf, cap);
+		if (rust_is(fn, RK_IDENTIFIER) && isupper((unsigned char)*rust_node_ptr(fn, src)) &&
+		    rust_node_len(fn) < cap) {
+			memcpy(buf, rust_node_ptr(fn, src), rust_node_len(fn));
+			buf[rust_node_len(fn)] = '\0';
+			return true;
+		}
+		return false;
+	}
+	if (rust_is(e, RK_STRUCT_EXPRESSION))
+		return type_name(rust_child_by_field(e, RF_NAME), src, buf, cap);
+	return false;
+}
+
+/* The type of variable `var` as the enclosing fn shows it: a parameter's
+ * type, or a `let` before `use_at` with a type or a visible constructor. */
+static bool binding_type(TSNode fn, TSNode var, uint32_t use_at, const char *src, char *buf,
+			 size_t cap)
+{
+	TSNode params = rust_child_by_field(fn, RF_PARAMETERS);
+	TSTreeCursor c;
+	bool found = false;
+
+	for (uint32_t i = 0; !ts_node_is_null(params) && i < ts_node_named_child_count(params); i++) {
+		TSNode p = ts_node_named_child(params, i);
+		if (rust_is(p, RK_PARAMETER) && rule_same_text(rust_child_by_field(p, RF_PATTERN), var, src))
+			return type_name(rust_child_by_field(p, RF_TYPE), src, buf, cap);
+	}
+	c = ts_tree_cursor_new(fn);
+	for (;;) {
+		TSNode cur = ts_tree_cursor_current_node(&c);
+		if (ts_node_start_byte(cur) >= use_at)
+			break;
+		if (rust_is(cur, RK_LET_DECLARATION)) {
+			TSNode pat = rust_child_by_field(cur, RF_PATTERN);
+			if (rust_is(pat, RK_IDENTIFIER) && rule_same_text(pat, var, src)) {
+				TSNode ty = rust_child_by_field(cur, RF_TYPE);
+				found = ts_node_is_null(ty)
+					? constructed_type(rust_child_by_field(cur, RF_VALUE), src, buf, cap)
+					: type_name(ty, src, buf, cap);
+			}
+		}
+		if (ts_tree_cursor_goto_first_child(&c))
+			continue;
+		while (!ts_tree_cursor_goto_next_sibling(&c))
+			if (!ts_tree_cursor_goto_parent(&c))
+				goto out;
+	}
+out:
+	ts_tree_cursor_delete(&c);
+	return found;
+}
+
+/* Does an inherent `impl <type> { fn <method>(..) }` appear under n? */
+static bool defines_inherent_method(TSNode n, const char *src, const char *type, const char *method)
+{
+	uint32_t count = ts_node_named_child_count(n);
+	char name[128];
+
+	for (uint32_t i = 0; i < count; i++) {
+		TSNode item = ts_node_named_child(n, i), body;
+		if (rust_is(item, RK_MOD_ITEM)) {
+			body = rust_child_by_field(item, RF_BODY);
+			if (!ts_node_is_null(body) && defines_inherent_method(body, src, type, method))
+				return true;
+			continue;
+		}
+		if (!rust_is(item, RK_IMPL_ITEM) || !ts_node_is_null(rust_child_by_field(item, RF_TRAIT)) ||
+		    !type_name(rust_child_by_field(item, RF_TYPE), src, name, sizeof(name)) ||
+		    strcmp(name, type) != 0 || ts_node_is_null(body = rust_child_by_field(item, RF_BODY)))
+			continue;
+		for (uint32_t j = 0; j < ts_node_named_child_count(body); j++) {
+			TSNode f = ts_node_named_child(body, j);
+			if (rust_is(f, RK_FUNCTION_ITEM) &&
+			    rust_node_text_eq(rust_child_by_field(f, RF_NAME), src, method))
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * True when the tree shows the receiver of `.method()` is a type of this file
+ * that defines its own inherent `method` (`Opt::new(..).unwrap()`, a
+ * parameter `o: &Opt`, `let o = Opt { .. }`, `self` in `impl Opt`): then it is
+ * not Option/Result's. Only reached before a finding, so walking up is fine.
+ */
+static bool receiver_has_own_method(TSNode call, const char *src, const char *method)
+{
+	TSNode recv = rust_child_by_field(rust_child_by_field(call, RF_FUNCTION), RF_VALUE);
+	TSNode up, fn = { 0 }, impl = { 0 }, root = call;
+	char type[128];
+	bool known = false;
+
+	if (ts_node_is_null(recv))
+		return false;
+	for (up = ts_node_parent(call); !ts_node_is_null(up); root = up, up = ts_node_parent(up)) {
+		if (ts_node_is_null(fn) && rust_is(up, RK_FUNCTION_ITEM))
+			fn = up;
+		if (ts_node_is_null(impl) && rust_is(up, RK_IMPL_ITEM))
+			impl = up;
+	}
+	if (constructed_type(recv, src, type, sizeof(type)))
+		known = true;
+	else if (rust_node_text_eq(recv, src, "self") && !ts_node_is_null(impl))
+		known = type_name(rust_child_by_field(impl, RF_TYPE), src, type, sizeof(type));
+	else if (rust_is(recv, RK_IDENTIFIER) && !ts_node_is_null(fn))
+		known = binding_type(fn, recv, ts_node_start_byte(call), src, type, sizeof(type));
+	return known && defines_inherent_method(root, src, type, method);
+}
+
 int rule_method_calls(struct rule_ctx *ctx, TSNode node, const char *method, uint32_t nargs,
 		      const char *message)
 {
 	TSNode name, args;
 
 	if (rust_method_call(node, &name, &args)) {
-		if (rust_node_text_eq(name, ctx->src, method) && rust_named_arg_count(args) == nargs)
+		if (rust_node_text_eq(name, ctx->src, method) && rust_named_arg_count(args) == nargs &&
+		    !receiver_has_own_method(node, ctx->src, method))
 			return rule_emit_nodes(ctx, name, args, message, NULL);
 		return 0;
 	}

@@ -20,7 +20,9 @@ int rule_emitf_nodes(struct rule_ctx *ctx, TSNode first, TSNode last, const char
  * Reports message on each `.method(..)` call at node with nargs arguments,
  * from the method name to the end of the argument list: a call_expression,
  * or the calls written in a macro's token tree (where only an empty argument
- * list can be told from a non-empty one). Returns 0 or RR_ENOMEM.
+ * list can be told from a non-empty one). A call whose receiver the tree shows
+ * to be a type of this file with its own inherent `method` (`Opt::new().unwrap()`
+ * with `impl Opt { fn unwrap(..) }`) is not reported. Returns 0 or RR_ENOMEM.
  */
 int rule_method_calls(struct rule_ctx *ctx, TSNode node, const char *method, uint32_t nargs,
 		      const char *message);

@@ -41,9 +41,12 @@ const struct rule rule_unwrap_used = {
 			"        .parse()\n        .context(\"PORT is not a number\")?;\n\n"
 			"Context: test code (#[test] and #[tokio::test] fns, #[cfg(test)] modules, tests/, "
 			"benches/, examples/, build.rs) is exempt, like clippy's allow-unwrap-in-tests: a "
-			"panic there is a test failure, which is what you want. The rule matches method "
-			"names, not types, so a local type's own `unwrap()` method is also reported; "
-			"`#[allow(clippy::unwrap_used)]` silences it.",
+			"panic there is a test failure, which is what you want. Where the tree shows the "
+			"receiver is a type of this file with its own inherent `unwrap` method "
+			"(`Opt::new().unwrap()`, `Opt(1).unwrap()`, a parameter `o: Opt`, `let o: Opt`, "
+			"`self` inside `impl Opt`), the call is not Option's and is left alone. Elsewhere "
+			"the rule goes by the method name (there are no types in a syntax tree); "
+			"`#[allow(clippy::unwrap_used)]` silences a false alarm.",
 		.production_only = true,
 		.has_fix = false,
 	},

@@ -39,6 +39,39 @@ static void test_ptr_arg_local_types_are_not_std(void **state)
 	assert_int_equal(count("src/lib.rs", "struct Other;\nfn f(v: &Vec<u8>) {}\n", "ptr_arg"), 1);
 }
 
+static void test_unwrap_on_a_local_type_with_its_own_method(void **state)
+{
+	static const char OPT[] =
+		"pub struct Opt(u8);\n"
+		"impl Opt {\n"
+		"    pub fn new() -> Opt { Opt(1) }\n"
+		"    pub fn unwrap(self) -> u8 { self.0 }\n"
+		"    pub fn expect(self, _m: &str) -> u8 { self.0 }\n"
+		"    pub fn twice(self) -> u8 { self.unwrap() * 2 }\n"
+		"}\n";
+	char src[2048];
+	(void)state;
+	/* The tree shows the receiver is Opt, which has its own unwrap/expect. */
+	snprintf(src, sizeof(src), "%s%s", OPT,
+		 "pub fn a() -> u8 { Opt::new().unwrap() }\n"
+		 "pub fn b(o: Opt) -> u8 { o.unwrap() }\n"
+		 "pub fn c(o: &Opt) -> u8 { o.clone().expect(\"x\") }\n"
+		 "pub fn d() -> u8 { let o = Opt(3); o.unwrap() }\n"
+		 "pub fn e() -> u8 { let o: Opt = Opt::new(); o.expect(\"x\") }\n");
+	assert_int_equal(count("src/lib.rs", src, "unwrap_used"), 0);
+	/* `o.clone()` hides the type: still reported (1); so is a real Option. */
+	assert_int_equal(count("src/lib.rs", src, "expect_used"), 1);
+	snprintf(src, sizeof(src), "%s%s", OPT,
+		 "pub fn f(o: Option<u8>) -> u8 { o.unwrap() }\n"
+		 "pub fn g() -> u8 { let o = Some(1); o.unwrap() }\n"
+		 "pub fn h() -> u8 { Other::new().unwrap() }\n");
+	assert_int_equal(count("src/lib.rs", src, "unwrap_used"), 3);
+	/* A trait impl's unwrap does not make the type's calls safe to skip. */
+	assert_int_equal(count("src/lib.rs",
+			       "struct W;\nimpl Tr for W { fn unwrap(self) -> u8 { 0 } }\n"
+			       "fn f() -> u8 { W::new().unwrap() }\n", "unwrap_used"), 1);
+}
+
 static int setup(void **state)
 {
 	struct rr_error err = { 0 };
@@ -57,6 +90,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ptr_arg_local_types_are_not_std),
+		cmocka_unit_test(test_unwrap_on_a_local_type_with_its_own_method),
 	};
 	return cmocka_run_group_tests_name("rule_context", tests, setup, teardown);
 }
