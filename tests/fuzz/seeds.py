@@ -7,6 +7,7 @@ rule corpus (standard library only):  seeds.py OUTDIR
   OUTDIR/fuzz_signature/       "secret\\nheader\\nbody" from signature-vectors.json
   OUTDIR/fuzz_engine/          path byte + each tests/corpus .rs file
   OUTDIR/fuzz_diff/            flags byte + "old\\0new" pairs of corpus files
+  OUTDIR/fuzz_config/          selector byte + .rustreview.toml / Cargo.toml texts
 """
 import glob
 import hashlib
@@ -54,6 +55,22 @@ def main(outdir):
         half = src[: len(src) // 2]
         put(outdir, "fuzz_diff", bytes([i % 4]) + half + b"\0" + src)
         put(outdir, "fuzz_diff", bytes([0]) + src)
+    configs = [read(p) for p in sorted(glob.glob(os.path.join(CORPUS, "**", ".rustreview.toml"),
+                                                  recursive=True))]
+    configs += [
+        b'fail_on = "error"\nmax_comments = 20\nexclude = ["generated/**", "**/*_pb.rs", \'vendor/\']\n'
+        b'[rules]\nunwrap_used = "off"\nmissing_panics_doc = "note"\n',
+        b'[package]\nname = "x"\nversion = "0.1.0"\nworkspace = ".."\n\n[lints.clippy]\n'
+        b'unwrap_used = "allow"\nall = { level = "deny", priority = -1 }\n[lints.rust]\n'
+        b'unsafe_code = "forbid"\n',
+        b'[workspace]\nmembers = ["a", "b"]\n[workspace.lints.clippy]\npedantic = "warn"\n'
+        b'[lints]\nworkspace = true\n',
+        b'a = """multi\nline"""\nb = \'lit\'\nc = 0x1f\nd = 1e3\ne = 1979-05-27T07:32:00Z\n'
+        b'[[t]]\nx = { y = [1, [2, 3]] }\n"quoted.key".z = true\n',
+    ]
+    for i, text in enumerate(configs):
+        for sel in range(3):
+            put(outdir, "fuzz_config", bytes([sel]) + text)
     return 0
 
 
