@@ -675,7 +675,8 @@ int review_engine_file_opts(struct review_engine *e, const char *path, const cha
 		rc = rr_error_set(err, RR_ERR, "engine: %s: tree-sitter returned no tree", path);
 		goto cleanup;
 	}
-	rc = rust_walk(ts_tree_root_node(tree), ctx->src, &top, e->lint_names, e->n_lints,
+	ctx->root = ts_tree_root_node(tree);
+	rc = rust_walk(ctx->root, ctx->src, &top, e->lint_names, e->n_lints,
 		       engine_visit, &run);
 	if (rc == RR_OK && len >= 11 && memmem(ctx->src, len, "rustreview:", 11))
 		rc = allow_comments_collect(ts_tree_root_node(tree), ctx->src, &allows);

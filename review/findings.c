@@ -277,12 +277,69 @@ static void fp_assign_occurrences(struct fp_item *items, size_t m)
 	}
 }
 
+static int fp_item_line_cmp(const void *pa, const void *pb)
+{
+	const struct fp_item *a = pa, *b = pb;
+	if (a->f->line != b->f->line)
+		return a->f->line < b->f->line ? -1 : 1;
+	return a->index < b->index ? -1 : a->index > b->index;
+}
+
+/* Digest of each item's normalised line, computed once per distinct line
+ * (many findings on one long line must not rehash it each time). */
+static void fp_line_keys(struct fp_item *items, size_t m, const char *src)
+{
+	qsort(items, m, sizeof(items[0]), fp_item_line_cmp);
+	for (size_t i = 0; i < m; i++) {
+		if (i > 0 && items[i].f->line == items[i - 1].f->line) {
+			memcpy(items[i].key, items[i - 1].key, sizeof(items[i].key));
+			items[i].occurrence = items[i - 1].occurrence;   /* carries "key valid" */
+			continue;
+		}
+		items[i].occurrence = sha256_parts(NULL, NULL, src, items[i].start, items[i].end, NULL,
+						   items[i].key) == RR_OK;
+	}
+}
+
+/*
+ * Fingerprints of one group of items with the same rule and line text
+ * (items[from..to)): SHA-256(rule \0 path \0 normalised line \0 occurrence),
+ * the line hashed once and the digest state copied for each occurrence.
+ */
+static void fp_finish_group(struct fp_item *items, size_t from, size_t to, const char *path,
+			    const char *src)
+{
+	EVP_MD_CTX *base = EVP_MD_CTX_new(), *md = EVP_MD_CTX_new();
+	const char *rule = items[from].f->rule_id;
+
+	if (!base || !md || !EVP_DigestInit_ex(base, EVP_sha256(), NULL))
+		goto cleanup;
+	EVP_DigestUpdate(base, rule, strlen(rule) + 1);
+	EVP_DigestUpdate(base, path, strlen(path) + 1);
+	hash_normalised_line(base, src, items[from].start, items[from].end);
+	for (size_t i = from; i < to; i++) {
+		unsigned char digest[32];
+		unsigned int dlen = 0;
+		char occ[24];
+		snprintf(occ, sizeof(occ), "%u", items[i].occurrence);
+		if (!EVP_MD_CTX_copy_ex(md, base))
+			break;
+		EVP_DigestUpdate(md, "", 1);
+		EVP_DigestUpdate(md, occ, strlen(occ));
+		if (EVP_DigestFinal_ex(md, digest, &dlen) && dlen == 32)
+			rr_hex(digest, RR_FINGERPRINT_LEN / 2, items[i].f->fingerprint);
+	}
+cleanup:
+	EVP_MD_CTX_free(md);
+	EVP_MD_CTX_free(base);
+}
+
 void findings_fingerprint_file(struct finding_list *l, const char *path, const char *src,
 			       size_t len)
 {
 	struct line_table lines = { NULL, 0 };
 	struct fp_item *items = NULL;
-	size_t m = 0;
+	size_t m = 0, valid = 0;
 
 	if (!l || !path || l->n == 0)
 		return;
@@ -301,18 +358,19 @@ void findings_fingerprint_file(struct finding_list *l, const char *path, const c
 		it->f = f;
 		it->index = i;
 		line_table_bounds(&lines, len, f->line, &it->start, &it->end);
-		if (sha256_parts(NULL, NULL, src, it->start, it->end, NULL, it->key) != RR_OK)
-			continue;
 		m++;
 	}
-	fp_assign_occurrences(items, m);
-	for (size_t i = 0; i < m; i++) {
-		unsigned char digest[32];
-		char occ[24];
-		snprintf(occ, sizeof(occ), "%u", items[i].occurrence);
-		if (sha256_parts(items[i].f->rule_id, path, src, items[i].start, items[i].end, occ,
-				 digest) == RR_OK)
-			rr_hex(digest, RR_FINGERPRINT_LEN / 2, items[i].f->fingerprint);
+	fp_line_keys(items, m, src);
+	for (size_t i = 0; i < m; i++)          /* keep the items whose line hashed */
+		if (items[i].occurrence)
+			items[valid++] = items[i];
+	fp_assign_occurrences(items, valid);
+	for (size_t from = 0, to; from < valid; from = to) {
+		for (to = from + 1; to < valid &&
+		     strcmp(items[to].f->rule_id, items[from].f->rule_id) == 0 &&
+		     memcmp(items[to].key, items[from].key, sizeof(items[to].key)) == 0; to++)
+			;
+		fp_finish_group(items, from, to, path, src);
 	}
 cleanup:
 	free(lines.starts);

@@ -722,6 +722,7 @@ static void scope_for_children(const struct walker *w, size_t depth, TSNode node
 	} else if (kind == RK_IMPL_ITEM) {
 		s->trait_impl = !ts_node_is_null(rust_child_by_field(node, RF_TRAIT));
 		s->in_trait = false;
+		s->impl_item = node;
 	} else if (kind == RK_TRAIT_ITEM || kind == RK_MOD_ITEM) {
 		s->trait_impl = false;
 		s->in_trait = kind == RK_TRAIT_ITEM;

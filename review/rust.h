@@ -54,6 +54,7 @@ struct rust_scope {
 	 *   outer doc comments and attributes written on it begin, or its start.
 	 */
 	TSNode fn_item;
+	TSNode impl_item;      /* the innermost enclosing impl_item, or a null node */
 	bool in_closure;
 	bool private_path;
 	bool in_trait;

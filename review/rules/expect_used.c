@@ -11,7 +11,7 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 {
 	(void)scope;
 	/* Option/Result::expect takes exactly one argument, the message. */
-	return rule_method_calls(ctx, node, "expect", 1, MESSAGE);
+	return rule_method_calls(ctx, node, scope, "expect", 1, MESSAGE);
 }
 
 /* The node kinds check() inspects: the engine calls it for these only. */

@@ -85,10 +85,15 @@ static bool constructed_type(TSNode e, const char *src, char *buf, size_t cap)
 	return false;
 }
 
+/* Let-binding searches walk at most this many nodes per file in all: on
+ * hostile input (one huge function full of calls) they give up and the calls
+ * are reported as usual. Real files that define their own unwrap are small. */
+#define BINDING_SEARCH_BUDGET 200000
+
 /* The type of variable `var` as the enclosing fn shows it: a parameter's
  * type, or a `let` before `use_at` with a type or a visible constructor. */
 static bool binding_type(TSNode fn, TSNode var, uint32_t use_at, const char *src, char *buf,
-			 size_t cap)
+			 size_t cap, uint32_t *spent)
 {
 	TSNode params = rust_child_by_field(fn, RF_PARAMETERS);
 	TSTreeCursor c;
@@ -102,8 +107,13 @@ static bool binding_type(TSNode fn, TSNode var, uint32_t use_at, const char *src
 	c = ts_tree_cursor_new(fn);
 	for (;;) {
 		TSNode cur = ts_tree_cursor_current_node(&c);
+		if (*spent >= BINDING_SEARCH_BUDGET) {
+			found = false;         /* unknown: report the call */
+			break;
+		}
 		if (ts_node_start_byte(cur) >= use_at)
 			break;
+		++*spent;
 		if (rust_is(cur, RK_LET_DECLARATION)) {
 			TSNode pat = rust_child_by_field(cur, RF_PATTERN);
 			if (rust_is(pat, RK_IDENTIFIER) && rule_same_text(pat, var, src)) {
@@ -124,8 +134,14 @@ out:
 	return found;
 }
 
-/* Does an inherent `impl <type> { fn <method>(..) }` appear under n? */
-static bool defines_inherent_method(TSNode n, const char *src, const char *type, const char *method)
+/* Modules nested deeper than this are not searched for impls (bounded work
+ * and stack on hostile input). */
+#define MOD_DEPTH_MAX 8
+
+/* Does an inherent `impl <type> { fn <method>(..) }` (type NULL: any type)
+ * appear under n? */
+static bool defines_inherent_method(TSNode n, const char *src, const char *type, const char *method,
+				    int depth)
 {
 	uint32_t count = ts_node_named_child_count(n);
 	char name[128];
@@ -134,13 +150,15 @@ static bool defines_inherent_method(TSNode n, const char *src, const char *type,
 		TSNode item = ts_node_named_child(n, i), body;
 		if (rust_is(item, RK_MOD_ITEM)) {
 			body = rust_child_by_field(item, RF_BODY);
-			if (!ts_node_is_null(body) && defines_inherent_method(body, src, type, method))
+			if (depth < MOD_DEPTH_MAX && !ts_node_is_null(body) &&
+			    defines_inherent_method(body, src, type, method, depth + 1))
 				return true;
 			continue;
 		}
 		if (!rust_is(item, RK_IMPL_ITEM) || !ts_node_is_null(rust_child_by_field(item, RF_TRAIT)) ||
 		    !type_name(rust_child_by_field(item, RF_TYPE), src, name, sizeof(name)) ||
-		    strcmp(name, type) != 0 || ts_node_is_null(body = rust_child_by_field(item, RF_BODY)))
+		    (type && strcmp(name, type) != 0) ||
+		    ts_node_is_null(body = rust_child_by_field(item, RF_BODY)))
 			continue;
 		for (uint32_t j = 0; j < ts_node_named_child_count(body); j++) {
 			TSNode f = ts_node_named_child(body, j);
@@ -152,44 +170,58 @@ static bool defines_inherent_method(TSNode n, const char *src, const char *type,
 	return false;
 }
 
+/* Whether the file has any inherent `method` at all, once per file. */
+static bool file_has_own_method(struct rule_ctx *ctx, const char *method)
+{
+	int slot = strcmp(method, "unwrap") == 0 ? 0 : strcmp(method, "expect") == 0 ? 1 : -1;
+	bool has;
+
+	if (slot < 0 || ts_node_is_null(ctx->root))
+		return false;
+	if (ctx->own_method[slot] == 0) {
+		has = defines_inherent_method(ctx->root, ctx->src, NULL, method, 0);
+		ctx->own_method[slot] = has ? 2 : 1;
+	}
+	return ctx->own_method[slot] == 2;
+}
+
 /*
  * True when the tree shows the receiver of `.method()` is a type of this file
  * that defines its own inherent `method` (`Opt::new(..).unwrap()`, a
  * parameter `o: &Opt`, `let o = Opt { .. }`, `self` in `impl Opt`): then it is
- * not Option/Result's. Only reached before a finding, so walking up is fine.
+ * not Option/Result's. Costs nothing unless the file defines such a method.
  */
-static bool receiver_has_own_method(TSNode call, const char *src, const char *method)
+static bool receiver_has_own_method(struct rule_ctx *ctx, const struct rust_scope *scope,
+				    TSNode call, const char *method)
 {
-	TSNode recv = rust_child_by_field(rust_child_by_field(call, RF_FUNCTION), RF_VALUE);
-	TSNode up, fn = { 0 }, impl = { 0 }, root = call;
+	TSNode recv;
 	char type[128];
 	bool known = false;
 
+	if (!file_has_own_method(ctx, method))
+		return false;
+	recv = rust_child_by_field(rust_child_by_field(call, RF_FUNCTION), RF_VALUE);
 	if (ts_node_is_null(recv))
 		return false;
-	for (up = ts_node_parent(call); !ts_node_is_null(up); root = up, up = ts_node_parent(up)) {
-		if (ts_node_is_null(fn) && rust_is(up, RK_FUNCTION_ITEM))
-			fn = up;
-		if (ts_node_is_null(impl) && rust_is(up, RK_IMPL_ITEM))
-			impl = up;
-	}
-	if (constructed_type(recv, src, type, sizeof(type)))
+	if (constructed_type(recv, ctx->src, type, sizeof(type)))
 		known = true;
-	else if (rust_node_text_eq(recv, src, "self") && !ts_node_is_null(impl))
-		known = type_name(rust_child_by_field(impl, RF_TYPE), src, type, sizeof(type));
-	else if (rust_is(recv, RK_IDENTIFIER) && !ts_node_is_null(fn))
-		known = binding_type(fn, recv, ts_node_start_byte(call), src, type, sizeof(type));
-	return known && defines_inherent_method(root, src, type, method);
+	else if (rust_node_text_eq(recv, ctx->src, "self") && !ts_node_is_null(scope->impl_item))
+		known = type_name(rust_child_by_field(scope->impl_item, RF_TYPE), ctx->src, type,
+				  sizeof(type));
+	else if (rust_is(recv, RK_IDENTIFIER) && !ts_node_is_null(scope->fn_item))
+		known = binding_type(scope->fn_item, recv, ts_node_start_byte(call), ctx->src, type,
+				     sizeof(type), &ctx->binding_visits);
+	return known && defines_inherent_method(ctx->root, ctx->src, type, method, 0);
 }
 
-int rule_method_calls(struct rule_ctx *ctx, TSNode node, const char *method, uint32_t nargs,
-		      const char *message)
+int rule_method_calls(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope,
+		      const char *method, uint32_t nargs, const char *message)
 {
 	TSNode name, args;
 
 	if (rust_method_call(node, &name, &args)) {
 		if (rust_node_text_eq(name, ctx->src, method) && rust_named_arg_count(args) == nargs &&
-		    !receiver_has_own_method(node, ctx->src, method))
+		    !receiver_has_own_method(ctx, scope, node, method))
 			return rule_emit_nodes(ctx, name, args, message, NULL);
 		return 0;
 	}

@@ -24,8 +24,8 @@ int rule_emitf_nodes(struct rule_ctx *ctx, TSNode first, TSNode last, const char
  * to be a type of this file with its own inherent `method` (`Opt::new().unwrap()`
  * with `impl Opt { fn unwrap(..) }`) is not reported. Returns 0 or RR_ENOMEM.
  */
-int rule_method_calls(struct rule_ctx *ctx, TSNode node, const char *method, uint32_t nargs,
-		      const char *message);
+int rule_method_calls(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope,
+		      const char *method, uint32_t nargs, const char *message);
 
 /* True when nodes a and b have the same source text. */
 bool rule_same_text(TSNode a, TSNode b, const char *src);

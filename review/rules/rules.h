@@ -29,6 +29,11 @@ struct rule_ctx {
 	struct rust_path_info pathinfo;
 	const struct rule *rule;       /* the rule being run (set by the engine) */
 	struct finding_list *out;      /* findings of this file */
+	TSNode root;                   /* the file's syntax tree (set by the engine) */
+	/* Per file, computed on first use: does an inherent impl of this file
+	 * define `unwrap` / `expect`? 0 unknown, 1 no, 2 yes (rule_helpers.c). */
+	unsigned char own_method[2];
+	uint32_t binding_visits;       /* nodes those lookups walked in this file (a budget) */
 };
 
 /* Returns 0 or RR_ENOMEM. */

@@ -13,18 +13,6 @@ static const struct rule *rule_by_id(const char *id)
 	return NULL;
 }
 
-static bool rule_supersedes(const char *winner, const char *loser)
-{
-	const struct rule *r = rule_by_id(winner);
-
-	if (!r || !r->supersedes)
-		return false;
-	for (const char *const *s = r->supersedes; *s; s++)
-		if (strcmp(*s, loser) == 0)
-			return true;
-	return false;
-}
-
 /* Same path, same first line, and the column ranges intersect. A span that
  * runs onto later lines reaches to the end of its first line. */
 static bool spans_overlap(const struct finding *a, const struct finding *b)
@@ -37,35 +25,65 @@ static bool spans_overlap(const struct finding *a, const struct finding *b)
 	return a->column < b_end && b->column < a_end;
 }
 
-static bool is_superseded(const struct finding_list *l, size_t i)
+/* The rule's list of rules it supersedes, or NULL (most rules). */
+static const char *const *supersedes_of(const char *id)
 {
-	const struct finding *f = &l->items[i];
+	const struct rule *r = rule_by_id(id);
+	return r ? r->supersedes : NULL;
+}
 
-	/* Sorted by path and line: the candidates are the neighbours on f's line. */
-	for (size_t j = i; j-- > 0 && l->items[j].line == f->line;)
-		if (spans_overlap(&l->items[j], f) && rule_supersedes(l->items[j].rule_id, f->rule_id))
-			return true;
-	for (size_t j = i + 1; j < l->n && l->items[j].line == f->line; j++)
-		if (spans_overlap(&l->items[j], f) && rule_supersedes(l->items[j].rule_id, f->rule_id))
-			return true;
-	return false;
+/*
+ * Marks in drop[] the findings of items[from..to) (one path and line) that a
+ * finding of a superseding rule overlaps. Only the few findings whose rule
+ * supersedes anything are compared with the rest, so a line holding thousands
+ * of findings (hostile input) costs thousands of checks, not millions.
+ */
+static void mark_line(const struct finding_list *l, size_t from, size_t to, bool *drop)
+{
+	for (size_t w = from; w < to; w++) {
+		const struct finding *win = &l->items[w];
+		const char *const *losers = supersedes_of(win->rule_id);
+		if (!losers)
+			continue;
+		for (size_t i = from; i < to; i++) {
+			const struct finding *f = &l->items[i];
+			if (i == w || drop[i] || !spans_overlap(win, f))
+				continue;
+			for (const char *const *s = losers; *s; s++)
+				if (strcmp(*s, f->rule_id) == 0) {
+					drop[i] = true;
+					break;
+				}
+		}
+	}
 }
 
 int rules_drop_superseded(struct finding_list *l)
 {
 	bool *drop;
+	size_t kept = 0;
 
 	if (l->n < 2)
 		return RR_OK;
 	/* Decide with every finding present, then remove: the result of a chain
-	 * (a supersedes b supersedes c) must not depend on the list order. */
+	 * (a supersedes b supersedes c) must not depend on the list order. The
+	 * list is sorted by path and line, so each line is one run. */
 	if (!(drop = calloc(l->n, sizeof(*drop))))
 		return RR_ENOMEM;
-	for (size_t i = 0; i < l->n; i++)
-		drop[i] = is_superseded(l, i);
-	for (size_t i = l->n; i-- > 0;)
+	for (size_t from = 0, to; from < l->n; from = to) {
+		for (to = from + 1; to < l->n && l->items[to].line == l->items[from].line &&
+		     strcmp(l->items[to].path, l->items[from].path) == 0; to++)
+			;
+		if (to - from > 1)
+			mark_line(l, from, to, drop);
+	}
+	for (size_t i = 0; i < l->n; i++) {      /* compact in one pass */
 		if (drop[i])
-			finding_list_remove(l, i);
+			finding_free(&l->items[i]);
+		else
+			l->items[kept++] = l->items[i];
+	}
+	l->n = kept;
 	free(drop);
 	return RR_OK;
 }

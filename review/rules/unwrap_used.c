@@ -9,8 +9,7 @@ static const char MESSAGE[] =
 
 static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope)
 {
-	(void)scope;
-	return rule_method_calls(ctx, node, "unwrap", 0, MESSAGE);
+	return rule_method_calls(ctx, node, scope, "unwrap", 0, MESSAGE);
 }
 
 /* The node kinds check() inspects: the engine calls it for these only. */

@@ -72,6 +72,32 @@ static void test_unwrap_on_a_local_type_with_its_own_method(void **state)
 			       "fn f() -> u8 { W::new().unwrap() }\n", "unwrap_used"), 1);
 }
 
+/* A file that defines its own unwrap makes every call worth a look: the look
+ * must stay bounded on hostile shapes (deep nesting, one huge function). */
+static void test_own_method_lookup_is_bounded(void **state)
+{
+	static const char HEAD[] = "struct O;\nimpl O { fn unwrap(self) -> u8 { 0 } }\nfn f() { ";
+	const size_t calls = 20000, depth = 100000;
+	size_t cap = sizeof(HEAD) + calls * 12 + 2 * depth + 64, n;
+	char *src = malloc(cap);
+	(void)state;
+	assert_non_null(src);
+	n = (size_t)snprintf(src, cap, "%s", HEAD);
+	for (size_t i = 0; i < calls; i++)
+		n += (size_t)snprintf(src + n, cap - n, "x.unwrap();");
+	n += (size_t)snprintf(src + n, cap - n, " }\n");
+	assert_int_equal(count("src/lib.rs", src, "unwrap_used"), calls);
+	n = (size_t)snprintf(src, cap, "%s", HEAD);
+	memset(src + n, '(', depth);
+	n += depth;
+	n += (size_t)snprintf(src + n, cap - n, "O.unwrap()");
+	memset(src + n, ')', depth);
+	n += depth;
+	snprintf(src + n, cap - n, " }\n");
+	count("src/lib.rs", src, "unwrap_used");      /* finishes; tree-sitter may give up on depth */
+	free(src);
+}
+
 static int setup(void **state)
 {
 	struct rr_error err = { 0 };
@@ -91,6 +117,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ptr_arg_local_types_are_not_std),
 		cmocka_unit_test(test_unwrap_on_a_local_type_with_its_own_method),
+		cmocka_unit_test(test_own_method_lookup_is_bounded),
 	};
 	return cmocka_run_group_tests_name("rule_context", tests, setup, teardown);
 }
