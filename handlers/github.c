@@ -1073,9 +1073,7 @@ static int gh_collect_page(const json_t *page, struct fp_set *fps, struct rr_err
 	const json_t *c;
 	size_t i;
 
-	if (!json_is_array(page))
-		return rr_error_set(err, RR_ETRANSIENT, "listing review comments: response is not "
-				    "a JSON array");
+	/* gh_list_all hands over arrays only. */
 	json_array_foreach(page, i, c) {
 		const json_t *body = json_object_get(c, "body");
 		char fp[RR_FINGERPRINT_LEN + 1];
