@@ -203,6 +203,34 @@ static int publish_review(struct job_run *r, struct rr_error *err)
 	return fc.forge->publish(&fc, &r->rq, &r->findings, &r->published, err);
 }
 
+/*
+ * The head commit's status: failing when any finding of this head (posted now
+ * or before) reaches the repository's fail_on (.rustreview.toml; default: any
+ * finding). Best effort: the review is already on the pull request.
+ */
+static void report_status(struct job_run *r)
+{
+	struct rr_error err = { 0 };
+	size_t failing = 0;
+	char text[140];
+
+	if (!r->fc->forge->set_status)
+		return;
+	for (size_t i = 0; i < r->findings.n; i++)
+		failing += review_options_fails(&r->opts, r->findings.items[i].severity);
+	if (failing)
+		snprintf(text, sizeof(text), "%zu finding%s at or above the failing severity",
+			 failing, failing == 1 ? "" : "s");
+	else if (r->findings.n)
+		snprintf(text, sizeof(text), "%zu finding%s, none failing", r->findings.n,
+			 r->findings.n == 1 ? "" : "s");
+	else
+		snprintf(text, sizeof(text), "no findings");
+	if (r->fc->forge->set_status(r->fc, &r->rq, failing > 0, text, &err) != RR_OK)
+		rr_log(RR_LOG_WARN, "status.failed", "forge", r->fc->forge->name, "owner", r->rq.owner,
+		       "repo", r->rq.repo, "head", r->rq.head_sha, "error", err.msg, NULL);
+}
+
 static int run_review(struct review_engine *e, const struct rr_config *cfg, const struct job *job,
 		      struct job_run *r, struct rr_error *err)
 {
@@ -214,7 +242,10 @@ static int run_review(struct review_engine *e, const struct rr_config *cfg, cons
 	    (rc = fetch_pull_request(cfg, r, err)) ||
 	    (rc = review_pull_request(e, cfg, r, err)))
 		return rc;
-	return publish_review(r, err);
+	if ((rc = publish_review(r, err)))
+		return rc;
+	report_status(r);
+	return RR_OK;
 }
 
 static void log_job(const struct job *job, const struct job_run *r, const char *outcome,

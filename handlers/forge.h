@@ -103,6 +103,11 @@ struct forge {
 	int (*publish)(struct forge_config *cfg, const struct review_request *rq,
 		       const struct finding_list *findings, struct publish_result *res,
 		       struct rr_error *err);
+	/* Optional (NULL: the forge has none): the pass/fail status of the reviewed
+	 * head commit. description is one short line. A failure here never fails
+	 * the job: the review is already posted. */
+	int (*set_status)(struct forge_config *cfg, const struct review_request *rq, bool failing,
+			  const char *description, struct rr_error *err);
 };
 
 /* The table of forges (forges.c). */

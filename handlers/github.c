@@ -1433,6 +1433,38 @@ done:
 	return rc;
 }
 
+/* POST /repos/{o}/{r}/statuses/{head}: context "rustreview". Needs the App's
+ * "Commit statuses: write" permission; without it GitHub answers 403 and the
+ * caller logs it (the review itself is posted). */
+static int gh_set_status(struct forge_config *cfg, const struct review_request *rq, bool failing,
+			 const char *description, struct rr_error *err)
+{
+	struct api_response resp = API_RESPONSE_INIT;
+	char *url = NULL;
+	json_t *body;
+	int rc;
+
+	if ((rc = gh_check_publishable(cfg, rq, err)))
+		return rc;
+	if (asprintf(&url, "%.*s/repos/%s/%s/statuses/%s", gh_api_base_len(cfg), gh_api_base(cfg),
+		     rq->owner, rq->repo, rq->head_sha) < 0)
+		return rr_error_set(err, RR_ENOMEM, "github: out of memory");
+	body = json_pack("{s:s,s:s,s:s}", "state", failing ? "failure" : "success",
+			 "description", description, "context", "rustreview");
+	if (!body) {
+		free(url);
+		return rr_error_set(err, RR_ENOMEM, "github: out of memory");
+	}
+	rc = gh_call(cfg, rq, "POST", url, body, &resp, err);
+	if (rc)
+		rr_error_wrap(err, "github: setting the commit status of %s/%s@%.12s", rq->owner,
+			      rq->repo, rq->head_sha);
+	api_response_free(&resp);
+	json_decref(body);
+	free(url);
+	return rc;
+}
+
 const struct forge forge_github = {
 	.name = "github",
 	.init = gh_init,
@@ -1442,4 +1474,5 @@ const struct forge forge_github = {
 	.git_credentials = gh_git_credentials,
 	.fetch_refspecs = gh_fetch_refspecs,
 	.publish = gh_publish,
+	.set_status = gh_set_status,
 };

@@ -62,6 +62,8 @@ Control endpoints for tests (no auth):
       seeds an existing review comment (e.g. by a human); registers the PR
       (without git_dir) if needed.
   GET  /_fake/reviews?owner=&repo=&number=  -> {"reviews": [{..., "comments": [...]}]}
+  POST /repos/{o}/{r}/statuses/{sha}   a commit status (state, description <= 140, context); 201
+  GET  /_fake/statuses                 -> {"statuses": [...]} in creation order
   GET  /_fake/requests -> [{"method","path","query","status"}] of every
       non-control request, in order.
   POST /_fake/inject {"method","path","status","headers":{},"body":<json>|"raw":"text",
@@ -206,6 +208,7 @@ class World:
         self.reset()
 
     def reset(self):
+        self.statuses = []       # commit statuses in creation order
         self.pulls = {}          # (owner, repo, number) -> pr dict
         self.tokens = set()
         self.requests = []
@@ -356,8 +359,15 @@ class Handler(BaseHTTPRequestHandler):
                 return self.list_paginated(owner, repo, number, query, what)
             if what == "reviews" and method == "POST":
                 return self.create_review(owner, repo, number)
+        m = re.fullmatch(r"/repos/([^/]+)/([^/]+)/statuses/([0-9a-f]{40})", path)
+        if m and method == "POST":
+            self.require_token()
+            return self.create_status(m.group(1), m.group(2), m.group(3))
         if path.startswith("/repos/"):
             self.require_token()
+        if path == "/_fake/statuses" and method == "GET":
+            with self.world.lock:
+                return 200, {"statuses": list(self.world.statuses)}, {}
         if path == "/_fake/pulls" and method == "POST":
             return self.fake_pull()
         if path == "/_fake/comments" and method == "POST":
@@ -515,6 +525,23 @@ class Handler(BaseHTTPRequestHandler):
             pr["comments"].extend(stored)
             pr["reviews"].append(dict(review, event=event, comments=stored))
         return 200, review, {}
+
+    # commit statuses
+    def create_status(self, owner, repo, sha):
+        b = self.read_json()
+        if not isinstance(b, dict) or b.get("state") not in ("error", "failure", "pending", "success"):
+            raise Reply(422, {"message": "Validation Failed",
+                              "errors": [{"resource": "Status", "field": "state", "code": "custom"}]})
+        desc = b.get("description")
+        if desc is not None and (not isinstance(desc, str) or len(desc) > 140):
+            raise Reply(422, {"message": "Validation Failed",
+                              "errors": [{"resource": "Status", "field": "description", "code": "custom"}]})
+        st = {"owner": owner, "repo": repo, "sha": sha, "state": b["state"], "description": desc,
+              "context": b.get("context") or "default"}
+        with self.world.lock:
+            st["id"] = self.world.new_id()
+            self.world.statuses.append(st)
+        return 201, st, {}
 
     # control
     def fake_pull(self):

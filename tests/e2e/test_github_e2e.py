@@ -266,6 +266,11 @@ class GitHubEndToEnd(unittest.TestCase):
         self.assertEqual(status, 200, body)
         return json.loads(body)["reviews"]
 
+    def statuses(self, sha):
+        body = json.loads(h.http("GET", self.api + "/_fake/statuses")[2])
+        return [(st["state"], st["description"]) for st in body["statuses"]
+                if st["sha"] == sha and st["context"] == "rustreview"]
+
     def wait_jobs_settled(self, timeout=60):
         deadline = time.time() + timeout
         while time.time() < deadline:
@@ -323,6 +328,7 @@ class GitHubEndToEnd(unittest.TestCase):
         got = [comment_key(c) for c in rev["comments"]]
         self.assertEqual(sorted(got), sorted(EXPECTED_FIRST))
         self.assert_golden("github_review1.json", rev)
+        self.assertEqual(self.statuses(self.head1), [("failure", "10 findings at or above the failing severity")])
         for c in rev["comments"]:
             self.assertEqual(c["side"], "RIGHT")
         by_rule = {comment_key(c)[2]: c["body"] for c in rev["comments"]}
@@ -371,6 +377,8 @@ class GitHubEndToEnd(unittest.TestCase):
         self.assertEqual(revs[1]["commit_id"], head2)
         self.assertEqual([comment_key(c) for c in revs[1]["comments"]], EXPECTED_SECOND)
         self.assert_golden("github_review2.json", revs[1])
+        # The status counts every finding of the head, posted now or before.
+        self.assertEqual(self.statuses(head2), [("failure", "11 findings at or above the failing severity")])
         self.assertIn("`dbg_macro`", revs[1]["body"])
 
     def test_06_other_events(self):

@@ -97,8 +97,24 @@ static int fake_publish(struct forge_config *cfg, const struct review_request *r
 	return rc;
 }
 
+static char status_seen[160];        /* "failing|description" of the last status */
+
+static int fake_set_status(struct forge_config *cfg, const struct review_request *rq, bool failing,
+			   const char *description, struct rr_error *err)
+{
+	(void)cfg;
+	(void)rq;
+	(void)err;
+	pthread_mutex_lock(&fake_lock);
+	snprintf(status_seen, sizeof(status_seen), "%s|%s", failing ? "failing" : "passing",
+		 description);
+	pthread_mutex_unlock(&fake_lock);
+	return RR_OK;
+}
+
 static const struct forge fake_forge = { .name = "fake", .git_credentials = fake_credentials,
-					 .fetch_refspecs = fake_refspecs, .publish = fake_publish };
+					 .fetch_refspecs = fake_refspecs, .publish = fake_publish,
+					 .set_status = fake_set_status };
 static const struct forge *const test_forges[] = { &fake_forge, NULL };
 
 /* ---- world: a repository with a pull request ---------------------------- */
@@ -263,6 +279,7 @@ static void test_job_is_reviewed_and_published(void **state)
 	assert_int_equal(npublished, 1);
 	assert_string_equal(published[0], "src/lib.rs:6:unwrap_used");
 	assert_false(mirror_locked_during_publish);
+	assert_string_equal(status_seen, "failing|1 finding at or above the failing severity");
 	struct job j = get_job(id);
 	assert_int_equal(j.state, JOB_DONE);
 	assert_null(j.last_error);
@@ -287,6 +304,7 @@ static void test_files_over_the_limits_are_named_in_a_notice(void **state)
 	assert_int_equal(run_next(id), RR_OK);
 	W.cfg.max_file_bytes = CONFIG_DEFAULT_MAX_FILE_BYTES;
 	assert_int_equal(npublished, 0);
+	assert_string_equal(status_seen, "passing|no findings");
 	assert_string_equal(published_notice,
 			    "**rustreview did not review 1 changed Rust file**: over the "
 			    "per-pull-request limits (at most 300 files, each at most 16 bytes; "
