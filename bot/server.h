@@ -1,5 +1,5 @@
 /*
- * server.h — the HTTP front door (libmicrohttpd, internal epoll thread pool).
+ * server.h — the HTTP front door (libmicrohttpd, a thread per connection).
  *
  *   POST /webhooks/<forge>   verify → parse → enqueue (durable) → 202/200/4xx/503
  *   GET  /healthz            200 {"status":"ok"}

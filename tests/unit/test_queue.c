@@ -815,7 +815,8 @@ static void test_claims_not_starved_by_enqueues(void **state)
 }
 
 /* A database written by the first schema is upgraded in place: its jobs stay,
- * and jobs_pull gains head_sha (what lets superseding skip same-head jobs). */
+ * jobs_pull gains head_sha (what lets superseding skip same-head jobs) and
+ * keeps only queued jobs. */
 static void test_v1_database_is_upgraded(void **state)
 {
 	struct fixture *f = *state;
@@ -841,9 +842,15 @@ static void test_v1_database_is_upgraded(void **state)
 		 "PRAGMA user_version = 1;");
 	assert_int_equal(queue_open(&f->q, f->db, &err), RR_OK);
 	queue_set_clock(f->q, test_clock, f);
-	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 2);
+	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 3);
 	assert_int_equal(sql_int(f->db, "SELECT COUNT(*) FROM pragma_index_info('jobs_pull')"
 				 " WHERE name = 'head_sha'"), 1);
+	/* v3: only queued jobs are in jobs_pull, and superseding uses it. */
+	assert_int_equal(sql_int(f->db, "SELECT COUNT(*) FROM pragma_index_list('jobs')"
+				 " WHERE name = 'jobs_pull' AND partial = 1"), 1);
+	assert_int_equal(sql_int(f->db, "SELECT COUNT(*) FROM jobs INDEXED BY jobs_pull"
+				 " WHERE forge = 'github' AND owner = 'octo' AND repo = 'hello'"
+				 " AND number = 7 AND state = 'queued' AND head_sha < 'z'"), 1);
 	assert_int_equal(enqueue(f->q, "old", 7, HEAD_A, true), 1);
 	assert_int_equal(enqueue(f->q, "new", 7, HEAD_B, false), 2);
 	assert_int_equal(state_of(f->q, 1), JOB_SUPERSEDED);
