@@ -48,7 +48,7 @@ SG_CONFIG = os.path.join(HERE, "astgrep", "sgconfig.yml")
 QUICK = os.environ.get("RR_BENCH_QUICK") == "1"
 SECRET = "bench-webhook-secret-0c5e"
 INGEST_SECONDS = 3 if QUICK else 10
-INGEST_CONNECTIONS = 16
+INGEST_CONNECTIONS = (16, 256)   # as GitHub sends at a quiet and at a busy time
 E2E_RUNS = 10 if QUICK else 100
 CLIPPY_FILES = 4 if QUICK else 12
 
@@ -152,9 +152,9 @@ def ingest_bodies(clone_port, path):
     return size
 
 
-def wrk(url, bodies_path, seconds):
+def wrk(url, bodies_path, seconds, conns):
     env = dict(os.environ, RR_BENCH_BODIES=bodies_path, RR_BENCH_PATH="/webhooks/github")
-    out = run(["wrk", "-t1", "-c%d" % INGEST_CONNECTIONS, "-d%ds" % seconds, "--latency",
+    out = run(["wrk", "-t1", "-c%d" % conns, "-d%ds" % seconds, "--latency",
                "-s", os.path.join(HERE, "post.lua"), url], env=env).stdout
     for line in out.splitlines():
         if line.startswith("BENCH_JSON "):
@@ -164,28 +164,32 @@ def wrk(url, bodies_path, seconds):
     raise RuntimeError("wrk printed no result:\n" + out)
 
 
-def ingest_one(start, tmp, bodies_path):
+def ingest_one(start, tmp, bodies_path, conns=INGEST_CONNECTIONS):
+    """One server, wrk at each concurrency in turn: {conns: result}."""
     proc, url, after = start(tmp)
+    res = {}
     try:
         h.wait_http_ok(url + "/healthz")
-        wrk(url, bodies_path, 2)                     # warm up
-        r = wrk(url, bodies_path, INGEST_SECONDS)
-        r["rss_kb"] = peak_rss_kb(proc.p.pid)
-        r["alive"] = proc.alive()
-        if after:
-            after(r)
-        return r
+        wrk(url, bodies_path, 2, conns[0])           # warm up
+        for c in conns:
+            r = wrk(url, bodies_path, INGEST_SECONDS, c)
+            r["rss_kb"] = peak_rss_kb(proc.p.pid)
+            r["alive"] = proc.alive()
+            if after:
+                after(r)
+            res[c] = r
+        return res
     finally:
         proc.close()
 
 
-def start_rustreview(tmp, clone_port):
+def start_rustreview(tmp, clone_port, secret=SECRET):
     port = h.free_port()
     data = os.path.join(tmp, "rr-data")
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
            "RUSTREVIEW_LISTEN": "127.0.0.1:%d" % port, "RUSTREVIEW_DATA_DIR": data,
            "RUSTREVIEW_WORKERS": "1", "RUSTREVIEW_LOG_LEVEL": "error",
-           "RUSTREVIEW_GITHUB_WEBHOOK_SECRET": SECRET,
+           "RUSTREVIEW_GITHUB_WEBHOOK_SECRET": secret,
            "RUSTREVIEW_GITHUB_TOKEN": "bench-not-a-real-token",
            "RUSTREVIEW_GITHUB_API_URL": "http://127.0.0.1:%d" % clone_port,
            "RUSTREVIEW_GITHUB_GIT_URL": "http://127.0.0.1:%d" % clone_port}
@@ -213,16 +217,22 @@ def ingest(tmp):
     try:
         bodies = os.path.join(tmp, "deliveries")
         size = ingest_bodies(hole.port, bodies)
-        say("ingest: rustreview serve, %d s of wrk -c%d (%d-byte signed deliveries)"
-            % (INGEST_SECONDS, INGEST_CONNECTIONS, size))
+        say("ingest: rustreview serve, %d s of wrk at each of -c%s (%d-byte signed deliveries)"
+            % (INGEST_SECONDS, ", -c".join(map(str, INGEST_CONNECTIONS)), size))
         rr = ingest_one(lambda t: start_rustreview(t, hole.port), tmp, bodies)
         say("ingest: @octokit/webhooks on Node")
         node = ingest_one(start_node, tmp, bodies)
+        # The ceiling of HTTP + HMAC alone: the same server with another secret
+        # answers every delivery 401 right after verifying its signature.
+        say("ingest: verification-only ceiling (every signature wrong)")
+        ceil = ingest_one(lambda t: start_rustreview(t, hole.port, secret="not-" + SECRET), tmp,
+                          bodies, conns=INGEST_CONNECTIONS[:1])
     finally:
         hole.close()
-    rr["accepted"] = rr["codes"].get("202", 0)
-    node["accepted"] = node["codes"].get("200", 0)
-    return {"rr": rr, "node": node, "body_bytes": size}
+    for c in INGEST_CONNECTIONS:
+        rr[c]["accepted"] = rr[c]["codes"].get("202", 0)
+        node[c]["accepted"] = node[c]["codes"].get("200", 0)
+    return {"rr": rr, "node": node, "ceiling": ceil[INGEST_CONNECTIONS[0]], "body_bytes": size}
 
 
 def build_queuebench():
@@ -274,6 +284,48 @@ def count_lines(files):
             data = f.read()
         n += data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
     return n
+
+
+SG_RULES = sorted(f[:-4] for f in os.listdir(os.path.join(HERE, "astgrep", "rules"))
+                  if f.endswith(".yml"))
+
+
+def default_rules():
+    """The rules `rustreview rules` lists as on by default."""
+    out = run([BINARY, "rules"]).stdout.splitlines()[1:]
+    names = []
+    for ln in out:
+        w = ln.split()           # RULE SEVERITY FIX SCOPE ("production" or "all code") DEFAULT
+        if len(w) > 5 and w[4 if w[3] == "production" else 5] == "on":
+            names.append(w[0])
+    return names
+
+
+def equivalent_repo(repo):
+    """A copy of repo whose base commit's .rustreview.toml leaves on exactly the
+    rules ast-grep has (SG_RULES): rustreview doing the same work as ast-grep."""
+    eq = repo.rstrip("/") + "-astgrep-rules"
+    if os.path.isfile(os.path.join(eq, ".done")):
+        return eq
+    shutil.rmtree(eq, ignore_errors=True)
+    os.makedirs(eq)
+    with open(os.path.join(eq, ".rustreview.toml"), "w") as f:
+        f.write("[rules]\n")
+        for name in default_rules():
+            if name not in SG_RULES:
+                f.write('%s = "off"\n' % name)
+    h.git(eq, "init", "-q", "-b", "main")
+    h.git(eq, "add", ".rustreview.toml")
+    h.git(eq, "commit", "-q", "-m", "base: the ast-grep rules only")
+    for entry in os.listdir(repo):
+        if entry in (".git", ".done"):
+            continue
+        src = os.path.join(repo, entry)
+        (shutil.copytree if os.path.isdir(src) else shutil.copy)(src, os.path.join(eq, entry))
+    h.git(eq, "add", "-A")
+    h.git(eq, "commit", "-q", "-m", "everything")
+    open(os.path.join(eq, ".done"), "w").close()
+    return eq
 
 
 def corpora():
@@ -364,12 +416,16 @@ def engine(tmp):
         lines, nbytes = count_lines(files), sum(os.path.getsize(p) for p in files)
         say("engine: %s (%d files, %d lines, %.1f MB)" % (name, len(files), lines, nbytes / 1e6))
         rr_cmd = "%s check --repo %s HEAD~1 HEAD" % (BINARY, repo)
+        eq = equivalent_repo(repo)
+        rr_eq_cmd = "%s check --repo %s HEAD~1 HEAD" % (BINARY, eq)
         sg_cmd = "%s scan -c %s --json=stream %s" % (AST_GREP, SG_CONFIG, repo)
         sg1_cmd = "%s scan -j 1 -c %s --json=stream %s" % (AST_GREP, SG_CONFIG, repo)
-        t = hyperfine([rr_cmd, sg_cmd, sg1_cmd], runs)
+        t = hyperfine([rr_cmd, sg_cmd, sg1_cmd, rr_eq_cmd], runs)
         ts = json.loads(run([tsparse, "--min-ms", "300" if QUICK else "1500"] + files).stdout)
         c = {"name": name, "files": len(files), "lines": lines, "bytes": nbytes,
              "rr_s": t[0]["min"], "sg_s": t[1]["min"], "sg1_s": t[2]["min"],
+             "rr_eq_s": t[3]["min"], "sg_rules": len(SG_RULES),
+             "default_rules": len(default_rules()),
              "parse_s": ts["parse_s"], "scan_s": ts["scan_s"]}
         if name == "generated":
             c["rr_counts"] = finding_counts_rr(repo)
@@ -570,18 +626,26 @@ def yes(ok):
 
 def table(m, v, ing, q, eng, e2, seconds):
     rows = []
-    rr, nd = ing["rr"], ing["node"]
-    ratio = rr["rps"] / nd["rps"] if nd["rps"] else float("inf")
-    rows.append(("Ingest: deliveries/s (%d-byte signed `pull_request`, wrk -c%d, %d s)"
-                 % (ing["body_bytes"], INGEST_CONNECTIONS, INGEST_SECONDS),
-                 "%.0f /s (%d × 202, %d jobs in SQLite)" % (rr["rps"], rr["accepted"], rr["jobs"]),
-                 "%.0f /s (%d × 200, in memory)" % (nd["rps"], nd["accepted"]),
-                 "%.2f×" % ratio, "≥ 5×", yes(ratio >= 5)))
-    rows.append(("Ingest: latency p50 / p99",
-                 "%.2f / %.2f ms" % (rr["p50_us"] / 1000, rr["p99_us"] / 1000),
-                 "%.2f / %.2f ms" % (nd["p50_us"] / 1000, nd["p99_us"] / 1000),
-                 "p99 %.2f×" % (nd["p99_us"] / rr["p99_us"] if rr["p99_us"] else float("inf")),
-                 "lower p99", yes(rr["p99_us"] < nd["p99_us"])))
+    for conns in INGEST_CONNECTIONS:
+        rr, nd = ing["rr"][conns], ing["node"][conns]
+        ratio = rr["rps"] / nd["rps"] if nd["rps"] else float("inf")
+        rows.append(("Ingest: deliveries/s (%d-byte signed `pull_request`, wrk -c%d, %d s)"
+                     % (ing["body_bytes"], conns, INGEST_SECONDS),
+                     "%.0f /s (%d × 202, durable; %d jobs in SQLite)" % (rr["rps"], rr["accepted"], rr["jobs"]),
+                     "%.0f /s (%d × 200, in memory)" % (nd["rps"], nd["accepted"]),
+                     "%.2f×" % ratio, "≥ 5×", yes(ratio >= 5)))
+        rows.append(("Ingest: latency p50 / p99 at -c%d" % conns,
+                     "%.2f / %.2f ms" % (rr["p50_us"] / 1000, rr["p99_us"] / 1000),
+                     "%.2f / %.2f ms" % (nd["p50_us"] / 1000, nd["p99_us"] / 1000),
+                     "p99 %.2f×" % (nd["p99_us"] / rr["p99_us"] if rr["p99_us"] else float("inf")),
+                     "lower p99", yes(rr["p99_us"] < nd["p99_us"])))
+    ce, nd0 = ing["ceiling"], ing["node"][INGEST_CONNECTIONS[0]]
+    rows.append(("Ingest ceiling: the same server answering 401 right after HMAC-verifying each body "
+                 "(no parse, no queue), wrk -c%d: what 2 shared cores allow at all" % INGEST_CONNECTIONS[0],
+                 "%.0f /s (%d × 401)" % (ce["rps"], ce["codes"].get("other", 0)),
+                 "5× Node would be %.0f /s" % (5 * nd0["rps"]),
+                 "%.2f× Node" % (ce["rps"] / nd0["rps"]), "report", ""))
+
     rows.append(("Fast path, queue alone: durable enqueues/s (no HTTP)",
                  "%.0f /s `queue_enqueue` x4 threads (group commit)" % q["real"],
                  "same SQL: %d /s at 1 per commit, %d /s at 16 per commit" % (q["txn1"], q["txn16"]),
@@ -591,10 +655,22 @@ def table(m, v, ing, q, eng, e2, seconds):
         label = "%s: %d files, %d lines, %.2f MB" % (c["name"], c["files"], c["lines"], c["bytes"] / 1e6)
         best_sg = min(c["sg_s"], c["sg1_s"])
         r = best_sg / c["rr_s"]
-        rows.append(("Engine, %s: Rust lines/s (best of runs, wall)" % label,
+        rows.append(("Engine, %s: Rust lines/s (best of runs, wall), all %d default rules"
+                     % (label, c["default_rules"]),
                      "%.0f k/s (`check`, %d threads, %.3f s)" % (lps(c["rr_s"]) / 1e3, os.cpu_count() or 1, c["rr_s"]),
-                     "ast-grep %.0f k/s (-j2 %.3f s, -j1 %.3f s)" % (lps(best_sg) / 1e3, c["sg_s"], c["sg1_s"]),
+                     "ast-grep %.0f k/s, its %d rules (-j2 %.3f s, -j1 %.3f s)" % (lps(best_sg) / 1e3, c["sg_rules"], c["sg_s"], c["sg1_s"]),
                      "%.2f×" % r, "≥ 2× ast-grep", yes(r >= 2)))
+        r = best_sg / c["rr_eq_s"]
+        rows.append(("Engine, %s: the same %d rules on both sides (the others off in `.rustreview.toml`)"
+                     % (c["name"], c["sg_rules"]),
+                     "%.0f k/s (%.3f s)" % (lps(c["rr_eq_s"]) / 1e3, c["rr_eq_s"]),
+                     "ast-grep %.0f k/s" % (lps(best_sg) / 1e3),
+                     "%.2f×" % r, "≥ 2× ast-grep", yes(r >= 2)))
+        floor2 = c["parse_s"] / (os.cpu_count() or 1)
+        rows.append(("Engine, %s: ceiling of any reviewer that parses every file with tree-sitter: "
+                     "bare parse split perfectly over %d cores" % (c["name"], os.cpu_count() or 1),
+                     "%.3f s" % floor2, "ast-grep %.3f s" % best_sg,
+                     "%.2f× ast-grep" % (best_sg / floor2), "report", ""))
         rows.append(("Engine, %s: tree-sitter bare parse (floor)" % c["name"],
                      "%.0f k lines/s; review = %.2f× parse time" % (lps(c["parse_s"]) / 1e3, c["rr_s"] / c["parse_s"]),
                      "token scan %.0f k lines/s" % (lps(c["scan_s"]) / 1e3), "", "report", ""))
@@ -615,9 +691,12 @@ def table(m, v, ing, q, eng, e2, seconds):
             rows.append(("Memory: peak RSS, `check` on the generated corpus",
                          "%.1f MB" % (c["rr_rss_kb"] / 1024), "ast-grep %.1f MB" % (c["sg_rss_kb"] / 1024),
                          "%.2f×" % (c["sg_rss_kb"] / c["rr_rss_kb"]), "report", ""))
-    rows.append(("Memory: peak RSS of the server under the ingest load",
-                 "%.1f MB" % (rr["rss_kb"] / 1024), "Node %.1f MB" % (nd["rss_kb"] / 1024),
-                 "%.1f×" % (nd["rss_kb"] / rr["rss_kb"]), "report", ""))
+    rr_rss = max(ing["rr"][c]["rss_kb"] for c in INGEST_CONNECTIONS)
+    nd_rss = max(ing["node"][c]["rss_kb"] for c in INGEST_CONNECTIONS)
+    rows.append(("Memory: peak RSS of the server under the ingest load (up to -c%d: a thread per connection)"
+                 % max(INGEST_CONNECTIONS),
+                 "%.1f MB" % (rr_rss / 1024), "Node %.1f MB" % (nd_rss / 1024),
+                 "%.1f×" % (nd_rss / rr_rss), "report", ""))
     w = e2["world"]
     t = e2["times"]
     p50, p99 = pct(t, 50), pct(t, 99)
