@@ -227,7 +227,7 @@ static int load_general(struct rr_config *cfg, struct rr_error *err)
 			    (unsigned long long)1 << 30, &n, err)))
 		return rc;
 	cfg->max_body_bytes = (size_t)n;
-	if ((rc = load_uint(ENV_PREFIX "MAX_CONNECTIONS", CONFIG_DEFAULT_MAX_CONNECTIONS, 8, 100000,
+	if ((rc = load_uint(ENV_PREFIX "MAX_CONNECTIONS", CONFIG_DEFAULT_MAX_CONNECTIONS, 8, 10000,
 			    &n, err)))
 		return rc;
 	cfg->max_connections = (unsigned)n;

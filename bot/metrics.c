@@ -125,7 +125,8 @@ static int render_counters(const struct metrics *m, struct rr_buf *b)
 	return failed;
 }
 
-static int render_queue(const struct queue_stats *st, struct rr_buf *b)
+static int render_queue(const struct queue_stats *st, const struct queue_commit_stats *cs,
+			struct rr_buf *b)
 {
 	int failed = 0;
 	failed |= rr_buf_puts(b, "# HELP rustreview_jobs Jobs in the queue database by state.\n"
@@ -136,22 +137,35 @@ static int render_queue(const struct queue_stats *st, struct rr_buf *b)
 	failed |= rr_buf_printf(b, "# HELP rustreview_queue_depth Jobs waiting for a worker.\n"
 		      "# TYPE rustreview_queue_depth gauge\n"
 		      "rustreview_queue_depth %lld\n", (long long)st->by_state[JOB_QUEUED]);
+	/* Group commit: deliveries per fsync is enqueued / commits. */
+	failed |= rr_buf_printf(b, "# HELP rustreview_queue_commits_total Transactions that made "
+		      "deliveries durable (one fsync each).\n"
+		      "# TYPE rustreview_queue_commits_total counter\n"
+		      "rustreview_queue_commits_total %llu\n"
+		      "# HELP rustreview_queue_committed_deliveries_total Deliveries those "
+		      "transactions carried.\n"
+		      "# TYPE rustreview_queue_committed_deliveries_total counter\n"
+		      "rustreview_queue_committed_deliveries_total %llu\n",
+		      (unsigned long long)cs->batches, (unsigned long long)cs->requests);
 	return failed;
 }
 
 int metrics_render(struct metrics *m, struct queue *q, struct rr_buf *out, struct rr_error *err)
 {
 	struct queue_stats st;
+	struct queue_commit_stats cs;
 	int rc, failed;
 
 	/* Read the queue first: never hold our lock across a database call. */
 	if (q && (rc = queue_stats(q, &st, err)))
 		return rc;
+	if (q)
+		queue_commit_stats(q, &cs);
 	pthread_mutex_lock(&m->lock);
 	failed = render_counters(m, out);
 	pthread_mutex_unlock(&m->lock);
 	if (q)
-		failed |= render_queue(&st, out);
+		failed |= render_queue(&st, &cs, out);
 	if (failed)
 		return rr_error_set(err, RR_ENOMEM, "rendering metrics: out of memory");
 	return RR_OK;

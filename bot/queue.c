@@ -807,6 +807,7 @@ static void batch_lead(struct queue *q)
 		r->done = true;
 		pthread_cond_signal(r->wake);
 	}
+	q->counters.waiting -= n;
 	counters_add(&q->counters, n, fell_back);
 	q->leader_busy = false;
 	/* Requests that arrived during this commit: their first caller leads next. */
@@ -839,6 +840,7 @@ static int enqueue_submit(struct queue *q, struct enqueue_req *reqs, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		if (reqs[i].done)
 			continue;
+		q->counters.waiting++;
 		reqs[i].wake = &wake;
 		reqs[i].next = NULL;
 		*q->pending_tail = &reqs[i];

@@ -95,6 +95,7 @@ struct queue_commit_stats {
 	uint64_t fallbacks;        /* batches whose transaction failed and were re-run one
 				      request per transaction */
 	uint64_t largest_batch;
+	uint64_t waiting;          /* enqueues submitted and not yet answered, now */
 };
 void queue_commit_stats(struct queue *q, struct queue_commit_stats *out);
 /*

@@ -184,6 +184,11 @@ static void test_bad_values_name_the_variable(void **state)
 	assert_string_equal(load_error(RR_ECONFIG),
 			    "RUSTREVIEW_MAX_FILES: expected a number from 1 to 100000, got '0'");
 	unsetenv("RUSTREVIEW_MAX_FILES");
+	/* A thread per connection: the cap bounds the threads too. */
+	setenv("RUSTREVIEW_MAX_CONNECTIONS", "10001", 1);
+	assert_string_equal(load_error(RR_ECONFIG),
+			    "RUSTREVIEW_MAX_CONNECTIONS: expected a number from 8 to 10000, got '10001'");
+	unsetenv("RUSTREVIEW_MAX_CONNECTIONS");
 	setenv("RUSTREVIEW_MAX_FILE_BYTES", "10", 1);
 	assert_string_equal(load_error(RR_ECONFIG),
 			    "RUSTREVIEW_MAX_FILE_BYTES: expected a number from 1024 to 268435456, got '10'");

@@ -378,7 +378,7 @@ static void test_config_git_url_and_connection_limits(void **state)
 	setenv("RUSTREVIEW_MAX_CONNECTIONS", "3", 1);
 	assert_int_equal(config_load(&cfg, gh_only, &err), RR_ECONFIG);
 	assert_string_equal(err.msg, "RUSTREVIEW_MAX_CONNECTIONS: expected a number from 8 to "
-			    "100000, got '3'");
+			    "10000, got '3'");
 }
 
 static void test_config_forge_urls_are_checked(void **state)

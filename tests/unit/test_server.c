@@ -14,6 +14,8 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <sqlite3.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
@@ -387,6 +389,9 @@ static void test_metrics_count_everything(void **state)
 	assert_non_null(strstr(r.body, "rustreview_webhook_deliveries_total{forge=\"unknown\",code=\"404\"} 2\n"));
 	assert_non_null(strstr(r.body, "rustreview_jobs{state=\"queued\"} 1\n"));
 	assert_non_null(strstr(r.body, "rustreview_queue_depth 1\n"));
+	/* d-1 and its duplicate: each went through a commit of its own. */
+	assert_non_null(strstr(r.body, "rustreview_queue_commits_total 2\n"));
+	assert_non_null(strstr(r.body, "rustreview_queue_committed_deliveries_total 2\n"));
 	assert_non_null(strstr(r.body, "rustreview_reviews_posted_total 0\n"));
 	assert_non_null(strstr(r.body, "rustreview_comments_posted_total 0\n"));
 	assert_non_null(strstr(r.body, "rustreview_review_duration_seconds_count 0\n"));
@@ -416,6 +421,77 @@ static void test_log_has_one_line_per_request_and_no_secret(void **state)
 	free(log);
 }
 
+/* ---- concurrent deliveries share a group commit ------------------------- */
+
+#define CONCURRENT 12
+
+struct sender {
+	pthread_t t;
+	int index;
+	long status;
+};
+
+static void *send_one(void *p)
+{
+	struct sender *s = p;
+	char delivery[32];
+	snprintf(delivery, sizeof(delivery), "conc-%d", s->index);
+	struct reply r = deliver(delivery, SECRET, OPENED);
+	s->status = r.status;
+	reply_free(&r);
+	return NULL;
+}
+
+static uint64_t waiting_enqueues(void)
+{
+	struct queue_commit_stats cs;
+	queue_commit_stats(W.q, &cs);
+	return cs.waiting;
+}
+
+/*
+ * Every open connection has a handler of its own, so deliveries that arrive
+ * while the database is busy all wait at once and ride in the next commit.
+ * (With a pool of epoll threads, two connections on one thread waited behind
+ * each other's commit: they never were all waiting together.) Another
+ * connection holds the write lock until all CONCURRENT are waiting.
+ */
+static void test_concurrent_deliveries_share_one_commit(void **state)
+{
+	struct sender senders[CONCURRENT];
+	struct queue_commit_stats before, after;
+	sqlite3 *blocker = NULL;
+	char db[512];
+	(void)state;
+
+	snprintf(db, sizeof(db), "%s/jobs.db", W.dir);
+	assert_int_equal(sqlite3_open(db, &blocker), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(blocker, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
+	queue_commit_stats(W.q, &before);
+	for (int i = 0; i < CONCURRENT; i++) {
+		senders[i].index = i;
+		senders[i].status = 0;
+		assert_int_equal(pthread_create(&senders[i].t, NULL, send_one, &senders[i]), 0);
+	}
+	/* The queue waits up to 5 s for a lock: release it within 3 s either way. */
+	for (int i = 0; i < 300 && waiting_enqueues() < CONCURRENT; i++)
+		usleep(10 * 1000);
+	uint64_t waited = waiting_enqueues();
+	assert_int_equal(sqlite3_exec(blocker, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(blocker);
+	for (int i = 0; i < CONCURRENT; i++) {
+		assert_int_equal(pthread_join(senders[i].t, NULL), 0);
+		assert_int_equal(senders[i].status, 202);
+	}
+	assert_int_equal(waited, CONCURRENT);
+	queue_commit_stats(W.q, &after);
+	assert_int_equal(after.requests - before.requests, CONCURRENT);
+	/* The first leader's batch (taken before the others arrived), then the rest. */
+	assert_true(after.batches - before.batches <= 2);
+	assert_int_equal(after.waiting, 0);
+	assert_int_equal(jobs_in(JOB_QUEUED), 1 + CONCURRENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -427,6 +503,7 @@ int main(void)
 		cmocka_unit_test(test_chunked_over_cap_is_413_as_soon_as_it_grows),
 		cmocka_unit_test(test_metrics_count_everything),
 		cmocka_unit_test(test_log_has_one_line_per_request_and_no_secret),
+		cmocka_unit_test(test_concurrent_deliveries_share_one_commit),
 	};
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	int rc = cmocka_run_group_tests_name("server", tests, world_up, world_down);
