@@ -50,6 +50,7 @@ SECRET = "bench-webhook-secret-0c5e"
 INGEST_SECONDS = 3 if QUICK else 10
 INGEST_CONNECTIONS = (16, 256)   # as GitHub sends at a quiet and at a busy time
 E2E_RUNS = 10 if QUICK else 100
+API_CALLS = 50 if QUICK else 200
 CLIPPY_FILES = 4 if QUICK else 12
 
 
@@ -204,6 +205,15 @@ def start_rustreview(tmp, clone_port, secret=SECRET):
     return proc, "http://127.0.0.1:%d" % port, after
 
 
+def start_nullserver(tmp):
+    exe = os.path.join(OUT, "nullserver")
+    run([os.environ.get("CC", "cc"), "-O2", "-std=c17", "-Wall", "-Wextra", "-Wpedantic", "-Werror",
+         "-o", exe, os.path.join(HERE, "nullserver.c")])
+    port_file = os.path.join(tmp, "null.port")
+    proc = h.Proc("nullserver", [exe, port_file], tmp)
+    return proc, "http://127.0.0.1:%s" % h.wait_for_file(port_file), None
+
+
 def start_node(tmp):
     port_file = os.path.join(tmp, "node.port")
     env = dict(os.environ, RR_BENCH_SECRET=SECRET)
@@ -227,12 +237,15 @@ def ingest(tmp):
         say("ingest: verification-only ceiling (every signature wrong)")
         ceil = ingest_one(lambda t: start_rustreview(t, hole.port, secret="not-" + SECRET), tmp,
                           bodies, conns=INGEST_CONNECTIONS[:1])
+        say("ingest: null server ceiling (reads each request, answers 200)")
+        null = ingest_one(start_nullserver, tmp, bodies, conns=INGEST_CONNECTIONS[:1])
     finally:
         hole.close()
     for c in INGEST_CONNECTIONS:
         rr[c]["accepted"] = rr[c]["codes"].get("202", 0)
         node[c]["accepted"] = node[c]["codes"].get("200", 0)
-    return {"rr": rr, "node": node, "ceiling": ceil[INGEST_CONNECTIONS[0]], "body_bytes": size}
+    return {"rr": rr, "node": node, "ceiling": ceil[INGEST_CONNECTIONS[0]],
+            "null": null[INGEST_CONNECTIONS[0]], "body_bytes": size}
 
 
 def build_queuebench():
@@ -244,6 +257,54 @@ def build_queuebench():
          "-Werror", "-D_GNU_SOURCE", *cflags, "-o", exe, os.path.join(HERE, "queuebench.c"),
          os.path.join(ROOT, BUILD, "librustreview.a"), *libs, "-lpthread"])
     return exe
+
+
+def build_apibench():
+    exe = os.path.join(OUT, "apibench")
+    pkgs = ["libmicrohttpd", "libcurl", "jansson", "libgit2", "openssl", "sqlite3", "tree-sitter"]
+    cflags = run(["pkg-config", "--cflags"] + pkgs).stdout.split()
+    libs = run(["pkg-config", "--libs"] + pkgs).stdout.split()
+    run([os.environ.get("CC", "cc"), "-O2", "-g", "-std=c17", "-Wall", "-Wextra", "-Wpedantic",
+         "-Werror", "-D_GNU_SOURCE", *cflags, "-o", exe, os.path.join(HERE, "apibench.c"),
+         os.path.join(ROOT, BUILD, "librustreview.a"), *libs, "-lpthread"])
+    return exe
+
+
+def make_tls_ca(d):
+    """A throwaway CA and a localhost certificate it signed: (ca.pem, server.pem, server.key)."""
+    def ossl(*argv):
+        subprocess.run(("openssl",) + argv, check=True, cwd=d,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ossl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
+         "-days", "2", "-subj", "/CN=rustreview bench CA",
+         "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    ossl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
+         "-subj", "/CN=localhost")
+    with open(os.path.join(d, "server.ext"), "w") as f:
+        f.write("subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n"
+                "keyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n")
+    ossl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+         "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "server.ext")
+    return tuple(os.path.join(d, x) for x in ("ca.pem", "server.pem", "server.key"))
+
+
+def keepalive(tmp):
+    """Forge API calls over HTTPS (the fake GitHub with TLS): one api_client that
+    keeps its connection vs a new client per call."""
+    say("api: connection reuse, %d HTTPS calls each way" % API_CALLS)
+    d = os.path.join(tmp, "tls")
+    os.makedirs(d)
+    ca, cert, key = make_tls_ca(d)
+    _, pub = h.make_rsa_key(d)
+    port_file = os.path.join(d, "api.port")
+    proc = h.Proc("fakegithub-tls", [sys.executable, os.path.join(ROOT, "tests", "e2e", "fakegithub.py"),
+                                     "--port-file", port_file, "--app-id", APP_ID, "--public-key", pub,
+                                     "--tls-cert", cert, "--tls-key", key], d)
+    try:
+        url = "https://localhost:%s/_fake/statuses" % h.wait_for_file(port_file)
+        return json.loads(run([build_apibench(), url, ca, str(API_CALLS)]).stdout)
+    finally:
+        proc.close()
 
 
 def queue_ceiling(tmp):
@@ -624,7 +685,7 @@ def yes(ok):
     return "yes" if ok else "**no**"
 
 
-def table(m, v, ing, q, eng, e2, seconds):
+def table(m, v, ing, q, ka, eng, e2, seconds):
     rows = []
     for conns in INGEST_CONNECTIONS:
         rr, nd = ing["rr"][conns], ing["node"][conns]
@@ -645,11 +706,22 @@ def table(m, v, ing, q, eng, e2, seconds):
                  "%.0f /s (%d × 401)" % (ce["rps"], ce["codes"].get("other", 0)),
                  "5× Node would be %.0f /s" % (5 * nd0["rps"]),
                  "%.2f× Node" % (ce["rps"] / nd0["rps"]), "report", ""))
+    nu = ing["null"]
+    rows.append(("Ingest hard ceiling: a null HTTP server in C (one epoll thread: reads each request, "
+                 "answers 200 without looking), wrk -c%d: the most any server gets from this load "
+                 "generator on these cores" % INGEST_CONNECTIONS[0],
+                 "%.0f /s" % nu["rps"], "5× Node would be %.0f /s" % (5 * nd0["rps"]),
+                 "%.2f× Node" % (nu["rps"] / nd0["rps"]), "report", ""))
 
     rows.append(("Fast path, queue alone: durable enqueues/s (no HTTP)",
                  "%.0f /s `queue_enqueue` x4 threads (group commit)" % q["real"],
                  "same SQL: %d /s at 1 per commit, %d /s at 16 per commit" % (q["txn1"], q["txn16"]),
                  "group commit %.1f×" % (q["txn16"] / q["txn1"]), "report", ""))
+    rows.append(("Fast path, forge API calls over HTTPS (fake GitHub over TLS on loopback): "
+                 "mean per call, %d sequential GETs" % ka["calls"],
+                 "%.2f ms with connection reuse (%d new connections)" % (ka["reuse_ms"], ka["reuse_connections"]),
+                 "%.2f ms with a new connection per call (%d)" % (ka["fresh_ms"], ka["fresh_connections"]),
+                 "reuse %.1f×" % (ka["fresh_ms"] / ka["reuse_ms"]), "report", ""))
     for c in eng["corpora"]:
         lps = lambda s: c["lines"] / s  # noqa: E731
         label = "%s: %d files, %d lines, %.2f MB" % (c["name"], c["files"], c["lines"], c["bytes"] / 1e6)
@@ -727,13 +799,14 @@ def main():
         m, v = machine(), versions()
         ing = ingest(tmp)
         q = queue_ceiling(tmp)
+        ka = keepalive(tmp)
         eng = engine(tmp)
         e2 = e2e(tmp)
-        md = table(m, v, ing, q, eng, e2, time.time() - t0)
+        md = table(m, v, ing, q, ka, eng, e2, time.time() - t0)
         with open(os.path.join(OUT, "results.md"), "w") as f:
             f.write(md)
         with open(os.path.join(OUT, "results.json"), "w") as f:
-            json.dump({"machine": m, "versions": v, "ingest": ing, "queue": q, "engine": eng, "e2e": e2}, f, indent=1)
+            json.dump({"machine": m, "versions": v, "ingest": ing, "queue": q, "api": ka, "engine": eng, "e2e": e2}, f, indent=1)
         sys.stdout.write(md)
     finally:
         if os.environ.get("RR_KEEP_TMP"):
