@@ -248,24 +248,14 @@ def ingest(tmp):
             "null": null[INGEST_CONNECTIONS[0]], "body_bytes": size}
 
 
-def build_queuebench():
-    exe = os.path.join(OUT, "queuebench")
+def build_bench_program(name):
+    """Compiles tests/bench/<name>.c against the library; returns the executable."""
+    exe = os.path.join(OUT, name)
     pkgs = ["libmicrohttpd", "libcurl", "jansson", "libgit2", "openssl", "sqlite3", "tree-sitter"]
     cflags = run(["pkg-config", "--cflags"] + pkgs).stdout.split()
     libs = run(["pkg-config", "--libs"] + pkgs).stdout.split()
     run([os.environ.get("CC", "cc"), "-O2", "-g", "-std=c17", "-Wall", "-Wextra", "-Wpedantic",
-         "-Werror", "-D_GNU_SOURCE", *cflags, "-o", exe, os.path.join(HERE, "queuebench.c"),
-         os.path.join(ROOT, BUILD, "librustreview.a"), *libs, "-lpthread"])
-    return exe
-
-
-def build_apibench():
-    exe = os.path.join(OUT, "apibench")
-    pkgs = ["libmicrohttpd", "libcurl", "jansson", "libgit2", "openssl", "sqlite3", "tree-sitter"]
-    cflags = run(["pkg-config", "--cflags"] + pkgs).stdout.split()
-    libs = run(["pkg-config", "--libs"] + pkgs).stdout.split()
-    run([os.environ.get("CC", "cc"), "-O2", "-g", "-std=c17", "-Wall", "-Wextra", "-Wpedantic",
-         "-Werror", "-D_GNU_SOURCE", *cflags, "-o", exe, os.path.join(HERE, "apibench.c"),
+         "-Werror", "-D_GNU_SOURCE", *cflags, "-o", exe, os.path.join(HERE, name + ".c"),
          os.path.join(ROOT, BUILD, "librustreview.a"), *libs, "-lpthread"])
     return exe
 
@@ -302,7 +292,7 @@ def keepalive(tmp):
                                      "--tls-cert", cert, "--tls-key", key], d)
     try:
         url = "https://localhost:%s/_fake/statuses" % h.wait_for_file(port_file)
-        return json.loads(run([build_apibench(), url, ca, str(API_CALLS)]).stdout)
+        return json.loads(run([build_bench_program("apibench"), url, ca, str(API_CALLS)]).stdout)
     finally:
         proc.close()
 
@@ -313,7 +303,7 @@ def queue_ceiling(tmp):
     say("queue: queue_enqueue ceiling and group-commit emulation")
     db = os.path.join(tmp, "queuebench.db")
     secs = "1" if QUICK else "3"
-    real = json.loads(run([build_queuebench(), db, "4", secs]).stdout)
+    real = json.loads(run([build_bench_program("queuebench"), db, "4", secs]).stdout)
     gc = json.loads(run([sys.executable, os.path.join(HERE, "groupcommit.py"), tmp, secs,
                          "1", "16"]).stdout)
     return {"real": real["per_s"], "txn1": gc["1"], "txn16": gc["16"]}
