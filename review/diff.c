@@ -111,15 +111,73 @@ static int diff_result_grow(struct diff_result *r, size_t *cap, struct rr_error 
 	return RR_OK;
 }
 
-/* Turns delta i into a diff_file appended to r; binaries are left out. */
-static int diff_add_file(git_diff *diff, size_t i, struct diff_result *r, size_t *cap,
-			 struct rr_error *err)
+/* Lines of text as a diff counts them: a last line without '\n' counts too. */
+static size_t diff_count_lines(const char *p, size_t len)
 {
-	const git_diff_delta *d;
+	size_t n = 0;
+
+	for (const char *q = p, *end = p + len; q < end; q++) {
+		q = memchr(q, '\n', (size_t)(end - q));
+		if (!q)
+			break;
+		n++;
+	}
+	return n + (len && p[len - 1] != '\n');
+}
+
+/*
+ * A file the change adds: every line is added. Counting them from the blob
+ * costs one inflate; a patch would also hash and list every line (`check`
+ * of a 5.5 MB all-new tree with every rule off: 0.09 s -> 0.04 s). Binaries are left
+ * out, as git_patch leaves them.
+ */
+static int diff_add_new_file(git_repository *repo, const git_diff_delta *d,
+			     struct diff_result *r, size_t *cap, struct rr_error *err)
+{
+	struct diff_file f;
+	git_blob *blob = NULL;
+	size_t lines;
+	int rc = RR_OK;
+
+	if (git_blob_lookup(&blob, repo, &d->new_file.id) != 0)
+		return rr_error_set(err, RR_ERR, "diff: reading %s: %s", d->new_file.path,
+				    diff_git_message());
+	if (git_blob_is_binary(blob)) {
+		git_blob_free(blob);
+		return RR_OK;
+	}
+	lines = diff_count_lines(git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+	git_blob_free(blob);
+	memset(&f, 0, sizeof(f));
+	f.is_new = true;
+	git_oid_cpy(&f.blob, &d->new_file.id);
+	if (!(f.path = strdup(d->new_file.path)) ||
+	    (lines && line_set_add_range(&f.added, 1, lines > UINT32_MAX ? UINT32_MAX
+									  : (uint32_t)lines))) {
+		rc = rr_error_set(err, RR_ENOMEM, "diff: out of memory");
+		goto cleanup;
+	}
+	if ((rc = diff_result_grow(r, cap, err)))
+		goto cleanup;
+	r->files[r->n++] = f;
+	memset(&f, 0, sizeof(f));   /* moved into r */
+cleanup:
+	free(f.path);
+	line_set_free(&f.added);
+	return rc;
+}
+
+/* Turns delta i into a diff_file appended to r; binaries are left out. */
+static int diff_add_file(git_repository *repo, git_diff *diff, size_t i, struct diff_result *r,
+			 size_t *cap, struct rr_error *err)
+{
+	const git_diff_delta *d = git_diff_get_delta(diff, i);
 	struct diff_file f;
 	git_patch *patch = NULL;
 	int rc;
 
+	if (d->status == GIT_DELTA_ADDED)
+		return diff_add_new_file(repo, d, r, cap, err);
 	memset(&f, 0, sizeof(f));
 	if (git_patch_from_diff(&patch, diff, i) != 0)
 		return rr_error_set(err, RR_ERR, "diff: patch %zu: %s", i, diff_git_message());
@@ -212,7 +270,7 @@ int diff_rust_changes(git_repository *repo, const git_oid *base, const git_oid *
 	for (i = 0; i < ndeltas; i++) {
 		if (!diff_delta_wanted(git_diff_get_delta(diff, i)))
 			continue;
-		if ((rc = diff_add_file(diff, i, &r, &cap, err)))
+		if ((rc = diff_add_file(repo, diff, i, &r, &cap, err)))
 			goto cleanup;
 	}
 	*out = r;

@@ -60,6 +60,34 @@ int line_set_add(struct line_set *s, uint32_t line)
 	return RR_OK;
 }
 
+int line_set_add_range(struct line_set *s, uint32_t first, uint32_t last)
+{
+	int rc = RR_OK;
+
+	if (first == 0 || first > last)
+		return RR_EINVAL;
+	/* An empty set (a new file's) takes the range as it is. */
+	if (s->n == 0) {
+		if (s->cap == 0) {
+			struct line_range *r = malloc(sizeof(*r));
+			if (!r)
+				return RR_ENOMEM;
+			s->ranges = r;
+			s->cap = 1;
+		}
+		s->ranges[0].start = first;
+		s->ranges[0].end = last;
+		s->n = 1;
+		return RR_OK;
+	}
+	for (uint32_t l = first; rc == RR_OK; l++) {
+		rc = line_set_add(s, l);
+		if (l == last)
+			break;
+	}
+	return rc;
+}
+
 bool line_set_contains(const struct line_set *s, uint32_t line)
 {
 	size_t i = lower_bound(s, line);

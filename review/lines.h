@@ -26,6 +26,8 @@ struct line_set {
 /* Adds one line; lines may come in any order (adjacent ranges are merged).
  * Returns 0 or RR_ENOMEM. */
 int line_set_add(struct line_set *s, uint32_t line);
+/* Adds lines first..last (1 <= first <= last). Returns 0, RR_EINVAL or RR_ENOMEM. */
+int line_set_add_range(struct line_set *s, uint32_t first, uint32_t last);
 bool line_set_contains(const struct line_set *s, uint32_t line);
 /* True when every line of first..last lies in one range. */
 bool line_set_contains_span(const struct line_set *s, uint32_t first, uint32_t last);

@@ -262,6 +262,39 @@ static void test_missing_commit_not_found(void **state)
 	assert_non_null(strstr(err.msg, "head commit 0123456789abcdef0123456789abcdef01234567"));
 }
 
+/*
+ * A new file's added lines are all of its lines, however it ends: without a
+ * final newline the last line still counts; an empty file adds none; CRLF
+ * lines are lines. (The same sets git's own patch gives.)
+ */
+static void test_new_file_line_counts(void **state)
+{
+	struct fixture *fx = *state;
+	struct diff_result r;
+	struct rr_error err = { 0 };
+	static const uint32_t two[] = { 1, 2, 0 };
+	static const uint32_t none[] = { 0 };
+	const char *d = fx->dir;
+	git_oid next;
+
+	assert_int_equal(tu_sh(GIT "checkout -q pr", d), 0);
+	WRITE(d, "src/no_eol.rs", "fn a() {}\nfn b() {}");
+	WRITE(d, "src/empty.rs", "");
+	WRITE(d, "src/crlf.rs", "fn a() {}\r\nfn b() {}\r\n");
+	WRITE(d, "src/one.rs", "\n");
+	assert_int_equal(tu_sh(GIT "add -A && " GIT "commit -qm edges", d, d), 0);
+	assert_int_equal(gt_rev_parse(d, "HEAD", &next), 0);
+	if (diff_rust_changes(fx->repo, &fx->head, &next, &r, &err) != RR_OK)
+		fail_msg("%s", err.msg);
+	assert_added(find_file(&r, "src/no_eol.rs"), two);
+	assert_added(find_file(&r, "src/crlf.rs"), two);
+	assert_added(find_file(&r, "src/empty.rs"), none);
+	static const uint32_t one[] = { 1, 0 };
+	assert_added(find_file(&r, "src/one.rs"), one);
+	assert_true(find_file(&r, "src/no_eol.rs")->is_new);
+	diff_result_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -272,6 +305,7 @@ int main(void)
 		cmocka_unit_test(test_fork_point_as_base_gives_same_result),
 		cmocka_unit_test(test_unrelated_histories_rejected),
 		cmocka_unit_test(test_missing_commit_not_found),
+		cmocka_unit_test(test_new_file_line_counts),     /* last: it commits on top of head */
 	};
 	return cmocka_run_group_tests_name("diff", tests, setup, teardown);
 }

@@ -51,12 +51,37 @@ static void test_span_must_lie_in_one_range(void **state)
 	line_set_free(&s);
 }
 
+static void test_add_range(void **state)
+{
+	struct line_set s = LINE_SET_INIT;
+	(void)state;
+
+	assert_int_equal(line_set_add_range(&s, 0, 3), RR_EINVAL);
+	assert_int_equal(line_set_add_range(&s, 5, 4), RR_EINVAL);
+	/* Into an empty set: one range, whatever its size. */
+	assert_int_equal(line_set_add_range(&s, 1, 4000000000u), RR_OK);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(line_set_count(&s), 4000000000u);
+	assert_true(line_set_contains_span(&s, 1, 4000000000u));
+	assert_false(line_set_contains(&s, 4000000001u));
+	line_set_free(&s);
+	/* Into a set that has lines: merged with its neighbours. */
+	assert_int_equal(line_set_add(&s, 2), RR_OK);
+	assert_int_equal(line_set_add(&s, 9), RR_OK);
+	assert_int_equal(line_set_add_range(&s, 3, 8), RR_OK);
+	assert_int_equal(s.n, 1);
+	assert_true(line_set_contains_span(&s, 2, 9));
+	assert_int_equal(line_set_count(&s), 8);
+	line_set_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_in_order_lines_form_ranges),
 		cmocka_unit_test(test_out_of_order_lines_merge),
 		cmocka_unit_test(test_span_must_lie_in_one_range),
+		cmocka_unit_test(test_add_range),
 	};
 	return cmocka_run_group_tests_name("lines", tests, NULL, NULL);
 }
