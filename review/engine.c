@@ -433,20 +433,17 @@ static int allow_comments_collect(TSNode root, const char *src, struct allow_com
 	for (;;) {
 		TSNode n = ts_tree_cursor_current_node(&c);
 		enum rust_kind kind = rust_node_kind(n);
-		if (kind == RK_LINE_COMMENT || kind == RK_BLOCK_COMMENT) {
+		bool comment = kind == RK_LINE_COMMENT || kind == RK_BLOCK_COMMENT;
+		if (comment) {
 			uint64_t bits = allow_comment_bits(rust_node_ptr(n, src), rust_node_len(n));
 			if (bits && (rc = allow_comments_add(out, ts_node_start_point(n).row + 1,
 							     alone_on_line(src, ts_node_start_byte(n)),
 							     bits)))
 				break;
-		} else if (ts_tree_cursor_goto_first_child(&c)) {
-			continue;
 		}
-		while (!ts_tree_cursor_goto_next_sibling(&c))
-			if (!ts_tree_cursor_goto_parent(&c))
-				goto done;
+		if (!rust_cursor_next(&c, !comment))
+			break;
 	}
-done:
 	ts_tree_cursor_delete(&c);
 	return rc;
 }

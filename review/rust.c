@@ -797,6 +797,16 @@ static int walker_enter(struct walker *w, TSNode node, size_t depth)
 	return 1;
 }
 
+bool rust_cursor_next(TSTreeCursor *c, bool descend)
+{
+	if (descend && ts_tree_cursor_goto_first_child(c))
+		return true;
+	while (!ts_tree_cursor_goto_next_sibling(c))
+		if (!ts_tree_cursor_goto_parent(c))
+			return false;
+	return true;
+}
+
 int rust_walk(TSNode root, const char *src, const struct rust_scope *initial,
 	      const char *const *lint_names, size_t n_lint_names,
 	      rust_visit_fn visit, void *data)

@@ -71,6 +71,14 @@ struct rust_scope {
 typedef int (*rust_visit_fn)(void *data, TSNode node, const struct rust_scope *scope);
 
 /*
+ * One step of a preorder walk with a cursor made by ts_tree_cursor_new(root):
+ * into the current node's first child when descend is true and it has one,
+ * else on to the node after its subtree. False once the walk has left root's
+ * subtree (such a cursor cannot climb above root).
+ */
+bool rust_cursor_next(TSTreeCursor *c, bool descend);
+
+/*
  * Walks the tree from root. `initial` is the file-level scope (test from the
  * path). lint_names (n <= 64) maps `clippy::<name>` in allow/expect
  * attributes to bits of rust_scope.allowed. Returns 0, RR_ENOMEM, or the

@@ -141,13 +141,9 @@ static bool file_imports(const struct rule_ctx *ctx, TSNode any, const char *mod
 			   strcmp(t, "raw_string_literal") == 0) {
 			descend = false;
 		}
-		if (descend && ts_tree_cursor_goto_first_child(&c))
-			continue;
-		while (!ts_tree_cursor_goto_next_sibling(&c))
-			if (!ts_tree_cursor_goto_parent(&c))
-				goto out;
+		if (!rust_cursor_next(&c, descend))
+			break;
 	}
-out:
 	ts_tree_cursor_delete(&c);
 	return imported && !defined;
 }

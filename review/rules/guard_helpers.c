@@ -89,13 +89,9 @@ TSNode guard_first_await(TSNode n, const char *src)
 		}
 		descend = strcmp(t, "closure_expression") != 0 && strcmp(t, "async_block") != 0 &&
 			  strcmp(t, "function_item") != 0;
-		if (descend && ts_tree_cursor_goto_first_child(&c))
-			continue;
-		while (!ts_tree_cursor_goto_next_sibling(&c))
-			if (!ts_tree_cursor_goto_parent(&c))
-				goto out;
+		if (!rust_cursor_next(&c, descend))
+			break;
 	}
-out:
 	ts_tree_cursor_delete(&c);
 	return found;
 }

@@ -118,13 +118,9 @@ static void find_first_panic(TSNode body, struct first_panic *fp)
 		bool descend = !skip_subtree(ts_node_type(cur));
 		if (descend && node_panics(cur, fp))
 			break;
-		if (descend && ts_tree_cursor_goto_first_child(&c))
-			continue;
-		while (!ts_tree_cursor_goto_next_sibling(&c))
-			if (!ts_tree_cursor_goto_parent(&c))
-				goto out;
+		if (!rust_cursor_next(&c, descend))
+			break;
 	}
-out:
 	ts_tree_cursor_delete(&c);
 }
 

@@ -61,19 +61,15 @@ static uint32_t lasting_mentions(TSNode n, const char *src, TSNode name)
 
 	for (;;) {
 		TSNode cur = ts_tree_cursor_current_node(&c), recv, dot;
-		if (clone_call(cur, src, &recv, &dot) && rust_is(recv, RK_IDENTIFIER) &&
-		    rule_same_text(recv, name, src)) {
-			/* skip this subtree's receiver: only its arguments (none) remain */
-		} else {
+		/* `name.clone()`: skip the subtree, its receiver borrows only for the
+		 * call and it has no arguments. */
+		bool borrowed = clone_call(cur, src, &recv, &dot) && rust_is(recv, RK_IDENTIFIER) &&
+				rule_same_text(recv, name, src);
+		if (!borrowed)
 			count += rust_is(cur, RK_IDENTIFIER) && rule_same_text(cur, name, src);
-			if (ts_tree_cursor_goto_first_child(&c))
-				continue;
-		}
-		while (!ts_tree_cursor_goto_next_sibling(&c))
-			if (!ts_tree_cursor_goto_parent(&c))
-				goto out;
+		if (!rust_cursor_next(&c, !borrowed))
+			break;
 	}
-out:
 	ts_tree_cursor_delete(&c);
 	return count;
 }
@@ -197,13 +193,9 @@ static bool find_clone(TSNode stmt, const char *src, TSNode *call, TSNode *recv,
 			found = true;
 			break;
 		}
-		if (!rust_is(cur, RK_CLOSURE_EXPRESSION) && ts_tree_cursor_goto_first_child(&c))
-			continue;
-		while (!ts_tree_cursor_goto_next_sibling(&c))
-			if (!ts_tree_cursor_goto_parent(&c))
-				goto out;
+		if (!rust_cursor_next(&c, !rust_is(cur, RK_CLOSURE_EXPRESSION)))
+			break;
 	}
-out:
 	ts_tree_cursor_delete(&c);
 	return found;
 }

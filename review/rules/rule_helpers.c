@@ -123,13 +123,9 @@ static bool binding_type(TSNode fn, TSNode var, uint32_t use_at, const char *src
 					: type_name(ty, src, buf, cap);
 			}
 		}
-		if (ts_tree_cursor_goto_first_child(&c))
-			continue;
-		while (!ts_tree_cursor_goto_next_sibling(&c))
-			if (!ts_tree_cursor_goto_parent(&c))
-				goto out;
+		if (!rust_cursor_next(&c, true))
+			break;
 	}
-out:
 	ts_tree_cursor_delete(&c);
 	return found;
 }
@@ -250,13 +246,9 @@ uint32_t rule_ident_mentions(TSNode n, const char *src, TSNode name, TSNode *las
 			if (last)
 				*last = cur;
 		}
-		if (ts_tree_cursor_goto_first_child(&c))
-			continue;
-		while (!ts_tree_cursor_goto_next_sibling(&c))
-			if (!ts_tree_cursor_goto_parent(&c))
-				goto out;
+		if (!rust_cursor_next(&c, true))
+			break;
 	}
-out:
 	ts_tree_cursor_delete(&c);
 	return count;
 }

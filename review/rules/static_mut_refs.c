@@ -45,13 +45,9 @@ static void find_refs(TSNode root, const char *src, TSNode name, struct refs *r)
 				r->lines[r->n] = ts_node_start_point(cur).row + 1;
 			r->n++;
 		}
-		if (descend && ts_tree_cursor_goto_first_child(&c))
-			continue;
-		while (!ts_tree_cursor_goto_next_sibling(&c))
-			if (!ts_tree_cursor_goto_parent(&c))
-				goto out;
+		if (!rust_cursor_next(&c, descend))
+			break;
 	}
-out:
 	ts_tree_cursor_delete(&c);
 }
 

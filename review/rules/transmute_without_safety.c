@@ -29,11 +29,8 @@ static TSNode first_transmute(struct rule_ctx *ctx, TSNode block)
 			found = cur;
 			break;
 		}
-		if (descend && ts_tree_cursor_goto_first_child(&c))
-			continue;
-		while (!ts_tree_cursor_goto_next_sibling(&c))
-			if (!ts_tree_cursor_goto_parent(&c))
-				goto out;
+		if (!rust_cursor_next(&c, descend))
+			break;
 	}
 out:
 	ts_tree_cursor_delete(&c);

@@ -40,13 +40,9 @@ static bool rebinds(TSNode n, const char *src, TSNode name)
 			found = true;
 			break;
 		}
-		if (ts_tree_cursor_goto_first_child(&c))
-			continue;
-		while (!ts_tree_cursor_goto_next_sibling(&c))
-			if (!ts_tree_cursor_goto_parent(&c))
-				goto out;
+		if (!rust_cursor_next(&c, true))
+			break;
 	}
-out:
 	ts_tree_cursor_delete(&c);
 	return found;
 }
