@@ -95,19 +95,20 @@ static int diff_collect_added(git_patch *patch, struct line_set *added, struct r
 	return RR_OK;
 }
 
-static int diff_result_grow(struct diff_result *r, size_t *cap, struct rr_error *err)
+/* Moves *f to the end of r (and clears *f, so the caller's cleanup frees nothing). */
+static int diff_result_push(struct diff_result *r, size_t *cap, struct diff_file *f,
+			    struct rr_error *err)
 {
-	struct diff_file *p;
-	size_t ncap;
-
-	if (r->n < *cap)
-		return RR_OK;
-	ncap = *cap ? *cap * 2 : 8;
-	p = realloc(r->files, ncap * sizeof(*p));
-	if (!p)
-		return rr_error_set(err, RR_ENOMEM, "diff: out of memory");
-	r->files = p;
-	*cap = ncap;
+	if (r->n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 8;
+		struct diff_file *p = realloc(r->files, ncap * sizeof(*p));
+		if (!p)
+			return rr_error_set(err, RR_ENOMEM, "diff: out of memory");
+		r->files = p;
+		*cap = ncap;
+	}
+	r->files[r->n++] = *f;
+	memset(f, 0, sizeof(*f));
 	return RR_OK;
 }
 
@@ -157,10 +158,7 @@ static int diff_add_new_file(git_repository *repo, const git_diff_delta *d,
 		rc = rr_error_set(err, RR_ENOMEM, "diff: out of memory");
 		goto cleanup;
 	}
-	if ((rc = diff_result_grow(r, cap, err)))
-		goto cleanup;
-	r->files[r->n++] = f;
-	memset(&f, 0, sizeof(f));   /* moved into r */
+	rc = diff_result_push(r, cap, &f, err);
 cleanup:
 	free(f.path);
 	line_set_free(&f.added);
@@ -197,16 +195,12 @@ static int diff_add_file(git_repository *repo, git_diff *diff, size_t i, struct 
 		rc = rr_error_set(err, RR_ENOMEM, "diff: out of memory");
 		goto cleanup;
 	}
-	f.is_new = d->status == GIT_DELTA_ADDED;
-	git_oid_cpy(&f.blob, &d->new_file.id);
+	git_oid_cpy(&f.blob, &d->new_file.id);     /* added files took diff_add_new_file */
 	if ((rc = diff_collect_added(patch, &f.added, err))) {
 		rr_error_wrap(err, "%s", f.path);
 		goto cleanup;
 	}
-	if ((rc = diff_result_grow(r, cap, err)))
-		goto cleanup;
-	r->files[r->n++] = f;
-	memset(&f, 0, sizeof(f));   /* moved into r */
+	rc = diff_result_push(r, cap, &f, err);
 cleanup:
 	free(f.path);
 	free(f.old_path);
