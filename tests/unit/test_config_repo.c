@@ -2,7 +2,7 @@
  * review_run_opts over a real repository: config from the base commit, Cargo
  * lints from the head, exclude globs, notices for broken files. */
 #include "testutil.h"
-#include "git_testutil.h"
+#include "review_testutil.h"
 #include "../../common/rr.h"
 #include "../../common/log.h"
 #include "../../review/config.h"
@@ -329,15 +329,13 @@ static void test_notice_text(void **state)
 /* --- review_run_opts over a real repository --------------------------------- */
 
 struct fixture {
-	char *dir;
-	git_repository *repo;
-	struct review_engine *engine;
+	struct review_world w;
 	git_oid base, head, bad;
 };
 
 static int build_fixture(struct fixture *fx)
 {
-	const char *d = fx->dir;
+	const char *d = fx->w.dir;
 
 	if (gt_init(d) != 0)
 		return -1;
@@ -371,7 +369,7 @@ static int build_fixture(struct fixture *fx)
 	if (gt_rev_parse(d, "main", &fx->base) || gt_rev_parse(d, "pr", &fx->head) ||
 	    gt_rev_parse(d, "bad", &fx->bad))
 		return -1;
-	return git_repository_open(&fx->repo, d) == 0 ? 0 : -1;
+	return review_world_open(&fx->w);
 }
 
 static int teardown(void **state)
@@ -379,8 +377,7 @@ static int teardown(void **state)
 	struct fixture *fx = *state;
 	if (!fx)
 		return 0;
-	review_engine_free(fx->engine);
-	gt_end(fx->dir, fx->repo);
+	review_world_end(&fx->w);
 	free(fx);
 	*state = NULL;
 	return 0;
@@ -389,15 +386,11 @@ static int teardown(void **state)
 static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
-	struct rr_error err = { 0 };
 
 	*state = fx;
 	if (!fx)
 		return -1;
-	gt_begin();
-	rr_log_set_level(RR_LOG_ERROR);
-	fx->dir = tu_mkdtemp("config");
-	if (!fx->dir || build_fixture(fx) != 0 || review_engine_new(&fx->engine, &err) != RR_OK) {
+	if (review_world_begin(&fx->w, "config", RR_LOG_ERROR) != 0 || build_fixture(fx) != 0) {
 		teardown(state);
 		return -1;
 	}
@@ -437,8 +430,8 @@ static void test_review_with_base_config_and_head_cargo_lints(void **state)
 	struct rr_error err = { 0 };
 
 	review_options_init(&o);
-	assert_int_equal(review_load_repo_config(fx->repo, &fx->base, &o, &err), RR_OK);
-	assert_int_equal(review_run_opts(fx->engine, fx->repo, &fx->base, &fx->head, NULL, &o, &out,
+	assert_int_equal(review_load_repo_config(fx->w.repo, &fx->base, &o, &err), RR_OK);
+	assert_int_equal(review_run_opts(fx->w.engine, fx->w.repo, &fx->base, &fx->head, NULL, &o, &out,
 					 &st, &err), RR_OK);
 	keep_rules(&out);
 	/* a: unwrap is an error (base config); &Vec is off (base config); len_zero
@@ -472,7 +465,7 @@ static void test_review_without_options_uses_defaults(void **state)
 
 	/* Still the Cargo levels of the head; no repository config: ptr_arg and
 	 * generated/ come back, b's unwrap is allowed by its Cargo.toml. */
-	assert_int_equal(review_run_opts(fx->engine, fx->repo, &fx->base, &fx->head, NULL, NULL,
+	assert_int_equal(review_run_opts(fx->w.engine, fx->w.repo, &fx->base, &fx->head, NULL, NULL,
 					 &out, NULL, &err), RR_OK);
 	keep_rules(&out);
 	assert_int_equal(out.n, 5);
@@ -491,12 +484,12 @@ static void test_bad_base_config_is_reported(void **state)
 	struct rr_error err = { 0 };
 
 	review_options_init(&o);
-	assert_int_equal(review_load_repo_config(fx->repo, &fx->bad, &o, &err), RR_ECONFIG);
+	assert_int_equal(review_load_repo_config(fx->w.repo, &fx->bad, &o, &err), RR_ECONFIG);
 	assert_string_equal(err.msg, ".rustreview.toml: line 3: unknown rule `unwrap_usd` in [rules] "
 				     "(`rustreview rules` lists them)");
 	assert_int_equal(o.level[review_rule_index("unwrap_used")], REVIEW_LEVEL_DEFAULT);
 	/* no file at all is fine */
-	assert_int_equal(review_load_repo_config(fx->repo, &fx->head, &o, &err), RR_OK);
+	assert_int_equal(review_load_repo_config(fx->w.repo, &fx->head, &o, &err), RR_OK);
 	assert_int_equal(o.level[review_rule_index("unwrap_used")], REVIEW_LEVEL_OFF);
 	review_options_free(&o);
 }

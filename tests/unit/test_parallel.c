@@ -10,7 +10,7 @@
  * Run from the project root (the corpus is read from tests/corpus).
  */
 #include "testutil.h"
-#include "git_testutil.h"
+#include "review_testutil.h"
 #include "../../common/rr.h"
 #include "../../common/log.h"
 #include "../../review/review.h"
@@ -18,16 +18,14 @@
 #define CORPUS "tests/corpus"
 
 struct fixture {
-	char *dir;
-	git_repository *repo;
-	struct review_engine *engine;
+	struct review_world w;
 	git_oid base;      /* an empty commit */
 	git_oid head;      /* adds the whole corpus */
 };
 
 static int build_fixture(struct fixture *fx)
 {
-	const char *d = fx->dir;
+	const char *d = fx->w.dir;
 
 	if (gt_init(d) != 0 ||
 	    tu_sh(GIT "commit -q --allow-empty -m base", d) != 0 ||
@@ -36,7 +34,7 @@ static int build_fixture(struct fixture *fx)
 		return -1;
 	if (gt_rev_parse(d, "HEAD~1", &fx->base) || gt_rev_parse(d, "HEAD", &fx->head))
 		return -1;
-	return git_repository_open(&fx->repo, d) == 0 ? 0 : -1;
+	return review_world_open(&fx->w);
 }
 
 static int teardown(void **state)
@@ -44,8 +42,7 @@ static int teardown(void **state)
 	struct fixture *fx = *state;
 	if (!fx)
 		return 0;
-	review_engine_free(fx->engine);
-	gt_end(fx->dir, fx->repo);
+	review_world_end(&fx->w);
 	free(fx);
 	*state = NULL;
 	return 0;
@@ -54,16 +51,12 @@ static int teardown(void **state)
 static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
-	struct rr_error err = { 0 };
 
 	*state = fx;
 	if (!fx)
 		return -1;
-	gt_begin();
-	rr_log_set_level(RR_LOG_WARN);
 	unsetenv("RUSTREVIEW_REVIEW_THREADS");
-	fx->dir = tu_mkdtemp("parallel");
-	if (!fx->dir || build_fixture(fx) != 0 || review_engine_new(&fx->engine, &err) != RR_OK) {
+	if (review_world_begin(&fx->w, "parallel", RR_LOG_WARN) != 0 || build_fixture(fx) != 0) {
 		teardown(state);
 		return -1;
 	}
@@ -79,8 +72,8 @@ static char *review_json(struct fixture *fx, unsigned threads, struct review_sta
 	size_t len = 0;
 	FILE *f;
 
-	review_engine_set_threads(fx->engine, threads);
-	assert_int_equal(review_run(fx->engine, fx->repo, &fx->base, &fx->head, NULL, &out, st, &err),
+	review_engine_set_threads(fx->w.engine, threads);
+	assert_int_equal(review_run(fx->w.engine, fx->w.repo, &fx->base, &fx->head, NULL, &out, st, &err),
 			 RR_OK);
 	assert_true(out.n > 100);   /* the corpus is full of findings */
 	f = open_memstream(&text, &len);
@@ -129,16 +122,16 @@ static void test_threads_setting(void **state)
 	assert_int_equal(review_default_threads(&n, &err), RR_ECONFIG);
 	assert_string_equal(err.msg, "RUSTREVIEW_REVIEW_THREADS: '0' is not a number from 1 to 64");
 	/* review_run reports it when the engine has no thread count of its own */
-	review_engine_set_threads(fx->engine, 0);
+	review_engine_set_threads(fx->w.engine, 0);
 	setenv("RUSTREVIEW_REVIEW_THREADS", "many", 1);
-	assert_int_equal(review_run(fx->engine, fx->repo, &fx->base, &fx->head, NULL, &out, NULL, &err),
+	assert_int_equal(review_run(fx->w.engine, fx->w.repo, &fx->base, &fx->head, NULL, &out, NULL, &err),
 			 RR_ECONFIG);
 	assert_string_equal(err.msg,
 			    "RUSTREVIEW_REVIEW_THREADS: 'many' is not a number from 1 to 64");
 	assert_int_equal(out.n, 0);
 	unsetenv("RUSTREVIEW_REVIEW_THREADS");
-	review_engine_set_threads(fx->engine, 1000);
-	assert_int_equal(review_engine_threads(fx->engine), REVIEW_MAX_THREADS);
+	review_engine_set_threads(fx->w.engine, 1000);
+	assert_int_equal(review_engine_threads(fx->w.engine), REVIEW_MAX_THREADS);
 	finding_list_free(&out);
 }
 
@@ -253,7 +246,7 @@ static void test_skip_is_exact_on_the_corpus(void **state)
 
 	assert_non_null(list);
 	for (char *line = strtok(list, "\n"); line; line = strtok(NULL, "\n")) {
-		check_corpus_file(fx->engine, line, &compared);
+		check_corpus_file(fx->w.engine, line, &compared);
 		files++;
 	}
 	free(list);
@@ -314,14 +307,14 @@ static void test_context_rules_fire_on_their_line_alone(void **state)
 		"}\n";
 	struct finding_list out = FINDING_LIST_INIT;
 
-	review_one_line(fx->engine, "src/a.rs", guard, 3, rules_index("await_holding_lock"), &out);
+	review_one_line(fx->w.engine, "src/a.rs", guard, 3, rules_index("await_holding_lock"), &out);
 	assert_true(has_finding(&out, "await_holding_lock", 3));
 	finding_list_free(&out);
-	review_one_line(fx->engine, "src/b.rs", docs, 2, rules_index("missing_errors_doc"), &out);
+	review_one_line(fx->w.engine, "src/b.rs", docs, 2, rules_index("missing_errors_doc"), &out);
 	assert_true(has_finding(&out, "missing_errors_doc", 2));
 	finding_list_free(&out);
 	/* Nothing to find, parsed or not. */
-	review_one_line(fx->engine, "src/c.rs", quiet, 2, -1, &out);
+	review_one_line(fx->w.engine, "src/c.rs", quiet, 2, -1, &out);
 	assert_int_equal(out.n, 0);
 	finding_list_free(&out);
 }

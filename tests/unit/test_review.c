@@ -1,15 +1,13 @@
 /* test_review.c — review_run end to end over a real repository: diff, blobs,
  * engine, limits. Links the whole library (engine and rules included). */
 #include "testutil.h"
-#include "git_testutil.h"
+#include "review_testutil.h"
 #include "../../common/rr.h"
 #include "../../common/log.h"
 #include "../../review/review.h"
 
 struct fixture {
-	char *dir;
-	git_repository *repo;
-	struct review_engine *engine;
+	struct review_world w;
 	git_oid base;      /* main, moved on after the fork */
 	git_oid head;      /* the PR */
 	git_oid orphan;    /* unrelated history */
@@ -25,7 +23,7 @@ static const char BIG_RS[] =
 
 static int build_fixture(struct fixture *fx)
 {
-	const char *d = fx->dir;
+	const char *d = fx->w.dir;
 
 	if (gt_init(d) != 0)
 		return -1;
@@ -53,7 +51,7 @@ static int build_fixture(struct fixture *fx)
 	if (gt_rev_parse(d, "main", &fx->base) || gt_rev_parse(d, "pr", &fx->head) ||
 	    gt_rev_parse(d, "other", &fx->orphan))
 		return -1;
-	return git_repository_open(&fx->repo, d) == 0 ? 0 : -1;
+	return review_world_open(&fx->w);
 }
 
 static int teardown(void **state)
@@ -61,8 +59,7 @@ static int teardown(void **state)
 	struct fixture *fx = *state;
 	if (!fx)
 		return 0;
-	review_engine_free(fx->engine);
-	gt_end(fx->dir, fx->repo);
+	review_world_end(&fx->w);
 	free(fx);
 	*state = NULL;
 	return 0;
@@ -71,15 +68,11 @@ static int teardown(void **state)
 static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
-	struct rr_error err = { 0 };
 
 	*state = fx;
 	if (!fx)
 		return -1;
-	gt_begin();
-	rr_log_set_level(RR_LOG_WARN);
-	fx->dir = tu_mkdtemp("review");
-	if (!fx->dir || build_fixture(fx) != 0 || review_engine_new(&fx->engine, &err) != RR_OK) {
+	if (review_world_begin(&fx->w, "review", RR_LOG_WARN) != 0 || build_fixture(fx) != 0) {
 		teardown(state);
 		return -1;
 	}
@@ -102,7 +95,7 @@ static void test_only_added_lines_reported_sorted(void **state)
 	struct review_limits lim = { 300, 0 };   /* big.rs (>300 bytes) is skipped */
 	struct rr_error err = { 0 };
 
-	assert_int_equal(review_run(fx->engine, fx->repo, &fx->base, &fx->head, &lim, &out, &st, &err),
+	assert_int_equal(review_run(fx->w.engine, fx->w.repo, &fx->base, &fx->head, &lim, &out, &st, &err),
 			 RR_OK);
 	/* lib.rs:2 predates the PR, main_only.rs is main's, README is not Rust,
 	 * big.rs is over the limit: what is left is lib.rs:5 and new.rs:2, in order. */
@@ -124,7 +117,7 @@ static void test_max_files_stops_early(void **state)
 	struct review_limits lim = { 0, 1 };     /* default size limit, one file */
 	struct rr_error err = { 0 };
 
-	assert_int_equal(review_run(fx->engine, fx->repo, &fx->base, &fx->head, &lim, &out, &st, &err),
+	assert_int_equal(review_run(fx->w.engine, fx->w.repo, &fx->base, &fx->head, &lim, &out, &st, &err),
 			 RR_OK);
 	/* Files come in path order: src/big.rs is the one reviewed. */
 	assert_int_equal(out.n, 1);
@@ -142,7 +135,7 @@ static void test_default_limits_review_everything(void **state)
 	struct review_stats st;
 	struct rr_error err = { 0 };
 
-	assert_int_equal(review_run(fx->engine, fx->repo, &fx->base, &fx->head, NULL, &out, &st, &err),
+	assert_int_equal(review_run(fx->w.engine, fx->w.repo, &fx->base, &fx->head, NULL, &out, &st, &err),
 			 RR_OK);
 	assert_int_equal(out.n, 3);
 	assert_finding(&out.items[0], "src/big.rs", 1, "unwrap_used");
@@ -160,7 +153,7 @@ static void test_unrelated_history_is_invalid(void **state)
 	struct review_stats st;
 	struct rr_error err = { 0 };
 
-	assert_int_equal(review_run(fx->engine, fx->repo, &fx->orphan, &fx->head, NULL, &out, &st, &err),
+	assert_int_equal(review_run(fx->w.engine, fx->w.repo, &fx->orphan, &fx->head, NULL, &out, &st, &err),
 			 RR_EINVAL);
 	assert_non_null(strstr(err.msg, "no common ancestor"));
 	assert_int_equal(out.n, 0);
