@@ -616,6 +616,21 @@ static int toml_section_pairs(struct toml_parser *p, TSNode section, struct toml
 	return RR_OK;
 }
 
+/* Reads the key of a [..] or [[..]] header into k and finds (making what is
+ * missing) the table that holds its last segment. On failure k is freed. */
+static int toml_section_parent(struct toml_parser *p, TSNode section, struct toml_key *k,
+			       struct toml_value **parent)
+{
+	int rc;
+
+	k->n = 0;
+	if ((rc = toml_key_read(p, ts_node_named_child(section, 0), k)))
+		return rc;
+	if ((rc = walk_tables(p, p->root, k, k->n - 1, false, parent)))
+		toml_key_free(k);
+	return rc;
+}
+
 /* [a.b.c] */
 static int toml_table_section(struct toml_parser *p, TSNode section)
 {
@@ -624,11 +639,8 @@ static int toml_table_section(struct toml_parser *p, TSNode section)
 	const char *name;
 	int rc;
 
-	k.n = 0;
-	if ((rc = toml_key_read(p, ts_node_named_child(section, 0), &k)))
+	if ((rc = toml_section_parent(p, section, &k, &parent)))
 		return rc;
-	if ((rc = walk_tables(p, p->root, &k, k.n - 1, false, &parent)))
-		goto done;
 	name = k.seg[k.n - 1];
 	t = table_find(parent, name);
 	if (!t) {
@@ -658,11 +670,8 @@ static int toml_array_section(struct toml_parser *p, TSNode section)
 	const char *name;
 	int rc;
 
-	k.n = 0;
-	if ((rc = toml_key_read(p, ts_node_named_child(section, 0), &k)))
+	if ((rc = toml_section_parent(p, section, &k, &parent)))
 		return rc;
-	if ((rc = walk_tables(p, p->root, &k, k.n - 1, false, &parent)))
-		goto done;
 	name = k.seg[k.n - 1];
 	arr = table_find(parent, name);
 	if (!arr) {
