@@ -4,6 +4,7 @@
 #   deps.sh        what `make test` needs (gcc; SANITIZE=1 needs nothing more)
 #   deps.sh fuzz   also clang and its libFuzzer runtime, for `make fuzz`
 #   deps.sh memcheck  also valgrind, for `make memcheck`
+#   deps.sh bench  also wrk, hyperfine and GNU time, for `make bench` (tests/bench/deps.sh)
 set -eu
 
 PKGS="gcc make pkg-config libc6-dev git python3 openssl ca-certificates sqlite3
@@ -12,6 +13,7 @@ libtree-sitter-dev libsqlite3-dev libcmocka-dev"
 case "${1:-}" in
 fuzz) PKGS="$PKGS clang libclang-rt-14-dev" ;;
 memcheck) PKGS="$PKGS valgrind" ;;
+bench) PKGS="$PKGS wrk hyperfine time" ;;
 esac
 
 missing=""
