@@ -160,14 +160,12 @@ static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const 
 	struct header_vec *v = cls;
 	(void)kind;
 	if (v->n == v->cap) {
-		size_t cap = v->cap ? v->cap * 2 : 16;
-		struct http_header *p = realloc(v->items, cap * sizeof(*p));
+		struct http_header *p = rr_array_grow(v->items, &v->cap, sizeof(*p), 16);
 		if (!p) {
 			v->failed = true;
 			return MHD_NO;
 		}
 		v->items = p;
-		v->cap = cap;
 	}
 	v->items[v->n].name = key;
 	v->items[v->n].value = value ? value : "";

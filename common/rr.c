@@ -95,6 +95,19 @@ static int buf_grow(struct rr_buf *b, size_t extra)
 	return RR_OK;
 }
 
+void *rr_array_grow(void *items, size_t *cap, size_t elem, size_t first)
+{
+	size_t ncap = *cap ? *cap * 2 : first;
+	void *p;
+
+	if (ncap < *cap || elem == 0 || ncap > SIZE_MAX / elem)
+		return NULL;
+	if (!(p = realloc(items, ncap * elem)))
+		return NULL;
+	*cap = ncap;
+	return p;
+}
+
 int rr_buf_append(struct rr_buf *b, const void *data, size_t len)
 {
 	int rc = buf_grow(b, len);

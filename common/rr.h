@@ -42,6 +42,16 @@ int rr_error_wrap(struct rr_error *err, const char *fmt, ...)
 void rr_error_clear(struct rr_error *err);
 const char *rr_strcode(int code);
 
+/*
+ * Room for more elements in a growable array: items (n == *cap of them, each
+ * elem bytes) reallocated to twice the capacity, or to first when empty.
+ * Returns the new array and updates *cap, or NULL (items untouched, *cap kept)
+ * when out of memory or the size would overflow. Use:
+ *   if (v->n == v->cap && !(p = rr_array_grow(v->items, &v->cap, sizeof(*p), 8)))
+ *           return RR_ENOMEM;
+ */
+void *rr_array_grow(void *items, size_t *cap, size_t elem, size_t first);
+
 /* A growable byte buffer, always NUL-terminated when len > 0 or data != NULL.
  * max == 0 means unlimited; otherwise appends that would exceed max fail with
  * RR_ETOOBIG and leave the buffer as it was. */

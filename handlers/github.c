@@ -836,14 +836,12 @@ static int gh_cache_store(struct gh_state *st, long installation, char *token, t
 	struct gh_token *slot = gh_cache_find(st, installation);
 	if (!slot) {
 		if (st->ntokens == st->cap) {
-			size_t cap = st->cap ? st->cap * 2 : 4;
-			struct gh_token *p = realloc(st->tokens, cap * sizeof(*p));
+			struct gh_token *p = rr_array_grow(st->tokens, &st->cap, sizeof(*p), 4);
 			if (!p) {
 				rr_secret_free(token);
 				return RR_ENOMEM;
 			}
 			st->tokens = p;
-			st->cap = cap;
 		}
 		slot = &st->tokens[st->ntokens++];
 		slot->token = NULL;
@@ -1052,12 +1050,10 @@ static int fp_cmp(const void *a, const void *b)
 static int fp_set_add(struct fp_set *s, const char *fp)
 {
 	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		void *p = realloc(s->v, cap * sizeof(*s->v));
+		void *p = rr_array_grow(s->v, &s->cap, sizeof(*s->v), 64);
 		if (!p)
 			return RR_ENOMEM;
 		s->v = p;
-		s->cap = cap;
 	}
 	memcpy(s->v[s->n++], fp, RR_FINGERPRINT_LEN + 1);
 	return RR_OK;

@@ -100,12 +100,10 @@ static int diff_result_push(struct diff_result *r, size_t *cap, struct diff_file
 			    struct rr_error *err)
 {
 	if (r->n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 8;
-		struct diff_file *p = realloc(r->files, ncap * sizeof(*p));
+		struct diff_file *p = rr_array_grow(r->files, cap, sizeof(*p), 8);
 		if (!p)
 			return rr_error_set(err, RR_ENOMEM, "diff: out of memory");
 		r->files = p;
-		*cap = ncap;
 	}
 	r->files[r->n++] = *f;
 	memset(f, 0, sizeof(*f));

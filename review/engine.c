@@ -405,12 +405,10 @@ static int allow_comments_add(struct allow_comments *a, uint32_t line, bool alon
 			      uint64_t rules)
 {
 	if (a->n == a->cap) {
-		size_t cap = a->cap ? a->cap * 2 : 8;
-		struct allow_comment *v = realloc(a->v, cap * sizeof(*v));
+		struct allow_comment *v = rr_array_grow(a->v, &a->cap, sizeof(*v), 8);
 		if (!v)
 			return RR_ENOMEM;
 		a->v = v;
-		a->cap = cap;
 	}
 	a->v[a->n++] = (struct allow_comment){ line, alone, rules };
 	return RR_OK;

@@ -36,14 +36,12 @@ void finding_free(struct finding *f)
 int finding_list_push(struct finding_list *l, struct finding *f)
 {
 	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		struct finding *items = realloc(l->items, cap * sizeof(*items));
+		struct finding *items = rr_array_grow(l->items, &l->cap, sizeof(*items), 16);
 		if (!items) {
 			finding_free(f);
 			return RR_ENOMEM;
 		}
 		l->items = items;
-		l->cap = cap;
 	}
 	l->items[l->n++] = *f;
 	memset(f, 0, sizeof(*f));

@@ -47,12 +47,10 @@ int line_set_add(struct line_set *s, uint32_t line)
 		return RR_OK;
 	}
 	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 8;
-		struct line_range *r = realloc(s->ranges, cap * sizeof(*r));
+		struct line_range *r = rr_array_grow(s->ranges, &s->cap, sizeof(*r), 8);
 		if (!r)
 			return RR_ENOMEM;
 		s->ranges = r;
-		s->cap = cap;
 	}
 	memmove(&s->ranges[i + 1], &s->ranges[i], (s->n - i) * sizeof(*s->ranges));
 	s->ranges[i].start = s->ranges[i].end = line;

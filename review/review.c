@@ -176,12 +176,10 @@ static int cargo_cache_dir(struct cargo_cache *c, const char *dir, struct cargo_
 			return RR_OK;
 		}
 	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 8;
-		struct cargo_dir *v = realloc(c->v, cap * sizeof(*v));
+		struct cargo_dir *v = rr_array_grow(c->v, &c->cap, sizeof(*v), 8);
 		if (!v)
 			return rr_error_set(err, RR_ENOMEM, "out of memory");
 		c->v = v;
-		c->cap = cap;
 	}
 	d = &c->v[c->n];
 	memset(d, 0, sizeof(*d));

@@ -144,6 +144,31 @@ static void test_log_writes_one_escaped_json_line(void **state)
 	free(dir);
 }
 
+static void test_array_grow(void **state)
+{
+	size_t cap = 0;
+	int *v = NULL, *p;
+	(void)state;
+
+	p = rr_array_grow(v, &cap, sizeof(*v), 4);      /* empty: to first */
+	assert_non_null(p);
+	assert_int_equal(cap, 4);
+	v = p;
+	for (int i = 0; i < 4; i++)
+		v[i] = i;
+	p = rr_array_grow(v, &cap, sizeof(*v), 4);      /* full: doubled, contents kept */
+	assert_non_null(p);
+	assert_int_equal(cap, 8);
+	v = p;
+	assert_int_equal(v[3], 3);
+	/* A size that would overflow: NULL, and the array and capacity stay. */
+	size_t huge = SIZE_MAX / 2 + 1;
+	assert_null(rr_array_grow(v, &huge, sizeof(*v), 4));
+	assert_int_equal(huge, SIZE_MAX / 2 + 1);
+	assert_int_equal(v[0], 0);
+	free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -155,6 +180,7 @@ int main(void)
 		cmocka_unit_test(test_read_file_and_mkdirs),
 		cmocka_unit_test(test_hex_and_secret_free),
 		cmocka_unit_test(test_log_writes_one_escaped_json_line),
+		cmocka_unit_test(test_array_grow),
 	};
 	return cmocka_run_group_tests_name("common", tests, NULL, NULL);
 }
