@@ -2,6 +2,7 @@
  * keep-alive, limits. Network cases run against tests/e2e/fakegithub.py on 127.0.0.1
  * (its /_fake/inject endpoint plays the failing server). */
 #include "testutil.h"
+#include "fakegithub_testutil.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -23,69 +24,29 @@ struct fake {
 };
 static struct fake fake;
 
-static char *fake_script(void)
-{
-	const char *root = getenv("RR_SOURCE_DIR");
-	char *path = NULL;
-	if (asprintf(&path, "%s/tests/e2e/fakegithub.py", root && *root ? root : ".") < 0)
-		return NULL;
-	return path;
-}
-
-/* Waits up to 15 s for the fake to write its port. */
-static int fake_wait_port(const char *port_file, char *base, size_t len)
-{
-	for (int i = 0; i < 1500; i++) {
-		FILE *f = fopen(port_file, "r");
-		int port = 0;
-		if (f) {
-			if (fscanf(f, "%d", &port) != 1)
-				port = 0;
-			fclose(f);
-		}
-		if (port > 0) {
-			snprintf(base, len, "http://127.0.0.1:%d", port);
-			return 0;
-		}
-		usleep(10000);
-	}
-	return -1;
-}
-
 static int fake_start(void **state)
 {
-	char *script = fake_script(), *pub = NULL, *port = NULL;
+	char *pub = NULL;
+	int rc = -1;
 	(void)state;
 	fake.dir = tu_mkdtemp("api");
-	if (!script || !fake.dir ||
+	if (!fake.dir ||
 	    tu_sh("openssl genrsa -out '%s/app.pem' 2048 2>/dev/null && "
 		  "openssl rsa -in '%s/app.pem' -pubout -out '%s/app.pub.pem' 2>/dev/null",
 		  fake.dir, fake.dir, fake.dir) != 0 ||
-	    asprintf(&pub, "%s/app.pub.pem", fake.dir) < 0 ||
-	    asprintf(&port, "%s/port", fake.dir) < 0)
+	    asprintf(&pub, "%s/app.pub.pem", fake.dir) < 0)
 		return -1;
-	fake.pid = fork();
-	if (fake.pid == 0) {
-		/* Dies with the test even if the test crashes before its teardown. */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		execlp("python3", "python3", script, "--port-file", port, "--app-id", "4242",
-		       "--public-key", pub, "--pat", PAT, "--max-per-page", "2", (char *)NULL);
-		_exit(127);
-	}
-	int rc = fake.pid > 0 ? fake_wait_port(port, fake.base, sizeof(fake.base)) : -1;
-	free(script);
+	const char *args[] = { "--app-id", "4242", "--public-key", pub, "--pat", PAT,
+			       "--max-per-page", "2", NULL };
+	rc = fake_github_start(fake.dir, args, &fake.pid, fake.base, sizeof(fake.base));
 	free(pub);
-	free(port);
 	return rc;
 }
 
 static int fake_stop(void **state)
 {
 	(void)state;
-	if (fake.pid > 0) {
-		kill(fake.pid, SIGTERM);
-		waitpid(fake.pid, NULL, 0);
-	}
+	fake_github_stop(fake.pid);
 	tu_rmrf(fake.dir);
 	free(fake.dir);
 	return 0;

@@ -3,6 +3,7 @@
  * and publishing against tests/e2e/fakegithub.py on 127.0.0.1 (real RS256 checks,
  * real diff-line checks on a git repository made with the git CLI). */
 #include "testutil.h"
+#include "fakegithub_testutil.h"
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -656,34 +657,6 @@ static struct {
 	char *base_sha, *head_sha;
 } fk;
 
-static char *fake_script(void)
-{
-	const char *root = getenv("RR_SOURCE_DIR");
-	char *path = NULL;
-	if (asprintf(&path, "%s/tests/e2e/fakegithub.py", root && *root ? root : ".") < 0)
-		return NULL;
-	return path;
-}
-
-static int wait_port(const char *port_file)
-{
-	for (int i = 0; i < 1500; i++) {
-		FILE *f = fopen(port_file, "r");
-		int port = 0;
-		if (f) {
-			if (fscanf(f, "%d", &port) != 1)
-				port = 0;
-			fclose(f);
-		}
-		if (port > 0) {
-			snprintf(fk.base, sizeof(fk.base), "http://127.0.0.1:%d", port);
-			return 0;
-		}
-		usleep(10000);
-	}
-	return -1;
-}
-
 /* base: src/lib.rs with 5 lines; head: 45 lines appended (6..50 added; 3..5 context). */
 static int make_git_repo(void)
 {
@@ -711,30 +684,21 @@ static int make_keys(void)
 static int group_setup(void **state)
 {
 	struct rr_error err = { 0 };
-	char *script = fake_script(), *port = NULL, *pub = NULL, *tokens = NULL;
+	char *pub = NULL, *tokens = NULL;
 	int rc = -1;
 	(void)state;
 	git_libgit2_init();
 	fk.dir = keys_dir = tu_mkdtemp("github");
-	if (!script || !fk.dir || make_keys() != 0 || make_git_repo() != 0 ||
-	    asprintf(&port, "%s/port", fk.dir) < 0 || asprintf(&pub, "%s/app.pub.pem", fk.dir) < 0 ||
+	if (!fk.dir || make_keys() != 0 || make_git_repo() != 0 ||
+	    asprintf(&pub, "%s/app.pub.pem", fk.dir) < 0 ||
 	    asprintf(&tokens, "%s/tokens", fk.dir) < 0)
 		goto done;
-	fk.pid = fork();
-	if (fk.pid == 0) {
-		/* Dies with the test even if the test crashes before its teardown. */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		execlp("python3", "python3", script, "--port-file", port, "--app-id", APP_ID,
-		       "--public-key", pub, "--token-file", tokens, "--pat", PAT, "--max-per-page", "2",
-		       (char *)NULL);
-		_exit(127);
-	}
-	if (fk.pid < 0 || wait_port(port) != 0)
+	const char *args[] = { "--app-id", APP_ID, "--public-key", pub, "--token-file", tokens,
+			       "--pat", PAT, "--max-per-page", "2", NULL };
+	if (fake_github_start(fk.dir, args, &fk.pid, fk.base, sizeof(fk.base)) != 0)
 		goto done;
 	rc = api_client_new(&fk.ctl, NULL, &err);
 done:
-	free(script);
-	free(port);
 	free(pub);
 	free(tokens);
 	return rc;
@@ -743,10 +707,7 @@ done:
 static int group_teardown(void **state)
 {
 	(void)state;
-	if (fk.pid > 0) {
-		kill(fk.pid, SIGTERM);
-		waitpid(fk.pid, NULL, 0);
-	}
+	fake_github_stop(fk.pid);
 	api_client_free(fk.ctl);
 	tu_rmrf(fk.dir);
 	free(fk.dir);
