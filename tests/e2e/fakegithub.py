@@ -80,10 +80,8 @@ import base64
 import datetime
 import hashlib
 import json
-import os
 import re
 import secrets
-import signal
 import socket
 import subprocess
 import sys
@@ -91,6 +89,8 @@ import threading
 import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from serveutil import serve
 
 DOCS = "https://docs.github.com/rest/pulls/reviews#create-a-review-for-a-pull-request"
 LINE_ERROR = ("Pull request review thread line must be part of the diff and "
@@ -627,21 +627,7 @@ def main():
     if server.tls:
         server.socket = tls_wrap(server.socket, args.tls_cert, args.tls_key)
 
-    def stop(signum, frame):
-        threading.Thread(target=server.shutdown, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    tmp = args.port_file + ".tmp"
-    with open(tmp, "w") as f:
-        f.write("%d\n" % server.server_address[1])
-    os.replace(tmp, args.port_file)     # readers never see a half-written port
-    try:
-        server.serve_forever(poll_interval=0.1)
-    finally:
-        server.server_close()
-    return 0
-
+    return serve(server, args.port_file)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -19,12 +19,12 @@ import base64
 import binascii
 import hmac
 import os
-import signal
 import subprocess
 import sys
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
+
+from serveutil import serve
 
 MAX_BODY = 256 << 20   # refuse absurd request bodies instead of buffering them
 
@@ -228,13 +228,6 @@ class GitServer(ThreadingHTTPServer):
         self.token_file = token_file
 
 
-def write_port(path, port):
-    tmp = "%s.tmp.%d" % (path, os.getpid())
-    with open(tmp, "w") as f:
-        f.write("%d\n" % port)
-    os.replace(tmp, path)
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--root", required=True, help="directory holding the repositories")
@@ -252,22 +245,12 @@ def main():
         ctx.load_cert_chain(args.tls_cert, args.tls_key)
         server.socket = ctx.wrap_socket(server.socket, server_side=True)
 
-    def stop(signum, frame):
-        # shutdown() blocks until serve_forever returns, so call it from another thread.
-        threading.Thread(target=server.shutdown, daemon=True).start()
+    def listening():
+        sys.stderr.write("githttp: listening on 127.0.0.1:%d root=%s\n"
+                         % (server.server_address[1], server.root))
+        sys.stderr.flush()
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    write_port(args.port_file, server.server_address[1])
-    sys.stderr.write("githttp: listening on 127.0.0.1:%d root=%s\n"
-                     % (server.server_address[1], server.root))
-    sys.stderr.flush()
-    try:
-        server.serve_forever(poll_interval=0.1)
-    finally:
-        server.server_close()
-    return 0
-
+    return serve(server, args.port_file, listening)
 
 if __name__ == "__main__":
     sys.exit(main())
