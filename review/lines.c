@@ -60,30 +60,35 @@ int line_set_add(struct line_set *s, uint32_t line)
 
 int line_set_add_range(struct line_set *s, uint32_t first, uint32_t last)
 {
-	int rc = RR_OK;
+	size_t lo, hi;
 
 	if (first == 0 || first > last)
 		return RR_EINVAL;
-	/* An empty set (a new file's) takes the range as it is. */
-	if (s->n == 0) {
-		if (s->cap == 0) {
-			struct line_range *r = malloc(sizeof(*r));
+	/* Ranges [lo, hi) overlap first..last or touch it: they merge into one. */
+	lo = lower_bound(s, first - 1);
+	hi = lo;
+	while (hi < s->n && (last == UINT32_MAX || s->ranges[hi].start <= last + 1))
+		hi++;
+	if (lo == hi) {
+		if (s->n == s->cap) {
+			struct line_range *r = rr_array_grow(s->ranges, &s->cap, sizeof(*r), 8);
 			if (!r)
 				return RR_ENOMEM;
 			s->ranges = r;
-			s->cap = 1;
 		}
-		s->ranges[0].start = first;
-		s->ranges[0].end = last;
-		s->n = 1;
+		memmove(&s->ranges[lo + 1], &s->ranges[lo], (s->n - lo) * sizeof(*s->ranges));
+		s->ranges[lo] = (struct line_range){ first, last };
+		s->n++;
 		return RR_OK;
 	}
-	for (uint32_t l = first; rc == RR_OK; l++) {
-		rc = line_set_add(s, l);
-		if (l == last)
-			break;
-	}
-	return rc;
+	if (s->ranges[lo].start < first)
+		first = s->ranges[lo].start;
+	if (s->ranges[hi - 1].end > last)
+		last = s->ranges[hi - 1].end;
+	s->ranges[lo] = (struct line_range){ first, last };
+	memmove(&s->ranges[lo + 1], &s->ranges[hi], (s->n - hi) * sizeof(*s->ranges));
+	s->n -= hi - lo - 1;
+	return RR_OK;
 }
 
 bool line_set_contains(const struct line_set *s, uint32_t line)
