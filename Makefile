@@ -156,4 +156,22 @@ accuracy: $(BUILD)/rustreview
 clean:
 	rm -rf build build-san build-fuzz
 
+# ---- version -------------------------------------------------------------------
+# The commit the build comes from is compiled into the library (rr_build_commit,
+# common/version.h): from git in a checkout, from .commit in a `git archive`
+# tarball (scripts/version.sh). Regenerated on every make, rewritten only when it
+# changes, so a new commit rebuilds one object.
+VERSION_SRC := $(BUILD)/gen/version.c
+VERSION_OBJ := $(BUILD)/obj/gen/version.o
+.PHONY: FORCE version
+FORCE:
+$(VERSION_SRC): FORCE
+	@sh scripts/version.sh source $@
+$(VERSION_OBJ): $(VERSION_SRC)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+$(LIB): $(VERSION_OBJ)
+version:
+	@echo "rustreview $(VERSION) $$(sh scripts/version.sh commit)"
+
 -include $(OBJS:.o=.d) $(BUILD)/obj/bot/main.d

@@ -3,6 +3,7 @@
 #include "cli.h"
 
 #include <ctype.h>
+#include <curl/curl.h>
 #include <git2.h>
 #include <pthread.h>
 #include <signal.h>
@@ -14,6 +15,7 @@
 
 #include "../common/log.h"
 #include "../common/rr.h"
+#include "../common/version.h"
 #include "../review/config.h"
 #include "../review/engine.h"
 #include "../review/repo.h"
@@ -24,9 +26,7 @@
 #include "server.h"
 #include "worker.h"
 
-#ifndef RR_VERSION
-#define RR_VERSION "0.0.0"
-#endif
+extern char **environ;   /* POSIX: declared by the program */
 
 /* ---- help --------------------------------------------------------------- */
 
@@ -37,11 +37,12 @@ static const char usage_main[] =
 	"\n"
 	"commands:\n"
 	"  serve                        run the webhook server and review workers\n"
-	"  check [--repo DIR] [--format text|json|sarif] [--threads N] BASE [HEAD]\n"
+	"  check [--repo DIR] [--format text|short|json|sarif] [--threads N] BASE [HEAD]\n"
 	"                               review BASE...HEAD of a local repository\n"
 	"  rules                        list the rules\n"
 	"  explain RULE                 the long explanation of one rule\n"
 	"  jobs [--state STATE]         list the job queue\n"
+	"  healthcheck                  ask the running server's /healthz (exit 0 or 1)\n"
 	"  help [COMMAND]               this text, or a command's\n"
 	"\n"
 	"options:\n"
@@ -81,8 +82,8 @@ static const char usage_serve[] =
 	"  RUSTREVIEW_<NAME>_CA_BUNDLE        CA file for TLS to the forge (API and git)\n";
 
 static const char usage_check[] =
-	"usage: rustreview check [--repo DIR] [--format text|json|sarif] [--threads N]\n"
-	"                        BASE [HEAD]\n"
+	"usage: rustreview check [--repo DIR] [--format text|short|json|sarif]\n"
+	"                        [--color auto|always|never] [--threads N] BASE [HEAD]\n"
 	"\n"
 	"Reviews what HEAD (default: HEAD) adds since its merge base with BASE in the\n"
 	"repository at DIR (default: .), with the same rules as the service.\n"
@@ -90,8 +91,12 @@ static const char usage_check[] =
 	"pull request's base) and the Cargo.toml [lints] of HEAD.\n"
 	"\n"
 	"  --repo DIR        the repository (any directory inside it)\n"
-	"  --format FORMAT   text (rustc-style lines, the default), json, or sarif\n"
-	"                    (SARIF 2.1.0 for GitHub code scanning)\n"
+	"  --format FORMAT   text (rustc's shape: the source line, carets under the\n"
+	"                    span, help; the default), short (one line per finding,\n"
+	"                    for editors and grep), json, or sarif (SARIF 2.1.0 for\n"
+	"                    GitHub code scanning)\n"
+	"  --color WHEN      auto (the default: on a terminal, unless NO_COLOR is set),\n"
+	"                    always, or never\n"
 	"  --threads N       review files on N threads, 1-64 (default:\n"
 	"                    RUSTREVIEW_REVIEW_THREADS, else the CPUs, at most 8)\n"
 	"\n"
@@ -102,12 +107,22 @@ static const char usage_rules[] =
 	"usage: rustreview rules\n\nLists every rule: id, default severity, whether it has a\n"
 	"suggested fix, whether test code is exempt, and a summary.\n";
 static const char usage_explain[] =
-	"usage: rustreview explain RULE\n\nPrints the long explanation of RULE (see `rustreview rules`).\n";
+	"usage: rustreview explain RULE\n\nPrints the long explanation of RULE (see `rustreview rules`);\n"
+	"clippy's spelling works too: clippy::unwrap_used.\n";
 static const char usage_jobs[] =
 	"usage: rustreview jobs [--state STATE]\n"
 	"\n"
 	"Lists the newest jobs of the queue (RUSTREVIEW_DATABASE_URL / RUSTREVIEW_DATA_DIR).\n"
 	"  --state STATE   only jobs in STATE: queued, running, done, failed, superseded\n";
+
+static const char usage_healthcheck[] =
+	"usage: rustreview healthcheck [--path PATH] [--timeout SECONDS]\n"
+	"\n"
+	"Asks the server at RUSTREVIEW_LISTEN for GET /healthz (or PATH) and exits 0\n"
+	"when it answers 200, 1 otherwise (Docker's HEALTHCHECK; no curl needed).\n"
+	"A wildcard listen address (0.0.0.0, ::) is asked on the loopback address.\n"
+	"  --path PATH         default /healthz\n"
+	"  --timeout SECONDS   give up after this long, 1-60 (default 5)\n";
 
 struct command_help {
 	const char *name;
@@ -116,6 +131,7 @@ struct command_help {
 static const struct command_help helps[] = {
 	{ "serve", usage_serve }, { "check", usage_check }, { "rules", usage_rules },
 	{ "explain", usage_explain }, { "jobs", usage_jobs },
+	{ "healthcheck", usage_healthcheck },
 };
 
 static const char *help_for(const char *command)
@@ -168,6 +184,7 @@ static int take_option(int argc, char **argv, int *i, const char *name, const ch
 struct check_args {
 	const char *repo;
 	const char *format;
+	bool color;                /* from --color and the terminal */
 	const char *base;
 	const char *head;
 	unsigned threads;          /* 0: review_default_threads() */
@@ -184,9 +201,29 @@ static int parse_threads(const char *text, unsigned *out)
 	return 0;
 }
 
+/* --color: auto is on for a terminal, unless NO_COLOR is set to anything
+ * (no-color.org) or TERM is dumb; always and never are what they say. */
+static int use_color(const char *when, bool *out)
+{
+	const char *no_color = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	if (strcmp(when, "always") == 0)
+		*out = true;
+	else if (strcmp(when, "never") == 0)
+		*out = false;
+	else if (strcmp(when, "auto") == 0)
+		*out = isatty(STDOUT_FILENO) && !(no_color && *no_color) &&
+		       !(term && strcmp(term, "dumb") == 0);
+	else
+		return -1;
+	return 0;
+}
+
 static int parse_check_args(int argc, char **argv, struct check_args *a)
 {
 	int positional = 0, r;
+
+	const char *color = "auto";
 
 	a->repo = ".";
 	a->format = "text";
@@ -200,6 +237,7 @@ static int parse_check_args(int argc, char **argv, struct check_args *a)
 			return fputs(usage_check, stdout), -1;
 		if ((r = take_option(argc, argv, &i, "--repo", &a->repo)) ||
 		    (r = take_option(argc, argv, &i, "--format", &a->format)) ||
+		    (r = take_option(argc, argv, &i, "--color", &color)) ||
 		    (r = take_option(argc, argv, &i, "--threads", &threads))) {
 			if (r < 0)
 				return usage_error("check", "option %s needs a value", arg);
@@ -220,10 +258,14 @@ static int parse_check_args(int argc, char **argv, struct check_args *a)
 	}
 	if (!a->base)
 		return usage_error("check", "%s", "missing BASE");
-	if (strcmp(a->format, "text") != 0 && strcmp(a->format, "json") != 0 &&
-	    strcmp(a->format, "sarif") != 0)
-		return usage_error("check", "unknown --format '%s' (expected text, json or sarif)",
+	if (strcmp(a->format, "text") != 0 && strcmp(a->format, "short") != 0 &&
+	    strcmp(a->format, "json") != 0 && strcmp(a->format, "sarif") != 0)
+		return usage_error("check",
+				   "unknown --format '%s' (expected text, short, json or sarif)",
 				   a->format);
+	if (use_color(color, &a->color) != 0)
+		return usage_error("check", "unknown --color '%s' (expected auto, always or never)",
+				   color);
 	return 0;
 }
 
@@ -252,13 +294,62 @@ static int resolve_commit(git_repository *repo, const char *spec, const char *wh
 	return rc;
 }
 
+/* The files of the reviewed head, for the snippets of the text format: one
+ * blob at a time (findings come sorted by path). */
+struct head_source {
+	git_repository *repo;
+	git_tree *tree;
+	git_blob *blob;
+};
+
+static const char *head_source_read(void *ctx, const char *path, size_t *len)
+{
+	struct head_source *hs = ctx;
+	git_tree_entry *entry = NULL;
+
+	git_blob_free(hs->blob);
+	hs->blob = NULL;
+	if (!hs->tree || git_tree_entry_bypath(&entry, hs->tree, path) != 0)
+		return NULL;
+	if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB ||
+	    git_blob_lookup(&hs->blob, hs->repo, git_tree_entry_id(entry)) != 0)
+		hs->blob = NULL;
+	git_tree_entry_free(entry);
+	if (!hs->blob)
+		return NULL;
+	*len = (size_t)git_blob_rawsize(hs->blob);
+	return git_blob_rawcontent(hs->blob);
+}
+
+static int write_text(const struct finding_list *l, const struct check_args *a,
+		      git_repository *repo, const git_oid *head)
+{
+	struct head_source hs = { repo, NULL, NULL };
+	struct findings_diag_options o = { a->color, head_source_read, &hs };
+	git_commit *commit = NULL;
+	int rc;
+
+	/* Without the tree the findings still print, without their snippets. */
+	if (git_commit_lookup(&commit, repo, head) == 0)
+		git_commit_tree(&hs.tree, commit);
+	rc = findings_write_diagnostics(l, stdout, &o);
+	git_blob_free(hs.blob);
+	git_tree_free(hs.tree);
+	git_commit_free(commit);
+	return rc;
+}
+
 /* Exit 1 only for findings at or above fail_on. */
-static int print_findings(const struct finding_list *l, const char *format,
+static int print_findings(const struct finding_list *l, const struct check_args *a,
+			  git_repository *repo, const git_oid *head,
 			  const struct review_options *opts)
 {
+	const char *format = a->format;
 	int rc = strcmp(format, "json") == 0    ? findings_write_json(l, stdout)
-		 : strcmp(format, "sarif") == 0 ? findings_write_sarif(l, stdout)
-						: findings_write_text(l, stdout);
+		 : strcmp(format, "sarif") == 0 ? findings_write_sarif_at(l, stdout,
+									  git_repository_workdir(repo))
+		 : strcmp(format, "short") == 0 ? findings_write_text(l, stdout)
+						: write_text(l, a, repo, head);
 	if (rc != RR_OK || fflush(stdout) != 0) {
 		fprintf(stderr, "rustreview check: writing the findings failed\n");
 		return CLI_EXIT_ERROR;
@@ -308,7 +399,7 @@ static int run_check(const struct check_args *a)
 			where, err.msg);
 		goto done;
 	}
-	rc = print_findings(&findings, a->format, &opts);
+	rc = print_findings(&findings, a, repo, &head, &opts);
 done:
 	review_options_free(&opts);
 	finding_list_free(&findings);
@@ -352,6 +443,21 @@ int cli_rules(int argc, char **argv)
 	return CLI_EXIT_OK;
 }
 
+/* A rule as clippy users write it: `unwrap_used`, `clippy::unwrap_used` (as in
+ * #[allow(..)]) or `clippy::unwrap-used` (as on clippy's command line). */
+static const struct rule_info *find_rule_as_written(const char *name)
+{
+	char id[96];
+	size_t i;
+
+	if (strncmp(name, "clippy::", 8) == 0)
+		name += 8;
+	for (i = 0; name[i] && i + 1 < sizeof(id); i++)
+		id[i] = name[i] == '-' ? '_' : name[i];
+	id[i] = '\0';
+	return name[i] ? NULL : rules_find(id);
+}
+
 int cli_explain(int argc, char **argv)
 {
 	const struct rule_info *r;
@@ -360,7 +466,7 @@ int cli_explain(int argc, char **argv)
 		return fputs(usage_explain, stdout), CLI_EXIT_OK;
 	if (argc != 2)
 		return usage_error("explain", "%s", argc < 2 ? "missing RULE" : "too many arguments");
-	if (!(r = rules_find(argv[1]))) {
+	if (!(r = find_rule_as_written(argv[1]))) {
 		fprintf(stderr, "rustreview explain: unknown rule '%s' (see `rustreview rules`)\n",
 			argv[1]);
 		return CLI_EXIT_ERROR;
@@ -492,6 +598,19 @@ static int trust_forge_cas(const struct rr_config *cfg, struct rr_error *err)
 	return RR_OK;
 }
 
+/* A RUSTREVIEW_ variable no setting reads: most likely a typo, said out loud. */
+static void warn_unknown_variable(const char *name, const char *did_you_mean, void *arg)
+{
+	char message[400];
+
+	(void)arg;
+	snprintf(message, sizeof(message), "%s is not a setting of rustreview and is ignored%s%s%s",
+		 name, did_you_mean ? "; did you mean " : "", did_you_mean ? did_you_mean : "",
+		 did_you_mean ? "?" : "");
+	rr_log_kv(RR_LOG_WARN, "config.unknown_variable", RR_KV_STR("variable", name),
+		  RR_KV_STR("did_you_mean", did_you_mean), RR_KV_STR("message", message));
+}
+
 static int service_start(struct service *svc, const struct forge *const *forges,
 			 struct rr_error *err)
 {
@@ -500,6 +619,7 @@ static int service_start(struct service *svc, const struct forge *const *forges,
 	if ((rc = config_load(&svc->cfg, forges, err)))
 		return rc;
 	rr_log_set_level(svc->cfg.log_level);
+	config_find_unknown(environ, forges, warn_unknown_variable, NULL);
 	if ((rc = ensure_dirs(&svc->cfg, err)) || (rc = repo_global_init(err)))
 		return rc;
 	svc->git_ready = true;
@@ -563,9 +683,11 @@ static void announce(const struct service *svc)
 	snprintf(port, sizeof(port), "%u", server_port(svc->http));
 	snprintf(workers, sizeof(workers), "%u", svc->cfg.workers);
 	enabled_forge_names(&svc->cfg, &forges);
-	rr_log(RR_LOG_INFO, "startup", "version", RR_VERSION, "host", host, "port", port,
-	       "data_dir", svc->cfg.data_dir, "database", svc->cfg.database_path,
-	       "workers", workers, "forges", forges.data ? forges.data : "", NULL);
+	rr_log_kv(RR_LOG_INFO, "startup", RR_KV_STR("version", RR_VERSION),
+		  RR_KV_STR("commit", rr_build_commit), RR_KV_STR("host", host),
+		  RR_KV_UINT("port", server_port(svc->http)), RR_KV_STR("data_dir", svc->cfg.data_dir),
+		  RR_KV_STR("database", svc->cfg.database_path), RR_KV_UINT("workers", svc->cfg.workers),
+		  RR_KV_STR("forges", forges.data ? forges.data : ""));
 	if (isatty(STDERR_FILENO) || none) {
 		bool v6 = strchr(host, ':') != NULL;
 		fprintf(stderr,
@@ -625,6 +747,105 @@ int cli_serve(int argc, char **argv, const struct forge *const *forges)
 	return CLI_EXIT_OK;
 }
 
+/* ---- healthcheck ---------------------------------------------------------- */
+
+static size_t discard_body(char *data, size_t size, size_t n, void *arg)
+{
+	(void)data;
+	(void)arg;
+	return size * n;
+}
+
+/* http://HOST:PORT of the listen address; a wildcard is asked on loopback. */
+static void healthcheck_url(const struct rr_config *cfg, const char *path, char *url, size_t size)
+{
+	const char *host = cfg->listen_host;
+	bool v6;
+
+	if (strcmp(host, "0.0.0.0") == 0 || strcmp(host, "") == 0)
+		host = "127.0.0.1";
+	else if (strcmp(host, "::") == 0)
+		host = "::1";
+	v6 = strchr(host, ':') != NULL;
+	snprintf(url, size, "http://%s%s%s:%u%s", v6 ? "[" : "", host, v6 ? "]" : "",
+		 cfg->listen_port, path);
+}
+
+/* 0 when GET url answers 200 within timeout_s; 1 (and why, on stderr) otherwise. */
+static int healthcheck_get(const char *url, long timeout_s)
+{
+	CURL *curl = curl_easy_init();
+	long status = 0;
+	CURLcode cc;
+
+	if (!curl) {
+		fprintf(stderr, "rustreview healthcheck: cannot start libcurl\n");
+		return 1;
+	}
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");       /* the server is local */
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout_s);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard_body);
+	curl_easy_setopt(curl, CURLOPT_USERAGENT, "rustreview-healthcheck/" RR_VERSION);
+	cc = curl_easy_perform(curl);
+	if (cc == CURLE_OK)
+		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(curl);
+	if (cc != CURLE_OK) {
+		fprintf(stderr, "rustreview healthcheck: %s: %s\n", url, curl_easy_strerror(cc));
+		return 1;
+	}
+	if (status != 200) {
+		fprintf(stderr, "rustreview healthcheck: %s answered %ld\n", url, status);
+		return 1;
+	}
+	return 0;
+}
+
+int cli_healthcheck(int argc, char **argv)
+{
+	struct rr_config cfg;
+	struct rr_error err = { 0 };
+	const char *path = "/healthz", *timeout = "5";
+	char url[512];
+	long seconds;
+	int rc, r;
+
+	for (int i = 1; i < argc; i++) {
+		if (is_help(argv[i]))
+			return fputs(usage_healthcheck, stdout), CLI_EXIT_OK;
+		if ((r = take_option(argc, argv, &i, "--path", &path)) ||
+		    (r = take_option(argc, argv, &i, "--timeout", &timeout))) {
+			if (r < 0)
+				return usage_error("healthcheck", "option %s needs a value", argv[i]);
+			continue;
+		}
+		return usage_error("healthcheck", "unexpected argument '%s'", argv[i]);
+	}
+	if (path[0] != '/')
+		return usage_error("healthcheck", "--path '%s' must start with /", path);
+	char *end = NULL;
+	seconds = strtol(timeout, &end, 10);
+	if (!*timeout || *end || seconds < 1 || seconds > 60)
+		return usage_error("healthcheck", "--timeout '%s' is not a number from 1 to 60",
+				   timeout);
+	/* Only the listen address matters: no forge is configured, no secret read. */
+	if (config_load(&cfg, NULL, &err) != RR_OK) {
+		fprintf(stderr, "rustreview healthcheck: %s\n", err.msg);
+		return 1;
+	}
+	healthcheck_url(&cfg, path, url, sizeof(url));
+	config_free(&cfg);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fprintf(stderr, "rustreview healthcheck: cannot initialise libcurl\n");
+		return 1;
+	}
+	rc = healthcheck_get(url, seconds);
+	curl_global_cleanup();
+	return rc;
+}
+
 /* ---- dispatch ----------------------------------------------------------- */
 
 static int cli_help(int argc, char **argv)
@@ -650,7 +871,8 @@ int cli_main(int argc, char **argv, const struct forge *const *forges)
 	if (is_help(cmd))
 		return fputs(usage_main, stdout), CLI_EXIT_OK;
 	if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0)
-		return printf("rustreview %s\n", RR_VERSION), CLI_EXIT_OK;
+		return printf("rustreview %s (commit %s)\n", RR_VERSION, rr_build_commit),
+		       CLI_EXIT_OK;
 	if (strcmp(cmd, "help") == 0)
 		return cli_help(argc, argv);
 	if (strcmp(cmd, "serve") == 0)
@@ -663,5 +885,7 @@ int cli_main(int argc, char **argv, const struct forge *const *forges)
 		return cli_explain(argc, argv);
 	if (strcmp(cmd, "jobs") == 0)
 		return cli_jobs(argc, argv, forges);
+	if (strcmp(cmd, "healthcheck") == 0)
+		return cli_healthcheck(argc, argv);
 	return usage_error(NULL, cmd[0] == '-' ? "unknown option '%s'" : "unknown command '%s'", cmd);
 }

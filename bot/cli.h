@@ -1,6 +1,6 @@
 /*
  * cli.h — the rustreview command line: serve, check, rules, explain, jobs,
- * help and --version. Exit status: 0 success, 1 findings (check), 2 error or
+ * healthcheck, help and --version. Exit status: 0 success, 1 findings (check), 2 error or
  * bad usage (message on stderr).
  */
 #ifndef RR_CLI_H
@@ -22,5 +22,7 @@ int cli_rules(int argc, char **argv);
 int cli_explain(int argc, char **argv);
 int cli_jobs(int argc, char **argv, const struct forge *const *forges);
 int cli_serve(int argc, char **argv, const struct forge *const *forges);
+/* GET /healthz of the configured listen address: 0 healthy, 1 not (Docker's HEALTHCHECK). */
+int cli_healthcheck(int argc, char **argv);
 
 #endif

@@ -16,6 +16,48 @@
 #define ENV_PREFIX "RUSTREVIEW_"
 #define SECRET_FILE_MAX ((size_t)1 << 20)
 
+/*
+ * Every RUSTREVIEW_* variable the program reads, wherever it reads it. A
+ * variable that is not here is warned about at start (a typo would otherwise
+ * be silently ignored), and test_settings fails when README does not document
+ * one of these or when a source file reads a RUSTREVIEW_ name missing here.
+ * Adding a setting: one line here, its parsing below (or in its module), and
+ * its row in README's configuration tables.
+ */
+static const struct config_setting settings[] = {
+	{ "LISTEN", 0 },
+	{ "DATA_DIR", 0 },
+	{ "DATABASE_URL", 0 },
+	{ "WORKERS", 0 },
+	{ "REVIEW_THREADS", 0 },                /* read by review/review.c */
+	{ "MAX_COMMENTS", 0 },
+	{ "REVIEW_DRAFTS", 0 },
+	{ "MAX_BODY_BYTES", 0 },
+	{ "MAX_CONNECTIONS", 0 },
+	{ "MAX_CONNECTIONS_PER_IP", 0 },
+	{ "CONNECTION_TIMEOUT", 0 },
+	{ "MAX_FILES", 0 },
+	{ "MAX_FILE_BYTES", 0 },
+	{ "LOG_LEVEL", 0 },
+	{ "WEBHOOK_SECRET", CONFIG_SETTING_PER_FORGE | CONFIG_SETTING_SECRET },
+	{ "APP_ID", CONFIG_SETTING_PER_FORGE },
+	{ "PRIVATE_KEY", CONFIG_SETTING_PER_FORGE | CONFIG_SETTING_SECRET },
+	{ "TOKEN", CONFIG_SETTING_PER_FORGE | CONFIG_SETTING_SECRET },
+	{ "API_URL", CONFIG_SETTING_PER_FORGE },
+	{ "GIT_URL", CONFIG_SETTING_PER_FORGE },
+	{ "CA_BUNDLE", CONFIG_SETTING_PER_FORGE },
+};
+
+size_t config_settings_count(void)
+{
+	return sizeof(settings) / sizeof(settings[0]);
+}
+
+const struct config_setting *config_setting_get(size_t i)
+{
+	return i < config_settings_count() ? &settings[i] : NULL;
+}
+
 /* An unset or empty variable counts as absent: container runtimes often pass
  * "VAR=" for optional settings. */
 static const char *env_get(const char *name)
@@ -56,14 +98,28 @@ static int read_secret_file(const char *var, const char *path, char **out, struc
 	return RR_OK;
 }
 
+/* A secret that is set but empty is a mistake (an unexpanded $VAR in a unit or
+ * compose file), not "no secret": refused, unlike empty plain settings. */
+static int refuse_empty(const char *var, struct rr_error *err)
+{
+	const char *v = getenv(var);
+	if (v && !*v)
+		return rr_error_set(err, RR_ECONFIG, "%s is set but empty; give it a value or unset it",
+				    var);
+	return RR_OK;
+}
+
 /* A secret X from X or X_FILE (not both). *out stays NULL when neither is set. */
 static int load_secret(const char *var, char **out, struct rr_error *err)
 {
 	char file_var[128];
 	const char *direct = env_get(var), *path;
+	int rc;
 
 	*out = NULL;
 	snprintf(file_var, sizeof(file_var), "%s_FILE", var);
+	if ((rc = refuse_empty(var, err)) || (rc = refuse_empty(file_var, err)))
+		return rc;
 	path = env_get(file_var);
 	if (direct && path)
 		return rr_error_set(err, RR_ECONFIG, "%s and %s are both set; set only one", var,
@@ -324,6 +380,25 @@ static int check_http_url(const char *forge_name, const char *suffix, const char
 	return RR_OK;
 }
 
+/* Clone URLs of payloads are matched by origin: a path here would be ignored
+ * (or, worse, taken for a promise it does not keep), so it is refused. */
+static int check_origin(const char *forge_name, const char *suffix, const char *url,
+			struct rr_error *err)
+{
+	char var[128];
+	const char *host;
+
+	if (!url)
+		return RR_OK;
+	host = strstr(url, "://");
+	host = host ? host + 3 : url;
+	if (!strpbrk(host, "/?#"))
+		return RR_OK;
+	forge_var(var, sizeof(var), forge_name, suffix);
+	return rr_error_set(err, RR_ECONFIG, "%s: expected an origin, http(s)://HOST[:PORT], "
+			    "without a path (clone URLs are matched by origin)", var);
+}
+
 static int load_forge(const struct rr_config *cfg, const struct forge *forge,
 		      struct forge_config *fc, struct rr_error *err)
 {
@@ -344,7 +419,8 @@ static int load_forge(const struct rr_config *cfg, const struct forge *forge,
 	strip_trailing_slashes(fc->api_url);
 	strip_trailing_slashes(fc->git_url);
 	if ((rc = check_http_url(name, "API_URL", fc->api_url, err)) ||
-	    (rc = check_http_url(name, "GIT_URL", fc->git_url, err)))
+	    (rc = check_http_url(name, "GIT_URL", fc->git_url, err)) ||
+	    (rc = check_origin(name, "GIT_URL", fc->git_url, err)))
 		return rc;
 	fc->enabled = fc->webhook_secret != NULL;
 	if (!(fc->user_agent = rr_strdup("rustreview/" RR_VERSION)))
@@ -447,4 +523,102 @@ size_t config_enabled_forges(const struct rr_config *cfg)
 	for (i = 0; i < cfg->nforges; i++)
 		n += cfg->forges[i].enabled;
 	return n;
+}
+
+/* ---- unknown variables ---------------------------------------------------- */
+
+/* Edit distance of two short names (for "did you mean"), capped at 9. */
+static unsigned edit_distance(const char *a, const char *b)
+{
+	unsigned row[64], n = (unsigned)strlen(b), m = (unsigned)strlen(a);
+
+	if (n >= 64 || m >= 64)
+		return 9;
+	for (unsigned j = 0; j <= n; j++)
+		row[j] = j;
+	for (unsigned i = 1; i <= m; i++) {
+		unsigned diag = row[0];
+		row[0] = i;
+		for (unsigned j = 1; j <= n; j++) {
+			unsigned up = row[j];
+			unsigned best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[n] > 9 ? 9 : row[n];
+}
+
+/* Calls fn(name, ctx) for every full variable name a setting stands for:
+ * per forge, once for each forge; a secret also as NAME_FILE. Stops when fn
+ * returns true, and returns true then. */
+static bool each_known_name(const struct forge *const *forges,
+			    bool (*fn)(const char *name, void *ctx), void *ctx)
+{
+	char name[160];
+
+	for (size_t i = 0; i < config_settings_count(); i++) {
+		const struct config_setting *st = &settings[i];
+		size_t nforges = 0;
+		while (forges && forges[nforges])
+			nforges++;
+		for (size_t f = 0; f < ((st->flags & CONFIG_SETTING_PER_FORGE) ? nforges : 1); f++) {
+			for (int file = 0; file < ((st->flags & CONFIG_SETTING_SECRET) ? 2 : 1); file++) {
+				if (st->flags & CONFIG_SETTING_PER_FORGE)
+					forge_var(name, sizeof(name), forges[f]->name, st->name);
+				else
+					snprintf(name, sizeof(name), ENV_PREFIX "%s", st->name);
+				if (file) {
+					size_t l = strlen(name);
+					snprintf(name + l, sizeof(name) - l, "_FILE");
+				}
+				if (fn(name, ctx))
+					return true;
+			}
+		}
+	}
+	return false;
+}
+
+struct name_match {
+	const char *name;          /* the variable looked up */
+	char best[160];            /* the closest known name */
+	unsigned distance;
+};
+
+static bool match_name(const char *known, void *ctx)
+{
+	struct name_match *nm = ctx;
+	unsigned d = edit_distance(nm->name, known);
+	if (d < nm->distance) {
+		nm->distance = d;
+		snprintf(nm->best, sizeof(nm->best), "%s", known);
+	}
+	return d == 0;
+}
+
+size_t config_find_unknown(char *const *envp, const struct forge *const *forges,
+			   config_unknown_fn fn, void *arg)
+{
+	size_t unknown = 0;
+
+	for (; envp && *envp; envp++) {
+		char name[160];
+		size_t len = strcspn(*envp, "=");
+		struct name_match nm = { name, "", 99 };
+		if (strncmp(*envp, ENV_PREFIX, strlen(ENV_PREFIX)) != 0 || len >= sizeof(name))
+			continue;
+		memcpy(name, *envp, len);
+		name[len] = '\0';
+		if (each_known_name(forges, match_name, &nm))
+			continue;
+		unknown++;
+		/* Close enough to be a typo of it: a few letters off. */
+		fn(name, nm.distance <= 3 ? nm.best : NULL, arg);
+	}
+	return unknown;
 }

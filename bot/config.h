@@ -20,7 +20,8 @@
  *   RUSTREVIEW_<NAME>_WEBHOOK_SECRET (enables the forge), _API_URL, _APP_ID,
  *   _PRIVATE_KEY (or _PRIVATE_KEY_FILE), _TOKEN, _CA_BUNDLE, _GIT_URL (where clone
  *   URLs of payloads must point; the forge derives it from _API_URL when unset).
- *   _API_URL and _GIT_URL must be http(s) URLs without user or password.
+ *   _API_URL and _GIT_URL must be http(s) URLs without user or password;
+ *   _GIT_URL is an origin (no path). A secret set but empty is an error.
  */
 #ifndef RR_CONFIG_H
 #define RR_CONFIG_H
@@ -78,6 +79,31 @@ void config_free(struct rr_config *cfg);
 struct forge_config *config_forge(const struct rr_config *cfg, const char *name);
 /* Number of enabled forges. */
 size_t config_enabled_forges(const struct rr_config *cfg);
+
+/*
+ * The settings the program knows (config.c has the table, one line each).
+ * name is what follows RUSTREVIEW_ — or RUSTREVIEW_<FORGE>_ for a setting of
+ * every forge. A secret may also be given as NAME_FILE, and is refused when
+ * set but empty.
+ */
+#define CONFIG_SETTING_SECRET 1u
+#define CONFIG_SETTING_PER_FORGE 2u
+struct config_setting {
+	const char *name;
+	unsigned flags;
+};
+size_t config_settings_count(void);
+const struct config_setting *config_setting_get(size_t i);
+
+/*
+ * Calls fn for every RUSTREVIEW_* variable of envp ("NAME=value" strings, NULL
+ * terminated: environ) that is no setting of the table for these forges, with
+ * the closest known name when it looks like a typo of one (else NULL).
+ * Returns how many there were. Values are never looked at.
+ */
+typedef void (*config_unknown_fn)(const char *name, const char *did_you_mean, void *arg);
+size_t config_find_unknown(char *const *envp, const struct forge *const *forges,
+			   config_unknown_fn fn, void *arg);
 
 /* "debug" → RR_LOG_DEBUG, …; RR_EINVAL for anything else. */
 int config_parse_log_level(const char *s, enum rr_log_level *out);

@@ -1,43 +1,151 @@
-/* metrics.c — counters behind one mutex, rendered in Prometheus text format. */
+/* metrics.c — counters, gauges and histograms behind one mutex, rendered in
+ * Prometheus text format (version 0.0.4). */
 #define _POSIX_C_SOURCE 200809L
 #include "metrics.h"
 
+#include <math.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Forges × distinct status codes stays tiny; past this the rest is lumped. */
-#define MAX_DELIVERY_SERIES 64
+#include "../common/version.h"
 
-struct delivery_series {
-	const char *forge;
-	unsigned status;
-	uint64_t count;
+enum family_type { FAMILY_COUNTER, FAMILY_GAUGE, FAMILY_HISTOGRAM };
+
+struct family_def {
+	const char *name;          /* counters end in _total; histograms get _bucket/_sum/_count */
+	const char *help;
+	enum family_type type;
+	const char *labels[METRICS_MAX_LABELS + 1];   /* label names, NULL-terminated */
+	const double *buckets;     /* histogram upper bounds, ascending (+Inf is implicit) */
+	size_t nbuckets;
+};
+
+/* Durations from a few milliseconds (a cached review of a small change) to
+ * minutes (a first fetch of a big repository). */
+static const double seconds_buckets[] = { 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+					  1,     2.5,  5,     10,   30,  60,   120, 300 };
+#define SECONDS_BUCKETS seconds_buckets, sizeof(seconds_buckets) / sizeof(seconds_buckets[0])
+
+/* One line per family, indexed by enum metrics_id. */
+static const struct family_def families[METRIC_COUNT] = {
+	[METRIC_WEBHOOK_DELIVERIES] = { "rustreview_webhook_deliveries_total",
+		"Webhook deliveries by forge and HTTP status.", FAMILY_COUNTER,
+		{ "forge", "code" }, NULL, 0 },
+	[METRIC_JOBS_FINISHED] = { "rustreview_jobs_finished_total", "Job runs by outcome.",
+		FAMILY_COUNTER, { "outcome" }, NULL, 0 },
+	[METRIC_REVIEWS_POSTED] = { "rustreview_reviews_posted_total",
+		"Reviews published on a forge (a run with nothing new to post is not one).",
+		FAMILY_COUNTER, { NULL }, NULL, 0 },
+	[METRIC_COMMENTS_POSTED] = { "rustreview_comments_posted_total", "Line comments posted.",
+		FAMILY_COUNTER, { NULL }, NULL, 0 },
+	[METRIC_REVIEW_DURATION] = { "rustreview_review_duration_seconds",
+		"Time from claiming a job to its review settled (fetch, review, publish).",
+		FAMILY_HISTOGRAM, { NULL }, SECONDS_BUCKETS },
+};
+
+struct series {
+	const char *labels[METRICS_MAX_LABELS];   /* heap copies (static "other" for overflow) */
+	uint64_t count;            /* counter value, or histogram observations */
+	double value;              /* gauge value, or histogram sum */
+	uint64_t *buckets;         /* histogram: observations per bucket (not cumulative) */
+};
+
+struct family {
+	struct series *series;
+	size_t n, cap;
+	struct series overflow;    /* labels all "other": takes updates once the table is full */
+	bool overflow_used;
 };
 
 struct metrics {
 	pthread_mutex_t lock;
-	struct delivery_series deliveries[MAX_DELIVERY_SERIES];
-	size_t ndeliveries;
-	uint64_t deliveries_dropped;   /* series table full */
-	uint64_t jobs_finished[METRICS_JOB_OUTCOMES];
-	uint64_t reviews_posted;
-	uint64_t comments_posted;
-	uint64_t review_ms_sum;
-	uint64_t review_count;
+	struct family fam[METRIC_COUNT];
 };
 
-int metrics_new(struct metrics **out, struct rr_error *err)
+static const char OTHER[] = "other";
+
+static size_t label_count(const struct family_def *d)
 {
-	struct metrics *m = calloc(1, sizeof(*m));
-	*out = NULL;
-	if (!m)
-		return rr_error_set(err, RR_ENOMEM, "metrics: out of memory");
-	if (pthread_mutex_init(&m->lock, NULL) != 0) {
-		free(m);
-		return rr_error_set(err, RR_ERR, "metrics: cannot create a mutex");
+	size_t n = 0;
+	while (n < METRICS_MAX_LABELS && d->labels[n])
+		n++;
+	return n;
+}
+
+static void series_clear(struct series *s, size_t nlabels)
+{
+	for (size_t i = 0; i < nlabels; i++)
+		if (s->labels[i] != OTHER)
+			free((char *)s->labels[i]);
+	free(s->buckets);
+	memset(s, 0, sizeof(*s));
+}
+
+/* A new series with copies of the label values; false when out of memory. */
+static bool series_init(struct series *s, const struct family_def *d, const char *const *labels)
+{
+	size_t nl = label_count(d);
+
+	memset(s, 0, sizeof(*s));
+	if (d->type == FAMILY_HISTOGRAM && !(s->buckets = calloc(d->nbuckets + 1, sizeof(uint64_t))))
+		return false;
+	for (size_t i = 0; i < nl; i++) {
+		if (!(s->labels[i] = rr_strdup(labels && labels[i] ? labels[i] : ""))) {
+			series_clear(s, nl);
+			return false;
+		}
 	}
-	*out = m;
+	return true;
+}
+
+static bool labels_equal(const struct series *s, size_t nl, const char *const *labels)
+{
+	for (size_t i = 0; i < nl; i++)
+		if (strcmp(s->labels[i], labels && labels[i] ? labels[i] : "") != 0)
+			return false;
+	return true;
+}
+
+/* The series of these label values, created when new. Caller holds the lock.
+ * Never NULL: a full table or a failed allocation yields the overflow series. */
+static struct series *series_get(struct metrics *m, enum metrics_id id, const char *const *labels)
+{
+	const struct family_def *d = &families[id];
+	struct family *f = &m->fam[id];
+	size_t nl = label_count(d);
+
+	for (size_t i = 0; i < f->n; i++)
+		if (labels_equal(&f->series[i], nl, labels))
+			return &f->series[i];
+	if (f->n < METRICS_MAX_SERIES) {
+		if (f->n == f->cap) {
+			struct series *p = rr_array_grow(f->series, &f->cap, sizeof(*p), 8);
+			if (p)
+				f->series = p;
+		}
+		if (f->n < f->cap && series_init(&f->series[f->n], d, labels))
+			return &f->series[f->n++];
+	}
+	f->overflow_used = true;
+	return &f->overflow;
+}
+
+static int family_init(struct metrics *m, enum metrics_id id)
+{
+	const struct family_def *d = &families[id];
+	struct family *f = &m->fam[id];
+
+	for (size_t i = 0; i < label_count(d); i++)
+		f->overflow.labels[i] = OTHER;
+	if (d->type == FAMILY_HISTOGRAM &&
+	    !(f->overflow.buckets = calloc(d->nbuckets + 1, sizeof(uint64_t))))
+		return RR_ENOMEM;
+	/* A family without labels always shows its one series, zero included. */
+	if (label_count(d) == 0 && series_get(m, id, NULL) == &f->overflow)
+		return RR_ENOMEM;
+	f->overflow_used = false;
 	return RR_OK;
 }
 
@@ -45,84 +153,213 @@ void metrics_free(struct metrics *m)
 {
 	if (!m)
 		return;
+	for (int id = 0; id < METRIC_COUNT; id++) {
+		struct family *f = &m->fam[id];
+		size_t nl = label_count(&families[id]);
+		for (size_t i = 0; i < f->n; i++)
+			series_clear(&f->series[i], nl);
+		series_clear(&f->overflow, nl);
+		free(f->series);
+	}
 	pthread_mutex_destroy(&m->lock);
 	free(m);
 }
 
+int metrics_new(struct metrics **out, struct rr_error *err)
+{
+	static const char *const outcomes[METRICS_JOB_OUTCOMES] = { "done", "retried", "failed" };
+	struct metrics *m = calloc(1, sizeof(*m));
+
+	*out = NULL;
+	if (!m)
+		return rr_error_set(err, RR_ENOMEM, "metrics: out of memory");
+	if (pthread_mutex_init(&m->lock, NULL) != 0) {
+		free(m);
+		return rr_error_set(err, RR_ERR, "metrics: cannot create a mutex");
+	}
+	for (int id = 0; id < METRIC_COUNT; id++) {
+		if (family_init(m, (enum metrics_id)id) != RR_OK) {
+			metrics_free(m);
+			return rr_error_set(err, RR_ENOMEM, "metrics: out of memory");
+		}
+	}
+	/* Every outcome shows from the start, so a rate over it is never "no data". */
+	for (int i = 0; i < METRICS_JOB_OUTCOMES; i++)
+		series_get(m, METRIC_JOBS_FINISHED, &outcomes[i]);
+	*out = m;
+	return RR_OK;
+}
+
+void metrics_add(struct metrics *m, enum metrics_id id, const char *const *labels, uint64_t n)
+{
+	if ((unsigned)id >= METRIC_COUNT || families[id].type != FAMILY_COUNTER)
+		return;
+	pthread_mutex_lock(&m->lock);
+	series_get(m, id, labels)->count += n;
+	pthread_mutex_unlock(&m->lock);
+}
+
+void metrics_set(struct metrics *m, enum metrics_id id, const char *const *labels, double value)
+{
+	if ((unsigned)id >= METRIC_COUNT || families[id].type != FAMILY_GAUGE)
+		return;
+	pthread_mutex_lock(&m->lock);
+	series_get(m, id, labels)->value = value;
+	pthread_mutex_unlock(&m->lock);
+}
+
+void metrics_observe(struct metrics *m, enum metrics_id id, const char *const *labels,
+		     double value)
+{
+	const struct family_def *d;
+	struct series *s;
+	size_t b = 0;
+
+	if ((unsigned)id >= METRIC_COUNT || families[id].type != FAMILY_HISTOGRAM || isnan(value))
+		return;
+	d = &families[id];
+	while (b < d->nbuckets && value > d->buckets[b])
+		b++;                      /* b == nbuckets: only +Inf holds it */
+	pthread_mutex_lock(&m->lock);
+	s = series_get(m, id, labels);
+	s->buckets[b]++;
+	s->count++;
+	s->value += value;
+	pthread_mutex_unlock(&m->lock);
+}
+
 void metrics_delivery(struct metrics *m, const char *forge, unsigned status)
 {
-	size_t i;
+	char code[16];
+	const char *labels[2] = { forge, code };
 
-	pthread_mutex_lock(&m->lock);
-	for (i = 0; i < m->ndeliveries; i++)
-		if (m->deliveries[i].status == status && strcmp(m->deliveries[i].forge, forge) == 0)
-			break;
-	if (i == m->ndeliveries && i < MAX_DELIVERY_SERIES) {
-		m->deliveries[i].forge = forge;
-		m->deliveries[i].status = status;
-		m->ndeliveries++;
-	}
-	if (i < MAX_DELIVERY_SERIES)
-		m->deliveries[i].count++;
-	else
-		m->deliveries_dropped++;
-	pthread_mutex_unlock(&m->lock);
+	snprintf(code, sizeof(code), "%u", status);
+	metrics_add(m, METRIC_WEBHOOK_DELIVERIES, labels, 1);
 }
 
 void metrics_job_finished(struct metrics *m, enum metrics_job_outcome outcome)
 {
+	static const char *const outcomes[METRICS_JOB_OUTCOMES] = { "done", "retried", "failed" };
+
 	if ((unsigned)outcome >= METRICS_JOB_OUTCOMES)
 		return;
-	pthread_mutex_lock(&m->lock);
-	m->jobs_finished[outcome]++;
-	pthread_mutex_unlock(&m->lock);
+	metrics_add(m, METRIC_JOBS_FINISHED, &outcomes[outcome], 1);
 }
 
-void metrics_review(struct metrics *m, size_t comments_posted, uint64_t elapsed_ms)
+void metrics_review(struct metrics *m, bool review_posted, size_t comments_posted,
+		    uint64_t elapsed_ms)
 {
-	pthread_mutex_lock(&m->lock);
-	m->reviews_posted++;
-	m->comments_posted += comments_posted;
-	m->review_ms_sum += elapsed_ms;
-	m->review_count++;
-	pthread_mutex_unlock(&m->lock);
+	if (review_posted) {
+		metrics_add(m, METRIC_REVIEWS_POSTED, NULL, 1);
+		metrics_add(m, METRIC_COMMENTS_POSTED, NULL, comments_posted);
+	}
+	metrics_observe(m, METRIC_REVIEW_DURATION, NULL, (double)elapsed_ms / 1000.0);
 }
 
-static int render_counters(const struct metrics *m, struct rr_buf *b)
-{
-	int failed = 0;
-	static const char *outcomes[METRICS_JOB_OUTCOMES] = { "done", "retried", "failed" };
-	size_t i;
+/* ---- rendering ------------------------------------------------------------ */
 
-	failed |= rr_buf_puts(b, "# HELP rustreview_webhook_deliveries_total Webhook deliveries by forge and HTTP status.\n"
-		       "# TYPE rustreview_webhook_deliveries_total counter\n");
-	for (i = 0; i < m->ndeliveries; i++)
-		failed |= rr_buf_printf(b, "rustreview_webhook_deliveries_total{forge=\"%s\",code=\"%u\"} %llu\n",
-			      m->deliveries[i].forge, m->deliveries[i].status,
-			      (unsigned long long)m->deliveries[i].count);
-	if (m->deliveries_dropped)
-		failed |= rr_buf_printf(b, "rustreview_webhook_deliveries_total{forge=\"other\",code=\"other\"} %llu\n",
-			      (unsigned long long)m->deliveries_dropped);
-	failed |= rr_buf_puts(b, "# HELP rustreview_jobs_finished_total Job runs by outcome.\n"
-		       "# TYPE rustreview_jobs_finished_total counter\n");
-	for (i = 0; i < METRICS_JOB_OUTCOMES; i++)
-		failed |= rr_buf_printf(b, "rustreview_jobs_finished_total{outcome=\"%s\"} %llu\n", outcomes[i],
-			      (unsigned long long)m->jobs_finished[i]);
-	failed |= rr_buf_printf(b, "# HELP rustreview_reviews_posted_total Reviews completed and published.\n"
-		      "# TYPE rustreview_reviews_posted_total counter\n"
-		      "rustreview_reviews_posted_total %llu\n"
-		      "# HELP rustreview_comments_posted_total Line comments posted.\n"
-		      "# TYPE rustreview_comments_posted_total counter\n"
-		      "rustreview_comments_posted_total %llu\n"
-		      "# HELP rustreview_review_duration_seconds Time from claim to published review.\n"
-		      "# TYPE rustreview_review_duration_seconds summary\n"
-		      "rustreview_review_duration_seconds_sum %llu.%03llu\n"
-		      "rustreview_review_duration_seconds_count %llu\n",
-		      (unsigned long long)m->reviews_posted, (unsigned long long)m->comments_posted,
-		      (unsigned long long)(m->review_ms_sum / 1000),
-		      (unsigned long long)(m->review_ms_sum % 1000),
-		      (unsigned long long)m->review_count);
-	return failed;
+/* The shortest text that reads back as v ("0.25", "300", "+Inf"). */
+static void format_double(char *buf, size_t size, double v)
+{
+	if (isnan(v)) {
+		snprintf(buf, size, "NaN");
+		return;
+	}
+	if (isinf(v)) {
+		snprintf(buf, size, v > 0 ? "+Inf" : "-Inf");
+		return;
+	}
+	if (v > -1e15 && v < 1e15 && v == (double)(long long)v) {   /* "300", not "3e+02" */
+		snprintf(buf, size, "%.0f", v);
+		return;
+	}
+	for (int p = 1; p <= 17; p++) {
+		snprintf(buf, size, "%.*g", p, v);
+		if (strtod(buf, NULL) == v)
+			return;
+	}
+}
+
+/* A label value: backslash, double quote and newline escaped. */
+static int put_label_value(struct rr_buf *b, const char *v)
+{
+	int rc = rr_buf_puts(b, "\"");
+	for (; *v && !rc; v++) {
+		if (*v == '\\' || *v == '"')
+			rc = rr_buf_printf(b, "\\%c", *v);
+		else if (*v == '\n')
+			rc = rr_buf_puts(b, "\\n");
+		else
+			rc = rr_buf_append(b, v, 1);
+	}
+	return rc | rr_buf_puts(b, "\"");
+}
+
+/* {a="x",b="y"} — plus le="..." for a histogram bucket; nothing when empty. */
+static int put_labels(struct rr_buf *b, const struct family_def *d, const struct series *s,
+		      const char *le)
+{
+	size_t nl = label_count(d);
+	int rc = 0;
+
+	if (nl == 0 && !le)
+		return 0;
+	rc |= rr_buf_puts(b, "{");
+	for (size_t i = 0; i < nl; i++) {
+		rc |= rr_buf_printf(b, "%s%s=", i ? "," : "", d->labels[i]);
+		rc |= put_label_value(b, s->labels[i]);
+	}
+	if (le)
+		rc |= rr_buf_printf(b, "%sle=\"%s\"", nl ? "," : "", le);
+	return rc | rr_buf_puts(b, "}");
+}
+
+static int render_series(struct rr_buf *b, const struct family_def *d, const struct series *s)
+{
+	char num[64];
+	uint64_t cumulative = 0;
+	int rc = 0;
+
+	switch (d->type) {
+	case FAMILY_COUNTER:
+		rc |= rr_buf_puts(b, d->name) | put_labels(b, d, s, NULL);
+		return rc | rr_buf_printf(b, " %llu\n", (unsigned long long)s->count);
+	case FAMILY_GAUGE:
+		format_double(num, sizeof(num), s->value);
+		rc |= rr_buf_puts(b, d->name) | put_labels(b, d, s, NULL);
+		return rc | rr_buf_printf(b, " %s\n", num);
+	case FAMILY_HISTOGRAM:
+		for (size_t i = 0; i <= d->nbuckets; i++) {
+			cumulative += s->buckets[i];
+			format_double(num, sizeof(num), i < d->nbuckets ? d->buckets[i] : INFINITY);
+			rc |= rr_buf_printf(b, "%s_bucket", d->name) | put_labels(b, d, s, num);
+			rc |= rr_buf_printf(b, " %llu\n", (unsigned long long)cumulative);
+		}
+		format_double(num, sizeof(num), s->value);
+		rc |= rr_buf_printf(b, "%s_sum", d->name) | put_labels(b, d, s, NULL);
+		rc |= rr_buf_printf(b, " %s\n", num);
+		rc |= rr_buf_printf(b, "%s_count", d->name) | put_labels(b, d, s, NULL);
+		return rc | rr_buf_printf(b, " %llu\n", (unsigned long long)s->count);
+	}
+	return rc;
+}
+
+static int render_families(const struct metrics *m, struct rr_buf *b)
+{
+	static const char *const types[] = { "counter", "gauge", "histogram" };
+	int rc = 0;
+
+	for (int id = 0; id < METRIC_COUNT; id++) {
+		const struct family_def *d = &families[id];
+		const struct family *f = &m->fam[id];
+		rc |= rr_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", d->name, d->help, d->name,
+				    types[d->type]);
+		for (size_t i = 0; i < f->n; i++)
+			rc |= render_series(b, d, &f->series[i]);
+		if (f->overflow_used)
+			rc |= render_series(b, d, &f->overflow);
+	}
+	return rc;
 }
 
 static int render_queue(const struct queue_stats *st, const struct queue_commit_stats *cs,
@@ -150,6 +387,18 @@ static int render_queue(const struct queue_stats *st, const struct queue_commit_
 	return failed;
 }
 
+/* The build as a constant 1 with labels: joins onto any series in queries. */
+static int render_build_info(struct rr_buf *b)
+{
+	int rc = rr_buf_puts(b, "# HELP rustreview_build_info The version and git commit of this "
+				"build.\n# TYPE rustreview_build_info gauge\n"
+				"rustreview_build_info{version=");
+	rc |= put_label_value(b, RR_VERSION);
+	rc |= rr_buf_puts(b, ",commit=");
+	rc |= put_label_value(b, rr_build_commit);
+	return rc | rr_buf_puts(b, "} 1\n");
+}
+
 int metrics_render(struct metrics *m, struct queue *q, struct rr_buf *out, struct rr_error *err)
 {
 	struct queue_stats st;
@@ -162,10 +411,11 @@ int metrics_render(struct metrics *m, struct queue *q, struct rr_buf *out, struc
 	if (q)
 		queue_commit_stats(q, &cs);
 	pthread_mutex_lock(&m->lock);
-	failed = render_counters(m, out);
+	failed = render_families(m, out);
 	pthread_mutex_unlock(&m->lock);
 	if (q)
 		failed |= render_queue(&st, &cs, out);
+	failed |= render_build_info(out);
 	if (failed)
 		return rr_error_set(err, RR_ENOMEM, "rendering metrics: out of memory");
 	return RR_OK;

@@ -1,12 +1,26 @@
 /*
- * metrics.h — process counters, rendered as Prometheus text on GET /metrics.
+ * metrics.h — process metrics, rendered as Prometheus text on GET /metrics.
  * Thread-safe: the server and every worker update the same struct metrics.
  * Gauges about jobs (by state, queue depth) are read from the queue at
  * scrape time, so they are right across restarts and replicas.
+ *
+ * Every metric family is one line of the table in metrics.c (name, help,
+ * type, label names, histogram buckets) and one value of enum metrics_id
+ * here: adding a metric is those two lines and a call. Families:
+ *   counter    metrics_add(m, id, labels, n)
+ *   gauge      metrics_set(m, id, labels, value)
+ *   histogram  metrics_observe(m, id, labels, value)  (cumulative buckets
+ *              rendered as _bucket{le=".."}, plus _sum and _count)
+ * labels are the label values in the order the table names them (NULL for a
+ * family without labels); they are copied. A family keeps at most
+ * METRICS_MAX_SERIES label sets; past that, updates go to one series whose
+ * labels are all "other", so a flood of distinct values cannot grow memory.
+ * rustreview_build_info{version,commit} 1 is always rendered.
  */
 #ifndef RR_METRICS_H
 #define RR_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,18 +29,40 @@
 
 struct metrics;
 
+#define METRICS_MAX_SERIES 128
+#define METRICS_MAX_LABELS 4
+
+enum metrics_id {
+	METRIC_WEBHOOK_DELIVERIES = 0,  /* counter {forge, code} */
+	METRIC_JOBS_FINISHED,           /* counter {outcome} */
+	METRIC_REVIEWS_POSTED,          /* counter: reviews published on a forge */
+	METRIC_COMMENTS_POSTED,         /* counter: line comments posted */
+	METRIC_REVIEW_DURATION,         /* histogram, seconds: claim to settled review */
+	METRIC_COUNT
+};
+
 int metrics_new(struct metrics **out, struct rr_error *err);
 void metrics_free(struct metrics *m);
 
-/* One webhook delivery answered with HTTP status. forge must be a string that
- * lives as long as m (a forge's name, or "unknown"). */
+/* Adds n to a counter. */
+void metrics_add(struct metrics *m, enum metrics_id id, const char *const *labels, uint64_t n);
+/* Sets a gauge. */
+void metrics_set(struct metrics *m, enum metrics_id id, const char *const *labels, double value);
+/* Records one observation in a histogram. */
+void metrics_observe(struct metrics *m, enum metrics_id id, const char *const *labels,
+		     double value);
+
+/* One webhook delivery answered with HTTP status. */
 void metrics_delivery(struct metrics *m, const char *forge, unsigned status);
 
 enum metrics_job_outcome { METRICS_JOB_DONE = 0, METRICS_JOB_RETRIED, METRICS_JOB_FAILED,
 			   METRICS_JOB_OUTCOMES };
 void metrics_job_finished(struct metrics *m, enum metrics_job_outcome outcome);
-/* A review posted (or found with nothing new to post) after elapsed_ms of work. */
-void metrics_review(struct metrics *m, size_t comments_posted, uint64_t elapsed_ms);
+/* A review ran to the end after elapsed_ms of work: its time is observed;
+ * it counts as a review posted only when review_posted (a run that found
+ * nothing new to post published nothing). */
+void metrics_review(struct metrics *m, bool review_posted, size_t comments_posted,
+		    uint64_t elapsed_ms);
 
 /* Appends the exposition text to out. q may be NULL (no job gauges). */
 int metrics_render(struct metrics *m, struct queue *q, struct rr_buf *out, struct rr_error *err);

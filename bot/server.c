@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 
 #include "../common/log.h"
+#include "../common/version.h"
 
 #define WEBHOOK_PREFIX "/webhooks/"
 /*
@@ -371,6 +372,11 @@ static enum MHD_Result route_first_call(struct server *s, struct MHD_Connection 
 	if (strcmp(url, "/metrics") == 0)
 		return is_get(ctx->method) ? serve_metrics(s, c, ctx)
 					   : respond_method_not_allowed(c, ctx, "GET, HEAD");
+	if (strcmp(url, "/version") == 0)
+		return is_get(ctx->method)
+			? respond_json(c, ctx, MHD_HTTP_OK, json_pack("{s:s,s:s}", "version", RR_VERSION,
+								      "commit", rr_build_commit), NULL)
+			: respond_method_not_allowed(c, ctx, "GET, HEAD");
 	return respond_error(c, ctx, MHD_HTTP_NOT_FOUND, "not found");
 }
 

@@ -4,6 +4,7 @@
  *   POST /webhooks/<forge>   verify → parse → enqueue (durable) → 202/200/4xx/503
  *   GET  /healthz            200 {"status":"ok"}
  *   GET  /metrics            Prometheus text
+ *   GET  /version            {"version":"0.1.0","commit":"<12 hex digits>"}
  *
  * Forges come from the configuration (cfg->forges), never from a global table,
  * so tests can serve a fake forge. Every answer is JSON (except /metrics) and

@@ -314,7 +314,7 @@ int worker_run_job(struct review_engine *e, const struct rr_config *cfg, struct 
 	ms = rr_now_ms() - t0;
 	outcome = settle_job(q, m, job, rc, &err);
 	if (rc == RR_OK)
-		metrics_review(m, r.published.posted, ms);
+		metrics_review(m, r.published.review_created, r.published.posted, ms);
 	log_job(job, &r, outcome, ms, rc == RR_OK ? NULL : &err);
 	job_run_release(&r);
 	return rc;

@@ -3,6 +3,7 @@
 #include "log.h"
 #include "rr.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +16,7 @@ static int log_fd = 2;
 
 void rr_log_set_level(enum rr_log_level level) { min_level = level; }
 void rr_log_set_fd(int fd) { log_fd = fd; }
+bool rr_log_enabled(enum rr_log_level level) { return level >= min_level; }
 
 static void put_json_string(struct rr_buf *b, const char *s)
 {
@@ -37,41 +39,91 @@ static void put_json_string(struct rr_buf *b, const char *s)
 	rr_buf_puts(b, "\"");
 }
 
-void rr_log(enum rr_log_level level, const char *event, ...)
+/* {"ts":"...","level":"...","event":"..." — the fields follow, then line_end. */
+static void line_begin(struct rr_buf *b, enum rr_log_level level, const char *event)
 {
 	static const char *names[] = { "debug", "info", "warn", "error" };
-	struct rr_buf b = RR_BUF_INIT;
 	struct timespec ts;
 	struct tm tm;
 	char when[64];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	rr_buf_printf(b, "{\"ts\":\"%s.%03ldZ\",\"level\":\"%s\",\"event\":", when,
+		      ts.tv_nsec / 1000000, names[level]);
+	put_json_string(b, event);
+}
+
+static void put_key(struct rr_buf *b, const char *key)
+{
+	rr_buf_puts(b, ",");
+	put_json_string(b, key);
+	rr_buf_puts(b, ":");
+}
+
+static void put_field(struct rr_buf *b, const struct rr_log_field *f)
+{
+	put_key(b, f->key);
+	switch (f->type) {
+	case RR_LOG_TYPE_STR:
+		if (f->v.s)
+			put_json_string(b, f->v.s);
+		else
+			rr_buf_puts(b, "null");
+		break;
+	case RR_LOG_TYPE_INT: rr_buf_printf(b, "%lld", f->v.i); break;
+	case RR_LOG_TYPE_UINT: rr_buf_printf(b, "%llu", f->v.u); break;
+	case RR_LOG_TYPE_BOOL: rr_buf_puts(b, f->v.b ? "true" : "false"); break;
+	case RR_LOG_TYPE_DOUBLE:
+		/* JSON has no NaN or infinity. */
+		if (isfinite(f->v.d))
+			rr_buf_printf(b, "%.17g", f->v.d);
+		else
+			rr_buf_puts(b, "null");
+		break;
+	}
+}
+
+/* Closes the object and writes the line with one write(2) (retried if short). */
+static void line_end(struct rr_buf *b)
+{
+	rr_buf_puts(b, "}\n");
+	if (b->data) {
+		ssize_t off = 0, n;
+		while ((size_t)off < b->len && (n = write(log_fd, b->data + off, b->len - (size_t)off)) > 0)
+			off += n;
+	}
+	rr_buf_free(b);
+}
+
+void rr_log(enum rr_log_level level, const char *event, ...)
+{
+	struct rr_buf b = RR_BUF_INIT;
 	const char *k, *v;
 	va_list ap;
 
 	if (level < min_level)
 		return;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	rr_buf_printf(&b, "{\"ts\":\"%s.%03ldZ\",\"level\":\"%s\",\"event\":", when,
-		      ts.tv_nsec / 1000000, names[level]);
-	put_json_string(&b, event);
+	line_begin(&b, level, event);
 	va_start(ap, event);
 	while ((k = va_arg(ap, const char *)) != NULL) {
 		v = va_arg(ap, const char *);
-		rr_buf_puts(&b, ",");
-		put_json_string(&b, k);
-		rr_buf_puts(&b, ":");
-		if (v)
-			put_json_string(&b, v);
-		else
-			rr_buf_puts(&b, "null");
+		put_field(&b, &RR_KV_STR(k, v));
 	}
 	va_end(ap);
-	rr_buf_puts(&b, "}\n");
-	if (b.data) {
-		ssize_t off = 0, n;
-		while ((size_t)off < b.len && (n = write(log_fd, b.data + off, b.len - (size_t)off)) > 0)
-			off += n;
-	}
-	rr_buf_free(&b);
+	line_end(&b);
+}
+
+void rr_log_fields(enum rr_log_level level, const char *event, const struct rr_log_field *fields,
+		   size_t n)
+{
+	struct rr_buf b = RR_BUF_INIT;
+
+	if (level < min_level)
+		return;
+	line_begin(&b, level, event);
+	for (size_t i = 0; i < n; i++)
+		put_field(&b, &fields[i]);
+	line_end(&b);
 }

@@ -410,6 +410,347 @@ int findings_write_text(const struct finding_list *l, FILE *out)
 	return fflush(out) == 0 ? RR_OK : RR_ERR;
 }
 
+/* --- rustc-style diagnostics ------------------------------------------------- */
+
+/*
+ * The shape of rustc's and clippy's output:
+ *
+ *   warning[len_zero]: `.len() == 0` is a roundabout way to ask whether `v` is empty.
+ *     --> src/lib.rs:10:5
+ *      |
+ *   10 |     v.len() == 0
+ *      |     ^^^^^^^^^^^^
+ *      |
+ *      = note: the rest of the message
+ *      = help: try `v.is_empty()`
+ *      = help: for further information run `rustreview explain len_zero`
+ *
+ * Columns are bytes in findings; here they are turned into display columns
+ * (a tab shows as 4 spaces, as rustc prints it; a UTF-8 sequence as one).
+ */
+
+/* ANSI styles, rustc's palette; empty strings when colour is off. */
+struct diag_style {
+	const char *reset, *bold, *gutter, *sev[3];
+};
+
+static struct diag_style diag_style(bool color)
+{
+	struct diag_style st = { "", "", "", { "", "", "" } };
+	if (color) {
+		st.reset = "\033[0m";
+		st.bold = "\033[1m";
+		st.gutter = "\033[1;34m";        /* line numbers, |, -->, = */
+		st.sev[RR_SEV_NOTE] = "\033[1;32m";
+		st.sev[RR_SEV_WARNING] = "\033[1;33m";
+		st.sev[RR_SEV_ERROR] = "\033[1;31m";
+	}
+	return st;
+}
+
+static const char *sev_color(const struct diag_style *st, enum rr_severity s)
+{
+	return (unsigned)s <= RR_SEV_ERROR ? st->sev[s] : st->sev[RR_SEV_WARNING];
+}
+
+/* Display width of bytes [from, to) of a line. */
+static size_t display_width(const char *line, size_t from, size_t to)
+{
+	size_t w = 0;
+	for (size_t i = from; i < to; i++) {
+		unsigned char c = (unsigned char)line[i];
+		if (c == '\t')
+			w += 4;
+		else if ((c & 0xC0) != 0x80)
+			w++;
+	}
+	return w;
+}
+
+static void put_repeat(FILE *out, char c, size_t n)
+{
+	while (n--)
+		fputc(c, out);
+}
+
+/* The source line with tabs as 4 spaces (and no '\r'). */
+static void put_source_line(FILE *out, const char *line, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (line[i] == '\t')
+			fputs("    ", out);
+		else if (line[i] != '\r')
+			fputc(line[i], out);
+	}
+}
+
+struct diag_ctx {
+	FILE *out;
+	const struct diag_style *st;
+	size_t width;              /* digits of the largest line number shown */
+	const char *src;
+	size_t src_len;
+	struct line_table lines;
+};
+
+/* "   |" then text (already styled) and a newline. */
+static void gutter_line(struct diag_ctx *d, const char *lineno_or_null)
+{
+	if (lineno_or_null)
+		fprintf(d->out, "%s%*s |%s", d->st->gutter, (int)d->width, lineno_or_null, d->st->reset);
+	else
+		fprintf(d->out, "%s%*s |%s", d->st->gutter, (int)d->width, "", d->st->reset);
+}
+
+static void source_row(struct diag_ctx *d, uint32_t line)
+{
+	char num[16];
+	size_t a, b;
+
+	snprintf(num, sizeof(num), "%u", line);
+	line_table_bounds(&d->lines, d->src_len, line, &a, &b);
+	gutter_line(d, num);
+	fputc(' ', d->out);
+	put_source_line(d->out, d->src + a, b - a);
+	fputc('\n', d->out);
+}
+
+static bool line_known(const struct diag_ctx *d, uint32_t line)
+{
+	return d->src && line >= 1 && line <= d->lines.n;
+}
+
+/* Byte offset of the first non-blank byte of the line (its length when blank). */
+static size_t first_text_col(const char *line, size_t len)
+{
+	size_t i = 0;
+	while (i < len && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	return i;
+}
+
+static void span_single_line(struct diag_ctx *d, const struct finding *f, const char *color)
+{
+	size_t a, b, from, to, pad, carets;
+
+	line_table_bounds(&d->lines, d->src_len, f->line, &a, &b);
+	from = f->column ? f->column - 1 : 0;
+	to = f->end_line == f->line && f->end_column > f->column ? f->end_column - 1 : b - a;
+	if (from > b - a)
+		from = b - a;
+	if (to > b - a)
+		to = b - a;
+	pad = display_width(d->src + a, 0, from);
+	carets = to > from ? display_width(d->src + a, from, to) : 1;
+	source_row(d, f->line);
+	gutter_line(d, NULL);
+	fputc(' ', d->out);
+	put_repeat(d->out, ' ', pad);
+	fputs(color, d->out);
+	put_repeat(d->out, '^', carets ? carets : 1);
+	fprintf(d->out, "%s\n", d->st->reset);
+}
+
+/* rustc's drawing of a span over several lines: a guide in the two columns
+ * left of the source, from the start (/ or ___^) down to the end (|___^). */
+static void span_multi_line(struct diag_ctx *d, const struct finding *f, const char *color)
+{
+	size_t a, b, start, end_pad;
+	uint32_t last = f->end_line;
+	bool from_text;
+
+	line_table_bounds(&d->lines, d->src_len, f->line, &a, &b);
+	start = f->column ? f->column - 1 : 0;
+	from_text = start <= first_text_col(d->src + a, b - a);
+	for (uint32_t line = f->line; line <= last; line++) {
+		/* Long spans: the first lines, an ellipsis, the last line. */
+		if (last - f->line > 5 && line == f->line + 4) {
+			fprintf(d->out, "%s...%s\n", d->st->gutter, d->st->reset);
+			line = last - 1;
+			continue;
+		}
+		char num[16];
+		size_t la, lb;
+		snprintf(num, sizeof(num), "%u", line);
+		line_table_bounds(&d->lines, d->src_len, line, &la, &lb);
+		gutter_line(d, num);
+		fputc(' ', d->out);
+		if (line == f->line)
+			fprintf(d->out, "%s%s%s", color, from_text ? "/ " : "  ", d->st->reset);
+		else
+			fprintf(d->out, "%s| %s", color, d->st->reset);
+		put_source_line(d->out, d->src + la, lb - la);
+		fputc('\n', d->out);
+		if (line == f->line && !from_text) {
+			size_t caret = 2 + display_width(d->src + a, 0, start < b - a ? start : b - a);
+			gutter_line(d, NULL);
+			fprintf(d->out, " %s ", color);
+			put_repeat(d->out, '_', caret > 1 ? caret - 1 : 0);
+			fprintf(d->out, "^%s\n", d->st->reset);
+		}
+	}
+	line_table_bounds(&d->lines, d->src_len, last, &a, &b);
+	end_pad = f->end_column > 1 ? f->end_column - 1 : 0;     /* bytes before the end */
+	if (end_pad > b - a)
+		end_pad = b - a;
+	end_pad = display_width(d->src + a, 0, end_pad);
+	gutter_line(d, NULL);
+	fprintf(d->out, " %s|", color);
+	put_repeat(d->out, '_', end_pad);        /* the caret sits under the span's last byte */
+	fprintf(d->out, "^%s\n", d->st->reset);
+}
+
+/* "= label: text" under the snippet. */
+static void diag_footer(struct diag_ctx *d, const char *label, const char *text, size_t len)
+{
+	fprintf(d->out, "%s%*s = %s%s%s:%s %.*s\n", d->st->gutter, (int)d->width, "", d->st->reset,
+		d->st->bold, label, d->st->reset, (int)len, text);
+}
+
+/* The message after its first sentence, leading blanks skipped. */
+static const char *message_rest(const char *msg, size_t *len)
+{
+	const char *p = msg + first_sentence_len(msg);
+	while (*p == ' ' || *p == '\n')
+		p++;
+	*len = strlen(p);
+	while (*len && (p[*len - 1] == ' ' || p[*len - 1] == '\n'))
+		(*len)--;
+	return p;
+}
+
+static void diag_help(struct diag_ctx *d, const struct finding *f)
+{
+	char more[160];
+
+	if (f->replacement && !strchr(f->replacement, '\n')) {
+		fprintf(d->out, "%s%*s = %s%shelp:%s try `%s`\n", d->st->gutter, (int)d->width, "",
+			d->st->reset, d->st->bold, d->st->reset, f->replacement);
+	} else if (f->suggestion_lines) {
+		const char *p = f->suggestion_lines;
+		uint32_t line = f->line;
+		diag_footer(d, "help", "try this:", strlen("try this:"));
+		while (p) {
+			const char *nl = strchr(p, '\n');
+			char num[16];
+			snprintf(num, sizeof(num), "%u", line++);
+			gutter_line(d, num);
+			fputc(' ', d->out);
+			put_source_line(d->out, p, nl ? (size_t)(nl - p) : strlen(p));
+			fputc('\n', d->out);
+			p = nl ? nl + 1 : NULL;
+		}
+	}
+	snprintf(more, sizeof(more), "for further information run `rustreview explain %s`",
+		 f->rule_id ? f->rule_id : "");
+	diag_footer(d, "help", more, strlen(more));
+}
+
+static size_t digits(uint32_t n)
+{
+	size_t w = 1;
+	while (n >= 10) {
+		n /= 10;
+		w++;
+	}
+	return w;
+}
+
+static void write_diagnostic(const struct finding *f, FILE *out, const struct diag_style *st,
+			     const char *src, size_t src_len, const struct line_table *lines)
+{
+	const char *msg = f->message ? f->message : "", *rest;
+	const char *color = sev_color(st, f->severity);
+	uint32_t end_line = f->end_line >= f->line ? f->end_line : f->line;
+	struct diag_ctx d = { out, st, digits(end_line), src, src_len, { NULL, 0 } };
+	size_t rest_len;
+
+	if (lines)
+		d.lines = *lines;
+	fprintf(out, "%s%s[%s]%s%s: %.*s%s\n", color, rr_severity_name(f->severity),
+		f->rule_id ? f->rule_id : "", st->reset, st->bold, (int)first_sentence_len(msg), msg,
+		st->reset);
+	fprintf(out, "%*s%s-->%s %s:%u:%u\n", (int)d.width, "", st->gutter, st->reset,
+		f->path ? f->path : "", f->line, f->column);
+	if (line_known(&d, f->line) && line_known(&d, end_line)) {
+		gutter_line(&d, NULL);
+		fputc('\n', out);
+		if (end_line == f->line)
+			span_single_line(&d, f, color);
+		else
+			span_multi_line(&d, f, color);
+	}
+	gutter_line(&d, NULL);
+	fputc('\n', out);
+	rest = message_rest(msg, &rest_len);
+	if (rest_len)
+		diag_footer(&d, "note", rest, rest_len);
+	diag_help(&d, f);
+	fputc('\n', out);
+}
+
+/* "warning: 3 warnings emitted", rustc's closing line, for every severity seen. */
+static int write_diag_summary(const struct finding_list *l, FILE *out, const struct diag_style *st)
+{
+	static const char *const one[] = { "note", "warning", "error" };
+	static const char *const many[] = { "notes", "warnings", "errors" };
+	size_t count[3] = { 0, 0, 0 };
+	int top = -1, parts = 0, rc;
+
+	for (size_t i = 0; i < l->n; i++) {
+		unsigned s = l->items[i].severity <= RR_SEV_ERROR ? l->items[i].severity : RR_SEV_WARNING;
+		count[s]++;
+		if ((int)s > top)
+			top = (int)s;
+	}
+	if (top < 0)
+		return 0;
+	rc = fprintf(out, "%s%s%s%s: ", sev_color(st, (enum rr_severity)top), one[top], st->reset,
+		     st->bold);
+	for (int s = RR_SEV_ERROR; s >= RR_SEV_NOTE; s--) {
+		if (!count[s])
+			continue;
+		rc |= fprintf(out, "%s%zu %s", parts++ ? ", " : "", count[s],
+			      count[s] == 1 ? one[s] : many[s]);
+	}
+	rc |= fprintf(out, " emitted%s\n", st->reset);
+	return rc < 0 ? -1 : 0;
+}
+
+int findings_write_diagnostics(const struct finding_list *l, FILE *out,
+			       const struct findings_diag_options *opts)
+{
+	struct diag_style st = diag_style(opts && opts->color);
+	const char *cached_path = NULL;
+	struct line_table lines = { NULL, 0 };
+	const char *src = NULL;
+	size_t src_len = 0;
+	int rc = RR_OK;
+
+	for (size_t i = 0; i < l->n && rc == RR_OK; i++) {
+		const struct finding *f = &l->items[i];
+		/* Findings come sorted by path: read and index each file once. */
+		if (f->path && (!cached_path || strcmp(cached_path, f->path) != 0)) {
+			free(lines.starts);
+			lines.starts = NULL;
+			lines.n = 0;
+			src = opts && opts->source ? opts->source(opts->source_ctx, f->path, &src_len)
+						   : NULL;
+			cached_path = f->path;
+			if (src && line_table_build(&lines, src, src_len) != RR_OK)
+				rc = RR_ENOMEM;
+		}
+		if (rc == RR_OK)
+			write_diagnostic(f, out, &st, src, src_len, src ? &lines : NULL);
+	}
+	free(lines.starts);
+	if (rc == RR_OK && write_diag_summary(l, out, &st) != 0)
+		rc = RR_ERR;
+	if (rc == RR_OK && (ferror(out) || fflush(out) != 0))
+		rc = RR_ERR;
+	return rc;
+}
+
 /* Length of a valid UTF-8 sequence at s (max n bytes), or 0 when invalid. */
 static size_t utf8_seq_len(const unsigned char *s, size_t n)
 {
@@ -564,16 +905,18 @@ static json_t *sarif_region(const struct finding *f)
 			 (json_int_t)f->end_column);
 }
 
+/* A rule of the catalogue; an opt-in rule says so with enabled: false, so a
+ * viewer does not take its silence for a clean result. */
 static json_t *sarif_rule(const struct rule_info *r)
 {
 	json_t *help = json_string_lossy(r->explanation ? r->explanation : "");
 	if (!help)
 		return NULL;
-	return json_pack("{s:s,s:s,s:{s:s},s:{s:s},s:{s:o},s:{s:s},s:{s:[s]}}", "id", r->id,
+	return json_pack("{s:s,s:s,s:{s:s},s:{s:s},s:{s:o},s:{s:s,s:b},s:{s:[s]}}", "id", r->id,
 			 "name", r->id, "shortDescription", "text", r->summary, "fullDescription",
 			 "text", r->summary, "help", "text", help, "defaultConfiguration", "level",
-			 rr_severity_name(r->severity), "properties", "tags",
-			 r->production_only ? "production" : "correctness");
+			 rr_severity_name(r->severity), "enabled", !r->default_off, "properties",
+			 "tags", r->production_only ? "production" : "correctness");
 }
 
 static json_t *sarif_fix(const struct finding *f)
@@ -606,7 +949,28 @@ static json_t *sarif_result(const struct finding *f)
 	return r;
 }
 
-static json_t *sarif_log(const struct finding_list *l)
+/*
+ * file:///abs/dir/ for a directory, percent-encoded like sarif_uri, with the
+ * trailing slash SARIF requires of a base URI. NULL when dir is not absolute.
+ */
+static json_t *sarif_dir_uri(const char *dir)
+{
+	struct rr_buf b = RR_BUF_INIT;
+	json_t *path, *j = NULL;
+	size_t n;
+
+	if (!dir || dir[0] != '/' || !(path = sarif_uri(dir)))
+		return NULL;
+	n = strlen(json_string_value(path));
+	if (rr_buf_printf(&b, "file://%s%s", json_string_value(path),
+			  n && json_string_value(path)[n - 1] == '/' ? "" : "/") == RR_OK)
+		j = json_string(b.data);
+	json_decref(path);
+	rr_buf_free(&b);
+	return j;
+}
+
+static json_t *sarif_log(const struct finding_list *l, const char *srcroot)
 {
 	json_t *rules = json_array(), *results = json_array(), *log = NULL;
 	size_t i;
@@ -623,7 +987,18 @@ static json_t *sarif_log(const struct finding_list *l)
 			"version", "2.1.0", "runs", "tool", "driver", "name", "rustreview",
 			"version", RR_VERSION, "informationUri", SARIF_INFO_URI, "rules", rules,
 			"results", results);
-	return log;    /* json_pack's "o" took both arrays, even on failure */
+	/* json_pack's "o" took both arrays, even on failure. */
+	if (log && srcroot) {
+		/* Where %SRCROOT% is, so a viewer can open the files. */
+		json_t *uri = sarif_dir_uri(srcroot);
+		json_t *run = json_array_get(json_object_get(log, "runs"), 0);
+		if (!uri || json_object_set_new(run, "originalUriBaseIds",
+						json_pack("{s:{s:o}}", SARIF_SRCROOT, "uri", uri)) != 0) {
+			json_decref(log);
+			return NULL;
+		}
+	}
+	return log;
 fail:
 	json_decref(rules);
 	json_decref(results);
@@ -632,7 +1007,12 @@ fail:
 
 int findings_write_sarif(const struct finding_list *l, FILE *out)
 {
-	json_t *log = sarif_log(l);
+	return findings_write_sarif_at(l, out, NULL);
+}
+
+int findings_write_sarif_at(const struct finding_list *l, FILE *out, const char *srcroot)
+{
+	json_t *log = sarif_log(l, srcroot);
 	int rc;
 
 	if (!log)

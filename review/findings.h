@@ -73,8 +73,28 @@ void finding_notice_marker(const char *notice, char out[FINDING_NOTICE_MARKER_SI
 void findings_fingerprint_file(struct finding_list *l, const char *path,
 			       const char *src, size_t len);
 
-/* rustc-style: "path:line:col: severity[rule]: first sentence of message" per line. */
+/* One line per finding, for editors and grep (`check --format short`):
+ * "path:line:col: severity[rule]: first sentence of message". */
 int findings_write_text(const struct finding_list *l, FILE *out);
+/*
+ * rustc's and clippy's shape, for people at a terminal: per finding
+ * "warning[rule]: first sentence", " --> path:line:col", the source line with
+ * carets under the span (a `|` gutter with line numbers; a span over several
+ * lines drawn as rustc draws it), "= note:" with the rest of the message,
+ * "= help: try `..`" with the suggestion when there is one, and a pointer to
+ * `rustreview explain`; then one closing line, "warning: 3 warnings emitted".
+ * Nothing at all for an empty list. Findings must be sorted by path.
+ * opts->source gives the text of a file of the reviewed tree (valid until its
+ * next call) or NULL, and then the snippet is left out. ANSI colours only
+ * when opts->color.
+ */
+struct findings_diag_options {
+	bool color;
+	const char *(*source)(void *ctx, const char *path, size_t *len);
+	void *source_ctx;
+};
+int findings_write_diagnostics(const struct finding_list *l, FILE *out,
+			       const struct findings_diag_options *opts);
 /* {"findings":[{"path","line","column","end_line","end_column","rule","severity",
  *  "message","suggestion"}]} — suggestion is the replacement text or null. */
 int findings_write_json(const struct finding_list *l, FILE *out);
@@ -84,9 +104,13 @@ int findings_write_json(const struct finding_list *l, FILE *out);
  * rule catalogue (rules_get), one result per finding with its rule index,
  * level, message, location (uri relative to %SRCROOT%), partialFingerprints
  * {"rustreview/v1": fingerprint} and a fix when the finding has a replacement.
- * Columns are byte columns, as everywhere in rustreview.
+ * Columns are byte columns, as everywhere in rustreview. Rules that are off
+ * unless enabled carry defaultConfiguration.enabled = false.
  */
 int findings_write_sarif(const struct finding_list *l, FILE *out);
+/* The same, with run.originalUriBaseIds saying where %SRCROOT% is: srcroot is
+ * the absolute path of the repository's work tree (a file:// URI is made of it). */
+int findings_write_sarif_at(const struct finding_list *l, FILE *out, const char *srcroot);
 
 /*
  * The markdown body of a line comment: the message, a ```suggestion block when

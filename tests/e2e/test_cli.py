@@ -1,5 +1,6 @@
 """`rustreview check` on a real local repository: the same engine as the
-service, rustc-style text and JSON output, exit codes 0 / 1 / 2."""
+service; text in rustc's shape, the one-line short form, JSON and SARIF
+output; exit codes 0 / 1 / 2; colour only when asked; explain, --version."""
 import json
 import os
 import re
@@ -17,10 +18,42 @@ HEAD = ("pub fn a(v: &Vec<u8>) -> usize {\n    v.len()\n}\n\n"
 TEXT_LINE = re.compile(r"^(\S+):(\d+):(\d+): (warning|error|note)\[([a-z_]+)\]: (.+)$")
 
 
-def check(repo, *args):
-    p = subprocess.run([h.BINARY, "check", "--repo", repo, *args],
+def check(repo, *args, env=None):
+    e = dict(os.environ)
+    e.pop("NO_COLOR", None)
+    e.update(env or {})
+    p = subprocess.run([h.BINARY, "check", "--repo", repo, *args], env=e,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
     return p.returncode, p.stdout, p.stderr
+
+
+def short(repo, *args):
+    return check(repo, "--format", "short", *args)
+
+
+# `check main feature` on the repository below, exactly as rustc and clippy lay it out.
+EXPECTED_TEXT = """\
+warning[unwrap_used]: `.unwrap()` panics when the value is `None` or `Err`, taking the thread or task down with it.
+ --> src/lib.rs:6:7
+  |
+6 |     s.unwrap()
+  |       ^^^^^^^^
+  |
+  = note: In production that turns a recoverable condition into a crash whose message says nothing about what went wrong. Propagate the error with `?` (adding context), or handle the `None`/`Err` case explicitly.
+  = help: for further information run `rustreview explain unwrap_used`
+
+warning[len_zero]: `v.len() == 0` compares the length with zero to ask whether the collection is empty.
+  --> src/lib.rs:10:5
+   |
+10 |     v.len() == 0
+   |     ^^^^^^^^^^^^
+   |
+   = note: `is_empty()` states the intent directly and is cheap on every collection, including ones whose length is expensive to compute. Use `v.is_empty()`.
+   = help: try `v.is_empty()`
+   = help: for further information run `rustreview explain len_zero`
+
+warning: 2 warnings emitted
+"""
 
 
 class CheckCommand(unittest.TestCase):
@@ -41,8 +74,53 @@ class CheckCommand(unittest.TestCase):
     def tearDownClass(cls):
         cls.tmp.cleanup()
 
-    def test_text_output_lists_findings_on_added_lines_only(self):
+    def test_text_output_is_rustc_shaped(self):
         rc, out, err = check(self.repo, "main", "feature")
+        self.assertEqual(rc, 1, err)
+        self.assertEqual(out, EXPECTED_TEXT)
+
+    def test_colour_on_request_only(self):
+        # not a terminal: no colour by default, nor with NO_COLOR
+        self.assertNotIn("\033[", check(self.repo, "main", "feature")[1])
+        rc, out, _ = check(self.repo, "--color", "always", "main", "feature")
+        self.assertEqual(rc, 1)
+        self.assertTrue(out.startswith("\033[1;33mwarning[unwrap_used]\033[0m\033[1m: "), out[:60])
+        self.assertIn("\033[1;33m^^^^^^^^^^^^\033[0m", out)
+        self.assertEqual(re.sub("\033\\[[0-9;]*m", "", out), EXPECTED_TEXT)
+        rc, out, _ = check(self.repo, "--color=never", "main", "feature", env={"NO_COLOR": "1"})
+        self.assertEqual(out, EXPECTED_TEXT)
+        rc, _, err = check(self.repo, "--color", "sometimes", "main")
+        self.assertEqual(rc, 2)
+        self.assertIn("unknown --color 'sometimes' (expected auto, always or never)", err)
+
+    def test_color_auto_on_a_terminal_honours_no_color(self):
+        import pty
+        for env, coloured in (({}, True), ({"NO_COLOR": "1"}, False), ({"TERM": "dumb"}, False)):
+            e = dict(os.environ, TERM="xterm")
+            e.pop("NO_COLOR", None)
+            e.update(env)
+            master, slave = pty.openpty()
+            p = subprocess.Popen([h.BINARY, "check", "--repo", self.repo, "main", "feature"],
+                                 stdout=slave, stderr=subprocess.DEVNULL, env=e)
+            os.close(slave)
+            chunks = []
+            while True:
+                try:
+                    data = os.read(master, 65536)
+                except OSError:
+                    break
+                if not data:
+                    break
+                chunks.append(data)
+            p.wait(timeout=60)
+            os.close(master)
+            out = b"".join(chunks).decode()
+            self.assertEqual("\033[1;33m" in out, coloured, (env, out[:80]))
+            plain = re.sub("\033\\[[0-9;]*m", "", out).replace("\r\n", "\n")
+            self.assertEqual(plain, EXPECTED_TEXT)
+
+    def test_short_output_lists_findings_on_added_lines_only(self):
+        rc, out, err = short(self.repo, "main", "feature")
         self.assertEqual(rc, 1, err)
         lines = out.splitlines()
         parsed = [TEXT_LINE.match(l) for l in lines]
@@ -54,7 +132,7 @@ class CheckCommand(unittest.TestCase):
         self.assertEqual(got, [("src/lib.rs", 6, 7, "unwrap_used"), ("src/lib.rs", 10, 5, "len_zero")])
 
     def test_head_defaults_to_HEAD(self):
-        rc, out, _ = check(self.repo, "main")
+        rc, out, _ = short(self.repo, "main")
         self.assertEqual(rc, 1)
         self.assertEqual(len(out.splitlines()), 2)
 
@@ -98,6 +176,14 @@ class CheckCommand(unittest.TestCase):
         self.assertEqual(doc["version"], "2.1.0")
         self.assertIn("sarif-2.1.0", doc["$schema"])
         run = doc["runs"][0]
+        # %SRCROOT% is the repository's work tree, as a file URI ending in /
+        self.assertEqual(run["originalUriBaseIds"],
+                         {"%SRCROOT%": {"uri": "file://" + os.path.realpath(self.repo) + "/"}})
+        rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
+        self.assertEqual(rules["unwrap_used"]["defaultConfiguration"],
+                         {"level": "warning", "enabled": True})
+        self.assertEqual(rules["missing_panics_doc"]["defaultConfiguration"],
+                         {"level": "note", "enabled": False})
         driver = run["tool"]["driver"]
         self.assertEqual(driver["name"], "rustreview")
         ids = [r["id"] for r in driver["rules"]]
@@ -125,6 +211,29 @@ class CheckCommand(unittest.TestCase):
         rows = {l.split()[0]: l.split() for l in lines[1:]}
         self.assertEqual(rows["len_zero"][1:3], ["warning", "yes"])
         self.assertEqual(rows["unwrap_used"][1:4], ["warning", "-", "production"])
+
+    def test_explain_takes_clippy_spellings(self):
+        plain = subprocess.run([h.BINARY, "explain", "unwrap_used"], stdout=subprocess.PIPE,
+                               text=True, timeout=30)
+        self.assertEqual(plain.returncode, 0)
+        self.assertTrue(plain.stdout.startswith("unwrap_used (warning), production code only\n"))
+        for name in ("clippy::unwrap_used", "clippy::unwrap-used"):
+            p = subprocess.run([h.BINARY, "explain", name], stdout=subprocess.PIPE, text=True,
+                               timeout=30)
+            self.assertEqual((p.returncode, p.stdout), (0, plain.stdout), name)
+        p = subprocess.run([h.BINARY, "explain", "clippy::no_such_lint"], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, timeout=30)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("unknown rule 'clippy::no_such_lint'", p.stderr)
+
+    def test_version_names_the_commit(self):
+        p = subprocess.run([h.BINARY, "--version"], stdout=subprocess.PIPE, text=True, timeout=30)
+        self.assertEqual(p.returncode, 0)
+        self.assertRegex(p.stdout, r"^rustreview \d+\.\d+\.\d+ \(commit ([0-9a-f]{12}(-dirty)?|unknown)\)\n$")
+        # the commit the build was made from, when built from this checkout
+        expected = subprocess.run(["sh", os.path.join(h.ROOT, "scripts/version.sh"), "commit"],
+                                  stdout=subprocess.PIPE, text=True).stdout.strip()
+        self.assertIn("(commit %s)" % expected, p.stdout)
 
 
 # Private functions: only the rules these tests configure can fire.
@@ -183,7 +292,7 @@ class CheckWithConfig(unittest.TestCase):
         cls.tmp.cleanup()
 
     def test_base_config_levels_exclude_and_fail_on(self):
-        rc, out, err = check(self.repo, "main", "feature")
+        rc, out, err = short(self.repo, "main", "feature")
         self.assertEqual(rc, 1, err)
         got = [(m.group(1), int(m.group(2)), m.group(4), m.group(5))
                for m in map(TEXT_LINE.match, out.splitlines())]
@@ -191,7 +300,7 @@ class CheckWithConfig(unittest.TestCase):
                                ("src/lib.rs", 10, "error", "len_zero")])
 
     def test_only_notes_do_not_fail(self):
-        rc, out, err = check(self.repo, "main", "notes")
+        rc, out, err = short(self.repo, "main", "notes")
         self.assertEqual(rc, 0, err)
         self.assertEqual(len(out.splitlines()), 1)
         self.assertIn("note[unwrap_used]", out)
@@ -204,13 +313,13 @@ class CheckWithConfig(unittest.TestCase):
 
     def test_cargo_lints_of_head_under_the_repository_config(self):
         # .rustreview.toml (base) sets both rules explicitly, so it wins over Cargo.toml
-        rc, out, err = check(self.repo, "main", "cargo")
+        rc, out, err = short(self.repo, "main", "cargo")
         self.assertEqual(rc, 1, err)
         self.assertEqual([l.split(": ")[1] for l in out.splitlines()],
                          ["note[unwrap_used]", "error[len_zero]"])
         # a base without a repository config: the Cargo levels of the head apply,
         # unwrap allowed, len_zero denied
-        rc, out, err = check(self.repo, "noconfig", "cargo")
+        rc, out, err = short(self.repo, "noconfig", "cargo")
         self.assertEqual(rc, 1, err)
         self.assertEqual([l.split(": ")[0] + " " + l.split(": ")[1] for l in out.splitlines()],
                          ["src/lib.rs:10:5 error[len_zero]"])

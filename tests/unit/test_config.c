@@ -277,7 +277,6 @@ static void test_forge_enabled_only_with_secret(void **state)
 	/* Everything but the secret: still disabled, and not initialised. */
 	setenv("RUSTREVIEW_GITHUB_APP_ID", "1", 1);
 	setenv("RUSTREVIEW_GITHUB_TOKEN", "t", 1);
-	setenv("RUSTREVIEW_OTHER_WEBHOOK_SECRET", "", 1);
 	assert_int_equal(config_load(&cfg, fake_forges, &err), RR_OK);
 	assert_int_equal(config_enabled_forges(&cfg), 0);
 	assert_int_equal(config_init_forges(&cfg, &err), RR_OK);
