@@ -73,7 +73,7 @@ static void test_every_setting_is_documented_in_readme(void **state)
 	assert_true(config_settings_count() >= 20);
 	for (size_t i = 0; i < config_settings_count(); i++) {
 		const struct config_setting *st = config_setting_get(i);
-		char a[160], b[160];
+		char a[160], b[176];
 		bool found;
 		if (st->flags & CONFIG_SETTING_PER_FORGE) {
 			/* RUSTREVIEW_<FORGE>_X documents it for every forge; else each forge by name. */
