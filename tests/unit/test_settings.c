@@ -123,6 +123,16 @@ static size_t collect_names(const char *text, char **out, size_t cap, size_t n)
 			assert_true(asprintf(&out[n++], "%.*s=", (int)len, p) > 0);
 		p += len;
 	}
+	/* config.c spells them ENV_PREFIX "NAME" */
+	for (const char *p = text; (p = strstr(p, "ENV_PREFIX \"")) != NULL;) {
+		size_t len = 0;
+		p += strlen("ENV_PREFIX \"");
+		while (isupper((unsigned char)p[len]) || isdigit((unsigned char)p[len]) || p[len] == '_')
+			len++;
+		if (len && p[len] == '"' && strncmp(p, "RUSTREVIEW_", 11) != 0 && n < cap)
+			assert_true(asprintf(&out[n++], "RUSTREVIEW_%.*s=", (int)len, p) > 0);
+		p += len;
+	}
 	return n;
 }
 
