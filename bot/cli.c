@@ -611,6 +611,14 @@ static void warn_unknown_variable(const char *name, const char *did_you_mean, vo
 		  RR_KV_STR("did_you_mean", did_you_mean), RR_KV_STR("message", message));
 }
 
+/* rustreview_forge_enabled: which forges this instance serves, for dashboards. */
+static void note_forges(const struct rr_config *cfg, struct metrics *m)
+{
+	for (size_t i = 0; i < cfg->nforges; i++)
+		metrics_set(m, METRIC_FORGE_ENABLED, &cfg->forges[i].forge->name,
+			    cfg->forges[i].enabled ? 1 : 0);
+}
+
 static int service_start(struct service *svc, const struct forge *const *forges,
 			 struct rr_error *err)
 {
@@ -627,8 +635,10 @@ static int service_start(struct service *svc, const struct forge *const *forges,
 		return rc;
 	if ((rc = queue_open(&svc->q, svc->cfg.database_path, err)) ||
 	    (rc = config_init_forges(&svc->cfg, err)) ||
-	    (rc = metrics_new(&svc->m, err)) ||
-	    (rc = worker_pool_start(&svc->workers, &svc->cfg, svc->q, svc->m, err)) ||
+	    (rc = metrics_new(&svc->m, err)))
+		return rc;
+	note_forges(&svc->cfg, svc->m);
+	if ((rc = worker_pool_start(&svc->workers, &svc->cfg, svc->q, svc->m, err)) ||
 	    (rc = server_start(&svc->http, &svc->cfg, svc->q, svc->m, err)))
 		return rc;
 	return RR_OK;

@@ -43,6 +43,9 @@ static const struct family_def families[METRIC_COUNT] = {
 	[METRIC_REVIEW_DURATION] = { "rustreview_review_duration_seconds",
 		"Time from claiming a job to its review settled (fetch, review, publish).",
 		FAMILY_HISTOGRAM, { NULL }, SECONDS_BUCKETS },
+	[METRIC_FORGE_ENABLED] = { "rustreview_forge_enabled",
+		"1 for each forge whose webhook secret is set, 0 for the others.", FAMILY_GAUGE,
+		{ "forge" }, NULL, 0 },
 };
 
 struct series {

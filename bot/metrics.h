@@ -38,6 +38,7 @@ enum metrics_id {
 	METRIC_REVIEWS_POSTED,          /* counter: reviews published on a forge */
 	METRIC_COMMENTS_POSTED,         /* counter: line comments posted */
 	METRIC_REVIEW_DURATION,         /* histogram, seconds: claim to settled review */
+	METRIC_FORGE_ENABLED,           /* gauge {forge}: 1 enabled, 0 not (set at start) */
 	METRIC_COUNT
 };
 
