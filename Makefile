@@ -174,4 +174,11 @@ $(LIB): $(VERSION_OBJ)
 version:
 	@echo "rustreview $(VERSION) $$(sh scripts/version.sh commit)"
 
+# ---- docs ----------------------------------------------------------------------
+# README's rules table from the catalogue (review/rules/table.c); test_docs, run by
+# `make test`, fails when README differs.
+.PHONY: docs
+docs: $(BUILD)/tests/test_docs
+	@RR_DOCS_UPDATE=1 $(BUILD)/tests/test_docs >$(BUILD)/docs.log 2>&1 && grep "^docs:" $(BUILD)/docs.log || { cat $(BUILD)/docs.log; exit 1; }
+
 -include $(OBJS:.o=.d) $(BUILD)/obj/bot/main.d
