@@ -181,4 +181,25 @@ version:
 docs: $(BUILD)/tests/test_docs
 	@RR_DOCS_UPDATE=1 $(BUILD)/tests/test_docs >$(BUILD)/docs.log 2>&1 && grep "^docs:" $(BUILD)/docs.log || { cat $(BUILD)/docs.log; exit 1; }
 
+# ---- install -------------------------------------------------------------------
+# make install [PREFIX=/usr/local] [DESTDIR=]: the binary, the systemd unit (its
+# paths rewritten to PREFIX), the sysusers.d file that creates the rustreview
+# user, an example environment file and the docs. Then, on the host itself:
+# systemd-sysusers && systemctl daemon-reload && systemctl enable --now rustreview
+PREFIX      ?= /usr/local
+BINDIR      ?= $(PREFIX)/bin
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+DOCDIR      ?= $(PREFIX)/share/doc/rustreview
+.PHONY: install
+install: $(BUILD)/rustreview
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(DOCDIR)
+	install -m 0755 $(BUILD)/rustreview $(DESTDIR)$(BINDIR)/rustreview
+	sed -e 's|/usr/local/bin/rustreview|$(BINDIR)/rustreview|' \
+	    -e 's|/usr/local/share/doc/rustreview|$(DOCDIR)|' \
+	    deploy/systemd/rustreview.service >$(DESTDIR)$(UNITDIR)/rustreview.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/rustreview.service
+	install -m 0644 deploy/systemd/rustreview.sysusers $(DESTDIR)$(SYSUSERSDIR)/rustreview.conf
+	install -m 0644 README.md ARCHITECTURE.md SECURITY.md deploy/systemd/env.example $(DESTDIR)$(DOCDIR)/
+
 -include $(OBJS:.o=.d) $(BUILD)/obj/bot/main.d

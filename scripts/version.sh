@@ -6,11 +6,16 @@
 #                           when its text changes (so only that object is rebuilt)
 # From a git checkout: the abbreviated HEAD (12 digits), "-dirty" when tracked
 # files differ from it. From a `git archive` tarball (no .git): the hash that
-# git wrote into .commit (export-subst, see .gitattributes). Else "unknown".
+# git wrote into .commit (export-subst, see .gitattributes). RR_COMMIT, when
+# set, wins (the Docker build has no .git). Else "unknown".
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 
 commit() {
+	if [ -n "${RR_COMMIT:-}" ]; then    # given by the builder (docker build --build-arg)
+		printf '%s\n' "$RR_COMMIT" | tr -cd '0-9A-Za-z._\n-' | cut -c1-40
+		return
+	fi
 	top=$(git -C "$root" rev-parse --show-toplevel 2>/dev/null || true)
 	if [ -n "$top" ] && [ "$(cd "$top" && pwd)" = "$root" ]; then
 		c=$(git -C "$root" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
