@@ -10,7 +10,7 @@ WORKDIR /src
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends make ca-certificates
 # Dependencies first, so editing the code does not reinstall them.
 COPY scripts/deps.sh scripts/deps.sh
-RUN sh scripts/deps.sh
+RUN sh scripts/deps.sh build
 COPY . .
 ARG RR_COMMIT=
 RUN RR_COMMIT="$RR_COMMIT" make -j"$(nproc)" BUILD=build build/rustreview

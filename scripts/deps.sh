@@ -5,6 +5,7 @@
 #   deps.sh fuzz   also clang and its libFuzzer runtime, for `make fuzz`
 #   deps.sh memcheck  also valgrind, for `make memcheck`
 #   deps.sh bench  also wrk, hyperfine and GNU time, for `make bench` (tests/bench/deps.sh)
+#   deps.sh build  only what building the binary needs (the Dockerfile's build stage)
 set -eu
 
 PKGS="gcc make pkg-config libc6-dev git python3 openssl ca-certificates sqlite3
@@ -12,7 +13,8 @@ libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev libgit2-dev libssl-dev
 libtree-sitter-dev libsqlite3-dev libcmocka-dev"
 # The deployment and output checks of `make test`: YAML manifests and the SARIF
 # schema (Debian's python3), systemd-analyze and systemd-sysusers, promtool.
-PKGS="$PKGS python3-yaml python3-jsonschema systemd prometheus binutils"
+# `deps.sh build` (the Dockerfile's build stage) leaves them out.
+[ "${1:-}" = build ] || PKGS="$PKGS python3-yaml python3-jsonschema systemd prometheus binutils"
 case "${1:-}" in
 fuzz) PKGS="$PKGS clang libclang-rt-14-dev" ;;
 memcheck) PKGS="$PKGS valgrind" ;;

@@ -172,6 +172,7 @@ class Dockerfile(unittest.TestCase):
         # and the build stage copies the sources only after its dependencies
         build = self.stages[0][1]
         self.assertLess(build.index("COPY scripts/deps.sh scripts/deps.sh"), build.index("COPY . ."))
+        self.assertIn("RUN sh scripts/deps.sh build", build)
 
 
 class Systemd(unittest.TestCase):
