@@ -202,4 +202,12 @@ install: $(BUILD)/rustreview
 	install -m 0644 deploy/systemd/rustreview.sysusers $(DESTDIR)$(SYSUSERSDIR)/rustreview.conf
 	install -m 0644 README.md ARCHITECTURE.md SECURITY.md deploy/systemd/env.example $(DESTDIR)$(DOCDIR)/
 
+# ---- SARIF schema ----------------------------------------------------------------
+# The SARIF 2.1.0 schema, pinned (npm), that test_cli validates `check --format sarif`
+# against with Debian's python3-jsonschema.
+SARIF_SCHEMA := $(BUILD)/sarif/sarif-2.1.0-rtm.5.json
+$(SARIF_SCHEMA): scripts/sarif-schema.sh | $(BUILD)/.deps
+	@sh scripts/sarif-schema.sh $@
+test e2e: $(SARIF_SCHEMA)
+
 -include $(OBJS:.o=.d) $(BUILD)/obj/bot/main.d

@@ -203,6 +203,27 @@ class CheckCommand(unittest.TestCase):
         self.assertNotIn("fixes", res[0])
         self.assertRegex(res[0]["partialFingerprints"]["rustreview/v1"], r"^[0-9a-f]{16}$")
 
+    def test_sarif_is_valid_against_the_sarif_2_1_0_schema(self):
+        schema = os.path.join(h.ROOT, h.BUILD, "sarif", "sarif-2.1.0-rtm.5.json")
+        self.assertTrue(os.path.exists(schema), "make test fetches it (scripts/sarif-schema.sh)")
+        rc, out, err = check(self.repo, "--format", "sarif", "main", "feature")
+        self.assertEqual(rc, 1, err)
+        broken = json.loads(out)
+        del broken["runs"][0]["results"][0]["message"]      # the validator must notice this
+        python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+        script = ("import json, sys, jsonschema\n"
+                  "schema = json.load(open(sys.argv[1]))\n"
+                  "v = jsonschema.Draft4Validator(schema)\n"
+                  "for doc in json.load(sys.stdin):\n"
+                  "    errors = sorted(e.message for e in v.iter_errors(doc))\n"
+                  "    print(json.dumps(errors))\n")
+        p = subprocess.run([python, "-c", script, schema], input=json.dumps([json.loads(out), broken]),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        valid, invalid = [json.loads(l) for l in p.stdout.splitlines()]
+        self.assertEqual(valid, [])
+        self.assertTrue(invalid, "the broken document passed: the schema check checks nothing")
+
     def test_rules_lists_severity_and_fix(self):
         p = subprocess.run([h.BINARY, "rules"], stdout=subprocess.PIPE, text=True, timeout=30)
         self.assertEqual(p.returncode, 0)
