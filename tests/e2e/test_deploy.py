@@ -348,5 +348,40 @@ class Manifests(unittest.TestCase):
                             "README does not document " + name)
 
 
+class Version(unittest.TestCase):
+    """The commit a build names comes from git, from a `git archive` tarball
+    without .git (export-subst fills .commit), or from RR_COMMIT (docker build)."""
+
+    def setUp(self):
+        self.tmp = h.TempDir("version")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_from_a_git_archive_tarball_without_git(self):
+        head = run(["git", "-C", ROOT, "rev-parse", "--short=12", "HEAD"])
+        if head.returncode != 0:
+            self.skipTest("not a git checkout: %s" % head.stderr.strip())
+        tree = os.path.join(self.tmp.path, "src")
+        os.makedirs(tree)
+        archive = subprocess.Popen(["git", "-C", ROOT, "archive", "--format=tar", "HEAD"],
+                                   stdout=subprocess.PIPE)
+        subprocess.run(["tar", "-x", "-C", tree], stdin=archive.stdout, check=True, timeout=120)
+        self.assertEqual(archive.wait(timeout=120), 0)
+        archive.stdout.close()
+        self.assertFalse(os.path.exists(os.path.join(tree, ".git")))
+        self.assertRegex(read(os.path.join(tree, ".commit")), r"^[0-9a-f]{40}\n$")
+        p = run(["sh", os.path.join(tree, "scripts/version.sh"), "commit"], cwd=tree)
+        self.assertEqual(p.stdout, head.stdout)
+        p = run(["make", "-s", "-C", tree, "version"])
+        self.assertRegex(p.stdout, r"^rustreview \S+ %s\n$" % head.stdout.strip())
+        p = run(["sh", os.path.join(tree, "scripts/version.sh"), "commit"],
+                env=dict(os.environ, RR_COMMIT='0123abc"; rm -rf /'))
+        self.assertEqual(p.stdout, "0123abcrm-rf\n")     # only [0-9A-Za-z._-] reach the C file
+        os.remove(os.path.join(tree, ".commit"))
+        self.assertEqual(run(["sh", os.path.join(tree, "scripts/version.sh"), "commit"]).stdout,
+                         "unknown\n")
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
