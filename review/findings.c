@@ -502,7 +502,9 @@ static void gutter_line(struct diag_ctx *d, const char *lineno_or_null)
 		fprintf(d->out, "%s%*s |%s", d->st->gutter, (int)d->width, "", d->st->reset);
 }
 
-static void source_row(struct diag_ctx *d, uint32_t line)
+/* "N | " then guide (the multi-line span's drawing, in color; "" for none)
+ * then the source line. */
+static void source_row(struct diag_ctx *d, uint32_t line, const char *color, const char *guide)
 {
 	char num[16];
 	size_t a, b;
@@ -511,6 +513,8 @@ static void source_row(struct diag_ctx *d, uint32_t line)
 	line_table_bounds(&d->lines, d->src_len, line, &a, &b);
 	gutter_line(d, num);
 	fputc(' ', d->out);
+	if (*guide)
+		fprintf(d->out, "%s%s%s", color, guide, d->st->reset);
 	put_source_line(d->out, d->src + a, b - a);
 	fputc('\n', d->out);
 }
@@ -542,7 +546,7 @@ static void span_single_line(struct diag_ctx *d, const struct finding *f, const 
 		to = b - a;
 	pad = display_width(d->src + a, 0, from);
 	carets = to > from ? display_width(d->src + a, from, to) : 1;
-	source_row(d, f->line);
+	source_row(d, f->line, color, "");
 	gutter_line(d, NULL);
 	fputc(' ', d->out);
 	put_repeat(d->out, ' ', pad);
@@ -569,18 +573,7 @@ static void span_multi_line(struct diag_ctx *d, const struct finding *f, const c
 			line = last - 1;
 			continue;
 		}
-		char num[16];
-		size_t la, lb;
-		snprintf(num, sizeof(num), "%u", line);
-		line_table_bounds(&d->lines, d->src_len, line, &la, &lb);
-		gutter_line(d, num);
-		fputc(' ', d->out);
-		if (line == f->line)
-			fprintf(d->out, "%s%s%s", color, from_text ? "/ " : "  ", d->st->reset);
-		else
-			fprintf(d->out, "%s| %s", color, d->st->reset);
-		put_source_line(d->out, d->src + la, lb - la);
-		fputc('\n', d->out);
+		source_row(d, line, color, line != f->line ? "| " : from_text ? "/ " : "  ");
 		if (line == f->line && !from_text) {
 			size_t caret = 2 + display_width(d->src + a, 0, start < b - a ? start : b - a);
 			gutter_line(d, NULL);

@@ -40,17 +40,7 @@ static const struct forge *const broken_forges[] = { &fake_broken, NULL };
 static int clear_env(void **state)
 {
 	(void)state;
-	for (;;) {
-		char **e, name[256];
-		for (e = environ; *e; e++)
-			if (strncmp(*e, "RUSTREVIEW_", 11) == 0)
-				break;
-		if (!*e)
-			break;
-		size_t n = strcspn(*e, "=");
-		snprintf(name, sizeof(name), "%.*s", (int)n, *e);
-		unsetenv(name);
-	}
+	tu_clear_rustreview_env();
 	fake_inits = fake_cleanups = 0;
 	return 0;
 }

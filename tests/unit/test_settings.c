@@ -12,24 +12,13 @@
 #include "../../bot/config.h"
 #include "../../common/rr.h"
 
-extern char **environ;
-
 static const struct forge fake_github = { .name = "github" };
 static const struct forge *const github_only[] = { &fake_github, NULL };
 
 static int clear_env(void **state)
 {
 	(void)state;
-	for (;;) {
-		char **e, name[256];
-		for (e = environ; *e; e++)
-			if (strncmp(*e, "RUSTREVIEW_", 11) == 0)
-				break;
-		if (!*e)
-			break;
-		snprintf(name, sizeof(name), "%.*s", (int)strcspn(*e, "="), *e);
-		unsetenv(name);
-	}
+	tu_clear_rustreview_env();
 	return 0;
 }
 

@@ -86,6 +86,22 @@ static inline char *tu_sh_out(const char *fmt, ...)
 	return out;
 }
 
+/* Unsets every RUSTREVIEW_ variable, so a test starts from the defaults. */
+static inline void tu_clear_rustreview_env(void)
+{
+	extern char **environ;
+	for (;;) {
+		char **e, name[256];
+		for (e = environ; *e; e++)
+			if (strncmp(*e, "RUSTREVIEW_", 11) == 0)
+				break;
+		if (!*e)
+			break;
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(*e, "="), *e);
+		unsetenv(name);
+	}
+}
+
 static inline void tu_rmrf(const char *path)
 {
 	if (path && *path && strcmp(path, "/") != 0)
