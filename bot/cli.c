@@ -54,9 +54,11 @@ static const char usage_main[] =
 static const char usage_serve[] =
 	"usage: rustreview serve\n"
 	"\n"
-	"Runs the webhook server (POST /webhooks/<forge>, GET /healthz, GET /metrics)\n"
-	"and the review workers until SIGINT or SIGTERM. Configured by the environment;\n"
-	"any secret X may instead be given as X_FILE, a path to a file holding it.\n"
+	"Runs the webhook server (POST /webhooks/<forge>, GET /healthz, GET /metrics,\n"
+	"GET /version) and the review workers until SIGINT or SIGTERM. Configured by the\n"
+	"environment; any secret X may instead be given as X_FILE, a path to a file\n"
+	"holding it (a secret set but empty is an error). A RUSTREVIEW_ variable that is\n"
+	"none of these is warned about at start.\n"
 	"\n"
 	"  RUSTREVIEW_LISTEN              host:port (default 127.0.0.1:8080)\n"
 	"  RUSTREVIEW_DATA_DIR            mirrors and database (default ./var)\n"
@@ -122,7 +124,7 @@ static const char usage_healthcheck[] =
 	"when it answers 200, 1 otherwise (Docker's HEALTHCHECK; no curl needed).\n"
 	"A wildcard listen address (0.0.0.0, ::) is asked on the loopback address.\n"
 	"  --path PATH         default /healthz\n"
-	"  --timeout SECONDS   give up after this long, 1-60 (default 5)\n";
+	"  --timeout SECONDS   give up after this long, 1-60 (default 3)\n";
 
 struct command_help {
 	const char *name;
@@ -817,7 +819,7 @@ int cli_healthcheck(int argc, char **argv)
 {
 	struct rr_config cfg;
 	struct rr_error err = { 0 };
-	const char *path = "/healthz", *timeout = "5";
+	const char *path = "/healthz", *timeout = "3";   /* under HEALTHCHECK --timeout=5s */
 	char url[512];
 	long seconds;
 	int rc, r;
