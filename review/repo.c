@@ -8,6 +8,7 @@
  */
 #include "repo.h"
 #include "../common/log.h"
+#include "../common/url.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,8 +32,10 @@ struct repo_mirror {
 /* What the credential callback knows and what it saw, to classify failures. */
 struct fetch_auth {
 	const struct git_credentials *creds;
+	const char *fetch_url;  /* credentials go only to this URL's origin */
 	int attempts;        /* credentials handed to libgit2 */
 	bool rejected;       /* we refused to answer (no creds, retried, unsupported) */
+	bool elsewhere;      /* a server of another origin asked for them */
 };
 
 void git_credentials_clear(struct git_credentials *c)
@@ -309,14 +312,26 @@ static bool repo_url_strip_userinfo(const char *url, char *buf, size_t size, boo
 	return true;
 }
 
+/*
+ * Credentials answer only a server of the origin the fetch was asked for. A
+ * redirect may have moved libgit2 to another origin (another host is refused
+ * by follow_redirects, but libgit2 compares host names only, not ports), and
+ * whoever asks from there gets nothing.
+ */
 static int repo_credential_cb(git_credential **out, const char *url, const char *username_from_url,
 			      unsigned int allowed_types, void *payload)
 {
 	struct fetch_auth *auth = payload;
 	const struct git_credentials *c = auth->creds;
 
-	(void)url;
 	(void)username_from_url;
+	if (!url || !rr_url_same_origin(url, auth->fetch_url)) {
+		auth->rejected = true;
+		auth->elsewhere = true;
+		git_error_set_str(GIT_ERROR_CALLBACK,
+				  "a server of another origin asked for credentials (redirected?)");
+		return GIT_EUSER;
+	}
 	/* libgit2 calls again after a 401 with the same credentials: the token was
 	 * refused, so stop here instead of looping. */
 	if (auth->attempts > 0 || !c || !c->password || !*c->password ||
@@ -345,6 +360,9 @@ static int repo_classify_fetch_error(int git_rc, const struct fetch_auth *auth)
 	int klass = e ? e->klass : GIT_ERROR_NONE;
 	int status = repo_http_status(e && e->message ? e->message : "");
 
+	if (auth->elsewhere || (klass == GIT_ERROR_NET && e && e->message &&
+				 strstr(e->message, "redirect")))
+		return RR_ERR;     /* a server that redirects us away: not worth retrying */
 	if (auth->rejected || git_rc == GIT_EAUTH || status == 401 || status == 403)
 		return RR_EAUTH;
 	if (status >= 500 || status == 429 || status == 408)
@@ -395,7 +413,7 @@ int repo_mirror_fetch(struct repo_mirror *m, const char *url, const char *const 
 		      size_t nrefspecs, const struct git_credentials *creds, struct rr_error *err)
 {
 	git_fetch_options opts;
-	struct fetch_auth auth = { creds, 0, false };
+	struct fetch_auth auth = { creds, url, 0, false, false };
 	/* libgit2 only reads the refspecs; git_strarray just is not const-qualified. */
 	git_strarray specs = { (char **)refspecs, nrefspecs };
 	git_remote *remote = NULL;
@@ -423,6 +441,9 @@ int repo_mirror_fetch(struct repo_mirror *m, const char *url, const char *const 
 	opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
 	opts.prune = GIT_FETCH_NO_PRUNE;
 	opts.update_fetchhead = 0;   /* FETCH_HEAD would record the URL on disk */
+	/* The token is for the forge's origin only: no redirect to another host,
+	 * at any stage (libgit2 follows one on the first request by default). */
+	opts.follow_redirects = GIT_REMOTE_REDIRECT_NONE;
 	grc = git_remote_fetch(remote, &specs, &opts, "rustreview fetch");
 	if (grc != 0) {
 		char detail[400];
