@@ -19,6 +19,7 @@
 #include "../review/repo.h"
 #include "../review/review.h"
 #include "config.h"
+#include "hardening.h"
 #include "metrics.h"
 #include "queue.h"
 #include "server.h"
@@ -500,7 +501,8 @@ static int service_start(struct service *svc, const struct forge *const *forges,
 	if ((rc = config_load(&svc->cfg, forges, err)))
 		return rc;
 	rr_log_set_level(svc->cfg.log_level);
-	if ((rc = ensure_dirs(&svc->cfg, err)) || (rc = repo_global_init(err)))
+	if ((rc = ensure_dirs(&svc->cfg, err)) || (rc = hardening_apply(&svc->cfg, err)) ||
+	    (rc = repo_global_init(err)))
 		return rc;
 	svc->git_ready = true;
 	if ((rc = trust_forge_cas(&svc->cfg, err)))

@@ -238,6 +238,12 @@ static int load_general(struct rr_config *cfg, struct rr_error *err)
 			    3600, &n, err)))
 		return rc;
 	cfg->connection_timeout_s = (unsigned)n;
+	if ((rc = load_uint(ENV_PREFIX "REQUEST_TIMEOUT", CONFIG_DEFAULT_REQUEST_TIMEOUT_S, 1, 600,
+			    &n, err)))
+		return rc;
+	cfg->request_timeout_s = (unsigned)n;
+	if ((rc = load_bool(ENV_PREFIX "CORE_DUMPS", false, &cfg->core_dumps, err)))
+		return rc;
 	if ((rc = load_uint(ENV_PREFIX "MAX_FILES", CONFIG_DEFAULT_MAX_FILES, 1, 100000, &n, err)))
 		return rc;
 	cfg->max_files = (size_t)n;
