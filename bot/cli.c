@@ -14,6 +14,7 @@
 
 #include "../common/log.h"
 #include "../common/rr.h"
+#include "../common/secret.h"
 #include "../review/config.h"
 #include "../review/engine.h"
 #include "../review/repo.h"
@@ -496,13 +497,16 @@ static int trust_forge_cas(const struct rr_config *cfg, struct rr_error *err)
 static int service_start(struct service *svc, const struct forge *const *forges,
 			 struct rr_error *err)
 {
+	bool locked = false;
 	int rc;
 
-	if ((rc = config_load(&svc->cfg, forges, err)))
+	/* Before the first secret is read: secrets go straight into secret memory. */
+	if ((rc = rr_secret_heap_init(HARDENING_SECRET_HEAP_BYTES, &locked, err)) ||
+	    (rc = config_load(&svc->cfg, forges, err)))
 		return rc;
 	rr_log_set_level(svc->cfg.log_level);
 	if ((rc = ensure_dirs(&svc->cfg, err)) || (rc = hardening_apply(&svc->cfg, err)) ||
-	    (rc = repo_global_init(err)))
+	    (rc = repo_global_init(err)) || (rc = repo_wipe_freed_memory(err)))
 		return rc;
 	svc->git_ready = true;
 	if ((rc = trust_forge_cas(&svc->cfg, err)))

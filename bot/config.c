@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../common/secret.h"
+
 #ifndef RR_VERSION
 #define RR_VERSION "0.0.0"
 #endif
@@ -22,6 +24,14 @@ static const char *env_get(const char *name)
 {
 	const char *v = getenv(name);
 	return (v && *v) ? v : NULL;
+}
+
+static int set_secret_copy(char **dst, const char *value, const char *var, struct rr_error *err)
+{
+	*dst = rr_secret_dup(value);
+	if (value && !*dst)
+		return rr_error_set(err, RR_ENOMEM, "%s: out of memory", var);
+	return RR_OK;
 }
 
 static int set_copy(char **dst, const char *value, const char *var, struct rr_error *err)
@@ -43,7 +53,7 @@ static int read_secret_file(const char *var, const char *path, char **out, struc
 {
 	size_t len = 0;
 	char *data = NULL;
-	int rc = rr_read_file(path, SECRET_FILE_MAX, &data, &len, err);
+	int rc = rr_secret_read_file(path, SECRET_FILE_MAX, &data, &len, err);
 
 	if (rc)
 		return rr_error_wrap(err, "%s", var);
@@ -70,7 +80,7 @@ static int load_secret(const char *var, char **out, struct rr_error *err)
 				    file_var);
 	if (path)
 		return read_secret_file(file_var, path, out, err);
-	return set_copy(out, direct, var, err);
+	return set_secret_copy(out, direct, var, err);
 }
 
 /* Strict unsigned decimal in [min, max]. */

@@ -133,6 +133,9 @@ int hardening_apply(struct rr_config *cfg, struct rr_error *err)
 	scrub_environment();
 	rr_log(RR_LOG_INFO, "secrets.protected", "core_dumps", cfg->core_dumps ? "true" : "false",
 	       "locked_in_ram", locked ? "true" : "false", NULL);
+	if (!locked)
+		rr_log(RR_LOG_DEBUG, "secrets.not_locked", "message", "secret memory could not be "
+		       "locked in RAM (RLIMIT_MEMLOCK); it is still kept out of core dumps", NULL);
 	warn_weak_secrets(cfg);
 	return RR_OK;
 }

@@ -35,7 +35,7 @@
  * still accepted when slow clients fill the configured number, and the
  * request watchdog (conntrack.c) evicts the slowest of them to make room.
  */
-#define CONNECTION_HEADROOM 16u
+#define CONNECTION_HEADROOM_MIN 16u
 
 struct server {
 	struct MHD_Daemon *daemon;
@@ -657,6 +657,12 @@ static unsigned server_connection_limit(const struct rr_config *cfg)
 				    : (unsigned)CONFIG_DEFAULT_MAX_CONNECTIONS;
 }
 
+static unsigned server_headroom(const struct rr_config *cfg)
+{
+	unsigned eighth = server_connection_limit(cfg) / 8;
+	return eighth > CONNECTION_HEADROOM_MIN ? eighth : CONNECTION_HEADROOM_MIN;
+}
+
 static unsigned server_idle_timeout_s(const struct rr_config *cfg)
 {
 	return cfg->connection_timeout_s ? cfg->connection_timeout_s
@@ -703,7 +709,7 @@ int server_start(struct server **out, const struct rr_config *cfg, struct queue 
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,   /* first, or MHD logs on its own */
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
 		MHD_OPTION_THREAD_STACK_SIZE, (size_t)CONNECTION_STACK_BYTES,
-		MHD_OPTION_CONNECTION_LIMIT, server_connection_limit(cfg) + CONNECTION_HEADROOM,
+		MHD_OPTION_CONNECTION_LIMIT, server_connection_limit(cfg) + server_headroom(cfg),
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_connections_per_ip,
 		MHD_OPTION_CONNECTION_TIMEOUT, server_idle_timeout_s(cfg),
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,

@@ -2,6 +2,10 @@
 #include "secret.h"
 
 #include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <jansson.h>
 #include <malloc.h>
 #include <openssl/crypto.h>
@@ -30,6 +34,62 @@ char *rr_secret_dup(const char *s)
 	return s ? rr_secret_ndup(s, strlen(s)) : NULL;
 }
 
+int rr_secret_read_file(const char *path, size_t max, char **out, size_t *out_len,
+			struct rr_error *err)
+{
+	struct stat st;
+	size_t size, got = 0;
+	char *buf = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = RR_OK;
+
+	*out = NULL;
+	if (fd < 0)
+		return rr_error_set(err, errno == ENOENT ? RR_ENOTFOUND : RR_ERR, "opening %s: %s", path,
+				    strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		rc = rr_error_set(err, RR_ERR, "reading %s: not a regular file", path);
+		goto done;
+	}
+	if ((unsigned long long)st.st_size > max) {
+		rc = rr_error_set(err, RR_ERR, "reading %s: larger than %zu bytes", path, max);
+		goto done;
+	}
+	size = (size_t)st.st_size;
+	/* One byte more than the size: a file that grew meanwhile is noticed. */
+	if (!(buf = OPENSSL_secure_malloc(size + 2)) && !(buf = malloc(size + 2))) {
+		rc = rr_error_set(err, RR_ENOMEM, "reading %s: out of memory", path);
+		goto done;
+	}
+	while (got < size + 1) {
+		ssize_t n = read(fd, buf + got, size + 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = rr_error_set(err, RR_ERR, "reading %s: %s", path, strerror(errno));
+			goto done;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got != size) {
+		rc = rr_error_set(err, RR_ERR, "reading %s: the file changed while it was read", path);
+		goto done;
+	}
+	buf[got] = '\0';
+	*out = buf;
+	buf = NULL;
+	if (out_len)
+		*out_len = got;
+done:
+	if (buf) {
+		explicit_bzero(buf, size + 2);
+		rr_secret_free(buf);   /* zeroed: rr_secret_free's own wipe is a no-op here */
+	}
+	close(fd);
+	return rc;
+}
+
 bool rr_secret_is_protected(const void *p)
 {
 	return p && CRYPTO_secure_allocated(p);
@@ -55,7 +115,7 @@ void rr_wipe_free(void *p)
 }
 
 /* realloc that never leaves the old block's bytes behind in freed memory. */
-static void *wipe_realloc(void *p, size_t n)
+void *rr_wipe_realloc(void *p, size_t n)
 {
 	size_t old;
 	void *q;
@@ -92,7 +152,7 @@ int rr_secret_heap_init(size_t bytes, bool *locked, struct rr_error *err)
 				    bytes);
 	*locked = rc == 1;         /* 2: usable and excluded from dumps, but not locked in RAM */
 	json_set_alloc_funcs(malloc, rr_wipe_free);
-	if (curl_global_init_mem(CURL_GLOBAL_DEFAULT, malloc, rr_wipe_free, wipe_realloc, wipe_strdup,
+	if (curl_global_init_mem(CURL_GLOBAL_DEFAULT, malloc, rr_wipe_free, rr_wipe_realloc, wipe_strdup,
 				 calloc) != CURLE_OK)
 		return rr_error_set(err, RR_ERR, "initialising libcurl failed");
 	return RR_OK;

@@ -30,12 +30,20 @@ int rr_secret_heap_init(size_t bytes, bool *locked, struct rr_error *err);
 /* A copy of s (n bytes) in secret memory, NUL-terminated; NULL when out of memory. */
 char *rr_secret_ndup(const char *s, size_t n);
 char *rr_secret_dup(const char *s);           /* NULL in, NULL out */
+/*
+ * Reads a whole secret file (at most max bytes) straight into secret memory:
+ * no stdio buffer, no stack copy, no growing buffer left behind in freed memory.
+ */
+int rr_secret_read_file(const char *path, size_t max, char **out, size_t *out_len,
+			struct rr_error *err);
 /* True when p lies in the secure heap. */
 bool rr_secret_is_protected(const void *p);
 /* rr_secret_free (rr.h) overwrites and frees a secret from either heap. */
 
 /* Overwrites the whole block (as large as malloc made it) and frees it. */
 void rr_wipe_free(void *p);
+/* realloc that wipes the old block when it moves (rr_wipe_free when n is 0). */
+void *rr_wipe_realloc(void *p, size_t n);
 
 /*
  * A rough strength estimate of a shared secret, in bits: its length times the

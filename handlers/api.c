@@ -3,6 +3,7 @@
 #define _GNU_SOURCE   /* strcasestr */
 #endif
 #include "api.h"
+#include "../common/secret.h"
 #include "../common/url.h"
 
 #include <ctype.h>
@@ -130,7 +131,7 @@ void api_response_free(struct api_response *r)
 {
 	if (!r)
 		return;
-	free(r->body);
+	rr_wipe_free(r->body);     /* a token response carries a token */
 	json_decref(r->json);
 	free(r->next_url);
 	memset(r, 0, sizeof(*r));

@@ -8,6 +8,7 @@
  */
 #include "repo.h"
 #include "../common/log.h"
+#include "../common/secret.h"
 #include "../common/url.h"
 
 #include <errno.h>
@@ -20,6 +21,8 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <git2/sys/alloc.h>
 
 #define REPO_NAME_MAX 100
 
@@ -55,6 +58,87 @@ int repo_global_init(struct rr_error *err)
 		return rr_error_set(err, RR_ERR, "initialising libgit2: %s",
 				    e && e->message ? e->message : "unknown error");
 	}
+	return RR_OK;
+}
+
+/* A libgit2 allocator over malloc whose frees overwrite the block first. */
+static void *repo_wipe_gmalloc(size_t n, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	return malloc(n);
+}
+
+static void *repo_wipe_gcalloc(size_t nelem, size_t elsize, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	return calloc(nelem, elsize);
+}
+
+static char *repo_wipe_gstrdup(const char *str, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	return rr_strdup(str);
+}
+
+static char *repo_wipe_gstrndup(const char *str, size_t n, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	return rr_strndup(str, strnlen(str, n));
+}
+
+static char *repo_wipe_gsubstrdup(const char *str, size_t n, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	return rr_strndup(str, n);
+}
+
+static void *repo_wipe_grealloc(void *p, size_t n, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	return rr_wipe_realloc(p, n);
+}
+
+static void *repo_wipe_greallocarray(void *p, size_t nelem, size_t elsize, const char *file,
+				     int line)
+{
+	(void)file;
+	(void)line;
+	if (elsize && nelem > SIZE_MAX / elsize)
+		return NULL;
+	return rr_wipe_realloc(p, nelem * elsize);
+}
+
+static void *repo_wipe_gmallocarray(size_t nelem, size_t elsize, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	if (elsize && nelem > SIZE_MAX / elsize)
+		return NULL;
+	return malloc(nelem * elsize);
+}
+
+static void repo_wipe_gfree(void *p)
+{
+	rr_wipe_free(p);
+}
+
+int repo_wipe_freed_memory(struct rr_error *err)
+{
+	/* libgit2 keeps a pointer to it: static, alive for the process. */
+	static git_allocator wiping = {
+		repo_wipe_gmalloc, repo_wipe_gcalloc, repo_wipe_gstrdup, repo_wipe_gstrndup,
+		repo_wipe_gsubstrdup, repo_wipe_grealloc, repo_wipe_greallocarray,
+		repo_wipe_gmallocarray, repo_wipe_gfree,
+	};
+
+	if (git_libgit2_opts(GIT_OPT_SET_ALLOCATOR, &wiping) != 0)
+		return rr_error_set(err, RR_ERR, "libgit2: cannot set the wiping allocator");
 	return RR_OK;
 }
 
