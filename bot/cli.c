@@ -15,12 +15,14 @@
 
 #include "../common/log.h"
 #include "../common/rr.h"
+#include "../common/secret.h"
 #include "../common/version.h"
 #include "../review/config.h"
 #include "../review/engine.h"
 #include "../review/repo.h"
 #include "../review/review.h"
 #include "config.h"
+#include "hardening.h"
 #include "metrics.h"
 #include "queue.h"
 #include "server.h"
@@ -624,13 +626,18 @@ static void note_forges(const struct rr_config *cfg, struct metrics *m)
 static int service_start(struct service *svc, const struct forge *const *forges,
 			 struct rr_error *err)
 {
+	bool locked = false;
 	int rc;
 
-	if ((rc = config_load(&svc->cfg, forges, err)))
+	/* Before the first secret is read: secrets go straight into secret memory. */
+	if ((rc = rr_secret_heap_init(HARDENING_SECRET_HEAP_BYTES, &locked, err)) ||
+	    (rc = config_load(&svc->cfg, forges, err)))
 		return rc;
 	rr_log_set_level(svc->cfg.log_level);
+	/* Before hardening_apply removes the secret variables from the environment. */
 	config_find_unknown(environ, forges, warn_unknown_variable, NULL);
-	if ((rc = ensure_dirs(&svc->cfg, err)) || (rc = repo_global_init(err)))
+	if ((rc = ensure_dirs(&svc->cfg, err)) || (rc = hardening_apply(&svc->cfg, err)) ||
+	    (rc = repo_global_init(err)) || (rc = repo_wipe_freed_memory(err)))
 		return rc;
 	svc->git_ready = true;
 	if ((rc = trust_forge_cas(&svc->cfg, err)))

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../common/secret.h"
+
 #ifndef RR_VERSION
 #define RR_VERSION "0.0.0"
 #endif
@@ -36,6 +38,8 @@ static const struct config_setting settings[] = {
 	{ "MAX_CONNECTIONS", 0 },
 	{ "MAX_CONNECTIONS_PER_IP", 0 },
 	{ "CONNECTION_TIMEOUT", 0 },
+	{ "REQUEST_TIMEOUT", 0 },
+	{ "CORE_DUMPS", 0 },
 	{ "MAX_FILES", 0 },
 	{ "MAX_FILE_BYTES", 0 },
 	{ "LOG_LEVEL", 0 },
@@ -66,6 +70,14 @@ static const char *env_get(const char *name)
 	return (v && *v) ? v : NULL;
 }
 
+static int set_secret_copy(char **dst, const char *value, const char *var, struct rr_error *err)
+{
+	*dst = rr_secret_dup(value);
+	if (value && !*dst)
+		return rr_error_set(err, RR_ENOMEM, "%s: out of memory", var);
+	return RR_OK;
+}
+
 static int set_copy(char **dst, const char *value, const char *var, struct rr_error *err)
 {
 	*dst = rr_strdup(value);
@@ -85,7 +97,7 @@ static int read_secret_file(const char *var, const char *path, char **out, struc
 {
 	size_t len = 0;
 	char *data = NULL;
-	int rc = rr_read_file(path, SECRET_FILE_MAX, &data, &len, err);
+	int rc = rr_secret_read_file(path, SECRET_FILE_MAX, &data, &len, err);
 
 	if (rc)
 		return rr_error_wrap(err, "%s", var);
@@ -126,7 +138,7 @@ static int load_secret(const char *var, char **out, struct rr_error *err)
 				    file_var);
 	if (path)
 		return read_secret_file(file_var, path, out, err);
-	return set_copy(out, direct, var, err);
+	return set_secret_copy(out, direct, var, err);
 }
 
 /* Strict unsigned decimal in [min, max]. */
@@ -294,6 +306,12 @@ static int load_general(struct rr_config *cfg, struct rr_error *err)
 			    3600, &n, err)))
 		return rc;
 	cfg->connection_timeout_s = (unsigned)n;
+	if ((rc = load_uint(ENV_PREFIX "REQUEST_TIMEOUT", CONFIG_DEFAULT_REQUEST_TIMEOUT_S, 1, 600,
+			    &n, err)))
+		return rc;
+	cfg->request_timeout_s = (unsigned)n;
+	if ((rc = load_bool(ENV_PREFIX "CORE_DUMPS", false, &cfg->core_dumps, err)))
+		return rc;
 	if ((rc = load_uint(ENV_PREFIX "MAX_FILES", CONFIG_DEFAULT_MAX_FILES, 1, 100000, &n, err)))
 		return rc;
 	cfg->max_files = (size_t)n;

@@ -14,6 +14,10 @@
  *   RUSTREVIEW_MAX_CONNECTIONS 8..100000, default 1000: open HTTP connections at once
  *   RUSTREVIEW_MAX_CONNECTIONS_PER_IP  0..100000, default 0 (no per-address limit)
  *   RUSTREVIEW_CONNECTION_TIMEOUT      1..3600 s, default 30: an idle connection is closed
+ *   RUSTREVIEW_CORE_DUMPS      true|false, default false: let the process dump core (secrets
+ *                              stay out of the dump either way)
+ *   RUSTREVIEW_REQUEST_TIMEOUT 1..600 s, default 10: a request's headers and body must
+ *                              all arrive within this (slow clients are cut off)
  *   RUSTREVIEW_MAX_FILES       1..100000, default 300: changed .rs files reviewed per PR
  *   RUSTREVIEW_MAX_FILE_BYTES  1024..268435456, default 4 MiB: larger files are skipped
  * and for each forge NAME of the table (upper-cased):
@@ -38,6 +42,9 @@
 #define CONFIG_DEFAULT_MAX_BODY ((size_t)25 << 20)
 #define CONFIG_DEFAULT_MAX_CONNECTIONS 1000
 #define CONFIG_DEFAULT_CONNECTION_TIMEOUT_S 30
+/* GitHub gives up on a delivery after 10 s: a request slower than that to
+ * arrive is no delivery any forge still waits for. */
+#define CONFIG_DEFAULT_REQUEST_TIMEOUT_S 10
 #define CONFIG_DEFAULT_MAX_FILES 300
 #define CONFIG_DEFAULT_MAX_FILE_BYTES ((size_t)4 << 20)
 
@@ -56,6 +63,8 @@ struct rr_config {
 	unsigned max_connections;        /* libmicrohttpd connection limit */
 	unsigned max_connections_per_ip; /* 0 = none */
 	unsigned connection_timeout_s;   /* idle connections are closed after this */
+	unsigned request_timeout_s;      /* a whole request (headers + body) must arrive in this */
+	bool core_dumps;                 /* the operator asks for core dumps */
 	size_t max_files;          /* per pull request: changed .rs files reviewed */
 	size_t max_file_bytes;     /* per file: larger ones are skipped */
 	/* One entry per forge of the table given to config_load, in table order. */

@@ -14,6 +14,7 @@
 
 #include "../common/log.h"
 #include "../common/version.h"
+#include "conntrack.h"
 
 #define WEBHOOK_PREFIX "/webhooks/"
 /*
@@ -29,18 +30,27 @@
  * how many there are.
  */
 #define CONNECTION_STACK_BYTES (512u * 1024u)
+/*
+ * libmicrohttpd refuses a connection past its limit before we see it. It is
+ * given a few more than RUSTREVIEW_MAX_CONNECTIONS so a new connection is
+ * still accepted when slow clients fill the configured number, and the
+ * request watchdog (conntrack.c) evicts the slowest of them to make room.
+ */
+#define CONNECTION_HEADROOM_MIN 16u
 
 struct server {
 	struct MHD_Daemon *daemon;
 	const struct rr_config *cfg;
 	struct queue *q;
 	struct metrics *m;
+	struct conntrack *ct;      /* request deadlines */
 	unsigned port;
 };
 
 /* Per-request state, from the first call of the access handler to completion. */
 struct request_ctx {
 	uint64_t start_ms;
+	struct conntrack_conn *conn;   /* the connection's deadline record (may be NULL) */
 	bool webhook;              /* a POST /webhooks/<forge> being received */
 	const char *forge_label;   /* forge name for logs and metrics, NULL when not a webhook path */
 	struct forge_config *fc;
@@ -264,6 +274,37 @@ static enum MHD_Result answer_parsed(struct server *s, struct MHD_Connection *c,
 	}
 }
 
+/*
+ * Forges offer form-encoded webhooks too (GitHub's "application/x-www-form-
+ * urlencoded"); only JSON is read here, and the sender deserves to know why.
+ * An absent Content-Type is let through to the JSON parser.
+ */
+static bool is_json_media_type(const char *content_type)
+{
+	size_t n = strcspn(content_type, ";");
+	while (n && (content_type[n - 1] == ' ' || content_type[n - 1] == '\t'))
+		n--;
+	while (n && (*content_type == ' ' || *content_type == '\t')) {
+		content_type++;
+		n--;
+	}
+	return (n == 16 && strncasecmp(content_type, "application/json", 16) == 0) ||
+	       (n > 5 && strncasecmp(content_type + n - 5, "+json", 5) == 0);
+}
+
+static enum MHD_Result respond_not_json(struct MHD_Connection *c, struct request_ctx *ctx,
+					const char *content_type)
+{
+	char msg[256];
+	snprintf(msg, sizeof(msg),
+		 "the webhook's content type must be application/json (this one is %.*s); "
+		 "change it in the webhook's settings",
+		 (int)strcspn(content_type, ";\r\n"), content_type);
+	rr_log(RR_LOG_INFO, "webhook.refused", "forge", ctx->forge_label, "delivery", ctx->delivery,
+	       "reason", "content type is not application/json", NULL);
+	return respond_error(c, ctx, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, msg);
+}
+
 static enum MHD_Result handle_webhook(struct server *s, struct MHD_Connection *c,
 				      struct request_ctx *ctx)
 {
@@ -271,6 +312,7 @@ static enum MHD_Result handle_webhook(struct server *s, struct MHD_Connection *c
 	struct header_vec h = { 0 };
 	struct review_request rq = { 0 };
 	struct rr_error err = { 0 };
+	const char *content_type;
 	enum MHD_Result ok;
 	int rc;
 
@@ -286,6 +328,12 @@ static enum MHD_Result handle_webhook(struct server *s, struct MHD_Connection *c
 	if (forge->verify(ctx->fc, &req, &err) != RR_OK) {
 		ok = respond_error(c, ctx, MHD_HTTP_UNAUTHORIZED,
 				   err.msg[0] ? err.msg : "signature verification failed");
+		goto done;
+	}
+	/* Only an authentic sender learns what is wrong with its settings. */
+	content_type = http_request_header(&req, MHD_HTTP_HEADER_CONTENT_TYPE);
+	if (content_type && !is_json_media_type(content_type)) {
+		ok = respond_not_json(c, ctx, content_type);
 		goto done;
 	}
 	rr_error_clear(&err);
@@ -332,6 +380,44 @@ static void body_reserve(struct rr_buf *b, unsigned long long n)
 	}
 }
 
+/*
+ * A proxy and this server must agree where a request ends: two Content-Length
+ * headers that disagree, or one beside Transfer-Encoding, let a lenient proxy
+ * read one request where we read another (request smuggling). Refused.
+ */
+struct framing {
+	const char *length;        /* the first Content-Length value */
+	bool conflict;
+	bool chunked;
+};
+
+static enum MHD_Result note_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+				    const char *value)
+{
+	struct framing *f = cls;
+	(void)kind;
+	if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+		f->chunked = true;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) != 0)
+		return MHD_YES;
+	if (!value || (f->length && strcmp(f->length, value) != 0))
+		f->conflict = true;
+	else if (!f->length)
+		f->length = value;
+	return MHD_YES;
+}
+
+static const char *framing_problem(struct MHD_Connection *c)
+{
+	struct framing f = { 0 };
+	MHD_get_connection_values(c, MHD_HEADER_KIND, note_framing, &f);
+	if (f.conflict)
+		return "conflicting Content-Length headers";
+	if (f.length && f.chunked)
+		return "both Content-Length and Transfer-Encoding";
+	return NULL;
+}
+
 /* First call for /webhooks/<name>: decide everything the headers can decide. */
 static enum MHD_Result start_webhook(struct server *s, struct MHD_Connection *c,
 				     struct request_ctx *ctx, const char *name)
@@ -363,6 +449,12 @@ static enum MHD_Result start_webhook(struct server *s, struct MHD_Connection *c,
 static enum MHD_Result route_first_call(struct server *s, struct MHD_Connection *c,
 					struct request_ctx *ctx, const char *url)
 {
+	const char *bad_framing = framing_problem(c);
+
+	if (bad_framing) {
+		rr_log(RR_LOG_INFO, "http.refused", "path", url, "reason", bad_framing, NULL);
+		return respond_error(c, ctx, MHD_HTTP_BAD_REQUEST, bad_framing);
+	}
 	if (strncmp(url, WEBHOOK_PREFIX, strlen(WEBHOOK_PREFIX)) == 0)
 		return start_webhook(s, c, ctx, url + strlen(WEBHOOK_PREFIX));
 	if (strcmp(url, "/healthz") == 0)
@@ -440,6 +532,31 @@ static struct request_ctx *request_ctx_new(const char *method, const char *url)
 	return ctx;
 }
 
+static struct conntrack_conn *connection_record(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *info =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return info ? info->socket_context : NULL;
+}
+
+/* Every accepted connection is tracked until it closes (request deadlines). */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct server *s = cls;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *info =
+			MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		*socket_context = info ? conntrack_open(s->ct, info->connect_fd) : NULL;
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		/* Before libmicrohttpd closes the descriptor: the watchdog never
+		 * shuts down a descriptor that has been reused. */
+		conntrack_close(s->ct, *socket_context);
+		*socket_context = NULL;
+	}
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **con_cls)
@@ -449,10 +566,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 	(void)version;
 	if (!ctx) {
+		enum MHD_Result ok;
 		if (!(ctx = request_ctx_new(method, url)))
 			return MHD_NO;
 		*con_cls = ctx;
-		return route_first_call(s, c, ctx, url);
+		ctx->conn = connection_record(c);
+		ok = route_first_call(s, c, ctx, url);
+		if (ctx->responded || !ctx->webhook)
+			conntrack_received(s->ct, ctx->conn);
+		return ok;
 	}
 	if (ctx->responded || ctx->too_big || !ctx->webhook) {
 		*upload_data_size = 0;
@@ -460,6 +582,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	}
 	if (*upload_data_size)
 		return receive_body(s, c, ctx, upload_data, upload_data_size);
+	conntrack_received(s->ct, ctx->conn);   /* all in: no deadline while it commits */
 	return handle_webhook(s, c, ctx);
 }
 
@@ -474,6 +597,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)c;
 	if (!ctx)
 		return;
+	conntrack_next_request(s->ct, ctx->conn);
 	snprintf(status, sizeof(status), "%u", ctx->status);
 	snprintf(ms, sizeof(ms), "%llu", (unsigned long long)(rr_now_ms() - ctx->start_ms));
 	if (ctx->forge_label) {
@@ -539,6 +663,24 @@ static unsigned server_connection_limit(const struct rr_config *cfg)
 				    : (unsigned)CONFIG_DEFAULT_MAX_CONNECTIONS;
 }
 
+static unsigned server_headroom(const struct rr_config *cfg)
+{
+	unsigned eighth = server_connection_limit(cfg) / 8;
+	return eighth > CONNECTION_HEADROOM_MIN ? eighth : CONNECTION_HEADROOM_MIN;
+}
+
+static unsigned server_idle_timeout_s(const struct rr_config *cfg)
+{
+	return cfg->connection_timeout_s ? cfg->connection_timeout_s
+					 : (unsigned)CONFIG_DEFAULT_CONNECTION_TIMEOUT_S;
+}
+
+static unsigned server_request_deadline_ms(const struct rr_config *cfg)
+{
+	return (cfg->request_timeout_s ? cfg->request_timeout_s
+				       : (unsigned)CONFIG_DEFAULT_REQUEST_TIMEOUT_S) * 1000u;
+}
+
 int server_start(struct server **out, const struct rr_config *cfg, struct queue *q,
 		 struct metrics *m, struct rr_error *err)
 {
@@ -558,6 +700,11 @@ int server_start(struct server **out, const struct rr_config *cfg, struct queue 
 	s->cfg = cfg;
 	s->q = q;
 	s->m = m;
+	if ((rc = conntrack_start(&s->ct, server_request_deadline_ms(cfg),
+				  server_idle_timeout_s(cfg) * 1000u, server_connection_limit(cfg), err))) {
+		free(s);
+		return rc;
+	}
 	if (ipv6)
 		flags |= MHD_USE_IPv6;
 	/*
@@ -568,14 +715,14 @@ int server_start(struct server **out, const struct rr_config *cfg, struct queue 
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,   /* first, or MHD logs on its own */
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
 		MHD_OPTION_THREAD_STACK_SIZE, (size_t)CONNECTION_STACK_BYTES,
-		MHD_OPTION_CONNECTION_LIMIT, server_connection_limit(cfg),
+		MHD_OPTION_CONNECTION_LIMIT, server_connection_limit(cfg) + server_headroom(cfg),
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_connections_per_ip,
-		MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s
-						       ? cfg->connection_timeout_s
-						       : (unsigned)CONFIG_DEFAULT_CONNECTION_TIMEOUT_S,
+		MHD_OPTION_CONNECTION_TIMEOUT, server_idle_timeout_s(cfg),
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 		MHD_OPTION_END);
 	if (!s->daemon) {
+		conntrack_stop(s->ct);
 		free(s);
 		return rr_error_set(err, RR_ERR, "cannot listen on %s (address in use or not local?)",
 				    cfg->listen);
@@ -598,5 +745,6 @@ void server_stop(struct server *s)
 	/* Stop accepting first so a load balancer sees refusals, then drain. */
 	MHD_quiesce_daemon(s->daemon);
 	MHD_stop_daemon(s->daemon);
+	conntrack_stop(s->ct);
 	free(s);
 }

@@ -176,16 +176,6 @@ char *rr_strndup(const char *s, size_t n)
 	return p;
 }
 
-void rr_secret_free(char *s)
-{
-	if (!s)
-		return;
-	volatile char *v = s;
-	while (*v)
-		*v++ = 0;
-	free(s);
-}
-
 bool rr_consttime_eq(const void *a, size_t alen, const void *b, size_t blen)
 {
 	const unsigned char *x = a, *y = b;

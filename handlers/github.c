@@ -23,6 +23,7 @@
 #include <openssl/pem.h>
 
 #include "../common/log.h"
+#include "../common/secret.h"
 #include "api.h"
 #include "jsonscan.h"
 
@@ -780,7 +781,7 @@ static int gh_read_token_response(const struct api_response *resp, char **token,
 	if (!json_is_string(t) || !gh_token_ok(json_string_value(t)))
 		return rr_error_set(err, RR_ETRANSIENT, "response has no usable \"token\"");
 	*expires = json_is_string(e) ? gh_parse_iso8601(json_string_value(e)) : (time_t)-1;
-	if (!(*token = rr_strdup(json_string_value(t))))
+	if (!(*token = rr_secret_dup(json_string_value(t))))
 		return rr_error_set(err, RR_ENOMEM, "out of memory");
 	return RR_OK;
 }
@@ -889,13 +890,13 @@ static int gh_installation_token(const struct forge_config *cfg, struct gh_state
 	slot = gh_cache_find(st, installation);
 	if (slot && now < slot->refresh_at) {
 		*cached = true;
-		if (!(*out = rr_strdup(slot->token)))
+		if (!(*out = rr_secret_dup(slot->token)))
 			rc = rr_error_set(err, RR_ENOMEM, "github: out of memory");
 		goto done;
 	}
 	if ((rc = gh_mint_token(cfg, st, installation, &fresh, &expires, err)))
 		goto done;
-	if (!(*out = rr_strdup(fresh))) {
+	if (!(*out = rr_secret_dup(fresh))) {
 		rr_secret_free(fresh);
 		rc = rr_error_set(err, RR_ENOMEM, "github: out of memory");
 		goto done;
@@ -923,7 +924,7 @@ static int gh_token_for(const struct forge_config *cfg, const struct review_requ
 		return rr_error_set(err, RR_ECONFIG, "github: forge not initialised");
 	if (gh_app_mode(cfg))
 		return gh_installation_token(cfg, st, rq->installation_id, out, cached, err);
-	if (!(*out = rr_strdup(cfg->token)))
+	if (!(*out = rr_secret_dup(cfg->token)))
 		return rr_error_set(err, RR_ENOMEM, "github: out of memory");
 	return RR_OK;
 }

@@ -8,6 +8,8 @@
  */
 #include "repo.h"
 #include "../common/log.h"
+#include "../common/secret.h"
+#include "../common/url.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +22,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <git2/sys/alloc.h>
+
 #define REPO_NAME_MAX 100
 
 struct repo_mirror {
@@ -31,8 +35,10 @@ struct repo_mirror {
 /* What the credential callback knows and what it saw, to classify failures. */
 struct fetch_auth {
 	const struct git_credentials *creds;
+	const char *fetch_url;  /* credentials go only to this URL's origin */
 	int attempts;        /* credentials handed to libgit2 */
 	bool rejected;       /* we refused to answer (no creds, retried, unsupported) */
+	bool elsewhere;      /* a server of another origin asked for them */
 };
 
 void git_credentials_clear(struct git_credentials *c)
@@ -52,6 +58,87 @@ int repo_global_init(struct rr_error *err)
 		return rr_error_set(err, RR_ERR, "initialising libgit2: %s",
 				    e && e->message ? e->message : "unknown error");
 	}
+	return RR_OK;
+}
+
+/* A libgit2 allocator over malloc whose frees overwrite the block first. */
+static void *repo_wipe_gmalloc(size_t n, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	return malloc(n);
+}
+
+static void *repo_wipe_gcalloc(size_t nelem, size_t elsize, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	return calloc(nelem, elsize);
+}
+
+static char *repo_wipe_gstrdup(const char *str, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	return rr_strdup(str);
+}
+
+static char *repo_wipe_gstrndup(const char *str, size_t n, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	return rr_strndup(str, strnlen(str, n));
+}
+
+static char *repo_wipe_gsubstrdup(const char *str, size_t n, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	return rr_strndup(str, n);
+}
+
+static void *repo_wipe_grealloc(void *p, size_t n, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	return rr_wipe_realloc(p, n);
+}
+
+static void *repo_wipe_greallocarray(void *p, size_t nelem, size_t elsize, const char *file,
+				     int line)
+{
+	(void)file;
+	(void)line;
+	if (elsize && nelem > SIZE_MAX / elsize)
+		return NULL;
+	return rr_wipe_realloc(p, nelem * elsize);
+}
+
+static void *repo_wipe_gmallocarray(size_t nelem, size_t elsize, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	if (elsize && nelem > SIZE_MAX / elsize)
+		return NULL;
+	return malloc(nelem * elsize);
+}
+
+static void repo_wipe_gfree(void *p)
+{
+	rr_wipe_free(p);
+}
+
+int repo_wipe_freed_memory(struct rr_error *err)
+{
+	/* libgit2 keeps a pointer to it: static, alive for the process. */
+	static git_allocator wiping = {
+		repo_wipe_gmalloc, repo_wipe_gcalloc, repo_wipe_gstrdup, repo_wipe_gstrndup,
+		repo_wipe_gsubstrdup, repo_wipe_grealloc, repo_wipe_greallocarray,
+		repo_wipe_gmallocarray, repo_wipe_gfree,
+	};
+
+	if (git_libgit2_opts(GIT_OPT_SET_ALLOCATOR, &wiping) != 0)
+		return rr_error_set(err, RR_ERR, "libgit2: cannot set the wiping allocator");
 	return RR_OK;
 }
 
@@ -309,14 +396,26 @@ static bool repo_url_strip_userinfo(const char *url, char *buf, size_t size, boo
 	return true;
 }
 
+/*
+ * Credentials answer only a server of the origin the fetch was asked for. A
+ * redirect may have moved libgit2 to another origin (another host is refused
+ * by follow_redirects, but libgit2 compares host names only, not ports), and
+ * whoever asks from there gets nothing.
+ */
 static int repo_credential_cb(git_credential **out, const char *url, const char *username_from_url,
 			      unsigned int allowed_types, void *payload)
 {
 	struct fetch_auth *auth = payload;
 	const struct git_credentials *c = auth->creds;
 
-	(void)url;
 	(void)username_from_url;
+	if (!url || !rr_url_same_origin(url, auth->fetch_url)) {
+		auth->rejected = true;
+		auth->elsewhere = true;
+		git_error_set_str(GIT_ERROR_CALLBACK,
+				  "a server of another origin asked for credentials (redirected?)");
+		return GIT_EUSER;
+	}
 	/* libgit2 calls again after a 401 with the same credentials: the token was
 	 * refused, so stop here instead of looping. */
 	if (auth->attempts > 0 || !c || !c->password || !*c->password ||
@@ -345,6 +444,9 @@ static int repo_classify_fetch_error(int git_rc, const struct fetch_auth *auth)
 	int klass = e ? e->klass : GIT_ERROR_NONE;
 	int status = repo_http_status(e && e->message ? e->message : "");
 
+	if (auth->elsewhere || (klass == GIT_ERROR_NET && e && e->message &&
+				 strstr(e->message, "redirect")))
+		return RR_ERR;     /* a server that redirects us away: not worth retrying */
 	if (auth->rejected || git_rc == GIT_EAUTH || status == 401 || status == 403)
 		return RR_EAUTH;
 	if (status >= 500 || status == 429 || status == 408)
@@ -395,7 +497,7 @@ int repo_mirror_fetch(struct repo_mirror *m, const char *url, const char *const 
 		      size_t nrefspecs, const struct git_credentials *creds, struct rr_error *err)
 {
 	git_fetch_options opts;
-	struct fetch_auth auth = { creds, 0, false };
+	struct fetch_auth auth = { creds, url, 0, false, false };
 	/* libgit2 only reads the refspecs; git_strarray just is not const-qualified. */
 	git_strarray specs = { (char **)refspecs, nrefspecs };
 	git_remote *remote = NULL;
@@ -423,6 +525,9 @@ int repo_mirror_fetch(struct repo_mirror *m, const char *url, const char *const 
 	opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
 	opts.prune = GIT_FETCH_NO_PRUNE;
 	opts.update_fetchhead = 0;   /* FETCH_HEAD would record the URL on disk */
+	/* The token is for the forge's origin only: no redirect to another host,
+	 * at any stage (libgit2 follows one on the first request by default). */
+	opts.follow_redirects = GIT_REMOTE_REDIRECT_NONE;
 	grc = git_remote_fetch(remote, &specs, &opts, "rustreview fetch");
 	if (grc != 0) {
 		char detail[400];

@@ -47,6 +47,14 @@ void repo_mirror_close(struct repo_mirror *m);
  */
 int repo_set_ca_bundle(const char *file, struct rr_error *err);
 
+/*
+ * From now on libgit2 overwrites every block it frees (the service calls this
+ * after repo_global_init): libgit2 builds HTTP Basic credentials from the
+ * token in buffers it frees without wiping, and a dropped token must not
+ * linger in freed memory (or a core dump).
+ */
+int repo_wipe_freed_memory(struct rr_error *err);
+
 /* Call once at start-up / exit (wraps git_libgit2_init/shutdown). */
 int repo_global_init(struct rr_error *err);
 void repo_global_shutdown(void);

@@ -71,6 +71,8 @@ Control endpoints for tests (no auth):
       the next `times` requests with that method and path (no query) get this
       canned response instead (after delay_ms); for failure tests. "status"
       may be 0 with "close": true to drop the connection without answering.
+  POST /_fake/expire_tokens  the installation tokens issued so far stop working
+      (401 Bad credentials), as when they expire or are revoked.
   POST /_fake/reset   forgets PRs, comments, reviews, tokens, requests and injections.
 
 Stops cleanly on SIGTERM/SIGINT.
@@ -379,6 +381,10 @@ class Handler(BaseHTTPRequestHandler):
                 return 200, list(self.world.requests), {}
         if path == "/_fake/inject" and method == "POST":
             return self.fake_inject()
+        if path == "/_fake/expire_tokens" and method == "POST":
+            with self.world.lock:
+                self.world.tokens.clear()
+            return 200, {"ok": True}, {}
         if path == "/_fake/reset" and method == "POST":
             with self.world.lock:
                 self.world.reset()

@@ -589,6 +589,104 @@ static void test_second_open_waits_for_first_close(void **state)
 	assert_int_equal(r.b_saw_release, 1);
 }
 
+/* Starts tests/e2e/redirector.py: a git host answering 401 until it gets
+ * credentials (or not, when at_once), then 302 to redirect_host on a second
+ * port that records every Authorization header it receives in *record (one
+ * line each, "-" for none). */
+static pid_t start_redirector(struct fixture *fx, const char *redirect_host, bool at_once, int *port,
+			      char **record)
+{
+	char *port_file = fmt("%s/redirect-%s-%d.port", fx->tmp, redirect_host, at_once);
+	pid_t pid;
+
+	*record = fmt("%s/redirect-%s-%d.record", fx->tmp, redirect_host, at_once);
+	*port = 0;
+	assert_non_null(port_file);
+	assert_non_null(*record);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = open(fx->server_log, O_WRONLY | O_APPEND | O_CREAT, 0600);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		const char *argv[] = { "python3", "tests/e2e/redirector.py", "--port-file", port_file,
+				       "--record", *record, "--redirect-host", redirect_host,
+				       at_once ? "--at-once" : NULL, NULL };
+		execvp("python3", (char *const *)argv);
+		_exit(127);
+	}
+	for (int i = 0; i < 200 && *port <= 0; i++) {   /* up to 10 s */
+		char *text = NULL;
+		struct rr_error err;
+		if (rr_read_file(port_file, 64, &text, NULL, &err) == RR_OK) {
+			*port = atoi(text);
+			free(text);
+		} else {
+			sleep_ms(50);
+		}
+	}
+	free(port_file);
+	assert_true(*port > 0);
+	return pid;
+}
+
+static void stop_pid(pid_t pid)
+{
+	int status;
+	kill(pid, SIGTERM);
+	waitpid(pid, &status, 0);
+}
+
+/*
+ * The git host answers info/refs, with or without credentials, by a redirect
+ * to another origin: the fetch must fail, and the other origin must never
+ * receive the token (issue 14.1). Both another host name (libgit2's own
+ * off-site check) and the same host on another port (another origin all the
+ * same, which libgit2 follows) are tried.
+ */
+static void fetch_through_redirect(struct fixture *fx, const char *redirect_host, bool at_once)
+{
+	struct repo_mirror *m = NULL;
+	struct rr_error err = { 0 };
+	struct git_credentials creds;
+	char *record = NULL, *recorded = NULL, *url;
+	int port;
+	pid_t pid = start_redirector(fx, redirect_host, at_once, &port, &record);
+
+	url = fmt("http://127.0.0.1:%d/acme/widgets.git", port);
+	set_creds(&creds, TOKEN_GOOD);
+	assert_int_equal(repo_mirror_open(&m, fx->data, "github", "acme", "redirected", &err), RR_OK);
+	/* Permanent: retrying would only knock on the same redirect. */
+	assert_int_equal(repo_mirror_fetch(m, url, REFSPECS, 2, &creds, &err), RR_ERR);
+	print_message("redirect to %s%s: %s\n", redirect_host, at_once ? " at once" : "", err.msg);
+	assert_non_null(strstr(err.msg, "redirect"));
+	assert_null(strstr(err.msg, TOKEN_GOOD));
+	repo_mirror_close(m);
+	git_credentials_clear(&creds);
+	stop_pid(pid);
+	assert_int_equal(rr_read_file(record, 1 << 16, &recorded, NULL, &err), RR_OK);
+	/* Nothing at all, or only requests that carried no credentials. */
+	for (char *line = strtok(recorded, "\n"); line; line = strtok(NULL, "\n"))
+		assert_string_equal(line, "-");
+	free(recorded);
+	free(record);
+	free(url);
+}
+
+static void test_redirect_to_another_host_gets_no_token(void **state)
+{
+	fetch_through_redirect(*state, "localhost", false);
+	fetch_through_redirect(*state, "localhost", true);
+}
+
+static void test_redirect_to_another_port_gets_no_token(void **state)
+{
+	fetch_through_redirect(*state, "127.0.0.1", false);
+	fetch_through_redirect(*state, "127.0.0.1", true);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -604,6 +702,8 @@ int main(void)
 		cmocka_unit_test(test_has_commit_rejects_bad_hex),
 		cmocka_unit_test(test_second_open_waits_for_first_close),
 		cmocka_unit_test(test_server_down_is_transient),
+		cmocka_unit_test(test_redirect_to_another_host_gets_no_token),
+		cmocka_unit_test(test_redirect_to_another_port_gets_no_token),
 	};
 	return cmocka_run_group_tests_name("repo", tests, setup, teardown);
 }
