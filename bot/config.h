@@ -16,11 +16,9 @@
  *   RUSTREVIEW_CONNECTION_TIMEOUT      1..3600 s, default 30: an idle connection is closed
  *   RUSTREVIEW_MAX_FILES       1..100000, default 300: changed .rs files reviewed per PR
  *   RUSTREVIEW_MAX_FILE_BYTES  1024..268435456, default 4 MiB: larger files are skipped
- * and for each forge NAME of the table (upper-cased):
- *   RUSTREVIEW_<NAME>_WEBHOOK_SECRET (enables the forge), _API_URL, _APP_ID,
- *   _PRIVATE_KEY (or _PRIVATE_KEY_FILE), _TOKEN, _CA_BUNDLE, _GIT_URL (where clone
- *   URLs of payloads must point; the forge derives it from _API_URL when unset).
- *   _API_URL and _GIT_URL must be http(s) URLs without user or password.
+ * and for each forge NAME of the table (upper-cased), the settings its
+ * struct forge lists: RUSTREVIEW_<NAME>_<SUFFIX>, secrets also as _FILE, URLs
+ * http(s) without user or password. _WEBHOOK_SECRET enables the forge.
  */
 #ifndef RR_CONFIG_H
 #define RR_CONFIG_H
