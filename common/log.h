@@ -1,7 +1,7 @@
 /*
  * log.h — structured logs: one JSON object per line on stderr.
  *
- *   rr_log(RR_LOG_INFO, "webhook.accepted", "forge", "github", "delivery", id, NULL);
+ *   rr_log(RR_LOG_INFO, "webhook.accepted", "forge", forge->name, "delivery", id, NULL);
  *
  * Arguments after the event name are key/value string pairs ending in NULL. A NULL
  * value is written as JSON null. Each line is written with one write(2), so lines
