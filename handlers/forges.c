@@ -1,11 +1,13 @@
 /* forges.c — the table of forges. Adding a forge is one line here. */
 #include "forge.h"
 #include "github.h"
+#include "gitlab.h"
 
 #include <string.h>
 
 const struct forge *const rr_forges[] = {
 	&forge_github,
+	&forge_gitlab,
 	NULL,
 };
 
