@@ -1,6 +1,7 @@
 /* forges.c — the table of forges. Adding a forge is one line here. */
 #include "forge.h"
 #include "github.h"
+#include "gitea.h"
 #include "gitlab.h"
 
 #include <string.h>
@@ -8,6 +9,7 @@
 const struct forge *const rr_forges[] = {
 	&forge_github,
 	&forge_gitlab,
+	&forge_gitea,
 	NULL,
 };
 

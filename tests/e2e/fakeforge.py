@@ -10,6 +10,7 @@ Every non-control request is recorded (method, path, query, status) and
 returned by GET /_fake/requests; the auth headers and tokens never are.
 """
 import json
+import os
 import re
 import socket
 import subprocess
@@ -59,6 +60,23 @@ def diff_lines(git_dir, base, head):
     return files
 
 
+def canonical_path(root, path):
+    """path with each existing directory component spelled as on disk (matched
+    without regard to case), the rest unchanged."""
+    parts, cur, out = [p for p in path.split("/") if p], root, []
+    for i, part in enumerate(parts):
+        try:
+            names = os.listdir(cur)
+        except OSError:
+            return "/" + "/".join(out + parts[i:])
+        match = next((n for n in names if n.lower() == part.lower()), None)
+        if match is None:
+            return "/" + "/".join(out + parts[i:])
+        out.append(match)
+        cur = os.path.join(cur, match)
+    return "/" + "/".join(out)
+
+
 class World:
     """State shared by the handler threads; every access holds lock."""
 
@@ -91,6 +109,13 @@ class ForgeHandler(githttp.GitHandler):
         if ok and want and user != want:
             return False, ""
         return ok, user
+
+    def handle_git(self):
+        # Forges look repositories up without regard to case: so does the fake.
+        url = urllib.parse.urlsplit(self.path)
+        self.path = urllib.parse.urlunsplit(("", "", canonical_path(self.server.root, url.path),
+                                             url.query, ""))
+        super().handle_git()
 
     def is_api(self, path):
         return path.startswith(self.api_prefix) or path.startswith("/_fake/")

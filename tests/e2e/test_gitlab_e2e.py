@@ -331,7 +331,8 @@ class GitLabEndToEnd(unittest.TestCase):
         p["object_attributes"]["target"]["git_http_url"] = "%s/Group/Sub/Hello.git" % self.gitlab
         status, resp, _ = self.deliver(json.dumps(p).encode())
         self.assertEqual(status, 202, resp)
-        self.wait_jobs_settled()
+        rows = self.wait_jobs_settled()
+        self.assertEqual(rows[-1][2], "done", self.server.output()[-3000:])
         self.assertIn('"event":"gitlab.clone_url.refused"', self.server.output())
         self.assertEqual(len(h.job_rows(self.db)), before + 1)
         mirrors = [d for d, _, _ in os.walk(os.path.join(self.data_dir, "mirrors")) if d.endswith(".git")]
