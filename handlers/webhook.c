@@ -286,6 +286,14 @@ int webhook_base_len(const char *url)
 	return (int)n;
 }
 
+/* "/./" or "/../" (or one at the end): read differently by whoever normalises. */
+static bool has_dot_segment(const char *url)
+{
+	size_t n = strlen(url);
+	return strstr(url, "/./") || strstr(url, "/../") ||
+	       (n >= 2 && strcmp(url + n - 2, "/.") == 0) || (n >= 3 && strcmp(url + n - 3, "/..") == 0);
+}
+
 /* The path of an absolute URL (curl's parse), "/" at least; heap, or NULL. */
 static char *url_path(const char *url)
 {
@@ -328,7 +336,7 @@ int webhook_check_clone_url(const char *forge, const char *field, const char *se
 	if (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0)
 		return rr_error_set(err, RR_EINVAL, "%s payload: field '%s' is not an http(s) URL",
 				    forge, field);
-	if (strlen(url) > 2048 || !webhook_url_plain(url))
+	if (strlen(url) > 2048 || !webhook_url_plain(url) || has_dot_segment(url))
 		return rr_error_set(err, RR_EINVAL, "%s payload: field '%s' has characters a clone "
 				    "URL does not need", forge, field);
 	if (!base || !(prefix = url_path(base)))

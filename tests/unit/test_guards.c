@@ -306,7 +306,6 @@ static void test_clone_url_must_be_the_payloads_repository(void **state)
 	static const char *const other[] = {
 		"https://github.com/secret-org/private.git",
 		"https://github.com/Codertocat/private.git",
-		"https://github.com/Codertocat/Hello-World.git/../../secret-org/private.git",
 		"https://github.com/Codertocat/Hello-World/other.git",
 		"https://github.com/Codertocat/Hello-World.gitx",
 		"https://github.com/Codertocat.git",
@@ -317,6 +316,9 @@ static void test_clone_url_must_be_the_payloads_repository(void **state)
 		expect_refused(&cfg, other[i], NULL,
 			       "github payload: field 'repository.clone_url' is not the payload's "
 			       "own repository (Codertocat/Hello-World)");
+	/* a dot segment is read differently by whoever normalises the path */
+	expect_refused(&cfg, "https://github.com/Codertocat/Hello-World.git/../../secret-org/private.git",
+		       NULL, ODD_CHARS);
 	/* with or without .git, and in any case (GitHub treats names so) */
 	expect_clone_ok(&cfg, "https://github.com/Codertocat/Hello-World", NULL);
 	expect_clone_ok(&cfg, "https://github.com/codertocat/hello-world.git", NULL);
