@@ -58,6 +58,8 @@ void review_request_free(struct review_request *r);
 /* JSON round trip for the queue. to_json returns a heap string or NULL. */
 char *review_request_to_json(const struct review_request *r);
 int review_request_from_json(const char *json, struct review_request *out, struct rr_error *err);
+/* An integer of forge_data ({"key": N}), or 0 when absent. */
+long review_request_forge_long(const struct review_request *rq, const char *key);
 
 /* Where a setting lands in struct forge_config. */
 enum forge_slot {

@@ -316,30 +316,7 @@ static int gt_git_credentials(struct forge_config *cfg, const struct review_requ
 static int gt_fetch_refspecs(const struct review_request *rq, char ***out, size_t *n,
 			     struct rr_error *err)
 {
-	char **specs;
-
-	*out = NULL;
-	*n = 0;
-	if (!rq->base_ref || !webhook_branch_ok(rq->base_ref) || rq->number <= 0)
-		return rr_error_set(err, RR_EINVAL, "gitea refspecs: a valid base branch and number "
-				    "required");
-	if (!(specs = calloc(2, sizeof(*specs))))
-		return rr_error_set(err, RR_ENOMEM, "gitea refspecs: out of memory");
-	if (asprintf(&specs[0], "+refs/heads/%s:refs/rustreview/base/%s", rq->base_ref,
-		     rq->base_ref) < 0)
-		specs[0] = NULL;
-	if (asprintf(&specs[1], "+refs/pull/%ld/head:refs/rustreview/pull/%ld/head", rq->number,
-		     rq->number) < 0)
-		specs[1] = NULL;
-	if (!specs[0] || !specs[1]) {
-		free(specs[0]);
-		free(specs[1]);
-		free(specs);
-		return rr_error_set(err, RR_ENOMEM, "gitea refspecs: out of memory");
-	}
-	*out = specs;
-	*n = 2;
-	return RR_OK;
+	return webhook_refspecs(GT, rq->base_ref, "refs/pull/%ld/head", rq->number, out, n, err);
 }
 
 /* ======================================================================== */
@@ -351,19 +328,6 @@ struct gt_listing {
 	const struct review_request *rq;
 	struct publish_existing *ex;
 };
-
-static int gt_comments_page(const json_t *page, void *data, struct rr_error *err)
-{
-	const json_t *c;
-	size_t i;
-	json_array_foreach(page, i, c) {
-		const json_t *body = json_object_get(c, "body");
-		if (json_is_string(body) &&
-		    publish_existing_add_comment(data, json_string_value(body)) != RR_OK)
-			return rr_error_set(err, RR_ENOMEM, "listing review comments: out of memory");
-	}
-	return RR_OK;
-}
 
 /* Each review's body (a summary) and, when it has any, its comments. */
 static int gt_reviews_page(const json_t *page, void *data, struct rr_error *err)
@@ -387,7 +351,7 @@ static int gt_reviews_page(const json_t *page, void *data, struct rr_error *err)
 					ls->rq->number, (long)json_integer_value(id))))
 			return rr_error_set(err, RR_ENOMEM, "gitea: out of memory");
 		rc = api_list_all(gt_call, ls->cfg, url, ls->cfg->api_url, "review comments",
-				  GT_MAX_PAGES, gt_comments_page, ls->ex, err);
+				  GT_MAX_PAGES, publish_existing_comment_page, ls->ex, err);
 		free(url);
 		if (rc)
 			return rc;

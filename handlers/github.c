@@ -77,11 +77,7 @@ static bool gh_app_mode(const struct forge_config *cfg)
 /* The installation of a request, from the forge-private data ({"installation_id": N}). */
 static long gh_installation(const struct review_request *rq)
 {
-	json_t *fd = rq->forge_data ? json_loads(rq->forge_data, 0, NULL) : NULL;
-	json_t *v = json_object_get(fd, "installation_id");
-	long id = json_is_integer(v) ? (long)json_integer_value(v) : 0;
-	json_decref(fd);
-	return id;
+	return review_request_forge_long(rq, "installation_id");
 }
 
 /* Never prompt on a terminal for an encrypted key: a service has nobody to ask. */
@@ -767,34 +763,7 @@ static int gh_git_credentials(struct forge_config *cfg, const struct review_requ
 static int gh_fetch_refspecs(const struct review_request *rq, char ***out, size_t *n,
 			     struct rr_error *err)
 {
-	char **specs = NULL;
-	int rc = RR_OK;
-
-	*out = NULL;
-	*n = 0;
-	if (!rq->base_ref || rq->number <= 0)
-		return rr_error_set(err, RR_EINVAL, "github refspecs: base_ref and number required");
-	if (!webhook_branch_ok(rq->base_ref))
-		return rr_error_set(err, RR_EINVAL, "github refspecs: base ref '%.200s' is not a valid "
-				    "branch name", rq->base_ref);
-	if (!(specs = calloc(2, sizeof(*specs))) ||
-	    asprintf(&specs[0], "+refs/heads/%s:refs/rustreview/base/%s", rq->base_ref,
-		     rq->base_ref) < 0 ||
-	    asprintf(&specs[1], "+refs/pull/%ld/head:refs/rustreview/pull/%ld/head", rq->number,
-		     rq->number) < 0) {
-		rc = rr_error_set(err, RR_ENOMEM, "github refspecs: out of memory");
-		goto done;
-	}
-	*out = specs;
-	*n = 2;
-	specs = NULL;
-done:
-	if (specs) {
-		free(specs[0]);
-		free(specs[1]);
-		free(specs);
-	}
-	return rc;
+	return webhook_refspecs(GH, rq->base_ref, "refs/pull/%ld/head", rq->number, out, n, err);
 }
 
 /* ======================================================================== */
@@ -825,32 +794,6 @@ static char *gh_pull_url(const struct forge_config *cfg, const struct review_req
 	return url;
 }
 
-static int gh_comments_page(const json_t *page, void *data, struct rr_error *err)
-{
-	const json_t *c;
-	size_t i;
-	json_array_foreach(page, i, c) {
-		const json_t *body = json_object_get(c, "body");
-		if (json_is_string(body) &&
-		    publish_existing_add_comment(data, json_string_value(body)) != RR_OK)
-			return rr_error_set(err, RR_ENOMEM, "listing review comments: out of memory");
-	}
-	return RR_OK;
-}
-
-static int gh_reviews_page(const json_t *page, void *data, struct rr_error *err)
-{
-	const json_t *r;
-	size_t i;
-	json_array_foreach(page, i, r) {
-		const json_t *body = json_object_get(r, "body");
-		if (json_is_string(body) &&
-		    publish_existing_add_summary(data, json_string_value(body)) != RR_OK)
-			return rr_error_set(err, RR_ENOMEM, "listing reviews: out of memory");
-	}
-	return RR_OK;
-}
-
 /* Every review comment (all pages); review bodies only when the publisher asks. */
 static int gh_list_existing(struct forge_config *cfg, const struct review_request *rq,
 			    struct publish_existing *ex, struct rr_error *err)
@@ -864,14 +807,14 @@ static int gh_list_existing(struct forge_config *cfg, const struct review_reques
 	if (!(url = gh_pull_url(cfg, rq, "/comments?per_page=100")))
 		return rr_error_set(err, RR_ENOMEM, "github: out of memory");
 	rc = api_list_all(gh_call_cb, &ctx, url, gh_api_base(cfg), "review comments", GH_MAX_PAGES,
-			  gh_comments_page, ex, err);
+			  publish_existing_comment_page, ex, err);
 	free(url);
 	if (rc != RR_OK || !ex->want_summaries)
 		return rc;
 	if (!(url = gh_pull_url(cfg, rq, "/reviews?per_page=100")))
 		return rr_error_set(err, RR_ENOMEM, "github: out of memory");
 	rc = api_list_all(gh_call_cb, &ctx, url, gh_api_base(cfg), "reviews", GH_MAX_PAGES,
-			  gh_reviews_page, ex, err);
+			  publish_existing_summary_page, ex, err);
 	free(url);
 	return rc;
 }

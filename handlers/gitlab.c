@@ -261,11 +261,7 @@ static int gl_parse_event(const struct forge_config *cfg, const struct http_requ
 
 static long gl_project(const struct review_request *rq)
 {
-	json_t *fd = rq->forge_data ? json_loads(rq->forge_data, 0, NULL) : NULL;
-	json_t *v = json_object_get(fd, "project_id");
-	long id = json_is_integer(v) ? (long)json_integer_value(v) : 0;
-	json_decref(fd);
-	return id;
+	return review_request_forge_long(rq, "project_id");
 }
 
 static int gl_call(void *ctx, const char *method, const char *url, const json_t *body,
@@ -408,30 +404,9 @@ static int gl_git_credentials(struct forge_config *cfg, const struct review_requ
 static int gl_fetch_refspecs(const struct review_request *rq, char ***out, size_t *n,
 			     struct rr_error *err)
 {
-	char **specs;
-
-	*out = NULL;
-	*n = 0;
-	if (!rq->base_ref || !webhook_branch_ok(rq->base_ref) || rq->number <= 0)
-		return rr_error_set(err, RR_EINVAL, "gitlab refspecs: a valid target branch and iid "
-				    "required");
-	if (!(specs = calloc(2, sizeof(*specs))))
-		return rr_error_set(err, RR_ENOMEM, "gitlab refspecs: out of memory");
-	if (asprintf(&specs[0], "+refs/heads/%s:refs/rustreview/base/%s", rq->base_ref,
-		     rq->base_ref) < 0)
-		specs[0] = NULL;
-	if (asprintf(&specs[1], "+refs/merge-requests/%ld/head:refs/rustreview/pull/%ld/head",
-		     rq->number, rq->number) < 0)
-		specs[1] = NULL;
-	if (!specs[0] || !specs[1]) {
-		free(specs[0]);
-		free(specs[1]);
-		free(specs);
-		return rr_error_set(err, RR_ENOMEM, "gitlab refspecs: out of memory");
-	}
-	*out = specs;
-	*n = 2;
-	return RR_OK;
+	/* The target project's head ref, which holds a fork's commits too. */
+	return webhook_refspecs(GL, rq->base_ref, "refs/merge-requests/%ld/head", rq->number, out,
+				n, err);
 }
 
 /* ======================================================================== */

@@ -135,6 +135,34 @@ int publish_existing_add_summary(struct publish_existing *ex, const char *body)
 	return RR_OK;
 }
 
+static int body_page(const json_t *page, struct publish_existing *ex, bool summaries,
+		     struct rr_error *err)
+{
+	const json_t *c;
+	size_t i;
+
+	json_array_foreach(page, i, c) {
+		const json_t *body = json_object_get(c, "body");
+		if (!json_is_string(body))
+			continue;
+		if ((summaries ? publish_existing_add_summary(ex, json_string_value(body))
+			       : publish_existing_add_comment(ex, json_string_value(body))) != RR_OK)
+			return rr_error_set(err, RR_ENOMEM, "listing %s: out of memory",
+					    summaries ? "reviews" : "review comments");
+	}
+	return RR_OK;
+}
+
+int publish_existing_comment_page(const json_t *page, void *data, struct rr_error *err)
+{
+	return body_page(page, data, false, err);
+}
+
+int publish_existing_summary_page(const json_t *page, void *data, struct rr_error *err)
+{
+	return body_page(page, data, true, err);
+}
+
 static int fp_cmp(const void *a, const void *b)
 {
 	return strcmp(a, b);

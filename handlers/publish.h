@@ -23,6 +23,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "../common/rr.h"
 #include "../review/findings.h"
 #include "forge.h"
@@ -63,6 +65,11 @@ void publish_existing_free(struct publish_existing *ex);
 int publish_existing_add_comment(struct publish_existing *ex, const char *body);
 /* A review body or note: every rustreview marker in it. */
 int publish_existing_add_summary(struct publish_existing *ex, const char *body);
+/* A page of a listing (a JSON array of objects with a "body"), as api_list_all
+ * hands it: each body to publish_existing_add_comment / _add_summary. data is
+ * the struct publish_existing. */
+int publish_existing_comment_page(const json_t *page, void *data, struct rr_error *err);
+int publish_existing_summary_page(const json_t *page, void *data, struct rr_error *err);
 /* Sorts the fingerprints (the publisher calls it after list_existing). */
 void publish_existing_done(struct publish_existing *ex);
 bool publish_existing_has_fingerprint(const struct publish_existing *ex, const char *fp);

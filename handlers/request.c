@@ -179,3 +179,12 @@ done:
 		review_request_free(out);
 	return rc;
 }
+
+long review_request_forge_long(const struct review_request *rq, const char *key)
+{
+	json_t *fd = rq && rq->forge_data ? json_loads(rq->forge_data, 0, NULL) : NULL;
+	json_t *v = json_object_get(fd, key);
+	long out = json_is_integer(v) ? (long)json_integer_value(v) : 0;
+	json_decref(fd);
+	return out;
+}

@@ -252,6 +252,42 @@ bool webhook_branch_ok(const char *s)
 	       git_reference_name_is_valid(&valid, ref) == 0 && valid;
 }
 
+int webhook_refspecs(const char *forge, const char *base_ref, const char *head_fmt, long number,
+		     char ***out, size_t *n, struct rr_error *err)
+{
+	char **specs, *head = NULL;
+
+	*out = NULL;
+	*n = 0;
+	if (!base_ref || number <= 0)
+		return rr_error_set(err, RR_EINVAL, "%s refspecs: base_ref and number required", forge);
+	if (!webhook_branch_ok(base_ref))
+		return rr_error_set(err, RR_EINVAL, "%s refspecs: base ref '%.200s' is not a valid "
+				    "branch name", forge, base_ref);
+	if (!(specs = calloc(2, sizeof(*specs))))
+		return rr_error_set(err, RR_ENOMEM, "%s refspecs: out of memory", forge);
+	if (asprintf(&specs[0], "+refs/heads/%s:refs/rustreview/base/%s", base_ref, base_ref) < 0)
+		specs[0] = NULL;
+	/* head_fmt is one of the forge's constants, never input */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	if (asprintf(&head, head_fmt, number) < 0)
+		head = NULL;
+#pragma GCC diagnostic pop
+	if (head && asprintf(&specs[1], "+%s:refs/rustreview/pull/%ld/head", head, number) < 0)
+		specs[1] = NULL;
+	free(head);
+	if (!specs[0] || !specs[1]) {
+		free(specs[0]);
+		free(specs[1]);
+		free(specs);
+		return rr_error_set(err, RR_ENOMEM, "%s refspecs: out of memory", forge);
+	}
+	*out = specs;
+	*n = 2;
+	return RR_OK;
+}
+
 int webhook_check_names(const char *forge, const char *owner_field, const char *owner,
 			const char *repo_field, const char *repo, struct rr_error *err)
 {

@@ -68,6 +68,13 @@ bool webhook_delivery_ok(const char *s);
 bool webhook_path_ok(const char *s, bool allow_slash);
 /* A branch name that is a valid ref under refs/heads/ (at most 255 bytes). */
 bool webhook_branch_ok(const char *s);
+/*
+ * The two refspecs of a review: the base branch and the forge's head ref of
+ * pull request `number` (head_fmt: "refs/pull/%ld/head" or the like), into
+ * refs/rustreview/. Heap strings in *out (caller frees each and the array).
+ */
+int webhook_refspecs(const char *forge, const char *base_ref, const char *head_fmt, long number,
+		     char ***out, size_t *n, struct rr_error *err);
 /* Checks owner and repo with webhook_path_ok; RR_EINVAL naming the fields. */
 int webhook_check_names(const char *forge, const char *owner_field, const char *owner,
 			const char *repo_field, const char *repo, struct rr_error *err);
