@@ -669,6 +669,7 @@ int api_list_all(api_call_fn call, void *ctx, const char *first_url, const char 
 					  max_pages);
 			break;
 		}
+		api_response_free(&resp);       /* the previous page's */
 		if ((rc = call(ctx, "GET", url, NULL, &resp, err))) {
 			rr_error_wrap(err, "listing %s", what);
 			break;
