@@ -219,3 +219,24 @@ class ForgeServer(ThreadingHTTPServer):
         self.root = git_root
         self.token_file = token_file
         self.git_user = git_user
+
+
+
+def run(handler, args, git_user, **attrs):
+    """Serves handler (its world already set) on 127.0.0.1 until a signal. Git
+    needs args.token as password (githttp's token check reads it from a private
+    temp file, removed on exit) and git_user as user name. attrs are set on the
+    server for the handler (e.g. link=True)."""
+    import tempfile
+    from serveutil import serve
+    fd, token_file = tempfile.mkstemp(prefix="fakeforge-token-")
+    with os.fdopen(fd, "w") as f:
+        f.write(args.token + "\n")
+    try:
+        server = ForgeServer(handler, os.path.abspath(args.git_root), token_file, git_user)
+        server.api_token, server.max_per_page = args.token, args.max_per_page
+        for k, v in attrs.items():
+            setattr(server, k, v)
+        return serve(server, args.port_file)
+    finally:
+        os.unlink(token_file)

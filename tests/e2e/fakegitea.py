@@ -32,14 +32,11 @@ Control (no auth):
 """
 import argparse
 import hmac
-import os
 import re
 import subprocess
 import sys
-import tempfile
 
-from fakeforge import ForgeHandler, ForgeServer, Reply, World, diff_lines, paginate, link_header
-from serveutil import serve
+from fakeforge import ForgeHandler, Reply, World, diff_lines, link_header, paginate, run
 
 PULL = re.compile(r"^/api/v1/repos/([^/]+)/([^/]+)/pulls/(\d+)/reviews(?:/(\d+)/comments)?$")
 STATUS = re.compile(r"^/api/v1/repos/([^/]+)/([^/]+)/statuses/([0-9a-f]{40})$")
@@ -194,16 +191,7 @@ def main():
     world = World()
     world.pulls, world.statuses = {}, []
     Handler.world = world
-    fd, token_file = tempfile.mkstemp(prefix="fakegitea-token-")
-    with os.fdopen(fd, "w") as f:
-        f.write(args.token + "\n")
-    try:
-        server = ForgeServer(Handler, os.path.abspath(args.git_root), token_file, args.login)
-        server.api_token, server.login, server.max_per_page = args.token, args.login, args.max_per_page
-        return serve(server, args.port_file)
-    finally:
-        os.unlink(token_file)
-
+    return run(Handler, args, args.login, login=args.login)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -37,14 +37,11 @@ Control (no auth):
 """
 import argparse
 import hmac
-import os
 import re
 import sys
-import tempfile
 import uuid
 
-from fakeforge import ForgeHandler, ForgeServer, Reply, World, diff_lines, paginate, link_header
-from serveutil import serve
+from fakeforge import ForgeHandler, Reply, World, diff_lines, link_header, paginate, run
 
 BAD_POSITION = {"message": "400 Bad request - Note {:line_code=>[\"can't be blank\", "
                            "\"must be a valid line code\"]}"}
@@ -197,16 +194,7 @@ def main():
     world = World()
     world.mrs, world.statuses = {}, []
     Handler.world = world
-    fd, token_file = tempfile.mkstemp(prefix="fakegitlab-token-")
-    with os.fdopen(fd, "w") as f:
-        f.write(args.token + "\n")
-    try:
-        server = ForgeServer(Handler, os.path.abspath(args.git_root), token_file, "oauth2")
-        server.api_token, server.max_per_page, server.link = args.token, args.max_per_page, args.link
-        return serve(server, args.port_file)
-    finally:
-        os.unlink(token_file)
-
+    return run(Handler, args, "oauth2", link=args.link)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -27,14 +27,13 @@ import json
 import os
 import re
 import sys
-import time
 import unittest
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as h  # noqa: E402
-from test_github_e2e import BASE_LIB, HEAD_LIB, HEAD2_LIB, NET, NEW_NAME, OLD_NAME  # noqa: E402
-from test_gitlab_e2e import EXPECTED_FIRST, EXPECTED_SECOND, MANY  # noqa: E402
+import forgeworld as fw  # noqa: E402
+from forgeworld import EXPECTED_FIRST, EXPECTED_SECOND  # noqa: E402
 
 OWNER, REPO, NUMBER = "octo-org", "hello", 2
 SECRET = "gitea-e2e-webhook-secret-91ab"
@@ -52,7 +51,7 @@ def key(c):
     return (c["path"], c["position"], m.group(2) if m else None)
 
 
-class GiteaEndToEnd(unittest.TestCase):
+class GiteaEndToEnd(fw.ForgeTest, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = h.TempDir("gitea")
@@ -72,30 +71,7 @@ class GiteaEndToEnd(unittest.TestCase):
 
     @classmethod
     def build_repositories(cls, t):
-        cls.git_root = os.path.join(t, "git")
-        cls.bare = os.path.join(cls.git_root, OWNER, REPO + ".git")
-        os.makedirs(cls.bare)
-        h.git(cls.bare, "init", "-q", "--bare", "-b", "master")
-        w = cls.work = os.path.join(t, "work")
-        os.makedirs(w)
-        h.git(w, "init", "-q", "-b", "master")
-        h.write(os.path.join(w, "Cargo.toml"), '[package]\nname = "hello"\nversion = "0.1.0"\nedition = "2021"\n')
-        h.write(os.path.join(w, "src/lib.rs"), BASE_LIB)
-        h.write(os.path.join(w, "src/old_name.rs"), OLD_NAME)
-        h.git(w, "add", "-A")
-        h.git(w, "commit", "-q", "-m", "base")
-        cls.base = h.git(w, "rev-parse", "HEAD")
-        h.git(w, "checkout", "-q", "-b", "changes")
-        h.write(os.path.join(w, "src/lib.rs"), HEAD_LIB)
-        h.write(os.path.join(w, "src/net.rs"), NET)
-        h.write(os.path.join(w, "src/many.rs"), MANY)
-        os.rename(os.path.join(w, "src/old_name.rs"), os.path.join(w, "src/new_name.rs"))
-        h.write(os.path.join(w, "src/new_name.rs"), NEW_NAME)
-        h.git(w, "add", "-A")
-        h.git(w, "commit", "-q", "-m", "changes")
-        cls.head1 = h.git(w, "rev-parse", "HEAD")
-        h.git(w, "push", "-q", cls.bare, "master", "changes")
-        h.git(w, "push", "-q", cls.bare, "%s:refs/pull/%d/head" % (cls.head1, NUMBER))
+        cls.git_root, cls.bare, cls.work, cls.base, cls.head1 = fw.build(t, os.path.join(OWNER, REPO), "refs/pull/%d/head" % NUMBER)
 
     @classmethod
     def start_servers(cls, t):
@@ -171,15 +147,6 @@ class GiteaEndToEnd(unittest.TestCase):
         return [(s["state"], s["description"]) for s in body["statuses"]
                 if s["sha"] == sha and s["context"] == "rustreview"]
 
-    def wait_jobs_settled(self, timeout=60):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            rows = h.job_rows(self.db)
-            if rows and all(r[2] in ("done", "failed", "superseded") for r in rows):
-                return rows
-            time.sleep(0.05)
-        self.fail("jobs did not finish: %s\n%s" % (h.job_rows(self.db), self.server.output()[-4000:]))
-
     def test_01_bad_signature_is_refused_and_stores_nothing(self):
         body = self.payload(self.head1)
         for sig in ("0" * 64, "sha256=" + gitea_signature(body), gitea_signature(body).upper()[:63],
@@ -231,13 +198,7 @@ class GiteaEndToEnd(unittest.TestCase):
         self.assertTrue(any(r["path"].endswith("/comments") for r in reqs))
 
     def test_05_synchronized_comments_only_on_new_problem(self):
-        w = self.work
-        h.git(w, "checkout", "-q", "changes")
-        h.write(os.path.join(w, "src/lib.rs"), HEAD2_LIB)
-        h.git(w, "commit", "-q", "-am", "second push")
-        head2 = type(self).head2 = h.git(w, "rev-parse", "HEAD")
-        h.git(w, "push", "-q", self.bare, "changes")
-        h.git(w, "push", "-q", "-f", self.bare, "%s:refs/pull/%d/head" % (head2, NUMBER))
+        head2 = type(self).head2 = fw.push_second(self.work, self.bare, "refs/pull/%d/head" % NUMBER)
         self.register_pull(head2)
         status, resp, _ = self.deliver(self.payload(head2, action="synchronized"))
         self.assertEqual(status, 202, resp)
@@ -281,22 +242,11 @@ class GiteaEndToEnd(unittest.TestCase):
         self.assertEqual(rows[-1][2], "done", self.server.output()[-3000:])
         self.assertEqual(len(rows), before + 1)
         self.assertEqual(len(self.reviews()), 3)          # nothing new to say
-        mirrors = [d for d, _, _ in os.walk(os.path.join(self.data_dir, "mirrors")) if d.endswith(".git")]
-        self.assertEqual([os.path.relpath(m, self.data_dir) for m in mirrors],
+        self.assertEqual(self.mirrors(),
                          ["mirrors/gitea/octo-org/hello.git"])
 
     def test_08_no_secret_reaches_disk_or_logs(self):
-        needles = [TOKEN.encode(), SECRET.encode()]
-        for root, _, files in os.walk(self.data_dir):
-            for n in files:
-                with open(os.path.join(root, n), "rb") as f:
-                    data = f.read()
-                for s in needles:
-                    self.assertNotIn(s, data, "secret found in %s" % os.path.join(root, n))
-        out = self.server.output().encode()
-        for s in needles:
-            self.assertNotIn(s, out, "secret found in the server's log")
-
+        self.assert_no_secrets(TOKEN, SECRET)
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

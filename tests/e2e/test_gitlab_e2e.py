@@ -20,47 +20,22 @@ Scenario (in order, one world built in setUpClass):
   07 a clone URL naming another project of the instance is refused (400)
   08 no token or secret in the data dir, the mirror or the logs
 """
-import copy
 import json
 import os
 import re
 import sys
-import time
 import unittest
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as h  # noqa: E402
-from test_github_e2e import BASE_LIB, HEAD_LIB, HEAD2_LIB, NET, NEW_NAME, OLD_NAME  # noqa: E402
+import forgeworld as fw  # noqa: E402
+from forgeworld import EXPECTED_FIRST, EXPECTED_SECOND  # noqa: E402
 
 NAMESPACE, PROJECT, PROJECT_ID, IID = "group/sub", "hello", 14, 1
 SECRET = "gitlab-e2e-hook-token-7c2e"
 TOKEN = "glpat-e2e-0123456789abcdefghij"
 
-MANY = """pub fn sum(a: Option<u8>, b: Option<u8>, c: Option<u8>, d: Option<u8>, e: Option<u8>) -> u32 {
-    let a = a.unwrap() as u32;
-    let b = b.unwrap() as u32;
-    let c = c.unwrap() as u32;
-    let d = d.unwrap() as u32;
-    let e = e.unwrap() as u32;
-    a + b + c + d + e
-}
-"""
-
-EXPECTED_FIRST = [
-    ("src/lib.rs", 10, "ptr_arg"),
-    ("src/lib.rs", 11, "len_zero"),
-    ("src/lib.rs", 14, "unwrap_in_result"),
-    ("src/lib.rs", 15, "print_stdout"),
-    ("src/many.rs", 2, "unwrap_used"),
-    ("src/net.rs", 5, "blocking_in_async"),
-    ("src/net.rs", 6, "blocking_in_async"),
-    ("src/net.rs", 11, "await_holding_lock"),
-    ("src/net.rs", 11, "unwrap_used"),
-    ("src/net.rs", 19, "undocumented_unsafe_blocks"),
-    ("src/new_name.rs", 12, "todo"),
-]
-EXPECTED_SECOND = [("src/lib.rs", 22, "dbg_macro")]
 MARKER = re.compile(r"<!-- rustreview:fingerprint=([0-9a-f]{16}) rule=([a-z_]+) -->")
 
 
@@ -77,7 +52,7 @@ def key(note):
     return (note["position"]["new_path"], note["position"]["new_line"], m.group(2) if m else None)
 
 
-class GitLabEndToEnd(unittest.TestCase):
+class GitLabEndToEnd(fw.ForgeTest, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = h.TempDir("gitlab")
@@ -97,30 +72,7 @@ class GitLabEndToEnd(unittest.TestCase):
 
     @classmethod
     def build_repositories(cls, t):
-        cls.git_root = os.path.join(t, "git")
-        cls.bare = os.path.join(cls.git_root, NAMESPACE, PROJECT + ".git")
-        os.makedirs(cls.bare)
-        h.git(cls.bare, "init", "-q", "--bare", "-b", "master")
-        w = cls.work = os.path.join(t, "work")
-        os.makedirs(w)
-        h.git(w, "init", "-q", "-b", "master")
-        h.write(os.path.join(w, "Cargo.toml"), '[package]\nname = "hello"\nversion = "0.1.0"\nedition = "2021"\n')
-        h.write(os.path.join(w, "src/lib.rs"), BASE_LIB)
-        h.write(os.path.join(w, "src/old_name.rs"), OLD_NAME)
-        h.git(w, "add", "-A")
-        h.git(w, "commit", "-q", "-m", "base")
-        cls.base = h.git(w, "rev-parse", "HEAD")
-        h.git(w, "checkout", "-q", "-b", "changes")
-        h.write(os.path.join(w, "src/lib.rs"), HEAD_LIB)
-        h.write(os.path.join(w, "src/net.rs"), NET)
-        h.write(os.path.join(w, "src/many.rs"), MANY)
-        os.rename(os.path.join(w, "src/old_name.rs"), os.path.join(w, "src/new_name.rs"))
-        h.write(os.path.join(w, "src/new_name.rs"), NEW_NAME)
-        h.git(w, "add", "-A")
-        h.git(w, "commit", "-q", "-m", "changes")
-        cls.head1 = h.git(w, "rev-parse", "HEAD")
-        h.git(w, "push", "-q", cls.bare, "master", "changes")
-        h.git(w, "push", "-q", cls.bare, "%s:refs/merge-requests/%d/head" % (cls.head1, IID))
+        cls.git_root, cls.bare, cls.work, cls.base, cls.head1 = fw.build(t, os.path.join(NAMESPACE, PROJECT), "refs/merge-requests/%d/head" % IID)
 
     @classmethod
     def start_servers(cls, t):
@@ -197,15 +149,6 @@ class GitLabEndToEnd(unittest.TestCase):
     def requests(self):
         return json.loads(h.http("GET", self.gitlab + "/_fake/requests")[2])
 
-    def wait_jobs_settled(self, timeout=60):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            rows = h.job_rows(self.db)
-            if rows and all(r[2] in ("done", "failed", "superseded") for r in rows):
-                return rows
-            time.sleep(0.05)
-        self.fail("jobs did not finish: %s\n%s" % (h.job_rows(self.db), self.server.output()[-4000:]))
-
     def test_01_bad_token_is_refused_and_stores_nothing(self):
         body = self.payload("merge_request.open.json", self.head1)
         for token in ("wrong-token", SECRET + "x", "", None):
@@ -270,13 +213,8 @@ class GitLabEndToEnd(unittest.TestCase):
         self.assertIn("page=2", " ".join(r["query"] for r in lists))
 
     def test_05_push_comments_only_on_new_problem(self):
-        w = self.work
-        h.git(w, "checkout", "-q", "changes")
-        h.write(os.path.join(w, "src/lib.rs"), HEAD2_LIB)
-        h.git(w, "commit", "-q", "-am", "second push")
-        head2 = type(self).head2 = h.git(w, "rev-parse", "HEAD")
-        h.git(w, "push", "-q", self.bare, "changes")
-        h.git(w, "push", "-q", "-f", self.bare, "%s:refs/merge-requests/%d/head" % (head2, IID))
+        head2 = type(self).head2 = fw.push_second(self.work, self.bare,
+                                                  "refs/merge-requests/%d/head" % IID)
         self.register_mr(head2)
         before = diff_notes(self.discussions())
         body = self.payload("merge_request.update.json", head2, action="update", oldrev=self.head1)
@@ -335,22 +273,11 @@ class GitLabEndToEnd(unittest.TestCase):
         self.assertEqual(rows[-1][2], "done", self.server.output()[-3000:])
         self.assertIn('"event":"gitlab.clone_url.refused"', self.server.output())
         self.assertEqual(len(h.job_rows(self.db)), before + 1)
-        mirrors = [d for d, _, _ in os.walk(os.path.join(self.data_dir, "mirrors")) if d.endswith(".git")]
-        self.assertEqual([os.path.relpath(m, self.data_dir) for m in mirrors],
+        self.assertEqual(self.mirrors(),
                          ["mirrors/gitlab/group/sub/hello.git"])
 
     def test_08_no_secret_reaches_disk_or_logs(self):
-        needles = [TOKEN.encode(), SECRET.encode()]
-        for root, _, files in os.walk(self.data_dir):
-            for n in files:
-                with open(os.path.join(root, n), "rb") as f:
-                    data = f.read()
-                for s in needles:
-                    self.assertNotIn(s, data, "secret found in %s" % os.path.join(root, n))
-        out = self.server.output().encode()
-        for s in needles:
-            self.assertNotIn(s, out, "secret found in the server's log")
-
+        self.assert_no_secrets(TOKEN, SECRET)
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

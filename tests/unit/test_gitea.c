@@ -186,7 +186,7 @@ static int group_setup(void **state)
 		return -1;
 	const char *args[] = { "--git-root", root, "--token", TOKEN, "--login", "bot-user",
 			       "--max-per-page", "1", NULL };
-	rc = fake_forge_start("fakegitea.py", fk.dir, args, &fk.pid, fk.base, sizeof(fk.base));
+	rc = fake_server_start("fakegitea.py", fk.dir, args, &fk.pid, fk.base, sizeof(fk.base));
 	free(root);
 	json_decref(fake_forge_call(fk.base, "POST", "/_fake/pulls",
 				    json_pack("{s:s,s:s,s:i,s:s,s:s,s:s}", "owner", "o", "repo", "r",

@@ -177,7 +177,7 @@ static int group_setup(void **state)
 		if (asprintf(&root, "%s/git", fk.dir) < 0)
 			return -1;
 		args[1] = root;
-		int rc = fake_forge_start("fakegitlab.py", fk.dir, args, &fk.pid, fk.base,
+		int rc = fake_server_start("fakegitlab.py", fk.dir, args, &fk.pid, fk.base,
 					  sizeof(fk.base));
 		free(root);
 		return rc;
