@@ -615,6 +615,28 @@ done:
 	return rc;
 }
 
+int api_request_auth(struct api_client *c, const char *auth_prefix, const char *token,
+		     const char *method, const char *url, const char *const *headers,
+		     const json_t *body, struct api_response *out, struct rr_error *err)
+{
+	const char *all[9];
+	char *auth = NULL;
+	size_t n = 0;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	for (; headers && headers[n] && n < 7; n++)
+		all[n] = headers[n];
+	if (!token || asprintf(&auth, "%s%s", auth_prefix, token) < 0)
+		return rr_error_set(err, token ? RR_ENOMEM : RR_ECONFIG, "%s %s: %s", method, url,
+				    token ? "out of memory" : "no token");
+	all[n++] = auth;
+	all[n] = NULL;
+	rc = api_request(c, method, url, all, body, out, err);
+	rr_secret_free(auth);
+	return rc;
+}
+
 /* ---- listings ------------------------------------------------------------------ */
 
 char *api_url_with_param(const char *url, const char *name, long value)

@@ -76,6 +76,15 @@ int api_request(struct api_client *c, const char *method, const char *url,
 		struct rr_error *err);
 
 /*
+ * api_request with one more header, "<auth_prefix><token>" (e.g. "PRIVATE-TOKEN: ",
+ * "Authorization: Bearer "), built and wiped here: the token is a secret.
+ * headers may be NULL; at most 7 of them.
+ */
+int api_request_auth(struct api_client *c, const char *auth_prefix, const char *token,
+		     const char *method, const char *url, const char *const *headers,
+		     const json_t *body, struct api_response *out, struct rr_error *err);
+
+/*
  * Every page of a listing. call performs one authenticated GET for the forge
  * (ctx is its own); page_fn receives each page's JSON array. The next page is
  * Link rel="next", else (when the client has a next_page_header) the same URL

@@ -203,18 +203,11 @@ static int gt_call(void *ctx, const char *method, const char *url, const json_t 
 {
 	const struct forge_config *cfg = ctx;
 	struct gt_state *st = cfg->state;
-	const char *headers[2] = { NULL, NULL };
-	char *auth = NULL;
-	int rc;
 
 	if (!st)
 		return rr_error_set(err, RR_ECONFIG, "gitea: forge not initialised");
-	if (asprintf(&auth, "Authorization: token %s", cfg->token) < 0)
-		return rr_error_set(err, RR_ENOMEM, "gitea: out of memory");
-	headers[0] = auth;
-	rc = api_request(st->api, method, url, headers, body, resp, err);
-	rr_secret_free(auth);
-	return rc;
+	return api_request_auth(st->api, "Authorization: token ", cfg->token, method, url, NULL,
+				body, resp, err);
 }
 
 static int gt_post(struct forge_config *cfg, const char *url, const json_t *body,

@@ -534,14 +534,9 @@ int github_jwt_create(const char *app_id, const char *private_key_pem, time_t no
 /* installation tokens                                                      */
 /* ======================================================================== */
 
-/* "Name: value" header line on the heap; wiped by the caller (it may hold a secret). */
-static char *gh_auth_header(const char *token)
-{
-	char *h = NULL;
-	if (asprintf(&h, "Authorization: Bearer %s", token) < 0)
-		return NULL;
-	return h;
-}
+/* Every call sends these, and the token as "Authorization: Bearer <token>". */
+static const char *const gh_headers[] = { GH_ACCEPT, GH_API_VERSION, NULL };
+#define GH_AUTH "Authorization: Bearer "
 
 /* A token goes into a header line: printable ASCII without spaces only. */
 static bool gh_token_ok(const char *t)
@@ -586,32 +581,26 @@ static int gh_mint_token(const struct forge_config *cfg, struct gh_state *st, lo
 			 char **token, time_t *expires, struct rr_error *err)
 {
 	struct api_response resp = API_RESPONSE_INIT;
-	char *jwt = NULL, *auth = NULL, *url = NULL;
-	const char *headers[4];
+	char *jwt = NULL, *url = NULL;
 	int rc;
 
 	*token = NULL;
 	if ((rc = gh_jwt_sign(st->key, gh_app_id(cfg), time(NULL), &jwt, err)))
 		goto done;
 	if (asprintf(&url, "%.*s/app/installations/%ld/access_tokens", gh_api_base_len(cfg),
-		     gh_api_base(cfg), installation) < 0)
+		     gh_api_base(cfg), installation) < 0) {
 		url = NULL;
-	if (!url || !(auth = gh_auth_header(jwt))) {
 		rc = rr_error_set(err, RR_ENOMEM, "out of memory");
 		goto done;
 	}
-	headers[0] = GH_ACCEPT;
-	headers[1] = GH_API_VERSION;
-	headers[2] = auth;
-	headers[3] = NULL;
-	if ((rc = api_request(st->api, "POST", url, headers, NULL, &resp, err)))
+	if ((rc = api_request_auth(st->api, GH_AUTH, jwt, "POST", url, gh_headers, NULL, &resp,
+				   err)))
 		goto done;
 	rc = gh_read_token_response(&resp, token, expires, err);
 done:
 	if (rc)
 		rr_error_wrap(err, "installation %ld access token", installation);
 	api_response_free(&resp);
-	rr_secret_free(auth);
 	rr_secret_free(jwt);
 	free(url);
 	return rc;
@@ -700,23 +689,13 @@ static int gh_call(const struct forge_config *cfg, const struct review_request *
 	int attempt, rc = RR_ERR;
 
 	for (attempt = 0; attempt < 2; attempt++) {
-		char *token = NULL, *auth = NULL;
-		const char *headers[4];
+		char *token = NULL;
 		bool cached = false;
 
 		api_response_free(resp);
 		if ((rc = gh_token_for(cfg, rq, &token, &cached, err)))
 			return rc;
-		if (!(auth = gh_auth_header(token))) {
-			rr_secret_free(token);
-			return rr_error_set(err, RR_ENOMEM, "github: out of memory");
-		}
-		headers[0] = GH_ACCEPT;
-		headers[1] = GH_API_VERSION;
-		headers[2] = auth;
-		headers[3] = NULL;
-		rc = api_request(st->api, method, url, headers, body, resp, err);
-		rr_secret_free(auth);
+		rc = api_request_auth(st->api, GH_AUTH, token, method, url, gh_headers, body, resp, err);
 		if (rc == RR_EAUTH && cached && attempt == 0) {
 			token_cache_drop(st->tokens, gh_installation(rq), token);
 			rr_secret_free(token);

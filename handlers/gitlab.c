@@ -269,18 +269,11 @@ static int gl_call(void *ctx, const char *method, const char *url, const json_t 
 {
 	const struct forge_config *cfg = ctx;
 	struct gl_state *st = cfg->state;
-	const char *headers[2] = { NULL, NULL };
-	char *auth = NULL;
-	int rc;
 
 	if (!st)
 		return rr_error_set(err, RR_ECONFIG, "gitlab: forge not initialised");
-	if (asprintf(&auth, "PRIVATE-TOKEN: %s", cfg->token) < 0)
-		return rr_error_set(err, RR_ENOMEM, "gitlab: out of memory");
-	headers[0] = auth;
-	rc = api_request(st->api, method, url, headers, body, resp, err);
-	rr_secret_free(auth);
-	return rc;
+	return api_request_auth(st->api, "PRIVATE-TOKEN: ", cfg->token, method, url, NULL, body,
+				resp, err);
 }
 
 /* <URL>/api/v4/projects/<id>/merge_requests/<iid><suffix>, or NULL. */
