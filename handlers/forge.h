@@ -128,6 +128,8 @@ struct forge {
 	const struct forge_setting *settings;
 	const char *git_user;      /* user name that goes with the token over git HTTPS */
 	const char *suggestion_info;   /* info string of the fence, NULL: no suggestions */
+	/* What the forge calls a change under review ("merge request"); NULL: "pull request". */
+	const char *change_noun;
 	/* The summary carries the head it was written for and is posted once per head
 	 * (a forge whose summary is not posted atomically with its comments). */
 	bool summary_per_head;

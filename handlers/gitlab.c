@@ -565,6 +565,7 @@ const struct forge forge_gitlab = {
 	.git_user = "oauth2",
 	.suggestion_info = "suggestion:-0+0",
 	.summary_per_head = true,
+	.change_noun = "merge request",
 	.init = gl_init,
 	.cleanup = gl_cleanup,
 	.verify = gl_verify,

@@ -488,23 +488,24 @@ static int summary_table(const struct finding_list *findings, const struct publi
 
 static char *summary_body(const struct finding_list *findings, const struct publish_plan *plan,
 			  const struct publish_existing *ex, const struct publish_settings *s,
-			  const char *notice, const char *notice_marker, const char *head_sha)
+			  const char *noun, const char *notice, const char *notice_marker,
+			  const char *head_sha)
 {
 	struct rr_buf b = RR_BUF_INIT;
 	int rc;
 
 	if (plan->n) {
-		rc = rr_buf_printf(&b, "**rustreview** found %zu issue%s in this pull request.\n\n",
-				   plan->nnew, plan->nnew == 1 ? "" : "s");
+		rc = rr_buf_printf(&b, "**rustreview** found %zu issue%s in this %s.\n\n",
+				   plan->nnew, plan->nnew == 1 ? "" : "s", noun);
 		if (rc == RR_OK)
 			rc = summary_table(findings, plan, ex, &b);
 	} else {
-		rc = rr_buf_puts(&b, "**rustreview** has no new comments on this pull request.\n");
+		rc = rr_buf_printf(&b, "**rustreview** has no new comments on this %s.\n", noun);
 	}
 	for (size_t i = 0; i < plan->ndropped && rc == RR_OK; i++)
 		rc = rr_buf_printf(&b, "\n%zu more `%s` not posted: at most %u comments per rule "
-				   "on a pull request.\n", plan->dropped[i].n, plan->dropped[i].rule,
-				   s->per_rule_budget);
+				   "on a %s.\n", plan->dropped[i].n, plan->dropped[i].rule,
+				   s->per_rule_budget, noun);
 	if (rc == RR_OK && plan->over_cap)
 		rc = rr_buf_printf(&b, "\n%zu more not posted: at most %u comments per review.\n",
 				   plan->over_cap, s->max_comments);
@@ -528,7 +529,8 @@ char *publish_summary(const struct finding_list *findings, const struct publish_
 	/* Without a listing, every postable finding counts as new. */
 	struct publish_existing none;
 	memset(&none, 0, sizeof(none));
-	return summary_body(findings, plan, &none, s, notice, notice_marker, head_sha);
+	return summary_body(findings, plan, &none, s, "pull request", notice, notice_marker,
+			    head_sha);
 }
 
 /* ======================================================================== */
@@ -646,8 +648,10 @@ int publish_run(struct forge_config *cfg, const struct review_request *rq,
 	if (plan.n == 0 && !notice_new)
 		goto done;         /* nothing new: no review at all */
 	if (!summary_said &&
-	    !(summary = summary_body(findings, &plan, &ex, &s, notice_new ? findings->notice : NULL,
-				     notice_marker, forge->summary_per_head ? rq->head_sha : NULL))) {
+	    !(summary = summary_body(findings, &plan, &ex, &s,
+				     forge->change_noun ? forge->change_noun : "pull request",
+				     notice_new ? findings->notice : NULL, notice_marker,
+				     forge->summary_per_head ? rq->head_sha : NULL))) {
 		rc = rr_error_set(err, RR_ENOMEM, "building the review: out of memory");
 		goto done;
 	}

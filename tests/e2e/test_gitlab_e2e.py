@@ -181,7 +181,7 @@ class GitLabEndToEnd(fw.ForgeTest, unittest.TestCase):
         self.assertEqual(len(MARKER.findall(grouped["body"])), 5)
         summaries = summary_notes(ds)
         self.assertEqual(len(summaries), 1)
-        self.assertIn("**rustreview** found 15 issues in this pull request.", summaries[0]["body"])
+        self.assertIn("**rustreview** found 15 issues in this merge request.", summaries[0]["body"])
         self.assertIn("| `unwrap_used` | 6 |", summaries[0]["body"])
         self.assertIn("<!-- rustreview:head=%s -->" % self.head1, summaries[0]["body"])
         self.assertEqual(self.statuses(self.head1),
