@@ -347,8 +347,10 @@ static int gl_prepare(struct forge_config *cfg, struct review_request *rq, struc
 	if (!(url = gl_mr_url(cfg, rq, "")))
 		return rr_error_set(err, RR_ENOMEM, "gitlab: out of memory");
 	for (int i = 0; i < GL_DIFF_REFS_READS && got == RR_NONE; i++) {
-		if (i)
-			gl_sleep_ms(wait), wait *= 2;
+		if (i) {
+			gl_sleep_ms(wait);
+			wait *= 2;
+		}
 		if ((rc = gl_call(cfg, "GET", url, NULL, &resp, err))) {
 			rr_error_wrap(err, "gitlab: reading merge request !%ld", rq->number);
 			goto done;
