@@ -123,6 +123,34 @@ static int config_repo_fail_on(const struct toml_value *v, struct review_options
 	return RR_OK;
 }
 
+/* [comments] group_after = N (0: never group), per_rule_budget = N (0: no budget). */
+static int config_repo_comments(const struct toml_value *t, struct review_options *o,
+				struct rr_error *err)
+{
+	if (t->type != TOML_TABLE)
+		return config_fail(err, t, "`comments` must be a table", NULL, NULL);
+	for (size_t i = 0; i < t->n; i++) {
+		const struct toml_value *v = t->items[i];
+		bool group = strcmp(t->keys[i], "group_after") == 0;
+		if (!group && strcmp(t->keys[i], "per_rule_budget") != 0)
+			return config_fail(err, v, "unknown setting `comments.", t->keys[i],
+					   "` (expected group_after, per_rule_budget)");
+		if (v->type != TOML_INTEGER || v->integer < 0 ||
+		    v->integer > CONFIG_MAX_COMMENTS_LIMIT)
+			return config_fail(err, v, group ? "`comments.group_after`"
+						       : "`comments.per_rule_budget`",
+					   " must be an integer from 0 to 1000", NULL);
+		if (group) {
+			o->group_after = (unsigned)v->integer;
+			o->group_after_set = true;
+		} else {
+			o->per_rule_budget = (unsigned)v->integer;
+			o->per_rule_budget_set = true;
+		}
+	}
+	return RR_OK;
+}
+
 static int config_repo_setting(const char *key, const struct toml_value *v,
 			       struct review_options *o, struct rr_error *err)
 {
@@ -132,6 +160,8 @@ static int config_repo_setting(const char *key, const struct toml_value *v,
 		return config_repo_exclude(v, o, err);
 	if (strcmp(key, "fail_on") == 0)
 		return config_repo_fail_on(v, o, err);
+	if (strcmp(key, "comments") == 0)
+		return config_repo_comments(v, o, err);
 	if (strcmp(key, "max_comments") == 0) {
 		if (v->type != TOML_INTEGER || v->integer < 1 ||
 		    v->integer > CONFIG_MAX_COMMENTS_LIMIT)
@@ -141,7 +171,7 @@ static int config_repo_setting(const char *key, const struct toml_value *v,
 		return RR_OK;
 	}
 	return config_fail(err, v, "unknown setting `", key,
-			   "` (expected rules, exclude, max_comments, fail_on)");
+			   "` (expected rules, exclude, max_comments, fail_on, comments)");
 }
 
 int config_repo_parse(const char *src, size_t len, struct review_options *opts,

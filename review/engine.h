@@ -72,6 +72,10 @@ struct review_options {
 	int fail_on;               /* lowest rr_severity that fails `check` / the status,
 	                              or REVIEW_FAIL_NEVER; default RR_SEV_NOTE (any finding) */
 	unsigned max_comments;     /* 0: the service's own cap */
+	/* [comments] of .rustreview.toml (review/config.c); unset: the publisher's defaults */
+	bool group_after_set, per_rule_budget_set;
+	unsigned group_after;      /* more than this many of one rule in one file: one comment */
+	unsigned per_rule_budget;  /* comments per rule on a pull request (0: no budget) */
 };
 void review_options_init(struct review_options *o);
 void review_options_free(struct review_options *o);

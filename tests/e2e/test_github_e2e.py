@@ -450,6 +450,32 @@ class GitHubEndToEnd(unittest.TestCase):
         self.assertIn("line 2: rules.unwrap_used must be", revs[0]["body"])
         self.assertIn("<!-- rustreview:notice=", revs[0]["body"])
 
+    def test_09_clone_url_and_names_are_the_payloads_own(self):
+        """Issue 14: a delivery for this repository whose clone URL names another
+        repository of the host is refused at intake (400, logged); so are names
+        like `..x`; the mirror is named in lower case."""
+        before = len(h.job_rows(self.db))
+        p = json.loads(self.payload("pull_request.opened.json", self.head1))
+        p["repository"]["clone_url"] = "%s/secret-org/private.git" % self.git_url
+        status, resp, _ = self.deliver(json.dumps(p).encode())
+        self.assertEqual(status, 400, resp)
+        self.assertIn("not the payload's own repository", resp.get("error", "") + json.dumps(resp))
+        self.assertIn('"event":"github.clone_url.refused"', self.server.output())
+        for field, bad in (("login", "..x"), ("name", "..x"), ("name", "a..b")):
+            p = json.loads(self.payload("pull_request.opened.json", self.head1))
+            if field == "login":
+                p["repository"]["owner"]["login"] = bad
+            else:
+                p["repository"]["name"] = bad
+            status, resp, _ = self.deliver(json.dumps(p).encode())
+            self.assertEqual(status, 400, (bad, resp))
+        self.assertEqual(len(h.job_rows(self.db)), before)
+        # One mirror for every spelling of a name is tested on the forges whose fakes
+        # look names up without regard to case (test_gitlab_e2e, test_gitea_e2e) and
+        # in test_repo; fakegithub.py stays as it is.
+        mirrors = [d for d, _, _ in os.walk(os.path.join(self.data_dir, "mirrors")) if d.endswith(".git")]
+        self.assertEqual([os.path.relpath(m, self.data_dir) for m in mirrors],
+                         ["mirrors/github/%s/%s.git" % (OWNER.lower(), REPO.lower())])
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -226,8 +226,39 @@ static void test_repo_config_errors(void **state)
 				 "line 1: `exclude` entries must be non-empty strings");
 	assert_repo_config_error("max_coments = 3\n",
 				 "line 1: unknown setting `max_coments` (expected rules, exclude, "
-				 "max_comments, fail_on)");
+				 "max_comments, fail_on, comments)");
+	assert_repo_config_error("comments = 3\n", "line 1: `comments` must be a table");
+	assert_repo_config_error("[comments]\ngroup_after = -1\n",
+				 "line 2: `comments.group_after` must be an integer from 0 to 1000");
+	assert_repo_config_error("[comments]\nper_rule_budget = \"10\"\n",
+				 "line 2: `comments.per_rule_budget` must be an integer from 0 to 1000");
+	assert_repo_config_error("[comments]\ngroup = 3\n",
+				 "line 2: unknown setting `comments.group` (expected group_after, "
+				 "per_rule_budget)");
 	assert_repo_config_error("[rules\n", "line 1: syntax error near `[rules`");
+}
+
+/* [comments]: each setting is optional and 0 is a value (never group, no budget). */
+static void test_comments_settings(void **state)
+{
+	const char *src = "[comments]\ngroup_after = 0\nper_rule_budget = 25\n";
+	struct review_options o;
+	struct rr_error err = { 0 };
+	(void)state;
+	review_options_init(&o);
+	assert_false(o.group_after_set);
+	assert_false(o.per_rule_budget_set);
+	assert_int_equal(config_repo_parse(src, strlen(src), &o, &err), RR_OK);
+	assert_true(o.group_after_set);
+	assert_int_equal(o.group_after, 0);
+	assert_true(o.per_rule_budget_set);
+	assert_int_equal(o.per_rule_budget, 25);
+	review_options_free(&o);
+	src = "[comments]\ngroup_after = 5\n";
+	assert_int_equal(config_repo_parse(src, strlen(src), &o, &err), RR_OK);
+	assert_int_equal(o.group_after, 5);
+	assert_false(o.per_rule_budget_set);
+	review_options_free(&o);
 }
 
 static void test_fail_on_never(void **state)
@@ -507,6 +538,7 @@ int main(void)
 		cmocka_unit_test(test_repo_config_all_settings),
 		cmocka_unit_test(test_repo_config_errors),
 		cmocka_unit_test(test_fail_on_never),
+		cmocka_unit_test(test_comments_settings),
 		cmocka_unit_test(test_cargo_levels_groups_and_priority),
 		cmocka_unit_test(test_cargo_workspace_tables),
 		cmocka_unit_test(test_cargo_bad_level),
