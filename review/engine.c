@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "glob.h"
+#include "introduced.h"
 #include "rules/rules.h"
 #include "rust.h"
 
@@ -610,9 +611,19 @@ static bool engine_may_report(const char *src, size_t len, const struct line_set
 	return false;
 }
 
-/* Moves the findings whose first line was added into out. */
+/* Byte offset of 1-based (line, column) in src, clamped to len. */
+static uint32_t engine_byte_at(const char *src, size_t len, uint32_t line, uint32_t column)
+{
+	size_t pos = engine_line_offset(src, len, line) + (column > 0 ? column - 1 : 0);
+	return (uint32_t)(pos > len ? len : pos);
+}
+
+/*
+ * Moves the findings whose first line was added into out, each with the
+ * normalised code it stands in (introduced.h), which needs the tree.
+ */
 static int keep_added(struct finding_list *all, const struct line_set *added,
-		      struct finding_list *out)
+		      const struct rule_ctx *ctx, struct finding_list *out)
 {
 	int rc = RR_OK;
 
@@ -621,6 +632,13 @@ static int keep_added(struct finding_list *all, const struct line_set *added,
 		if (added && !line_set_contains(added, f->line)) {
 			finding_free(f);
 			continue;
+		}
+		if (rc == RR_OK) {
+			uint32_t start = engine_byte_at(ctx->src, ctx->len, f->line, f->column);
+			uint32_t end = engine_byte_at(ctx->src, ctx->len, f->end_line, f->end_column);
+			if (!(f->code = introduced_code(ctx->root, ctx->src, start,
+							end < start ? start : end)))
+				rc = RR_ENOMEM;
 		}
 		if (rc == RR_OK)
 			rc = finding_list_push(out, f);
@@ -691,7 +709,7 @@ int review_engine_file_opts(struct review_engine *e, const char *path, const cha
 		rr_error_set(err, rc, "engine: %s: out of memory filtering findings", path);
 		goto cleanup;
 	}
-	if ((rc = keep_added(&all, added, out)) != RR_OK)
+	if ((rc = keep_added(&all, added, ctx, out)) != RR_OK)
 		rr_error_set(err, rc, "engine: %s: out of memory keeping findings", path);
 cleanup:
 	free(allows.v);
