@@ -302,6 +302,9 @@ void review_options_free(struct review_options *o)
 	for (size_t i = 0; i < o->n_exclude; i++)
 		free(o->exclude[i]);
 	free(o->exclude);
+	for (size_t i = 0; i < o->n_test_paths; i++)
+		free(o->test_paths[i]);
+	free(o->test_paths);
 	review_options_init(o);
 }
 
@@ -309,6 +312,14 @@ bool review_options_excludes(const struct review_options *o, const char *path)
 {
 	for (size_t i = 0; o && path && i < o->n_exclude; i++)
 		if (glob_match(o->exclude[i], path))
+			return true;
+	return false;
+}
+
+bool review_options_test_path(const struct review_options *o, const char *path)
+{
+	for (size_t i = 0; o && path && i < o->n_test_paths; i++)
+		if (glob_match(o->test_paths[i], path))
 			return true;
 	return false;
 }
@@ -681,6 +692,7 @@ int review_engine_file_opts(struct review_engine *e, const char *path, const cha
 	ctx->len = len;
 	ctx->out = &all;
 	rust_path_classify(path, &ctx->pathinfo);
+	ctx->pathinfo.test |= review_options_test_path(opts, path);
 	top.test = ctx->pathinfo.test;
 	tree = ts_parser_parse_string(e->parser, NULL, ctx->src, (uint32_t)len);
 	if (!tree) {

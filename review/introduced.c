@@ -499,8 +499,8 @@ static int drop_moved(struct side_set *s, const struct diff_result *diff,
 
 int introduced_filter(struct review_engine *e, git_repository *repo,
 		      const struct diff_result *diff, const git_oid *head,
-		      struct finding_list *found, struct introduced_stats *stats,
-		      struct rr_error *err)
+		      const struct review_options *opts, struct finding_list *found,
+		      struct introduced_stats *stats, struct rr_error *err)
 {
 	struct introduced_stats local;
 	struct side_set s;
@@ -516,6 +516,10 @@ int introduced_filter(struct review_engine *e, git_repository *repo,
 		return RR_OK;            /* nothing to check: read nothing */
 	if ((rc = side_set_open(&s, e, repo, &diff->merge_base, head, stats, err)))
 		goto out;
+	if (opts) {        /* borrowed: the caller's options outlive this call */
+		s.all_on.test_paths = opts->test_paths;
+		s.all_on.n_test_paths = opts->n_test_paths;
+	}
 	for (size_t i = 0; i < found->n; i++)
 		if (found->items[i].code && strlen(found->items[i].code) > longest)
 			longest = strlen(found->items[i].code);

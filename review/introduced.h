@@ -47,12 +47,13 @@ struct introduced_stats {
  * Removes from `found` (the sorted, fingerprinted findings of one review of
  * diff, each with its code set by the engine) every finding the base already
  * had, as described above. `e` reviews the base files (all rules on, so the
- * head's settings need not be known per base file). Returns 0, or a negative
+ * head's settings need not be known per base file; opts, which may be NULL,
+ * gives the test_paths that say which files are test code). Returns 0, or a negative
  * code for allocation or git failures (found is then unchanged).
  */
 int introduced_filter(struct review_engine *e, git_repository *repo,
 		      const struct diff_result *diff, const git_oid *head,
-		      struct finding_list *found, struct introduced_stats *stats,
-		      struct rr_error *err);
+		      const struct review_options *opts, struct finding_list *found,
+		      struct introduced_stats *stats, struct rr_error *err);
 
 #endif

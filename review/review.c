@@ -500,11 +500,11 @@ int review_default_threads(unsigned *out, struct rr_error *err)
 /* Drops the findings of out that the merge base already had (introduced.h). */
 static int review_drop_preexisting(struct review_engine *e, git_repository *repo,
 				   const struct diff_result *diff, const git_oid *head,
-				   struct finding_list *out, struct review_stats *stats,
-				   struct rr_error *err)
+				   const struct review_options *opts, struct finding_list *out,
+				   struct review_stats *stats, struct rr_error *err)
 {
 	struct introduced_stats is;
-	int rc = introduced_filter(e, repo, diff, head, out, &is, err);
+	int rc = introduced_filter(e, repo, diff, head, opts, out, &is, err);
 
 	stats->findings_preexisting = is.dropped;
 	stats->base_files_parsed = is.base_files_parsed;
@@ -608,7 +608,7 @@ int review_run_opts(struct review_engine *e, git_repository *repo, const git_oid
 	if ((rc = review_pool_merge(&pool, out, err)))
 		goto cleanup;
 	/* New findings only: what the base already had is not the pull request's. */
-	if ((rc = review_drop_preexisting(e, repo, &diff, head, out, stats, err)))
+	if ((rc = review_drop_preexisting(e, repo, &diff, head, opts, out, stats, err)))
 		goto cleanup;
 	finding_list_sort(out);
 cleanup:

@@ -19,7 +19,8 @@ const TSLanguage *tree_sitter_rust(void);
 
 /* What the file's path says about it. */
 struct rust_path_info {
-	bool test;      /* tests/, benches/, examples/ directories, build.rs, tests.rs */
+	bool test;      /* tests/, benches/, examples/, tests-build/, test-support and fuzz
+	                   directories, build.rs, tests.rs, test_util(s).rs */
 	bool binary;    /* main.rs or under src/bin/: a program that owns stdout */
 };
 void rust_path_classify(const char *path, struct rust_path_info *out);

@@ -127,7 +127,7 @@ def replay_corpus(binary, corpus, bundle, commits, workdir, limit):
                             c + "^", c], capture_output=True)
         elapsed = time.monotonic() - t0
         if r.returncode not in (0, 1):
-            prs.append({"commit": c, "error": r.stderr.decode(errors="replace").strip(),
+            prs.append({"commit": c, "error": "exit %d: %s" % (r.returncode, r.stderr.decode(errors="replace").strip()),
                         "findings": [], "elapsed": elapsed, "subject": ""})
             continue
         findings = json.loads(r.stdout.decode())["findings"]
