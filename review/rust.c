@@ -814,7 +814,9 @@ static int walker_enter(struct walker *w, TSNode node, size_t depth)
 		return 0;
 	if ((rc = frames_reserve(w, depth)) != 0)
 		return rc;
-	if ((rc = w->visit(w->data, node, &s)) != 0)
+	if ((rc = w->visit(w->data, node, &s)) == RUST_WALK_SKIP_CHILDREN)
+		return 0;              /* the visitor took care of the subtree */
+	if (rc != 0)
 		return rc < 0 ? rc : RR_ERR;
 	w->frames[depth].node = node;
 	w->frames[depth].inner = s;

@@ -65,7 +65,9 @@ class Blobs:
 
 
 def load_judgements(path):
-    """key -> (verdict, note). Lines: corpus commit path line rule verdict note..."""
+    """key -> (verdict, note). Lines: corpus commit path line rule verdict note
+    [after]: the optional last column is the verdict of the comment as the
+    current rules word it, when that differs from the verdict at the start."""
     j = {}
     if not os.path.exists(path):
         return j
@@ -78,7 +80,8 @@ def load_judgements(path):
             if len(parts) < 6:
                 continue
             key = tuple(parts[:5])
-            j[key] = (parts[5], parts[6] if len(parts) > 6 else "")
+            after = parts[7] if len(parts) > 7 and parts[7] else parts[5]
+            j[key] = (after, parts[6] if len(parts) > 6 else "")
     return j
 
 

@@ -126,6 +126,254 @@ int idiom_tt_method_calls(struct rule_ctx *ctx, TSNode tt, const char *method, u
 	return rust_tt_method_calls(tt, tt_report, &m);
 }
 
+/* --- checked preconditions ------------------------------------------------- */
+
+/* The variable or `self.field` a receiver chain starts from, into buf:
+ * `queries.pop()` -> "queries", `(*self.cfg.x).as_ref()` -> "self.cfg". */
+static bool receiver_root(TSNode n, const char *src, char *buf, size_t cap)
+{
+	char path[128];
+	char *dot;
+
+	for (int guard = 0; guard < 32; guard++) {
+		TSNode name, args;
+		if (rust_method_call(n, &name, &args))
+			n = rust_child_by_field(rust_child_by_field(n, RF_FUNCTION), RF_VALUE);
+		else if (rust_is(n, RK_PARENTHESIZED_EXPRESSION) ||
+			 strcmp(ts_node_type(n), "unary_expression") == 0 ||
+			 rust_is(n, RK_REFERENCE_EXPRESSION))
+			n = ts_node_named_child(n, ts_node_named_child_count(n) - 1);
+		else
+			break;
+	}
+	if (!(rust_is(n, RK_IDENTIFIER) || rust_is(n, RK_FIELD_EXPRESSION) ||
+	      strcmp(ts_node_type(n), "self") == 0) ||
+	    !rust_path_text(n, src, path, sizeof(path)))
+		return false;
+	/* x.a.b -> x; self.a.b -> self.a */
+	dot = strchr(path, '.');
+	if (dot && strncmp(path, "self.", 5) == 0)
+		dot = strchr(dot + 1, '.');
+	if (dot)
+		*dot = '\0';
+	if (strcmp(path, "self") == 0 || strlen(path) >= cap)
+		return false;
+	strcpy(buf, path);
+	return true;
+}
+
+static bool ident_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_';
+}
+
+/* Does the condition (text without blanks) test root: `root.`-something or `root` alone? */
+static bool mentions_root(TSNode cond, const char *src, const char *root)
+{
+	char text[512];
+	size_t n = strlen(root);
+
+	if (!rust_path_text(cond, src, text, sizeof(text)))
+		return false;
+	for (const char *p = strstr(text, root); p; p = strstr(p + 1, root)) {
+		bool before = p == text || (!ident_char(p[-1]) && p[-1] != '.');
+		bool after = !ident_char(p[n]);
+		if (before && after)
+			return true;
+	}
+	return false;
+}
+
+bool idiom_checked_before(TSNode call, const char *src)
+{
+	TSNode recv = rust_child_by_field(rust_child_by_field(call, RF_FUNCTION), RF_VALUE);
+	char root[128];
+	TSNode n = call;
+
+	if (ts_node_is_null(recv) || !receiver_root(recv, src, root, sizeof(root)))
+		return false;
+	for (int depth = 0; depth < 24; depth++) {
+		TSNode parent = ts_node_parent(n);
+		const char *t = ts_node_type(parent);
+		if (ts_node_is_null(parent) || rust_is(parent, RK_FUNCTION_ITEM) ||
+		    rust_is(parent, RK_CLOSURE_EXPRESSION))
+			return false;
+		/* In a branch of an `if` or `match` whose condition tests the same value. */
+		if (strcmp(t, "if_expression") == 0 &&
+		    !ts_node_eq(rust_child_by_field(parent, RF_CONDITION), n) &&
+		    mentions_root(rust_child_by_field(parent, RF_CONDITION), src, root))
+			return true;
+		if (strcmp(t, "match_expression") == 0 &&
+		    !ts_node_eq(rust_child_by_field(parent, RF_VALUE), n) &&
+		    mentions_root(rust_child_by_field(parent, RF_VALUE), src, root))
+			return true;
+		n = parent;
+	}
+	return false;
+}
+
+/* --- constant inputs, overflow checks, reasons in comments ------------------ */
+
+static bool is_literal_kind(TSNode n)
+{
+	enum rust_kind k = rust_node_kind(n);
+	return k == RK_STRING_LITERAL || k == RK_RAW_STRING_LITERAL || k == RK_CHAR_LITERAL ||
+	       k == RK_INTEGER_LITERAL || k == RK_FLOAT_LITERAL || k == RK_BOOLEAN_LITERAL;
+}
+
+/* A step that turns a literal into a value: parsing it, converting it, or
+ * compiling it as a pattern (`Regex::new(r"^a$")`, a glob). */
+static bool parsing_step(TSNode fn, const char *src)
+{
+	static const char *const names[] = { "parse", "from_str", "from_str_radix", "try_from",
+					     "try_into", "from_bytes" };
+	char path[128];
+	TSNode name = rust_is(fn, RK_FIELD_EXPRESSION) ? rust_child_by_field(fn, RF_FIELD)
+						       : rust_child_by_field(fn, RF_NAME);
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (rust_node_text_eq(name, src, names[i]))
+			return true;
+	return rust_is(fn, RK_SCOPED_IDENTIFIER) &&
+	       rust_path_text(rust_child_by_field(fn, RF_PATH), src, path, sizeof(path)) &&
+	       (strstr(path, "Regex") || strstr(path, "Glob"));
+}
+
+/* Built from literals only, through a parsing step: `"none".parse()`,
+ * `u32::from_str_radix("ff", 16)`, `Regex::new(r"^a$")`. A variable anywhere
+ * makes it input, and so does a call that only takes a literal (`File::open("x")`
+ * reads the disk). *parsed is set when a parsing step was seen. */
+static bool constant_expr(TSNode n, const char *src, int depth, bool *parsed, bool *literal)
+{
+	TSNode fn, args;
+
+	if (depth > 16 || ts_node_is_null(n))
+		return false;
+	if (is_literal_kind(n)) {
+		*literal = true;
+		return true;
+	}
+	if (rust_is(n, RK_REFERENCE_EXPRESSION))
+		return constant_expr(ts_node_named_child(n, ts_node_named_child_count(n) - 1), src,
+				     depth + 1, parsed, literal);
+	if (!rust_is(n, RK_CALL_EXPRESSION))
+		return false;
+	fn = rust_child_by_field(n, RF_FUNCTION);
+	if (rust_is(fn, RK_GENERIC_FUNCTION))
+		fn = rust_child_by_field(fn, RF_FUNCTION);
+	args = rust_child_by_field(n, RF_ARGUMENTS);
+	for (uint32_t i = 0; i < ts_node_named_child_count(args); i++) {
+		TSNode a = ts_node_named_child(args, i);
+		if (!rust_is(a, RK_LINE_COMMENT) && !rust_is(a, RK_BLOCK_COMMENT) &&
+		    !constant_expr(a, src, depth + 1, parsed, literal))
+			return false;
+	}
+	*parsed |= parsing_step(fn, src);
+	if (rust_is(fn, RK_SCOPED_IDENTIFIER))
+		return true;                    /* Type::f(literals) */
+	if (rust_is(fn, RK_FIELD_EXPRESSION))   /* <constant>.m(literals) */
+		return constant_expr(rust_child_by_field(fn, RF_VALUE), src, depth + 1, parsed,
+				     literal);
+	return false;
+}
+
+static bool parses_a_literal(TSNode recv, const char *src)
+{
+	bool parsed = false, literal = false;
+	return constant_expr(recv, src, 0, &parsed, &literal) && parsed && literal;
+}
+
+/* `.checked_add(..)` and friends: unwrapping them is how Rust code asks for a
+ * panic on overflow in release builds too, an assertion, not error handling. */
+static bool checked_arithmetic(TSNode recv, const char *src)
+{
+	static const char *const ops[] = { "checked_add", "checked_sub", "checked_mul",
+					   "checked_div", "checked_rem", "checked_neg",
+					   "checked_shl", "checked_shr", "checked_pow" };
+	TSNode name, args;
+
+	if (!rust_method_call(recv, &name, &args))
+		return false;
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (rust_node_text_eq(name, src, ops[i]))
+			return true;
+	return false;
+}
+
+/* The lowercase text of the comments on the lines just above `pos`'s line
+ * (at most 4) and at the end of its own line, into buf. */
+static void nearby_comments(const char *src, size_t len, uint32_t pos, char *buf, size_t cap)
+{
+	size_t o = 0, start = pos, end = pos;
+
+	buf[0] = '\0';
+	while (start > 0 && src[start - 1] != '\n')
+		start--;
+	while (end < len && src[end] != '\n')
+		end++;
+	/* The line's own trailing `// ...`. */
+	for (size_t i = start; i + 1 < end; i++)
+		if (src[i] == '/' && src[i + 1] == '/') {
+			for (size_t k = i + 2; k < end && o + 1 < cap; k++)
+				buf[o++] = (char)tolower((unsigned char)src[k]);
+			break;
+		}
+	/* Comment lines directly above. */
+	for (int lines = 0; lines < 4 && start > 0; lines++) {
+		size_t le = start - 1, ls = le, p;
+		while (ls > 0 && src[ls - 1] != '\n')
+			ls--;
+		for (p = ls; p < le && (src[p] == ' ' || src[p] == '\t'); p++)
+			;
+		if (le - p < 2 || src[p] != '/' || src[p + 1] != '/')
+			break;
+		if (o + 1 < cap)
+			buf[o++] = ' ';
+		for (size_t k = p + 2; k < le && o + 1 < cap; k++)
+			buf[o++] = (char)tolower((unsigned char)src[k]);
+		start = ls;
+	}
+	buf[o] = '\0';
+}
+
+static bool has_word(const char *t, const char *w);
+
+/* A comment next to the call says why it cannot fail ("OK because ...",
+ * "cannot fail: ..."), the way an invariant expect message would: one of a
+ * few explicit phrases, since any prose mentions "never" or "only". */
+static bool reason_in_comment(const struct rule_ctx *ctx, TSNode call)
+{
+	char text[1024];
+	static const char *const reasons[] = {
+		"ok because", "okay because", "safe because", "fine because", "cannot fail",
+		"can't fail", "never fails", "won't fail", "will not fail", "can never fail",
+		"infallible", "invariant", "guaranteed", "unwrap is fine", "unwrap is ok",
+		"checked above", "always some", "always ok", "never none",
+	};
+
+	nearby_comments(ctx->src, ctx->len, ts_node_start_byte(rust_child_by_field(
+		rust_child_by_field(call, RF_FUNCTION), RF_FIELD)), text, sizeof(text));
+	if (!text[0] || has_word(text, "todo") || has_word(text, "fixme"))
+		return false;
+	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+		if (has_word(text, reasons[i]))
+			return true;
+	return false;
+}
+
+bool idiom_unwrap_accepted(const struct rule_ctx *ctx, TSNode call, const struct rust_scope *scope)
+{
+	TSNode recv = rust_child_by_field(rust_child_by_field(call, RF_FUNCTION), RF_VALUE);
+
+	TSNode name = rust_child_by_field(rust_child_by_field(call, RF_FUNCTION), RF_FIELD);
+	/* An expect on a constant still has a message to judge (expect_used). */
+	bool unwrap = rust_node_text_eq(name, ctx->src, "unwrap");
+
+	return idiom_lock_unwrap(call, ctx->src) || idiom_write_to_string(call, ctx->src, scope) ||
+	       idiom_checked_before(call, ctx->src) || (unwrap && parses_a_literal(recv, ctx->src)) ||
+	       checked_arithmetic(recv, ctx->src) || reason_in_comment(ctx, call);
+}
+
 /* --- expect messages ------------------------------------------------------ */
 
 /* True when `w` occurs in the lowercase text t as a whole word (or phrase). */

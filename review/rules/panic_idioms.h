@@ -51,6 +51,28 @@ bool idiom_lock_unwrap(TSNode call, const char *src);
 bool idiom_tt_lock_unwrap(TSNode name, const char *src);
 
 /*
+ * True when call (`.unwrap()` / `.expect(..)`) sits in a branch of an `if` or
+ * `match` whose condition tests the same value its receiver starts from
+ * (`if queries.len() == 1 { queries.pop().unwrap() }`, `if e.is_io() {
+ * e.into_io().unwrap() }`, `match (self.p.min(), ..) { (Some(_), _) =>
+ * self.p.get().unwrap() }`): a checked precondition, not an unhandled error.
+ */
+bool idiom_checked_before(TSNode call, const char *src);
+
+/*
+ * True when `.unwrap()` / `.expect(..)` call is one of the accepted forms:
+ * idiom_lock_unwrap, idiom_write_to_string, idiom_checked_before; an
+ * unwrap of a literal parsed or compiled (`"none".parse()`,
+ * `u32::from_str_radix("ff", 16)`, `Regex::new(r"^a$")`: a constant the first
+ * test run would catch; not `File::open("x")`, which reads the disk; an expect
+ * there still has its message judged); `.checked_*(..)` arithmetic (an
+ * overflow assertion); or a comment on the lines just above or at the end of
+ * the line that says why ("OK because both are finite", "cannot fail: ..."),
+ * as an invariant expect message would.
+ */
+bool idiom_unwrap_accepted(const struct rule_ctx *ctx, TSNode call, const struct rust_scope *scope);
+
+/*
  * True when the argument of `.expect(..)` is a string literal that states an
  * invariant: why the value is there ("checked is_some above", "set by
  * new()", "polled after completion", "fewer than u32::MAX flags"), in the

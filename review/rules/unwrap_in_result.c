@@ -163,7 +163,7 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 		return 0;
 	/* Accepted idioms (panic_idioms.h): a lock's poison passed on, a write into
 	 * a String, an expect that states its invariant. */
-	if (idiom_lock_unwrap(node, ctx->src) || idiom_write_to_string(node, ctx->src, scope) ||
+	if (idiom_unwrap_accepted(ctx, node, scope) ||
 	    (rust_node_text_eq(name, ctx->src, "expect") &&
 	     idiom_expect_states_invariant(args, ctx->src)) ||
 	    idiom_panic_accepted(ctx, scope))
@@ -228,7 +228,8 @@ const struct rule rule_unwrap_in_result = {
 			"Accepted idioms are left alone as in unwrap_used and expect_used: a lock's "
 			"`.lock()`/`.read()`/`.write()`/Condvar `.wait*(..)` result (a PoisonError holds "
 			"the guard, so `?` would not compile for most error types anyway), `write!` into a "
-			"`String`, an expect whose message states its invariant, and any call in a fn "
+			"`String`, an expect whose message states its invariant, a call in a branch "
+			"of an `if`/`match` whose condition tests the same value, and any call in a fn "
 			"whose docs have a `# Panics` section or whose name says it panics.\n\n"
 			"One comment per call: this rule supersedes unwrap_used and expect_used on the "
 			"same span (struct rule.supersedes), since its message says more; "

@@ -21,7 +21,7 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	if (rust_is(node, RK_TOKEN_TREE))
 		rc = idiom_tt_method_calls(ctx, node, "unwrap", 0, MESSAGE);
 	else if (!rust_method_call(node, &name, &args) || !rust_node_text_eq(name, ctx->src, "unwrap") ||
-		 idiom_lock_unwrap(node, ctx->src) || idiom_write_to_string(node, ctx->src, scope))
+		 idiom_unwrap_accepted(ctx, node, scope))
 		return 0;
 	else
 		rc = rule_method_calls(ctx, node, scope, "unwrap", 0, MESSAGE);
@@ -65,7 +65,19 @@ const struct rule rule_unwrap_used = {
 			"do, and `?` would not compile for most error types); `write!`/`writeln!` into "
 			"a `String` the fn made (fmt::Write for String never fails); any unwrap in a fn "
 			"whose docs have a `# Panics` section (the panic is its documented contract) or "
-			"whose name says it panics (`panic_if_poisoned`, `unwrap_literal`).\n\n"
+			"whose name says it panics (`panic_if_poisoned`, `unwrap_literal`); a "
+			"checked precondition: an unwrap in a branch of an `if` or `match` whose "
+			"condition tests the value the receiver starts from (`if q.len() == 1 { "
+			"q.pop().unwrap() }`, `if e.is_io() { e.into_io().unwrap() }`). clippy's "
+			"unnecessary_unwrap would suggest `if let` for the is_some/is_ok form; this "
+			"rule, about panics, stays quiet there. Also: an unwrap of a literal parsed "
+			"or compiled (`\"none\".parse().unwrap()`, `Regex::new(r\"^a$\").unwrap()`: a "
+			"constant that the first test run would catch; `File::open(\"x\")` reads the "
+			"disk and is still reported), `.checked_add(..).unwrap()` and the other "
+			"`checked_*` (an overflow assertion), and an unwrap with a comment just above "
+			"or at the end of its line that says why it cannot fail (\"OK because both "
+			"sequences are finite\", \"cannot fail: ..\", \"invariant: ..\"), as an "
+			"invariant expect message would.\n\n"
 			"Context: test code (#[test] and #[tokio::test] fns, #[cfg(test)] modules, tests/, "
 			"benches/, examples/, build.rs) is exempt, like clippy's allow-unwrap-in-tests: a "
 			"panic there is a test failure, which is what you want. Where the tree shows the "

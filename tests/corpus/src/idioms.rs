@@ -140,3 +140,32 @@ impl Query {
 pub fn swap(q: &mut Query) -> Query {
     mem::replace(q, Query::nothing()).unwrap()
 }
+
+pub fn checked(mut queries: Vec<u32>, e: Result<u32, String>, o: Option<u32>) -> u32 {
+    if queries.len() == 1 {
+        return queries.pop().unwrap();
+    }
+    if e.is_ok() {
+        return e.clone().expect("ok");
+    }
+    let other: Option<u32> = None;
+    if o.is_some() {
+        return other.unwrap(); // TP unwrap_used
+    }
+    0
+}
+
+pub fn constants(n: u32, off: usize, len: usize, input: &str) -> u32 {
+    let a: u32 = "42".parse().unwrap();
+    let b = u32::from_str_radix("ff", 16).unwrap();
+    let c: u32 = input.parse().unwrap(); // TP unwrap_used
+    let d = len.checked_sub(off).unwrap();
+    // OK because `off` was clamped to `len` by the caller.
+    let e = len.checked_mul(2).map(|x| x - off).unwrap();
+    let f = n.to_string().parse::<u32>().unwrap(); // TP unwrap_used
+    a + b + c + d as u32 + e as u32 + f
+}
+
+pub fn inputs() -> std::fs::File {
+    std::fs::File::open("/etc/app.toml").unwrap() // TP unwrap_used
+}
