@@ -30,6 +30,7 @@ void finding_free(struct finding *f)
 	free(f->message);
 	free(f->replacement);
 	free(f->suggestion_lines);
+	free(f->code);
 	memset(f, 0, sizeof(*f));
 }
 

@@ -2,8 +2,8 @@
  * findings.h — what a rule reports, and how a finding is fingerprinted and
  * rendered (rustc-style text, JSON, and the markdown body of a forge comment).
  *
- * Ownership: a struct finding owns path, message, replacement and
- * suggestion_lines (heap strings, NULL allowed for the last two). rule_id is a
+ * Ownership: a struct finding owns path, message, replacement,
+ * suggestion_lines and code (heap strings, NULL allowed for the last three). rule_id is a
  * static string from the rule table. A finding_list owns its findings.
  */
 #ifndef RR_FINDINGS_H
@@ -32,6 +32,9 @@ struct finding {
 	char *suggestion_lines;  /* lines line..end_line as they read with the replacement
 	                            applied (no trailing newline), or NULL */
 	char fingerprint[RR_FINGERPRINT_LEN + 1];   /* lowercase hex */
+	/* The normalised code the finding stands in (review/introduced.h), which
+	 * decides whether the base already had it; NULL when not computed. */
+	char *code;
 };
 
 struct finding_list {

@@ -29,7 +29,6 @@ EXPECTED_FIRST = [
     ("src/net.rs", 5, "blocking_in_async"),
     ("src/net.rs", 6, "blocking_in_async"),
     ("src/net.rs", 11, "await_holding_lock"),
-    ("src/net.rs", 11, "unwrap_used"),
     ("src/net.rs", 19, "undocumented_unsafe_blocks"),
     ("src/new_name.rs", 12, "todo"),
 ]
