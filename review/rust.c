@@ -40,6 +40,7 @@ void rust_path_classify(const char *path, struct rust_path_info *out)
 
 	out->test = false;
 	out->binary = false;
+	out->bench = false;
 	if (!path)
 		return;
 	base = path_basename(path);
@@ -56,6 +57,7 @@ void rust_path_classify(const char *path, struct rust_path_info *out)
 		    path_has_dir(path, "fuzz") || strcmp(base, "build.rs") == 0 ||
 		    strcmp(base, "tests.rs") == 0 || strcmp(base, "test_util.rs") == 0 ||
 		    strcmp(base, "test_utils.rs") == 0 || strcmp(base, "test_support.rs") == 0;
+	out->bench = path_has_dir(path, "benches");
 	/* A program owns its stdout; a library does not. */
 	out->binary = strcmp(base, "main.rs") == 0 || strstr(path, "src/bin/") == path ||
 		      strstr(path, "/src/bin/") != NULL;

@@ -22,6 +22,8 @@ struct rust_path_info {
 	bool test;      /* tests/, benches/, examples/, tests-build/, test-support and fuzz
 	                   directories, build.rs, tests.rs, test_util(s).rs */
 	bool binary;    /* main.rs or under src/bin/: a program that owns stdout */
+	bool bench;     /* under benches/: a benchmark harness (test too), neither shipped
+	                   nor a test of the crate: rules that apply to tests may skip it */
 };
 void rust_path_classify(const char *path, struct rust_path_info *out);
 

@@ -72,8 +72,12 @@ const struct rule rule_format_push_string = {
 			"Bad:\n    for (k, v) in map { out.push_str(&format!(\"{k}={v}\\n\")); }\n"
 			"Good:\n    for (k, v) in map { let _ = writeln!(out, \"{k}={v}\"); }\n\n"
 			"Limits: the receiver's type is not known; `push_str` with a `&format!` argument "
-			"is a String (or a String-like buffer with the same cost) in practice.",
-		.production_only = false,
+			"is a String (or a String-like buffer with the same cost) in practice.\n\n"
+			"Context: production code only. The cost is an allocation per append, which "
+			"matters where the code runs for users; a test helper building a fixture string "
+			"reads better with `push_str(&format!(..))` than with `write!` and its ignored "
+			"result (clippy's lint has no test exemption).",
+		.production_only = true,
 		.has_fix = false,
 	},
 	.check = check,

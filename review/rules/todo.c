@@ -39,10 +39,12 @@ const struct rule rule_todo = {
 			"Bad:\n    fn export(&self, fmt: Format) -> Result<Vec<u8>> { todo!() }\n"
 			"Good:\n    fn export(&self, fmt: Format) -> Result<Vec<u8>> {\n"
 			"        Err(Error::Unsupported(format!(\"export to {fmt:?}\")))\n    }\n\n"
-			"Context: applies everywhere, test code included (clippy has no test exemption for "
-			"it either). A `todo!()` in a test is unfinished work too: the test either panics "
-			"or never covers what it claims to.",
-		.production_only = false,
+			"Context: production code only. In a test, a benchmark or an example, a "
+			"`todo!()` that is reached fails that run on the spot, which is how unfinished "
+			"test code announces itself; the crash the rule guards against is a shipped code "
+			"path that panics for a user (clippy's restriction lint has no test exemption; "
+			"this rule leaves test code to the test run).",
+		.production_only = true,
 		.has_fix = false,
 	},
 	.check = check,

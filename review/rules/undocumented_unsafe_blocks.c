@@ -44,6 +44,11 @@ static int check_impl(struct rule_ctx *ctx, TSNode node)
 
 static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope)
 {
+	/* A benchmark harness is neither shipped nor a test whose result an
+	 * unsound block could falsify: its unsafe mirrors the code it measures,
+	 * which is where the SAFETY comment is asked for. */
+	if (ctx->pathinfo.bench)
+		return 0;
 	if (rust_is(node, RK_UNSAFE_BLOCK))
 		return check_block(ctx, node, scope);
 	if (rust_is(node, RK_IMPL_ITEM))
@@ -81,8 +86,12 @@ const struct rule rule_undocumented_unsafe_blocks = {
 			"Good:\n    // SAFETY: `ptr` comes from `Box::into_raw` above and is freed only in Drop,\n"
 			"    // so it is non-null, aligned and valid for reads here.\n"
 			"    let v = unsafe { *ptr };\n\n"
-			"Context: applies everywhere, test code included: an unsound test can corrupt "
-			"memory and make unrelated tests fail.",
+			"Context: applies to production and test code alike: an unsound test can corrupt "
+			"memory and make unrelated tests fail. Benchmark harnesses (files under "
+			"benches/) are left alone: they are never shipped, their results are timings "
+			"rather than verdicts, and their unsafe blocks mirror the library code they "
+			"measure, where the comment is asked for (clippy reports them too; "
+			"`#![warn(clippy::undocumented_unsafe_blocks)]` does not bring them back here).",
 		.production_only = false,
 		.has_fix = false,
 	},
