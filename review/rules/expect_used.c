@@ -16,7 +16,7 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	int rc;
 
 	if (rust_is(node, RK_TOKEN_TREE))
-		rc = idiom_tt_method_calls(ctx, node, "expect", 1, MESSAGE);
+		rc = idiom_tt_method_calls(ctx, node, scope, "expect", 1, MESSAGE);
 	else if (!rust_method_call(node, &name, &args) || !rust_node_text_eq(name, ctx->src, "expect") ||
 		 idiom_expect_states_invariant(args, ctx->src) || idiom_unwrap_accepted(ctx, node, scope))
 		return 0;
@@ -63,11 +63,15 @@ const struct rule rule_expect_used = {
 			"`.expect(\"failed to read config\")`, `.expect(\"x is None\")` and a one-word "
 			"`.expect(\"config\")` are reported; a message that is not a literal cannot be "
 			"read and is reported. Also left alone: the LockResult of `.lock()`/`.read()`/"
-			"`.write()`/Condvar `.wait*(..)` (poison propagation), an expect in a branch "
-			"of an `if`/`match` whose condition tests the same value (a checked "
-			"precondition), `.checked_*(..)` arithmetic (an overflow assertion), an "
-			"expect whose reason is in a comment just above, and any expect in a fn "
-			"whose docs have a `# Panics` section or whose name says it panics.\n\n"
+			"`.write()`/Condvar `.wait*(..)` (poison propagation), an expect on a value the "
+			"fn checked before it (a branch of an `if`/`match` testing it, an earlier exit "
+			"or assertion on it, a `Some(..)` just stored: the forms unwrap_used lists), a "
+			"conversion whose operand the syntax bounds (`u8::try_from(n % 10)`), "
+			"`.checked_*(..)` arithmetic (an overflow assertion), an expect whose reason is "
+			"in a comment just above (or heading a run of parallel statements), and any "
+			"expect in a fn whose docs have a `# Panics` section, say when it panics or show "
+			"the call, or whose name says it panics. An expect on a Future's state or on a "
+			"constant keeps its message judged: the message is the part to review there.\n\n"
 			"Bad:\n    let cfg = fs::read_to_string(path).expect(\"config\");\n"
 			"Good:\n    let cfg = fs::read_to_string(path)\n"
 			"        .with_context(|| format!(\"reading {}\", path.display()))?;\n\n"

@@ -22,6 +22,10 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 
 	if (rc == RR_OK && ctx->out->n > before && idiom_panic_accepted(ctx, scope))
 		idiom_retract(ctx, before);
+	/* A panic that says why its branch is never taken (panic_idioms.h). */
+	if (rc == RR_OK && ctx->out->n > before && rust_is(node, RK_MACRO_INVOCATION) &&
+	    idiom_panic_explained(ctx, node, node, scope))
+		idiom_retract(ctx, before);
 	return rc;
 }
 
@@ -49,9 +53,19 @@ const struct rule rule_panic = {
 			"Bad:\n    if len > MAX { panic!(\"frame too long\"); }\n"
 			"Good:\n    if len > MAX { return Err(FrameError::TooLong { len, max: MAX }); }\n\n"
 			"Accepted, left alone: a panic in a fn whose doc comment has a `# Panics` "
-			"section (the panic is part of its documented contract, which is what "
-			"missing_panics_doc asks for) or whose name says it panics (`panic_if_poisoned`, "
-			"`unwrap_literal`, `expect_*`, `*_or_panic`).\n\n"
+			"section or says when it panics (the panic is part of its documented contract, "
+			"which is what missing_panics_doc asks for) or whose name says it panics "
+			"(`panic_if_poisoned`, `unwrap_literal`, `expect_*`, `*_or_panic`). A panic "
+			"that says its branch is never taken, in its message or in a comment just above "
+			"or at the end of its line (\"bug\", \"unreachable\", \"impossible\", \"should "
+			"never happen\", \"internal error\", \"invariant\", \"OK because ..\"): that is "
+			"what `unreachable!(\"..\")` would say, and the rule's only advice left would be "
+			"the macro's name. A panic that is an arm of a `match` on `self` (`match "
+			"self.kind { Kind::Literal => panic!(..), .. }`, not a `None` or `Err(..)` arm) in "
+			"a fn only this crate can call (not plain `pub`, not a trait's): the method was "
+			"called on the wrong kind of value, a bug in the crate's own code, like "
+			"`Option::unwrap` on `None`; a `pub` fn still gets the comment, since its "
+			"callers cannot see the precondition.\n\n"
 			"Context: test code is exempt (clippy's allow-panic-in-tests): panicking is how a "
 			"test fails.",
 		.production_only = true,

@@ -25,6 +25,18 @@ bool idiom_fn_named_to_panic(const struct rule_ctx *ctx, const struct rust_scope
 /* Either of the two above: the fn documents or names its panics. */
 bool idiom_panic_accepted(const struct rule_ctx *ctx, const struct rust_scope *scope);
 
+/*
+ * True when an explicit `panic!` (first/last as rule_each_macro_call hands
+ * them) is a branch the code says is never taken: its message or a comment
+ * next to it says so ("bug", "unreachable", "should never happen", "OK
+ * because .."), the reason an `unreachable!("..")` would state; or it is an
+ * arm of a `match` on `self` (`Kind::B => panic!(..)`, not `None`/`Err(..)`)
+ * in a fn only this crate can call: the method was called on the wrong kind
+ * of value, a bug in the crate's own code.
+ */
+bool idiom_panic_explained(const struct rule_ctx *ctx, TSNode first, TSNode last,
+			   const struct rust_scope *scope);
+
 /* Drops the findings this rule added to ctx->out since it held `since`
  * (a check that reports first and asks the costlier idiom questions after). */
 void idiom_retract(struct rule_ctx *ctx, size_t since);
@@ -32,11 +44,13 @@ void idiom_retract(struct rule_ctx *ctx, size_t since);
 /*
  * Reports message on each `. method ( .. )` call written in a token tree
  * (macro arguments) with nargs arguments (only empty vs not can be told),
- * except a lock's unwrap (idiom_tt_lock_unwrap) and, for nargs 1, a message
- * that states an invariant. Returns 0 or RR_ENOMEM.
+ * except a lock's unwrap (idiom_tt_lock_unwrap), a Future's state unwrapped
+ * (`ready!(self.inner.as_mut().unwrap().poll(cx))`, as in
+ * idiom_unwrap_accepted) and, for nargs 1, a message that states an
+ * invariant. Returns 0 or RR_ENOMEM.
  */
-int idiom_tt_method_calls(struct rule_ctx *ctx, TSNode tt, const char *method, uint32_t nargs,
-			  const char *message);
+int idiom_tt_method_calls(struct rule_ctx *ctx, TSNode tt, const struct rust_scope *scope,
+			  const char *method, uint32_t nargs, const char *message);
 
 /*
  * True when call (`.unwrap()` / `.expect(..)`, a call_expression) unwraps the
@@ -51,13 +65,25 @@ bool idiom_lock_unwrap(TSNode call, const char *src);
 bool idiom_tt_lock_unwrap(TSNode name, const char *src);
 
 /*
- * True when call (`.unwrap()` / `.expect(..)`) sits in a branch of an `if` or
- * `match` whose condition tests the same value its receiver starts from
- * (`if queries.len() == 1 { queries.pop().unwrap() }`, `if e.is_io() {
- * e.into_io().unwrap() }`, `match (self.p.min(), ..) { (Some(_), _) =>
- * self.p.get().unwrap() }`): a checked precondition, not an unhandled error.
+ * True when the enclosing fn has checked the value call (`.unwrap()` /
+ * `.expect(..)`) depends on before it: the variable or `self.field` its
+ * receiver starts from (or, for `u8::try_from(ch)`, the call's arguments).
+ * Checked means, on the way from the fn's start to the call:
+ *  - a branch of an `if` or `match` whose condition tests the value
+ *    (`if q.len() == 1 { q.pop().unwrap() }`), directly or through a local
+ *    bound from it (`let min = self.p.min(); match (min, ..) { (Some(_), _)
+ *    => self.p.get().unwrap() }`); not the branch a plain `x.is_none()` /
+ *    `x.is_some()` test says is the wrong one;
+ *  - an earlier statement that leaves when the test fails (`if
+ *    !ch.is_ascii() { return .. }`, `let Some(..) = x else { .. }`, a
+ *    `match` with an arm that returns, continues, breaks or panics,
+ *    `x.check()?`), or asserts it (`assert!(x.len() > 1)`);
+ *  - `x = Some(..)` / `let x = Ok(..)` stored just before an unwrap of x
+ *    itself (through `.as_ref()`, `.as_mut()`, `.take()`), with no
+ *    `x.take()` or `x = None` in between.
+ * A checked precondition, not an unhandled error. Bounded per file.
  */
-bool idiom_checked_before(TSNode call, const char *src);
+bool idiom_checked_before(struct rule_ctx *ctx, TSNode call, const struct rust_scope *scope);
 
 /*
  * True when `.unwrap()` / `.expect(..)` call is one of the accepted forms:
@@ -70,7 +96,7 @@ bool idiom_checked_before(TSNode call, const char *src);
  * the line that says why ("OK because both are finite", "cannot fail: ..."),
  * as an invariant expect message would.
  */
-bool idiom_unwrap_accepted(const struct rule_ctx *ctx, TSNode call, const struct rust_scope *scope);
+bool idiom_unwrap_accepted(struct rule_ctx *ctx, TSNode call, const struct rust_scope *scope);
 
 /*
  * True when the argument of `.expect(..)` is a string literal that states an

@@ -37,6 +37,7 @@ struct rule_ctx {
 	 * define `unwrap` / `expect`? 0 unknown, 1 no, 2 yes (rule_helpers.c). */
 	unsigned char own_method[2];
 	uint32_t binding_visits;       /* nodes those lookups walked in this file (a budget) */
+	uint32_t guard_visits;         /* nodes the guard lookups of panic_idioms.c walked here */
 };
 
 /* Returns 0 or RR_ENOMEM. */

@@ -60,7 +60,7 @@ pub fn parse_port(s: &str) -> u16 {
 
 pub fn first_word(words: &Vec<String>) -> Option<&str> {
     if words.len() == 0 {
-        return None;
+        log::debug!("no words");
     }
     let w = words.first().expect("no words");
     println!("first word: {}", w);

@@ -75,11 +75,349 @@ static void test_unsafe_in_bench_harness_left_alone(void **state)
 	assert_where_at("src/io.rs", SRC, "undocumented_unsafe_blocks", "2:5");
 }
 
+/* --- guards: the fn checked the value before the call ------------------------ */
+
+static void test_early_exit_guards(void **state)
+{
+	static const char SRC[] =
+		"fn byte(ch: char) -> Lookup {\n"                              /* 1 */
+		"    if !ch.is_ascii() {\n"
+		"        return Lookup::Unknown(ch);\n"
+		"    }\n"
+		"    let b = u8::try_from(ch).unwrap();\n"                       /* 5 */
+		"    Lookup::Byte(b)\n"
+		"}\n"
+		"fn first(caps: &mut Caps) -> usize {\n"
+		"    if !caps.found() {\n"
+		"        return 0;\n"                                            /* 10 */
+		"    }\n"
+		"    caps.get(0).unwrap().end\n"
+		"}\n"
+		"fn each(items: &[Option<u8>]) -> u32 {\n"
+		"    let mut n = 0;\n"                                           /* 15 */
+		"    for it in items {\n"
+		"        if it.is_none() { continue; }\n"
+		"        n += u32::from(it.unwrap());\n"
+		"    }\n"
+		"    n\n"                                                        /* 20 */
+		"}\n"
+		"fn elsewise(q: &Queue) -> u8 {\n"
+		"    let Some(head) = q.peek() else { panic!(\"empty\") };\n"
+		"    q.front().unwrap() + head\n"
+		"}\n"                                                            /* 25 */
+		"fn asserted(v: &mut Vec<u8>) -> u8 {\n"
+		"    assert!(v.len() > 1);\n"
+		"    v.pop().unwrap()\n"
+		"}\n"
+		"fn matched(locs: &Locs, i: usize) -> Option<usize> {\n"         /* 30 */
+		"    let m = match locs.get(i) {\n"
+		"        None => return None,\n"
+		"        Some(m) => m,\n"
+		"    };\n"
+		"    Some(m.end.max(locs.get(0).unwrap().end))\n"               /* 35 */
+		"}\n";
+	(void)state;
+	assert_where(SRC, "unwrap_used", "");
+	assert_where(SRC, "unwrap_in_result", "");
+}
+
+static void test_exits_that_prove_nothing(void **state)
+{
+	static const char SRC[] =
+		"fn unrelated(ch: char, other: Option<u8>) -> u8 {\n"           /* 1 */
+		"    if !ch.is_ascii() {\n"
+		"        return 0;\n"
+		"    }\n"
+		"    other.unwrap()\n"                                           /* 5 */
+		"}\n"
+		"fn wrong_way(x: Option<u8>) -> u8 {\n"
+		"    if x.is_some() {\n"
+		"        return 1;\n"
+		"    }\n"                                                        /* 10 */
+		"    x.unwrap()\n"
+		"}\n"
+		"fn no_exit(x: Option<u8>) -> u8 {\n"
+		"    if x.is_none() {\n"
+		"        log(\"missing\");\n"                                    /* 15 */
+		"    }\n"
+		"    x.unwrap()\n"
+		"}\n"
+		"fn later(x: Option<u8>) -> u8 {\n"
+		"    let y = x.unwrap();\n"                                      /* 20 */
+		"    if x.is_none() { return 0; }\n"
+		"    y\n"
+		"}\n"
+		"fn wrong_branch(x: Option<u8>) -> u8 {\n"
+		"    if x.is_none() { x.unwrap() } else { 0 }\n"                  /* 25 */
+		"}\n"
+		"fn in_closure(v: Option<u8>) -> impl Fn() -> u8 {\n"
+		"    if v.is_none() { return || 0; }\n"
+		"    move || v.unwrap()\n"
+		"}\n";                                                           /* 30 */
+	(void)state;
+	/* The closure runs later: the exit before it is not on its path. */
+	assert_where(SRC, "unwrap_used", "5:11 11:7 17:7 20:15 25:24 29:15");
+}
+
+static void test_checks_through_locals_and_stored_values(void **state)
+{
+	static const char SRC[] =
+		"fn pick(&self) -> Option<Lits> {\n"                            /* 1 */
+		"    let p = self.prefixes.min_len();\n"
+		"    let s = self.suffixes.min_len();\n"
+		"    let lits = match (p, s) {\n"
+		"        (None, None) => return None,\n"                         /* 5 */
+		"        (Some(_), None) => self.prefixes.lits().unwrap(),\n"
+		"        (None, Some(_)) => self.suffixes.lits().unwrap(),\n"
+		"        (Some(_), Some(_)) => self.other.lits().unwrap(),\n"
+		"    };\n"
+		"    Some(lits)\n"                                               /* 10 */
+		"}\n"
+		"fn stored(&mut self, v: u8) -> u8 {\n"
+		"    self.cur = Some(v);\n"
+		"    *self.cur.as_ref().unwrap()\n"
+		"}\n"                                                            /* 15 */
+		"fn stored_then_taken(&mut self, v: u8) -> u8 {\n"
+		"    self.cur = Some(v);\n"
+		"    let old = self.cur.take();\n"
+		"    self.cur.unwrap() + old.unwrap_or(0)\n"
+		"}\n"                                                            /* 20 */
+		"fn deeper(v: Vec<u8>) -> u8 {\n"
+		"    let x = Some(v);\n"
+		"    *x.unwrap().first().unwrap()\n"
+		"}\n";
+	(void)state;
+	/* self.other was never tested (8); a Some stored in x says nothing of
+	 * x's first element (23); a take() in between undoes the store (19). */
+	assert_where(SRC, "unwrap_in_result", "8:48");
+	assert_where(SRC, "unwrap_used", "19:14 23:25");
+}
+
+/* --- a Future's state kept in an Option until it completes -------------------- */
+
+static void test_future_state_in_poll(void **state)
+{
+	static const char SRC[] =
+		"impl<T: Io> Future for Upgrade<T> {\n"                         /* 1 */
+		"    type Output = Result<()>;\n"
+		"    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {\n"
+		"        ready!(Pin::new(&mut self.inner.as_mut().unwrap().conn).poll(cx))?;\n"
+		"        let parts = self.inner.take().unwrap().into_parts();\n"  /* 5 */
+		"        let n = self.count.unwrap();\n"
+		"        let extra = self.queue.pop().unwrap();\n"
+		"        Poll::Ready(Ok(()))\n"
+		"    }\n"
+		"}\n"                                                            /* 10 */
+		"impl Shutdown {\n"
+		"    fn finish(&mut self) -> Parts {\n"
+		"        self.inner.take().unwrap().into_parts()\n"
+		"    }\n"
+		"}\n"                                                            /* 15 */
+		"fn projected(self: Pin<&mut Self>) {}\n"
+		"impl<F> Stream for Chunks<F> {\n"
+		"    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<u8>> {\n"
+		"        let this = self.project();\n"
+		"        let f = this.fut.as_pin_mut().unwrap();\n"               /* 20 */
+		"        let other = GLOBAL.slot.as_mut().unwrap();\n"
+		"        f.poll(cx)\n"
+		"    }\n"
+		"}\n";
+	(void)state;
+	/* Not the state: a field unwrapped as is (6), a popped element (7), a
+	 * state taken outside a poll method (13), a global (21). */
+	assert_where(SRC, "unwrap_used", "6:28 7:38 13:27 21:42");
+}
+
+static void test_future_state_in_poll_fn(void **state)
+{
+	static const char SRC[] =
+		"pub async fn finish(self) -> Result<Parts> {\n"                /* 1 */
+		"    let mut conn = Some(self);\n"
+		"    let other: Option<Conn> = lookup();\n"
+		"    poll_fn(move |cx| {\n"
+		"        ready!(conn.as_mut().unwrap().poll_done(cx))?;\n"       /* 5 */
+		"        let o = other.as_mut().unwrap();\n"
+		"        Poll::Ready(Ok(conn.take().unwrap().into_parts()))\n"
+		"    })\n"
+		"    .await\n"
+		"}\n"                                                            /* 10 */
+		"pub fn not_polled(self) -> Parts {\n"
+		"    let mut conn = Some(self);\n"
+		"    let f = move || conn.take().unwrap().into_parts();\n"
+		"    f()\n"
+		"}\n";                                                           /* 15 */
+	(void)state;
+	/* `other` was not made Some by the fn (6); a plain closure is not a poll (13). */
+	assert_where(SRC, "unwrap_used", "6:32 13:33");
+}
+
+/* --- conversions and constants ----------------------------------------------- */
+
+static void test_conversions_that_cannot_fail(void **state)
+{
+	static const char SRC[] =
+		"fn digits(mut n: u64, m: i64, x: u32) -> u8 {\n"               /* 1 */
+		"    let a = u8::try_from(n % 10).unwrap();\n"
+		"    let b = u8::try_from(x & 0xff).unwrap();\n"
+		"    let c = u8::try_from((m as u32) % 100).unwrap();\n"
+		"    let d = u8::try_from(m % 10).unwrap();\n"                   /* 5 */
+		"    let e = u8::try_from(n % 1000).unwrap();\n"
+		"    let f = u8::try_from(x & 0x1ff).unwrap();\n"
+		"    let g = i8::try_from(n % 200).unwrap();\n"
+		"    a + b + c + d + e + f + g as u8\n"
+		"}\n";                                                           /* 10 */
+	(void)state;
+	/* A signed remainder can be negative (5); the bound does not fit (6, 7, 8). */
+	assert_where(SRC, "unwrap_used", "5:34 6:36 7:37 8:35");
+}
+
+static void test_builders_fed_constants(void **state)
+{
+	static const char SRC[] =
+		"pub fn unix() -> Pattern {\n"                                  /* 1 */
+		"    PatternBuilder::new().text(b\"file://\").host().text(b\"/\").file().build().unwrap()\n"
+		"}\n"
+		"pub fn from_user(prefix: &[u8]) -> Pattern {\n"
+		"    PatternBuilder::new().text(prefix).file().build().unwrap()\n"  /* 5 */
+		"}\n"
+		"pub fn bare() -> Pattern {\n"
+		"    PatternBuilder::new().file().build().unwrap()\n"
+		"}\n";
+	(void)state;
+	/* Input in the chain (5); no literal at all: nothing parsed (8). */
+	assert_where(SRC, "unwrap_used", "5:55 8:42");
+}
+
+/* --- reasons in comments and docs --------------------------------------------- */
+
+static void test_comment_over_parallel_statements(void **state)
+{
+	static const char SRC[] =
+		"fn shortest(a: Seq, b: Seq) -> Seq {\n"                        /* 1 */
+		"    // OK because both sequences are finite here.\n"
+		"    let n1 = a.len().unwrap();\n"
+		"    let n2 = b.len().unwrap();\n"
+		"    let n3 = b.first().unwrap();\n"                             /* 5 */
+		"\n"
+		"    let n4 = a.len().unwrap();\n"
+		"    pick(n1, n2, n3, n4)\n"
+		"}\n";
+	(void)state;
+	/* Line 5 is not parallel to line 3; line 7 is past a blank line. */
+	assert_where(SRC, "unwrap_used", "5:24 7:22");
+}
+
+static void test_docs_that_state_the_panic(void **state)
+{
+	static const char SRC[] =
+		"pub trait Captures {\n"                                        /* 1 */
+		"    fn get(&self, i: usize) -> Option<Match>;\n"
+		"    /// The overall match: equivalent to `get(0).unwrap()`.\n"
+		"    fn as_match(&self) -> Match {\n"
+		"        self.get(0).unwrap()\n"                                 /* 5 */
+		"    }\n"
+		"    /// The first group, like `get(0).unwrap()`.\n"
+		"    fn first_group(&self) -> Match {\n"
+		"        self.get(1).unwrap()\n"
+		"    }\n"                                                        /* 10 */
+		"}\n"
+		"/// Returns the head. Panics if the list is empty.\n"
+		"pub fn head(v: &[u8]) -> u8 {\n"
+		"    *v.first().unwrap()\n"
+		"}\n"                                                            /* 15 */
+		"/// Returns the head; never panics.\n"
+		"pub fn head_or(v: &[u8]) -> u8 {\n"
+		"    *v.first().unwrap()\n"
+		"}\n";
+	(void)state;
+	/* The doc shows another call (9); "never panics" is the opposite (18). */
+	assert_where(SRC, "unwrap_used", "9:21 18:16");
+}
+
+/* --- panic! --------------------------------------------------------------------- */
+
+static void test_panics_that_say_why(void **state)
+{
+	static const char SRC[] =
+		"pub fn send(rx: Receiver) -> Result<Resp> {\n"                 /* 1 */
+		"    match rx.recv() {\n"
+		"        Ok(r) => Ok(r),\n"
+		"        // a definite bug if this happens: the sender always replies\n"
+		"        Err(_) => panic!(\"dispatch dropped without a reply\"),\n"   /* 5 */
+		"    }\n"
+		"}\n"
+		"pub fn parse(v: &str) -> u8 {\n"
+		"    match v {\n"
+		"        \"a\" => 1,\n"                                              /* 10 */
+		"        _ => panic!(\"internal error: tokenizer gave {v}\"),\n"
+		"    }\n"
+		"}\n"
+		"pub fn load(p: &Path) -> Config {\n"
+		"    match read(p) {\n"                                          /* 15 */
+		"        Ok(c) => c,\n"
+		"        Err(e) => panic!(\"cannot read {}: {e}\", p.display()),\n"
+		"    }\n"
+		"}\n";
+	(void)state;
+	assert_where(SRC, "panic", "17:19");
+}
+
+static void test_panic_on_own_variant_in_private_fn(void **state)
+{
+	static const char SRC[] =
+		"impl Caps {\n"                                                  /* 1 */
+		"    pub(crate) fn slots(&mut self) -> &mut Slots {\n"
+		"        match self.0 {\n"
+		"            Imp::Literal { .. } => panic!(\"slots of a literal matcher\"),\n"
+		"            Imp::Regex { ref mut slots } => slots,\n"            /* 5 */
+		"        }\n"
+		"    }\n"
+		"    fn timeout(&self, d: Dur) -> Dur {\n"
+		"        match *self {\n"
+		"            Caps::Empty => { panic!(\"no timer set\") }\n"         /* 10 */
+		"            Caps::Timer(_) => d,\n"
+		"        }\n"
+		"    }\n"
+		"    pub fn public(&self) -> u8 {\n"
+		"        match self.0 {\n"                                       /* 15 */
+		"            Imp::Literal { .. } => panic!(\"literal\"),\n"
+		"            Imp::Regex { .. } => 1,\n"
+		"        }\n"
+		"    }\n"
+		"    fn state(&self) -> u8 {\n"                                  /* 20 */
+		"        match self.cur {\n"
+		"            Some(s) => s,\n"
+		"            None => panic!(\"no state\"),\n"
+		"        }\n"
+		"    }\n"                                                        /* 25 */
+		"    fn input(&self, v: Kind) -> u8 {\n"
+		"        match v {\n"
+		"            Kind::A => 1,\n"
+		"            Kind::B => panic!(\"unsupported\"),\n"
+		"        }\n"                                                    /* 30 */
+		"    }\n"
+		"}\n";
+	(void)state;
+	/* Public (16), a missing value (23), input rather than self (29). */
+	assert_where(SRC, "panic", "16:36 23:21 29:24");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_todo_and_format_push_string_only_in_production),
 		cmocka_unit_test(test_unsafe_in_bench_harness_left_alone),
+		cmocka_unit_test(test_early_exit_guards),
+		cmocka_unit_test(test_exits_that_prove_nothing),
+		cmocka_unit_test(test_checks_through_locals_and_stored_values),
+		cmocka_unit_test(test_future_state_in_poll),
+		cmocka_unit_test(test_future_state_in_poll_fn),
+		cmocka_unit_test(test_conversions_that_cannot_fail),
+		cmocka_unit_test(test_builders_fed_constants),
+		cmocka_unit_test(test_comment_over_parallel_statements),
+		cmocka_unit_test(test_docs_that_state_the_panic),
+		cmocka_unit_test(test_panics_that_say_why),
+		cmocka_unit_test(test_panic_on_own_variant_in_private_fn),
 	};
 	return cmocka_run_group_tests(tests, et_setup, et_teardown);
 }

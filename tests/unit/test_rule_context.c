@@ -63,7 +63,7 @@ static void test_unwrap_on_a_local_type_with_its_own_method(void **state)
 	assert_int_equal(count("src/lib.rs", src, "expect_used"), 1);
 	snprintf(src, sizeof(src), "%s%s", OPT,
 		 "pub fn f(o: Option<u8>) -> u8 { o.unwrap() }\n"
-		 "pub fn g() -> u8 { let o = Some(1); o.unwrap() }\n"
+		 "pub fn g(v: u8) -> u8 { let o = Some(v).filter(|x| *x > 1); o.unwrap() }\n"
 		 "pub fn h() -> u8 { Other::new().unwrap() }\n");
 	assert_int_equal(count("src/lib.rs", src, "unwrap_used"), 3);
 	/* A trait impl's unwrap does not make the type's calls safe to skip. */
