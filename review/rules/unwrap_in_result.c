@@ -3,54 +3,14 @@
 #include "panic_idioms.h"
 
 #include <stdlib.h>
-#include <string.h>
 
-enum ret_kind { RET_OTHER, RET_RESULT, RET_OPTION };
-
-/* std methods whose value is always an Option / a Result. A receiver made by
- * one of them shows the unwrapped type without type information. */
-static const char *const OPTION_METHODS[] = {
-	"ok", "err", "get", "get_mut", "first", "last", "next", "next_back", "pop", "find",
-	"position", "nth", "peek", "checked_add", "checked_sub", "checked_mul", "checked_div",
-	"checked_rem", "strip_prefix", "strip_suffix", "split_once", "rsplit_once",
-};
-static const char *const RESULT_METHODS[] = {
-	"parse", "ok_or", "ok_or_else", "try_into", "lock", "try_lock", "recv", "try_recv",
-	"send", "read_to_string", "read_to_end", "metadata", "canonicalize", "duration_since",
-	"elapsed",
-};
-
-static bool in_list(TSNode name, const char *src, const char *const *list, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (rust_node_text_eq(name, src, list[i]))
-			return true;
-	return false;
-}
-
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+enum ret_kind { RET_OTHER = IDIOM_RET_OTHER, RET_RESULT = IDIOM_RET_RESULT,
+		RET_OPTION = IDIOM_RET_OPTION };
 
 /* What the receiver of `.unwrap()` is, when its last method says so. */
 static enum ret_kind receiver_kind(TSNode receiver, const char *src)
 {
-	TSNode name, args;
-
-	if (rust_is(receiver, RK_GENERIC_FUNCTION))   /* x.parse::<u32>() */
-		receiver = rust_child_by_field(receiver, RF_FUNCTION);
-	if (!rust_method_call(receiver, &name, &args)) {
-		TSNode fn = rust_child_by_field(receiver, RF_FUNCTION);
-		if (!rust_is(receiver, RK_CALL_EXPRESSION) || !rust_is(fn, RK_GENERIC_FUNCTION))
-			return RET_OTHER;
-		fn = rust_child_by_field(fn, RF_FUNCTION);
-		if (!rust_is(fn, RK_FIELD_EXPRESSION))
-			return RET_OTHER;
-		name = rust_child_by_field(fn, RF_FIELD);
-	}
-	if (in_list(name, src, OPTION_METHODS, COUNT(OPTION_METHODS)))
-		return RET_OPTION;
-	if (in_list(name, src, RESULT_METHODS, COUNT(RESULT_METHODS)))
-		return RET_RESULT;
-	return RET_OTHER;
+	return (enum ret_kind)idiom_receiver_kind(receiver, src);
 }
 
 static enum ret_kind fn_returns(TSNode fn, const char *src)

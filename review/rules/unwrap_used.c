@@ -2,6 +2,8 @@
 #include "panic_idioms.h"
 #include "rule_helpers.h"
 
+#include <stdlib.h>
+
 /* No `?` here: where the fn returns Result/Option, unwrap_in_result (which
  * supersedes this rule) gives that advice; what reaches this rule is code
  * where `?` would not compile (a fn returning something else, a closure, an
@@ -23,8 +25,13 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	else if (!rust_method_call(node, &name, &args) || !rust_node_text_eq(name, ctx->src, "unwrap") ||
 		 idiom_unwrap_accepted(ctx, node, scope))
 		return 0;
-	else
-		rc = rule_method_calls(ctx, node, scope, "unwrap", 0, MESSAGE);
+	else {
+		char *msg = idiom_unwrap_message(ctx, node, scope);
+		if (!msg)
+			return RR_ENOMEM;
+		rc = rule_method_calls(ctx, node, scope, "unwrap", 0, msg);
+		free(msg);
+	}
 	/* Asked only once something was reported: it looks at the fn's docs. */
 	if (rc == RR_OK && ctx->out->n > before && idiom_panic_accepted(ctx, scope))
 		idiom_retract(ctx, before);

@@ -402,6 +402,41 @@ static void test_panic_on_own_variant_in_private_fn(void **state)
 	assert_where(SRC, "panic", "16:36 23:21 29:24");
 }
 
+/* --- what the comment says ------------------------------------------------------ */
+
+static void assert_message(const char *src, const char *want)
+{
+	struct finding_list l = et_review("src/lib.rs", src, NULL, NULL);
+	const struct finding *f = et_nth(&l, "unwrap_used", 0);
+	if (strcmp(f->message, want) != 0)
+		fail_msg("message:\n%s\nwant:\n%s", f->message, want);
+	finding_list_free(&l);
+}
+
+static void test_unwrap_message_names_the_value(void **state)
+{
+	(void)state;
+	assert_message("fn f(v: &[u8]) -> u8 { *v.last().unwrap() }\n",
+		       "`.unwrap()` panics if `v.last()` is `None`, with a message that names neither "
+		       "the value nor why it was missing. Handle the `None` case (`if let`, `match`, "
+		       "`unwrap_or(..)`, or return an error), or, if it cannot be `None` here, say why "
+		       "with `.expect(\"..\")`.");
+	assert_message("fn f(s: &str) -> u8 { s.trim().parse().unwrap() }\n",
+		       "`.unwrap()` panics if `s.trim().parse()` fails, with the error's Debug text and "
+		       "nothing about what was being done. Handle the `Err` (`match`, "
+		       "`unwrap_or_else(..)`, or return it), or, if it cannot fail here, say why with "
+		       "`.expect(\"..\")`.");
+	assert_message("fn f(r: Result<u8, E>) -> u8 { r.unwrap() }\n",
+		       "`.unwrap()` panics if `r` fails, with the error's Debug text and nothing about "
+		       "what was being done. Handle the `Err` (`match`, `unwrap_or_else(..)`, or return "
+		       "it), or, if it cannot fail here, say why with `.expect(\"..\")`.");
+	assert_message("fn f(c: &Conn) -> u8 { c.peer().unwrap() }\n",
+		       "`.unwrap()` panics if `c.peer()` is `None` or `Err`, with a message that names "
+		       "neither the value nor the cause. Handle that case (`match`, `if let`, "
+		       "`unwrap_or_else(..)`, or return an error), or, if it cannot happen here, say "
+		       "why with `.expect(\"..\")`.");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -418,6 +453,7 @@ int main(void)
 		cmocka_unit_test(test_docs_that_state_the_panic),
 		cmocka_unit_test(test_panics_that_say_why),
 		cmocka_unit_test(test_panic_on_own_variant_in_private_fn),
+		cmocka_unit_test(test_unwrap_message_names_the_value),
 	};
 	return cmocka_run_group_tests(tests, et_setup, et_teardown);
 }
