@@ -66,8 +66,10 @@ class Blobs:
 
 def load_judgements(path):
     """key -> (verdict, note). Lines: corpus commit path line rule verdict note
-    [after]: the optional last column is the verdict of the comment as the
-    current rules word it, when that differs from the verdict at the start."""
+    [after [round2 round2-note]]: `after` is the verdict of the comment as the
+    first round's rules worded it, when that differs from the verdict at the
+    start; `round2` the verdict of the comment as posted after the second round
+    (branch quality2), with its note. The latest verdict given wins."""
     j = {}
     if not os.path.exists(path):
         return j
@@ -79,9 +81,14 @@ def load_judgements(path):
             parts = raw.split("\t")
             if len(parts) < 6:
                 continue
+            parts += [""] * (10 - len(parts))
             key = tuple(parts[:5])
-            after = parts[7] if len(parts) > 7 and parts[7] else parts[5]
-            j[key] = (after, parts[6] if len(parts) > 6 else "")
+            verdict, note = parts[5], parts[6]
+            if parts[7]:
+                verdict = parts[7]
+            if parts[8]:
+                verdict, note = parts[8], parts[9]
+            j[key] = (verdict, note)
     return j
 
 
@@ -116,6 +123,27 @@ def group(findings):
         else:
             over += 1
     return kept, grouped_away, over
+
+
+def posted(corpus, commit, findings, judgements):
+    """The comments the publisher would post for one PR, each with a verdict:
+    [(finding, verdict, members)]. A grouped comment (more than GROUP_THRESHOLD
+    of one rule in one file) is judged as one: wrong if any member is wrong,
+    else worth if its first finding is, else the first finding's verdict."""
+    by_rule_file = collections.OrderedDict()
+    for f in findings:
+        by_rule_file.setdefault((f["rule"], f["path"]), []).append(f)
+    kept, _grouped, _over = group(findings)
+    out = []
+    for f in kept:
+        members = by_rule_file[(f["rule"], f["path"])]
+        if len(members) <= GROUP_THRESHOLD:
+            members = [f]
+        verdicts = [judgements.get(finding_key(corpus, commit, m), ("unjudged", ""))[0]
+                    for m in members]
+        verdict = "wrong" if "wrong" in verdicts else verdicts[0]
+        out.append((f, verdict, len(members)))
+    return out
 
 
 def replay_corpus(binary, corpus, bundle, commits, workdir, limit):
@@ -158,6 +186,8 @@ def write_report(out, results, judgements, total_time):
     rule_kept = collections.Counter()
     rule_verdicts = collections.defaultdict(collections.Counter)
     corpus_verdicts = collections.defaultdict(collections.Counter)
+    posted_rule = collections.defaultdict(collections.Counter)
+    posted_corpus = collections.defaultdict(collections.Counter)
     pr_rows = []
     n_comments = 0
     for corpus, (_repo, blobs, prs) in results.items():
@@ -169,6 +199,9 @@ def write_report(out, results, judgements, total_time):
                 rule_counts[f["rule"]] += 1
             for f in kept:
                 rule_kept[f["rule"]] += 1
+            for f, verdict, _n in posted(corpus, pr["commit"], pr["findings"], judgements):
+                posted_rule[f["rule"]][verdict] += 1
+                posted_corpus[corpus][verdict] += 1
     md.append("# rustreview replay\n")
     md.append("Each listed commit C reviewed as a pull request C^..C with "
               "`rustreview check --format json`. Total time %.1f s.\n" % total_time)
@@ -225,6 +258,29 @@ def write_report(out, results, judgements, total_time):
             corpus, sum(v.values()), v["worth"], v["unwelcome"], v["wrong"], v["unjudged"],
             ("%.0f %%" % (100.0 * v["worth"] / judged)) if judged else "-"))
     md.append("")
+    md.append("## Posted comments (after grouping), judged\n")
+    md.append("What the publisher would post: a grouped comment counts once (wrong if any "
+              "member is wrong, else its first finding's verdict).\n")
+    md.append("| rule | comments | worth | unwelcome | wrong | unjudged |")
+    md.append("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for rule in sorted(posted_rule, key=lambda r: (-sum(posted_rule[r].values()), r)):
+        v = posted_rule[rule]
+        md.append("| %s | %d | %d | %d | %d | %d |" % (rule, sum(v.values()), v["worth"],
+                                                       v["unwelcome"], v["wrong"], v["unjudged"]))
+    md.append("")
+    md.append("| corpus | comments | worth | unwelcome | wrong | unjudged | worth % of judged |")
+    md.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    both = collections.Counter()
+    for corpus, v in list(posted_corpus.items()) + [("both", None)]:
+        if v is None:
+            v = both
+        else:
+            both.update(v)
+        judged = v["worth"] + v["unwelcome"] + v["wrong"]
+        md.append("| %s | %d | %d | %d | %d | %d | %s |" % (
+            corpus, sum(v.values()), v["worth"], v["unwelcome"], v["wrong"], v["unjudged"],
+            ("%.0f %%" % (100.0 * v["worth"] / judged)) if judged else "-"))
+    md.append("")
     md.append("## Per pull request (with findings)\n")
     md.append("| corpus | commit | findings | comments after grouping | grouped away | over budget | ms |")
     md.append("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
@@ -241,7 +297,7 @@ def write_report(out, results, judgements, total_time):
         f.write("\n".join(md) + "\n")
     with open(os.path.join(out, "findings.tsv"), "w", encoding="utf-8") as f:
         f.write("\n".join(tsv) + "\n")
-    return rule_counts, corpus_verdicts
+    return rule_counts, corpus_verdicts, posted_corpus
 
 
 def find_corpora():
@@ -292,12 +348,16 @@ def main():
             results[corpus] = replay_corpus(binary, corpus, bundle, commits, workdir, a.limit)
             print("replay: %s: %d pull requests" % (corpus, len(results[corpus][2])))
         total = time.monotonic() - t0
-        counts, verdicts = write_report(a.out, results, load_judgements(a.judgements), total)
+        counts, verdicts, posted_v = write_report(a.out, results, load_judgements(a.judgements),
+                                                  total)
     finally:
         if not a.keep:
             shutil.rmtree(workdir, ignore_errors=True)
     for corpus, v in verdicts.items():
         print("replay: %s: %d comments (%s)" % (corpus, sum(v.values()),
+              ", ".join("%s %d" % (k, v[k]) for k in VERDICTS + ("unjudged",) if v[k])))
+    for corpus, v in posted_v.items():
+        print("replay: %s: %d posted after grouping (%s)" % (corpus, sum(v.values()),
               ", ".join("%s %d" % (k, v[k]) for k in VERDICTS + ("unjudged",) if v[k])))
     print("replay: per rule: " + ", ".join("%s %d" % (r, n) for r, n in counts.most_common()))
     print("replay: %.1f s; report in %s" % (time.monotonic() - t0,
