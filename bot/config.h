@@ -16,6 +16,14 @@
  *   RUSTREVIEW_CONNECTION_TIMEOUT      1..3600 s, default 30: an idle connection is closed
  *   RUSTREVIEW_MAX_FILES       1..100000, default 300: changed .rs files reviewed per PR
  *   RUSTREVIEW_MAX_FILE_BYTES  1024..268435456, default 4 MiB: larger files are skipped
+ *   RUSTREVIEW_REPLICA_ID      the lease owner of this process (default: the host name);
+ *                              distinct for every replica sharing a database
+ *   RUSTREVIEW_RETRY_FOR       60..2592000 s, default 21600 (6 h): transient failures retried
+ *   RUSTREVIEW_SHUTDOWN_GRACE  0..3600 s, default 25: SIGTERM to exit
+ *   RUSTREVIEW_GIT_TIMEOUT     1..3600 s, default 120: a fetch with no bytes for this long fails
+ *   RUSTREVIEW_KEEP_JOBS_DAYS  0..3650, default 14 (0 = keep): done/superseded jobs pruned
+ *   RUSTREVIEW_PACE_PER_MINUTE 1..100000, default 80: content-creating calls per token
+ *   RUSTREVIEW_PACE_PER_HOUR   1..1000000, default 500
  * and for each forge NAME of the table (upper-cased):
  *   RUSTREVIEW_<NAME>_WEBHOOK_SECRET (enables the forge), _API_URL, _APP_ID,
  *   _PRIVATE_KEY (or _PRIVATE_KEY_FILE), _TOKEN, _CA_BUNDLE, _GIT_URL (where clone
@@ -57,6 +65,13 @@ struct rr_config {
 	unsigned connection_timeout_s;   /* idle connections are closed after this */
 	size_t max_files;          /* per pull request: changed .rs files reviewed */
 	size_t max_file_bytes;     /* per file: larger ones are skipped */
+	char *replica_id;          /* lease owner; NULL: the host name */
+	unsigned retry_for_s;      /* transient failures are retried this long */
+	unsigned shutdown_grace_s; /* SIGTERM: running jobs get this long */
+	unsigned git_timeout_s;    /* a fetch that receives nothing this long fails */
+	unsigned keep_jobs_days;   /* 0 = keep every job */
+	unsigned pace_per_minute;  /* content-creating calls per token */
+	unsigned pace_per_hour;
 	/* One entry per forge of the table given to config_load, in table order. */
 	struct forge_config *forges;
 	bool *forge_ready;         /* forge->init succeeded: cleanup is owed */

@@ -9,7 +9,7 @@ set -eu
 
 PKGS="gcc make pkg-config libc6-dev git python3 openssl ca-certificates sqlite3
 libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev libgit2-dev libssl-dev
-libtree-sitter-dev libsqlite3-dev libcmocka-dev"
+libtree-sitter-dev libsqlite3-dev libcmocka-dev libpq-dev postgresql"
 case "${1:-}" in
 fuzz) PKGS="$PKGS clang libclang-rt-14-dev" ;;
 memcheck) PKGS="$PKGS valgrind" ;;
