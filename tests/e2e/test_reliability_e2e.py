@@ -1,0 +1,316 @@
+"""Never lose or repeat a review (issue 10), end to end: real git over smart
+HTTP (githttp.py), the fake GitHub API, `rustreview serve` as a real process.
+
+  01 (a) 200 signed deliveries over 20 pull requests while the server is
+     killed with SIGKILL five times at random moments and restarted: every
+     delivery answered 202 is reviewed, every PR ends with exactly its one
+     expected comment, none twice.
+  02 (c) two replicas on one real PostgreSQL server (started here, as nobody
+     when root), 500 deliveries spread over both: every job done once, every
+     PR with exactly its comment.
+  03 (d) SIGTERM during reviews: /readyz turns 503 at once, a delivery sent
+     while draining is still acknowledged (202) and durable, exit 0 within the
+     grace period; the next start reviews what was left.
+
+Every PR's head adds one `.unwrap()` line: its expected review is exactly one
+comment (unwrap_used) on src/lib.rs line 3.
+"""
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import unittest
+import uuid
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness as h  # noqa: E402
+import pgserver  # noqa: E402
+
+OWNER, REPO = "Codertocat", "Hello-World"   # as in the fixture payload
+APP_ID, INSTALLATION, SECRET = "4242", 9, "reliability-secret"
+PRS = 20
+BASE_LIB = "pub fn add(a: u32, b: u32) -> u32 {\n    a + b\n}\n"
+HEAD_LIB = ("pub fn add(a: u32, b: u32) -> u32 {\n"
+            "    let v: Option<u32> = Some(a);\n    v.unwrap() + b\n}\n")
+
+
+class World:
+    """git server, fake API, a repository whose PRs 1..PRS all add one unwrap."""
+
+    def __init__(self, tag):
+        self.tmp = h.TempDir(tag)
+        t = self.t = self.tmp.path
+        self.procs = []
+        self.key, self.pub = h.make_rsa_key(t)
+        root = os.path.join(t, "git")
+        self.bare = os.path.join(root, OWNER, REPO + ".git")
+        os.makedirs(self.bare)
+        h.git(self.bare, "init", "-q", "--bare", "-b", "master")
+        w = os.path.join(t, "work")
+        os.makedirs(w)
+        h.git(w, "init", "-q", "-b", "master")
+        h.write(os.path.join(w, "src/lib.rs"), BASE_LIB)
+        h.git(w, "add", "-A")
+        h.git(w, "commit", "-q", "-m", "base")
+        self.base = h.git(w, "rev-parse", "HEAD")
+        h.write(os.path.join(w, "src/lib.rs"), HEAD_LIB)
+        h.git(w, "commit", "-q", "-am", "change")
+        self.head = h.git(w, "rev-parse", "HEAD")
+        refs = ["%s:refs/pull/%d/head" % (self.head, n) for n in range(1, PRS + 1)]
+        h.git(w, "push", "-q", self.bare, "master:master", *refs)
+        h.git(w, "push", "-q", "-f", self.bare, "%s:refs/heads/master" % self.base)
+        tokens = os.path.join(t, "tokens")
+        open(tokens, "w").close()
+        self.procs.append(h.Proc("githttp", [sys.executable, os.path.join(h.HERE, "githttp.py"),
+                                             "--root", root, "--port-file",
+                                             os.path.join(t, "git.port"), "--token-file", tokens],
+                                 t))
+        self.procs.append(h.Proc("fakegithub", [sys.executable,
+                                                os.path.join(h.HERE, "fakegithub.py"),
+                                                "--port-file", os.path.join(t, "api.port"),
+                                                "--app-id", APP_ID, "--public-key", self.pub,
+                                                "--token-file", tokens], t))
+        self.git_url = "http://127.0.0.1:%s" % h.wait_for_file(os.path.join(t, "git.port"))
+        self.api = "http://127.0.0.1:%s" % h.wait_for_file(os.path.join(t, "api.port"))
+        for n in range(1, PRS + 1):
+            st, _, body = h.http("POST", self.api + "/_fake/pulls", {
+                "owner": OWNER, "repo": REPO, "number": n, "git_dir": self.bare,
+                "base_sha": self.base, "head_sha": self.head})
+            assert st in (200, 201), body
+
+    def env(self, port, data_dir, extra=None):
+        e = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+             "RUSTREVIEW_LISTEN": "127.0.0.1:%d" % port,
+             "RUSTREVIEW_DATA_DIR": data_dir,
+             "RUSTREVIEW_WORKERS": "2",
+             "RUSTREVIEW_LOG_LEVEL": "info",
+             "RUSTREVIEW_GITHUB_APP_ID": APP_ID,
+             "RUSTREVIEW_GITHUB_PRIVATE_KEY_FILE": self.key,
+             "RUSTREVIEW_GITHUB_WEBHOOK_SECRET": SECRET,
+             "RUSTREVIEW_GITHUB_API_URL": self.api,
+             "RUSTREVIEW_GITHUB_GIT_URL": self.git_url,
+             "RUSTREVIEW_PACE_PER_MINUTE": "100000",
+             "RUSTREVIEW_PACE_PER_HOUR": "1000000"}
+        e.update(extra or {})
+        return e
+
+    def payload(self, number):
+        with open(os.path.join(h.FIXTURES, "github", "pull_request.opened.json")) as f:
+            p = json.load(f)
+        p["number"] = number
+        pr = p["pull_request"]
+        pr["number"], pr["draft"] = number, False
+        pr["head"]["sha"], pr["head"]["ref"] = self.head, "change-%d" % number
+        pr["base"]["sha"], pr["base"]["ref"] = self.base, "master"
+        p["repository"]["clone_url"] = "%s/%s/%s.git" % (self.git_url, OWNER, REPO)
+        p["repository"]["url"] = "%s/repos/%s/%s" % (self.api, OWNER, REPO)
+        p["installation"]["id"] = INSTALLATION
+        return json.dumps(p).encode()
+
+    def deliver(self, url, number, delivery):
+        body = self.payload(number)
+        headers = {"Content-Type": "application/json", "X-GitHub-Event": "pull_request",
+                   "X-GitHub-Delivery": delivery, "User-Agent": "GitHub-Hookshot/e2e",
+                   "X-Hub-Signature-256": h.github_signature(SECRET, body)}
+        try:
+            status, _, _ = h.http("POST", url + "/webhooks/github", body, headers, timeout=10)
+        except OSError:
+            return 0
+        return status
+
+    def comments(self, number):
+        st, _, body = h.http("GET", self.api + "/_fake/reviews?owner=%s&repo=%s&number=%d"
+                             % (OWNER, REPO, number))
+        assert st == 200, body
+        out = []
+        for r in json.loads(body)["reviews"]:
+            for c in r.get("comments", []):
+                out.append((c["path"], c["line"]))
+        return out
+
+    def assert_each_pr_has_its_comment_once(self, tc, numbers):
+        for n in numbers:
+            tc.assertEqual(self.comments(n), [("src/lib.rs", 3)], "PR %d" % n)
+
+    def close(self):
+        for p in reversed(self.procs):
+            p.close()
+        if os.environ.get("RR_KEEP_TMP"):
+            h.log("kept %s" % self.t)
+        else:
+            self.tmp.cleanup()
+
+
+def fixture_exists():
+    return os.path.exists(os.path.join(h.FIXTURES, "github", "pull_request.opened.json"))
+
+
+def sqlite_states(db):
+    c = sqlite3.connect(db, timeout=10)
+    try:
+        return dict(c.execute("SELECT delivery_id, state FROM jobs").fetchall())
+    finally:
+        c.close()
+
+
+def wait_until(pred, timeout, step=0.2):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if pred():
+            return True
+        time.sleep(step)
+    return pred()
+
+
+class Reliability(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        if not fixture_exists():
+            raise unittest.SkipTest("no pull_request_opened fixture")
+
+    def start_bot(self, world, name, port, data_dir, extra=None):
+        p = h.Proc(name, [h.BINARY, "serve"], world.t, env=world.env(port, data_dir, extra))
+        h.wait_http_ok("http://127.0.0.1:%d/healthz" % port)
+        return p
+
+    def test_01_sigkill_five_times_loses_and_repeats_nothing(self):
+        w = World("reliab-kill")
+        try:
+            port = h.free_port()
+            url = "http://127.0.0.1:%d" % port
+            data = os.path.join(w.t, "data")
+            rng = random.Random(int(os.environ.get("RR_SEED", "10")))
+            deliveries = [(1 + i % PRS, "kill-%d" % i) for i in range(200)]
+            kill_at = sorted(rng.sample(range(10, 190), 5))
+            bot = self.start_bot(w, "bot-0", port, data)
+            acked, kills = set(), 0
+            for i, (number, delivery) in enumerate(deliveries):
+                if kills < 5 and i == kill_at[kills]:
+                    time.sleep(rng.uniform(0, 0.3))   # while reviews run
+                    os.killpg(bot.p.pid, signal.SIGKILL)
+                    bot.p.wait()
+                    bot.log.close()
+                    kills += 1
+                    bot = self.start_bot(w, "bot-%d" % kills, port, data)
+                # A delivery the dead server did not answer is sent again,
+                # as the forge's redelivery would.
+                for _ in range(50):
+                    st = w.deliver(url, number, delivery)
+                    if st in (200, 202):
+                        break
+                    time.sleep(0.1)
+                self.assertIn(st, (200, 202))
+                if st == 202:
+                    acked.add(delivery)
+            db = os.path.join(data, "rustreview.db")
+            settled = wait_until(lambda: all(s in ("done",) for s in sqlite_states(db).values()),
+                                 120)
+            states = sqlite_states(db)
+            self.assertTrue(settled, {d: s for d, s in states.items() if s != "done"})
+            self.assertEqual(kills, 5)
+            self.assertEqual(len(acked), 200)
+            self.assertTrue(acked <= set(d for d, s in states.items() if s == "done"))
+            w.assert_each_pr_has_its_comment_once(self, range(1, PRS + 1))
+            h.log("e2e: (a) %d deliveries acknowledged across %d SIGKILLs, %d jobs done, "
+                  "%d PRs with exactly 1 comment" % (len(acked), kills,
+                                                     sum(1 for s in states.values() if s == "done"),
+                                                     PRS))
+            bot.close()
+            self.assertEqual(bot.p.returncode, 0)
+        finally:
+            w.close()
+
+    def test_02_two_replicas_on_postgresql(self):
+        w = World("reliab-pg")
+        pg_root = os.path.join(w.t, "pg")
+        os.chmod(w.t, 0o755)
+        pg = pgserver.PgServer(pg_root).start()
+        bots = []
+        try:
+            ports = [h.free_port(), h.free_port()]
+            for i, port in enumerate(ports):
+                bots.append(self.start_bot(w, "replica-%d" % i, port,
+                                           os.path.join(w.t, "data-%d" % i),
+                                           {"RUSTREVIEW_DATABASE_URL": pg.url,
+                                            "RUSTREVIEW_REPLICA_ID": "replica-%d" % i}))
+            urls = ["http://127.0.0.1:%d" % p for p in ports]
+            for u in urls:
+                st, _, body = h.http("GET", u + "/readyz")
+                self.assertEqual(st, 200, body)
+            results = []
+
+            def send(k):
+                for i in range(k, 500, 4):
+                    results.append(w.deliver(urls[i % 2], 1 + i % PRS, "pg-%d" % i))
+            th = [threading.Thread(target=send, args=(k,)) for k in range(4)]
+            for t in th:
+                t.start()
+            for t in th:
+                t.join()
+            self.assertEqual(sorted(set(results)), [202])
+            self.assertEqual(len(results), 500)
+
+            def counts():
+                out = subprocess.run(["psql", pg.url, "-Atc",
+                                      "SELECT state, count(*) FROM rustreview_jobs GROUP BY state"],
+                                     capture_output=True, text=True)
+                return dict(line.split("|") for line in out.stdout.split())
+            self.assertTrue(wait_until(lambda: counts() == {"done": "500"}, 180), counts())
+            w.assert_each_pr_has_its_comment_once(self, range(1, PRS + 1))
+            finish_seconds = subprocess.run(["psql", pg.url, "-Atc",
+                                     "SELECT count(DISTINCT updated_at) FROM rustreview_jobs"],
+                                    capture_output=True, text=True).stdout.strip()
+            h.log("e2e: (c) 500 deliveries over 2 replicas on PostgreSQL: 500 done, %d PRs with "
+                  "exactly 1 comment (jobs finished over %s distinct seconds)" % (PRS, finish_seconds))
+            for b in bots:
+                b.close()
+                self.assertEqual(b.p.returncode, 0, b.output()[-2000:])
+        finally:
+            for b in bots:
+                b.close()
+            pg.cleanup()
+            w.close()
+
+    def test_03_sigterm_drains_within_the_grace_period(self):
+        w = World("reliab-term")
+        try:
+            port = h.free_port()
+            url = "http://127.0.0.1:%d" % port
+            data = os.path.join(w.t, "data")
+            bot = self.start_bot(w, "bot-term", port, data, {"RUSTREVIEW_SHUTDOWN_GRACE": "4"})
+            for i in range(40):
+                self.assertEqual(w.deliver(url, 1 + i % PRS, "term-%d" % i), 202)
+            t0 = time.time()
+            bot.p.send_signal(signal.SIGTERM)
+            self.assertTrue(wait_until(lambda: h.http("GET", url + "/readyz")[0] == 503, 2, 0.05))
+            st, _, body = h.http("GET", url + "/readyz")
+            self.assertEqual((st, json.loads(body)["status"]), (503, "draining"))
+            # Still listening: a delivery in this moment is queued durably.
+            self.assertEqual(w.deliver(url, 3, "term-late"), 202)
+            rc = bot.p.wait(timeout=15)
+            took = time.time() - t0
+            bot.log.close()
+            self.assertEqual(rc, 0)
+            self.assertLess(took, 4 + 3)
+            states = sqlite_states(os.path.join(data, "rustreview.db"))
+            self.assertEqual(len(states), 41)
+            self.assertNotIn("running", states.values())
+            self.assertNotIn("failed", states.values())
+            bot = self.start_bot(w, "bot-term-2", port, data)
+            db = os.path.join(data, "rustreview.db")
+            self.assertTrue(wait_until(lambda: set(sqlite_states(db).values()) == {"done"}, 60))
+            w.assert_each_pr_has_its_comment_once(self, range(1, PRS + 1))
+            h.log("e2e: (d) SIGTERM with jobs in flight: exit 0 after %.1f s (grace 4 s), "
+                  "41 of 41 deliveries reviewed" % took)
+            bot.close()
+        finally:
+            w.close()
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
