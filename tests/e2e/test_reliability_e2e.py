@@ -8,6 +8,11 @@ HTTP (githttp.py), the fake GitHub API, `rustreview serve` as a real process.
   02 (c) two replicas on one real PostgreSQL server (started here, as nobody
      when root), 500 deliveries spread over both: every job done once, every
      PR with exactly its comment.
+  04 (e) PostgreSQL restarted under load: deliveries get 503 while it is
+     away (never a false 202), /readyz 503; everything acknowledged is reviewed.
+  05 (f) a crash while a job runs (SIGKILL while its review POST is slow):
+     reviewed again within seconds of the restart, not after the lease.
+  06 (f) two deliveries of one PR racing while the forge is slow: one comment.
   03 (d) SIGTERM during reviews: /readyz turns 503 at once, a delivery sent
      while draining is still acknowledged (202) and durable, exit 0 within the
      grace period; the next start reviews what was left.
@@ -307,6 +312,121 @@ class Reliability(unittest.TestCase):
             w.assert_each_pr_has_its_comment_once(self, range(1, PRS + 1))
             h.log("e2e: (d) SIGTERM with jobs in flight: exit 0 after %.1f s (grace 4 s), "
                   "41 of 41 deliveries reviewed" % took)
+            bot.close()
+        finally:
+            w.close()
+
+    def test_04_database_restarted_under_load(self):
+        w = World("reliab-pgrestart")
+        os.chmod(w.t, 0o755)
+        pg = pgserver.PgServer(os.path.join(w.t, "pg")).start()
+        bot = None
+        try:
+            port = h.free_port()
+            url = "http://127.0.0.1:%d" % port
+            bot = self.start_bot(w, "bot-pg", port, os.path.join(w.t, "data"),
+                                 {"RUSTREVIEW_DATABASE_URL": pg.url,
+                                  "RUSTREVIEW_REPLICA_ID": "only"})
+            answers, order, stop = {}, [], threading.Event()
+            ready_while_away = []
+
+            def send():
+                i = 0
+                while not stop.is_set() and i < 2000:
+                    d = "pgr-%d" % i
+                    answers[d] = w.deliver(url, 1 + i % PRS, d)
+                    order.append(answers[d])
+                    i += 1
+                    time.sleep(0.02)
+            th = threading.Thread(target=send)
+            th.start()
+            time.sleep(1.0)
+            pg.stop("fast")
+            time.sleep(0.5)
+            ready_while_away.append(h.http("GET", url + "/readyz")[0])
+            time.sleep(1.5)
+            pg.start()
+            time.sleep(2.0)
+            stop.set()
+            th.join()
+            codes = sorted(set(answers.values()))
+            acked = [d for d, st in answers.items() if st == 202]
+            refused = [d for d, st in answers.items() if st == 503]
+            self.assertEqual(ready_while_away, [503])
+            self.assertTrue(set(codes) <= {202, 503}, codes)
+            self.assertGreater(len(refused), 0)
+            self.assertEqual(order[0], 202)
+            self.assertEqual(order[-1], 202)             # back after the restart
+            self.assertTrue(wait_until(lambda: h.http("GET", url + "/readyz")[0] == 200, 15))
+
+            def done():
+                out = subprocess.run(["psql", pg.url, "-Atc",
+                                      "SELECT delivery_id FROM rustreview_jobs WHERE state = 'done'"],
+                                     capture_output=True, text=True).stdout.split()
+                return set(out)
+            self.assertTrue(wait_until(lambda: set(acked) <= done(), 120),
+                            set(acked) - done())
+            w.assert_each_pr_has_its_comment_once(self, range(1, PRS + 1))
+            h.log("e2e: (e) PostgreSQL restarted under load: %d deliveries acknowledged, all "
+                  "reviewed; %d answered 503 while it was away; no other answer" %
+                  (len(acked), len(refused)))
+            bot.close()
+            self.assertEqual(bot.p.returncode, 0)
+        finally:
+            if bot:
+                bot.close()
+            pg.cleanup()
+            w.close()
+
+    def test_05_crash_while_running_is_reviewed_again_at_restart(self):
+        w = World("reliab-crash")
+        try:
+            port = h.free_port()
+            url = "http://127.0.0.1:%d" % port
+            data = os.path.join(w.t, "data")
+            path = "/repos/%s/%s/pulls/5/reviews" % (OWNER, REPO)
+            st, _, _ = h.http("POST", w.api + "/_fake/inject", {
+                "method": "POST", "path": path, "status": 503, "times": 1,
+                "delay_ms": 5000, "body": {"message": "slow"}})
+            self.assertEqual(st, 200)
+            bot = self.start_bot(w, "bot-crash", port, data)
+            self.assertEqual(w.deliver(url, 5, "crash-1"), 202)
+            db = os.path.join(data, "rustreview.db")
+            self.assertTrue(wait_until(lambda: sqlite_states(db).get("crash-1") == "running", 10))
+            time.sleep(0.5)                              # inside the slow POST
+            os.killpg(bot.p.pid, signal.SIGKILL)
+            bot.p.wait()
+            bot.log.close()
+            t0 = time.time()
+            bot = self.start_bot(w, "bot-crash-2", port, data)
+            self.assertTrue(wait_until(lambda: sqlite_states(db).get("crash-1") == "done", 20))
+            took = time.time() - t0
+            self.assertLess(took, 10)                    # not the 30 s lease
+            w.assert_each_pr_has_its_comment_once(self, [5])
+            h.log("e2e: (f) killed while running: reviewed %.1f s after the restart" % took)
+            bot.close()
+        finally:
+            w.close()
+
+    def test_06_two_deliveries_of_one_pr_with_a_slow_forge(self):
+        w = World("reliab-race")
+        try:
+            port = h.free_port()
+            url = "http://127.0.0.1:%d" % port
+            path = "/repos/%s/%s/pulls/7/comments" % (OWNER, REPO)
+            # The first listing of comments is slow (GitHub under load): the
+            # second delivery must not list, then post, meanwhile.
+            h.http("POST", w.api + "/_fake/inject", {
+                "method": "GET", "path": path, "status": 200, "times": 1, "delay_ms": 1500,
+                "body": []})
+            bot = self.start_bot(w, "bot-race", port, os.path.join(w.t, "data"),
+                                 {"RUSTREVIEW_WORKERS": "4"})
+            self.assertEqual(w.deliver(url, 7, "race-1"), 202)
+            time.sleep(0.3)
+            self.assertEqual(w.deliver(url, 7, "race-2"), 202)
+            db = os.path.join(w.t, "data", "rustreview.db")
+            self.assertTrue(wait_until(lambda: set(sqlite_states(db).values()) == {"done"}, 30))
+            w.assert_each_pr_has_its_comment_once(self, [7])
             bot.close()
         finally:
             w.close()
