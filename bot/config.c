@@ -218,6 +218,9 @@ static int load_reliability(struct rr_config *cfg, struct rr_error *err)
 	if ((rc = load_uint(ENV_PREFIX "RETRY_FOR", 21600, 60, 2592000, &n, err)))
 		return rc;
 	cfg->retry_for_s = (unsigned)n;
+	if ((rc = load_uint(ENV_PREFIX "RETRY_MAX_BACKOFF", 600, 1, 86400, &n, err)))
+		return rc;
+	cfg->retry_max_backoff_s = (unsigned)n;
 	if ((rc = load_uint(ENV_PREFIX "SHUTDOWN_GRACE", 25, 0, 3600, &n, err)))
 		return rc;
 	cfg->shutdown_grace_s = (unsigned)n;

@@ -19,6 +19,8 @@
  *   RUSTREVIEW_REPLICA_ID      the lease owner of this process (default: the host name);
  *                              distinct for every replica sharing a database
  *   RUSTREVIEW_RETRY_FOR       60..2592000 s, default 21600 (6 h): transient failures retried
+ *   RUSTREVIEW_RETRY_MAX_BACKOFF 1..86400 s, default 600: cap of our own backoff (the
+ *                              forge's Retry-After is always honoured)
  *   RUSTREVIEW_SHUTDOWN_GRACE  0..3600 s, default 25: SIGTERM to exit
  *   RUSTREVIEW_GIT_TIMEOUT     1..3600 s, default 120: a fetch with no bytes for this long fails
  *   RUSTREVIEW_KEEP_JOBS_DAYS  0..3650, default 14 (0 = keep): done/superseded jobs pruned
@@ -67,6 +69,7 @@ struct rr_config {
 	size_t max_file_bytes;     /* per file: larger ones are skipped */
 	char *replica_id;          /* lease owner; NULL: the host name */
 	unsigned retry_for_s;      /* transient failures are retried this long */
+	unsigned retry_max_backoff_s; /* cap of the exponential backoff */
 	unsigned shutdown_grace_s; /* SIGTERM: running jobs get this long */
 	unsigned git_timeout_s;    /* a fetch that receives nothing this long fails */
 	unsigned keep_jobs_days;   /* 0 = keep every job */

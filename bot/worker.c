@@ -46,23 +46,35 @@ struct worker_pool {
 	bool keeper_stop;
 };
 
-unsigned worker_backoff_s(int attempts, long retry_after)
+/* 2^attempts capped at cap, or the forge's wait when longer. */
+static unsigned backoff_capped(int attempts, long retry_after, unsigned cap)
 {
-	unsigned long delay = attempts >= 10 ? WORKER_MAX_BACKOFF_S : 1ul << (attempts < 0 ? 0 : attempts);
-	if (delay > WORKER_MAX_BACKOFF_S)
-		delay = WORKER_MAX_BACKOFF_S;
+	unsigned long delay = attempts >= 20 ? cap : 1ul << (attempts < 0 ? 0 : attempts);
+	if (delay > cap)
+		delay = cap;
 	/* The forge said when: never earlier, however long. */
 	if (retry_after > 0 && (unsigned long)retry_after > delay)
 		delay = (unsigned long)retry_after;
 	return delay > UINT32_MAX / 2 ? UINT32_MAX / 2 : (unsigned)delay;
 }
 
-unsigned worker_backoff_jitter_s(int attempts, long retry_after)
+unsigned worker_backoff_s(int attempts, long retry_after)
 {
-	unsigned base = worker_backoff_s(attempts, retry_after), r = 0;
+	return backoff_capped(attempts, retry_after, WORKER_MAX_BACKOFF_S);
+}
+
+/* Adds up to a quarter of base at random (never less than base). */
+static unsigned add_jitter(unsigned base)
+{
+	unsigned r = 0;
 	if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
 		r = (unsigned)rr_now_ms();
 	return base + r % (base / 4 + 1);
+}
+
+unsigned worker_backoff_jitter_s(int attempts, long retry_after)
+{
+	return add_jitter(worker_backoff_s(attempts, retry_after));
 }
 
 /* ---- one job ------------------------------------------------------------ */
@@ -326,8 +338,8 @@ static void log_job(const struct job *job, const struct job_run *r, const char *
 }
 
 /* Records the outcome of a run in the queue; returns the outcome's name. */
-static const char *settle_job(struct queue *q, struct metrics *m, const struct job *job, int rc,
-			      const struct rr_error *run_err)
+static const char *settle_job(const struct rr_config *cfg, struct queue *q, struct metrics *m,
+			      const struct job *job, int rc, const struct rr_error *run_err)
 {
 	struct rr_error err = { 0 };
 	const char *outcome;
@@ -344,7 +356,9 @@ static const char *settle_job(struct queue *q, struct metrics *m, const struct j
 		outcome = "paced";
 		metrics_job_finished(m, METRICS_JOB_RETRIED);
 	} else if (rc == RR_ETRANSIENT) {
-		qrc = queue_retry(q, job, worker_backoff_jitter_s(job->attempts, run_err->retry_after),
+		unsigned cap = cfg->retry_max_backoff_s ? cfg->retry_max_backoff_s : WORKER_MAX_BACKOFF_S;
+		qrc = queue_retry(q, job,
+				  add_jitter(backoff_capped(job->attempts, run_err->retry_after, cap)),
 				  run_err->msg, &gave_up, &err);
 		outcome = gave_up ? "failed" : "retried";
 		metrics_job_finished(m, gave_up ? METRICS_JOB_FAILED : METRICS_JOB_RETRIED);
@@ -383,7 +397,7 @@ int worker_run_job(struct review_engine *e, const struct rr_config *cfg, struct 
 	if (rc != RR_OK && err.msg[0] == '\0')
 		rr_error_set(&err, rc, "%s", rr_strcode(rc));
 	ms = rr_now_ms() - t0;
-	outcome = settle_job(q, m, job, rc, &err);
+	outcome = settle_job(cfg, q, m, job, rc, &err);
 	if (rc == RR_OK)
 		metrics_review(m, r.published.posted, ms);
 	log_job(job, &r, outcome, ms, rc == RR_OK ? NULL : &err);

@@ -13,6 +13,11 @@ HTTP (githttp.py), the fake GitHub API, `rustreview serve` as a real process.
   05 (f) a crash while a job runs (SIGKILL while its review POST is slow):
      reviewed again within seconds of the restart, not after the lease.
   06 (f) two deliveries of one PR racing while the forge is slow: one comment.
+  07 (b) the fake forge fails 30 % of calls (502, reset, a 10 s stall, 429
+     with Retry-After, the secondary-limit 403): every review lands exactly
+     once, and no call comes back before the wait the forge announced.
+  08 (f) a review POST whose answer is lost (stored, then the connection
+     dropped): not re-sent blindly; the retry sees the review and posts nothing.
   03 (d) SIGTERM during reviews: /readyz turns 503 at once, a delivery sent
      while draining is still acknowledged (202) and durable, exit 0 within the
      grace period; the next start reviews what was left.
@@ -47,7 +52,7 @@ HEAD_LIB = ("pub fn add(a: u32, b: u32) -> u32 {\n"
 class World:
     """git server, fake API, a repository whose PRs 1..PRS all add one unwrap."""
 
-    def __init__(self, tag):
+    def __init__(self, tag, faults=None):
         self.tmp = h.TempDir(tag)
         t = self.t = self.tmp.path
         self.procs = []
@@ -63,12 +68,15 @@ class World:
         h.git(w, "add", "-A")
         h.git(w, "commit", "-q", "-m", "base")
         self.base = h.git(w, "rev-parse", "HEAD")
-        h.write(os.path.join(w, "src/lib.rs"), HEAD_LIB)
-        h.git(w, "commit", "-q", "-am", "change")
-        self.head = h.git(w, "rev-parse", "HEAD")
-        refs = ["%s:refs/pull/%d/head" % (self.head, n) for n in range(1, PRS + 1)]
-        h.git(w, "push", "-q", self.bare, "master:master", *refs)
-        h.git(w, "push", "-q", "-f", self.bare, "%s:refs/heads/master" % self.base)
+        # Each PR its own head (so its own status URL), all adding the same line 3.
+        self.heads = {}
+        for n in range(1, PRS + 1):
+            h.git(w, "checkout", "-q", "-B", "pr-%d" % n, self.base)
+            h.write(os.path.join(w, "src/lib.rs"), HEAD_LIB + "// pull request %d\n" % n)
+            h.git(w, "commit", "-q", "-am", "change %d" % n)
+            self.heads[n] = h.git(w, "rev-parse", "HEAD")
+        refs = ["%s:refs/pull/%d/head" % (self.heads[n], n) for n in range(1, PRS + 1)]
+        h.git(w, "push", "-q", self.bare, "%s:refs/heads/master" % self.base, *refs)
         tokens = os.path.join(t, "tokens")
         open(tokens, "w").close()
         self.procs.append(h.Proc("githttp", [sys.executable, os.path.join(h.HERE, "githttp.py"),
@@ -79,13 +87,14 @@ class World:
                                                 os.path.join(h.HERE, "fakegithub.py"),
                                                 "--port-file", os.path.join(t, "api.port"),
                                                 "--app-id", APP_ID, "--public-key", self.pub,
-                                                "--token-file", tokens], t))
+                                                "--token-file", tokens]
+                                 + (["--faults", json.dumps(faults)] if faults else []), t))
         self.git_url = "http://127.0.0.1:%s" % h.wait_for_file(os.path.join(t, "git.port"))
         self.api = "http://127.0.0.1:%s" % h.wait_for_file(os.path.join(t, "api.port"))
         for n in range(1, PRS + 1):
             st, _, body = h.http("POST", self.api + "/_fake/pulls", {
                 "owner": OWNER, "repo": REPO, "number": n, "git_dir": self.bare,
-                "base_sha": self.base, "head_sha": self.head})
+                "base_sha": self.base, "head_sha": self.heads[n]})
             assert st in (200, 201), body
 
     def env(self, port, data_dir, extra=None):
@@ -110,7 +119,7 @@ class World:
         p["number"] = number
         pr = p["pull_request"]
         pr["number"], pr["draft"] = number, False
-        pr["head"]["sha"], pr["head"]["ref"] = self.head, "change-%d" % number
+        pr["head"]["sha"], pr["head"]["ref"] = self.heads[number], "change-%d" % number
         pr["base"]["sha"], pr["base"]["ref"] = self.base, "master"
         p["repository"]["clone_url"] = "%s/%s/%s.git" % (self.git_url, OWNER, REPO)
         p["repository"]["url"] = "%s/repos/%s/%s" % (self.api, OWNER, REPO)
@@ -427,6 +436,71 @@ class Reliability(unittest.TestCase):
             db = os.path.join(w.t, "data", "rustreview.db")
             self.assertTrue(wait_until(lambda: set(sqlite_states(db).values()) == {"done"}, 30))
             w.assert_each_pr_has_its_comment_once(self, [7])
+            bot.close()
+        finally:
+            w.close()
+
+    def faults_report(self, w):
+        st, _, body = h.http("GET", w.api + "/_fake/faults")
+        self.assertEqual(st, 200, body)
+        return json.loads(body)
+
+    def test_07_forge_failing_30_percent_of_calls(self):
+        w = World("reliab-faults", faults={"rate": 0.3, "seed": 11, "stall_s": 10,
+                                             "retry_after": 2})
+        try:
+            port = h.free_port()
+            url = "http://127.0.0.1:%d" % port
+            data = os.path.join(w.t, "data")
+            prs = range(1, 11)
+            bot = self.start_bot(w, "bot-faults", port, data,
+                                 {"RUSTREVIEW_WORKERS": "6", "RUSTREVIEW_RETRY_MAX_BACKOFF": "2"})
+            for n in prs:
+                self.assertEqual(w.deliver(url, n, "fault-%d" % n), 202)
+            db = os.path.join(data, "rustreview.db")
+            ok = wait_until(lambda: set(sqlite_states(db).values()) == {"done"}, 240, 0.5)
+            self.assertTrue(ok, sqlite_states(db))
+            rep = self.faults_report(w)
+            w.assert_each_pr_has_its_comment_once(self, prs)
+            self.assertEqual(rep["early_retries"], 0, rep)
+            self.assertGreater(sum(rep["injected"].values()), 0)
+            c = sqlite3.connect(db)
+            retried = c.execute("SELECT COUNT(*), COALESCE(SUM(attempts), 0) FROM jobs"
+                                " WHERE attempts > 0").fetchone()
+            c.close()
+            h.log("e2e: (b) %d API calls, %d failed on purpose %s: %d reviews landed exactly "
+                  "once (%d jobs retried %d times), %d calls before the forge's wait" %
+                  (rep["calls"], sum(rep["injected"].values()), json.dumps(rep["injected"]),
+                   len(prs), retried[0], retried[1], rep["early_retries"]))
+            bot.close()
+        finally:
+            w.close()
+
+    def test_08_lost_answer_of_a_review_post(self):
+        w = World("reliab-lost", faults={"rate": 0.0, "lost_answer": {
+            "method": "POST", "path_suffix": "/pulls/4/reviews", "times": 1}})
+        try:
+            port = h.free_port()
+            url = "http://127.0.0.1:%d" % port
+            data = os.path.join(w.t, "data")
+            bot = self.start_bot(w, "bot-lost", port, data,
+                                 {"RUSTREVIEW_RETRY_MAX_BACKOFF": "1"})
+            # Warm the keep-alive connection first: PR 3's review goes through.
+            self.assertEqual(w.deliver(url, 3, "lost-warm"), 202)
+            db = os.path.join(data, "rustreview.db")
+            self.assertTrue(wait_until(lambda: sqlite_states(db).get("lost-warm") == "done", 30))
+            self.assertEqual(w.deliver(url, 4, "lost-1"), 202)
+            self.assertTrue(wait_until(lambda: sqlite_states(db).get("lost-1") == "done", 30))
+            self.assertEqual(self.faults_report(w)["lost_answers"], 1)
+            st, _, body = h.http("GET", w.api + "/_fake/requests")
+            posts = [r for r in json.loads(body)
+                     if r["method"] == "POST" and r["path"].endswith("/pulls/4/reviews")]
+            self.assertEqual(len(posts), 1, posts)     # never sent twice
+            w.assert_each_pr_has_its_comment_once(self, [3, 4])
+            c = sqlite3.connect(db)
+            attempts = c.execute("SELECT attempts FROM jobs WHERE delivery_id = 'lost-1'").fetchone()
+            c.close()
+            self.assertEqual(attempts[0], 1)             # one uncertain run, then one that saw it
             bot.close()
         finally:
             w.close()
