@@ -352,7 +352,8 @@ static const char *settle_job(const struct rr_config *cfg, struct queue *q, stru
 		metrics_job_finished(m, METRICS_JOB_DONE);
 	} else if (rc == RR_SKIP) {
 		/* Paced: back in the queue until the budget has room; not a failure. */
-		qrc = queue_postpone(q, job, (unsigned)run_err->retry_after, run_err->msg, &err);
+		qrc = queue_postpone(q, job, run_err->retry_after > 0 ? (unsigned)run_err->retry_after : 1,
+				     run_err->msg, &err);
 		outcome = "paced";
 		metrics_job_finished(m, METRICS_JOB_RETRIED);
 	} else if (rc == RR_ETRANSIENT) {
