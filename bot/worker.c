@@ -462,6 +462,18 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/* The monotonic time ms from now, for the pool's timed waits. */
+static void deadline_after(struct timespec *t, unsigned ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, t);
+	t->tv_sec += ms / 1000;
+	t->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (t->tv_nsec >= 1000000000L) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000L;
+	}
+}
+
 /* Renews the lease of every running job of this pool. */
 static void renew_leases(struct worker_pool *p)
 {
@@ -505,13 +517,7 @@ static bool keeper_sleep(struct worker_pool *p, unsigned ms)
 	struct timespec deadline;
 	bool stop;
 
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += ms / 1000;
-	deadline.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
+	deadline_after(&deadline, ms);
 	pthread_mutex_lock(&p->lock);
 	while (!p->keeper_stop)
 		if (pthread_cond_timedwait(&p->changed, &p->lock, &deadline) == ETIMEDOUT)
@@ -618,13 +624,7 @@ bool worker_pool_wait(struct worker_pool *p, unsigned ms)
 
 	if (!p)
 		return true;
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += ms / 1000;
-	deadline.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
+	deadline_after(&deadline, ms);
 	pthread_mutex_lock(&p->lock);
 	while (!(done = all_done(p)))
 		if (pthread_cond_timedwait(&p->changed, &p->lock, &deadline) == ETIMEDOUT)
