@@ -18,6 +18,10 @@ HTTP (githttp.py), the fake GitHub API, `rustreview serve` as a real process.
      once, and no call comes back before the wait the forge announced.
   08 (f) a review POST whose answer is lost (stored, then the connection
      dropped): not re-sent blindly; the retry sees the review and posts nothing.
+  09 (f) a forge outage longer than the old 5 attempts (8 failures in a row,
+     short backoff for the test): the review lands when the forge is back.
+  10 (f) a git server that accepts and then sends nothing: the fetch fails
+     after RUSTREVIEW_GIT_TIMEOUT and is retried; SIGTERM still exits at once.
   03 (d) SIGTERM during reviews: /readyz turns 503 at once, a delivery sent
      while draining is still acknowledged (202) and durable, exit 0 within the
      grace period; the next start reviews what was left.
@@ -503,6 +507,97 @@ class Reliability(unittest.TestCase):
             self.assertEqual(attempts[0], 1)             # one uncertain run, then one that saw it
             bot.close()
         finally:
+            w.close()
+
+    def test_09_forge_outage_outlasts_five_attempts(self):
+        w = World("reliab-outage")
+        try:
+            port = h.free_port()
+            url = "http://127.0.0.1:%d" % port
+            data = os.path.join(w.t, "data")
+            path = "/repos/%s/%s/pulls/2/comments" % (OWNER, REPO)
+            h.http("POST", w.api + "/_fake/inject", {"method": "GET", "path": path,
+                                                     "status": 503, "times": 8,
+                                                     "body": {"message": "Service Unavailable"}})
+            bot = self.start_bot(w, "bot-outage", port, data,
+                                 {"RUSTREVIEW_RETRY_MAX_BACKOFF": "1"})
+            self.assertEqual(w.deliver(url, 2, "outage-1"), 202)
+            db = os.path.join(data, "rustreview.db")
+            self.assertTrue(wait_until(lambda: sqlite_states(db).get("outage-1") == "done", 60),
+                            sqlite_states(db))
+            c = sqlite3.connect(db)
+            attempts = c.execute("SELECT attempts FROM jobs WHERE delivery_id = 'outage-1'"
+                                 ).fetchone()[0]
+            c.close()
+            self.assertEqual(attempts, 8)
+            w.assert_each_pr_has_its_comment_once(self, [2])
+            h.log("e2e: (f) forge down for 8 calls in a row: reviewed on attempt %d" % (attempts + 1))
+            bot.close()
+        finally:
+            w.close()
+
+    def test_10_stalled_git_server(self):
+        import socket as so
+        w = World("reliab-stall")
+        lsock = so.socket()
+        lsock.bind(("127.0.0.1", 0))
+        lsock.listen(16)
+        held, stop = [], threading.Event()
+
+        def accept():
+            lsock.settimeout(0.2)
+            while not stop.is_set():
+                try:
+                    held.append(lsock.accept()[0])   # read nothing, answer nothing
+                except OSError:
+                    pass
+        th = threading.Thread(target=accept, daemon=True)
+        th.start()
+        stall_url = "http://127.0.0.1:%d" % lsock.getsockname()[1]
+        try:
+            port = h.free_port()
+            url = "http://127.0.0.1:%d" % port
+            data = os.path.join(w.t, "data")
+            bot = self.start_bot(w, "bot-stall", port, data,
+                                 {"RUSTREVIEW_GITHUB_GIT_URL": stall_url,
+                                  "RUSTREVIEW_GIT_TIMEOUT": "2",
+                                  "RUSTREVIEW_SHUTDOWN_GRACE": "4"})
+            body = w.payload(6).replace(w.git_url.encode(), stall_url.encode())
+            headers = {"Content-Type": "application/json", "X-GitHub-Event": "pull_request",
+                       "X-GitHub-Delivery": "stall-1", "User-Agent": "GitHub-Hookshot/e2e",
+                       "X-Hub-Signature-256": h.github_signature(SECRET, body)}
+            t0 = time.time()
+            self.assertEqual(h.http("POST", url + "/webhooks/github", body, headers)[0], 202)
+            db = os.path.join(data, "rustreview.db")
+
+            def retried():
+                c = sqlite3.connect(db, timeout=10)
+                try:
+                    return c.execute("SELECT attempts, last_error FROM jobs").fetchone()
+                finally:
+                    c.close()
+            self.assertTrue(wait_until(lambda: (retried() or (0,))[0] >= 1, 20), retried())
+            took = time.time() - t0
+            attempts, last_error = retried()
+            self.assertIn("no progress within RUSTREVIEW_GIT_TIMEOUT", last_error)
+            self.assertGreaterEqual(took, 2)
+            # The next run is stalled again: SIGTERM must still end the process
+            # within the grace period (the listener stays open that long).
+            time.sleep(1.5)
+            t1 = time.time()
+            bot.p.send_signal(signal.SIGTERM)
+            rc = bot.p.wait(timeout=30)
+            bot.log.close()
+            self.assertEqual(rc, 0)
+            self.assertLess(time.time() - t1, 4 + 2)
+            self.assertNotEqual(retried()[0], None)
+            h.log("e2e: (f) stalled git server: fetch failed after %.1f s and was retried; "
+                  "SIGTERM exited in %.1f s" % (took, time.time() - t1))
+        finally:
+            stop.set()
+            for c in held:
+                c.close()
+            lsock.close()
             w.close()
 
 
