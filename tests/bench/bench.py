@@ -252,7 +252,7 @@ def ingest(tmp):
 def build_bench_program(name):
     """Compiles tests/bench/<name>.c against the library; returns the executable."""
     exe = os.path.join(OUT, name)
-    pkgs = ["libmicrohttpd", "libcurl", "jansson", "libgit2", "openssl", "sqlite3", "tree-sitter"]
+    pkgs = ["libmicrohttpd", "libcurl", "jansson", "libgit2", "openssl", "sqlite3", "tree-sitter", "libpq"]
     cflags = run(["pkg-config", "--cflags"] + pkgs).stdout.split()
     libs = run(["pkg-config", "--libs"] + pkgs).stdout.split()
     run([os.environ.get("CC", "cc"), "-O2", "-g", "-std=c17", "-Wall", "-Wextra", "-Wpedantic",
