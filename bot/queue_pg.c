@@ -480,6 +480,37 @@ static int enqueue_in_savepoint(struct queue_db *d, struct queue_item *it, int64
 	return pg_run(d, "releasing a savepoint", "RELEASE SAVEPOINT enqueue", 0, NULL, err);
 }
 
+/*
+ * Takes a transaction-scoped advisory lock per pull request of the batch, in
+ * one order (sorted by key) for every batch. Without it, two replicas' batches
+ * superseding queued jobs of the same pull requests lock those rows in
+ * arrival order and deadlock (PostgreSQL breaks it after deadlock_timeout: a
+ * second lost, and a 503); and a batch that commits later than another's, but
+ * inserted first, would leave both heads queued. With it, a batch inserts
+ * only after every earlier batch touching its pull requests has committed.
+ */
+static int lock_pull_requests(struct queue_db *d, const struct queue_item *items, size_t n,
+			      struct rr_error *err)
+{
+	struct rr_buf keys = RR_BUF_INIT;
+	const char *p[1];
+	int rc = RR_OK;
+
+	for (size_t i = 0; i < n && rc == RR_OK; i++)
+		rc = rr_buf_printf(&keys, "%s%s/%s/%s#%ld", i ? "\n" : "", items[i].rq->forge,
+				   items[i].rq->owner, items[i].rq->repo, items[i].rq->number);
+	if (rc != RR_OK) {
+		rr_buf_free(&keys);
+		return rr_error_set(err, RR_ENOMEM, "queue: out of memory");
+	}
+	p[0] = keys.data;
+	rc = pg_run(d, "locking the batch's pull requests",
+		    "SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 0) h"
+		    " FROM unnest(string_to_array($1, E'\\n')) k ORDER BY h) s", 1, p, err);
+	rr_buf_free(&keys);
+	return rc;
+}
+
 static int pg_enqueue_batch(struct queue_db *d, struct queue_item *items, size_t n, int64_t now,
 			    bool *notify, struct rr_error *err)
 {
@@ -488,6 +519,8 @@ static int pg_enqueue_batch(struct queue_db *d, struct queue_item *items, size_t
 
 	if ((rc = pg_begin(d, err)))
 		return rc;
+	if ((rc = lock_pull_requests(d, items, n, err)))
+		goto fail;
 	for (size_t i = 0; i < n; i++) {
 		if (n == 1) {
 			if ((items[i].rc = enqueue_one(d, &items[i], now, &any))) {
