@@ -3,7 +3,7 @@ CC      ?= cc
 BUILD   ?= build
 VERSION := 0.1.0
 
-PKGS    := libmicrohttpd libcurl jansson libgit2 openssl sqlite3 tree-sitter
+PKGS    := libmicrohttpd libcurl jansson libgit2 openssl sqlite3 tree-sitter libpq
 WARN    := -Wall -Wextra -Wpedantic -Werror
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c17 $(WARN) -D_GNU_SOURCE -DRR_VERSION='"$(VERSION)"' -fno-omit-frame-pointer

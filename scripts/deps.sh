@@ -10,11 +10,11 @@ set -eu
 
 PKGS="gcc make pkg-config libc6-dev git python3 openssl ca-certificates sqlite3
 libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev libgit2-dev libssl-dev
-libtree-sitter-dev libsqlite3-dev libcmocka-dev"
+libtree-sitter-dev libsqlite3-dev libcmocka-dev libpq-dev"
 # The deployment and output checks of `make test`: YAML manifests and the SARIF
 # schema (Debian's python3), systemd-analyze and systemd-sysusers, promtool.
 # `deps.sh build` (the Dockerfile's build stage) leaves them out.
-[ "${1:-}" = build ] || PKGS="$PKGS python3-yaml python3-jsonschema systemd prometheus binutils"
+[ "${1:-}" = build ] || PKGS="$PKGS python3-yaml python3-jsonschema systemd prometheus binutils postgresql"
 case "${1:-}" in
 fuzz) PKGS="$PKGS clang libclang-rt-14-dev" ;;
 memcheck) PKGS="$PKGS valgrind" ;;
