@@ -11,18 +11,18 @@
 #include "rules/rules.h"
 #include "rust.h"
 
-/* `#[allow(clippy::<group>)]` names, given allow bits after the rules' own. */
+/* The clippy groups level attributes may name (`#![warn(clippy::pedantic)]`). */
 static const char *const engine_groups[] = { "all", "correctness", "suspicious", "style",
 					     "complexity", "perf", "pedantic", "restriction",
 					     "nursery", "cargo" };
 #define ENGINE_N_GROUPS (sizeof(engine_groups) / sizeof(engine_groups[0]))
+/* Each rule by its id and its clippy name, the groups, and `warnings`. */
+#define ENGINE_MAX_LINT_NAMES (2 * REVIEW_MAX_RULES + ENGINE_N_GROUPS + 1)
 
 struct review_engine {
 	TSParser *parser;
-	const char *lint_names[64];   /* rule ids, then group names: rust_scope.allowed bits */
+	struct rust_lint_name lint_names[ENGINE_MAX_LINT_NAMES];   /* for rust_walk */
 	size_t n_lints;
-	uint64_t group_bits;          /* the bits that name groups */
-	uint64_t silenced_by[64];     /* per rule: its own bit | the bits of its groups */
 	uint64_t by_kind[RK_COUNT];   /* per node kind: the rules whose check inspects it */
 	uint64_t every_kind;          /* rules that declare no kinds: called for every node */
 	uint64_t production_only;     /* rules exempt in test code */
@@ -30,21 +30,41 @@ struct review_engine {
 	unsigned threads;             /* for review_run; 0: its default */
 };
 
-/* Gives each clippy group that fits an allow bit, and each rule the bits that silence it. */
-static void engine_map_groups(struct review_engine *e)
+static void engine_add_lint_name(struct review_engine *e, const char *tool, const char *name,
+				 uint64_t rules)
 {
-	size_t g;
+	if (e->n_lints < ENGINE_MAX_LINT_NAMES && name && rules)
+		e->lint_names[e->n_lints++] = (struct rust_lint_name){ tool, name, rules };
+}
 
-	for (size_t i = 0; i < rule_table_len; i++)
-		e->silenced_by[i] = (uint64_t)1 << i;
-	for (g = 0; g < ENGINE_N_GROUPS && e->n_lints < 64; g++) {
-		uint64_t bit = (uint64_t)1 << e->n_lints;
-		e->lint_names[e->n_lints++] = engine_groups[g];
-		e->group_bits |= bit;
-		for (size_t i = 0; i < rule_table_len; i++)
-			if (config_group_has(engine_groups[g], rule_table[i]->info.id))
-				e->silenced_by[i] |= bit;
+/*
+ * The names level attributes may use: `clippy::<id>` for every rule (what
+ * `#[allow]` always accepted), `clippy::<lint>` or the rustc lint where the
+ * rule corresponds to one under another name, each clippy group with the
+ * rules whose lint it contains, and rustc's `warnings` (every rule).
+ */
+static void engine_map_lint_names(struct review_engine *e)
+{
+	uint64_t all = 0;
+
+	for (size_t i = 0; i < rule_table_len; i++) {
+		const char *id = rule_table[i]->info.id, *lint = rules_clippy_lint(i);
+		uint64_t bit = (uint64_t)1 << i;
+		all |= bit;
+		engine_add_lint_name(e, "clippy", id, bit);
+		if (lint && strcmp(lint, id) != 0)
+			engine_add_lint_name(e, "clippy", lint, bit);
+		if (rules_rustc_lint(i))
+			engine_add_lint_name(e, NULL, rules_rustc_lint(i), bit);
 	}
+	for (size_t g = 0; g < ENGINE_N_GROUPS; g++) {
+		uint64_t members = 0;
+		for (size_t i = 0; i < rule_table_len; i++)
+			if (rules_clippy_lint(i) && config_group_has(engine_groups[g], rules_clippy_lint(i)))
+				members |= (uint64_t)1 << i;
+		engine_add_lint_name(e, "clippy", engine_groups[g], members);
+	}
+	engine_add_lint_name(e, NULL, "warnings", all);
 }
 
 /* The dispatch table: which rules to call for a node of each kind. */
@@ -99,10 +119,7 @@ int review_engine_new(struct review_engine **out, struct rr_error *err)
 				    TREE_SITTER_LANGUAGE_VERSION,
 				    ts_language_version(tree_sitter_rust()));
 	}
-	for (size_t i = 0; i < rule_table_len; i++)
-		e->lint_names[i] = rule_table[i]->info.id;
-	e->n_lints = rule_table_len;
-	engine_map_groups(e);
+	engine_map_lint_names(e);
 	if ((rc = engine_map_kinds(e, err)) != RR_OK) {
 		review_engine_free(e);
 		return rc;
@@ -253,7 +270,7 @@ int rule_emit(struct rule_ctx *ctx, TSPoint start, uint32_t start_byte, TSPoint 
 	f.end_line = end.row + 1;
 	f.end_column = end.column + 1;
 	f.rule_id = ctx->rule->info.id;
-	f.severity = ctx->rule->info.severity;
+	f.severity = ctx->severity;
 	if (!f.path || !f.message)
 		goto nomem;
 	if (replacement && utf8_valid(replacement, strlen(replacement))) {
@@ -301,6 +318,7 @@ void review_options_free(struct review_options *o)
 	for (size_t i = 0; i < o->n_exclude; i++)
 		free(o->exclude[i]);
 	free(o->exclude);
+	config_clippy_free(&o->clippy);
 	review_options_init(o);
 }
 
@@ -462,48 +480,88 @@ struct engine_run {
 	struct rule_ctx ctx;
 	const struct review_engine *e;
 	const struct review_options *opts;
-	uint64_t enabled;            /* rules not set off for this file */
+	uint64_t enabled;            /* on where no lint attribute says otherwise */
+	uint64_t runnable;           /* not switched off by .rustreview.toml: attributes
+	                                in the code can switch these on and off */
+	enum rr_severity severity[REVIEW_MAX_RULES];   /* where no attribute sets a level */
+	uint64_t test_exempt;        /* rules that skip test code */
 };
 
-static bool engine_rule_off(const struct review_options *o, size_t i)
+static enum review_level engine_level(const struct review_options *o, size_t i)
 {
-	enum review_level l = o && i < REVIEW_MAX_RULES ? o->level[i] : REVIEW_LEVEL_DEFAULT;
-	if (l == REVIEW_LEVEL_DEFAULT)
-		return rule_table[i]->info.default_off;
-	return l == REVIEW_LEVEL_OFF;
+	return o && i < REVIEW_MAX_RULES ? o->level[i] : REVIEW_LEVEL_DEFAULT;
 }
 
-/* The rules that run on this file at all (bit i: rule_table[i]). */
-static uint64_t engine_enabled_rules(const struct review_options *opts)
+/* clippy.toml's allow-X-in-tests, where written, decides whether rule id
+ * skips test code; unset, the rule's own context does. */
+static void engine_test_toggle(uint64_t *exempt, const char *id, enum review_toggle t)
 {
-	uint64_t enabled = 0;
+	int i = review_rule_index(id);
+	if (i < 0 || t == REVIEW_UNSET)
+		return;
+	if (t == REVIEW_YES)
+		*exempt |= (uint64_t)1 << i;
+	else
+		*exempt &= ~((uint64_t)1 << i);
+}
 
-	for (size_t i = 0; i < rule_table_len; i++)
-		if (!engine_rule_off(opts, i))
-			enabled |= (uint64_t)1 << i;
-	return enabled;
+/* The rules on for this file before any attribute (bit i: rule_table[i]),
+ * the ones attributes may still switch on, their severities, and the ones
+ * test code is exempt from. */
+static void engine_file_levels(struct engine_run *run, const struct review_options *opts)
+{
+	run->test_exempt = run->e->production_only;
+	if (opts) {
+		const struct review_clippy_conf *c = &opts->clippy;
+		engine_test_toggle(&run->test_exempt, "unwrap_used", c->allow_unwrap_in_tests);
+		engine_test_toggle(&run->test_exempt, "expect_used", c->allow_expect_in_tests);
+		engine_test_toggle(&run->test_exempt, "panic", c->allow_panic_in_tests);
+		engine_test_toggle(&run->test_exempt, "print_stdout", c->allow_print_in_tests);
+		engine_test_toggle(&run->test_exempt, "print_stderr", c->allow_print_in_tests);
+		engine_test_toggle(&run->test_exempt, "dbg_macro", c->allow_dbg_in_tests);
+	}
+	for (size_t i = 0; i < rule_table_len; i++) {
+		enum review_level l = engine_level(opts, i);
+		uint64_t bit = (uint64_t)1 << i;
+		bool off = l == REVIEW_LEVEL_DEFAULT ? rule_table[i]->info.default_off
+						     : l == REVIEW_LEVEL_OFF;
+		if (!off)
+			run->enabled |= bit;
+		if (!(opts && (opts->repo_off & bit)))
+			run->runnable |= bit;
+		run->severity[i] = l == REVIEW_LEVEL_NOTE ? RR_SEV_NOTE
+				   : l == REVIEW_LEVEL_WARNING ? RR_SEV_WARNING
+				   : l == REVIEW_LEVEL_ERROR ? RR_SEV_ERROR
+				   : rule_table[i]->info.severity;
+	}
 }
 
 /*
- * Calls, in table order, the enabled rules that inspect this node's kind and
- * are neither #[allow]ed here nor production-only in test code.
+ * Calls, in table order, the rules that inspect this node's kind and are on
+ * here: switched on by the innermost lint attribute that names them (review
+ * options otherwise), and not production-only in test code.
  */
 static int engine_visit(void *data, TSNode node, const struct rust_scope *scope)
 {
 	struct engine_run *run = data;
 	struct rule_ctx *ctx = &run->ctx;
 	const struct review_engine *e = run->e;
-	uint64_t due = (e->by_kind[rust_node_kind(node)] | e->every_kind) & run->enabled;
+	const struct rust_lint_levels *lv = &scope->lints;
+	uint64_t due = (e->by_kind[rust_node_kind(node)] | e->every_kind) & run->runnable;
 
+	if (!due)
+		return 0;
+	due &= (lv->set & lv->on) | (~lv->set & run->enabled);
 	if (scope->test)
-		due &= ~e->production_only;
+		due &= ~run->test_exempt;
 	while (due) {
 		size_t i = (size_t)__builtin_ctzll(due);
+		uint64_t bit = (uint64_t)1 << i;
 		int rc;
 		due &= due - 1;
-		if (scope->allowed & e->silenced_by[i])
-			continue;
 		ctx->rule = rule_table[i];
+		ctx->severity = !(lv->set & bit) ? run->severity[i]
+				: (lv->deny & bit) ? RR_SEV_ERROR : RR_SEV_WARNING;
 		if ((rc = rule_table[i]->check(ctx, node, scope)) != 0)
 			return rc;
 	}
@@ -512,29 +570,28 @@ static int engine_visit(void *data, TSNode node, const struct rust_scope *scope)
 
 /*
  * After fingerprinting (so suppressing one of two identical lines does not
- * shift the other's fingerprint): drops findings an allow comment covers and
- * applies severity overrides.
+ * shift the other's fingerprint): drops findings an allow comment covers.
  */
-static void engine_settle(struct finding_list *all, const struct allow_comments *allows,
-			  const struct review_options *opts)
+static void engine_settle(struct finding_list *all, const struct allow_comments *allows)
 {
 	for (size_t i = 0; i < all->n;) {
 		struct finding *f = &all->items[i];
-		int idx = review_rule_index(f->rule_id);
-		if (allow_comments_cover(allows, f->line, idx)) {
+		if (allow_comments_cover(allows, f->line, review_rule_index(f->rule_id))) {
 			finding_list_remove(all, i);
 			continue;
 		}
-		if (opts && idx >= 0 && idx < REVIEW_MAX_RULES) {
-			switch (opts->level[idx]) {
-			case REVIEW_LEVEL_NOTE: f->severity = RR_SEV_NOTE; break;
-			case REVIEW_LEVEL_WARNING: f->severity = RR_SEV_WARNING; break;
-			case REVIEW_LEVEL_ERROR: f->severity = RR_SEV_ERROR; break;
-			case REVIEW_LEVEL_DEFAULT: case REVIEW_LEVEL_OFF: break;
-			}
-		}
 		i++;
 	}
+}
+
+/* True when the file has a lint attribute that may switch a rule on. */
+static bool engine_file_may_enable(const char *src, size_t len)
+{
+	static const char *const words[] = { "warn(", "deny(", "forbid(" };
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (memmem(src, len, words[i], strlen(words[i])))
+			return true;
+	return false;
 }
 
 /* --- the no-parse fast path ------------------------------------------------- */
@@ -655,13 +712,18 @@ int review_engine_file_opts(struct review_engine *e, const char *path, const cha
 	memset(&top, 0, sizeof(top));
 	run.e = e;
 	run.opts = opts;
-	run.enabled = engine_enabled_rules(opts);
-	if (!engine_may_report(src ? src : "", len, added, run.enabled))
+	engine_file_levels(&run, opts);
+	if (opts)
+		top.lints = opts->inherited;
+	if (!engine_may_report(src ? src : "", len, added,
+			       run.enabled | (top.lints.set & top.lints.on) |
+				       (engine_file_may_enable(src ? src : "", len) ? run.runnable : 0)))
 		return RR_OK;
 	ctx->path = path;
 	ctx->src = src ? src : "";
 	ctx->len = len;
 	ctx->out = &all;
+	ctx->opts = opts;
 	rust_path_classify(path, &ctx->pathinfo);
 	top.test = ctx->pathinfo.test;
 	tree = ts_parser_parse_string(e->parser, NULL, ctx->src, (uint32_t)len);
@@ -671,8 +733,7 @@ int review_engine_file_opts(struct review_engine *e, const char *path, const cha
 		goto cleanup;
 	}
 	ctx->root = ts_tree_root_node(tree);
-	rc = rust_walk(ctx->root, ctx->src, &top, e->lint_names, e->n_lints,
-		       engine_visit, &run);
+	rc = rust_walk(ctx->root, ctx->src, &top, e->lint_names, e->n_lints, engine_visit, &run);
 	if (rc == RR_OK && len >= 11 && memmem(ctx->src, len, "rustreview:", 11))
 		rc = allow_comments_collect(ts_tree_root_node(tree), ctx->src, &allows);
 	if (rc) {
@@ -684,7 +745,7 @@ int review_engine_file_opts(struct review_engine *e, const char *path, const cha
 	/* Fingerprint over the whole file, before filtering, so the occurrence
 	 * index of a line does not depend on which lines this diff added. */
 	findings_fingerprint_file(&all, path, ctx->src, len);
-	engine_settle(&all, &allows, opts);
+	engine_settle(&all, &allows);
 	/* One comment per problem (struct rule.supersedes): after every filter that
 	 * drops findings, so silencing the specific rule brings the general one back. */
 	if ((rc = rules_drop_superseded(&all)) != RR_OK) {

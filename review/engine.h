@@ -14,6 +14,7 @@
 #include "../common/rr.h"
 #include "findings.h"
 #include "lines.h"
+#include "rust.h"
 
 struct review_engine;
 
@@ -65,6 +66,34 @@ const char *review_level_name(enum review_level l);
 
 #define REVIEW_FAIL_NEVER 3         /* fail_on: no severity fails */
 
+/* A clippy.toml boolean: not written, false, true. */
+enum review_toggle { REVIEW_UNSET = 0, REVIEW_NO, REVIEW_YES };
+
+/* One entry of clippy.toml's disallowed-methods / disallowed-macros. */
+struct review_disallowed {
+	char *path;                /* "std::env::var", "log::info" (owned) */
+	char *reason;              /* owned; NULL when the entry gives none */
+};
+
+/*
+ * What clippy.toml (or .clippy.toml) of the base commit sets for the rules
+ * (review/config.h reads it). The allow-*-in-tests options only change
+ * rustreview's own test-code exemption when written: `true` exempts test code
+ * from that rule, `false` reviews test code with it (the default, unset,
+ * keeps the rule's own "production code"/"all code" context).
+ */
+struct review_clippy_conf {
+	enum review_toggle allow_unwrap_in_tests, allow_expect_in_tests, allow_panic_in_tests,
+		allow_print_in_tests, allow_dbg_in_tests;
+	enum review_toggle allow_unwrap_in_consts, allow_expect_in_consts;   /* unset: true */
+	uint32_t msrv;             /* msrv (RUST_VERSION), or 0: unset */
+	uint64_t array_size_threshold;   /* bytes; 0: the rule's own default */
+	struct review_disallowed *methods;   /* owned */
+	size_t n_methods;
+	struct review_disallowed *macros;    /* owned */
+	size_t n_macros;
+};
+
 struct review_options {
 	enum review_level level[REVIEW_MAX_RULES];   /* indexed like rules_get(i) */
 	char **exclude;            /* path globs (review/glob.h) whose files are skipped; owned */
@@ -72,6 +101,13 @@ struct review_options {
 	int fail_on;               /* lowest rr_severity that fails `check` / the status,
 	                              or REVIEW_FAIL_NEVER; default RR_SEV_NOTE (any finding) */
 	unsigned max_comments;     /* 0: the service's own cap */
+	uint64_t repo_off;         /* bit i: .rustreview.toml sets rule i "off"; lint
+	                              attributes in the code cannot switch it back on */
+	/* Lint levels the file inherits from the modules that contain it (the crate
+	 * root's #![..], attributes on `mod x;`), as the walk's starting scope. */
+	struct rust_lint_levels inherited;
+	struct review_clippy_conf clippy;   /* owned (its lists) */
+	uint32_t rust_version;     /* Cargo.toml `rust-version` of the file's package, or 0 */
 };
 void review_options_init(struct review_options *o);
 void review_options_free(struct review_options *o);
@@ -111,5 +147,16 @@ const struct rule_info *rules_get(size_t i);
 const struct rule_info *rules_find(const char *id);
 /* The index of the rule for rules_get and review_options.level, or -1. */
 int review_rule_index(const char *id);
+
+/*
+ * What rule i claims about clippy (review/rules/table.c): the clippy lint it
+ * corresponds to (NULL: none), the rustc lint (NULL: none), and its scope:
+ * "same" when it aims to report what that lint reports in the code the rule
+ * applies to, "subset" when it reports only what the syntax tree proves (its
+ * explanation says what it leaves out), NULL when it has no clippy lint.
+ */
+const char *rules_clippy_lint(size_t i);
+const char *rules_rustc_lint(size_t i);
+const char *rules_scope(size_t i);
 
 #endif

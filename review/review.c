@@ -95,6 +95,30 @@ static int review_commit_tree(git_repository *repo, const git_oid *commit, git_t
 	return rc;
 }
 
+/* clippy's configuration of the base commit into opts->clippy: the first of
+ * .clippy.toml and clippy.toml found (clippy's own order). */
+static int review_load_clippy_config(git_repository *repo, git_tree *tree,
+				     struct review_options *opts, struct rr_error *err)
+{
+	static const char *const files[] = { CONFIG_CLIPPY_FILE, CONFIG_CLIPPY_FILE2 };
+	char *text = NULL;
+	size_t len = 0;
+	int rc = RR_OK;
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		rc = review_read_at(repo, tree, files[i], &text, &len, err);
+		if (rc == RR_ENOTFOUND) {
+			rc = RR_OK;
+			continue;
+		}
+		if (rc == RR_OK && (rc = config_clippy_parse(text, len, &opts->clippy, err)) != RR_OK)
+			rr_error_wrap(err, "%s", files[i]);
+		break;
+	}
+	free(text);
+	return rc;
+}
+
 int review_load_repo_config(git_repository *repo, const git_oid *commit,
 			    struct review_options *opts, struct rr_error *err)
 {
@@ -112,6 +136,8 @@ int review_load_repo_config(git_repository *repo, const git_oid *commit,
 		rc = RR_OK;
 	else if (rc == RR_OK && (rc = config_repo_parse(text, len, opts, err)) != RR_OK)
 		rr_error_wrap(err, "%s", CONFIG_REPO_FILE);
+	if (rc == RR_OK)
+		rc = review_load_clippy_config(repo, tree, opts, err);
 	free(text);
 	git_tree_free(tree);
 	return rc;
@@ -274,15 +300,18 @@ static int cargo_workspace_of(struct cargo_cache *c, const char *member_dir,
 	}
 }
 
-/* The Cargo lint levels for a file, or NULL when no Cargo.toml sets any. */
+/* The Cargo lint levels for a file (NULL when no Cargo.toml sets any) and
+ * its package's rust-version (0 when none). */
 static int cargo_levels_for(struct cargo_cache *c, const char *path,
-			    const enum review_level **levels, struct rr_error *err)
+			    const enum review_level **levels, uint32_t *rust_version,
+			    struct rr_error *err)
 {
 	char dir[1024];
 	struct cargo_dir *member = NULL, *root = NULL;
 	int rc;
 
 	*levels = NULL;
+	*rust_version = 0;
 	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
 		return RR_OK;
 	dir_up(dir);
@@ -295,14 +324,17 @@ static int cargo_levels_for(struct cargo_cache *c, const char *path,
 	}
 	if (!member)
 		return RR_OK;
-	if (!member->lints.inherits_workspace) {
+	*rust_version = member->lints.rust_version;
+	if (!member->lints.inherits_workspace && !member->lints.rust_version_inherited) {
 		*levels = member->lints.member;
 		return RR_OK;
 	}
 	if ((rc = cargo_workspace_of(c, dir, member, &root, err)))
 		return rc;
-	if (root)
-		*levels = root->lints.workspace;
+	*levels = member->lints.inherits_workspace ? (root ? root->lints.workspace : NULL)
+						   : member->lints.member;
+	if (root && member->lints.rust_version_inherited)
+		*rust_version = root->lints.workspace_rust_version;
 	return RR_OK;
 }
 
@@ -319,7 +351,7 @@ static int review_file_options(struct cargo_cache *cargo, const struct review_op
 		*out = *repo;           /* shallow: exclude globs stay the caller's */
 	else
 		review_options_init(out);
-	if ((rc = cargo_levels_for(cargo, path, &levels, err)))
+	if ((rc = cargo_levels_for(cargo, path, &levels, &out->rust_version, err)))
 		return rc;
 	config_merge_levels(out->level, levels, repo ? repo->level : NULL);
 	return RR_OK;

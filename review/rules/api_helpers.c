@@ -51,126 +51,177 @@ TSNode api_type_arg(TSNode t, uint32_t i)
 	return (TSNode){ 0 };
 }
 
-static bool ident_char(char c)
+/* --- what a path names: the file's `use` declarations and modules ---------- */
+
+/* What resolve_binding looks for, and what it found. */
+struct binding_query {
+	const char *src;
+	const char *name;        /* the first segment of the path being resolved */
+	size_t nlen;
+	char full[160];          /* the path `name` stands for ("std::mem"), when found */
+	bool found;
+	const char *glob_of;     /* also note a `use std::<glob_of>::*` (NULL: no) */
+	bool glob_found;
+};
+
+static bool text_is(const struct binding_query *q, TSNode n)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+	return rust_node_len(n) == q->nlen && memcmp(rust_node_ptr(n, q->src), q->name, q->nlen) == 0;
 }
 
-/* `name` as a whole word in [p, p+n). */
-static bool has_word(const char *p, size_t n, const char *name)
+/* prefix + "::" + the path text of n (prefix may be empty). */
+static bool join_path(char *out, size_t cap, const char *prefix, TSNode n, const char *src)
 {
-	size_t w = strlen(name);
+	char seg[128];
+	int w;
 
-	for (size_t i = 0; i + w <= n; i++)
-		if (memcmp(p + i, name, w) == 0 && (i == 0 || !ident_char(p[i - 1])) &&
-		    (i + w == n || !ident_char(p[i + w])))
-			return true;
-	return false;
+	if (!rust_path_text(n, src, seg, sizeof(seg)))
+		return false;
+	w = snprintf(out, cap, "%s%s%s", prefix, *prefix ? "::" : "", seg);
+	return w > 0 && (size_t)w < cap;
 }
 
-/*
- * Does the use tree text (whitespace removed) bring std|core::module::name
- * into scope? Accepts `std::module::name`, `std::module::{a, name}`,
- * `std::module::*` and `std::{module::name, ..}` is left out (rare).
- */
-static bool use_text_imports(const char *text, const char *module, const char *name)
+/* The last `::` segment of a path node (`exit` of `std::process::exit`). */
+static TSNode last_segment(TSNode n)
 {
-	static const char *const crates[] = { "std::", "core::" };
-	char prefix[64];
+	while (rust_is(n, RK_SCOPED_IDENTIFIER))
+		n = rust_child_by_field(n, RF_NAME);
+	return n;
+}
 
-	for (size_t c = 0; c < 2; c++) {
-		const char *p, *rest;
-		size_t plen;
-		if ((size_t)snprintf(prefix, sizeof(prefix), "%s%s::", crates[c], module) >=
-		    sizeof(prefix))
-			return false;
-		plen = strlen(prefix);
-		if (!(p = strstr(text, prefix)) || (p > text && p[-1] != ':' && ident_char(p[-1])))
-			continue;
-		rest = p + plen;
-		if (*rest == '*')
-			return true;
-		if (*rest == '{') {
-			const char *close = strchr(rest, '}');
-			if (close && (has_word(rest + 1, (size_t)(close - rest - 1), name) ||
-				      memchr(rest, '*', (size_t)(close - rest))))
-				return true;
-			continue;
+/* "std::x" / "core::x" / "alloc::x" -> "x"; NULL for other paths. */
+static const char *strip_std(const char *p)
+{
+	static const char *const crates[] = { "std::", "core::", "alloc::" };
+	for (size_t i = 0; i < sizeof(crates) / sizeof(crates[0]); i++)
+		if (strncmp(p, crates[i], strlen(crates[i])) == 0)
+			return p + strlen(crates[i]);
+	return NULL;
+}
+
+/* One use tree under prefix: records what it binds q->name to. */
+static void use_tree_binds(TSNode tree, const char *prefix, struct binding_query *q, int depth)
+{
+	char full[160];
+
+	if (depth > 8 || q->found)
+		return;
+	if (rust_is(tree, RK_USE_AS_CLAUSE)) {
+		TSNode path = rust_child_by_field(tree, RF_PATH);
+		TSNode alias = rust_child_by_field(tree, RF_ALIAS);
+		if (!ts_node_is_null(alias) && text_is(q, alias)) {
+			if (rust_node_is(path, "self"))
+				q->found = snprintf(q->full, sizeof(q->full), "%s", prefix) > 0;
+			else
+				q->found = join_path(q->full, sizeof(q->full), prefix, path, q->src);
 		}
-		/* `name;` or `name as other;` — the latter renames it, so it does not count. */
-		if (strncmp(rest, name, strlen(name)) == 0 && !ident_char(rest[strlen(name)]) &&
-		    strncmp(rest + strlen(name), "as", 2) != 0)
-			return true;
+	} else if (rust_is(tree, RK_SCOPED_USE_LIST)) {
+		TSNode path = rust_child_by_field(tree, RF_PATH);
+		TSNode list = rust_child_by_field(tree, RF_LIST);
+		if (ts_node_is_null(path))
+			snprintf(full, sizeof(full), "%s", prefix);
+		else if (!join_path(full, sizeof(full), prefix, path, q->src))
+			return;
+		use_tree_binds(list, full, q, depth + 1);
+	} else if (rust_is(tree, RK_USE_LIST)) {
+		uint32_t n = ts_node_named_child_count(tree);
+		for (uint32_t i = 0; i < n && !q->found; i++)
+			use_tree_binds(ts_node_named_child(tree, i), prefix, q, depth + 1);
+	} else if (rust_node_is(tree, "use_wildcard")) {
+		TSNode path = ts_node_named_child(tree, 0);
+		const char *rest;
+		if (q->glob_of && !ts_node_is_null(path) &&
+		    join_path(full, sizeof(full), prefix, path, q->src) &&
+		    (rest = strip_std(full)) && strcmp(rest, q->glob_of) == 0)
+			q->glob_found = true;
+	} else if (rust_node_is(tree, "self")) {
+		/* `use std::mem::{self}` binds the last segment of the prefix. */
+		const char *last = strrchr(prefix, ':');
+		last = last ? last + 1 : prefix;
+		if (strlen(last) == q->nlen && memcmp(last, q->name, q->nlen) == 0)
+			q->found = snprintf(q->full, sizeof(q->full), "%s", prefix) > 0;
+	} else if (rust_is(tree, RK_IDENTIFIER) || rust_is(tree, RK_SCOPED_IDENTIFIER)) {
+		if (text_is(q, last_segment(tree)))
+			q->found = join_path(q->full, sizeof(q->full), prefix, tree, q->src);
 	}
-	return false;
-}
-
-/* The use declaration's argument (`std::mem::forget`, `std::mem::{a, b}`)
- * without whitespace. */
-static bool compact_text(TSNode use, const char *src, char *buf, size_t cap)
-{
-	TSNode arg = rust_child_by_field(use, RF_ARGUMENT);
-	return !ts_node_is_null(arg) && rust_path_text(arg, src, buf, cap);
 }
 
 /*
- * Scans the whole file once for `use` declarations importing the name and
- * for a fn of that name (which would shadow or replace the import). Only
- * called for a plain `name(..)` call, which is rare for these names.
+ * Looks through the file's `use` declarations (any depth) for what q->name
+ * is bound to, and notes a glob import of q->glob_of. *local is set when
+ * the file defines a fn or module of that name itself (which takes
+ * precedence over a glob import and stands for no std item).
  */
-static bool file_imports(const struct rule_ctx *ctx, TSNode any, const char *module,
-			 const char *name)
+static void resolve_binding(const struct rule_ctx *ctx, struct binding_query *q, bool *local)
 {
-	TSTreeCursor c = ts_tree_cursor_new(ts_tree_root_node(any.tree));
-	bool imported = false, defined = false;
-	char buf[512];
+	TSTreeCursor c = ts_tree_cursor_new(ctx->root);
 
+	*local = false;
 	for (;;) {
 		TSNode cur = ts_tree_cursor_current_node(&c);
-		const char *t = ts_node_type(cur);
+		enum rust_kind k = rust_node_kind(cur);
 		bool descend = true;
-		if (strcmp(t, "use_declaration") == 0) {
-			if (compact_text(cur, ctx->src, buf, sizeof(buf)) &&
-			    use_text_imports(buf, module, name))
-				imported = true;
+		if (k == RK_USE_DECLARATION) {
+			use_tree_binds(rust_child_by_field(cur, RF_ARGUMENT), "", q, 0);
 			descend = false;
-		} else if (strcmp(t, "function_item") == 0 || strcmp(t, "function_signature_item") == 0) {
-			if (rust_node_text_eq(rust_child_by_field(cur, RF_NAME), ctx->src, name))
-				defined = true;
-		} else if (strcmp(t, "token_tree") == 0 || strcmp(t, "string_literal") == 0 ||
-			   strcmp(t, "raw_string_literal") == 0) {
+		} else if (k == RK_FUNCTION_ITEM || k == RK_FUNCTION_SIGNATURE_ITEM ||
+			   k == RK_MOD_ITEM) {
+			if (text_is(q, rust_child_by_field(cur, RF_NAME)))
+				*local = true;
+		} else if (k == RK_TOKEN_TREE || k == RK_STRING_LITERAL || k == RK_RAW_STRING_LITERAL) {
 			descend = false;
 		}
 		if (!rust_cursor_next(&c, descend))
 			break;
 	}
 	ts_tree_cursor_delete(&c);
-	return imported && !defined;
 }
 
 bool api_call_is_std(const struct rule_ctx *ctx, TSNode call, const char *module,
 		     const char *name, TSNode *callee)
 {
 	TSNode fn = rust_child_by_field(call, RF_FUNCTION);
-	char path[96], want[64];
-	const char *p = path;
+	struct binding_query q;
+	char path[160], want[96], resolved[256];
+	const char *rest, *sep;
+	bool local;
 
 	if (!rust_is(call, RK_CALL_EXPRESSION))
 		return false;
 	*callee = fn;
 	if (rust_is(fn, RK_GENERIC_FUNCTION))      /* transmute::<A, B>(x) */
 		fn = rust_child_by_field(fn, RF_FUNCTION);
-	if (rust_is(fn, RK_IDENTIFIER))
-		return rust_node_text_eq(fn, ctx->src, name) && file_imports(ctx, fn, module, name);
-	if (!rust_is(fn, RK_SCOPED_IDENTIFIER) || !rust_path_text(fn, ctx->src, path, sizeof(path)))
+	if (!(rust_is(fn, RK_IDENTIFIER) || rust_is(fn, RK_SCOPED_IDENTIFIER)) ||
+	    !rust_path_text(fn, ctx->src, path, sizeof(path)) ||
+	    (size_t)snprintf(want, sizeof(want), "%s::%s", module, name) >= sizeof(want))
 		return false;
-	if (strncmp(p, "std::", 5) == 0)
-		p += 5;
-	else if (strncmp(p, "core::", 6) == 0)
-		p += 6;
-	if ((size_t)snprintf(want, sizeof(want), "%s::%s", module, name) >= sizeof(want))
+	if ((rest = strip_std(path)))
+		return strcmp(rest, want) == 0;
+	/* Cheap refusal before the file scan: the last segment is the name,
+	 * unless the whole call is one aliased identifier (`quit(1)`). */
+	sep = strstr(path, "::");
+	if (sep && strcmp(strrchr(path, ':') + 1, name) != 0)
 		return false;
-	return strcmp(p, want) == 0;
+	memset(&q, 0, sizeof(q));
+	q.src = ctx->src;
+	q.name = path;
+	q.nlen = sep ? (size_t)(sep - path) : strlen(path);
+	q.glob_of = sep ? NULL : module;
+	resolve_binding(ctx, &q, &local);
+	if (local)
+		return false;                   /* the file's own `fn exit` / `mod mem` */
+	if (q.found) {
+		/* The first segment stands for q.full: `m::forget` with `use std::mem as m`. */
+		if ((size_t)snprintf(resolved, sizeof(resolved), "%s%s", q.full, sep ? sep : "") >=
+		    sizeof(resolved))
+			return false;
+		return (rest = strip_std(resolved)) && strcmp(rest, want) == 0;
+	}
+	if (!sep)                               /* a bare `exit(..)`: only through `process::*` */
+		return q.glob_found && strcmp(path, name) == 0;
+	/* `mem::forget` with no import in this file: the module the file's parent
+	 * imports under its std name (what the rule always accepted). */
+	return strcmp(path, want) == 0;
 }
 
 TSNode api_item_header_end(TSNode item)

@@ -32,10 +32,13 @@ TSNode api_type_arg(TSNode t, uint32_t i);
 
 /*
  * True when call (a call_expression) calls the std function `module::name`:
- * written `std::module::name`, `core::module::name`, `module::name`, with
- * turbofish or not, or plain `name` when the file imports it from
- * `std|core::module` (by name, in a `{..}` list, or with `*`) and defines
- * no fn of that name itself. *callee is set to the callee node.
+ * written `std::module::name` (or through core/alloc), with turbofish or
+ * not; `m::name` or `alias(..)` when the file's `use` declarations bind `m`
+ * to `std::module` (`use std::mem as m;`, `use std::{mem, ..}`) or `alias` to
+ * the function (`use std::process::exit as quit;`); plain `name(..)` under
+ * `use std::module::*`; `module::name` when the file neither binds `module`
+ * to something else nor declares a `mod module` or `fn module` of its own.
+ * A file's own `fn name` shadows a glob import. *callee is set to the callee.
  */
 bool api_call_is_std(const struct rule_ctx *ctx, TSNode call, const char *module,
 		     const char *name, TSNode *callee);

@@ -7,7 +7,10 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	TSNode ret, name;
 	char quoted[64];
 
-	if (!rust_is(node, RK_FUNCTION_ITEM) && !rust_is(node, RK_FUNCTION_SIGNATURE_ITEM))
+	/* Like clippy, #[doc(hidden)] items (and items in hidden modules and impls)
+	 * have no rendered docs to complete. */
+	if ((!rust_is(node, RK_FUNCTION_ITEM) && !rust_is(node, RK_FUNCTION_SIGNATURE_ITEM)) ||
+	    scope->doc_hidden)
 		return 0;
 	ret = rust_child_by_field(node, RF_RETURN_TYPE);
 	if (!api_type_is(ret, ctx->src, "Result") || !api_fn_is_public(ctx, node, scope) ||
@@ -48,7 +51,9 @@ const struct rule rule_missing_errors_doc = {
 			"Good:\n    /// Loads the config.\n    ///\n    /// # Errors\n    ///\n"
 			"    /// Returns `Error::Io` if `p` cannot be read and `Error::Parse` if it is not\n"
 			"    /// valid TOML.\n    pub fn load(p: &Path) -> Result<Config, Error>\n\n"
-			"Context: methods of `impl Trait for T` are skipped (the trait documents them). "
+			"Context: methods of `impl Trait for T` are skipped (the trait documents them), and "
+			"so are `#[doc(hidden)]` items and items inside hidden modules and impls, as in "
+			"clippy. "
 			"Public means public in this file (see missing_panics_doc). Binaries and test "
 			"code are skipped.",
 		.production_only = true,

@@ -28,7 +28,9 @@ struct rule_ctx {
 	size_t len;
 	struct rust_path_info pathinfo;
 	const struct rule *rule;       /* the rule being run (set by the engine) */
+	enum rr_severity severity;     /* its findings' severity here (set by the engine) */
 	struct finding_list *out;      /* findings of this file */
+	const struct review_options *opts;   /* the file's settings, or NULL: the defaults */
 	TSNode root;                   /* the file's syntax tree (set by the engine) */
 	/* Per file, computed on first use: does an inherent impl of this file
 	 * define `unwrap` / `expect`? 0 unknown, 1 no, 2 yes (rule_helpers.c). */
@@ -134,6 +136,7 @@ extern const struct rule rule_exit;
 extern const struct rule rule_box_dyn_error_in_public_api;
 extern const struct rule rule_print_stderr;
 extern const struct rule rule_let_underscore_must_use;
+extern const struct rule rule_unwrap_or_default;
 
 /* Shared by the macro rules (panic, todo, ...): calls fn for each invocation
  * of the named macro at node — a macro_invocation node (`std::`/`core::`

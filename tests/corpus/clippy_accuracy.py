@@ -39,7 +39,7 @@ RUSTC_LINTS = {
     "bidi_chars": ["text_direction_codepoint_in_literal", "text_direction_codepoint_in_comment"],
 }
 # clippy lints a rule also covers (or_fun_call suggests unwrap_or_default too)
-ALSO = {"or_fun_call": ["clippy::unwrap_or_default"]}
+ALSO = {}
 # a more specific rule reports instead of these on the same line (one comment per line)
 SUPERSEDED_BY = {"unwrap_used": "unwrap_in_result", "expect_used": "unwrap_in_result",
                  "undocumented_unsafe_blocks": "transmute_without_safety"}
