@@ -525,14 +525,16 @@ static void engine_file_levels(struct engine_run *run, const struct review_optio
 		uint64_t bit = (uint64_t)1 << i;
 		bool off = l == REVIEW_LEVEL_DEFAULT ? rule_table[i]->info.default_off
 						     : l == REVIEW_LEVEL_OFF;
-		if (!off)
-			run->enabled |= bit;
-		if (!(opts && (opts->repo_off & bit)))
-			run->runnable |= bit;
 		run->severity[i] = l == REVIEW_LEVEL_NOTE ? RR_SEV_NOTE
 				   : l == REVIEW_LEVEL_WARNING ? RR_SEV_WARNING
 				   : l == REVIEW_LEVEL_ERROR ? RR_SEV_ERROR
 				   : rule_table[i]->info.severity;
+		if (rule_table[i]->applies && !rule_table[i]->applies(opts))
+			continue;           /* nothing to look for: never runs here */
+		if (!off)
+			run->enabled |= bit;
+		if (!(opts && (opts->repo_off & bit)))
+			run->runnable |= bit;
 	}
 }
 

@@ -60,7 +60,7 @@ struct binding_query {
 	size_t nlen;
 	char full[160];          /* the path `name` stands for ("std::mem"), when found */
 	bool found;
-	const char *glob_of;     /* also note a `use std::<glob_of>::*` (NULL: no) */
+	const char *glob_of;     /* also note a `use <glob_of>::*` (NULL: no) */
 	bool glob_found;
 };
 
@@ -99,6 +99,14 @@ static const char *strip_std(const char *p)
 	return NULL;
 }
 
+/* Two full paths naming the same item: equal, or both std's through
+ * std/core/alloc (`core::mem::forget` is `std::mem::forget`). */
+static bool same_item(const char *a, const char *b)
+{
+	const char *ra = strip_std(a), *rb = strip_std(b);
+	return ra && rb ? strcmp(ra, rb) == 0 : strcmp(a, b) == 0;
+}
+
 /* One use tree under prefix: records what it binds q->name to. */
 static void use_tree_binds(TSNode tree, const char *prefix, struct binding_query *q, int depth)
 {
@@ -129,10 +137,9 @@ static void use_tree_binds(TSNode tree, const char *prefix, struct binding_query
 			use_tree_binds(ts_node_named_child(tree, i), prefix, q, depth + 1);
 	} else if (rust_node_is(tree, "use_wildcard")) {
 		TSNode path = ts_node_named_child(tree, 0);
-		const char *rest;
 		if (q->glob_of && !ts_node_is_null(path) &&
 		    join_path(full, sizeof(full), prefix, path, q->src) &&
-		    (rest = strip_std(full)) && strcmp(rest, q->glob_of) == 0)
+		    same_item(full, q->glob_of))
 			q->glob_found = true;
 	} else if (rust_node_is(tree, "self")) {
 		/* `use std::mem::{self}` binds the last segment of the prefix. */
@@ -177,36 +184,75 @@ static void resolve_binding(const struct rule_ctx *ctx, struct binding_query *q,
 	ts_tree_cursor_delete(&c);
 }
 
-bool api_call_is_std(const struct rule_ctx *ctx, TSNode call, const char *module,
-		     const char *name, TSNode *callee)
+/*
+ * The path text of n without whitespace and generic arguments:
+ * `Vec::<u8>::push` and `<Vec<u8>>::push` are "Vec::push".
+ */
+static bool plain_path_text(TSNode n, const char *src, char *out, size_t cap)
 {
-	TSNode fn = rust_child_by_field(call, RF_FUNCTION);
+	char raw[256];
+	size_t o = 0;
+	int depth = 0;
+	const char *p = raw;
+
+	if (!rust_path_text(n, src, raw, sizeof(raw)))
+		return false;
+	if (*p == '<') {                  /* <T>::m: keep T, drop its brackets */
+		p++;
+		depth = -1;
+	}
+	for (; *p; p++) {
+		if (*p == '<') {
+			if (depth++ == 0 && o >= 2 && out[o - 1] == ':' && out[o - 2] == ':')
+				o -= 2;           /* the `::` of a turbofish */
+			continue;
+		}
+		if (*p == '>') {
+			if (depth-- == -1)
+				depth = 0;        /* the closing bracket of <T> */
+			continue;
+		}
+		if (depth > 0)
+			continue;
+		if (o + 1 >= cap)
+			return false;
+		out[o++] = *p;
+	}
+	out[o] = '\0';
+	return o > 0;
+}
+
+bool api_path_is(const struct rule_ctx *ctx, TSNode n, const char *want)
+{
 	struct binding_query q;
-	char path[160], want[96], resolved[256];
-	const char *rest, *sep;
+	char path[160], resolved[256], parent[160];
+	const char *sep, *want_last = strrchr(want, ':');
+	size_t plen;
 	bool local;
 
-	if (!rust_is(call, RK_CALL_EXPRESSION))
+	want_last = want_last ? want_last + 1 : want;
+	if (rust_is(n, RK_GENERIC_FUNCTION))      /* transmute::<A, B> */
+		n = rust_child_by_field(n, RF_FUNCTION);
+	if (!(rust_is(n, RK_IDENTIFIER) || rust_is(n, RK_SCOPED_IDENTIFIER)) ||
+	    !plain_path_text(n, ctx->src, path, sizeof(path)))
 		return false;
-	*callee = fn;
-	if (rust_is(fn, RK_GENERIC_FUNCTION))      /* transmute::<A, B>(x) */
-		fn = rust_child_by_field(fn, RF_FUNCTION);
-	if (!(rust_is(fn, RK_IDENTIFIER) || rust_is(fn, RK_SCOPED_IDENTIFIER)) ||
-	    !rust_path_text(fn, ctx->src, path, sizeof(path)) ||
-	    (size_t)snprintf(want, sizeof(want), "%s::%s", module, name) >= sizeof(want))
-		return false;
-	if ((rest = strip_std(path)))
-		return strcmp(rest, want) == 0;
+	if (strip_std(path))
+		return same_item(path, want);
 	/* Cheap refusal before the file scan: the last segment is the name,
-	 * unless the whole call is one aliased identifier (`quit(1)`). */
+	 * unless the whole path is one aliased identifier (`quit(1)`). */
 	sep = strstr(path, "::");
-	if (sep && strcmp(strrchr(path, ':') + 1, name) != 0)
+	if (sep && strcmp(strrchr(path, ':') + 1, want_last) != 0)
 		return false;
+	plen = (size_t)(want_last - want) >= 2 ? (size_t)(want_last - want) - 2 : 0;
+	if (plen >= sizeof(parent))
+		return false;
+	memcpy(parent, want, plen);
+	parent[plen] = '\0';
 	memset(&q, 0, sizeof(q));
 	q.src = ctx->src;
 	q.name = path;
 	q.nlen = sep ? (size_t)(sep - path) : strlen(path);
-	q.glob_of = sep ? NULL : module;
+	q.glob_of = sep || !plen ? NULL : parent;
 	resolve_binding(ctx, &q, &local);
 	if (local)
 		return false;                   /* the file's own `fn exit` / `mod mem` */
@@ -215,13 +261,28 @@ bool api_call_is_std(const struct rule_ctx *ctx, TSNode call, const char *module
 		if ((size_t)snprintf(resolved, sizeof(resolved), "%s%s", q.full, sep ? sep : "") >=
 		    sizeof(resolved))
 			return false;
-		return (rest = strip_std(resolved)) && strcmp(rest, want) == 0;
+		return same_item(resolved, want);
 	}
 	if (!sep)                               /* a bare `exit(..)`: only through `process::*` */
-		return q.glob_found && strcmp(path, name) == 0;
-	/* `mem::forget` with no import in this file: the module the file's parent
-	 * imports under its std name (what the rule always accepted). */
-	return strcmp(path, want) == 0;
+		return q.glob_found && strcmp(path, want_last) == 0;
+	/* `mem::forget`, `Vec::push` with no import in this file: the module the
+	 * file's parent imports, or the prelude, under its own name. */
+	plen = strlen(path);
+	return strlen(want) > plen && strcmp(want + strlen(want) - plen, path) == 0 &&
+	       want[strlen(want) - plen - 1] == ':';
+}
+
+bool api_call_is_std(const struct rule_ctx *ctx, TSNode call, const char *module,
+		     const char *name, TSNode *callee)
+{
+	char want[96];
+
+	if (!rust_is(call, RK_CALL_EXPRESSION))
+		return false;
+	*callee = rust_child_by_field(call, RF_FUNCTION);
+	if ((size_t)snprintf(want, sizeof(want), "std::%s::%s", module, name) >= sizeof(want))
+		return false;
+	return api_path_is(ctx, *callee, want);
 }
 
 TSNode api_item_header_end(TSNode item)

@@ -44,6 +44,17 @@ bool api_call_is_std(const struct rule_ctx *ctx, TSNode call, const char *module
 		     const char *name, TSNode *callee);
 
 /*
+ * True when the path node n (identifier, scoped_identifier or generic_function)
+ * names the item `want`, a full path ("std::env::var", "regex::Regex::new"),
+ * by the same rules as api_call_is_std: written out (std, core and alloc are
+ * one), through the file's `use` bindings and aliases, through a glob import
+ * of want's parent, or, for a path of two or more segments the file does not
+ * bind, as a tail of want (`Vec::push`, `env::var`). Generic arguments are
+ * ignored (`Vec::<u8>::new`).
+ */
+bool api_path_is(const struct rule_ctx *ctx, TSNode n, const char *want);
+
+/*
  * Reports an item (fn, trait) at its header, from its first token (`pub`)
  * to the end of its name: the line a reviewer looks at, and where clippy
  * puts its missing_*_doc warnings.

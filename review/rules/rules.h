@@ -70,6 +70,13 @@ struct rule {
 	 * review_engine_file_opts). NULL: the rule cannot say, the file is always parsed.
 	 */
 	const char *const *triggers;
+	/*
+	 * NULL, or whether the rule has anything to look for under these options
+	 * (opts may be NULL: the defaults). A rule driven by configuration
+	 * (disallowed_methods with no list in clippy.toml) answers false and is
+	 * not run, nor does it keep a file from the no-parse fast path.
+	 */
+	bool (*applies)(const struct review_options *opts);
 };
 
 /* The table (table.c), in `rustreview rules` order. At most 64 rules (allow bits). */
@@ -137,6 +144,8 @@ extern const struct rule rule_box_dyn_error_in_public_api;
 extern const struct rule rule_print_stderr;
 extern const struct rule rule_let_underscore_must_use;
 extern const struct rule rule_unwrap_or_default;
+extern const struct rule rule_disallowed_methods;
+extern const struct rule rule_disallowed_macros;
 
 /* Shared by the macro rules (panic, todo, ...): calls fn for each invocation
  * of the named macro at node — a macro_invocation node (`std::`/`core::`

@@ -39,6 +39,8 @@ const struct rule *const rule_table[] = {
 	&rule_print_stderr,
 	&rule_let_underscore_must_use,
 	&rule_unwrap_or_default,
+	&rule_disallowed_methods,
+	&rule_disallowed_macros,
 };
 const size_t rule_table_len = sizeof(rule_table) / sizeof(rule_table[0]);
 
@@ -106,6 +108,8 @@ static const struct rule_claim claims[] = {
 	{ "print_stderr", "print_stderr", NULL, SCOPE_SAME },
 	{ "let_underscore_must_use", "let_underscore_must_use", NULL, SCOPE_SUBSET },
 	{ "unwrap_or_default", "unwrap_or_default", NULL, SCOPE_SUBSET },
+	{ "disallowed_methods", "disallowed_methods", NULL, SCOPE_SUBSET },
+	{ "disallowed_macros", "disallowed_macros", NULL, SCOPE_SUBSET },
 };
 
 static const struct rule_claim *claim_of(size_t i)
