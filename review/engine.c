@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attrs.h"
 #include "config.h"
 #include "glob.h"
 #include "rules/rules.h"
@@ -762,6 +763,91 @@ cleanup:
 	if (tree)
 		ts_tree_delete(tree);
 	return rc;
+}
+
+/* --- lint levels inherited from enclosing modules ------------------------------ */
+
+/* The inner attributes at the start of a file or module body onto s. */
+static void engine_inner_attrs(const struct review_engine *e, TSNode list, const char *src,
+			       struct rust_scope *s)
+{
+	uint32_t n = ts_node_named_child_count(list);
+	for (uint32_t i = 0; i < n; i++) {
+		TSNode c = ts_node_named_child(list, i);
+		if (rust_is(c, RK_INNER_ATTRIBUTE_ITEM))
+			attrs_apply(c, src, e->lint_names, e->n_lints, s);
+	}
+}
+
+/* `mod name` among list's items, with its outer attributes applied to s. */
+static TSNode engine_find_mod(const struct review_engine *e, TSNode list, const char *src,
+			      const char *name, struct rust_scope *s)
+{
+	uint32_t n = ts_node_named_child_count(list), first_attr = 0;
+	bool in_attrs = false;
+
+	for (uint32_t i = 0; i < n; i++) {
+		TSNode c = ts_node_named_child(list, i);
+		if (rust_is(c, RK_ATTRIBUTE_ITEM)) {
+			if (!in_attrs)
+				first_attr = i;
+			in_attrs = true;
+			continue;
+		}
+		if (rust_is(c, RK_LINE_COMMENT) || rust_is(c, RK_BLOCK_COMMENT))
+			continue;
+		if (rust_is(c, RK_MOD_ITEM) &&
+		    rust_node_text_eq(rust_child_by_field(c, RF_NAME), src, name)) {
+			for (uint32_t k = first_attr; in_attrs && k < i; k++)
+				if (rust_is(ts_node_named_child(list, k), RK_ATTRIBUTE_ITEM))
+					attrs_apply(ts_node_named_child(list, k), src, e->lint_names,
+						    e->n_lints, s);
+			return c;
+		}
+		in_attrs = false;
+	}
+	return (TSNode){ 0 };
+}
+
+int review_engine_module_levels(struct review_engine *e, const char *src, size_t len,
+				const char *const *segs, size_t n_segs,
+				struct rust_lint_levels *levels, size_t *consumed,
+				bool *file_module, struct rr_error *err)
+{
+	struct rust_scope s;
+	TSTree *tree;
+	TSNode list;
+
+	*consumed = 0;
+	*file_module = false;
+	if (!e || (!src && len) || !levels)
+		return rr_error_set(err, RR_EINVAL, "engine: missing argument");
+	if (len > UINT32_MAX)
+		return rr_error_set(err, RR_ETOOBIG, "engine: %zu bytes is too big to parse", len);
+	if (!(tree = ts_parser_parse_string(e->parser, NULL, src ? src : "", (uint32_t)len))) {
+		ts_parser_reset(e->parser);
+		return rr_error_set(err, RR_ERR, "engine: tree-sitter returned no tree");
+	}
+	memset(&s, 0, sizeof(s));
+	s.lints = *levels;
+	list = ts_tree_root_node(tree);
+	engine_inner_attrs(e, list, src, &s);
+	for (size_t i = 0; i < n_segs; i++) {
+		TSNode mod = engine_find_mod(e, list, src, segs[i], &s), body;
+		if (ts_node_is_null(mod))
+			break;
+		++*consumed;
+		body = rust_child_by_field(mod, RF_BODY);
+		if (ts_node_is_null(body)) {
+			*file_module = true;    /* `mod a;`: the rest is in a's file */
+			break;
+		}
+		engine_inner_attrs(e, body, src, &s);
+		list = body;
+	}
+	*levels = s.lints;
+	ts_tree_delete(tree);
+	return RR_OK;
 }
 
 int review_engine_file(struct review_engine *e, const char *path, const char *src, size_t len,

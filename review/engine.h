@@ -131,6 +131,21 @@ int review_engine_file_opts(struct review_engine *e, const char *path, const cha
 			    const struct review_options *opts, struct finding_list *out,
 			    struct rr_error *err);
 
+/*
+ * The lint levels a module file inherits from one file above it (the crate
+ * root, or a module file): applies src's inner attributes (`#![..]` at its
+ * top) to *levels, then walks segs, the module path below src (`a`, `b` for
+ * src/a/b.rs under src/lib.rs): the outer attributes of each `mod seg`
+ * declared in src, and the inner attributes of inline ones (`mod a { mod b;
+ * }`). *consumed is how many segments src declared; it stops after a file
+ * module (`mod a;`, *file_module true), whose file the caller reads next.
+ * Uses e's parser: not while e reviews a file. Returns 0, or an error.
+ */
+int review_engine_module_levels(struct review_engine *e, const char *src, size_t len,
+				const char *const *segs, size_t n_segs,
+				struct rust_lint_levels *levels, size_t *consumed,
+				bool *file_module, struct rr_error *err);
+
 /* The rule catalogue, for `rustreview rules` and `rustreview explain`. */
 struct rule_info {
 	const char *id;            /* clippy lint name where one corresponds */

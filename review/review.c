@@ -300,11 +300,12 @@ static int cargo_workspace_of(struct cargo_cache *c, const char *member_dir,
 	}
 }
 
-/* The Cargo lint levels for a file (NULL when no Cargo.toml sets any) and
- * its package's rust-version (0 when none). */
+/* The Cargo lint levels for a file (NULL when no Cargo.toml sets any), its
+ * package's rust-version (0 when none) and directory ("" when none is found,
+ * as for a repository that is one crate without a manifest in view). */
 static int cargo_levels_for(struct cargo_cache *c, const char *path,
 			    const enum review_level **levels, uint32_t *rust_version,
-			    struct rr_error *err)
+			    char *package_dir, size_t cap, struct rr_error *err)
 {
 	char dir[1024];
 	struct cargo_dir *member = NULL, *root = NULL;
@@ -312,6 +313,7 @@ static int cargo_levels_for(struct cargo_cache *c, const char *path,
 
 	*levels = NULL;
 	*rust_version = 0;
+	package_dir[0] = '\0';
 	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
 		return RR_OK;
 	dir_up(dir);
@@ -324,6 +326,7 @@ static int cargo_levels_for(struct cargo_cache *c, const char *path,
 	}
 	if (!member)
 		return RR_OK;
+	snprintf(package_dir, cap, "%s", dir);
 	*rust_version = member->lints.rust_version;
 	if (!member->lints.inherits_workspace && !member->lints.rust_version_inherited) {
 		*levels = member->lints.member;
@@ -338,23 +341,187 @@ static int cargo_levels_for(struct cargo_cache *c, const char *path,
 	return RR_OK;
 }
 
+/* --- lint attributes of the modules around a file (head) ------------------- */
+
+#define MODULE_MAX_DEPTH 16
+
+/* One parent file's answer for its `mod <seg>` (see module_levels). */
+struct module_step {
+	char *key;                 /* "<parent file>\n<seg>" */
+	struct rust_lint_levels out;
+	size_t consumed;           /* 0: no `mod seg` there; 1: a file module */
+};
+
+/* Per review: what the crate roots and module files above the reviewed files
+ * say about lint levels, each parent file parsed once per module it declares. */
+struct module_cache {
+	git_repository *repo;
+	git_tree *tree;            /* the head tree (borrowed from the cargo cache) */
+	struct review_engine *engine;
+	struct module_step *v;
+	size_t n, cap;
+};
+
+static void module_cache_free(struct module_cache *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		free(m->v[i].key);
+	free(m->v);
+	memset(m, 0, sizeof(*m));
+}
+
+static int module_cache_put(struct module_cache *m, char *key, const struct rust_lint_levels *out,
+			    size_t consumed)
+{
+	if (m->n == m->cap) {
+		struct module_step *v = rr_array_grow(m->v, &m->cap, sizeof(*v), 16);
+		if (!v) {
+			free(key);
+			return RR_ENOMEM;
+		}
+		m->v = v;
+	}
+	m->v[m->n++] = (struct module_step){ key, *out, consumed };
+	return RR_OK;
+}
+
+/*
+ * One parent file's part of the chain: applies its attributes for segs to
+ * *levels (review_engine_module_levels). RR_ENOTFOUND when the file is not
+ * in the head tree. Answers for a file module are cached per parent and
+ * segment, so the files of one directory parse their parent once.
+ */
+static int module_step(struct module_cache *m, const char *parent, const char *const *segs,
+		       size_t n_segs, struct rust_lint_levels *levels, size_t *consumed,
+		       bool *file_module, struct rr_error *err)
+{
+	char *key = NULL, *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (asprintf(&key, "%s\n%s", parent, segs[0]) < 0)
+		return rr_error_set(err, RR_ENOMEM, "out of memory");
+	for (size_t i = 0; i < m->n; i++)
+		if (strcmp(m->v[i].key, key) == 0) {
+			free(key);
+			*levels = m->v[i].out;
+			*consumed = m->v[i].consumed;
+			*file_module = m->v[i].consumed == 1;
+			return RR_OK;
+		}
+	rc = review_read_at(m->repo, m->tree, parent, &text, &len, err);
+	if (rc == RR_ECONFIG)
+		rc = RR_ENOTFOUND;               /* too big to read: the chain breaks there */
+	if (rc == RR_OK)
+		rc = review_engine_module_levels(m->engine, text, len, segs, n_segs, levels,
+						 consumed, file_module, err);
+	/* Cache what does not depend on the segments after the first. */
+	if (rc == RR_OK && (*consumed == 0 || (*consumed == 1 && *file_module))) {
+		rc = module_cache_put(m, key, levels, *consumed);
+		key = NULL;
+		if (rc)
+			rr_error_set(err, rc, "out of memory");
+	}
+	free(key);
+	free(text);
+	return rc;
+}
+
+/*
+ * The lint levels path inherits from its crate: the crate root's inner
+ * attributes and the attributes on each `mod` declaration down to the file
+ * (src/a/b.rs: src/lib.rs's `#![..]` and `mod a;`, then a.rs's or
+ * a/mod.rs's `#![..]` and `mod b;`). Files outside src/, crate roots and
+ * binaries under src/bin/ inherit nothing. A chain that breaks (a module
+ * declared by a macro or `#[path]`) keeps what was found above the break.
+ */
+static int module_levels(struct module_cache *m, const char *package_dir, const char *path,
+			 struct rust_lint_levels *out, struct rr_error *err)
+{
+	static const char *const roots[] = { "lib.rs", "main.rs" };
+	char rel[1024], parent[1200], *segs[MODULE_MAX_DEPTH];
+	size_t n = 0, plen = strlen(package_dir), at;
+	int rc = RR_OK;
+
+	memset(out, 0, sizeof(*out));
+	if (plen && (strncmp(path, package_dir, plen) != 0 || path[plen] != '/'))
+		return RR_OK;
+	if (snprintf(rel, sizeof(rel), "%s", path + (plen ? plen + 1 : 0)) >= (int)sizeof(rel) ||
+	    strncmp(rel, "src/", 4) != 0 || strncmp(rel, "src/bin/", 8) == 0 ||
+	    strlen(rel) < 8 || strcmp(rel + strlen(rel) - 3, ".rs") != 0)
+		return RR_OK;
+	rel[strlen(rel) - 3] = '\0';
+	for (char *p = rel + 4, *slash; p && *p && n < MODULE_MAX_DEPTH; p = slash ? slash + 1 : NULL) {
+		if ((slash = strchr(p, '/')))
+			*slash = '\0';
+		segs[n++] = p;
+	}
+	if (n && strcmp(segs[n - 1], "mod") == 0)
+		n--;                             /* a/mod.rs is module a */
+	if (n == 0 || n == MODULE_MAX_DEPTH || (n == 1 && (strcmp(segs[0], "lib") == 0 ||
+							   strcmp(segs[0], "main") == 0)))
+		return RR_OK;                    /* a crate root, or too deep to follow */
+	for (size_t r = 0; r < sizeof(roots) / sizeof(roots[0]); r++) {
+		struct rust_lint_levels lv;
+		size_t consumed;
+		bool file_module;
+		memset(&lv, 0, sizeof(lv));
+		snprintf(parent, sizeof(parent), "%s%ssrc/%s", package_dir, plen ? "/" : "", roots[r]);
+		rc = module_step(m, parent, (const char *const *)segs, n, &lv, &consumed, &file_module,
+				 err);
+		if (rc == RR_ENOTFOUND || (rc == RR_OK && consumed == 0)) {
+			rc = RR_OK;              /* not this root's module: try the other */
+			continue;
+		}
+		for (at = consumed; rc == RR_OK && at < n && file_module; at += consumed) {
+			/* The next parent: segs[0..at) as a path, `.rs` or `/mod.rs`. */
+			size_t o = (size_t)snprintf(parent, sizeof(parent), "%s%ssrc", package_dir,
+						    plen ? "/" : "");
+			for (size_t k = 0; k < at && o < sizeof(parent); k++)
+				o += (size_t)snprintf(parent + o, sizeof(parent) - o, "/%s", segs[k]);
+			if (o + 8 >= sizeof(parent))
+				break;
+			strcpy(parent + o, ".rs");
+			rc = module_step(m, parent, (const char *const *)segs + at, n - at, &lv,
+					 &consumed, &file_module, err);
+			if (rc == RR_ENOTFOUND) {
+				strcpy(parent + o, "/mod.rs");
+				rc = module_step(m, parent, (const char *const *)segs + at, n - at, &lv,
+						 &consumed, &file_module, err);
+			}
+			if (rc == RR_ENOTFOUND || (rc == RR_OK && consumed == 0)) {
+				rc = RR_OK;      /* the chain breaks here */
+				break;
+			}
+		}
+		if (rc == RR_OK)
+			*out = lv;
+		break;
+	}
+	return rc;
+}
+
 /* --- the review ---------------------------------------------------------- */
 
-/* The options for one file: the repository's, with the Cargo levels merged under. */
-static int review_file_options(struct cargo_cache *cargo, const struct review_options *repo,
-			       const char *path, struct review_options *out, struct rr_error *err)
+/* The options for one file: the repository's, with the Cargo levels merged
+ * under, and the lint attributes of the modules that contain it. */
+static int review_file_options(struct cargo_cache *cargo, struct module_cache *mods,
+			       const struct review_options *repo, const char *path,
+			       struct review_options *out, struct rr_error *err)
 {
 	const enum review_level *levels = NULL;
+	char package_dir[1024];
 	int rc;
 
 	if (repo)
 		*out = *repo;           /* shallow: exclude globs stay the caller's */
 	else
 		review_options_init(out);
-	if ((rc = cargo_levels_for(cargo, path, &levels, &out->rust_version, err)))
+	if ((rc = cargo_levels_for(cargo, path, &levels, &out->rust_version, package_dir,
+				   sizeof(package_dir), err)))
 		return rc;
 	config_merge_levels(out->level, levels, repo ? repo->level : NULL);
-	return RR_OK;
+	return module_levels(mods, package_dir, path, &out->inherited, err);
 }
 
 /* --- running the engine, on one thread or several ------------------------- */
@@ -543,6 +710,7 @@ int review_run_opts(struct review_engine *e, git_repository *repo, const git_oid
 	struct diff_result diff;
 	struct review_stats local;
 	struct cargo_cache cargo;
+	struct module_cache mods;
 	struct review_pool pool;
 	unsigned threads = 1;
 	size_t max_bytes = REVIEW_DEFAULT_MAX_FILE_BYTES, max_files = REVIEW_DEFAULT_MAX_FILES;
@@ -552,6 +720,7 @@ int review_run_opts(struct review_engine *e, git_repository *repo, const git_oid
 
 	memset(&diff, 0, sizeof(diff));
 	memset(&cargo, 0, sizeof(cargo));
+	memset(&mods, 0, sizeof(mods));
 	memset(&pool, 0, sizeof(pool));
 	pool.repo = repo;
 	pthread_mutex_init(&pool.git_lock, NULL);
@@ -574,6 +743,9 @@ int review_run_opts(struct review_engine *e, git_repository *repo, const git_oid
 	cargo.out = out;
 	if ((rc = review_commit_tree(repo, head, &cargo.tree, err)))
 		goto cleanup;
+	mods.repo = repo;
+	mods.tree = cargo.tree;
+	mods.engine = e;
 
 	if ((rc = diff_rust_changes(repo, base, head, &diff, err)))
 		goto cleanup;
@@ -615,7 +787,7 @@ int review_run_opts(struct review_engine *e, git_repository *repo, const git_oid
 			review_log_skip(f->path, "larger than max_file_bytes");
 			continue;
 		}
-		if ((rc = review_file_options(&cargo, opts, f->path, &job->opts, err)))
+		if ((rc = review_file_options(&cargo, &mods, opts, f->path, &job->opts, err)))
 			goto cleanup;
 		job->file = f;
 		pool.n_jobs++;
@@ -632,6 +804,7 @@ cleanup:
 	free(pool.jobs);
 	pthread_mutex_destroy(&pool.git_lock);
 	pthread_mutex_destroy(&pool.next_lock);
+	module_cache_free(&mods);
 	cargo_cache_free(&cargo);
 	diff_result_free(&diff);
 	return rc;

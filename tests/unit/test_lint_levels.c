@@ -5,6 +5,7 @@
  * is what clippy 0.1.95 reports on the same source (see the README's rules
  * section). */
 #include "engine_testutil.h"
+#include "review_testutil.h"
 
 #include "../../review/config.h"
 
@@ -233,6 +234,70 @@ static void test_inherited_levels(void **state)
 			  "unwrap_used", &o, "2:31");
 }
 
+/* "path:line rule" of every finding, one per line. */
+static char *listing(const struct finding_list *l)
+{
+	struct rr_buf b = RR_BUF_INIT;
+	for (size_t i = 0; i < l->n; i++)
+		assert_int_equal(rr_buf_printf(&b, "%s:%u %s\n", l->items[i].path, l->items[i].line,
+					       l->items[i].rule_id), 0);
+	return rr_buf_detach(&b);
+}
+
+/* A file inherits the crate root's #![..] and the attributes on the `mod`
+ * declarations above it, through file modules (a.rs, b/mod.rs) and inline ones. */
+static void test_levels_from_enclosing_modules(void **state)
+{
+	struct review_world w;
+	struct finding_list out = FINDING_LIST_INIT;
+	struct rr_error err = { 0 };
+	git_oid base, head;
+	char *got;
+	(void)state;
+
+	assert_int_equal(review_world_begin(&w, "modlevels", RR_LOG_ERROR), 0);
+	assert_int_equal(gt_init(w.dir), 0);
+	assert_int_equal(gt_write_file(w.dir, "README", "x\n"), 0);
+	assert_int_equal(tu_sh(GIT "add -A && " GIT "commit -qm base", w.dir, w.dir), 0);
+	assert_int_equal(gt_rev_parse(w.dir, "HEAD", &base), 0);
+	assert_int_equal(gt_write_file(w.dir, "crate/Cargo.toml", "[package]\nname = \"c\"\n"), 0);
+	assert_int_equal(gt_write_file(w.dir, "crate/src/lib.rs",
+				       "#![warn(clippy::missing_errors_doc)]\n"
+				       "#[allow(clippy::unwrap_used)]\nmod a;\npub mod b;\n"
+				       "mod c {\n    #![allow(clippy::expect_used)]\n    pub mod d;\n}\n"), 0);
+	assert_int_equal(gt_write_file(w.dir, "crate/src/a.rs",
+				       "mod deep;\npub fn f(o: Option<u8>) -> u8 { o.unwrap() }\n"), 0);
+	assert_int_equal(gt_write_file(w.dir, "crate/src/a/deep.rs",
+				       "pub fn g(o: Option<u8>) -> u8 { o.unwrap() }\n"), 0);
+	assert_int_equal(gt_write_file(w.dir, "crate/src/b/mod.rs",
+				       "pub fn h(o: Option<u8>) -> u8 { o.unwrap() }\n"
+				       "pub fn e() -> Result<(), ()> { Ok(()) }\n"), 0);
+	assert_int_equal(gt_write_file(w.dir, "crate/src/c/d.rs",
+				       "pub fn x(o: Option<u8>) -> u8 { o.expect(\"x\") }\n"
+				       "pub fn y() -> Result<(), ()> { Ok(()) }\n"), 0);
+	assert_int_equal(gt_write_file(w.dir, "crate/src/orphan.rs",
+				       "pub fn z() -> Result<(), ()> { Ok(()) }\n"), 0);
+	assert_int_equal(gt_write_file(w.dir, "crate/tests/it.rs",
+				       "pub fn t() -> Result<(), ()> { Ok(()) }\n"), 0);
+	assert_int_equal(tu_sh(GIT "add -A && " GIT "commit -qm head", w.dir, w.dir), 0);
+	assert_int_equal(gt_rev_parse(w.dir, "HEAD", &head), 0);
+	assert_int_equal(review_world_open(&w), 0);
+
+	assert_int_equal(review_run_opts(w.engine, w.repo, &base, &head, NULL, NULL, &out, NULL,
+					 &err), RR_OK);
+	got = listing(&out);
+	/* missing_errors_doc (off by default) comes on from the root's #![warn] for
+	 * b and c::d; the unwrap/expect allows from the `mod` attributes reach
+	 * a.rs, a/deep.rs and c/d.rs; orphan.rs, which no `mod` declares, and
+	 * tests/ (its own crate) inherit nothing. */
+	assert_string_equal(got, "crate/src/b/mod.rs:1 unwrap_used\n"
+				 "crate/src/b/mod.rs:2 missing_errors_doc\n"
+				 "crate/src/c/d.rs:2 missing_errors_doc\n");
+	free(got);
+	finding_list_free(&out);
+	review_world_end(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -245,6 +310,7 @@ int main(void)
 		cmocka_unit_test(test_repository_off_wins_over_warn),
 		cmocka_unit_test(test_fast_path_sees_enabling_attributes),
 		cmocka_unit_test(test_inherited_levels),
+		cmocka_unit_test(test_levels_from_enclosing_modules),
 	};
 	return cmocka_run_group_tests(tests, et_setup, et_teardown);
 }
