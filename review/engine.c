@@ -716,8 +716,10 @@ int review_engine_file_opts(struct review_engine *e, const char *path, const cha
 	run.e = e;
 	run.opts = opts;
 	engine_file_levels(&run, opts);
-	if (opts)
+	if (opts) {
 		top.lints = opts->inherited;
+		top.doc_hidden = opts->module && opts->module->doc_hidden;
+	}
 	if (!engine_may_report(src ? src : "", len, added,
 			       run.enabled | (top.lints.set & top.lints.on) |
 				       (engine_file_may_enable(src ? src : "", len) ? run.runnable : 0)))
@@ -809,18 +811,115 @@ static TSNode engine_find_mod(const struct review_engine *e, TSNode list, const 
 	return (TSNode){ 0 };
 }
 
-int review_engine_module_levels(struct review_engine *e, const char *src, size_t len,
-				const char *const *segs, size_t n_segs,
-				struct rust_lint_levels *levels, size_t *consumed,
-				bool *file_module, struct rr_error *err)
+/* Whether the path node names module `via` as one of its segments. */
+static bool engine_path_has(TSNode path, const char *src, const char *via)
+{
+	for (int depth = 0; !ts_node_is_null(path) && depth < 32; depth++) {
+		if (rust_is(path, RK_SCOPED_IDENTIFIER)) {
+			if (rust_node_text_eq(rust_child_by_field(path, RF_NAME), src, via))
+				return true;
+			path = rust_child_by_field(path, RF_PATH);
+			continue;
+		}
+		return rust_node_text_eq(path, src, via);
+	}
+	return false;
+}
+
+/* The last segment of a path node. */
+static TSNode engine_last_segment(TSNode path)
+{
+	while (rust_is(path, RK_SCOPED_IDENTIFIER))
+		path = rust_child_by_field(path, RF_NAME);
+	return path;
+}
+
+/* One `pub use` tree: through = the path so far went through the module. */
+static int engine_use_exports(TSNode tree, const char *src, const char *via, bool through,
+			      struct review_module_info *info, int depth)
+{
+	TSNode last;
+	int rc = RR_OK;
+
+	if (depth > 8)
+		return RR_OK;
+	if (rust_is(tree, RK_USE_LIST)) {
+		uint32_t n = ts_node_named_child_count(tree);
+		for (uint32_t i = 0; i < n && rc == RR_OK; i++)
+			rc = engine_use_exports(ts_node_named_child(tree, i), src, via, through, info,
+						depth + 1);
+		return rc;
+	}
+	if (rust_is(tree, RK_SCOPED_USE_LIST))
+		return engine_use_exports(rust_child_by_field(tree, RF_LIST), src, via,
+					  through || engine_path_has(rust_child_by_field(tree, RF_PATH),
+								     src, via),
+					  info, depth + 1);
+	if (rust_node_is(tree, "use_wildcard")) {
+		if (through || engine_path_has(ts_node_named_child(tree, 0), src, via))
+			info->exported_all = true;
+		return RR_OK;
+	}
+	if (rust_is(tree, RK_USE_AS_CLAUSE))       /* the item keeps its own name in its module */
+		tree = rust_child_by_field(tree, RF_PATH);
+	if (!(rust_is(tree, RK_SCOPED_IDENTIFIER) || rust_is(tree, RK_IDENTIFIER)))
+		return RR_OK;
+	last = engine_last_segment(tree);
+	if (!(through || engine_path_has(rust_child_by_field(tree, RF_PATH), src, via)))
+		return RR_OK;
+	{
+		char **v = realloc(info->exported, (info->n_exported + 1) * sizeof(*v));
+		if (!v)
+			return RR_ENOMEM;
+		info->exported = v;
+		if (!(v[info->n_exported] = rust_node_text_dup(last, src)))
+			return RR_ENOMEM;
+		info->n_exported++;
+	}
+	return RR_OK;
+}
+
+/*
+ * The `pub use` declarations of list that go through module `via`: each
+ * names an item that stays exported (`pub use self::imp::{Foo, bar}`: Foo,
+ * bar; `pub use imp::Foo as Bar`: Foo); a glob through it (`pub use imp::*`)
+ * exports everything.
+ */
+static int engine_reexports(TSNode list, const char *src, const char *via,
+			    struct review_module_info *info)
+{
+	TSTreeCursor c = ts_tree_cursor_new(ts_tree_root_node(list.tree));
+	int rc = RR_OK;
+
+	/* Anywhere in the file: `pub mod graph { pub use crate::imp::Graph; }` too. */
+	while (rc == RR_OK) {
+		TSNode cur = ts_tree_cursor_current_node(&c);
+		enum rust_kind k = rust_node_kind(cur);
+		if (k == RK_USE_DECLARATION &&
+		    rust_node_text_eq(rust_child_of_kind(cur, RK_VISIBILITY_MODIFIER), src, "pub"))
+			rc = engine_use_exports(rust_child_by_field(cur, RF_ARGUMENT), src, via, false,
+						info, 0);
+		if (!rust_cursor_next(&c, k == RK_SOURCE_FILE || k == RK_MOD_ITEM ||
+					      k == RK_DECLARATION_LIST))
+			break;
+	}
+	ts_tree_cursor_delete(&c);
+	return rc;
+}
+
+int review_engine_module_step(struct review_engine *e, const char *src, size_t len,
+			      const char *const *segs, size_t n_segs,
+			      struct review_module_info *info, size_t *consumed,
+			      bool *file_module, struct rr_error *err)
 {
 	struct rust_scope s;
 	TSTree *tree;
 	TSNode list;
+	int rc = RR_OK;
 
 	*consumed = 0;
 	*file_module = false;
-	if (!e || (!src && len) || !levels)
+	if (!e || (!src && len) || !info)
 		return rr_error_set(err, RR_EINVAL, "engine: missing argument");
 	if (len > UINT32_MAX)
 		return rr_error_set(err, RR_ETOOBIG, "engine: %zu bytes is too big to parse", len);
@@ -829,14 +928,22 @@ int review_engine_module_levels(struct review_engine *e, const char *src, size_t
 		return rr_error_set(err, RR_ERR, "engine: tree-sitter returned no tree");
 	}
 	memset(&s, 0, sizeof(s));
-	s.lints = *levels;
+	s.lints = info->lints;
 	list = ts_tree_root_node(tree);
 	engine_inner_attrs(e, list, src, &s);
-	for (size_t i = 0; i < n_segs; i++) {
-		TSNode mod = engine_find_mod(e, list, src, segs[i], &s), body;
+	for (size_t i = 0; i < n_segs && rc == RR_OK; i++) {
+		TSNode mod, body, vis;
+		s.doc_hidden = false;
+		mod = engine_find_mod(e, list, src, segs[i], &s);
 		if (ts_node_is_null(mod))
 			break;
 		++*consumed;
+		info->doc_hidden |= s.doc_hidden;
+		vis = rust_child_of_kind(mod, RK_VISIBILITY_MODIFIER);
+		if (!info->private_module && !rust_node_text_eq(vis, src, "pub")) {
+			info->private_module = true;
+			rc = engine_reexports(list, src, segs[i], info);
+		}
 		body = rust_child_by_field(mod, RF_BODY);
 		if (ts_node_is_null(body)) {
 			*file_module = true;    /* `mod a;`: the rest is in a's file */
@@ -845,9 +952,11 @@ int review_engine_module_levels(struct review_engine *e, const char *src, size_t
 		engine_inner_attrs(e, body, src, &s);
 		list = body;
 	}
-	*levels = s.lints;
+	info->lints = s.lints;
 	ts_tree_delete(tree);
-	return RR_OK;
+	if (rc)
+		rr_error_set(err, rc, "engine: out of memory reading module declarations");
+	return rc;
 }
 
 int review_engine_file(struct review_engine *e, const char *path, const char *src, size_t len,

@@ -106,6 +106,9 @@ struct review_options {
 	/* Lint levels the file inherits from the modules that contain it (the crate
 	 * root's #![..], attributes on `mod x;`), as the walk's starting scope. */
 	struct rust_lint_levels inherited;
+	/* The rest of what the file's module inherits (doc(hidden), privacy and
+	 * re-exports), or NULL: a crate root, or not known. Borrowed. */
+	const struct review_module_info *module;
 	struct review_clippy_conf clippy;   /* owned (its lists) */
 	uint32_t rust_version;     /* Cargo.toml `rust-version` of the file's package, or 0 */
 };
@@ -132,19 +135,35 @@ int review_engine_file_opts(struct review_engine *e, const char *path, const cha
 			    struct rr_error *err);
 
 /*
- * The lint levels a module file inherits from one file above it (the crate
- * root, or a module file): applies src's inner attributes (`#![..]` at its
- * top) to *levels, then walks segs, the module path below src (`a`, `b` for
- * src/a/b.rs under src/lib.rs): the outer attributes of each `mod seg`
- * declared in src, and the inner attributes of inline ones (`mod a { mod b;
- * }`). *consumed is how many segments src declared; it stops after a file
- * module (`mod a;`, *file_module true), whose file the caller reads next.
- * Uses e's parser: not while e reviews a file. Returns 0, or an error.
+ * What a module file inherits from the files above it (the crate root, module
+ * files): lint levels, #[doc(hidden)], and whether a `mod` on the way down is
+ * private, with the names a `pub use` re-exports from there.
  */
-int review_engine_module_levels(struct review_engine *e, const char *src, size_t len,
-				const char *const *segs, size_t n_segs,
-				struct rust_lint_levels *levels, size_t *consumed,
-				bool *file_module, struct rr_error *err);
+struct review_module_info {
+	struct rust_lint_levels lints;
+	bool doc_hidden;           /* a `#[doc(hidden)] mod` on the way down */
+	bool private_module;       /* a `mod` on the way down is not plain `pub` */
+	bool exported_all;         /* ... but a `pub use ..::*` through it re-exports all */
+	char **exported;           /* ... or these item names (owned by whoever filled it) */
+	size_t n_exported;
+};
+
+/*
+ * One file's part of a module chain: applies src's inner attributes (`#![..]`
+ * at its top) to info->lints, then walks segs, the module path below src (`a`,
+ * `b` for src/a/b.rs under src/lib.rs): the outer attributes of each `mod
+ * seg` declared in src (doc(hidden) too; a `mod` that is not plain `pub` makes
+ * the module private, and the `pub use` declarations of src that go through it
+ * name what stays exported), and the inner attributes of inline ones (`mod a
+ * { mod b; }`). *consumed is how many segments src declared; it stops after a
+ * file module (`mod a;`, *file_module true), whose file the caller reads next.
+ * Names added to info->exported are heap strings the caller frees. Uses e's
+ * parser: not while e reviews a file. Returns 0, or an error.
+ */
+int review_engine_module_step(struct review_engine *e, const char *src, size_t len,
+			      const char *const *segs, size_t n_segs,
+			      struct review_module_info *info, size_t *consumed,
+			      bool *file_module, struct rr_error *err);
 
 /* The rule catalogue, for `rustreview rules` and `rustreview explain`. */
 struct rule_info {

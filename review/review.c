@@ -345,34 +345,74 @@ static int cargo_levels_for(struct cargo_cache *c, const char *path,
 
 #define MODULE_MAX_DEPTH 16
 
-/* One parent file's answer for its `mod <seg>` (see module_levels). */
+/* One parent file's answer for its `mod <seg>` (see module_info_for). */
 struct module_step {
 	char *key;                 /* "<parent file>\n<seg>" */
-	struct rust_lint_levels out;
+	struct review_module_info out;   /* owned */
 	size_t consumed;           /* 0: no `mod seg` there; 1: a file module */
 };
 
 /* Per review: what the crate roots and module files above the reviewed files
- * say about lint levels, each parent file parsed once per module it declares. */
+ * say, each parent file parsed once per module it declares. */
 struct module_cache {
 	git_repository *repo;
 	git_tree *tree;            /* the head tree (borrowed from the cargo cache) */
 	struct review_engine *engine;
 	struct module_step *v;
 	size_t n, cap;
+	struct review_module_info **files;   /* one per reviewed file: job options borrow them */
+	size_t n_files, cap_files;
 };
+
+static void module_info_free(struct review_module_info *info)
+{
+	for (size_t i = 0; info && i < info->n_exported; i++)
+		free(info->exported[i]);
+	if (info)
+		free(info->exported);
+}
+
+/* A deep copy of src into *dst (whose own names are freed first). */
+static int module_info_copy(struct review_module_info *dst, const struct review_module_info *src)
+{
+	struct review_module_info c = *src;
+
+	c.exported = NULL;
+	c.n_exported = 0;
+	if (src->n_exported && !(c.exported = calloc(src->n_exported, sizeof(*c.exported))))
+		return RR_ENOMEM;
+	for (size_t i = 0; i < src->n_exported; i++) {
+		if (!(c.exported[i] = rr_strdup(src->exported[i]))) {
+			module_info_free(&c);
+			return RR_ENOMEM;
+		}
+		c.n_exported++;
+	}
+	module_info_free(dst);
+	*dst = c;
+	return RR_OK;
+}
 
 static void module_cache_free(struct module_cache *m)
 {
-	for (size_t i = 0; i < m->n; i++)
+	for (size_t i = 0; i < m->n; i++) {
 		free(m->v[i].key);
+		module_info_free(&m->v[i].out);
+	}
+	for (size_t i = 0; i < m->n_files; i++) {
+		module_info_free(m->files[i]);
+		free(m->files[i]);
+	}
 	free(m->v);
+	free(m->files);
 	memset(m, 0, sizeof(*m));
 }
 
-static int module_cache_put(struct module_cache *m, char *key, const struct rust_lint_levels *out,
-			    size_t consumed)
+static int module_cache_put(struct module_cache *m, char *key,
+			    const struct review_module_info *out, size_t consumed)
 {
+	struct module_step *st;
+
 	if (m->n == m->cap) {
 		struct module_step *v = rr_array_grow(m->v, &m->cap, sizeof(*v), 16);
 		if (!v) {
@@ -381,18 +421,26 @@ static int module_cache_put(struct module_cache *m, char *key, const struct rust
 		}
 		m->v = v;
 	}
-	m->v[m->n++] = (struct module_step){ key, *out, consumed };
+	st = &m->v[m->n];
+	memset(st, 0, sizeof(*st));
+	if (module_info_copy(&st->out, out) != RR_OK) {
+		free(key);
+		return RR_ENOMEM;
+	}
+	st->key = key;
+	st->consumed = consumed;
+	m->n++;
 	return RR_OK;
 }
 
 /*
- * One parent file's part of the chain: applies its attributes for segs to
- * *levels (review_engine_module_levels). RR_ENOTFOUND when the file is not
- * in the head tree. Answers for a file module are cached per parent and
- * segment, so the files of one directory parse their parent once.
+ * One parent file's part of the chain (review_engine_module_step) onto
+ * *info. RR_ENOTFOUND when the file is not in the head tree (or too big).
+ * Answers for a file module are cached per parent and segment, so the files
+ * of one directory parse their parent once.
  */
 static int module_step(struct module_cache *m, const char *parent, const char *const *segs,
-		       size_t n_segs, struct rust_lint_levels *levels, size_t *consumed,
+		       size_t n_segs, struct review_module_info *info, size_t *consumed,
 		       bool *file_module, struct rr_error *err)
 {
 	char *key = NULL, *text = NULL;
@@ -404,20 +452,21 @@ static int module_step(struct module_cache *m, const char *parent, const char *c
 	for (size_t i = 0; i < m->n; i++)
 		if (strcmp(m->v[i].key, key) == 0) {
 			free(key);
-			*levels = m->v[i].out;
 			*consumed = m->v[i].consumed;
 			*file_module = m->v[i].consumed == 1;
+			if (module_info_copy(info, &m->v[i].out) != RR_OK)
+				return rr_error_set(err, RR_ENOMEM, "out of memory");
 			return RR_OK;
 		}
 	rc = review_read_at(m->repo, m->tree, parent, &text, &len, err);
 	if (rc == RR_ECONFIG)
 		rc = RR_ENOTFOUND;               /* too big to read: the chain breaks there */
 	if (rc == RR_OK)
-		rc = review_engine_module_levels(m->engine, text, len, segs, n_segs, levels,
-						 consumed, file_module, err);
+		rc = review_engine_module_step(m->engine, text, len, segs, n_segs, info, consumed,
+					       file_module, err);
 	/* Cache what does not depend on the segments after the first. */
 	if (rc == RR_OK && (*consumed == 0 || (*consumed == 1 && *file_module))) {
-		rc = module_cache_put(m, key, levels, *consumed);
+		rc = module_cache_put(m, key, info, *consumed);
 		key = NULL;
 		if (rc)
 			rr_error_set(err, rc, "out of memory");
@@ -427,23 +476,56 @@ static int module_step(struct module_cache *m, const char *parent, const char *c
 	return rc;
 }
 
+/* The chain below the crate root: each next parent file is segs[0..at) as a
+ * path under src/, `.rs` or `/mod.rs`. */
+static int module_walk(struct module_cache *m, const char *package_dir, char *const *segs,
+		       size_t n, size_t at, bool file_module, struct review_module_info *info,
+		       struct rr_error *err)
+{
+	char parent[1200];
+	size_t plen = strlen(package_dir), consumed;
+	int rc = RR_OK;
+
+	while (rc == RR_OK && at < n && file_module) {
+		size_t o = (size_t)snprintf(parent, sizeof(parent), "%s%ssrc", package_dir,
+					    plen ? "/" : "");
+		for (size_t k = 0; k < at && o < sizeof(parent); k++)
+			o += (size_t)snprintf(parent + o, sizeof(parent) - o, "/%s", segs[k]);
+		if (o + 8 >= sizeof(parent))
+			break;
+		strcpy(parent + o, ".rs");
+		rc = module_step(m, parent, (const char *const *)segs + at, n - at, info, &consumed,
+				 &file_module, err);
+		if (rc == RR_ENOTFOUND) {
+			strcpy(parent + o, "/mod.rs");
+			rc = module_step(m, parent, (const char *const *)segs + at, n - at, info,
+					 &consumed, &file_module, err);
+		}
+		if (rc == RR_ENOTFOUND || (rc == RR_OK && consumed == 0))
+			return RR_OK;            /* the chain breaks here */
+		at += consumed;
+	}
+	return rc;
+}
+
 /*
- * The lint levels path inherits from its crate: the crate root's inner
- * attributes and the attributes on each `mod` declaration down to the file
- * (src/a/b.rs: src/lib.rs's `#![..]` and `mod a;`, then a.rs's or
- * a/mod.rs's `#![..]` and `mod b;`). Files outside src/, crate roots and
- * binaries under src/bin/ inherit nothing. A chain that breaks (a module
+ * What path inherits from its crate (struct review_module_info): the crate
+ * root's inner attributes and the attributes on each `mod` declaration down
+ * to the file (src/a/b.rs: src/lib.rs's `#![..]` and `mod a;`, then a.rs's
+ * or a/mod.rs's `#![..]` and `mod b;`), privacy and re-exports on the way.
+ * *out is NULL for files outside src/, crate roots and binaries under
+ * src/bin/, and for a file no `mod` declares. A chain that breaks (a module
  * declared by a macro or `#[path]`) keeps what was found above the break.
  */
-static int module_levels(struct module_cache *m, const char *package_dir, const char *path,
-			 struct rust_lint_levels *out, struct rr_error *err)
+static int module_info_for(struct module_cache *m, const char *package_dir, const char *path,
+			   const struct review_module_info **out, struct rr_error *err)
 {
 	static const char *const roots[] = { "lib.rs", "main.rs" };
 	char rel[1024], parent[1200], *segs[MODULE_MAX_DEPTH];
-	size_t n = 0, plen = strlen(package_dir), at;
+	size_t n = 0, plen = strlen(package_dir);
 	int rc = RR_OK;
 
-	memset(out, 0, sizeof(*out));
+	*out = NULL;
 	if (plen && (strncmp(path, package_dir, plen) != 0 || path[plen] != '/'))
 		return RR_OK;
 	if (snprintf(rel, sizeof(rel), "%s", path + (plen ? plen + 1 : 0)) >= (int)sizeof(rel) ||
@@ -462,40 +544,30 @@ static int module_levels(struct module_cache *m, const char *package_dir, const 
 							   strcmp(segs[0], "main") == 0)))
 		return RR_OK;                    /* a crate root, or too deep to follow */
 	for (size_t r = 0; r < sizeof(roots) / sizeof(roots[0]); r++) {
-		struct rust_lint_levels lv;
+		struct review_module_info *info;
 		size_t consumed;
 		bool file_module;
-		memset(&lv, 0, sizeof(lv));
+		if (m->n_files == m->cap_files) {
+			struct review_module_info **v = rr_array_grow(m->files, &m->cap_files,
+								      sizeof(*v), 16);
+			if (!v)
+				return rr_error_set(err, RR_ENOMEM, "out of memory");
+			m->files = v;
+		}
+		if (!(info = calloc(1, sizeof(*info))))
+			return rr_error_set(err, RR_ENOMEM, "out of memory");
+		m->files[m->n_files++] = info;     /* freed with the cache */
 		snprintf(parent, sizeof(parent), "%s%ssrc/%s", package_dir, plen ? "/" : "", roots[r]);
-		rc = module_step(m, parent, (const char *const *)segs, n, &lv, &consumed, &file_module,
-				 err);
+		rc = module_step(m, parent, (const char *const *)segs, n, info, &consumed,
+				 &file_module, err);
 		if (rc == RR_ENOTFOUND || (rc == RR_OK && consumed == 0)) {
 			rc = RR_OK;              /* not this root's module: try the other */
 			continue;
 		}
-		for (at = consumed; rc == RR_OK && at < n && file_module; at += consumed) {
-			/* The next parent: segs[0..at) as a path, `.rs` or `/mod.rs`. */
-			size_t o = (size_t)snprintf(parent, sizeof(parent), "%s%ssrc", package_dir,
-						    plen ? "/" : "");
-			for (size_t k = 0; k < at && o < sizeof(parent); k++)
-				o += (size_t)snprintf(parent + o, sizeof(parent) - o, "/%s", segs[k]);
-			if (o + 8 >= sizeof(parent))
-				break;
-			strcpy(parent + o, ".rs");
-			rc = module_step(m, parent, (const char *const *)segs + at, n - at, &lv,
-					 &consumed, &file_module, err);
-			if (rc == RR_ENOTFOUND) {
-				strcpy(parent + o, "/mod.rs");
-				rc = module_step(m, parent, (const char *const *)segs + at, n - at, &lv,
-						 &consumed, &file_module, err);
-			}
-			if (rc == RR_ENOTFOUND || (rc == RR_OK && consumed == 0)) {
-				rc = RR_OK;      /* the chain breaks here */
-				break;
-			}
-		}
 		if (rc == RR_OK)
-			*out = lv;
+			rc = module_walk(m, package_dir, segs, n, consumed, file_module, info, err);
+		if (rc == RR_OK)
+			*out = info;
 		break;
 	}
 	return rc;
@@ -521,7 +593,11 @@ static int review_file_options(struct cargo_cache *cargo, struct module_cache *m
 				   sizeof(package_dir), err)))
 		return rc;
 	config_merge_levels(out->level, levels, repo ? repo->level : NULL);
-	return module_levels(mods, package_dir, path, &out->inherited, err);
+	if ((rc = module_info_for(mods, package_dir, path, &out->module, err)))
+		return rc;
+	if (out->module)
+		out->inherited = out->module->lints;
+	return RR_OK;
 }
 
 /* --- running the engine, on one thread or several ------------------------- */

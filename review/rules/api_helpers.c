@@ -10,11 +10,47 @@ bool api_fn_has_modifier(TSNode fn, const char *modifier)
 	return !ts_node_is_null(mods) && !ts_node_is_null(rust_child_of_type(mods, modifier));
 }
 
+/* The name of the file-level item that holds n: n itself (a fn, trait or type at
+ * the top), the type of its impl, or its trait. */
+static TSNode outermost_item_name(TSNode n, const struct rust_scope *scope)
+{
+	TSNode item = n;
+
+	if (!ts_node_is_null(scope->impl_item)) {
+		TSNode t = rust_child_by_field(scope->impl_item, RF_TYPE);
+		while (rust_is(t, RK_GENERIC_TYPE) || rust_is(t, RK_REFERENCE_TYPE))
+			t = rust_child_by_field(t, RF_TYPE);
+		if (rust_is(t, RK_SCOPED_TYPE_IDENTIFIER))
+			t = rust_child_by_field(t, RF_NAME);
+		return t;
+	}
+	if (scope->in_trait) {
+		TSNode list = ts_node_parent(n);
+		item = rust_is(list, RK_DECLARATION_LIST) ? ts_node_parent(list) : (TSNode){ 0 };
+	}
+	return rust_child_by_field(item, RF_NAME);
+}
+
+bool api_item_exported(const struct rule_ctx *ctx, TSNode item, const struct rust_scope *scope)
+{
+	const struct review_module_info *m = ctx->opts ? ctx->opts->module : NULL;
+	TSNode name;
+
+	if (!m || !m->private_module || m->exported_all)
+		return true;
+	name = outermost_item_name(item, scope);
+	for (size_t i = 0; !ts_node_is_null(name) && i < m->n_exported; i++)
+		if (rust_node_text_eq(name, ctx->src, m->exported[i]))
+			return true;
+	return false;
+}
+
 bool api_fn_is_public(const struct rule_ctx *ctx, TSNode fn, const struct rust_scope *scope)
 {
 	TSNode vis;
 
-	if (ctx->pathinfo.binary || scope->test || scope->private_path || scope->trait_impl)
+	if (ctx->pathinfo.binary || scope->test || scope->private_path || scope->trait_impl ||
+	    !api_item_exported(ctx, fn, scope))
 		return false;
 	if (scope->in_trait)
 		return true;     /* trait methods are as public as the trait (private_path) */

@@ -11,12 +11,21 @@
 
 /*
  * True when fn (a function_item or function_signature_item, visited with its
- * own scope) is public API as far as one file shows: library code (not a
- * binary, not test code), every enclosing module plain `pub`, and the fn
- * either plain `pub` (free fn or inherent method) or a method of a `pub
- * trait`. Methods of `impl Trait for T` are not: the trait documents them.
+ * own scope) is public API as far as the tree shows: library code (not a
+ * binary, not test code), every enclosing module plain `pub` (in the file, and
+ * on the way from the crate root unless re-exported: api_item_exported), and
+ * the fn either plain `pub` (free fn or inherent method) or a method of a
+ * `pub trait`. Methods of `impl Trait for T` are not: the trait documents them.
  */
 bool api_fn_is_public(const struct rule_ctx *ctx, TSNode fn, const struct rust_scope *scope);
+
+/*
+ * False when the file's module is private (a `mod` between it and the crate
+ * root is not plain `pub`, review_options.module) and the file-level item that
+ * holds item (item itself, its impl's type, its trait) is not among the names
+ * a `pub use` re-exports from there: then nothing outside the crate can name it.
+ */
+bool api_item_exported(const struct rule_ctx *ctx, TSNode item, const struct rust_scope *scope);
 
 /* `async fn` / `unsafe fn` (function_modifiers). */
 bool api_fn_has_modifier(TSNode fn, const char *modifier);

@@ -124,6 +124,29 @@ static TSNode enclosing_trait(TSNode fn)
  * `is_empty`, a parameter of generic type (`x: T`, `x: &impl Trait`), or a
  * parameter of such a type of this file.
  */
+/* A parameter of a closure around n named like ident, declared without a
+ * type (`|buf| buf.len() == 0`): its type is whatever inference made it. */
+static bool untyped_closure_param(TSNode n, TSNode ident, const char *src)
+{
+	for (TSNode p = ts_node_parent(n); !ts_node_is_null(p) && !rust_is(p, RK_FUNCTION_ITEM);
+	     p = ts_node_parent(p)) {
+		TSNode params = rust_child_by_field(p, RF_PARAMETERS);
+		uint32_t k;
+		if (!rust_is(p, RK_CLOSURE_EXPRESSION) || ts_node_is_null(params))
+			continue;
+		k = ts_node_named_child_count(params);
+		for (uint32_t i = 0; i < k; i++) {
+			TSNode q = ts_node_named_child(params, i);
+			if (rule_same_text(q, ident, src))
+				return true;          /* `|buf|` */
+			if (rust_is(q, RK_PARAMETER) &&
+			    rule_same_text(rust_child_by_field(q, RF_PATTERN), ident, src))
+				return false;         /* `|buf: &Vec<u8>|`: typed */
+		}
+	}
+	return false;
+}
+
 static bool receiver_without_is_empty(const struct rule_ctx *ctx, const struct rust_scope *scope,
 				      TSNode recv)
 {
@@ -131,6 +154,8 @@ static bool receiver_without_is_empty(const struct rule_ctx *ctx, const struct r
 
 	if (ts_node_is_null(fn))
 		return false;
+	if (rust_is(recv, RK_IDENTIFIER) && untyped_closure_param(recv, recv, ctx->src))
+		return true;
 	if (rust_node_is(recv, "self")) {
 		if (!ts_node_is_null(enclosing_trait(fn)))
 			return true;
@@ -240,7 +265,9 @@ const struct rule rule_len_zero = {
 			"Bad:\n    if args.len() == 0 { return usage(); }\n"
 			"Good:\n    if args.is_empty() { return usage(); }\n\n"
 			"Like clippy, a receiver without an `is_empty(self)` method is left alone where "
-			"the tree shows one: `self` in a provided trait method (its type is generic), "
+			"the tree shows one may lack it: `self` in a provided trait method (its type is "
+			"generic), a closure parameter without a type (`|it| it.len() == 0`, an iterator "
+			"that may have only `len`), "
 			"a parameter of generic type (`x: &T`, `x: impl Trait`), and `self` or a "
 			"parameter of a type whose impls in this file have `len` but no `is_empty`. "
 			"Comparisons inside a `fn is_empty` are skipped, since that is where `is_empty` "

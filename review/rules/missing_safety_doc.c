@@ -46,6 +46,7 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 		TSNode vis = rust_child_of_kind(node, RK_VISIBILITY_MODIFIER);
 		if (ts_node_is_null(rust_child_of_kind(node, RK_KW_UNSAFE)) || ctx->pathinfo.binary ||
 		    scope->private_path || !rust_node_text_eq(vis, ctx->src, "pub") ||
+		    !api_item_exported(ctx, node, scope) ||
 		    api_item_documents(ctx, node, scope, "Safety"))
 			return 0;
 		return report(ctx, node, true);

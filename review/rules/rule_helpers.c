@@ -335,8 +335,9 @@ static bool default_path(const struct rule_ctx *ctx, TSNode fn)
 		return false;
 	name = rust_child_by_field(fn, RF_NAME);
 	path = rust_child_by_field(fn, RF_PATH);
+	/* `<_>::default`: a type left to inference, which clippy wants certain. */
 	if (rust_node_text_eq(name, ctx->src, "default"))
-		return !ts_node_is_null(path);
+		return !ts_node_is_null(path) && !rust_node_text_eq(path, ctx->src, "<_>");
 	if (!rust_node_text_eq(name, ctx->src, "new"))
 		return false;
 	if (rust_is(path, RK_GENERIC_TYPE))             /* Vec::<u8>::new */

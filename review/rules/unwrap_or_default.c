@@ -31,6 +31,65 @@ static bool msrv_allows(const struct rule_ctx *ctx, const struct rust_scope *sco
 	return !msrv || msrv >= RUST_VERSION(1, 16, 0);
 }
 
+/* The variable at the root of a method chain (`res` of `res.entry(k)`), or null. */
+static TSNode chain_root(TSNode call)
+{
+	TSNode n = rust_child_by_field(rust_child_by_field(call, RF_FUNCTION), RF_VALUE);
+	for (int depth = 0; depth < 32; depth++) {
+		if (rust_is(n, RK_CALL_EXPRESSION))
+			n = rust_child_by_field(n, RF_FUNCTION);
+		else if (rust_is(n, RK_FIELD_EXPRESSION))
+			n = rust_child_by_field(n, RF_VALUE);
+		else
+			break;
+	}
+	return rust_is(n, RK_IDENTIFIER) ? n : (TSNode){ 0 };
+}
+
+/*
+ * clippy leaves the call alone when the receiver's type is not certain:
+ * here, a chain rooted at a local bound without a type by a generic
+ * constructor without type arguments (`let mut m = HashMap::new();`), whose
+ * parameters inference fills in later.
+ */
+static bool receiver_type_uncertain(const struct rule_ctx *ctx, const struct rust_scope *scope,
+				    TSNode call)
+{
+	static const char *const ctors[] = { "new", "default", "with_capacity" };
+	TSNode root = chain_root(call), found = { 0 };
+	TSTreeCursor c;
+
+	if (ts_node_is_null(root) || ts_node_is_null(scope->fn_item))
+		return false;
+	c = ts_tree_cursor_new(scope->fn_item);
+	for (;;) {
+		TSNode cur = ts_tree_cursor_current_node(&c), pat;
+		if (ts_node_start_byte(cur) >= ts_node_start_byte(call))
+			break;
+		if (rust_is(cur, RK_LET_DECLARATION) &&
+		    rust_is(pat = rust_child_by_field(cur, RF_PATTERN), RK_IDENTIFIER) &&
+		    rule_same_text(pat, root, ctx->src))
+			found = cur;
+		if (!rust_cursor_next(&c, true))
+			break;
+	}
+	ts_tree_cursor_delete(&c);
+	if (ts_node_is_null(found) || !ts_node_is_null(rust_child_by_field(found, RF_TYPE)))
+		return false;
+	{
+		TSNode value = rust_child_by_field(found, RF_VALUE);
+		TSNode fn = rust_child_by_field(value, RF_FUNCTION);
+		TSNode path = rust_child_by_field(fn, RF_PATH);
+		if (!rust_is(value, RK_CALL_EXPRESSION) || !rust_is(fn, RK_SCOPED_IDENTIFIER) ||
+		    rust_is(path, RK_GENERIC_TYPE))
+			return false;
+		for (size_t i = 0; i < sizeof(ctors) / sizeof(ctors[0]); i++)
+			if (rust_node_text_eq(rust_child_by_field(fn, RF_NAME), ctx->src, ctors[i]))
+				return true;
+	}
+	return false;
+}
+
 static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope)
 {
 	TSNode name, args;
@@ -45,7 +104,7 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 		if (!rust_node_text_eq(name, ctx->src, f->method))
 			continue;
 		if (!rule_is_default_value(ctx, ts_node_named_child(args, 0), f->call_form) ||
-		    !msrv_allows(ctx, scope))
+		    !msrv_allows(ctx, scope) || receiver_type_uncertain(ctx, scope, node))
 			return 0;
 		rule_quote(ts_node_named_child(args, 0), ctx->src, quoted, sizeof(quoted));
 		if (!(repl = rule_format("%s()", f->better)))

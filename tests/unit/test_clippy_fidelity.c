@@ -136,6 +136,34 @@ static void test_err_and_path_forms(void **state)
 	assert_where(src, "expect_used", "1:59 3:39");
 }
 
+/* What the tree shows a type is, as clippy's types would say it. */
+static void test_type_shapes_the_tree_shows(void **state)
+{
+	struct review_options o;
+	(void)state;
+	/* A Result alias of the file is a Result (missing_errors_doc). */
+	review_options_init(&o);
+	o.level[review_rule_index("missing_errors_doc")] = REVIEW_LEVEL_NOTE;
+	{
+		char *got = where("src/lib.rs", "pub type ParseResult<T> = Result<T, String>;\n"
+				  "pub fn parse() -> ParseResult<u8> { Ok(1) }\n"
+				  "pub type Other = Option<u8>;\npub fn other() -> Other { None }\n",
+				  "missing_errors_doc", &o);
+		assert_string_equal(got, "2:1");
+		free(got);
+	}
+	/* `<_>::default` leaves the type to inference: clippy wants it certain. */
+	assert_where("fn f() { o.unwrap_or_else(<_>::default); o.unwrap_or_else(<u8>::default); }\n",
+		     "unwrap_or_default", "1:44");
+	/* A closure parameter without a type may be an iterator with only `len`. */
+	assert_where("fn f(v: &[Vec<u8>]) -> bool {\n"
+		     "    v.iter().any(|b| b.len() == 0) && v.iter().any(|b: &Vec<u8>| b.len() == 0)\n}\n",
+		     "len_zero", "2:66");
+	/* A trait's required method with `&mut Vec`: no body to show it is not grown. */
+	assert_where("pub trait T {\n    fn a(&self, v: &mut Vec<u8>);\n    fn b(&self, v: &Vec<u8>);\n}\n",
+		     "ptr_arg", "3:20");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -144,6 +172,7 @@ int main(void)
 		cmocka_unit_test(test_exit_outside_main),
 		cmocka_unit_test(test_compile_time_code),
 		cmocka_unit_test(test_err_and_path_forms),
+		cmocka_unit_test(test_type_shapes_the_tree_shows),
 	};
 	return cmocka_run_group_tests(tests, et_setup, et_teardown);
 }

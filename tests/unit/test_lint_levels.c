@@ -264,7 +264,14 @@ static void test_levels_from_enclosing_modules(void **state)
 	assert_int_equal(gt_write_file(w.dir, "crate/src/lib.rs",
 				       "#![warn(clippy::missing_errors_doc)]\n"
 				       "#[allow(clippy::unwrap_used)]\nmod a;\npub mod b;\n"
-				       "mod c {\n    #![allow(clippy::expect_used)]\n    pub mod d;\n}\n"), 0);
+				       "pub mod c {\n    #![allow(clippy::expect_used)]\n    pub mod d;\n}\n"
+				       "mod e;\npub use e::{Exported as Public};\n#[doc(hidden)]\npub mod h;\n"), 0);
+	assert_int_equal(gt_write_file(w.dir, "crate/src/e.rs",
+				       "pub fn private() -> Result<(), ()> { Ok(()) }\n"
+				       "pub struct Exported;\n"
+				       "impl Exported { pub fn run(&self) -> Result<(), ()> { Ok(()) } }\n"), 0);
+	assert_int_equal(gt_write_file(w.dir, "crate/src/h.rs",
+				       "pub fn hidden() -> Result<(), ()> { Ok(()) }\n"), 0);
 	assert_int_equal(gt_write_file(w.dir, "crate/src/a.rs",
 				       "mod deep;\npub fn f(o: Option<u8>) -> u8 { o.unwrap() }\n"), 0);
 	assert_int_equal(gt_write_file(w.dir, "crate/src/a/deep.rs",
@@ -287,12 +294,15 @@ static void test_levels_from_enclosing_modules(void **state)
 					 &err), RR_OK);
 	got = listing(&out);
 	/* missing_errors_doc (off by default) comes on from the root's #![warn] for
-	 * b and c::d; the unwrap/expect allows from the `mod` attributes reach
-	 * a.rs, a/deep.rs and c/d.rs; orphan.rs, which no `mod` declares, and
-	 * tests/ (its own crate) inherit nothing. */
+	 * b, c::d and the method of the re-exported type in private e (not e's
+	 * own fn, which nothing outside can name, nor h's, hidden); the
+	 * unwrap/expect allows from the `mod` attributes reach a.rs, a/deep.rs and
+	 * c/d.rs; orphan.rs, which no `mod` declares, and tests/ (its own crate)
+	 * inherit nothing. */
 	assert_string_equal(got, "crate/src/b/mod.rs:1 unwrap_used\n"
 				 "crate/src/b/mod.rs:2 missing_errors_doc\n"
-				 "crate/src/c/d.rs:2 missing_errors_doc\n");
+				 "crate/src/c/d.rs:2 missing_errors_doc\n"
+				 "crate/src/e.rs:3 missing_errors_doc\n");
 	free(got);
 	finding_list_free(&out);
 	review_world_end(&w);
