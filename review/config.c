@@ -18,6 +18,19 @@ static int config_fail(struct rr_error *err, const struct toml_value *at, const 
 			    a ? a : "", b ? b : "");
 }
 
+/* A TOML document, or RR_ECONFIG ("line N: ...") / RR_ENOMEM: the error a
+ * configuration file's caller reports. */
+static int config_toml(const char *src, size_t len, struct toml_value **doc, struct rr_error *err)
+{
+	int rc = toml_parse(src, len, doc, err);
+
+	if (rc && rc != RR_ENOMEM)
+		rc = RR_ECONFIG;
+	if (rc && err)
+		err->code = rc;
+	return rc;
+}
+
 /* --- clippy groups --------------------------------------------------------- */
 
 static const char *const clippy_groups[] = { "all", "correctness", "suspicious", "style",
@@ -156,13 +169,8 @@ int config_repo_parse(const char *src, size_t len, struct review_options *opts,
 	int rc;
 
 	review_options_init(&o);
-	if ((rc = toml_parse(src, len, &doc, err))) {
-		if (rc != RR_ENOMEM)
-			rc = RR_ECONFIG;
-		if (err)
-			err->code = rc;
+	if ((rc = config_toml(src, len, &doc, err)))
 		goto cleanup;
-	}
 	for (size_t i = 0; i < doc->n; i++)
 		if ((rc = config_repo_setting(doc->keys[i], doc->items[i], &o, err)))
 			goto cleanup;
@@ -309,13 +317,8 @@ int config_clippy_parse(const char *src, size_t len, struct review_clippy_conf *
 	int rc;
 
 	memset(&c, 0, sizeof(c));
-	if ((rc = toml_parse(src, len, &doc, err))) {
-		if (rc != RR_ENOMEM)
-			rc = RR_ECONFIG;
-		if (err)
-			err->code = rc;
+	if ((rc = config_toml(src, len, &doc, err)))
 		return rc;
-	}
 	for (size_t i = 0; i < doc->n && rc == RR_OK; i++)
 		rc = clippy_setting(doc->keys[i], doc->items[i], &c, err);
 	if (rc == RR_OK) {
@@ -457,13 +460,8 @@ int config_cargo_parse(const char *src, size_t len, struct cargo_lints *out,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = toml_parse(src, len, &doc, err))) {
-		if (rc != RR_ENOMEM)
-			rc = RR_ECONFIG;
-		if (err)
-			err->code = rc;
+	if ((rc = config_toml(src, len, &doc, err)))
 		return rc;
-	}
 	ws = toml_table_get(doc, "workspace");
 	out->is_workspace_root = ws && ws->type == TOML_TABLE;
 	inherit = toml_get_path(doc, "lints.workspace");

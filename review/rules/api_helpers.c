@@ -2,6 +2,7 @@
 #include "api_helpers.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 bool api_fn_has_modifier(TSNode fn, const char *modifier)
@@ -319,6 +320,23 @@ bool api_call_is_std(const struct rule_ctx *ctx, TSNode call, const char *module
 	if ((size_t)snprintf(want, sizeof(want), "std::%s::%s", module, name) >= sizeof(want))
 		return false;
 	return api_path_is(ctx, *callee, want);
+}
+
+int api_report_disallowed(struct rule_ctx *ctx, TSNode first, TSNode last,
+			  const struct review_disallowed *d, const char *option, bool macro)
+{
+	char *msg = rule_format("`%s%s` is disallowed in this repository (clippy.toml, `%s`)%s%s%s",
+				d->path, macro ? "!" : "", option, d->reason ? ": " : ".",
+				d->reason ? d->reason : "",
+				d->reason ? "" : " Use what the team chose instead, or allow it here "
+						 "with a reason.");
+	int rc;
+
+	if (!msg)
+		return RR_ENOMEM;
+	rc = rule_emit_nodes(ctx, first, last, msg, NULL);
+	free(msg);
+	return rc;
 }
 
 TSNode api_item_header_end(TSNode item)

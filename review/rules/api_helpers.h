@@ -64,6 +64,13 @@ bool api_call_is_std(const struct rule_ctx *ctx, TSNode call, const char *module
 bool api_path_is(const struct rule_ctx *ctx, TSNode n, const char *want);
 
 /*
+ * Reports [first, last] as disallowed by clippy.toml's option (the
+ * entry's path, `!` for a macro, and its reason when it gives one).
+ */
+int api_report_disallowed(struct rule_ctx *ctx, TSNode first, TSNode last,
+			  const struct review_disallowed *d, const char *option, bool macro);
+
+/*
  * Reports an item (fn, trait) at its header, from its first token (`pub`)
  * to the end of its name: the line a reviewer looks at, and where clippy
  * puts its missing_*_doc warnings.

@@ -19,12 +19,7 @@ static const struct review_disallowed *listed(const struct rule_ctx *ctx, TSNode
 
 static int report(struct rule_ctx *ctx, TSNode first, TSNode last, const struct review_disallowed *d)
 {
-	return rule_emitf_nodes(ctx, first, last, NULL,
-				"`%s` is disallowed in this repository (clippy.toml, "
-				"`disallowed-methods`)%s%s%s",
-				d->path, d->reason ? ": " : ".", d->reason ? d->reason : "",
-				d->reason ? "" : " Use what the team chose instead, or allow it "
-						 "here with a reason.");
+	return api_report_disallowed(ctx, first, last, d, "disallowed-methods", false);
 }
 
 /* A path used as a value (`.map(std::env::var)`), not a callee, a prefix of a

@@ -17,27 +17,10 @@ static void parse_ok(const char *toml, struct review_options *o)
 		fail_msg("config_clippy_parse: %s", err.msg);
 }
 
-/* "line:col" of every finding of rule in src (as path), space-separated. */
-static char *where(const char *path, const char *src, const char *rule,
-		   const struct review_options *o)
-{
-	struct finding_list l = et_review(path, src, NULL, o);
-	struct rr_buf b = RR_BUF_INIT;
-	for (size_t i = 0; i < l.n; i++)
-		if (strcmp(l.items[i].rule_id, rule) == 0)
-			assert_int_equal(rr_buf_printf(&b, "%s%u:%u", b.len ? " " : "",
-						       l.items[i].line, l.items[i].column), 0);
-	finding_list_free(&l);
-	return rr_buf_detach(&b);
-}
-
 static void assert_where(const char *path, const char *src, const char *rule,
 			 const struct review_options *o, const char *want)
 {
-	char *got = where(path, src, rule, o);
-	if (strcmp(got, want) != 0)
-		fail_msg("%s: got \"%s\", want \"%s\" in:\n%s", rule, got, want, src);
-	free(got);
+	et_assert_where(path, src, rule, o, want);
 }
 
 static void test_parse_every_option(void **state)

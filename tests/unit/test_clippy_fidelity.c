@@ -8,26 +8,9 @@
 
 #include "../../review/config.h"
 
-/* "line:col" of every finding of rule, space-separated. */
-static char *where(const char *path, const char *src, const char *rule,
-		   const struct review_options *o)
-{
-	struct finding_list l = et_review(path, src, NULL, o);
-	struct rr_buf b = RR_BUF_INIT;
-	for (size_t i = 0; i < l.n; i++)
-		if (strcmp(l.items[i].rule_id, rule) == 0)
-			assert_int_equal(rr_buf_printf(&b, "%s%u:%u", b.len ? " " : "",
-						       l.items[i].line, l.items[i].column), 0);
-	finding_list_free(&l);
-	return rr_buf_detach(&b);
-}
-
 static void assert_where(const char *src, const char *rule, const char *want)
 {
-	char *got = where("src/lib.rs", src, rule, NULL);
-	if (strcmp(got, want) != 0)
-		fail_msg("%s: got \"%s\", want \"%s\" in:\n%s", rule, got, want, src);
-	free(got);
+	et_assert_where("src/lib.rs", src, rule, NULL, want);
 }
 
 /* Every rule says which clippy lint it stands for (a real one: clippy's
@@ -145,10 +128,10 @@ static void test_type_shapes_the_tree_shows(void **state)
 	review_options_init(&o);
 	o.level[review_rule_index("missing_errors_doc")] = REVIEW_LEVEL_NOTE;
 	{
-		char *got = where("src/lib.rs", "pub type ParseResult<T> = Result<T, String>;\n"
+		char *got = et_where("src/lib.rs", "pub type ParseResult<T> = Result<T, String>;\n"
 				  "pub fn parse() -> ParseResult<u8> { Ok(1) }\n"
 				  "pub type Other = Option<u8>;\npub fn other() -> Other { None }\n",
-				  "missing_errors_doc", &o);
+				  "missing_errors_doc", &o, NULL);
 		assert_string_equal(got, "2:1");
 		free(got);
 	}

@@ -9,27 +9,10 @@
 
 #include "../../review/config.h"
 
-/* "line:col" of every finding of rule, space-separated, e.g. "3:7 9:7". */
-static char *where(const char *path, const char *src, const char *rule,
-		   const struct review_options *o, const struct line_set *added)
-{
-	struct finding_list l = et_review(path, src, added, o);
-	struct rr_buf b = RR_BUF_INIT;
-	for (size_t i = 0; i < l.n; i++)
-		if (strcmp(l.items[i].rule_id, rule) == 0)
-			assert_int_equal(rr_buf_printf(&b, "%s%u:%u", b.len ? " " : "",
-						       l.items[i].line, l.items[i].column), 0);
-	finding_list_free(&l);
-	return rr_buf_detach(&b);
-}
-
 static void assert_where_opts(const char *src, const char *rule, const struct review_options *o,
 			      const char *want)
 {
-	char *got = where("src/lib.rs", src, rule, o, NULL);
-	if (strcmp(got, want) != 0)
-		fail_msg("%s: got \"%s\", want \"%s\" in:\n%s", rule, got, want, src);
-	free(got);
+	et_assert_where("src/lib.rs", src, rule, o, want);
 }
 
 static void assert_where(const char *src, const char *rule, const char *want)
@@ -212,7 +195,7 @@ static void test_fast_path_sees_enabling_attributes(void **state)
 	for (size_t i = 0; i < rules_count() && i < REVIEW_MAX_RULES; i++)
 		all_off.level[i] = REVIEW_LEVEL_OFF;
 	assert_int_equal(line_set_add(&added, 3), 0);
-	got = where("src/lib.rs", src, "missing_errors_doc", &all_off, &added);
+	got = et_where("src/lib.rs", src, "missing_errors_doc", &all_off, &added);
 	assert_string_equal(got, "3:1");
 	free(got);
 	line_set_free(&added);
