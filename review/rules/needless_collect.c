@@ -252,8 +252,12 @@ const struct rule rule_needless_collect = {
 			"Subset of clippy: without types, `collect` counts only on a chain the tree shows "
 			"is an iterator (`.iter()`, `.map(..)`, `.filter(..)`, `.chars()`, ... right "
 			"before it): a type's own `collect` method is not Iterator's, and collecting a "
-			"user iterator (`It.collect()`, a variable of an iterator type) is not reported.",
-		.production_only = false,
+			"user iterator (`It.collect()`, a variable of an iterator type) is not reported.\n\n"
+			"Context: production code only, like format_push_string: the cost is run time, "
+			"which matters where the code ships; in a test, a benchmark harness or an "
+			"example the plainer form is the better one to read (clippy has no test "
+			"exemption for it).",
+		.production_only = true,
 		.has_fix = true,
 	},
 	.check = check,

@@ -332,8 +332,12 @@ const struct rule rule_or_fun_call = {
 			"(it cannot move into a closure). Subset of clippy: without types, operators on "
 			"non-primitive values (`a + &b` on `String`s), indexing by a variable, and other "
 			"macros' expansions are not reported. Limit: a `const fn` of another file or "
-			"crate called with constants looks like work here (clippy knows it is free).",
-		.production_only = false,
+			"crate called with constants looks like work here (clippy knows it is free).\n\n"
+			"Context: production code only, like format_push_string: the cost is run time, "
+			"which matters where the code ships; in a test, a benchmark harness or an "
+			"example the plainer form is the better one to read (clippy has no test "
+			"exemption for it).",
+		.production_only = true,
 		.has_fix = true,
 	},
 	.check = check,

@@ -295,8 +295,12 @@ const struct rule rule_redundant_clone = {
 			"a value whose owner the tree cannot see.\n\n"
 			"Subset of clippy: without types or the borrow checker, clippy's MIR lint finds "
 			"more (clones of values built by other calls, clones later in a chain, clones "
-			"whose original is only read afterwards).",
-		.production_only = false,
+			"whose original is only read afterwards).\n\n"
+			"Context: production code only, like format_push_string: the cost is run time, "
+			"which matters where the code ships; in a test, a benchmark harness or an "
+			"example the plainer form is the better one to read (clippy has no test "
+			"exemption for it).",
+		.production_only = true,
 		.has_fix = true,
 	},
 	.check = check,

@@ -59,6 +59,24 @@ static void test_todo_and_format_push_string_only_in_production(void **state)
 	assert_where_at("examples/render.rs", SRC, "todo", "");
 }
 
+static void test_run_time_rules_only_in_production(void **state)
+{
+	static const char SRC[] =
+		"pub fn root(p: &Path, cwd: &Path) -> PathBuf {\n"
+		"    p.strip_prefix(cwd).unwrap_or(cwd.join(\"x\").as_path()).to_path_buf()\n"
+		"}\n"
+		"#[cfg(test)]\n"
+		"mod tests {\n"
+		"    fn root(p: &Path, cwd: &Path) -> PathBuf {\n"
+		"        p.strip_prefix(cwd).unwrap_or(cwd.join(\"x\").as_path()).to_path_buf()\n"
+		"    }\n"
+		"}\n";
+	(void)state;
+	assert_where(SRC, "or_fun_call", "2:25");
+	assert_where_at("tests/root.rs", SRC, "or_fun_call", "");
+	assert_where_at("benches/root.rs", SRC, "or_fun_call", "");
+}
+
 static void test_unsafe_in_bench_harness_left_alone(void **state)
 {
 	static const char SRC[] =
@@ -441,6 +459,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_todo_and_format_push_string_only_in_production),
+		cmocka_unit_test(test_run_time_rules_only_in_production),
 		cmocka_unit_test(test_unsafe_in_bench_harness_left_alone),
 		cmocka_unit_test(test_early_exit_guards),
 		cmocka_unit_test(test_exits_that_prove_nothing),
