@@ -3,6 +3,7 @@
 #include "panic_idioms.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api_helpers.h"
@@ -314,11 +315,13 @@ static bool mentions_any(TSNode n, const char *src, const struct roots *r)
 	return false;
 }
 
-/* What guard lookups share: the file (for the budget) and the enclosing fn. */
+/* What guard lookups share: the file (for the budget), the enclosing fn,
+ * the roots, and the receiver's own text (blanks removed). */
 struct guard_ctx {
 	struct rule_ctx *ctx;
 	TSNode fn;
 	const struct roots *roots;
+	const char *recv_text;
 };
 
 /* The value of the last `let name = value` in fn before `before`, or null. */
@@ -376,25 +379,46 @@ static bool tests_roots(struct guard_ctx *g, TSNode cond)
 /* +1 when cond is exactly `root.is_some()` / `root.is_ok()` (or `!` of
  * is_none/is_err): the value is there; -1 for the opposite tests; 0 for
  * anything else (any other test of the value counts as a check). */
-static int presence_test(TSNode cond, const char *src, const struct roots *r)
+static int presence_of(const char *text, const char *value)
 {
 	static const char *const present[] = { ".is_some()", ".is_ok()" };
 	static const char *const absent[] = { ".is_none()", ".is_err()" };
+	size_t n = strlen(value);
+	bool neg = text[0] == '!';
+	const char *t = text + neg;
+
+	if (!n || strncmp(t, value, n) != 0)
+		return 0;
+	for (size_t k = 0; k < 2; k++) {
+		if (strcmp(t + n, present[k]) == 0)
+			return neg ? -1 : 1;
+		if (strcmp(t + n, absent[k]) == 0)
+			return neg ? 1 : -1;
+	}
+	return 0;
+}
+
+/* The same test of the receiver itself (`self.current().is_some()` before
+ * `self.current().unwrap()`): +1 / -1 as presence_test, 0 when it is not one. */
+static int receiver_test(struct guard_ctx *g, TSNode cond)
+{
+	char text[256];
+
+	if (!g->recv_text || ts_node_is_null(cond))
+		return 0;
+	compact_text(cond, g->ctx->src, text, sizeof(text));
+	return presence_of(text, g->recv_text);
+}
+
+static int presence_test(TSNode cond, const char *src, const struct roots *r)
+{
 	char text[256];
 
 	compact_text(cond, src, text, sizeof(text));
 	for (int i = 0; i < r->n; i++) {
-		size_t n = strlen(r->v[i]);
-		bool neg = text[0] == '!';
-		const char *t = text + neg;
-		if (strncmp(t, r->v[i], n) != 0)
-			continue;
-		for (size_t k = 0; k < 2; k++) {
-			if (strcmp(t + n, present[k]) == 0)
-				return neg ? -1 : 1;
-			if (strcmp(t + n, absent[k]) == 0)
-				return neg ? 1 : -1;
-		}
+		int p = presence_of(text, r->v[i]);
+		if (p)
+			return p;
 	}
 	return 0;
 }
@@ -492,6 +516,27 @@ static bool plain_receiver(TSNode recv, const char *src, const char *root)
 
 enum guard { GUARD_NONE, GUARD_YES, GUARD_STOP };
 
+/* Does the statement (all of it, blanks removed) take a root's value away:
+ * `x.take()`, `x = None`? Unknown (no memory) counts as yes: report. */
+static bool takes_a_root(TSNode stmt, const char *src, const struct roots *r)
+{
+	uint32_t len = rust_node_len(stmt);
+	char *text = malloc((size_t)len + 1);
+	bool takes = false;
+
+	if (!text)
+		return true;
+	compact_text(stmt, src, text, (size_t)len + 1);
+	for (int i = 0; i < r->n && !takes; i++) {
+		char take[160], none[160];
+		snprintf(take, sizeof(take), "%s.take()", r->v[i]);
+		snprintf(none, sizeof(none), "%s=None", r->v[i]);
+		takes = strstr(text, take) || strstr(text, none);
+	}
+	free(text);
+	return takes;
+}
+
 /* What an earlier statement of an enclosing block says about the roots:
  * an exit when they fail a test (`if x.is_none() { return; }`, `let Some(..)
  * = x else { .. }`, a match with an exiting arm, `x.check()?`), an
@@ -509,21 +554,17 @@ static enum guard statement_guard(struct guard_ctx *g, TSNode stmt, TSNode recv)
 
 	if (rust_is(e, RK_LINE_COMMENT) || rust_is(e, RK_BLOCK_COMMENT))
 		return GUARD_NONE;
-	for (int i = 0; i < g->roots->n; i++) {
-		const char *root = g->roots->v[i];
-		char take[160], none[160];
-		compact_text(e, src, text, sizeof(text));
-		snprintf(take, sizeof(take), "%s.take()", root);
-		snprintf(none, sizeof(none), "%s=None", root);
-		if (strstr(text, take) || strstr(text, none))
-			return GUARD_STOP;
-	}
+	if (takes_a_root(e, src, g->roots))
+		return GUARD_STOP;
 	if (strcmp(t, "if_expression") == 0) {
 		TSNode cond = rust_child_by_field(e, RF_CONDITION);
-		if (diverges(ts_node_child_by_field_name(e, "consequence", 11), src) &&
-		    presence_test(cond, src, g->roots) != 1 && tests_roots(g, cond))
-			return GUARD_YES;
-		return GUARD_NONE;
+		int presence = receiver_test(g, cond);
+		if (!diverges(ts_node_child_by_field_name(e, "consequence", 11), src))
+			return GUARD_NONE;
+		if (presence)
+			return presence == -1 ? GUARD_YES : GUARD_NONE;
+		return presence_test(cond, src, g->roots) != 1 && tests_roots(g, cond) ? GUARD_YES
+											: GUARD_NONE;
 	}
 	if (strcmp(t, "match_expression") == 0)
 		return match_exits(g, e) ? GUARD_YES : GUARD_NONE;
@@ -569,13 +610,33 @@ static bool branch_tests(struct guard_ctx *g, TSNode parent, TSNode child)
 
 	if (strcmp(t, "if_expression") == 0) {
 		TSNode cond = rust_child_by_field(parent, RF_CONDITION);
-		int presence;
-		if (ts_node_eq(cond, child) || !tests_roots(g, cond))
+		bool then = ts_node_eq(ts_node_child_by_field_name(parent, "consequence", 11), child);
+		int presence = receiver_test(g, cond);
+		if (ts_node_eq(cond, child))
+			return false;
+		if (presence)
+			return then ? presence == 1 : presence == -1;
+		if (!tests_roots(g, cond))
 			return false;
 		presence = presence_test(cond, g->ctx->src, g->roots);
-		if (ts_node_eq(ts_node_child_by_field_name(parent, "consequence", 11), child))
-			return presence != -1;
-		return presence != 1;
+		return then ? presence != -1 : presence != 1;
+	}
+	/* `x.is_some() && x.unwrap() > 1`, `x.is_none() || x.unwrap() > 1`: the
+	 * right operand runs only when the left one let it. */
+	if (rust_is(parent, RK_BINARY_EXPRESSION) &&
+	    ts_node_eq(rust_child_by_field(parent, RF_RIGHT), child)) {
+		TSNode op = rust_child_by_field(parent, RF_OPERATOR), left;
+		bool and = rust_node_text_eq(op, g->ctx->src, "&&");
+		int presence;
+		if (!and && !rust_node_text_eq(op, g->ctx->src, "||"))
+			return false;
+		left = rust_child_by_field(parent, RF_LEFT);
+		if ((presence = receiver_test(g, left)))
+			return and ? presence == 1 : presence == -1;
+		if (!tests_roots(g, left))
+			return false;
+		presence = presence_test(left, g->ctx->src, g->roots);
+		return and ? presence != -1 : presence != 1;
 	}
 	return strcmp(t, "match_expression") == 0 &&
 	       !ts_node_eq(rust_child_by_field(parent, RF_VALUE), child) &&
@@ -622,14 +683,16 @@ bool idiom_checked_before(struct rule_ctx *ctx, TSNode call, const struct rust_s
 {
 	TSNode recv = rust_child_by_field(rust_child_by_field(call, RF_FUNCTION), RF_VALUE);
 	struct roots roots;
-	struct guard_ctx g = { ctx, scope->fn_item, &roots };
+	char recv_text[256];
+	struct guard_ctx g = { ctx, scope->fn_item, &roots, recv_text };
 	TSNode n = call, ring[GUARD_STATEMENTS];
 
 	if (ts_node_is_null(recv) || ts_node_is_null(scope->fn_item))
 		return false;
 	receiver_roots(recv, ctx->src, &roots);
-	if (roots.n == 0)
-		return false;
+	compact_text(recv, ctx->src, recv_text, sizeof(recv_text));
+	if (roots.n == 0 && !strchr(recv_text, '('))
+		return false;       /* no value to follow, and no call to test as is */
 	for (int depth = 0; depth < 48; depth++) {
 		TSNode parent = ts_node_parent(n);
 		if (ts_node_is_null(parent) || rust_is(parent, RK_FUNCTION_ITEM) ||
@@ -701,11 +764,13 @@ static const char *deref_text(const char *t)
 	}
 }
 
-/* The closure call sits in, when that closure is an argument of `poll_fn(..)`. */
-static TSNode poll_fn_closure(TSNode call, const char *src)
+/* The innermost closure around call (below the fn), or a null node; *poll_fn
+ * tells whether it is an argument of `poll_fn(..)`. */
+static TSNode enclosing_closure(TSNode call, const char *src, bool *poll_fn)
 {
 	TSNode n = call;
 
+	*poll_fn = false;
 	for (int depth = 0; depth < 48; depth++) {
 		TSNode parent = ts_node_parent(n);
 		if (ts_node_is_null(parent) || rust_is(parent, RK_FUNCTION_ITEM))
@@ -715,21 +780,45 @@ static TSNode poll_fn_closure(TSNode call, const char *src)
 			char path[128];
 			size_t len;
 			if (!rust_is(args, RK_ARGUMENTS))
-				break;
+				return parent;
 			callee = rust_child_by_field(ts_node_parent(args), RF_FUNCTION);
 			if (rust_is(callee, RK_GENERIC_FUNCTION))
 				callee = rust_child_by_field(callee, RF_FUNCTION);
-			if (!rust_path_text(callee, src, path, sizeof(path)))
-				break;
-			len = strlen(path);
-			if (len >= 7 && strcmp(path + len - 7, "poll_fn") == 0 &&
+			if (rust_path_text(callee, src, path, sizeof(path)) &&
+			    (len = strlen(path)) >= 7 && strcmp(path + len - 7, "poll_fn") == 0 &&
 			    (len == 7 || path[len - 8] == ':'))
-				return parent;
-			break;
+				*poll_fn = true;
+			return parent;
 		}
 		n = parent;
 	}
 	return (TSNode){ 0 };
+}
+
+/* In a poll method: is name bound by the pattern of a match arm around anchor
+ * whose match is on the state itself (`match self.state { Idle(ref mut buf)
+ * => buf.take().unwrap() }`)? */
+static bool bound_from_self_state(const char *src, TSNode name, TSNode anchor)
+{
+	char text[256];
+	TSNode n = anchor;
+
+	for (int depth = 0; depth < 48; depth++) {
+		TSNode parent = ts_node_parent(n);
+		if (ts_node_is_null(parent) || rust_is(parent, RK_FUNCTION_ITEM))
+			return false;
+		if (rust_node_is(parent, "match_arm")) {
+			TSNode m = ts_node_parent(ts_node_parent(parent));
+			if (rule_ident_mentions(rust_child_by_field(parent, RF_PATTERN), src, name, NULL) &&
+			    rust_node_is(m, "match_expression")) {
+				compact_text(rust_child_by_field(m, RF_VALUE), src, text, sizeof(text));
+				return strncmp(deref_text(text), "self", 4) == 0 &&
+				       !ident_char(deref_text(text)[4]) && !strchr(text, '(');
+			}
+		}
+		n = parent;
+	}
+	return false;
 }
 
 /*
@@ -741,26 +830,32 @@ static TSNode poll_fn_closure(TSNode call, const char *src)
  * call (or its token) being judged.
  */
 static bool future_state_of(struct rule_ctx *ctx, const struct rust_scope *scope, const char *text,
-			    TSNode base, TSNode anchor)
+			    TSNode base, TSNode anchor, bool took)
 {
 	struct roots r = { .n = 0 };
-	struct guard_ctx g = { ctx, scope->fn_item, &r };
+	struct guard_ctx g = { ctx, scope->fn_item, &r, NULL };
 	TSNode closure, v;
 	char value[256];
+	bool poll_fn;
 
 	if (ts_node_is_null(scope->fn_item))
 		return false;
 	if (poll_method(scope->fn_item, ctx->src) && !scope->in_closure) {
 		if (strncmp(text, "self.", 5) == 0)
 			return true;
-		if (!rust_is(base, RK_IDENTIFIER) ||
-		    ts_node_is_null(v = let_value(&g, base, ts_node_start_byte(anchor))))
+		if (!rust_is(base, RK_IDENTIFIER))
 			return false;
+		if (ts_node_is_null(v = let_value(&g, base, ts_node_start_byte(anchor))))
+			return bound_from_self_state(ctx->src, base, anchor);
 		compact_text(v, ctx->src, value, sizeof(value));
 		return strncmp(deref_text(value), "self", 4) == 0 && !ident_char(deref_text(value)[4]);
 	}
-	closure = poll_fn_closure(anchor, ctx->src);
-	if (ts_node_is_null(closure) || !rust_is(base, RK_IDENTIFIER) || strchr(text, '.'))
+	/* poll_fn(|cx| ..) over a `Some(..)`; or any closure that takes a value
+	 * set to `Some(..)` before it: an FnOnce called through an FnMut, the
+	 * take-once idiom (a second call is the contract violation). */
+	closure = enclosing_closure(anchor, ctx->src, &poll_fn);
+	if (ts_node_is_null(closure) || (!poll_fn && !took) || !rust_is(base, RK_IDENTIFIER) ||
+	    strchr(text, '.'))
 		return false;
 	v = let_value(&g, base, ts_node_start_byte(closure));
 	return !ts_node_is_null(v) && wraps_a_value(v, ctx->src);
@@ -781,7 +876,12 @@ static bool future_state(struct rule_ctx *ctx, TSNode call, TSNode recv,
 	compact_text(state, ctx->src, text, sizeof(text));
 	for (base = state; rust_is(base, RK_FIELD_EXPRESSION);)
 		base = rust_child_by_field(base, RF_VALUE);
-	return future_state_of(ctx, scope, text, base, call);
+	{
+		TSNode name, args;
+		bool took = rust_method_call(recv, &name, &args) &&
+			    rust_node_text_eq(name, ctx->src, "take");
+		return future_state_of(ctx, scope, text, base, call, took);
+	}
 }
 
 static bool tt_is(TSNode n, const char *src, const char *text)
@@ -826,7 +926,8 @@ static bool tt_future_state(struct rule_ctx *ctx, TSNode name, const struct rust
 		text[--o] = '.';
 		t = ts_node_prev_sibling(ts_node_prev_sibling(t));
 	}
-	return future_state_of(ctx, scope, text + o, first, name);
+	return future_state_of(ctx, scope, text + o, first, name,
+			       rust_node_text_eq(adapter, src, "take"));
 }
 
 /* --- conversions the syntax proves cannot fail ------------------------------ */
@@ -920,7 +1021,7 @@ static bool bounded_conversion(struct rule_ctx *ctx, TSNode recv, const struct r
 {
 	TSNode fn = rust_child_by_field(recv, RF_FUNCTION), args, arg, op;
 	struct roots r = { .n = 0 };
-	struct guard_ctx g = { ctx, scope->fn_item, &r };
+	struct guard_ctx g = { ctx, scope->fn_item, &r, NULL };
 	char path[64], *sep;
 	unsigned long long target, lit;
 
@@ -1113,7 +1214,9 @@ static bool reason_phrase(const char *text)
 		"ok because", "okay because", "safe because", "fine because", "cannot fail",
 		"can't fail", "never fails", "won't fail", "will not fail", "can never fail",
 		"infallible", "invariant", "guaranteed", "unwrap is fine", "unwrap is ok",
-		"checked above", "always some", "always ok", "never none",
+		"checked above", "always some", "always ok", "never none", "only none if",
+		"only none when", "only err if", "only fails if", "cannot be none", "can't be none",
+		"never be none", "is never none",
 	};
 	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
 		if (has_word(text, reasons[i]))
@@ -1269,7 +1372,10 @@ static bool panics_on_own_variant(const struct rule_ctx *ctx, TSNode mac,
 	if (!rust_node_is(m, "match_expression"))
 		return false;
 	compact_text(rust_child_by_field(m, RF_VALUE), ctx->src, text, sizeof(text));
-	return strcmp(deref_text(text), "self") == 0 || strncmp(deref_text(text), "self.", 5) == 0;
+	/* `self`, `*self`, `self.kind`, `&mut self.0`: the value itself, not a
+	 * call's result (`self.rx.read(..)` is input to handle). */
+	return (strcmp(deref_text(text), "self") == 0 || strncmp(deref_text(text), "self.", 5) == 0) &&
+	       !strchr(text, '(');
 }
 
 bool idiom_panic_explained(const struct rule_ctx *ctx, TSNode first, TSNode last,

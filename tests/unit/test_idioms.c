@@ -259,14 +259,20 @@ static void test_future_state_in_poll_fn(void **state)
 		"    })\n"
 		"    .await\n"
 		"}\n"                                                            /* 10 */
-		"pub fn not_polled(self) -> Parts {\n"
+		"pub fn once(self) -> Parts {\n"
 		"    let mut conn = Some(self);\n"
-		"    let f = move || conn.take().unwrap().into_parts();\n"
+		"    with_ctx(|cx| conn.take().unwrap().into_parts(cx))\n"
+		"}\n"
+		"pub fn not_taken(self) -> Parts {\n"                            /* 15 */
+		"    let mut conn = Some(self);\n"
+		"    let f = move || conn.as_mut().unwrap().id();\n"
 		"    f()\n"
-		"}\n";                                                           /* 15 */
+		"}\n";
 	(void)state;
-	/* `other` was not made Some by the fn (6); a plain closure is not a poll (13). */
-	assert_where(SRC, "unwrap_used", "6:32 13:33");
+	/* `other` was not made Some by the fn (6); a plain closure that only
+	 * borrows the value is not the take-once idiom (17); one that takes it
+	 * (13) is: an FnOnce called through an FnMut. */
+	assert_where(SRC, "unwrap_used", "6:32 17:35");
 }
 
 /* --- conversions and constants ----------------------------------------------- */
@@ -455,6 +461,65 @@ static void test_unwrap_message_names_the_value(void **state)
 		       "why with `.expect(\"..\")`.");
 }
 
+static void test_guards_read_whole_statements(void **state)
+{
+	char src[4096];
+	char pad[1200];
+	(void)state;
+	memset(pad, 'a', sizeof(pad) - 1);
+	pad[sizeof(pad) - 1] = '\0';
+	/* The take() sits far into a long statement: it still undoes the Some(..)
+	 * (line 4); the closure's own take is the take-once idiom (line 3). */
+	snprintf(src, sizeof(src),
+		 "fn run(f: F) -> u8 {\n"
+		 "    let mut f = Some(f);\n"
+		 "    let res = with(|x| { let _s = \"%s\"; (f.take().unwrap())() });\n"
+		 "    match res { Ok(v) => v, Err(_) => (f.take().unwrap())() }\n"
+		 "}\n"
+		 "impl Driver {\n"
+		 "    fn drain(&mut self) {\n"
+		 "        match self.rx.read(&mut buf) {\n"
+		 "            Ok(0) => panic!(\"EOF on the pipe\"),\n"
+		 "            _ => {}\n"
+		 "        }\n"
+		 "    }\n"
+		 "}\n", pad);
+	assert_where(src, "unwrap_used", "4:49");
+	/* A match on a call's result is input, not the value's own variant. */
+	assert_where(src, "panic", "9:22");
+}
+
+static void test_short_circuit_and_state_bindings(void **state)
+{
+	static const char SRC[] =
+		"fn children(&self) -> bool {\n"                                /* 1 */
+		"    self.current().is_some() && self.current().unwrap().has_children()\n"
+		"}\n"
+		"fn empty_or_small(x: Option<u8>) -> bool {\n"
+		"    x.is_none() || x.unwrap() < 3\n"                             /* 5 */
+		"}\n"
+		"fn wrong(x: Option<u8>) -> bool {\n"
+		"    x.is_none() && x.unwrap() < 3\n"
+		"}\n"
+		"impl AsyncRead for Blocking {\n"                                 /* 10 */
+		"    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {\n"
+		"        match self.state {\n"
+		"            State::Idle(ref mut buf_cell) => {\n"
+		"                let buf = buf_cell.take().unwrap();\n"
+		"                Poll::Ready(())\n"                                /* 15 */
+		"            }\n"
+		"            State::Busy(ref mut rx) => {\n"
+		"                let other = OTHER.take().unwrap();\n"
+		"                Poll::Pending\n"
+		"            }\n"                                                  /* 20 */
+		"        }\n"
+		"    }\n"
+		"}\n";
+	(void)state;
+	/* `&&` after an absence test (8); a global, not the state (18). */
+	assert_where(SRC, "unwrap_used", "8:22 18:42");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -473,6 +538,8 @@ int main(void)
 		cmocka_unit_test(test_panics_that_say_why),
 		cmocka_unit_test(test_panic_on_own_variant_in_private_fn),
 		cmocka_unit_test(test_unwrap_message_names_the_value),
+		cmocka_unit_test(test_guards_read_whole_statements),
+		cmocka_unit_test(test_short_circuit_and_state_bindings),
 	};
 	return cmocka_run_group_tests(tests, et_setup, et_teardown);
 }
