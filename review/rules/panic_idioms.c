@@ -495,23 +495,36 @@ static bool wraps_a_value(TSNode v, const char *src)
 	       (rust_node_text_eq(fn, src, "Some") || rust_node_text_eq(fn, src, "Ok"));
 }
 
-/* Is recv the root itself, seen through `.as_ref()`, `.as_mut()`, `.take()`? */
-static bool plain_receiver(TSNode recv, const char *src, const char *root)
+/* Methods that look at an Option in place (no arguments): `.as_mut()`, ... */
+static bool is_adapter(TSNode name, const char *src)
 {
 	static const char *const adapters[] = { "as_ref", "as_mut", "take", "as_deref",
 						"as_deref_mut", "as_pin_mut" };
+	for (size_t i = 0; i < sizeof(adapters) / sizeof(adapters[0]); i++)
+		if (rust_node_text_eq(name, src, adapters[i]))
+			return true;
+	return false;
+}
+
+/* Down `.as_mut()`, `.as_ref()`, `.take()`, ... to the value they adapt. */
+static TSNode strip_adapters(TSNode recv, const char *src)
+{
 	TSNode name, args;
+
+	for (int guard = 0; guard < 4 && rust_method_call(recv, &name, &args) &&
+			    is_adapter(name, src) && rust_named_arg_count(args) == 0;
+	     guard++)
+		recv = rust_child_by_field(rust_child_by_field(recv, RF_FUNCTION), RF_VALUE);
+	return recv;
+}
+
+/* Is recv the root itself, seen through `.as_ref()`, `.as_mut()`, `.take()`? */
+static bool plain_receiver(TSNode recv, const char *src, const char *root)
+{
 	char text[128];
 
-	for (int guard = 0; guard < 4 && rust_method_call(recv, &name, &args); guard++) {
-		bool adapter = false;
-		for (size_t i = 0; i < sizeof(adapters) / sizeof(adapters[0]); i++)
-			adapter |= rust_node_text_eq(name, src, adapters[i]);
-		if (!adapter || rust_named_arg_count(args) != 0)
-			return false;
-		recv = rust_child_by_field(rust_child_by_field(recv, RF_FUNCTION), RF_VALUE);
-	}
-	return rust_path_text(recv, src, text, sizeof(text)) && strcmp(text, root) == 0;
+	return rust_path_text(strip_adapters(recv, src), src, text, sizeof(text)) &&
+	       strcmp(text, root) == 0;
 }
 
 enum guard { GUARD_NONE, GUARD_YES, GUARD_STOP };
@@ -720,24 +733,6 @@ bool idiom_checked_before(struct rule_ctx *ctx, TSNode call, const struct rust_s
 
 /* --- a Future's state, kept in an Option until it completes ----------------- */
 
-/* Down `.as_mut()`, `.as_ref()`, `.take()`, ... (no arguments) to the value they adapt. */
-static TSNode strip_adapters(TSNode recv, const char *src)
-{
-	static const char *const adapters[] = { "as_ref", "as_mut", "take", "as_deref",
-						"as_deref_mut", "as_pin_mut" };
-	TSNode name, args;
-
-	for (int guard = 0; guard < 4 && rust_method_call(recv, &name, &args); guard++) {
-		bool adapter = false;
-		for (size_t i = 0; i < sizeof(adapters) / sizeof(adapters[0]); i++)
-			adapter |= rust_node_text_eq(name, src, adapters[i]);
-		if (!adapter || rust_named_arg_count(args) != 0)
-			break;
-		recv = rust_child_by_field(rust_child_by_field(recv, RF_FUNCTION), RF_VALUE);
-	}
-	return recv;
-}
-
 /* `poll` / `poll_*` taking `self: Pin<&mut Self>`: Future, Stream, AsyncRead, ... */
 static bool poll_method(TSNode fn, const char *src)
 {
@@ -894,21 +889,14 @@ static bool tt_is(TSNode n, const char *src, const char *text)
  * is the `unwrap` token. */
 static bool tt_future_state(struct rule_ctx *ctx, TSNode name, const struct rust_scope *scope)
 {
-	static const char *const adapters[] = { "as_ref", "as_mut", "take", "as_deref",
-						"as_deref_mut", "as_pin_mut" };
 	const char *src = ctx->src;
 	TSNode dot = ts_node_prev_sibling(name), args = ts_node_prev_sibling(dot);
 	TSNode adapter = ts_node_prev_sibling(args), dot2 = ts_node_prev_sibling(adapter), t, first;
 	char text[256];
 	size_t o = sizeof(text) - 1;
-	bool known = false;
 
 	if (!tt_is(dot, src, ".") || !rust_is(args, RK_TOKEN_TREE) || rust_tt_inner_count(args) ||
-	    !rust_is(adapter, RK_IDENTIFIER) || !tt_is(dot2, src, "."))
-		return false;
-	for (size_t i = 0; i < sizeof(adapters) / sizeof(adapters[0]); i++)
-		known |= rust_node_text_eq(adapter, src, adapters[i]);
-	if (!known)
+	    !rust_is(adapter, RK_IDENTIFIER) || !is_adapter(adapter, src) || !tt_is(dot2, src, "."))
 		return false;
 	/* The path before it, read backwards: ident (. ident)* */
 	text[o] = '\0';

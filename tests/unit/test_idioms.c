@@ -5,25 +5,9 @@
  * written for these tests. */
 #include "engine_testutil.h"
 
-/* "line:col" of every finding of rule in src reviewed as path, space-separated. */
-static char *where(const char *path, const char *src, const char *rule)
-{
-	struct finding_list l = et_review(path, src, NULL, NULL);
-	struct rr_buf b = RR_BUF_INIT;
-	for (size_t i = 0; i < l.n; i++)
-		if (strcmp(l.items[i].rule_id, rule) == 0)
-			assert_int_equal(rr_buf_printf(&b, "%s%u:%u", b.len ? " " : "",
-						       l.items[i].line, l.items[i].column), 0);
-	finding_list_free(&l);
-	return rr_buf_detach(&b);
-}
-
 static void assert_where_at(const char *path, const char *src, const char *rule, const char *want)
 {
-	char *got = where(path, src, rule);
-	if (strcmp(got, want) != 0)
-		fail_msg("%s in %s: got \"%s\", want \"%s\" in:\n%s", rule, path, got, want, src);
-	free(got);
+	et_assert_where(path, src, rule, NULL, want);
 }
 
 static void assert_where(const char *src, const char *rule, const char *want)
