@@ -6,6 +6,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <git2.h>
+#include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -109,8 +110,10 @@ static const char usage_check[] =
 	"that fail, 2 error (a bad .rustreview.toml is an error)\n";
 
 static const char usage_rules[] =
-	"usage: rustreview rules\n\nLists every rule: id, default severity, whether it has a\n"
-	"suggested fix, whether test code is exempt, and a summary.\n";
+	"usage: rustreview rules [--format text|json]\n\nLists every rule: id, default severity, whether it has a\n"
+	"suggested fix, whether test code is exempt, and a summary.\n"
+	"With --format json: [{\"id\", \"severity\", \"default\" (\"on\"/\"off\"), \"clippy\" (the\n"
+	"clippy lint or null), \"scope\" (\"same\", \"subset\" or null)}].\n";
 static const char usage_explain[] =
 	"usage: rustreview explain RULE\n\nPrints the long explanation of RULE (see `rustreview rules`);\n"
 	"clippy's spelling works too: clippy::unwrap_used.\n";
@@ -435,11 +438,46 @@ int cli_check(int argc, char **argv)
 
 /* ---- rules / explain ---------------------------------------------------- */
 
+/* `rules --format json`: what each rule is and claims about clippy. */
+static int print_rules_json(void)
+{
+	json_t *arr = json_array();
+	char *text = NULL;
+
+	for (size_t i = 0; arr && i < rules_count(); i++) {
+		const struct rule_info *r = rules_get(i);
+		const char *lint = rules_clippy_lint(i), *scope = rules_scope(i);
+		json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:o}", "id", r->id, "severity",
+				      rr_severity_name(r->severity), "default",
+				      r->default_off ? "off" : "on", "clippy",
+				      lint ? json_string(lint) : json_null(), "scope",
+				      scope ? json_string(scope) : json_null());
+		if (!o || json_array_append_new(arr, o) != 0) {
+			json_decref(arr);
+			arr = NULL;
+		}
+	}
+	if (!arr || !(text = json_dumps(arr, JSON_INDENT(1)))) {
+		json_decref(arr);
+		fputs("rustreview rules: out of memory\n", stderr);
+		return CLI_EXIT_ERROR;
+	}
+	puts(text);
+	free(text);
+	json_decref(arr);
+	return CLI_EXIT_OK;
+}
+
 int cli_rules(int argc, char **argv)
 {
-	if (argc > 1)
+	if (argc == 3 && strcmp(argv[1], "--format") == 0 &&
+	    (strcmp(argv[2], "json") == 0 || strcmp(argv[2], "text") == 0)) {
+		if (strcmp(argv[2], "json") == 0)
+			return print_rules_json();
+	} else if (argc > 1) {
 		return is_help(argv[1]) ? (fputs(usage_rules, stdout), CLI_EXIT_OK)
 					: usage_error("rules", "unexpected argument '%s'", argv[1]);
+	}
 	printf("%-28s %-8s %-4s %-10s %-7s %s\n", "RULE", "SEVERITY", "FIX", "SCOPE", "DEFAULT",
 	       "SUMMARY");
 	for (size_t i = 0; i < rules_count(); i++) {
