@@ -187,7 +187,8 @@ static void test_checks_through_locals_and_stored_values(void **state)
 		"fn deeper(v: Vec<u8>) -> u8 {\n"
 		"    let x = Some(v);\n"
 		"    *x.unwrap().first().unwrap()\n"
-		"}\n";
+		"}\n"
+		"fn lits(&self) -> Option<Lits> { None }\n";                    /* 25 */
 	(void)state;
 	/* self.other was never tested (8); a Some stored in x says nothing of
 	 * x's first element (23); a take() in between undoes the store (19). */
@@ -504,6 +505,37 @@ static void test_short_circuit_and_state_bindings(void **state)
 	assert_where(SRC, "unwrap_used", "8:22 18:42");
 }
 
+/* A panic! handed to a macro this file defines: that macro decides where it
+ * runs. A macro of another file or crate's arguments stay reported. */
+static void test_panic_handed_to_local_macro(void **state)
+{
+	static const char SRC[] =
+		"macro_rules! try_control {\n"
+		"    ($e:expr, $p:stmt) => { if $e.prune() { $p } };\n"
+		"}\n"
+		"pub fn visit(v: V) {\n"
+		"    try_control!(v.finish(), panic!(\"pruning on finish\"));\n"     /* 5 */
+		"    log!(\"{}\", panic!(\"in a foreign macro\"));\n"
+		"    try_control_more!(v, panic!(\"prefix of a local name\"));\n"
+		"}\n";
+	(void)state;
+	assert_where(SRC, "panic", "6:16 7:26");
+}
+
+/* `let x;` has no value: the stored-Some guard must not read one (it did,
+ * and crashed on the url crate's parser; tests/fuzz/crashes keeps the input). */
+static void test_binding_declared_without_value(void **state)
+{
+	static const char SRC[] =
+		"pub fn f(a: Option<u8>) -> u8 {\n"
+		"    let x;\n"
+		"    x = a;\n"
+		"    x.unwrap()\n"
+		"}\n";
+	(void)state;
+	assert_where(SRC, "unwrap_used", "4:7");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -524,6 +556,8 @@ int main(void)
 		cmocka_unit_test(test_unwrap_message_names_the_value),
 		cmocka_unit_test(test_guards_read_whole_statements),
 		cmocka_unit_test(test_short_circuit_and_state_bindings),
+		cmocka_unit_test(test_panic_handed_to_local_macro),
+		cmocka_unit_test(test_binding_declared_without_value),
 	};
 	return cmocka_run_group_tests(tests, et_setup, et_teardown);
 }
