@@ -709,11 +709,67 @@ static void test_redirect_to_another_port_gets_no_token(void **state)
 	fetch_through_redirect(*state, "127.0.0.1", true);
 }
 
+/* .pack files in a mirror's objects/pack. */
+static int pack_count(const char *mirror)
+{
+	char *out = tu_sh_out("ls '%s/objects/pack' | grep -c '\\.pack$'", mirror);
+	int n = out ? atoi(out) : -1;
+	free(out);
+	return n;
+}
+
+/*
+ * Every fetch adds a pack (issue 10: 817 after 2,000 deliveries). The mirror
+ * grows one pack per fetch up to REPO_REPACK_PACKS; the fetch that passes it
+ * repacks into one pack, and the mirror's open handle still finds every
+ * commit (libgit2's pack list is reloaded), the newest and the first.
+ */
+static void test_fetch_past_repack_threshold_repacks(void **state)
+{
+	struct fixture *fx = *state;
+	struct repo_mirror *m = NULL;
+	struct rr_error err = { 0 };
+	char *mirror = fmt("%s/mirrors/github/acme/repacked.git", fx->data);
+	char *sha = NULL;
+	git_oid oid;
+	int before;
+
+	assert_int_equal(repo_mirror_open(&m, fx->data, "github", "acme", "repacked", &err), RR_OK);
+	assert_int_equal(repo_mirror_fetch(m, fx->origin, REFSPECS, 2, NULL, &err), RR_OK);
+	assert_int_equal(pack_count(mirror), 1);
+	for (int i = 2; i <= REPO_REPACK_PACKS + 1; i++) {
+		/* A new commit on main in the origin (no work tree needed). */
+		free(sha);
+		sha = tu_sh_out("c=$(" GIT "commit-tree 'main^{tree}' -p main -m 'commit %d') && "
+				"git -C '%s' update-ref refs/heads/main $c && echo $c",
+				fx->origin, i, fx->origin);
+		assert_true(sha && strlen(sha) == 40);
+		before = pack_count(mirror);
+		assert_int_equal(repo_mirror_fetch(m, fx->origin, REFSPECS, 2, NULL, &err), RR_OK);
+		if (i <= REPO_REPACK_PACKS)
+			assert_int_equal(pack_count(mirror), before + 1);
+		assert_int_equal(repo_mirror_has_commit(m, sha, &oid), RR_OK);
+	}
+	/* The fetch that made REPO_REPACK_PACKS + 1 packs folded them into one. */
+	assert_int_equal(pack_count(mirror), 1);
+	assert_int_equal(repo_mirror_has_commit(m, fx->pr_sha, &oid), RR_OK);
+	assert_int_equal(repo_mirror_has_commit(m, sha, &oid), RR_OK);
+	repo_mirror_close(m);
+	/* And the next open (another job) reads the repacked mirror. */
+	assert_int_equal(repo_mirror_open(&m, fx->data, "github", "acme", "repacked", &err), RR_OK);
+	assert_int_equal(repo_mirror_has_commit(m, fx->main_sha, &oid), RR_OK);
+	assert_int_equal(repo_mirror_has_commit(m, sha, &oid), RR_OK);
+	repo_mirror_close(m);
+	free(sha);
+	free(mirror);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fetch_from_path_creates_bare_mirror),
 		cmocka_unit_test(test_second_fetch_is_incremental),
+		cmocka_unit_test(test_fetch_past_repack_threshold_repacks),
 		cmocka_unit_test(test_stale_ref_locks_cleared_on_open),
 		cmocka_unit_test(test_http_fetch_with_token),
 		cmocka_unit_test(test_http_wrong_token_fails_fast),
