@@ -22,6 +22,10 @@ It behaves like GitLab where it matters to a review bot:
 
 Usage:
   python3 fakegitlab.py --port-file F --git-root DIR --token T [--max-per-page N] [--link]
+                        [--faults SPEC]
+
+  --faults: opt-in failures of API calls, or a lost answer (faults.py); git is
+  never faulted.
 
 API (under /api/v4):
   GET  /projects/:id/merge_requests/:iid
@@ -218,10 +222,14 @@ def main():
     ap.add_argument("--token", required=True)
     ap.add_argument("--max-per-page", type=int, default=0)
     ap.add_argument("--link", action="store_true")
+    ap.add_argument("--faults", help="opt-in fault injection: JSON spec, see faults.py")
     args = ap.parse_args()
     world = World()
     world.mrs, world.statuses = {}, []
     Handler.world = world
+    if args.faults:
+        import faults
+        faults.install(Handler, args.faults)
     return run(Handler, args, "oauth2", link=args.link)
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
-"""Fault injection for fakegithub.py: opt-in (`--faults SPEC`), so the fake's
-default behaviour, and every golden file, stay as they are.
+"""Fault injection for fakegithub.py and fakegitlab.py: opt-in (`--faults
+SPEC`), so the fakes' default behaviour, and every golden file, stay as they are.
 
 SPEC is JSON:
   {"rate": 0.3,                  # share of API calls (not /_fake/ ones) that fail

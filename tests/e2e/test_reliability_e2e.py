@@ -95,11 +95,28 @@ class World:
                                  + (["--faults", json.dumps(faults)] if faults else []), t))
         self.git_url = "http://127.0.0.1:%s" % h.wait_for_file(os.path.join(t, "git.port"))
         self.api = "http://127.0.0.1:%s" % h.wait_for_file(os.path.join(t, "api.port"))
+        self.work = w
         for n in range(1, PRS + 1):
-            st, _, body = h.http("POST", self.api + "/_fake/pulls", {
-                "owner": OWNER, "repo": REPO, "number": n, "git_dir": self.bare,
-                "base_sha": self.base, "head_sha": self.heads[n]})
-            assert st in (200, 201), body
+            self.register(n)
+
+    def register(self, n):
+        st, _, body = h.http("POST", self.api + "/_fake/pulls", {
+            "owner": OWNER, "repo": REPO, "number": n, "git_dir": self.bare,
+            "base_sha": self.base, "head_sha": self.heads[n]})
+        assert st in (200, 201), body
+
+    def add_pr(self, n, files):
+        """Pull request n: one commit on the base writing files {path: text},
+        pushed as refs/pull/n/head and registered with the fake."""
+        w = self.work
+        h.git(w, "checkout", "-q", "-B", "pr-%d" % n, self.base)
+        for path, text in files.items():
+            h.write(os.path.join(w, path), text)
+        h.git(w, "add", "-A")
+        h.git(w, "commit", "-q", "-m", "change %d" % n)
+        self.heads[n] = h.git(w, "rev-parse", "HEAD")
+        h.git(w, "push", "-q", "-f", self.bare, "%s:refs/pull/%d/head" % (self.heads[n], n))
+        self.register(n)
 
     def env(self, port, data_dir, extra=None):
         e = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
