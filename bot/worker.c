@@ -252,16 +252,19 @@ static int publish_review(struct job_run *r, struct rr_error *err)
 /*
  * The head commit's status: failing when any finding of this head (posted now
  * or before) reaches the repository's fail_on (.rustreview.toml; default: any
- * finding). Best effort: the review is already on the pull request.
+ * finding). Best effort: the review is already on the pull request. Only a
+ * token the forge paused (RR_SKIP) puts the job back in the queue: its next
+ * run finds the review posted and sets the status.
  */
-static void report_status(struct job_run *r)
+static int report_status(struct job_run *r, struct rr_error *run_err)
 {
 	struct rr_error err = { 0 };
 	size_t failing = 0;
 	char text[140];
+	int rc;
 
 	if (!r->fc->forge->set_status)
-		return;
+		return RR_OK;
 	for (size_t i = 0; i < r->findings.n; i++)
 		failing += review_options_fails(&r->opts, r->findings.items[i].severity);
 	if (failing)
@@ -272,9 +275,14 @@ static void report_status(struct job_run *r)
 			 r->findings.n == 1 ? "" : "s");
 	else
 		snprintf(text, sizeof(text), "no findings");
-	if (r->fc->forge->set_status(r->fc, &r->rq, failing > 0, text, &err) != RR_OK)
+	if ((rc = r->fc->forge->set_status(r->fc, &r->rq, failing > 0, text, &err)) == RR_SKIP) {
+		*run_err = err;
+		return RR_SKIP;
+	}
+	if (rc != RR_OK)
 		rr_log(RR_LOG_WARN, "status.failed", "forge", r->fc->forge->name, "owner", r->rq.owner,
 		       "repo", r->rq.repo, "head", r->rq.head_sha, "error", err.msg, NULL);
+	return RR_OK;
 }
 
 /*
@@ -324,8 +332,7 @@ static int run_review(struct review_engine *e, const struct rr_config *cfg, stru
 		return rc;
 	if ((rc = publish_review(r, err)))
 		return rc;
-	report_status(r);
-	return RR_OK;
+	return report_status(r, err);
 }
 
 static void log_job(const struct job *job, const struct job_run *r, const char *outcome,
@@ -360,9 +367,11 @@ static const char *settle_job(const struct rr_config *cfg, struct queue *q, stru
 		outcome = "done";
 		metrics_job_finished(m, METRICS_JOB_DONE);
 	} else if (rc == RR_SKIP) {
-		/* Paced: back in the queue until the budget has room; not a failure. */
-		qrc = queue_postpone(q, job, run_err->retry_after > 0 ? (unsigned)run_err->retry_after : 1,
-				     run_err->msg, &err);
+		/* Paced, or its token paused by the forge: back in the queue until
+		 * there is room; not a failure. One second more: the queue counts
+		 * whole seconds, and a run taken a moment too early only waits again. */
+		qrc = queue_postpone(q, job, run_err->retry_after > 0 ? (unsigned)run_err->retry_after + 1
+								   : 1, run_err->msg, &err);
 		outcome = "paced";
 		metrics_job_finished(m, METRICS_JOB_RETRIED);
 	} else if (rc == RR_ETRANSIENT) {

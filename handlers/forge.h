@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "../common/rr.h"
+#include "api.h"
 #include "../review/findings.h"
 #include "../review/repo.h"
 
@@ -102,6 +103,9 @@ struct forge_config {
 	unsigned max_comments;     /* per review, default 30 */
 	char *user_agent;          /* "rustreview/<version>" */
 	void *state;               /* forge-private (API client, token cache), from init */
+	/* Rate limits shared by every replica: the service fills it in before the
+	 * workers start; the forge's API client reads it at each call. */
+	struct api_gate gate;
 };
 /* The field a slot fills (NULL for an unknown slot). */
 char **forge_config_slot(struct forge_config *cfg, enum forge_slot slot);

@@ -63,6 +63,7 @@ static int gl_init(struct forge_config *cfg, struct rr_error *err)
 	opt.ratelimit_remaining_header = "RateLimit-Remaining";
 	opt.ratelimit_reset_header = "RateLimit-Reset";
 	opt.next_page_header = "X-Next-Page";
+	opt.gate = &cfg->gate;
 	if ((rc = api_client_new(&st->api, &opt, err))) {
 		free(st);
 		return rr_error_wrap(err, "gitlab");
