@@ -149,8 +149,10 @@ memcheck: $(UNIT_BINS)
 	@sh scripts/deps.sh memcheck
 	@BUILD=$(BUILD) sh tests/memcheck.sh
 
-# Per-rule precision/recall against clippy on tests/corpus (needs clippy-driver).
+# Per-rule precision/recall against clippy on tests/corpus and on crate sources Debian
+# ships (needs cargo clippy and clippy-driver; installs the crates).
 accuracy: $(BUILD)/rustreview
+	@sh scripts/deps.sh accuracy
 	@python3 tests/corpus/clippy_accuracy.py --binary $(BUILD)/rustreview
 
 clean:

@@ -107,7 +107,7 @@ class ReliabilityFaults(ReliabilityBase, unittest.TestCase):
                                 " WHERE attempts > 0").fetchone()
             states = dict(c.execute("SELECT state, COUNT(*) FROM jobs GROUP BY state").fetchall())
             c.close()
-            waited = bot.output().count('"outcome":"paced"')
+            waited = bot.output().count('"event":"job.paced"')
             h.log("e2e: (b) %d deliveries (%d distinct) over %d PRs (%d pushed): %d API calls, %d "
                   "failed on purpose %s; every review landed exactly once (%d jobs done, %d "
                   "superseded, %d retried %d times, %d runs waited for a paused token); %d rate "

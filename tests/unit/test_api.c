@@ -377,7 +377,7 @@ static void test_rate_limit_pauses_the_token(void **state)
 	inject(c, "GET", "/repos/o/r/pulls/1/comments",
 	       json_pack("{s:i,s:{s:s},s:{s:s}}", "status", 429, "headers", "Retry-After", "3",
 			 "body", "message", "slow down"));
-	assert_int_equal(api_request_auth(c, "Authorization: token ", PAT, "GET", limited, NULL, NULL,
+	assert_int_equal(api_request_auth(c, "test", "Authorization: token ", PAT, "GET", limited, NULL, NULL,
 					  &r, &err), RR_ETRANSIENT);
 	assert_int_equal(err.retry_after, 3);
 	api_response_free(&r);
@@ -389,12 +389,12 @@ static void test_rate_limit_pauses_the_token(void **state)
 
 	/* Another pull request's review, and a read: refused, not sent. */
 	json_t *body = json_pack("{s:s}", "event", "COMMENT");
-	assert_int_equal(api_request_auth(c, "Authorization: token ", PAT, "POST", post, NULL, body,
+	assert_int_equal(api_request_auth(c, "test", "Authorization: token ", PAT, "POST", post, NULL, body,
 					  &r, &err), RR_SKIP);
 	assert_true(err.retry_after >= 1 && err.retry_after <= 3);
 	assert_non_null(strstr(err.msg, "rate-limited this token"));
 	assert_int_equal(r.status, 0);
-	assert_int_equal(api_request_auth(c, "Authorization: token ", PAT, "GET", limited, NULL, NULL,
+	assert_int_equal(api_request_auth(c, "test", "Authorization: token ", PAT, "GET", limited, NULL, NULL,
 					  &r, &err), RR_SKIP);
 	assert_int_equal(fake_seen(c, "POST", "/repos/o/r/pulls/2/reviews"), 0);
 	assert_int_equal(fake_seen(c, "GET", "/repos/o/r/pulls/1/comments"), 1);
@@ -404,14 +404,14 @@ static void test_rate_limit_pauses_the_token(void **state)
 	g.paused_for = 5;
 	c = NULL;
 	assert_int_equal(api_client_new(&c, &opt, &err), RR_OK);
-	assert_int_equal(api_request_keyed(c, "github:installation:9", "Authorization: token ", PAT,
+	assert_int_equal(api_request_keyed(c, "test", "github:installation:9", "Authorization: token ", PAT,
 					   "POST", post, NULL, body, &r, &err), RR_SKIP);
 	assert_int_equal(err.retry_after, 5);
 	assert_int_equal(fake_seen(c, "POST", "/repos/o/r/pulls/2/reviews"), 0);
 	/* Once the gate says the wait is over, the call goes out (to the fake's
 	 * 404: no such pull request is registered). */
 	g.paused_for = 0;
-	assert_int_equal(api_request_keyed(c, "github:installation:10", "Authorization: token ", PAT,
+	assert_int_equal(api_request_keyed(c, "test", "github:installation:10", "Authorization: token ", PAT,
 					   "GET", limited, NULL, NULL, &r, &err), RR_EINVAL);
 	assert_int_equal(r.status, 404);
 	api_response_free(&r);
