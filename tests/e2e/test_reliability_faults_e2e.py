@@ -16,11 +16,15 @@ smart HTTP, the fake GitHub API with opt-in faults, `rustreview serve`).
      short backoff for the test): the review lands when the forge is back.
   10 (f) a git server that accepts and then sends nothing: the fetch fails
      after RUSTREVIEW_GIT_TIMEOUT and is retried; SIGTERM still exits at once.
+  11 (b) a 429 on one replica pauses the token on the other (PostgreSQL, the
+     first replica stopped so only the database remembers): no call for the
+     installation before the Retry-After is over.
 """
 import json
 import os
 import signal
 import sqlite3
+import subprocess
 import sys
 import threading
 import time
@@ -245,6 +249,71 @@ class ReliabilityFaults(ReliabilityBase, unittest.TestCase):
             w.close()
 
 
+    def test_11_a_rate_limit_pauses_the_token_on_every_replica(self):
+        """Two replicas on PostgreSQL: replica 0's review of PR 1 gets a 429
+        with Retry-After: 8, then replica 0 stops (its own memory of the pause
+        goes with it); replica 1, given PR 2, makes no call for the
+        installation until the 8 s are over (the pause is in the database),
+        then reviews both; each lands once."""
+        import pgserver
+        wait_s = 8
+        w = World("reliab-pause-replicas")
+        os.chmod(w.t, 0o755)
+        pg = pgserver.PgServer(os.path.join(w.t, "pg")).start()
+        bots = []
+        try:
+            ports = [h.free_port(), h.free_port()]
+            for i, port in enumerate(ports):
+                bots.append(self.start_bot(w, "replica-%d" % i, port,
+                                           os.path.join(w.t, "data-%d" % i),
+                                           {"RUSTREVIEW_DATABASE_URL": pg.url,
+                                            "RUSTREVIEW_REPLICA_ID": "replica-%d" % i,
+                                            "RUSTREVIEW_WORKERS": "1"}))
+            path = "/repos/%s/%s/pulls/1/reviews" % (OWNER, REPO)
+            st, _, _ = h.http("POST", w.api + "/_fake/inject", {
+                "method": "POST", "path": path, "status": 429, "times": 1,
+                "headers": {"Retry-After": str(wait_s)}, "body": {"message": "Too Many Requests"}})
+            self.assertEqual(st, 200)
+
+            def requests():
+                return json.loads(h.http("GET", w.api + "/_fake/requests")[2])
+
+            def states():
+                out = subprocess.run(["psql", pg.url, "-Atc", "SELECT delivery_id, state FROM "
+                                      "rustreview_jobs ORDER BY id"],
+                                     capture_output=True, text=True).stdout.split()
+                return [tuple(x.split("|")) for x in out]
+            # Replica 1 is frozen meanwhile, so replica 0 runs PR 1 and gets the 429.
+            bots[1].p.send_signal(signal.SIGSTOP)
+            self.assertEqual(w.deliver("http://127.0.0.1:%d" % ports[0], 1, "pause-1"), 202)
+            self.assertTrue(wait_until(lambda: states() == [("pause-1", "queued")] and
+                                       any(r["status"] == 429 for r in requests()), 30, 0.05),
+                            states())
+            bots[0].close()                           # its in-memory pause ends here
+            bots[1].p.send_signal(signal.SIGCONT)
+            self.assertEqual(w.deliver("http://127.0.0.1:%d" % ports[1], 2, "pause-2"), 202)
+            self.assertTrue(wait_until(lambda: [s for _, s in states()] == ["done", "done"], 60),
+                            (states(), bots[1].output()[-3000:]))
+            w.assert_each_pr_has_its_comment_once(self, [1, 2])
+            reqs = requests()
+            rl = [r for r in reqs if r["status"] == 429][0]
+            early = [r for r in reqs if r["path"].startswith("/repos/") and
+                     rl["t1"] <= r["t0"] < rl["t1"] + wait_s]
+            self.assertEqual(early, [])
+            first = min(r["t0"] for r in reqs if r["t0"] > rl["t1"])
+            paused = [l for l in bots[1].output().splitlines()
+                      if '"event":"job.paced"' in l and "rate-limited this token" in l]
+            self.assertGreater(len(paused), 0, bots[1].output()[-3000:])
+            h.log("e2e: (b) a 429 on replica 0 (Retry-After %d s) paused the installation on "
+                  "replica 1: its first call came %.1f s after the 429, %d runs waited"
+                  % (wait_s, first - rl["t1"], len(paused)))
+            bots[1].close()
+            self.assertEqual(bots[1].p.returncode, 0)
+        finally:
+            for b in bots:
+                b.close()
+            pg.cleanup()
+            w.close()
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
