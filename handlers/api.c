@@ -783,8 +783,9 @@ int api_request_keyed(struct api_client *c, const char *operation, const char *k
 	else
 		pthread_rwlock_rdlock(&s->calls);
 	if ((wait = gate_wait(c, s, key)) > 0) {
-		rc = rr_error_set(err, RR_SKIP, "%s %s: paused for %u s more: the forge rate-limited "
-				  "this token", method, url, wait);
+		rc = rr_error_set(err, RR_SKIP,
+				  "%s %s: paused for %u s more: the forge rate-limited this token",
+				  method, url, wait);
 		err->retry_after = (long)wait;
 	} else {
 		rc = api_request_token(c, operation, auth_prefix, token, method, url, headers, body,
