@@ -759,6 +759,9 @@ static int queue_take_back(struct service *svc, struct rr_error *err)
 	if (svc->cfg.replica_id && (rc = queue_set_owner(svc->q, svc->cfg.replica_id, err)))
 		return rc;
 	queue_set_retry_for(svc->q, svc->cfg.retry_for_s);
+	/* A forge's rate limit for a token pauses that token on every replica. */
+	for (size_t i = 0; i < svc->cfg.nforges; i++)
+		queue_api_gate(svc->q, &svc->cfg.forges[i].gate);
 	if ((rc = queue_release_own(svc->q, &n, err)))
 		return rr_error_wrap(err, "taking back the jobs of the previous run");
 	if (n)
