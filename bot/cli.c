@@ -425,6 +425,12 @@ int cli_check(int argc, char **argv)
 		fprintf(stderr, "rustreview check: initialising libgit2: %s\n", git_message());
 		return CLI_EXIT_ERROR;
 	}
+	/* libgit2 re-hashes every object it reads to compare with its id (SHA-1
+	 * with collision detection: 40 % of a one-line check of an 800 KB file,
+	 * which reads the blob three times). git itself does not on a read; a
+	 * local check trusts the local object store as git does (git fsck is
+	 * what verifies it). */
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
 	rc = run_check(&a);
 	git_libgit2_shutdown();
 	return rc;

@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "glob.h"
+#include "ranges.h"
 #include "rules/rules.h"
 #include "rust.h"
 
@@ -28,6 +29,8 @@ struct review_engine {
 	uint64_t production_only;     /* rules exempt in test code */
 	struct review_engine *helpers[REVIEW_MAX_THREADS - 1];   /* created on demand */
 	unsigned threads;             /* for review_run; 0: its default */
+	bool whole_files;             /* ranged parsing off (review_engine_set_ranged) */
+	struct review_engine_stats stats;   /* this engine's own files */
 };
 
 /* Gives each clippy group that fits an allow bit, and each rule the bits that silence it. */
@@ -141,6 +144,7 @@ struct review_engine *review_engine_helper(struct review_engine *e, size_t i,
 	}
 	if (!e->helpers[i] && review_engine_new(&e->helpers[i], err) != RR_OK)
 		return NULL;
+	e->helpers[i]->whole_files = e->whole_files;
 	return e->helpers[i];
 }
 
@@ -631,6 +635,96 @@ static int keep_added(struct finding_list *all, const struct line_set *added,
 	return rc;
 }
 
+/* --- ranged parsing (review/ranges.h) ------------------------------------------ */
+
+void review_engine_set_ranged(struct review_engine *e, bool on)
+{
+	if (!e)
+		return;
+	e->whole_files = !on;
+	for (size_t i = 0; i < sizeof(e->helpers) / sizeof(e->helpers[0]); i++)
+		if (e->helpers[i])
+			e->helpers[i]->whole_files = !on;
+}
+
+void review_engine_stats(const struct review_engine *e, struct review_engine_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; e && i < sizeof(e->helpers) / sizeof(e->helpers[0]) + 1; i++) {
+		const struct review_engine *h = i == 0 ? e : e->helpers[i - 1];
+		if (!h)
+			continue;
+		out->ranged += h->stats.ranged;
+		out->whole += h->stats.whole;
+		out->retried += h->stats.retried;
+	}
+}
+
+/*
+ * Rules that read past the item they report in and the file's top level, and
+ * a text without which they never do: a file holding one is parsed whole.
+ * (test_ranges and tests/fuzz/fuzz_ranged compare ranged and whole reviews,
+ * and find a rule missing here.)
+ */
+static const char *const engine_whole_file_texts[] = {
+	"fn unwrap", "fn expect",   /* rule_helpers.c: any inherent impl defining them */
+	"static mut",               /* static_mut_refs.c: every reference in the file */
+	"exit", "forget",           /* api_helpers.c (exit, mem_forget): every `use` and
+				       fn of that name in the file */
+};
+
+/*
+ * True when this file can be parsed in part: only the added lines' findings
+ * are kept, ranges_plan found the items they need, and no rule reads beyond
+ * them.
+ */
+static bool engine_plan_ranges(const struct review_engine *e, const char *src, size_t len,
+			       const struct line_set *added, struct ranges_plan *plan)
+{
+	if (e->whole_files || !added)
+		return false;
+	for (size_t i = 0; i < sizeof(engine_whole_file_texts) / sizeof(engine_whole_file_texts[0]);
+	     i++)
+		if (memmem(src, len, engine_whole_file_texts[i], strlen(engine_whole_file_texts[i])))
+			return false;
+	return ranges_plan(plan, src, len, added) == RANGES_PARTIAL;
+}
+
+/* The planned ranges, or the whole file when there is no plan or the ranged
+ * tree has a syntax error (the scan misjudged, or the file is broken there:
+ * either way the whole file decides). */
+static TSTree *engine_parse(struct review_engine *e, const char *src, size_t len,
+			    bool *ranged, const struct ranges_plan *plan)
+{
+	if (*ranged) {
+		TSTree *tree = ranges_parse(e->parser, plan);
+		if (tree && !ts_node_has_error(ts_tree_root_node(tree))) {
+			e->stats.ranged++;
+			return tree;
+		}
+		if (tree)
+			ts_tree_delete(tree);
+		*ranged = false;
+		e->stats.retried++;
+	}
+	e->stats.whole++;
+	return ts_parser_parse_string(e->parser, NULL, src, (uint32_t)len);
+}
+
+/* False when a finding on an added line might have another occurrence index
+ * (so another fingerprint) in the full parse: its line's text also appears
+ * earlier outside the items parsed whole. */
+static bool engine_ranged_fingerprints_hold(const struct finding_list *all,
+					    const struct line_set *added,
+					    const struct ranges_plan *plan)
+{
+	for (size_t i = 0; i < all->n; i++)
+		if (line_set_contains(added, all->items[i].line) &&
+		    ranges_text_seen_before(plan, all->items[i].line))
+			return false;
+	return true;
+}
+
 int review_engine_file_opts(struct review_engine *e, const char *path, const char *src,
 			    size_t len, const struct line_set *added,
 			    const struct review_options *opts, struct finding_list *out,
@@ -641,6 +735,8 @@ int review_engine_file_opts(struct review_engine *e, const char *path, const cha
 	struct rust_scope top;
 	struct engine_run run;
 	struct rule_ctx *ctx = &run.ctx;
+	struct ranges_plan plan = RANGES_PLAN_INIT;
+	bool ranged;
 	TSTree *tree = NULL;
 	int rc;
 
@@ -664,7 +760,9 @@ int review_engine_file_opts(struct review_engine *e, const char *path, const cha
 	ctx->out = &all;
 	rust_path_classify(path, &ctx->pathinfo);
 	top.test = ctx->pathinfo.test;
-	tree = ts_parser_parse_string(e->parser, NULL, ctx->src, (uint32_t)len);
+	ranged = engine_plan_ranges(e, ctx->src, len, added, &plan);
+again:
+	tree = engine_parse(e, ctx->src, len, &ranged, &plan);
 	if (!tree) {
 		ts_parser_reset(e->parser);
 		rc = rr_error_set(err, RR_ERR, "engine: %s: tree-sitter returned no tree", path);
@@ -691,11 +789,25 @@ int review_engine_file_opts(struct review_engine *e, const char *path, const cha
 		rr_error_set(err, rc, "engine: %s: out of memory filtering findings", path);
 		goto cleanup;
 	}
+	if (ranged && !engine_ranged_fingerprints_hold(&all, added, &plan)) {
+		/* Once more from the whole file: the same findings, from scratch. */
+		finding_list_free(&all);
+		free(allows.v);
+		allows = (struct allow_comments){ NULL, 0, 0 };
+		ts_tree_delete(tree);
+		tree = NULL;
+		memset(ctx->own_method, 0, sizeof(ctx->own_method));
+		ctx->binding_visits = 0;
+		ranged = false;
+		e->stats.retried++;
+		goto again;
+	}
 	if ((rc = keep_added(&all, added, out)) != RR_OK)
 		rr_error_set(err, rc, "engine: %s: out of memory keeping findings", path);
 cleanup:
 	free(allows.v);
 	finding_list_free(&all);
+	ranges_plan_free(&plan);
 	if (tree)
 		ts_tree_delete(tree);
 	return rc;
