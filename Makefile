@@ -52,7 +52,7 @@ LIB  := $(BUILD)/librustreview.a
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test unit e2e corpus run clean bench fuzz fuzz-build fuzz-run accuracy memcheck
+.PHONY: all deps test unit e2e corpus run clean bench fuzz fuzz-build fuzz-run accuracy memcheck replay
 all: $(BUILD)/rustreview $(BUILD)/rustreview-service
 
 deps: $(BUILD)/.deps
@@ -236,3 +236,8 @@ $(SARIF_SCHEMA): scripts/sarif-schema.sh | $(BUILD)/.deps
 test e2e: $(SARIF_SCHEMA)
 
 -include $(OBJS:.o=.d) $(BUILD)/obj/bot/main.d $(BUILD)/obj/bot/main_local.d $(BUILD)/obj/bot/cli_local.d
+
+# Replays the real pull requests of ../shared/corpora (not part of `make test`):
+# every comment `check` would post, with its code, in $(BUILD)/replay/replay.md.
+replay: $(BUILD)/rustreview
+	@python3 scripts/replay.py --binary $(BUILD)/rustreview --out $(BUILD)/replay

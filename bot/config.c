@@ -43,13 +43,9 @@ static const struct config_setting settings[] = {
 	{ "MAX_FILES", 0 },
 	{ "MAX_FILE_BYTES", 0 },
 	{ "LOG_LEVEL", 0 },
+	/* Every forge's; the rest of a forge's settings are in its own table
+	 * (struct forge.settings, handlers/<forge>.c). */
 	{ "WEBHOOK_SECRET", CONFIG_SETTING_PER_FORGE | CONFIG_SETTING_SECRET },
-	{ "APP_ID", CONFIG_SETTING_PER_FORGE },
-	{ "PRIVATE_KEY", CONFIG_SETTING_PER_FORGE | CONFIG_SETTING_SECRET },
-	{ "TOKEN", CONFIG_SETTING_PER_FORGE | CONFIG_SETTING_SECRET },
-	{ "API_URL", CONFIG_SETTING_PER_FORGE },
-	{ "GIT_URL", CONFIG_SETTING_PER_FORGE },
-	{ "CA_BUNDLE", CONFIG_SETTING_PER_FORGE },
 };
 
 size_t config_settings_count(void)
@@ -330,17 +326,6 @@ static int load_general(struct rr_config *cfg, struct rr_error *err)
 	return RR_OK;
 }
 
-/*
- * The public API of the forge when RUSTREVIEW_<NAME>_API_URL is unset.
- * struct forge has no field for it yet, so the one known default lives here.
- */
-static const char *default_api_url(const char *forge_name)
-{
-	if (strcmp(forge_name, "github") == 0)
-		return "https://api.github.com";
-	return NULL;
-}
-
 static void forge_var(char *out, size_t size, const char *forge_name, const char *suffix)
 {
 	size_t i;
@@ -364,7 +349,7 @@ static int load_plain(const char *forge_name, const char *suffix, const char *df
 static int load_forge_secret(const char *forge_name, const char *suffix, char **out,
 			     struct rr_error *err)
 {
-	char var[128];
+	char var[100];        /* room for "_FILE" in load_secret's 128 */
 	forge_var(var, sizeof(var), forge_name, suffix);
 	return load_secret(var, out, err);
 }
@@ -417,6 +402,35 @@ static int check_origin(const char *forge_name, const char *suffix, const char *
 			    "without a path (clone URLs are matched by origin)", var);
 }
 
+/* One setting of the forge's table into the field it names. */
+static int load_forge_setting(const char *name, const struct forge_setting *st,
+			      struct forge_config *fc, struct rr_error *err)
+{
+	char **slot = forge_config_slot(fc, st->slot);
+	int rc;
+
+	if (!slot)
+		return rr_error_set(err, RR_ECONFIG, "forge %s: setting %s has no slot", name,
+				    st->suffix);
+	if (st->flags & FORGE_SETTING_SECRET) {
+		if ((rc = load_forge_secret(name, st->suffix, slot, err)))
+			return rc;
+		if (!*slot && st->dflt && !(*slot = rr_strdup(st->dflt)))
+			return rr_error_set(err, RR_ENOMEM, "configuring %s: out of memory", name);
+	} else if ((rc = load_plain(name, st->suffix, st->dflt, slot, err))) {
+		return rc;
+	}
+	if (st->flags & FORGE_SETTING_URL) {
+		strip_trailing_slashes(*slot);
+		if ((rc = check_http_url(name, st->suffix, *slot, err)))
+			return rc;
+	}
+	if (st->flags & FORGE_SETTING_ORIGIN)
+		return check_origin(name, st->suffix, *slot, err);
+	return RR_OK;
+}
+
+/* Every setting the forge lists (struct forge.settings), by its own table. */
 static int load_forge(const struct rr_config *cfg, const struct forge *forge,
 		      struct forge_config *fc, struct rr_error *err)
 {
@@ -426,35 +440,33 @@ static int load_forge(const struct rr_config *cfg, const struct forge *forge,
 	fc->forge = forge;
 	fc->review_drafts = cfg->review_drafts;
 	fc->max_comments = cfg->max_comments;
-	if ((rc = load_forge_secret(name, "WEBHOOK_SECRET", &fc->webhook_secret, err)) ||
-	    (rc = load_plain(name, "API_URL", default_api_url(name), &fc->api_url, err)) ||
-	    (rc = load_plain(name, "APP_ID", NULL, &fc->app_id, err)) ||
-	    (rc = load_forge_secret(name, "PRIVATE_KEY", &fc->private_key_pem, err)) ||
-	    (rc = load_forge_secret(name, "TOKEN", &fc->token, err)) ||
-	    (rc = load_plain(name, "CA_BUNDLE", NULL, &fc->ca_bundle, err)) ||
-	    (rc = load_plain(name, "GIT_URL", NULL, &fc->git_url, err)))
+	/* Every forge is enabled by its webhook secret; the rest is the forge's own list. */
+	if ((rc = load_forge_secret(name, "WEBHOOK_SECRET", &fc->webhook_secret, err)))
 		return rc;
-	strip_trailing_slashes(fc->api_url);
-	strip_trailing_slashes(fc->git_url);
-	if ((rc = check_http_url(name, "API_URL", fc->api_url, err)) ||
-	    (rc = check_http_url(name, "GIT_URL", fc->git_url, err)) ||
-	    (rc = check_origin(name, "GIT_URL", fc->git_url, err)))
-		return rc;
+	for (const struct forge_setting *st = forge->settings; st && st->suffix; st++)
+		if ((rc = load_forge_setting(name, st, fc, err)))
+			return rc;
 	fc->enabled = fc->webhook_secret != NULL;
 	if (!(fc->user_agent = rr_strdup("rustreview/" RR_VERSION)))
 		return rr_error_set(err, RR_ENOMEM, "configuring %s: out of memory", name);
 	return RR_OK;
 }
 
+/* Wipes what the table marks secret, frees every slot. */
 static void forge_config_clear(struct forge_config *fc)
 {
-	rr_secret_free(fc->webhook_secret);
-	rr_secret_free(fc->private_key_pem);
-	rr_secret_free(fc->token);
-	free(fc->api_url);
-	free(fc->app_id);
-	free(fc->ca_bundle);
-	free(fc->git_url);
+	for (int slot = 0; fc->forge && slot < FORGE_SLOT_COUNT; slot++) {
+		char **p = forge_config_slot(fc, (enum forge_slot)slot);
+		bool secret = slot == FORGE_SLOT_WEBHOOK_SECRET || slot == FORGE_SLOT_TOKEN;
+		for (const struct forge_setting *st = fc->forge->settings; st && st->suffix; st++)
+			if (st->slot == (enum forge_slot)slot && (st->flags & FORGE_SETTING_SECRET))
+				secret = true;
+		if (secret)
+			rr_secret_free(*p);
+		else
+			free(*p);
+		*p = NULL;
+	}
 	free(fc->user_agent);
 	memset(fc, 0, sizeof(*fc));
 }
@@ -571,9 +583,20 @@ static unsigned edit_distance(const char *a, const char *b)
 	return row[n] > 9 ? 9 : row[n];
 }
 
-/* Calls fn(name, ctx) for every full variable name a setting stands for:
- * per forge, once for each forge; a secret also as NAME_FILE. Stops when fn
- * returns true, and returns true then. */
+/* fn(name), and fn(name_FILE) for a secret; true as soon as fn says true. */
+static bool each_name_form(const char *name, bool secret, bool (*fn)(const char *, void *),
+			   void *ctx)
+{
+	char file[176];
+	if (fn(name, ctx))
+		return true;
+	snprintf(file, sizeof(file), "%s_FILE", name);
+	return secret && fn(file, ctx);
+}
+
+/* Calls fn(name, ctx) for every full variable name a setting stands for: the
+ * table's (a per-forge one once for each forge), then each forge's own list;
+ * a secret also as NAME_FILE. Stops when fn returns true, and returns true then. */
 static bool each_known_name(const struct forge *const *forges,
 			    bool (*fn)(const char *name, void *ctx), void *ctx)
 {
@@ -581,24 +604,25 @@ static bool each_known_name(const struct forge *const *forges,
 
 	for (size_t i = 0; i < config_settings_count(); i++) {
 		const struct config_setting *st = &settings[i];
-		size_t nforges = 0;
-		while (forges && forges[nforges])
-			nforges++;
-		for (size_t f = 0; f < ((st->flags & CONFIG_SETTING_PER_FORGE) ? nforges : 1); f++) {
-			for (int file = 0; file < ((st->flags & CONFIG_SETTING_SECRET) ? 2 : 1); file++) {
-				if (st->flags & CONFIG_SETTING_PER_FORGE)
-					forge_var(name, sizeof(name), forges[f]->name, st->name);
-				else
-					snprintf(name, sizeof(name), ENV_PREFIX "%s", st->name);
-				if (file) {
-					size_t l = strlen(name);
-					snprintf(name + l, sizeof(name) - l, "_FILE");
-				}
-				if (fn(name, ctx))
-					return true;
-			}
+		bool secret = st->flags & CONFIG_SETTING_SECRET;
+		if (!(st->flags & CONFIG_SETTING_PER_FORGE)) {
+			snprintf(name, sizeof(name), ENV_PREFIX "%s", st->name);
+			if (each_name_form(name, secret, fn, ctx))
+				return true;
+			continue;
+		}
+		for (size_t f = 0; forges && forges[f]; f++) {
+			forge_var(name, sizeof(name), forges[f]->name, st->name);
+			if (each_name_form(name, secret, fn, ctx))
+				return true;
 		}
 	}
+	for (size_t f = 0; forges && forges[f]; f++)
+		for (const struct forge_setting *fs = forges[f]->settings; fs && fs->suffix; fs++) {
+			forge_var(name, sizeof(name), forges[f]->name, fs->suffix);
+			if (each_name_form(name, fs->flags & FORGE_SETTING_SECRET, fn, ctx))
+				return true;
+		}
 	return false;
 }
 

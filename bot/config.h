@@ -20,12 +20,10 @@
  *                              all arrive within this (slow clients are cut off)
  *   RUSTREVIEW_MAX_FILES       1..100000, default 300: changed .rs files reviewed per PR
  *   RUSTREVIEW_MAX_FILE_BYTES  1024..268435456, default 4 MiB: larger files are skipped
- * and for each forge NAME of the table (upper-cased):
- *   RUSTREVIEW_<NAME>_WEBHOOK_SECRET (enables the forge), _API_URL, _APP_ID,
- *   _PRIVATE_KEY (or _PRIVATE_KEY_FILE), _TOKEN, _CA_BUNDLE, _GIT_URL (where clone
- *   URLs of payloads must point; the forge derives it from _API_URL when unset).
- *   _API_URL and _GIT_URL must be http(s) URLs without user or password;
- *   _GIT_URL is an origin (no path). A secret set but empty is an error.
+ * and for each forge NAME of the table (upper-cased), the settings its
+ * struct forge lists: RUSTREVIEW_<NAME>_<SUFFIX>, secrets also as _FILE, URLs
+ * http(s) without user or password (an origin, without a path, where the forge
+ * says so). A secret set but empty is an error. _WEBHOOK_SECRET enables the forge.
  */
 #ifndef RR_CONFIG_H
 #define RR_CONFIG_H
@@ -42,7 +40,7 @@
 #define CONFIG_DEFAULT_MAX_BODY ((size_t)25 << 20)
 #define CONFIG_DEFAULT_MAX_CONNECTIONS 1000
 #define CONFIG_DEFAULT_CONNECTION_TIMEOUT_S 30
-/* GitHub gives up on a delivery after 10 s: a request slower than that to
+/* Forges give up on a delivery after 5-10 s: a request slower than that to
  * arrive is no delivery any forge still waits for. */
 #define CONFIG_DEFAULT_REQUEST_TIMEOUT_S 10
 #define CONFIG_DEFAULT_MAX_FILES 300

@@ -14,30 +14,6 @@
 
 extern char **environ;
 
-/* Moves *s into secret memory (the old copy is wiped). */
-static int protect(char **s)
-{
-	char *copy;
-	if (!*s || rr_secret_is_protected(*s))
-		return RR_OK;
-	if (!(copy = rr_secret_dup(*s)))
-		return RR_ENOMEM;
-	rr_secret_free(*s);
-	*s = copy;
-	return RR_OK;
-}
-
-static int protect_forge_secrets(struct rr_config *cfg, struct rr_error *err)
-{
-	for (size_t i = 0; i < cfg->nforges; i++) {
-		struct forge_config *fc = &cfg->forges[i];
-		if (protect(&fc->webhook_secret) || protect(&fc->private_key_pem) ||
-		    protect(&fc->token))
-			return rr_error_set(err, RR_ENOMEM, "moving secrets to secret memory: out of memory");
-	}
-	return RR_OK;
-}
-
 /* RUSTREVIEW_..._SECRET, _TOKEN, _PRIVATE_KEY (not their _FILE forms). */
 static bool is_secret_variable(const char *name, size_t len)
 {
@@ -127,8 +103,9 @@ int hardening_apply(struct rr_config *cfg, struct rr_error *err)
 	umask(077);
 	if ((rc = tighten_data_modes(cfg, err)))
 		return rc;
-	if ((rc = rr_secret_heap_init(HARDENING_SECRET_HEAP_BYTES, &locked, err)) ||
-	    (rc = protect_forge_secrets(cfg, err)))
+	/* Normally done before config_load (cli.c), so secrets were read straight
+	 * into it; a second call only reports whether its pages are locked. */
+	if ((rc = rr_secret_heap_init(HARDENING_SECRET_HEAP_BYTES, &locked, err)))
 		return rc;
 	scrub_environment();
 	rr_log(RR_LOG_INFO, "secrets.protected", "core_dumps", cfg->core_dumps ? "true" : "false",

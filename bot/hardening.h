@@ -5,9 +5,10 @@
  *     with dumps on, secrets still stay out of them (secret.h);
  *   - files it creates are its own (umask 077); the data dir is 0700 and the
  *     SQLite files 0600 even when they already existed with looser modes;
- *   - the forges' secrets move into secret memory, and the environment
- *     variables that carried them are overwritten and removed (the environment
- *     block is in every core dump and in /proc/<pid>/environ);
+ *   - the forges' secrets are in secret memory (config_load reads them there
+ *     once rr_secret_heap_init has run), and the environment variables that
+ *     carried them are overwritten and removed (the environment block is in
+ *     every core dump and in /proc/<pid>/environ);
  *   - a webhook secret that looks guessable is named in a warning.
  */
 #ifndef RR_HARDENING_H

@@ -275,7 +275,7 @@ static enum MHD_Result answer_parsed(struct server *s, struct MHD_Connection *c,
 }
 
 /*
- * Forges offer form-encoded webhooks too (GitHub's "application/x-www-form-
+ * Some forges offer form-encoded webhooks too ("application/x-www-form-
  * urlencoded"); only JSON is read here, and the sender deserves to know why.
  * An absent Content-Type is let through to the JSON parser.
  */

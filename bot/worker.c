@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../common/log.h"
+#include "../handlers/publish.h"
 #include "../review/config.h"
 #include "../review/repo.h"
 #include "../review/review.h"
@@ -75,7 +76,7 @@ static int find_forge(const struct rr_config *cfg, struct job_run *r, struct rr_
 	if (!r->fc || !r->fc->enabled)
 		return rr_error_set(err, RR_ECONFIG, "forge '%s' is not configured",
 				    r->rq.forge ? r->rq.forge : "(none)");
-	if (!r->fc->forge->fetch_refspecs || !r->fc->forge->publish)
+	if (!r->fc->forge->fetch_refspecs || !r->fc->forge->post_review)
 		return rr_error_set(err, RR_ECONFIG, "forge '%s' cannot fetch or publish",
 				    r->fc->forge->name);
 	return RR_OK;
@@ -87,6 +88,9 @@ static int fetch_pull_request(const struct rr_config *cfg, struct job_run *r, st
 	const struct forge *forge = r->fc->forge;
 	int rc;
 
+	/* Some forges know the diff's base only from their API (the payload lacks it). */
+	if (forge->prepare && (rc = forge->prepare(r->fc, &r->rq, err)))
+		return rc;
 	if (forge->git_credentials && (rc = forge->git_credentials(r->fc, &r->rq, &r->creds, err)))
 		return rr_error_wrap(err, "git credentials");
 	if ((rc = forge->fetch_refspecs(&r->rq, &r->refspecs, &r->nrefspecs, err)))
@@ -190,17 +194,22 @@ static int review_pull_request(struct review_engine *e, const struct rr_config *
 }
 
 /*
- * Publishes with the repository's comment cap when it is lower than the
- * service's (the operator's cap is an upper bound). A copy of the forge config
- * carries it: the state pointer (token cache) is shared, nothing else changes.
+ * Publishes through the neutral publisher with the repository's settings: its
+ * comment cap when lower than the service's (the operator's cap is an upper
+ * bound), its grouping and per-rule budget ([comments] in .rustreview.toml).
  */
 static int publish_review(struct job_run *r, struct rr_error *err)
 {
-	struct forge_config fc = *r->fc;
+	struct publish_settings s = { r->fc->max_comments, PUBLISH_DEFAULT_GROUP_AFTER,
+				      PUBLISH_DEFAULT_PER_RULE_BUDGET };
 
-	if (r->opts.max_comments && (fc.max_comments == 0 || r->opts.max_comments < fc.max_comments))
-		fc.max_comments = r->opts.max_comments;
-	return fc.forge->publish(&fc, &r->rq, &r->findings, &r->published, err);
+	if (r->opts.max_comments && (s.max_comments == 0 || r->opts.max_comments < s.max_comments))
+		s.max_comments = r->opts.max_comments;
+	if (r->opts.group_after_set)
+		s.group_after = r->opts.group_after;
+	if (r->opts.per_rule_budget_set)
+		s.per_rule_budget = r->opts.per_rule_budget;
+	return publish_run(r->fc, &r->rq, &r->findings, &s, &r->published, err);
 }
 
 /*

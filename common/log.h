@@ -1,7 +1,7 @@
 /*
  * log.h — structured logs: one JSON object per line on stderr.
  *
- *   rr_log(RR_LOG_INFO, "webhook.accepted", "forge", "github", "delivery", id, NULL);
+ *   rr_log(RR_LOG_INFO, "webhook.accepted", "forge", forge->name, "delivery", id, NULL);
  *
  * Arguments after the event name are key/value string pairs ending in NULL. A NULL
  * value is written as JSON null. Each line is written with one write(2), so lines
@@ -13,7 +13,7 @@
  *   rr_log_kv(RR_LOG_INFO, "webhook", RR_KV_STR("forge", name),
  *             RR_KV_INT("status", 202), RR_KV_UINT("ms", ms), RR_KV_BOOL("completed", ok));
  *
- * writes {"ts":..,"level":"info","event":"webhook","forge":"github","status":202,
+ * writes {"ts":..,"level":"info","event":"webhook","forge":"<name>","status":202,
  * "ms":3,"completed":true}. A NULL string is null; a double that is not finite is null.
  */
 #ifndef RR_LOG_H

@@ -33,6 +33,9 @@ struct api_client {
 	long connect_timeout_ms;
 	long timeout_ms;
 	size_t max_response_bytes;
+	char *ratelimit_remaining_header;
+	char *ratelimit_reset_header;
+	char *next_page_header;
 };
 
 /* ---- share-handle locking ------------------------------------------------ */
@@ -97,7 +100,15 @@ int api_client_new(struct api_client **out, const struct api_client_options *opt
 							       : API_DEFAULT_MAX_BYTES;
 	c->user_agent = rr_strdup(opt && opt->user_agent ? opt->user_agent : "rustreview");
 	c->ca_bundle = rr_strdup(opt ? opt->ca_bundle : NULL);
-	if (!c->user_agent || (opt && opt->ca_bundle && !c->ca_bundle)) {
+	if (opt) {
+		c->ratelimit_remaining_header = rr_strdup(opt->ratelimit_remaining_header);
+		c->ratelimit_reset_header = rr_strdup(opt->ratelimit_reset_header);
+		c->next_page_header = rr_strdup(opt->next_page_header);
+	}
+	if (!c->user_agent || (opt && opt->ca_bundle && !c->ca_bundle) ||
+	    (opt && opt->ratelimit_remaining_header && !c->ratelimit_remaining_header) ||
+	    (opt && opt->ratelimit_reset_header && !c->ratelimit_reset_header) ||
+	    (opt && opt->next_page_header && !c->next_page_header)) {
 		rc = rr_error_set(err, RR_ENOMEM, "api client: out of memory");
 		goto fail;
 	}
@@ -124,6 +135,9 @@ void api_client_free(struct api_client *c)
 		curl_global_cleanup();
 	free(c->ca_bundle);
 	free(c->user_agent);
+	free(c->ratelimit_remaining_header);
+	free(c->ratelimit_reset_header);
+	free(c->next_page_header);
 	free(c);
 }
 
@@ -374,24 +388,29 @@ static size_t api_write(char *data, size_t size, size_t nmemb, void *user)
 static const char *header_value(CURL *h, const char *name)
 {
 	struct curl_header *hv = NULL;
+	if (!name)
+		return NULL;
 	if (curl_easy_header(h, name, 0, CURLH_HEADER, -1, &hv) != CURLHE_OK || !hv)
 		return NULL;
 	return hv->value;
 }
 
 /* Link, retry hints and the rate-limit flag from the response headers. */
-static void read_response_headers(CURL *h, struct api_response *r)
+static void read_response_headers(const struct api_client *c, CURL *h, struct api_response *r)
 {
-	const char *remaining = header_value(h, "X-RateLimit-Remaining");
+	const char *remaining = header_value(h, c->ratelimit_remaining_header);
 	const char *retry = header_value(h, "Retry-After");
-	const char *reset = header_value(h, "X-RateLimit-Reset");
+	const char *reset = header_value(h, c->ratelimit_reset_header);
+	const char *next_page = header_value(h, c->next_page_header);
 	bool exhausted = remaining && strcmp(remaining, "0") == 0;
 	const char *msg = NULL;
 
 	r->next_url = api_link_next(header_value(h, "Link"));
+	if (all_digits(next_page) && strlen(next_page) < 10)
+		r->next_page = strtol(next_page, NULL, 10);
 	if (json_is_object(r->json) && json_is_string(json_object_get(r->json, "message")))
 		msg = json_string_value(json_object_get(r->json, "message"));
-	/* GitHub's secondary rate limit is a 403 whose message says so, often with Retry-After. */
+	/* A secondary rate limit (GitHub's) is a 403 whose message says so, often with Retry-After. */
 	r->rate_limited = r->status == 429 ||
 			  (r->status == 403 && (exhausted || retry ||
 						(msg && strcasestr(msg, "rate limit"))));
@@ -499,7 +518,7 @@ static int transport_error(CURLcode e, const struct api_sink *sink, const char *
 	return rr_error_set(err, RR_ETRANSIENT, "%s: %s", what, curl_easy_strerror(e));
 }
 
-static int fill_response(CURL *h, struct api_sink *sink, struct api_response *out,
+static int fill_response(const struct api_client *c, CURL *h, struct api_sink *sink, struct api_response *out,
 			 const char *what, struct rr_error *err)
 {
 	json_error_t jerr;
@@ -511,7 +530,7 @@ static int fill_response(CURL *h, struct api_sink *sink, struct api_response *ou
 		return rr_error_set(err, RR_ENOMEM, "%s: out of memory", what);
 	if (out->body_len)
 		out->json = json_loadb(out->body, out->body_len, 0, &jerr);
-	read_response_headers(h, out);
+	read_response_headers(c, h, out);
 	return api_classify(out, what, err);
 }
 
@@ -551,12 +570,121 @@ int api_request(struct api_client *c, const char *method, const char *url,
 	if (e != CURLE_OK)
 		rc = transport_error(e, &sink, what, c->max_response_bytes, err);
 	else
-		rc = fill_response(h, &sink, out, what, err);
+		rc = fill_response(c, h, &sink, out, what, err);
 done:
 	if (h)
 		curl_easy_cleanup(h);
 	wipe_slist(hdrs);
 	free(payload);
 	rr_buf_free(&sink.buf);
+	return rc;
+}
+
+int api_request_auth(struct api_client *c, const char *auth_prefix, const char *token,
+		     const char *method, const char *url, const char *const *headers,
+		     const json_t *body, struct api_response *out, struct rr_error *err)
+{
+	const char *all[9];
+	char *auth = NULL;
+	size_t n = 0;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	for (; headers && headers[n] && n < 7; n++)
+		all[n] = headers[n];
+	if (!token || asprintf(&auth, "%s%s", auth_prefix, token) < 0)
+		return rr_error_set(err, token ? RR_ENOMEM : RR_ECONFIG, "%s %s: %s", method, url,
+				    token ? "out of memory" : "no token");
+	all[n++] = auth;
+	all[n] = NULL;
+	rc = api_request(c, method, url, all, body, out, err);
+	rr_secret_free(auth);
+	return rc;
+}
+
+/* ---- listings ------------------------------------------------------------------ */
+
+char *api_url_with_param(const char *url, const char *name, long value)
+{
+	CURLU *u = curl_url();
+	char *query = NULL, *out = NULL, *param = NULL;
+	struct rr_buf q = RR_BUF_INIT;
+	size_t nlen = strlen(name);
+	int rc = RR_OK;
+
+	if (!u || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK)
+		goto done;
+	if (curl_url_get(u, CURLUPART_QUERY, &query, 0) != CURLUE_OK)
+		query = NULL;
+	/* Keep every other parameter in its place; drop the old name=... */
+	for (const char *p = query; p && *p && rc == RR_OK;) {
+		size_t n = strcspn(p, "&");
+		if (!(n > nlen && strncmp(p, name, nlen) == 0 && p[nlen] == '=') &&
+		    !(n == nlen && strncmp(p, name, nlen) == 0) && n)
+			rc = rr_buf_printf(&q, "%s%.*s", q.len ? "&" : "", (int)n, p);
+		p += n + (p[n] == '&');
+	}
+	if (rc == RR_OK)
+		rc = rr_buf_printf(&q, "%s%s=%ld", q.len ? "&" : "", name, value);
+	if (rc != RR_OK || curl_url_set(u, CURLUPART_QUERY, q.data, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_URL, &param, 0) != CURLUE_OK)
+		goto done;
+	out = rr_strdup(param);
+done:
+	curl_free(param);
+	curl_free(query);
+	rr_buf_free(&q);
+	curl_url_cleanup(u);
+	return out;
+}
+
+int api_list_all(api_call_fn call, void *ctx, const char *first_url, const char *origin,
+		 const char *what, size_t max_pages, api_page_fn page_fn, void *data,
+		 struct rr_error *err)
+{
+	struct api_response resp = API_RESPONSE_INIT;
+	char *url = rr_strdup(first_url);
+	size_t pages = 0;
+	int rc = RR_OK;
+
+	if (!url)
+		return rr_error_set(err, RR_ENOMEM, "listing %s: out of memory", what);
+	while (url) {
+		char *next;
+		if (++pages > max_pages) {
+			rc = rr_error_set(err, RR_ETOOBIG, "listing %s: more than %zu pages", what,
+					  max_pages);
+			break;
+		}
+		api_response_free(&resp);       /* the previous page's */
+		if ((rc = call(ctx, "GET", url, NULL, &resp, err))) {
+			rr_error_wrap(err, "listing %s", what);
+			break;
+		}
+		if (!json_is_array(resp.json)) {
+			rc = rr_error_set(err, RR_ETRANSIENT, "listing %s: response is not a JSON array",
+					  what);
+			break;
+		}
+		if ((rc = page_fn(resp.json, data, err)))
+			break;
+		next = resp.next_url;
+		resp.next_url = NULL;
+		if (!next && resp.next_page > 0 && json_array_size(resp.json) > 0 &&
+		    !(next = api_url_with_param(url, "page", resp.next_page))) {
+			rc = rr_error_set(err, RR_ENOMEM, "listing %s: out of memory", what);
+			break;
+		}
+		free(url);
+		url = next;
+		/* The token goes with every page: only ever to the configured API host. */
+		if (url && !api_same_origin(url, origin)) {
+			rc = rr_error_set(err, RR_EINVAL, "listing %s: next page link leaves the API "
+					  "host; not followed", what);
+			break;
+		}
+	}
+	free(url);
+	api_response_free(&resp);
 	return rc;
 }

@@ -37,6 +37,13 @@ struct api_client_options {
 	long connect_timeout_ms;     /* 0 = 10 s */
 	long timeout_ms;             /* whole transfer; 0 = 30 s */
 	size_t max_response_bytes;   /* 0 = 8 MiB */
+	/* The forge's rate-limit headers: requests left, and the epoch when the
+	 * window resets. NULL: the forge sends none. */
+	const char *ratelimit_remaining_header;
+	const char *ratelimit_reset_header;
+	/* A header holding the next page's number, for listings without a Link
+	 * rel="next" (NULL: Link only). */
+	const char *next_page_header;
 };
 
 struct api_response {
@@ -45,11 +52,12 @@ struct api_response {
 	size_t body_len;
 	json_t *json;                /* parsed body; NULL when empty or not JSON */
 	char *next_url;              /* Link: <...>; rel="next", or NULL */
+	long next_page;              /* from the client's next_page_header; 0 if none */
 	long retry_after;            /* seconds, from Retry-After or X-RateLimit-Reset; 0 if none */
 	bool rate_limited;           /* X-RateLimit-Remaining: 0 or a 429 / secondary limit */
 	long new_connections;        /* connections this call had to open (0 = reused) */
 };
-#define API_RESPONSE_INIT { 0, NULL, 0, NULL, NULL, 0, false, 0 }
+#define API_RESPONSE_INIT { 0, NULL, 0, NULL, NULL, 0, 0, false, 0 }
 void api_response_free(struct api_response *r);
 
 int api_client_new(struct api_client **out, const struct api_client_options *opt,
@@ -66,6 +74,31 @@ void api_client_free(struct api_client *c);
 int api_request(struct api_client *c, const char *method, const char *url,
 		const char *const *headers, const json_t *body, struct api_response *out,
 		struct rr_error *err);
+
+/*
+ * api_request with one more header, "<auth_prefix><token>" (e.g. "PRIVATE-TOKEN: ",
+ * "Authorization: Bearer "), built and wiped here: the token is a secret.
+ * headers may be NULL; at most 7 of them.
+ */
+int api_request_auth(struct api_client *c, const char *auth_prefix, const char *token,
+		     const char *method, const char *url, const char *const *headers,
+		     const json_t *body, struct api_response *out, struct rr_error *err);
+
+/*
+ * Every page of a listing. call performs one authenticated GET for the forge
+ * (ctx is its own); page_fn receives each page's JSON array. The next page is
+ * Link rel="next", else (when the client has a next_page_header) the same URL
+ * with page=N. A next page on another origin than `origin` is not followed (the
+ * token goes with every page): RR_EINVAL. More than max_pages: RR_ETOOBIG.
+ */
+typedef int (*api_call_fn)(void *ctx, const char *method, const char *url, const json_t *body,
+			   struct api_response *resp, struct rr_error *err);
+typedef int (*api_page_fn)(const json_t *page, void *data, struct rr_error *err);
+int api_list_all(api_call_fn call, void *ctx, const char *first_url, const char *origin,
+		 const char *what, size_t max_pages, api_page_fn page_fn, void *data,
+		 struct rr_error *err);
+/* url with its query parameter name set to value (added or replaced); heap or NULL. */
+char *api_url_with_param(const char *url, const char *name, long value);
 
 /* --- pieces exposed for tests and for forges ----------------------------- */
 

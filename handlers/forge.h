@@ -2,9 +2,11 @@
  * forge.h — the seam between the forge-agnostic core and each forge.
  *
  * Everything forge-specific (webhook signatures, payload shapes, REST API,
- * auth) lives behind struct forge, one file per forge in handlers/. Nothing
- * outside handlers/ names a forge. Adding a forge is one file and one line in
- * forges.c.
+ * auth, settings) lives behind struct forge, one file per forge in handlers/.
+ * Nothing outside handlers/ names a forge (tests/check_forge_names.sh keeps
+ * that true). A forge translates; it does not decide: what to post is decided
+ * once, for every forge, by the publisher (publish.h). Adding a forge is one
+ * file and one line in forges.c.
  */
 #ifndef RR_FORGE_H
 #define RR_FORGE_H
@@ -32,56 +34,107 @@ struct http_request {
 /* Case-insensitive header lookup; NULL when absent. */
 const char *http_request_header(const struct http_request *r, const char *name);
 
-/* What a worker needs to review one pull request. Serialised to JSON in the queue. */
+/*
+ * What a worker needs to review one pull (merge) request. Serialised to JSON in
+ * the queue (request.c; jobs queued by older builds still load).
+ */
 struct review_request {
-	char *forge;               /* "github" */
-	char *delivery_id;         /* the forge's delivery GUID (dedup key) */
+	char *forge;               /* the forge's name */
+	char *delivery_id;         /* the forge's delivery id (dedup key) */
 	char *event;               /* e.g. "pull_request" */
 	char *action;              /* e.g. "opened" */
-	char *owner;               /* repository owner / namespace */
-	char *repo;                /* repository name */
+	char *owner;               /* namespace; may hold '/' (subgroups): "group/sub" */
+	char *repo;                /* repository name (last path segment) */
 	char *clone_url;           /* base repository's clone URL */
 	char *api_url;             /* repository API URL from the payload (informational) */
-	long number;               /* pull request number */
-	char *base_ref;            /* base branch name */
-	char *base_sha;
+	long number;               /* pull request number (merge request iid) */
+	char *base_ref;            /* base (target) branch name */
+	char *base_sha;            /* base commit; NULL until the forge's prepare fills it */
 	char *head_sha;
-	long installation_id;      /* GitHub App installation, 0 if none */
+	char *start_sha;           /* where the forge's diff starts (merge base), or NULL */
+	char *forge_data;          /* forge-private JSON object text, opaque to the core, or NULL */
 };
 void review_request_free(struct review_request *r);
 /* JSON round trip for the queue. to_json returns a heap string or NULL. */
 char *review_request_to_json(const struct review_request *r);
 int review_request_from_json(const char *json, struct review_request *out, struct rr_error *err);
+/* An integer of forge_data ({"key": N}), or 0 when absent. */
+long review_request_forge_long(const struct review_request *rq, const char *key);
 
-/* Per-forge configuration, filled from the environment by bot/config.c. */
+/* Where a setting lands in struct forge_config. */
+enum forge_slot {
+	FORGE_SLOT_WEBHOOK_SECRET,  /* setting it enables the forge */
+	FORGE_SLOT_URL,             /* the forge's base (API) URL */
+	FORGE_SLOT_TOKEN,
+	FORGE_SLOT_CA_BUNDLE,
+	FORGE_SLOT_GIT_URL,
+	FORGE_SLOT_EXTRA1,          /* forge-specific, see the forge's settings table */
+	FORGE_SLOT_EXTRA2,
+	FORGE_SLOT_COUNT
+};
+#define FORGE_SETTING_SECRET 1u     /* also read from <VAR>_FILE; wiped when freed; never logged */
+#define FORGE_SETTING_URL    2u     /* http(s) without user or password; trailing '/' dropped */
+#define FORGE_SETTING_ORIGIN 4u     /* an origin: no path, query or fragment (with _URL) */
+
+/* One environment setting of a forge: RUSTREVIEW_<NAME>_<suffix>. */
+struct forge_setting {
+	const char *suffix;         /* "WEBHOOK_SECRET", "URL", "TOKEN", ... */
+	enum forge_slot slot;
+	unsigned flags;             /* FORGE_SETTING_* */
+	const char *dflt;           /* default value, or NULL */
+	const char *help;           /* one line for README and `help serve` */
+};
+
+/* Per-forge configuration, filled from the environment by bot/config.c from
+ * the forge's settings table (each setting names the field it fills). */
 struct forge_config {
 	const struct forge *forge;
 	bool enabled;              /* true when the webhook secret is set */
-	char *webhook_secret;      /* secret; never logged */
-	char *api_url;             /* REST base URL, no trailing slash */
-	char *app_id;              /* GitHub App id (or client id) */
-	char *private_key_pem;     /* App private key, PEM text; secret */
-	char *token;               /* personal/project token mode; secret */
-	char *ca_bundle;           /* optional CA file for TLS to the forge */
+	char *webhook_secret;      /* FORGE_SLOT_WEBHOOK_SECRET; never logged */
+	char *api_url;             /* FORGE_SLOT_URL: the forge's base URL, no trailing slash */
+	char *token;               /* FORGE_SLOT_TOKEN; secret */
+	char *ca_bundle;           /* FORGE_SLOT_CA_BUNDLE: CA file for TLS to the forge */
+	/* FORGE_SLOT_GIT_URL: where the forge serves git (scheme://host[:port][/path]).
+	 * Clone URLs from payloads must be under it. NULL: derived from api_url. */
+	char *git_url;
+	char *extra[2];            /* FORGE_SLOT_EXTRA1/2: what the forge's table says */
 	bool review_drafts;        /* default false */
 	unsigned max_comments;     /* per review, default 30 */
 	char *user_agent;          /* "rustreview/<version>" */
-	void *state;               /* forge-private (token cache, mutex), from init */
-	/* Where the forge serves git (scheme://host[:port]). Clone URLs from payloads
-	 * must have this origin. NULL: the forge derives it from api_url. */
-	char *git_url;
+	void *state;               /* forge-private (API client, token cache), from init */
 };
+/* The field a slot fills (NULL for an unknown slot). */
+char **forge_config_slot(struct forge_config *cfg, enum forge_slot slot);
 
 /* What publish did, for logs, metrics and tests. */
 struct publish_result {
 	size_t posted;             /* comments posted */
 	size_t already_posted;     /* dropped because their fingerprint was there */
 	size_t over_cap;           /* not posted because of max_comments */
+	size_t grouped;            /* folded into another comment of the same rule and file */
+	size_t over_budget;        /* not posted because of the per-rule budget */
+	size_t refused;            /* refused by the forge one by one (logged, skipped) */
 	bool review_created;
 };
 
+struct publish_existing;       /* publish.h */
+struct publish_review;         /* publish.h */
+
+/* How a forge spells a suggested change: "```suggestion" (GitHub),
+ * "```suggestion:-0+0" (GitLab), or none (NULL). */
 struct forge {
-	const char *name;          /* "github" — also the URL path /webhooks/<name> */
+	const char *name;          /* also the URL path /webhooks/<name> */
+	/* RUSTREVIEW_<NAME>_WEBHOOK_SECRET (enables the forge) is every forge's;
+	 * these are the rest, terminated by { NULL }. */
+	const struct forge_setting *settings;
+	const char *git_user;      /* user name that goes with the token over git HTTPS */
+	const char *suggestion_info;   /* info string of the fence, NULL: no suggestions */
+	/* What the forge calls a change under review ("merge request"); NULL: "pull request". */
+	const char *change_noun;
+	/* The summary carries the head it was written for and is posted once per head
+	 * (a forge whose summary is not posted atomically with its comments). */
+	bool summary_per_head;
+
 	int (*init)(struct forge_config *cfg, struct rr_error *err);
 	void (*cleanup)(struct forge_config *cfg);
 	/* RR_OK when the request is authentic; RR_EAUTH otherwise (→ 401). */
@@ -91,18 +144,24 @@ struct forge {
 	 * (→ 200). RR_EINVAL: malformed (→ 400). */
 	int (*parse_event)(const struct forge_config *cfg, const struct http_request *req,
 			   struct review_request *out, struct rr_error *err);
-	/* Credentials for fetching the request's repository, and the refspecs to fetch
-	 * (heap strings; caller frees each and the array). */
+	/* Optional: completes the request from the forge's API before the fetch
+	 * (e.g. the diff's base and start commits). */
+	int (*prepare)(struct forge_config *cfg, struct review_request *rq, struct rr_error *err);
+	/* The token for fetching the request's repository (username comes from git_user). */
 	int (*git_credentials)(struct forge_config *cfg, const struct review_request *rq,
 			       struct git_credentials *out, struct rr_error *err);
+	/* The refspecs to fetch (heap strings; caller frees each and the array). */
 	int (*fetch_refspecs)(const struct review_request *rq, char ***out, size_t *n,
 			      struct rr_error *err);
-	/* Posts findings (already limited to added lines) as one review. Never repeats
-	 * a comment whose fingerprint is already on the pull request. RR_ETRANSIENT
-	 * for failures worth retrying (err->retry_after set when the forge says). */
-	int (*publish)(struct forge_config *cfg, const struct review_request *rq,
-		       const struct finding_list *findings, struct publish_result *res,
-		       struct rr_error *err);
+	/* Hands every comment and summary of the bot already on the pull request
+	 * (every page) to publish_existing_add_*. */
+	int (*list_existing)(struct forge_config *cfg, const struct review_request *rq,
+			     struct publish_existing *ex, struct rr_error *err);
+	/* Posts the planned review in the forge's shape. Sets res->posted, ->refused
+	 * and ->review_created. RR_ETRANSIENT for failures worth retrying. */
+	int (*post_review)(struct forge_config *cfg, const struct review_request *rq,
+			   const struct publish_review *review, struct publish_result *res,
+			   struct rr_error *err);
 	/* Optional (NULL: the forge has none): the pass/fail status of the reviewed
 	 * head commit. description is one short line. A failure here never fails
 	 * the job: the review is already posted. */

@@ -5,8 +5,6 @@
 #include "github.h"
 
 #include <ctype.h>
-#include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,47 +14,50 @@
 #include <curl/curl.h>
 #include <git2.h>
 #include <jansson.h>
-#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/pem.h>
 
 #include "../common/log.h"
 #include "../common/secret.h"
 #include "api.h"
 #include "jsonscan.h"
+#include "publish.h"
+#include "tokens.h"
+#include "webhook.h"
 
+#define GH "github"
 #define GH_DEFAULT_API        "https://api.github.com"
 #define GH_API_VERSION        "X-GitHub-Api-Version: 2022-11-28"
 #define GH_ACCEPT             "Accept: application/vnd.github+json"
 #define GH_SIG_HEADER         "X-Hub-Signature-256"
-#define GH_SHA_LEN            40
 /* Refresh an installation token this long before GitHub expires it. */
 #define GH_TOKEN_MARGIN_S     300
-/* Real payloads nest about 6 deep; anything past this is hostile or broken. */
-#define GH_MAX_NESTING        64
 /* 100 pages of 100 comments: a pull request with more is not one we can dedupe sanely. */
 #define GH_MAX_PAGES          100
-#define GH_DEFAULT_MAX_COMMENTS 30
-#define GH_SUMMARY_MARKER     "<!-- rustreview:summary -->"
+#define gh_app_id(cfg)        ((cfg)->extra[0])
+#define gh_private_key(cfg)   ((cfg)->extra[1])
+
+static const struct forge_setting gh_settings[] = {
+	{ "API_URL", FORGE_SLOT_URL, FORGE_SETTING_URL, GH_DEFAULT_API,
+	  "REST API (Enterprise Server: https://HOST/api/v3)" },
+	{ "APP_ID", FORGE_SLOT_EXTRA1, 0, NULL, "GitHub App id (or client id)" },
+	{ "PRIVATE_KEY", FORGE_SLOT_EXTRA2, FORGE_SETTING_SECRET, NULL, "GitHub App private key (PEM)" },
+	{ "TOKEN", FORGE_SLOT_TOKEN, FORGE_SETTING_SECRET, NULL, "a token instead of an App" },
+	{ "CA_BUNDLE", FORGE_SLOT_CA_BUNDLE, 0, NULL, "CA file for TLS to GitHub (API and git)" },
+	{ "GIT_URL", FORGE_SLOT_GIT_URL, FORGE_SETTING_URL | FORGE_SETTING_ORIGIN, NULL,
+	  "where git is served (default: derived from the API URL)" },
+	{ NULL, FORGE_SLOT_COUNT, 0, NULL, NULL },
+};
 
 /* ======================================================================== */
 /* state: key, API client, installation token cache                         */
 /* ======================================================================== */
 
-struct gh_token {
-	long installation_id;
-	char *token;               /* secret */
-	time_t refresh_at;         /* wall clock; mint a new one from here on */
-};
-
 struct gh_state {
-	pthread_mutex_t lock;      /* guards tokens */
 	EVP_PKEY *key;             /* App private key; NULL in token mode */
 	struct api_client *api;
-	struct gh_token *tokens;
-	size_t ntokens, cap;
+	struct token_cache *tokens;   /* installation id → token */
 };
 
 static const char *gh_api_base(const struct forge_config *cfg)
@@ -64,19 +65,20 @@ static const char *gh_api_base(const struct forge_config *cfg)
 	return cfg->api_url && *cfg->api_url ? cfg->api_url : GH_DEFAULT_API;
 }
 
-/* Length of the API base without trailing slashes, for "%.*s" formatting. */
 static int gh_api_base_len(const struct forge_config *cfg)
 {
-	const char *b = gh_api_base(cfg);
-	size_t n = strlen(b);
-	while (n > 0 && b[n - 1] == '/')
-		n--;
-	return (int)n;
+	return webhook_base_len(gh_api_base(cfg));
 }
 
 static bool gh_app_mode(const struct forge_config *cfg)
 {
-	return cfg->app_id && *cfg->app_id && cfg->private_key_pem && *cfg->private_key_pem;
+	return gh_app_id(cfg) && *gh_app_id(cfg) && gh_private_key(cfg) && *gh_private_key(cfg);
+}
+
+/* The installation of a request, from the forge-private data ({"installation_id": N}). */
+static long gh_installation(const struct review_request *rq)
+{
+	return review_request_forge_long(rq, "installation_id");
 }
 
 /* Never prompt on a terminal for an encrypted key: a service has nobody to ask. */
@@ -118,22 +120,18 @@ static int gh_parse_private_key(const char *pem, EVP_PKEY **out, struct rr_error
 
 static void gh_state_free(struct gh_state *st)
 {
-	size_t i;
 	if (!st)
 		return;
-	for (i = 0; i < st->ntokens; i++)
-		rr_secret_free(st->tokens[i].token);
-	free(st->tokens);
+	token_cache_free(st->tokens);
 	api_client_free(st->api);
 	EVP_PKEY_free(st->key);
-	pthread_mutex_destroy(&st->lock);
 	free(st);
 }
 
 static int gh_check_auth_config(const struct forge_config *cfg, struct rr_error *err)
 {
-	bool has_id = cfg->app_id && *cfg->app_id;
-	bool has_key = cfg->private_key_pem && *cfg->private_key_pem;
+	bool has_id = gh_app_id(cfg) && *gh_app_id(cfg);
+	bool has_key = gh_private_key(cfg) && *gh_private_key(cfg);
 	bool has_token = cfg->token && *cfg->token;
 
 	if ((has_id && has_key) || has_token)
@@ -158,14 +156,17 @@ static int gh_init(struct forge_config *cfg, struct rr_error *err)
 	cfg->state = NULL;
 	if ((rc = gh_check_auth_config(cfg, err)))
 		return rc;
-	if (!(st = calloc(1, sizeof(*st))))
+	if (!(st = calloc(1, sizeof(*st))) || token_cache_new(&st->tokens) != RR_OK) {
+		gh_state_free(st);
 		return rr_error_set(err, RR_ENOMEM, "github: out of memory");
-	pthread_mutex_init(&st->lock, NULL);
-	if (gh_app_mode(cfg) && (rc = gh_parse_private_key(cfg->private_key_pem, &st->key, err)))
+	}
+	if (gh_app_mode(cfg) && (rc = gh_parse_private_key(gh_private_key(cfg), &st->key, err)))
 		goto fail;
 	opt.ca_bundle = cfg->ca_bundle;
 	opt.user_agent = cfg->user_agent && *cfg->user_agent ? cfg->user_agent
 							     : "rustreview/" RR_VERSION;
+	opt.ratelimit_remaining_header = "X-RateLimit-Remaining";
+	opt.ratelimit_reset_header = "X-RateLimit-Reset";
 	if ((rc = api_client_new(&st->api, &opt, err))) {
 		rr_error_wrap(err, "github");
 		goto fail;
@@ -183,65 +184,10 @@ static void gh_cleanup(struct forge_config *cfg)
 	cfg->state = NULL;
 }
 
-/* ======================================================================== */
-/* webhook signature                                                        */
-/* ======================================================================== */
-
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Decodes exactly 2*n hex digits (and nothing more) into out. */
-static bool hex_decode(const char *hex, unsigned char *out, size_t n)
-{
-	size_t i;
-	if (strlen(hex) != 2 * n)
-		return false;
-	for (i = 0; i < n; i++) {
-		int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return false;
-		out[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return true;
-}
-
 static int gh_verify(const struct forge_config *cfg, const struct http_request *req,
 		     struct rr_error *err)
 {
-	const char *sig = http_request_header(req, GH_SIG_HEADER);
-	unsigned char want[32], got[EVP_MAX_MD_SIZE];
-	unsigned int got_len = 0;
-	const char *body = req->body ? req->body : "";
-	int rc = RR_OK;
-
-	if (!cfg->webhook_secret || !*cfg->webhook_secret)
-		return rr_error_set(err, RR_EAUTH, "github webhook: no webhook secret configured");
-	if (!sig)
-		return rr_error_set(err, RR_EAUTH, "github webhook: " GH_SIG_HEADER " header missing");
-	if (!req->body && req->body_len)
-		return rr_error_set(err, RR_EAUTH, "github webhook: no body");
-	if (strncmp(sig, "sha256=", 7) != 0 || !hex_decode(sig + 7, want, sizeof(want)))
-		return rr_error_set(err, RR_EAUTH,
-				    "github webhook: " GH_SIG_HEADER " is not sha256=<64 hex digits>");
-	if (!HMAC(EVP_sha256(), cfg->webhook_secret, (int)strlen(cfg->webhook_secret),
-		  (const unsigned char *)body, req->body_len, got, &got_len) ||
-	    got_len != sizeof(want)) {
-		ERR_clear_error();
-		rc = rr_error_set(err, RR_EAUTH, "github webhook: computing HMAC-SHA256 failed");
-	} else if (CRYPTO_memcmp(got, want, sizeof(want)) != 0) {
-		rc = rr_error_set(err, RR_EAUTH,
-				  "github webhook: " GH_SIG_HEADER " does not match the body");
-	}
-	OPENSSL_cleanse(got, sizeof(got));
-	return rc;
+	return webhook_verify_hmac(GH, cfg->webhook_secret, req, GH_SIG_HEADER, "sha256=", err);
 }
 
 /* ======================================================================== */
@@ -250,10 +196,8 @@ static int gh_verify(const struct forge_config *cfg, const struct http_request *
 
 /*
  * The payload fields parse_event reads. A 25 KB delivery is scanned once,
- * without building a tree (jansson's tree cost ~350 µs per delivery and
- * dominated ingest); the scanner still validates the whole document and
- * refuses a repeated key on any of these paths, the ambiguity
- * JSON_REJECT_DUPLICATES used to guard against.
+ * without building a tree; the scanner still validates the whole document and
+ * refuses a repeated key on any of these paths.
  */
 enum gh_field {
 	GF_ROOT, GF_ACTION, GF_PULL_REQUEST, GF_DRAFT, GF_OWNER, GF_NAME, GF_CLONE_URL, GF_URL,
@@ -267,113 +211,13 @@ static const char *const gh_field_paths[GF_COUNT] = {
 	[GF_BASE_REF] = "pull_request.base.ref", [GF_BASE_SHA] = "pull_request.base.sha",
 	[GF_HEAD_SHA] = "pull_request.head.sha", [GF_INSTALLATION_ID] = "installation.id",
 };
-/* Action names are at most 64 bytes (gh_word_ok); one more shows a longer one. */
+/* Action names are at most 64 bytes; one more shows a longer one. */
 #define GH_ACTION_BUF 66
 
 struct gh_payload {
 	struct jsonscan_field f[GF_COUNT];
 	char action[GH_ACTION_BUF];
 };
-
-static int take_string(const struct gh_payload *pl, enum gh_field i, char **out,
-		       struct rr_error *err)
-{
-	const struct jsonscan_field *f = &pl->f[i];
-	const char *path = gh_field_paths[i];
-
-	if (f->type == JSONSCAN_ABSENT)
-		return rr_error_set(err, RR_EINVAL, "github payload: field '%s' missing", path);
-	if (f->type != JSONSCAN_STRING)
-		return rr_error_set(err, RR_EINVAL, "github payload: field '%s' is not a string", path);
-	/* A NUL would silently cut the C string every later check looks at. */
-	if (f->has_nul)
-		return rr_error_set(err, RR_EINVAL, "github payload: field '%s' contains a NUL character",
-				    path);
-	/* The decoded string is never longer than its quoted source. */
-	if (!(*out = malloc(f->raw_len)))
-		return rr_error_set(err, RR_ENOMEM, "github payload: out of memory");
-	if (jsonscan_decode(f, *out, f->raw_len, err) != RR_OK)
-		return rr_error_wrap(err, "github payload: field '%s'", path);
-	return RR_OK;
-}
-
-static bool is_sha(const char *s)
-{
-	size_t i;
-	for (i = 0; i < GH_SHA_LEN; i++)
-		if (hex_value(s[i]) < 0)
-			return false;
-	return s[GH_SHA_LEN] == '\0';
-}
-
-static int take_sha(const struct gh_payload *pl, enum gh_field i, char **out,
-		    struct rr_error *err)
-{
-	const char *path = gh_field_paths[i];
-	int rc = take_string(pl, i, out, err);
-	if (rc)
-		return rc;
-	if (!is_sha(*out))
-		return rr_error_set(err, RR_EINVAL,
-				    "github payload: field '%s' is not a 40-digit hex SHA", path);
-	for (char *p = *out; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
-	return RR_OK;
-}
-
-static int take_positive(const struct gh_payload *pl, enum gh_field i, bool required, long *out,
-			 struct rr_error *err)
-{
-	const struct jsonscan_field *f = &pl->f[i];
-	const char *path = gh_field_paths[i];
-	int64_t v = 0;
-
-	*out = 0;
-	if (f->type == JSONSCAN_ABSENT)
-		return required ? rr_error_set(err, RR_EINVAL, "github payload: field '%s' missing",
-					       path)
-				: RR_OK;
-	if (jsonscan_int64(f, &v) != RR_OK || v <= 0 || v > LONG_MAX)
-		return rr_error_set(err, RR_EINVAL,
-				    "github payload: field '%s' is not a positive integer", path);
-	*out = (long)v;
-	return RR_OK;
-}
-
-/* Owners and repository names become URL path segments and directory names. */
-static bool gh_name_ok(const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-	if (n == 0 || n > 100 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' && *s != '.')
-			return false;
-	return true;
-}
-
-/* Event names and actions are snake_case words; anything else is not GitHub. */
-static bool gh_word_ok(const char *s, size_t max)
-{
-	size_t n = s ? strlen(s) : 0;
-	if (n == 0 || n > max)
-		return false;
-	for (; *s; s++)
-		if (!islower((unsigned char)*s) && *s != '_')
-			return false;
-	return true;
-}
-
-static bool gh_delivery_ok(const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-	if (n == 0 || n > 100)
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' && *s != '.')
-			return false;
-	return true;
-}
 
 static bool gh_action_reviewed(const char *a)
 {
@@ -384,39 +228,23 @@ static bool gh_action_reviewed(const char *a)
 static int gh_scan_payload(const struct http_request *req, struct gh_payload *pl,
 			   struct rr_error *err)
 {
-	int rc;
-
 	memset(pl, 0, sizeof(*pl));
 	for (size_t i = 0; i < GF_COUNT; i++)
 		pl->f[i].path = gh_field_paths[i];
 	pl->f[GF_ACTION].buf = pl->action;
 	pl->f[GF_ACTION].buf_size = sizeof(pl->action);
-	if (!req->body || req->body_len == 0)
-		return rr_error_set(err, RR_EINVAL, "github payload: empty body");
-	rc = jsonscan_scan(req->body, req->body_len, pl->f, GF_COUNT, GH_MAX_NESTING, err);
-	if (rc == RR_ETOOBIG)
-		return rr_error_set(err, RR_EINVAL, "github payload: nested deeper than %d levels",
-				    GH_MAX_NESTING);
-	if (rc != RR_OK)
-		return rr_error_wrap(err, "github payload");
-	if (pl->f[GF_ROOT].type != JSONSCAN_OBJECT)
-		return rr_error_set(err, RR_EINVAL, "github payload: not a JSON object");
-	return RR_OK;
+	return webhook_scan(GH, req, pl->f, GF_COUNT, err);
 }
 
 /* RR_SKIP for drafts unless configured; RR_EINVAL when "draft" is not a boolean. */
 static int gh_check_draft(const struct forge_config *cfg, const struct gh_payload *pl,
 			  struct rr_error *err)
 {
-	enum jsonscan_type t = pl->f[GF_DRAFT].type;
-	if (t == JSONSCAN_ABSENT || t == JSONSCAN_NULL)
-		return RR_OK;
-	if (t != JSONSCAN_TRUE && t != JSONSCAN_FALSE)
-		return rr_error_set(err, RR_EINVAL,
-				    "github payload: field 'pull_request.draft' is not a boolean");
-	if (t == JSONSCAN_TRUE && !cfg->review_drafts)
+	bool draft;
+	int rc = webhook_take_bool(GH, &pl->f[GF_DRAFT], &draft, err);
+	if (rc == RR_OK && draft && !cfg->review_drafts)
 		return rr_error_set(err, RR_SKIP, "draft pull request skipped");
-	return RR_OK;
+	return rc;
 }
 
 /*
@@ -452,45 +280,18 @@ done:
 	return out;
 }
 
-/*
- * Only "scheme://authority/path" made of unreserved characters: no userinfo,
- * query, fragment, backslash, percent-escape or whitespace that libgit2 and
- * libcurl might read differently (a parser differential is how SSRF guards fall).
- */
-static bool gh_url_plain(const char *url)
+/* The clone URL must be the request's own repository on the configured git host. */
+static int gh_check_clone_url(const struct forge_config *cfg, const char *url, const char *owner,
+			      const char *repo, struct rr_error *err)
 {
-	const char *p = strstr(url, "://");
-	if (!p || p == url)
-		return false;
-	for (; *url; url++)
-		if (!isalnum((unsigned char)*url) && !strchr("-._~/:", *url))
-			return false;
-	return true;
-}
+	char *origin = gh_git_origin(cfg);
+	int rc;
 
-/* The clone URL of a payload must be plain http(s) on the configured git origin:
- * anything else would make the bot fetch (and offer its token to) another host. */
-static int gh_check_clone_url(const struct forge_config *cfg, const char *url,
-			      struct rr_error *err)
-{
-	char *origin = NULL;
-	int rc = RR_OK;
-
-	/* libgit2 must only speak HTTP(S) to the forge: no file://, ssh or local paths. */
-	if (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0)
-		return rr_error_set(err, RR_EINVAL,
-				    "github payload: field 'repository.clone_url' is not an http(s) URL");
-	if (strlen(url) > 2048 || !gh_url_plain(url))
-		return rr_error_set(err, RR_EINVAL, "github payload: field 'repository.clone_url' "
-				    "has characters a clone URL does not need");
-	if (!(origin = gh_git_origin(cfg)))
+	if (!origin)
 		return rr_error_set(err, RR_ECONFIG, "github: RUSTREVIEW_GITHUB_GIT_URL (or the API "
 				    "URL it is derived from) is not a URL");
-	if (!api_same_origin(url, origin)) {
-		rr_log(RR_LOG_WARN, "github.clone_url.refused", "allowed", origin, NULL);
-		rc = rr_error_set(err, RR_EINVAL, "github payload: field 'repository.clone_url' is "
-				  "not on the configured git host (RUSTREVIEW_GITHUB_GIT_URL)");
-	}
+	rc = webhook_check_clone_url(GH, "repository.clone_url", "RUSTREVIEW_GITHUB_GIT_URL",
+				     origin, url, owner, repo, err);
 	free(origin);
 	return rc;
 }
@@ -507,52 +308,47 @@ static int gh_check_api_url(const struct forge_config *cfg, const char *url,
 			    "configured API host (RUSTREVIEW_GITHUB_API_URL)");
 }
 
-/* A base branch becomes part of a refspec and a ref name in the mirror. */
-static int gh_check_base_ref(const char *base_ref, struct rr_error *err)
-{
-	char ref[300];
-	int valid = 0;
-
-	if (strlen(base_ref) > 255 ||
-	    snprintf(ref, sizeof(ref), "refs/heads/%s", base_ref) >= (int)sizeof(ref) ||
-	    git_reference_name_is_valid(&valid, ref) != 0 || !valid)
-		return rr_error_set(err, RR_EINVAL,
-				    "github payload: field 'pull_request.base.ref' is not a valid branch name");
-	return RR_OK;
-}
-
 static int gh_fill_request(const struct forge_config *cfg, const struct gh_payload *pl,
 			   struct review_request *out, struct rr_error *err)
 {
+	long installation = 0;
 	int rc;
 
-	if ((rc = take_string(pl, GF_OWNER, &out->owner, err)) ||
-	    (rc = take_string(pl, GF_NAME, &out->repo, err)) ||
-	    (rc = take_string(pl, GF_CLONE_URL, &out->clone_url, err)) ||
-	    (rc = take_string(pl, GF_URL, &out->api_url, err)) ||
-	    (rc = take_positive(pl, GF_NUMBER, true, &out->number, err)) ||
-	    (rc = take_string(pl, GF_BASE_REF, &out->base_ref, err)) ||
-	    (rc = take_sha(pl, GF_BASE_SHA, &out->base_sha, err)) ||
-	    (rc = take_sha(pl, GF_HEAD_SHA, &out->head_sha, err)) ||
-	    (rc = take_positive(pl, GF_INSTALLATION_ID, false, &out->installation_id, err)))
+	if ((rc = webhook_take_string(GH, &pl->f[GF_OWNER], &out->owner, err)) ||
+	    (rc = webhook_take_string(GH, &pl->f[GF_NAME], &out->repo, err)) ||
+	    (rc = webhook_take_string(GH, &pl->f[GF_CLONE_URL], &out->clone_url, err)) ||
+	    (rc = webhook_take_string(GH, &pl->f[GF_URL], &out->api_url, err)) ||
+	    (rc = webhook_take_positive(GH, &pl->f[GF_NUMBER], true, &out->number, err)) ||
+	    (rc = webhook_take_string(GH, &pl->f[GF_BASE_REF], &out->base_ref, err)) ||
+	    (rc = webhook_take_sha(GH, &pl->f[GF_BASE_SHA], &out->base_sha, err)) ||
+	    (rc = webhook_take_sha(GH, &pl->f[GF_HEAD_SHA], &out->head_sha, err)) ||
+	    (rc = webhook_take_positive(GH, &pl->f[GF_INSTALLATION_ID], false, &installation, err)))
 		return rc;
-	if (!gh_name_ok(out->owner))
+	/* GitHub owners have no '/': one segment, like the repository name. */
+	if (!webhook_path_ok(out->owner, false))
 		return rr_error_set(err, RR_EINVAL,
 				    "github payload: field 'repository.owner.login' is not a valid owner");
-	if (!gh_name_ok(out->repo))
-		return rr_error_set(err, RR_EINVAL,
-				    "github payload: field 'repository.name' is not a valid repository name");
-	if ((rc = gh_check_clone_url(cfg, out->clone_url, err)) ||
+	if ((rc = webhook_check_names(GH, "repository.owner.login", out->owner, "repository.name",
+				      out->repo, err)) ||
+	    (rc = gh_check_clone_url(cfg, out->clone_url, out->owner, out->repo, err)) ||
 	    (rc = gh_check_api_url(cfg, out->api_url, err)))
 		return rc;
-	return gh_check_base_ref(out->base_ref, err);
+	if (!webhook_branch_ok(out->base_ref))
+		return rr_error_set(err, RR_EINVAL, "github payload: field 'pull_request.base.ref' is "
+				    "not a valid branch name");
+	if (installation > 0 &&
+	    asprintf(&out->forge_data, "{\"installation_id\":%ld}", installation) < 0) {
+		out->forge_data = NULL;
+		return rr_error_set(err, RR_ENOMEM, "github payload: out of memory");
+	}
+	return RR_OK;
 }
 
 /* The action as a C string, or NULL when it is not a plausible action name. */
 static const char *gh_action(const struct gh_payload *pl)
 {
 	const struct jsonscan_field *f = &pl->f[GF_ACTION];
-	if (f->truncated || f->has_nul || !gh_word_ok(pl->action, 64))
+	if (f->truncated || f->has_nul || !webhook_word_ok(pl->action, 64, NULL))
 		return NULL;
 	return pl->action;
 }
@@ -569,7 +365,7 @@ static int gh_parse_event(const struct forge_config *cfg, const struct http_requ
 	memset(out, 0, sizeof(*out));
 	if (!event)
 		return rr_error_set(err, RR_EINVAL, "github webhook: X-GitHub-Event header missing");
-	if (!gh_word_ok(event, 64))
+	if (!webhook_word_ok(event, 64, NULL))
 		return rr_error_set(err, RR_EINVAL, "github webhook: X-GitHub-Event is not an event name");
 	if (strcmp(event, "ping") == 0)
 		return rr_error_set(err, RR_SKIP, "pong");
@@ -588,10 +384,10 @@ static int gh_parse_event(const struct forge_config *cfg, const struct http_requ
 				    "github payload: field 'pull_request' missing or not an object");
 	if ((rc = gh_check_draft(cfg, &pl, err)))
 		return rc;
-	if (!delivery || !gh_delivery_ok(delivery))
+	if (!delivery || !webhook_delivery_ok(delivery))
 		return rr_error_set(err, RR_EINVAL, "github webhook: X-GitHub-Delivery header %s",
 				    delivery ? "is not a delivery id" : "missing");
-	if (!(out->forge = rr_strdup("github")) || !(out->delivery_id = rr_strdup(delivery)) ||
+	if (!(out->forge = rr_strdup(GH)) || !(out->delivery_id = rr_strdup(delivery)) ||
 	    !(out->event = rr_strdup(event)) || !(out->action = rr_strdup(action)))
 		rc = rr_error_set(err, RR_ENOMEM, "github payload: out of memory");
 	else
@@ -739,14 +535,9 @@ int github_jwt_create(const char *app_id, const char *private_key_pem, time_t no
 /* installation tokens                                                      */
 /* ======================================================================== */
 
-/* "Name: value" header line on the heap; wiped by the caller (it may hold a secret). */
-static char *gh_auth_header(const char *token)
-{
-	char *h = NULL;
-	if (asprintf(&h, "Authorization: Bearer %s", token) < 0)
-		return NULL;
-	return h;
-}
+/* Every call sends these, and the token as "Authorization: Bearer <token>". */
+static const char *const gh_headers[] = { GH_ACCEPT, GH_API_VERSION, NULL };
+#define GH_AUTH "Authorization: Bearer "
 
 /* A token goes into a header line: printable ASCII without spaces only. */
 static bool gh_token_ok(const char *t)
@@ -791,81 +582,29 @@ static int gh_mint_token(const struct forge_config *cfg, struct gh_state *st, lo
 			 char **token, time_t *expires, struct rr_error *err)
 {
 	struct api_response resp = API_RESPONSE_INIT;
-	char *jwt = NULL, *auth = NULL, *url = NULL;
-	const char *headers[4];
+	char *jwt = NULL, *url = NULL;
 	int rc;
 
 	*token = NULL;
-	if ((rc = gh_jwt_sign(st->key, cfg->app_id, time(NULL), &jwt, err)))
+	if ((rc = gh_jwt_sign(st->key, gh_app_id(cfg), time(NULL), &jwt, err)))
 		goto done;
 	if (asprintf(&url, "%.*s/app/installations/%ld/access_tokens", gh_api_base_len(cfg),
-		     gh_api_base(cfg), installation) < 0)
+		     gh_api_base(cfg), installation) < 0) {
 		url = NULL;
-	if (!url || !(auth = gh_auth_header(jwt))) {
 		rc = rr_error_set(err, RR_ENOMEM, "out of memory");
 		goto done;
 	}
-	headers[0] = GH_ACCEPT;
-	headers[1] = GH_API_VERSION;
-	headers[2] = auth;
-	headers[3] = NULL;
-	if ((rc = api_request(st->api, "POST", url, headers, NULL, &resp, err)))
+	if ((rc = api_request_auth(st->api, GH_AUTH, jwt, "POST", url, gh_headers, NULL, &resp,
+				   err)))
 		goto done;
 	rc = gh_read_token_response(&resp, token, expires, err);
 done:
 	if (rc)
 		rr_error_wrap(err, "installation %ld access token", installation);
 	api_response_free(&resp);
-	rr_secret_free(auth);
 	rr_secret_free(jwt);
 	free(url);
 	return rc;
-}
-
-static struct gh_token *gh_cache_find(struct gh_state *st, long installation)
-{
-	size_t i;
-	for (i = 0; i < st->ntokens; i++)
-		if (st->tokens[i].installation_id == installation)
-			return &st->tokens[i];
-	return NULL;
-}
-
-/* Stores (taking ownership of) token for installation. Caller holds st->lock. */
-static int gh_cache_store(struct gh_state *st, long installation, char *token, time_t refresh_at)
-{
-	struct gh_token *slot = gh_cache_find(st, installation);
-	if (!slot) {
-		if (st->ntokens == st->cap) {
-			struct gh_token *p = rr_array_grow(st->tokens, &st->cap, sizeof(*p), 4);
-			if (!p) {
-				rr_secret_free(token);
-				return RR_ENOMEM;
-			}
-			st->tokens = p;
-		}
-		slot = &st->tokens[st->ntokens++];
-		slot->token = NULL;
-	}
-	rr_secret_free(slot->token);
-	slot->installation_id = installation;
-	slot->token = token;
-	slot->refresh_at = refresh_at;
-	return RR_OK;
-}
-
-/* Drops the cached token of installation if it is still `token` (a concurrent
- * refresh may already have replaced it). */
-static void gh_cache_drop(struct gh_state *st, long installation, const char *token)
-{
-	struct gh_token *slot;
-	pthread_mutex_lock(&st->lock);
-	slot = gh_cache_find(st, installation);
-	if (slot && slot->token && strcmp(slot->token, token) == 0) {
-		rr_secret_free(slot->token);
-		*slot = st->tokens[--st->ntokens];
-	}
-	pthread_mutex_unlock(&st->lock);
 }
 
 /*
@@ -876,8 +615,7 @@ static void gh_cache_drop(struct gh_state *st, long installation, const char *to
 static int gh_installation_token(const struct forge_config *cfg, struct gh_state *st,
 				 long installation, char **out, bool *cached, struct rr_error *err)
 {
-	struct gh_token *slot;
-	time_t now = time(NULL), expires = (time_t)-1;
+	time_t expires = (time_t)-1;
 	char *fresh = NULL, inst[24];
 	int rc = RR_OK;
 
@@ -886,12 +624,13 @@ static int gh_installation_token(const struct forge_config *cfg, struct gh_state
 	if (installation <= 0)
 		return rr_error_set(err, RR_EINVAL, "github: the request has no installation id "
 				    "(GitHub App mode needs the delivery's installation.id)");
-	pthread_mutex_lock(&st->lock);
-	slot = gh_cache_find(st, installation);
-	if (slot && now < slot->refresh_at) {
+	token_cache_lock(st->tokens);
+	if (token_cache_get_locked(st->tokens, installation, time(NULL), out) != RR_OK) {
+		rc = rr_error_set(err, RR_ENOMEM, "github: out of memory");
+		goto done;
+	}
+	if (*out) {
 		*cached = true;
-		if (!(*out = rr_secret_dup(slot->token)))
-			rc = rr_error_set(err, RR_ENOMEM, "github: out of memory");
 		goto done;
 	}
 	if ((rc = gh_mint_token(cfg, st, installation, &fresh, &expires, err)))
@@ -904,13 +643,14 @@ static int gh_installation_token(const struct forge_config *cfg, struct gh_state
 	/* An unreadable expiry: use the token for this call only. */
 	if (expires == (time_t)-1)
 		rr_secret_free(fresh);
-	else if (gh_cache_store(st, installation, fresh, expires - GH_TOKEN_MARGIN_S) != RR_OK)
+	else if (token_cache_put_locked(st->tokens, installation, fresh,
+					expires - GH_TOKEN_MARGIN_S) != RR_OK)
 		rr_log(RR_LOG_WARN, "github.token.cache_full", NULL);   /* still usable now */
 	snprintf(inst, sizeof(inst), "%ld", installation);
 	rr_log(RR_LOG_INFO, "github.token.minted", "installation", inst,
 	       "cached", expires == (time_t)-1 ? "false" : "true", NULL);
 done:
-	pthread_mutex_unlock(&st->lock);
+	token_cache_unlock(st->tokens);
 	return rc;
 }
 
@@ -923,7 +663,7 @@ static int gh_token_for(const struct forge_config *cfg, const struct review_requ
 	if (!st)
 		return rr_error_set(err, RR_ECONFIG, "github: forge not initialised");
 	if (gh_app_mode(cfg))
-		return gh_installation_token(cfg, st, rq->installation_id, out, cached, err);
+		return gh_installation_token(cfg, st, gh_installation(rq), out, cached, err);
 	if (!(*out = rr_secret_dup(cfg->token)))
 		return rr_error_set(err, RR_ENOMEM, "github: out of memory");
 	return RR_OK;
@@ -932,6 +672,11 @@ static int gh_token_for(const struct forge_config *cfg, const struct review_requ
 /* ======================================================================== */
 /* authenticated REST calls                                                 */
 /* ======================================================================== */
+
+struct gh_call_ctx {
+	const struct forge_config *cfg;
+	const struct review_request *rq;
+};
 
 /*
  * One API call with the request's credentials. A 401 with a cached App token
@@ -945,25 +690,15 @@ static int gh_call(const struct forge_config *cfg, const struct review_request *
 	int attempt, rc = RR_ERR;
 
 	for (attempt = 0; attempt < 2; attempt++) {
-		char *token = NULL, *auth = NULL;
-		const char *headers[4];
+		char *token = NULL;
 		bool cached = false;
 
 		api_response_free(resp);
 		if ((rc = gh_token_for(cfg, rq, &token, &cached, err)))
 			return rc;
-		if (!(auth = gh_auth_header(token))) {
-			rr_secret_free(token);
-			return rr_error_set(err, RR_ENOMEM, "github: out of memory");
-		}
-		headers[0] = GH_ACCEPT;
-		headers[1] = GH_API_VERSION;
-		headers[2] = auth;
-		headers[3] = NULL;
-		rc = api_request(st->api, method, url, headers, body, resp, err);
-		rr_secret_free(auth);
+		rc = api_request_auth(st->api, GH_AUTH, token, method, url, gh_headers, body, resp, err);
 		if (rc == RR_EAUTH && cached && attempt == 0) {
-			gh_cache_drop(st, rq->installation_id, token);
+			token_cache_drop(st->tokens, gh_installation(rq), token);
 			rr_secret_free(token);
 			rr_log(RR_LOG_INFO, "github.token.rejected", "action", "refresh", NULL);
 			continue;
@@ -972,6 +707,13 @@ static int gh_call(const struct forge_config *cfg, const struct review_request *
 		break;
 	}
 	return rc;
+}
+
+static int gh_call_cb(void *ctx, const char *method, const char *url, const json_t *body,
+		      struct api_response *resp, struct rr_error *err)
+{
+	const struct gh_call_ctx *c = ctx;
+	return gh_call(c->cfg, c->rq, method, url, body, resp, err);
 }
 
 /* ======================================================================== */
@@ -987,446 +729,121 @@ static int gh_git_credentials(struct forge_config *cfg, const struct review_requ
 	memset(out, 0, sizeof(*out));
 	/* A job queued by an older version, or a tampered queue, gets the same check as a
 	 * delivery: the token is only ever offered to the configured git host. */
-	if (rq->clone_url && (rc = gh_check_clone_url(cfg, rq->clone_url, err)))
+	if (rq->clone_url && (rc = gh_check_clone_url(cfg, rq->clone_url, rq->owner ? rq->owner : "",
+						      rq->repo ? rq->repo : "", err)))
 		return rr_error_wrap(err, "github: git credentials for %s/%s",
 				     rq->owner ? rq->owner : "?", rq->repo ? rq->repo : "?");
 	if ((rc = gh_token_for(cfg, rq, &out->password, &cached, err)))
 		return rr_error_wrap(err, "github: git credentials for %s/%s", rq->owner ? rq->owner : "?",
 				     rq->repo ? rq->repo : "?");
-	snprintf(out->username, sizeof(out->username), "%s", "x-access-token");
+	snprintf(out->username, sizeof(out->username), "%s", forge_github.git_user);
 	return RR_OK;
 }
 
 static int gh_fetch_refspecs(const struct review_request *rq, char ***out, size_t *n,
 			     struct rr_error *err)
 {
-	char *ref = NULL, **specs = NULL;
-	int valid = 0, rc = RR_OK;
-
-	*out = NULL;
-	*n = 0;
-	if (!rq->base_ref || rq->number <= 0)
-		return rr_error_set(err, RR_EINVAL, "github refspecs: base_ref and number required");
-	if (asprintf(&ref, "refs/heads/%s", rq->base_ref) < 0)
-		return rr_error_set(err, RR_ENOMEM, "github refspecs: out of memory");
-	if (git_reference_name_is_valid(&valid, ref) != 0 || !valid) {
-		rc = rr_error_set(err, RR_EINVAL, "github refspecs: base ref '%.200s' is not a valid "
-				  "branch name", rq->base_ref);
-		goto done;
-	}
-	if (!(specs = calloc(2, sizeof(*specs))) ||
-	    asprintf(&specs[0], "+%s:refs/rustreview/base/%s", ref, rq->base_ref) < 0 ||
-	    asprintf(&specs[1], "+refs/pull/%ld/head:refs/rustreview/pull/%ld/head", rq->number,
-		     rq->number) < 0) {
-		rc = rr_error_set(err, RR_ENOMEM, "github refspecs: out of memory");
-		goto done;
-	}
-	*out = specs;
-	*n = 2;
-	specs = NULL;
-done:
-	if (specs) {
-		free(specs[0]);
-		free(specs[1]);
-		free(specs);
-	}
-	free(ref);
-	return rc;
+	return webhook_refspecs(GH, rq->base_ref, "refs/pull/%ld/head", rq->number, out, n, err);
 }
 
 /* ======================================================================== */
-/* publish                                                                  */
+/* publish: list what is there, post one review                             */
 /* ======================================================================== */
-
-struct fp_set {
-	char (*v)[RR_FINGERPRINT_LEN + 1];
-	size_t n, cap;
-};
-
-static int fp_cmp(const void *a, const void *b)
-{
-	return strcmp(a, b);
-}
-
-static int fp_set_add(struct fp_set *s, const char *fp)
-{
-	if (s->n == s->cap) {
-		void *p = rr_array_grow(s->v, &s->cap, sizeof(*s->v), 64);
-		if (!p)
-			return RR_ENOMEM;
-		s->v = p;
-	}
-	memcpy(s->v[s->n++], fp, RR_FINGERPRINT_LEN + 1);
-	return RR_OK;
-}
-
-static bool fp_set_has(const struct fp_set *s, const char *fp)
-{
-	return s->n && bsearch(fp, s->v, s->n, sizeof(*s->v), fp_cmp) != NULL;
-}
-
-static int gh_collect_page(const json_t *page, struct fp_set *fps, struct rr_error *err)
-{
-	const json_t *c;
-	size_t i;
-
-	/* gh_list_all hands over arrays only. */
-	json_array_foreach(page, i, c) {
-		const json_t *body = json_object_get(c, "body");
-		char fp[RR_FINGERPRINT_LEN + 1];
-		if (json_is_string(body) && finding_fingerprint_from_body(json_string_value(body), fp) &&
-		    fp_set_add(fps, fp) != RR_OK)
-			return rr_error_set(err, RR_ENOMEM, "listing review comments: out of memory");
-	}
-	return RR_OK;
-}
-
-/* Calls page_fn on every page of a paginated GitHub listing (Link rel="next"). */
-static int gh_list_all(const struct forge_config *cfg, const struct review_request *rq,
-		       const char *first_url, const char *what,
-		       int (*page_fn)(const json_t *page, void *data, struct rr_error *err),
-		       void *data, struct rr_error *err)
-{
-	struct api_response resp = API_RESPONSE_INIT;
-	char *url = rr_strdup(first_url);
-	size_t pages = 0;
-	int rc = RR_OK;
-
-	if (!url)
-		return rr_error_set(err, RR_ENOMEM, "github: out of memory");
-	while (url) {
-		if (++pages > GH_MAX_PAGES) {
-			rc = rr_error_set(err, RR_ETOOBIG, "listing %s: more than %d pages", what,
-					  GH_MAX_PAGES);
-			break;
-		}
-		if ((rc = gh_call(cfg, rq, "GET", url, NULL, &resp, err))) {
-			rr_error_wrap(err, "listing %s", what);
-			break;
-		}
-		if (!json_is_array(resp.json)) {
-			rc = rr_error_set(err, RR_ETRANSIENT, "listing %s: response is not a JSON array",
-					  what);
-			break;
-		}
-		if ((rc = page_fn(resp.json, data, err)))
-			break;
-		free(url);
-		url = resp.next_url;
-		resp.next_url = NULL;
-		/* The token goes with every page: only ever to the configured API host. */
-		if (url && !api_same_origin(url, gh_api_base(cfg))) {
-			rc = rr_error_set(err, RR_EINVAL, "listing %s: next page link leaves the API "
-					  "host; not followed", what);
-			break;
-		}
-	}
-	free(url);
-	api_response_free(&resp);
-	return rc;
-}
-
-static int gh_collect_page_cb(const json_t *page, void *data, struct rr_error *err)
-{
-	return gh_collect_page(page, data, err);
-}
-
-/* Fingerprints of every review comment already on the pull request (all pages). */
-static int gh_collect_fingerprints(const struct forge_config *cfg,
-				   const struct review_request *rq, const char *pull_url,
-				   struct fp_set *fps, struct rr_error *err)
-{
-	char *url = NULL;
-	int rc;
-
-	if (asprintf(&url, "%s/comments?per_page=100", pull_url) < 0)
-		return rr_error_set(err, RR_ENOMEM, "github: out of memory");
-	rc = gh_list_all(cfg, rq, url, "review comments", gh_collect_page_cb, fps, err);
-	free(url);
-	if (rc == RR_OK && fps->n)
-		qsort(fps->v, fps->n, sizeof(*fps->v), fp_cmp);
-	return rc;
-}
-
-struct gh_marker_search {
-	const char *marker;
-	bool seen;
-};
-
-static int gh_marker_page_cb(const json_t *page, void *data, struct rr_error *err)
-{
-	struct gh_marker_search *s = data;
-	const json_t *r;
-	size_t i;
-
-	(void)err;
-	json_array_foreach(page, i, r) {
-		const json_t *body = json_object_get(r, "body");
-		if (json_is_string(body) && strstr(json_string_value(body), s->marker))
-			s->seen = true;
-	}
-	return RR_OK;
-}
-
-/* True in *seen when a review body on the pull request already carries marker. */
-static int gh_reviews_have_marker(const struct forge_config *cfg, const struct review_request *rq,
-				  const char *pull_url, const char *marker, bool *seen,
-				  struct rr_error *err)
-{
-	struct gh_marker_search s = { marker, false };
-	char *url = NULL;
-	int rc;
-
-	if (asprintf(&url, "%s/reviews?per_page=100", pull_url) < 0)
-		return rr_error_set(err, RR_ENOMEM, "github: out of memory");
-	rc = gh_list_all(cfg, rq, url, "reviews", gh_marker_page_cb, &s, err);
-	free(url);
-	*seen = s.seen;
-	return rc;
-}
-
-struct gh_plan {
-	size_t *sel;               /* indices of findings to post, in order */
-	size_t nsel;
-	size_t nnew;               /* findings not yet on the PR (posted + over cap) */
-};
-
-static bool gh_finding_postable(const struct finding *f)
-{
-	return f->path && *f->path && f->line >= 1;
-}
-
-static int gh_plan_review(const struct finding_list *findings, const struct fp_set *posted,
-			  unsigned max, struct gh_plan *plan, struct publish_result *res)
-{
-	size_t i;
-
-	plan->nsel = plan->nnew = 0;
-	plan->sel = calloc(findings->n ? findings->n : 1, sizeof(*plan->sel));
-	if (!plan->sel)
-		return RR_ENOMEM;
-	for (i = 0; i < findings->n; i++) {
-		const struct finding *f = &findings->items[i];
-		if (!gh_finding_postable(f))
-			continue;
-		if (f->fingerprint[0] && fp_set_has(posted, f->fingerprint)) {
-			res->already_posted++;
-			continue;
-		}
-		plan->nnew++;
-		if (plan->nsel < max)
-			plan->sel[plan->nsel++] = i;
-		else
-			res->over_cap++;
-	}
-	return RR_OK;
-}
-
-static int rule_cmp(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Per-rule counts of the new findings as a markdown table, rules sorted by id. */
-static int gh_summary_table(const struct finding_list *findings, const struct fp_set *posted,
-			    struct rr_buf *b)
-{
-	const char **ids = calloc(findings->n ? findings->n : 1, sizeof(*ids));
-	size_t i, n = 0;
-	int rc = RR_OK;
-
-	if (!ids)
-		return RR_ENOMEM;
-	for (i = 0; i < findings->n; i++) {
-		const struct finding *f = &findings->items[i];
-		if (gh_finding_postable(f) && !(f->fingerprint[0] && fp_set_has(posted, f->fingerprint)))
-			ids[n++] = f->rule_id ? f->rule_id : "unknown";
-	}
-	qsort(ids, n, sizeof(*ids), rule_cmp);
-	rc = rr_buf_puts(b, "| rule | count |\n| --- | ---: |\n");
-	for (i = 0; i < n && rc == RR_OK;) {
-		size_t j = i;
-		while (j < n && strcmp(ids[j], ids[i]) == 0)
-			j++;
-		rc = rr_buf_printf(b, "| `%s` | %zu |\n", ids[i], j - i);
-		i = j;
-	}
-	free(ids);
-	return rc;
-}
-
-/* notice/marker: a repository-configuration notice new on this pull request, or NULL. */
-static char *gh_summary_body(const struct finding_list *findings, const struct fp_set *posted,
-			     const struct gh_plan *plan, size_t over_cap, unsigned max,
-			     const char *notice, const char *marker)
-{
-	struct rr_buf b = RR_BUF_INIT;
-	int rc = RR_OK;
-
-	if (plan->nsel) {
-		rc = rr_buf_printf(&b, "**rustreview** found %zu issue%s in this pull request.\n\n",
-				   plan->nnew, plan->nnew == 1 ? "" : "s");
-		if (rc == RR_OK)
-			rc = gh_summary_table(findings, posted, &b);
-	} else {
-		rc = rr_buf_puts(&b, "**rustreview** has no new comments on this pull request.\n");
-	}
-	if (rc == RR_OK && over_cap)
-		rc = rr_buf_printf(&b, "\n%zu more not posted: at most %u comments per review.\n",
-				   over_cap, max);
-	if (rc == RR_OK && notice)
-		rc = rr_buf_printf(&b, "\n%s\n%s\n", notice, marker);
-	if (rc == RR_OK)
-		rc = rr_buf_puts(&b, "\n" GH_SUMMARY_MARKER "\n");
-	if (rc != RR_OK) {
-		rr_buf_free(&b);
-		return NULL;
-	}
-	return rr_buf_detach(&b);
-}
-
-static json_t *gh_comment_json(const struct finding *f)
-{
-	/* A suggestion replaces the commented line(s): only safe on single-line comments. */
-	char *body = finding_comment_body(f, f->end_line <= f->line);
-	json_t *c;
-	if (!body)
-		return NULL;
-	c = json_pack("{s:s,s:I,s:s,s:s}", "path", f->path, "line", (json_int_t)f->line, "side",
-		      "RIGHT", "body", body);
-	free(body);
-	return c;
-}
-
-/* {"commit_id","event":"COMMENT","body","comments":[...]} */
-static json_t *gh_review_json(const struct review_request *rq,
-			      const struct finding_list *findings, const struct gh_plan *plan,
-			      const char *summary)
-{
-	json_t *comments = json_array(), *review = NULL;
-	size_t i;
-
-	if (!comments)
-		return NULL;
-	for (i = 0; i < plan->nsel; i++) {
-		json_t *c = gh_comment_json(&findings->items[plan->sel[i]]);
-		if (!c || json_array_append_new(comments, c) != 0) {
-			json_decref(comments);
-			return NULL;
-		}
-	}
-	review = json_pack("{s:s,s:s,s:s,s:o}", "commit_id", rq->head_sha, "event", "COMMENT",
-			   "body", summary, "comments", comments);
-	return review;
-}
 
 static int gh_check_publishable(const struct forge_config *cfg, const struct review_request *rq,
 				struct rr_error *err)
 {
 	if (!cfg->state)
 		return rr_error_set(err, RR_ECONFIG, "github: forge not initialised");
-	if (!gh_name_ok(rq->owner) || !gh_name_ok(rq->repo))
+	if (!webhook_path_ok(rq->owner, false) || !webhook_path_ok(rq->repo, false))
 		return rr_error_set(err, RR_EINVAL, "github publish: bad owner or repository name");
 	if (rq->number <= 0)
 		return rr_error_set(err, RR_EINVAL, "github publish: bad pull request number");
-	if (!rq->head_sha || !is_sha(rq->head_sha))
+	if (!rq->head_sha || !webhook_sha_ok(rq->head_sha))
 		return rr_error_set(err, RR_EINVAL, "github publish: head_sha is not a 40-digit hex SHA");
 	return RR_OK;
 }
 
-static void gh_log_publish(const struct review_request *rq, const struct publish_result *res,
-			   int rc, const struct rr_error *err)
+static char *gh_pull_url(const struct forge_config *cfg, const struct review_request *rq,
+			 const char *suffix)
 {
-	char num[24], posted[24], already[24], over[24];
-	snprintf(num, sizeof(num), "%ld", rq->number);
-	snprintf(posted, sizeof(posted), "%zu", res->posted);
-	snprintf(already, sizeof(already), "%zu", res->already_posted);
-	snprintf(over, sizeof(over), "%zu", res->over_cap);
-	if (rc == RR_OK)
-		rr_log(RR_LOG_INFO, res->review_created ? "github.review.posted" : "github.review.nothing_new",
-		       "owner", rq->owner, "repo", rq->repo, "number", num, "head", rq->head_sha,
-		       "posted", posted, "already_posted", already, "over_cap", over, NULL);
-	else
-		rr_log(RR_LOG_WARN, "github.review.failed", "owner", rq->owner, "repo", rq->repo,
-		       "number", num, "head", rq->head_sha, "code", rr_strcode(rc),
-		       "error", err ? err->msg : "", NULL);
+	char *url = NULL;
+	if (asprintf(&url, "%.*s/repos/%s/%s/pulls/%ld%s", gh_api_base_len(cfg), gh_api_base(cfg),
+		     rq->owner, rq->repo, rq->number, suffix) < 0)
+		return NULL;
+	return url;
 }
 
-static int gh_post_review(const struct forge_config *cfg, const struct review_request *rq,
-			  const char *pull_url, const json_t *review, struct rr_error *err)
+/* Every review comment (all pages); review bodies only when the publisher asks. */
+static int gh_list_existing(struct forge_config *cfg, const struct review_request *rq,
+			    struct publish_existing *ex, struct rr_error *err)
 {
-	struct api_response resp = API_RESPONSE_INIT;
+	struct gh_call_ctx ctx = { cfg, rq };
 	char *url = NULL;
 	int rc;
 
-	if (asprintf(&url, "%s/reviews", pull_url) < 0)
+	if ((rc = gh_check_publishable(cfg, rq, err)))
+		return rc;
+	if (!(url = gh_pull_url(cfg, rq, "/comments?per_page=100")))
 		return rr_error_set(err, RR_ENOMEM, "github: out of memory");
-	/* A 422 (a line outside the diff, a stale commit) is permanent for this payload:
-	 * the api layer classifies it RR_EINVAL and nothing here retries it. */
-	rc = gh_call(cfg, rq, "POST", url, review, &resp, err);
-	if (rc)
-		rr_error_wrap(err, "posting the review");
-	api_response_free(&resp);
+	rc = api_list_all(gh_call_cb, &ctx, url, gh_api_base(cfg), "review comments", GH_MAX_PAGES,
+			  publish_existing_comment_page, ex, err);
+	free(url);
+	if (rc != RR_OK || !ex->want_summaries)
+		return rc;
+	if (!(url = gh_pull_url(cfg, rq, "/reviews?per_page=100")))
+		return rr_error_set(err, RR_ENOMEM, "github: out of memory");
+	rc = api_list_all(gh_call_cb, &ctx, url, gh_api_base(cfg), "reviews", GH_MAX_PAGES,
+			  publish_existing_summary_page, ex, err);
 	free(url);
 	return rc;
 }
 
-static int gh_publish(struct forge_config *cfg, const struct review_request *rq,
-		      const struct finding_list *findings, struct publish_result *res,
-		      struct rr_error *err)
+/* {"commit_id","event":"COMMENT","body","comments":[{path,line,side,body}]} */
+static json_t *gh_review_json(const struct publish_review *review)
 {
-	struct fp_set posted = { NULL, 0, 0 };
-	struct gh_plan plan = { NULL, 0, 0 };
-	unsigned max = cfg->max_comments ? cfg->max_comments : GH_DEFAULT_MAX_COMMENTS;
-	char marker[FINDING_NOTICE_MARKER_SIZE] = "";
-	bool notice_new = false;
-	char *pull_url = NULL, *summary = NULL;
-	json_t *review = NULL;
+	json_t *comments = json_array();
+
+	if (!comments)
+		return NULL;
+	for (size_t i = 0; i < review->n; i++) {
+		const struct publish_comment *c = &review->comments[i];
+		json_t *o = json_pack("{s:s,s:I,s:s,s:s}", "path", c->finding->path, "line",
+				      (json_int_t)c->finding->line, "side", "RIGHT", "body", c->body);
+		if (!o || json_array_append_new(comments, o) != 0) {
+			json_decref(comments);
+			return NULL;
+		}
+	}
+	return json_pack("{s:s,s:s,s:s,s:o}", "commit_id", review->head_sha, "event", "COMMENT",
+			 "body", review->summary ? review->summary : "", "comments", comments);
+}
+
+static int gh_post_review(struct forge_config *cfg, const struct review_request *rq,
+			  const struct publish_review *review, struct publish_result *res,
+			  struct rr_error *err)
+{
+	struct api_response resp = API_RESPONSE_INIT;
+	json_t *body = gh_review_json(review);
+	char *url = gh_pull_url(cfg, rq, "/reviews");
 	int rc;
 
-	memset(res, 0, sizeof(*res));
-	if ((rc = gh_check_publishable(cfg, rq, err)))
-		goto done;
-	if (asprintf(&pull_url, "%.*s/repos/%s/%s/pulls/%ld", gh_api_base_len(cfg),
-		     gh_api_base(cfg), rq->owner, rq->repo, rq->number) < 0) {
-		pull_url = NULL;
-		rc = rr_error_set(err, RR_ENOMEM, "github: out of memory");
-		goto done;
-	}
-	if ((rc = gh_collect_fingerprints(cfg, rq, pull_url, &posted, err)))
-		goto done;
-	if ((rc = gh_plan_review(findings, &posted, max, &plan, res))) {
-		rr_error_set(err, rc, "github: out of memory");
-		goto done;
-	}
-	if (findings->notice) {
-		bool seen = false;
-		finding_notice_marker(findings->notice, marker);
-		if ((rc = gh_reviews_have_marker(cfg, rq, pull_url, marker, &seen, err)))
-			goto done;
-		notice_new = !seen;
-	}
-	if (plan.nsel == 0 && !notice_new)
-		goto done;         /* nothing new: no review at all */
-	if (!(summary = gh_summary_body(findings, &posted, &plan, res->over_cap, max,
-					notice_new ? findings->notice : NULL, marker)) ||
-	    !(review = gh_review_json(rq, findings, &plan, summary))) {
+	if (!body || !url) {
 		rc = rr_error_set(err, RR_ENOMEM, "github: building the review: out of memory");
 		goto done;
 	}
-	if ((rc = gh_post_review(cfg, rq, pull_url, review, err)))
+	/* A 422 (a line outside the diff, a stale commit) is permanent for this payload:
+	 * the api layer classifies it RR_EINVAL and nothing here retries it. */
+	if ((rc = gh_call(cfg, rq, "POST", url, body, &resp, err))) {
+		rr_error_wrap(err, "posting the review");
 		goto done;
-	res->posted = plan.nsel;
+	}
+	res->posted = review->n;
 	res->review_created = true;
 done:
-	if (rc && pull_url)
-		rr_error_wrap(err, "github: %s/%s#%ld", rq->owner, rq->repo, rq->number);
-	gh_log_publish(rq, res, rc, err);
-	json_decref(review);
-	free(summary);
-	free(plan.sel);
-	free(posted.v);
-	free(pull_url);
+	api_response_free(&resp);
+	json_decref(body);
+	free(url);
 	return rc;
 }
 
@@ -1463,13 +880,18 @@ static int gh_set_status(struct forge_config *cfg, const struct review_request *
 }
 
 const struct forge forge_github = {
-	.name = "github",
+	.name = GH,
+	.settings = gh_settings,
+	.git_user = "x-access-token",
+	.suggestion_info = "suggestion",
+	.summary_per_head = false,
 	.init = gh_init,
 	.cleanup = gh_cleanup,
 	.verify = gh_verify,
 	.parse_event = gh_parse_event,
 	.git_credentials = gh_git_credentials,
 	.fetch_refspecs = gh_fetch_refspecs,
-	.publish = gh_publish,
+	.list_existing = gh_list_existing,
+	.post_review = gh_post_review,
 	.set_status = gh_set_status,
 };

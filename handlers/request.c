@@ -34,6 +34,8 @@ void review_request_free(struct review_request *r)
 	free(r->base_ref);
 	free(r->base_sha);
 	free(r->head_sha);
+	free(r->start_sha);
+	free(r->forge_data);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -48,7 +50,7 @@ static const struct rq_field rq_fields[] = {
 	RQ_STR(forge, true),      RQ_STR(delivery_id, true), RQ_STR(event, false),
 	RQ_STR(action, false),    RQ_STR(owner, true),       RQ_STR(repo, true),
 	RQ_STR(clone_url, true),  RQ_STR(api_url, false),    RQ_STR(base_ref, false),
-	RQ_STR(base_sha, true),   RQ_STR(head_sha, true),
+	RQ_STR(base_sha, false),  RQ_STR(head_sha, true),    RQ_STR(start_sha, false),
 };
 #define RQ_NFIELDS (sizeof(rq_fields) / sizeof(rq_fields[0]))
 
@@ -76,7 +78,12 @@ char *review_request_to_json(const struct review_request *r)
 		bad |= json_object_set_new(o, rq_fields[i].key, v ? json_string(v) : json_null());
 	}
 	bad |= json_object_set_new(o, "number", json_integer(r->number));
-	bad |= json_object_set_new(o, "installation_id", json_integer(r->installation_id));
+	if (r->forge_data) {
+		json_t *fd = json_loads(r->forge_data, 0, NULL);
+		bad |= !json_is_object(fd) ? -1 : json_object_set_new(o, "forge_data", fd);
+		if (!json_is_object(fd))
+			json_decref(fd);
+	}
 	if (!bad)
 		out = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(o);
@@ -114,6 +121,36 @@ static int rq_take_long(const json_t *o, const char *key, bool required, long *o
 	return RR_OK;
 }
 
+/*
+ * forge_data: a JSON object the forge reads back. Jobs queued before it existed
+ * carry "installation_id" at the top level instead: it becomes
+ * {"installation_id": N}, which is what the forge that wrote it reads.
+ */
+static int rq_take_forge_data(const json_t *o, struct review_request *out, struct rr_error *err)
+{
+	const json_t *fd = json_object_get(o, "forge_data");
+	const json_t *legacy = json_object_get(o, "installation_id");
+	json_t *made = NULL;
+
+	if (fd && !json_is_null(fd)) {
+		if (!json_is_object(fd))
+			return rr_error_set(err, RR_EINVAL, "review request: \"forge_data\" is not an object");
+		out->forge_data = json_dumps(fd, JSON_COMPACT | JSON_SORT_KEYS);
+	} else if (legacy && !json_is_null(legacy)) {
+		if (!json_is_integer(legacy))
+			return rr_error_set(err, RR_EINVAL,
+					    "review request: \"installation_id\" is not an integer");
+		if (json_integer_value(legacy) == 0)
+			return RR_OK;
+		made = json_pack("{s:I}", "installation_id", json_integer_value(legacy));
+		out->forge_data = made ? json_dumps(made, JSON_COMPACT) : NULL;
+		json_decref(made);
+	} else {
+		return RR_OK;
+	}
+	return out->forge_data ? RR_OK : rr_error_set(err, RR_ENOMEM, "review request: out of memory");
+}
+
 int review_request_from_json(const char *json, struct review_request *out, struct rr_error *err)
 {
 	json_error_t jerr;
@@ -135,10 +172,19 @@ int review_request_from_json(const char *json, struct review_request *out, struc
 	if (rc == RR_OK)
 		rc = rq_take_long(o, "number", true, &out->number, err);
 	if (rc == RR_OK)
-		rc = rq_take_long(o, "installation_id", false, &out->installation_id, err);
+		rc = rq_take_forge_data(o, out, err);
 done:
 	json_decref(o);
 	if (rc != RR_OK)
 		review_request_free(out);
 	return rc;
+}
+
+long review_request_forge_long(const struct review_request *rq, const char *key)
+{
+	json_t *fd = rq && rq->forge_data ? json_loads(rq->forge_data, 0, NULL) : NULL;
+	json_t *v = json_object_get(fd, key);
+	long out = json_is_integer(v) ? (long)json_integer_value(v) : 0;
+	json_decref(fd);
+	return out;
 }

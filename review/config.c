@@ -82,26 +82,33 @@ static int config_repo_rules(const struct toml_value *rules, struct review_optio
 	return RR_OK;
 }
 
-static int config_repo_exclude(const struct toml_value *ex, struct review_options *o,
-			       struct rr_error *err)
+/* An array of path globs (`exclude`, `test_paths`) into *globs / *n. */
+static int config_repo_globs(const char *name, const struct toml_value *ex, char ***globs,
+			     size_t *n, struct rr_error *err)
 {
 	if (ex->type != TOML_ARRAY)
-		return config_fail(err, ex, "`exclude` must be an array of path globs", NULL, NULL);
+		return config_fail(err, ex, "`", name, "` must be an array of path globs");
 	if (ex->n > CONFIG_MAX_EXCLUDES)
-		return config_fail(err, ex, "`exclude` has too many globs (at most 256)", NULL,
-				   NULL);
-	if (ex->n && !(o->exclude = calloc(ex->n, sizeof(*o->exclude))))
+		return config_fail(err, ex, "`", name, "` has too many globs (at most 256)");
+	if (*globs)
+		return config_fail(err, ex, "`", name, "` is set twice");
+	if (ex->n && !(*globs = calloc(ex->n, sizeof(**globs))))
 		return rr_error_set(err, RR_ENOMEM, "out of memory");
 	for (size_t i = 0; i < ex->n; i++) {
 		const struct toml_value *g = ex->items[i];
 		if (g->type != TOML_STRING || g->text_len == 0 || strlen(g->text) != g->text_len)
-			return config_fail(err, g, "`exclude` entries must be non-empty strings",
-					   NULL, NULL);
-		if (!(o->exclude[o->n_exclude] = rr_strdup(g->text)))
+			return config_fail(err, g, "`", name, "` entries must be non-empty strings");
+		if (!((*globs)[*n] = rr_strdup(g->text)))
 			return rr_error_set(err, RR_ENOMEM, "out of memory");
-		o->n_exclude++;
+		(*n)++;
 	}
 	return RR_OK;
+}
+
+static int config_repo_exclude(const struct toml_value *ex, struct review_options *o,
+			       struct rr_error *err)
+{
+	return config_repo_globs("exclude", ex, &o->exclude, &o->n_exclude, err);
 }
 
 static int config_repo_fail_on(const struct toml_value *v, struct review_options *o,
@@ -123,6 +130,34 @@ static int config_repo_fail_on(const struct toml_value *v, struct review_options
 	return RR_OK;
 }
 
+/* [comments] group_after = N (0: never group), per_rule_budget = N (0: no budget). */
+static int config_repo_comments(const struct toml_value *t, struct review_options *o,
+				struct rr_error *err)
+{
+	if (t->type != TOML_TABLE)
+		return config_fail(err, t, "`comments` must be a table", NULL, NULL);
+	for (size_t i = 0; i < t->n; i++) {
+		const struct toml_value *v = t->items[i];
+		bool group = strcmp(t->keys[i], "group_after") == 0;
+		if (!group && strcmp(t->keys[i], "per_rule_budget") != 0)
+			return config_fail(err, v, "unknown setting `comments.", t->keys[i],
+					   "` (expected group_after, per_rule_budget)");
+		if (v->type != TOML_INTEGER || v->integer < 0 ||
+		    v->integer > CONFIG_MAX_COMMENTS_LIMIT)
+			return config_fail(err, v, group ? "`comments.group_after`"
+						       : "`comments.per_rule_budget`",
+					   " must be an integer from 0 to 1000", NULL);
+		if (group) {
+			o->group_after = (unsigned)v->integer;
+			o->group_after_set = true;
+		} else {
+			o->per_rule_budget = (unsigned)v->integer;
+			o->per_rule_budget_set = true;
+		}
+	}
+	return RR_OK;
+}
+
 static int config_repo_setting(const char *key, const struct toml_value *v,
 			       struct review_options *o, struct rr_error *err)
 {
@@ -130,8 +165,14 @@ static int config_repo_setting(const char *key, const struct toml_value *v,
 		return config_repo_rules(v, o, err);
 	if (strcmp(key, "exclude") == 0)
 		return config_repo_exclude(v, o, err);
+	/* Files that are test code wherever they live (test-support crates,
+	 * fixtures): production-only rules skip them. */
+	if (strcmp(key, "test_paths") == 0)
+		return config_repo_globs("test_paths", v, &o->test_paths, &o->n_test_paths, err);
 	if (strcmp(key, "fail_on") == 0)
 		return config_repo_fail_on(v, o, err);
+	if (strcmp(key, "comments") == 0)
+		return config_repo_comments(v, o, err);
 	if (strcmp(key, "max_comments") == 0) {
 		if (v->type != TOML_INTEGER || v->integer < 1 ||
 		    v->integer > CONFIG_MAX_COMMENTS_LIMIT)
@@ -141,7 +182,7 @@ static int config_repo_setting(const char *key, const struct toml_value *v,
 		return RR_OK;
 	}
 	return config_fail(err, v, "unknown setting `", key,
-			   "` (expected rules, exclude, max_comments, fail_on)");
+			   "` (expected rules, exclude, test_paths, max_comments, fail_on, comments)");
 }
 
 int config_repo_parse(const char *src, size_t len, struct review_options *opts,

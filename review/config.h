@@ -9,6 +9,9 @@
  *     exclude = [...]                    # path globs, see review/glob.h
  *     [rules]
  *     unwrap_used = "off"                # off | note | warning | error
+ *     [comments]
+ *     group_after = 3                    # more of one rule in one file: one comment (0: never)
+ *     per_rule_budget = 10               # comments per rule on a pull request (0: no limit)
  *
  * Cargo.toml lints (read from the HEAD commit, the nearest Cargo.toml above
  * each file, as cargo clippy would on that commit):

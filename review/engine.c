@@ -8,6 +8,8 @@
 
 #include "config.h"
 #include "glob.h"
+#include "introduced.h"
+#include "macro_body.h"
 #include "ranges.h"
 #include "rules/rules.h"
 #include "rust.h"
@@ -265,6 +267,10 @@ int rule_emit(struct rule_ctx *ctx, TSPoint start, uint32_t start_byte, TSPoint 
 		if (f.suggestion_lines && !(f.replacement = rr_strdup(replacement)))
 			goto nomem;
 	}
+	/* While the tree is here: what decides whether the base already had it. */
+	if (!ts_node_is_null(ctx->code_root) &&
+	    !(f.code = introduced_code(ctx->code_root, ctx->src, start_byte, end_byte)))
+		goto nomem;
 	return finding_list_push(ctx->out, &f);
 nomem:
 	finding_free(&f);
@@ -305,6 +311,9 @@ void review_options_free(struct review_options *o)
 	for (size_t i = 0; i < o->n_exclude; i++)
 		free(o->exclude[i]);
 	free(o->exclude);
+	for (size_t i = 0; i < o->n_test_paths; i++)
+		free(o->test_paths[i]);
+	free(o->test_paths);
 	review_options_init(o);
 }
 
@@ -312,6 +321,14 @@ bool review_options_excludes(const struct review_options *o, const char *path)
 {
 	for (size_t i = 0; o && path && i < o->n_exclude; i++)
 		if (glob_match(o->exclude[i], path))
+			return true;
+	return false;
+}
+
+bool review_options_test_path(const struct review_options *o, const char *path)
+{
+	for (size_t i = 0; o && path && i < o->n_test_paths; i++)
+		if (glob_match(o->test_paths[i], path))
 			return true;
 	return false;
 }
@@ -465,8 +482,10 @@ static bool allow_comments_cover(const struct allow_comments *a, uint32_t line, 
 struct engine_run {
 	struct rule_ctx ctx;
 	const struct review_engine *e;
+	TSParser *parser;            /* e's, for macro bodies */
 	const struct review_options *opts;
 	uint64_t enabled;            /* rules not set off for this file */
+	unsigned macro_depth;        /* macro bodies being reviewed around this node */
 };
 
 static bool engine_rule_off(const struct review_options *o, size_t i)
@@ -488,9 +507,46 @@ static uint64_t engine_enabled_rules(const struct review_options *opts)
 	return enabled;
 }
 
+static int engine_visit(void *data, TSNode node, const struct rust_scope *scope);
+
+/* Macro bodies inside macro bodies are parsed this deep, no deeper. */
+#define ENGINE_MACRO_DEPTH 8
+
+/*
+ * A braced macro invocation's body, parsed as Rust (macro_body.h), reviewed
+ * like the code around it: its own walk, with the invocation's scope, and the
+ * findings' code read from its tree. Returns RUST_WALK_SKIP_CHILDREN when it
+ * did so (the outer walk then does not scan the token tree again), 0 when the
+ * body does not parse as Rust (the rules scan the token tree as before), or
+ * an error.
+ */
+static int engine_macro_body(struct engine_run *run, TSNode node, const struct rust_scope *scope)
+{
+	struct rule_ctx *ctx = &run->ctx;
+	struct macro_body body;
+	TSNode saved = ctx->code_root;
+	int rc = 0;
+
+	if (run->macro_depth >= ENGINE_MACRO_DEPTH || !macro_body_is_braced(node) ||
+	    macro_body_parse(run->parser, ctx->src, (uint32_t)ctx->len, node, &body) != 0 ||
+	    body.n == 0)
+		return 0;
+	run->macro_depth++;
+	for (unsigned i = 0; i < body.n && rc == 0; i++) {
+		ctx->code_root = ts_tree_root_node(body.trees[i]);
+		rc = rust_walk(ctx->code_root, ctx->src, scope, run->e->lint_names, run->e->n_lints,
+			       engine_visit, run);
+	}
+	run->macro_depth--;
+	ctx->code_root = saved;
+	macro_body_free(&body);
+	return rc ? rc : RUST_WALK_SKIP_CHILDREN;
+}
+
 /*
  * Calls, in table order, the enabled rules that inspect this node's kind and
- * are neither #[allow]ed here nor production-only in test code.
+ * are neither #[allow]ed here nor production-only in test code; then reviews
+ * a macro invocation's body as Rust when it is one.
  */
 static int engine_visit(void *data, TSNode node, const struct rust_scope *scope)
 {
@@ -511,6 +567,8 @@ static int engine_visit(void *data, TSNode node, const struct rust_scope *scope)
 		if ((rc = rule_table[i]->check(ctx, node, scope)) != 0)
 			return rc;
 	}
+	if (rust_is(node, RK_MACRO_INVOCATION))
+		return engine_macro_body(run, node, scope);
 	return 0;
 }
 
@@ -750,6 +808,7 @@ int review_engine_file_opts(struct review_engine *e, const char *path, const cha
 	memset(&run, 0, sizeof(run));
 	memset(&top, 0, sizeof(top));
 	run.e = e;
+	run.parser = e->parser;
 	run.opts = opts;
 	run.enabled = engine_enabled_rules(opts);
 	if (!engine_may_report(src ? src : "", len, added, run.enabled))
@@ -759,6 +818,7 @@ int review_engine_file_opts(struct review_engine *e, const char *path, const cha
 	ctx->len = len;
 	ctx->out = &all;
 	rust_path_classify(path, &ctx->pathinfo);
+	ctx->pathinfo.test |= review_options_test_path(opts, path);
 	top.test = ctx->pathinfo.test;
 	ranged = engine_plan_ranges(e, ctx->src, len, added, &plan);
 again:
@@ -769,6 +829,7 @@ again:
 		goto cleanup;
 	}
 	ctx->root = ts_tree_root_node(tree);
+	ctx->code_root = ctx->root;
 	rc = rust_walk(ctx->root, ctx->src, &top, e->lint_names, e->n_lints,
 		       engine_visit, &run);
 	if (rc == RR_OK && len >= 11 && memmem(ctx->src, len, "rustreview:", 11))

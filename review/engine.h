@@ -69,14 +69,23 @@ struct review_options {
 	enum review_level level[REVIEW_MAX_RULES];   /* indexed like rules_get(i) */
 	char **exclude;            /* path globs (review/glob.h) whose files are skipped; owned */
 	size_t n_exclude;
+	char **test_paths;         /* path globs of test code (test_paths): production-only
+	                              rules skip these files; owned */
+	size_t n_test_paths;
 	int fail_on;               /* lowest rr_severity that fails `check` / the status,
 	                              or REVIEW_FAIL_NEVER; default RR_SEV_NOTE (any finding) */
 	unsigned max_comments;     /* 0: the service's own cap */
+	/* [comments] of .rustreview.toml (review/config.c); unset: the publisher's defaults */
+	bool group_after_set, per_rule_budget_set;
+	unsigned group_after;      /* more than this many of one rule in one file: one comment */
+	unsigned per_rule_budget;  /* comments per rule on a pull request (0: no budget) */
 };
 void review_options_init(struct review_options *o);
 void review_options_free(struct review_options *o);
 /* True when the path is excluded by one of the globs. */
 bool review_options_excludes(const struct review_options *o, const char *path);
+/* True when the path matches one of the test_paths globs. */
+bool review_options_test_path(const struct review_options *o, const char *path);
 /* True when a finding of severity s fails under o (NULL: any finding fails). */
 bool review_options_fails(const struct review_options *o, enum rr_severity s);
 

@@ -30,6 +30,7 @@ void finding_free(struct finding *f)
 	free(f->message);
 	free(f->replacement);
 	free(f->suggestion_lines);
+	free(f->code);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -1032,12 +1033,18 @@ static size_t longest_backtick_run(const char *s)
 
 #define FINGERPRINT_MARKER "<!-- rustreview:fingerprint="
 
-char *finding_comment_body(const struct finding *f, bool allow_suggestion)
+void finding_marker(const struct finding *f, char out[FINDING_MARKER_SIZE])
+{
+	snprintf(out, FINDING_MARKER_SIZE, FINGERPRINT_MARKER "%s rule=%.64s -->", f->fingerprint,
+		 f->rule_id ? f->rule_id : "");
+}
+
+char *finding_comment_text(const struct finding *f, const char *suggestion_info)
 {
 	struct rr_buf b = RR_BUF_INIT;
 	int rc = rr_buf_puts(&b, f->message ? f->message : "");
 
-	if (!rc && allow_suggestion && f->suggestion_lines) {
+	if (!rc && suggestion_info && f->suggestion_lines) {
 		size_t fence = longest_backtick_run(f->suggestion_lines) + 1;
 		if (fence < 3)
 			fence = 3;
@@ -1045,18 +1052,27 @@ char *finding_comment_body(const struct finding *f, bool allow_suggestion)
 		for (size_t i = 0; !rc && i < fence; i++)
 			rc = rr_buf_puts(&b, "`");
 		if (!rc)
-			rc = rr_buf_printf(&b, "suggestion\n%s\n", f->suggestion_lines);
+			rc = rr_buf_printf(&b, "%s\n%s\n", suggestion_info, f->suggestion_lines);
 		for (size_t i = 0; !rc && i < fence; i++)
 			rc = rr_buf_puts(&b, "`");
 	}
-	if (!rc)
-		rc = rr_buf_printf(&b, "\n\n" FINGERPRINT_MARKER "%s rule=%s -->", f->fingerprint,
-				   f->rule_id ? f->rule_id : "");
 	if (rc) {
 		rr_buf_free(&b);
 		return NULL;
 	}
 	return rr_buf_detach(&b);
+}
+
+char *finding_comment_body(const struct finding *f, const char *suggestion_info)
+{
+	char marker[FINDING_MARKER_SIZE];
+	char *text = finding_comment_text(f, suggestion_info), *out = NULL;
+
+	finding_marker(f, marker);
+	if (text && asprintf(&out, "%s\n\n%s", text, marker) < 0)
+		out = NULL;
+	free(text);
+	return out;
 }
 
 bool finding_fingerprint_from_body(const char *body, char out[RR_FINGERPRINT_LEN + 1])

@@ -2,8 +2,8 @@
  * findings.h — what a rule reports, and how a finding is fingerprinted and
  * rendered (rustc-style text, JSON, and the markdown body of a forge comment).
  *
- * Ownership: a struct finding owns path, message, replacement and
- * suggestion_lines (heap strings, NULL allowed for the last two). rule_id is a
+ * Ownership: a struct finding owns path, message, replacement,
+ * suggestion_lines and code (heap strings, NULL allowed for the last three). rule_id is a
  * static string from the rule table. A finding_list owns its findings.
  */
 #ifndef RR_FINDINGS_H
@@ -32,6 +32,9 @@ struct finding {
 	char *suggestion_lines;  /* lines line..end_line as they read with the replacement
 	                            applied (no trailing newline), or NULL */
 	char fingerprint[RR_FINGERPRINT_LEN + 1];   /* lowercase hex */
+	/* The normalised code the finding stands in (review/introduced.h), which
+	 * decides whether the base already had it; NULL when not computed. */
+	char *code;
 };
 
 struct finding_list {
@@ -113,12 +116,17 @@ int findings_write_sarif(const struct finding_list *l, FILE *out);
 int findings_write_sarif_at(const struct finding_list *l, FILE *out, const char *srcroot);
 
 /*
- * The markdown body of a line comment: the message, a ```suggestion block when
- * suggestion_lines is set and `allow_suggestion` is true, and the invisible
- * fingerprint marker "<!-- rustreview:fingerprint=HEX rule=ID -->".
- * Returns a heap string or NULL on allocation failure.
+ * The markdown of a line comment without its marker: the message, then a
+ * suggested-change block when suggestion_lines is set and suggestion_info is
+ * not NULL: a fence of backticks (longer than any run in the lines) followed
+ * by suggestion_info, the forge's word for a suggestion. Heap string or NULL.
  */
-char *finding_comment_body(const struct finding *f, bool allow_suggestion);
+char *finding_comment_text(const struct finding *f, const char *suggestion_info);
+/* The invisible marker "<!-- rustreview:fingerprint=HEX rule=ID -->". */
+#define FINDING_MARKER_SIZE 112
+void finding_marker(const struct finding *f, char out[FINDING_MARKER_SIZE]);
+/* finding_comment_text, a blank line, finding_marker. Heap string or NULL. */
+char *finding_comment_body(const struct finding *f, const char *suggestion_info);
 /* Finds the fingerprint marker in a comment body. Returns true and fills out. */
 bool finding_fingerprint_from_body(const char *body, char out[RR_FINGERPRINT_LEN + 1]);
 

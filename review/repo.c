@@ -183,12 +183,49 @@ static int repo_validate_component(const char *what, const char *s, struct rr_er
 	}
 	if (strchr(s, '/') || strchr(s, '\\'))
 		return rr_error_set(err, RR_EINVAL, "invalid %s \"%s\": contains a path separator", what, s);
-	/* ".github" is a real repository name; "." alone would name the parent dir. */
+	/* ".config"-like names are real repository names; "." alone would name the parent dir. */
 	if (strcmp(s, ".") == 0)
 		return rr_error_set(err, RR_EINVAL, "invalid %s \"%s\": a dot alone", what, s);
 	if (strstr(s, ".."))
 		return rr_error_set(err, RR_EINVAL, "invalid %s \"%s\": contains \"..\"", what, s);
 	return RR_OK;
+}
+
+/*
+ * An owner path: one or more components joined by '/' (a namespace with
+ * subgroups, "group/sub"), each checked like any component; at most 21.
+ */
+static int repo_validate_owner(const char *s, struct rr_error *err)
+{
+	char part[REPO_NAME_MAX + 1];
+	size_t segments = 0;
+	int rc;
+
+	if (!s || !*s)
+		return rr_error_set(err, RR_EINVAL, "invalid owner: empty");
+	for (;;) {
+		size_t n = strcspn(s, "/");
+		if (n > REPO_NAME_MAX)
+			return rr_error_set(err, RR_EINVAL, "invalid owner: a part longer than %d bytes",
+					    REPO_NAME_MAX);
+		if (++segments > 21)
+			return rr_error_set(err, RR_EINVAL, "invalid owner: more than 21 parts");
+		memcpy(part, s, n);
+		part[n] = '\0';
+		if ((rc = repo_validate_component("owner", part, err)))
+			return rc;
+		if (!s[n])
+			return RR_OK;
+		s += n + 1;
+	}
+}
+
+/* Forges treat owner and repository names without regard to case: one mirror for all spellings. */
+static void repo_lowercase(char *s)
+{
+	for (; s && *s; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
 }
 
 /* printf into a new heap string; NULL on failure (asprintf leaves the pointer undefined). */
@@ -299,7 +336,7 @@ int repo_mirror_open(struct repo_mirror **out, const char *data_dir, const char 
 	if (!data_dir || !*data_dir)
 		return rr_error_set(err, RR_EINVAL, "opening mirror: empty data dir");
 	if ((rc = repo_validate_component("forge", forge, err)) ||
-	    (rc = repo_validate_component("owner", owner, err)) ||
+	    (rc = repo_validate_owner(owner, err)) ||
 	    (rc = repo_validate_component("repository name", name, err)))
 		return rc;
 
@@ -313,6 +350,10 @@ int repo_mirror_open(struct repo_mirror **out, const char *data_dir, const char 
 		rc = rr_error_set(err, RR_ENOMEM, "opening mirror: out of memory");
 		goto cleanup;
 	}
+	/* Only what follows data_dir is folded: the data dir is the operator's path. */
+	repo_lowercase(dir + strlen(data_dir));
+	repo_lowercase(m->path + strlen(data_dir));
+	repo_lowercase(lock_path + strlen(data_dir));
 	if ((rc = rr_mkdirs(dir, err))) {
 		rr_error_wrap(err, "opening mirror %s/%s", owner, name);
 		goto cleanup;
@@ -418,7 +459,7 @@ static int repo_credential_cb(git_credential **out, const char *url, const char 
 	}
 	/* libgit2 calls again after a 401 with the same credentials: the token was
 	 * refused, so stop here instead of looping. */
-	if (auth->attempts > 0 || !c || !c->password || !*c->password ||
+	if (auth->attempts > 0 || !c || !c->password || !*c->password || !c->username[0] ||
 	    !(allowed_types & GIT_CREDENTIAL_USERPASS_PLAINTEXT)) {
 		auth->rejected = true;
 		git_error_set_str(GIT_ERROR_CALLBACK, auth->attempts > 0
@@ -427,8 +468,7 @@ static int repo_credential_cb(git_credential **out, const char *url, const char 
 		return GIT_EUSER;
 	}
 	auth->attempts++;
-	return git_credential_userpass_plaintext_new(out, c->username[0] ? c->username : "x-access-token",
-						    c->password);
+	return git_credential_userpass_plaintext_new(out, c->username, c->password);
 }
 
 /* HTTP status in a libgit2 message like "unexpected http status code: 502", or 0. */

@@ -11,7 +11,7 @@
 #include "../common/rr.h"
 
 struct git_credentials {
-	char username[64];         /* e.g. "x-access-token"; empty = anonymous */
+	char username[64];         /* the forge's git user for tokens; required with a password */
 	char *password;            /* token; owned, wiped by git_credentials_clear */
 };
 void git_credentials_clear(struct git_credentials *c);
@@ -21,9 +21,11 @@ struct repo_mirror;
 /*
  * Opens (creating if needed) the bare mirror data_dir/mirrors/<forge>/<owner>/<name>.git
  * and takes its exclusive lock (flock on a lock file beside it), waiting for
- * another job on the same repository to finish. owner and name are validated
- * (no '/', "..", control characters, NUL; at most 100 bytes) before they become
- * paths: RR_EINVAL otherwise.
+ * another job on the same repository to finish. owner may be a namespace path
+ * ("group/sub": up to 21 parts); each part and name are validated (no '/' in
+ * them, "..", control characters, NUL; at most 100 bytes) before they become
+ * paths: RR_EINVAL otherwise. Owner and name are lowercased in the path: forges
+ * treat names without regard to case, so every spelling shares one mirror.
  */
 int repo_mirror_open(struct repo_mirror **out, const char *data_dir, const char *forge,
 		     const char *owner, const char *name, struct rr_error *err);

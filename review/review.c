@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "introduced.h"
 
 #define REVIEW_DEFAULT_MAX_FILE_BYTES ((size_t)4 << 20)
 #define REVIEW_DEFAULT_MAX_FILES      300
@@ -496,6 +497,20 @@ int review_default_threads(unsigned *out, struct rr_error *err)
 	return RR_OK;
 }
 
+/* Drops the findings of out that the merge base already had (introduced.h). */
+static int review_drop_preexisting(struct review_engine *e, git_repository *repo,
+				   const struct diff_result *diff, const git_oid *head,
+				   const struct review_options *opts, struct finding_list *out,
+				   struct review_stats *stats, struct rr_error *err)
+{
+	struct introduced_stats is;
+	int rc = introduced_filter(e, repo, diff, head, opts, out, &is, err);
+
+	stats->findings_preexisting = is.dropped;
+	stats->base_files_parsed = is.base_files_parsed;
+	return rc;
+}
+
 int review_run(struct review_engine *e, git_repository *repo, const git_oid *base,
 	       const git_oid *head, const struct review_limits *limits,
 	       struct finding_list *out, struct review_stats *stats, struct rr_error *err)
@@ -591,6 +606,9 @@ int review_run_opts(struct review_engine *e, git_repository *repo, const git_oid
 	}
 	review_pool_run(e, &pool, threads);
 	if ((rc = review_pool_merge(&pool, out, err)))
+		goto cleanup;
+	/* New findings only: what the base already had is not the pull request's. */
+	if ((rc = review_drop_preexisting(e, repo, &diff, head, opts, out, stats, err)))
 		goto cleanup;
 	finding_list_sort(out);
 cleanup:

@@ -19,6 +19,8 @@ struct review_stats {
 	uint64_t elapsed_ms;
 	size_t files_skipped;      /* over max_file_bytes or beyond max_files */
 	size_t files_excluded;     /* matched an exclude glob of .rustreview.toml */
+	size_t findings_preexisting;   /* dropped: the base already had them (introduced.h) */
+	size_t base_files_parsed;      /* base versions parsed to find those */
 };
 
 struct review_limits {

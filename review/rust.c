@@ -44,10 +44,18 @@ void rust_path_classify(const char *path, struct rust_path_info *out)
 		return;
 	base = path_basename(path);
 	/* Cargo's conventional non-production targets, plus `tests.rs`, the usual
-	 * file behind `#[cfg(test)] mod tests;`. */
+	 * file behind `#[cfg(test)] mod tests;` (loom's model tests too); trybuild
+	 * compile-fail fixtures (`tests/fail/`, `tests/ui/` are under tests/
+	 * already; tokio keeps its own in `tests-build/`); test-support crates
+	 * and modules; cargo-fuzz targets. */
 	out->test = path_has_dir(path, "tests") || path_has_dir(path, "benches") ||
-		    path_has_dir(path, "examples") || strcmp(base, "build.rs") == 0 ||
-		    strcmp(base, "tests.rs") == 0;
+		    path_has_dir(path, "examples") || path_has_dir(path, "tests-build") ||
+		    path_has_dir(path, "test-util") || path_has_dir(path, "test-utils") ||
+		    path_has_dir(path, "test_util") || path_has_dir(path, "test_utils") ||
+		    path_has_dir(path, "test-support") || path_has_dir(path, "test_support") ||
+		    path_has_dir(path, "fuzz") || strcmp(base, "build.rs") == 0 ||
+		    strcmp(base, "tests.rs") == 0 || strcmp(base, "test_util.rs") == 0 ||
+		    strcmp(base, "test_utils.rs") == 0 || strcmp(base, "test_support.rs") == 0;
 	/* A program owns its stdout; a library does not. */
 	out->binary = strcmp(base, "main.rs") == 0 || strstr(path, "src/bin/") == path ||
 		      strstr(path, "/src/bin/") != NULL;
@@ -499,7 +507,26 @@ bool rust_safety_comment_opens(const char *src, TSNode block)
 
 #define CFG_MAX_DEPTH 16
 
-/* True when a cfg(...) predicate mentions `test` outside a not(...). */
+/* cfg names that only test builds set: `test`, loom's model checker, the
+ * fuzzer's `fuzzing`, and miri's interpreter runs. */
+static bool cfg_name_is_test(TSNode id, const char *src)
+{
+	return rust_node_text_eq(id, src, "test") || rust_node_text_eq(id, src, "loom") ||
+	       rust_node_text_eq(id, src, "fuzzing") || rust_node_text_eq(id, src, "miri");
+}
+
+/* `feature = "test-util"` and the like: a feature that only tests turn on. */
+static bool cfg_feature_is_test(TSNode lit, const char *src)
+{
+	const char *p = rust_node_ptr(lit, src);
+	uint32_t n = rust_node_len(lit);
+	return rust_is(lit, RK_STRING_LITERAL) &&
+	       (memmem(p, n, "\"test-util", 10) || memmem(p, n, "\"test_util", 10) ||
+		memmem(p, n, "\"test-support\"", 14) || memmem(p, n, "\"testing\"", 9));
+}
+
+/* True when a cfg(...) predicate mentions test code (cfg_name_is_test, or a
+ * test-only feature) outside a not(...). */
 static bool cfg_mentions_test(TSNode tt, const char *src, bool negated, int depth)
 {
 	uint32_t count;
@@ -510,7 +537,8 @@ static bool cfg_mentions_test(TSNode tt, const char *src, bool negated, int dept
 	count = ts_node_child_count(tt);
 	for (uint32_t i = 0; i < count; i++) {
 		TSNode c = ts_node_child(tt, i);
-		if (rust_is(c, RK_IDENTIFIER) && rust_node_text_eq(c, src, "test") && !negated)
+		if (!negated && ((rust_is(c, RK_IDENTIFIER) && cfg_name_is_test(c, src)) ||
+				 cfg_feature_is_test(c, src)))
 			return true;
 		if (rust_is(c, RK_TOKEN_TREE)) {
 			bool neg = negated != (rust_is(prev, RK_IDENTIFIER) &&
@@ -786,7 +814,9 @@ static int walker_enter(struct walker *w, TSNode node, size_t depth)
 		return 0;
 	if ((rc = frames_reserve(w, depth)) != 0)
 		return rc;
-	if ((rc = w->visit(w->data, node, &s)) != 0)
+	if ((rc = w->visit(w->data, node, &s)) == RUST_WALK_SKIP_CHILDREN)
+		return 0;              /* the visitor took care of the subtree */
+	if (rc != 0)
 		return rc < 0 ? rc : RR_ERR;
 	w->frames[depth].node = node;
 	w->frames[depth].inner = s;

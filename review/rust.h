@@ -19,7 +19,8 @@ const TSLanguage *tree_sitter_rust(void);
 
 /* What the file's path says about it. */
 struct rust_path_info {
-	bool test;      /* tests/, benches/, examples/ directories, build.rs, tests.rs */
+	bool test;      /* tests/, benches/, examples/, tests-build/, test-support and fuzz
+	                   directories, build.rs, tests.rs, test_util(s).rs */
 	bool binary;    /* main.rs or under src/bin/: a program that owns stdout */
 };
 void rust_path_classify(const char *path, struct rust_path_info *out);
@@ -66,9 +67,13 @@ struct rust_scope {
  * Called for every named node outside attributes and macro_rules! bodies,
  * parents before children, in source order. The scope is the node's own
  * context: its enclosing code plus the attributes written on it. Returning
- * non-zero stops the walk and is returned by rust_walk.
+ * RUST_WALK_SKIP_CHILDREN skips the node's subtree; any other non-zero value
+ * stops the walk and is returned by rust_walk.
  */
 typedef int (*rust_visit_fn)(void *data, TSNode node, const struct rust_scope *scope);
+/* A visitor's return value: go on, but not into this node's children (the
+ * visitor reviewed them another way, e.g. a macro body parsed as Rust). */
+#define RUST_WALK_SKIP_CHILDREN 2
 
 /*
  * One step of a preorder walk with a cursor made by ts_tree_cursor_new(root):
@@ -206,6 +211,7 @@ enum rust_kind {
 	X(ARGUMENT, "argument") \
 	X(ARGUMENTS, "arguments") \
 	X(BODY, "body") \
+	X(CONDITION, "condition") \
 	X(FIELD, "field") \
 	X(FUNCTION, "function") \
 	X(LEFT, "left") \

@@ -44,6 +44,17 @@ for t in "$BUILD"/tests/test_*; do
 	record "$name" "$rc" "$1" "$2"
 done
 
+# Nothing outside handlers/ names a forge: the tree passes, and the check itself
+# fails on a tree where bot/ names one (so it cannot pass by checking nothing).
+{
+	sh tests/check_forge_names.sh && planted=$(mktemp -d) && mkdir -p "$planted/bot" &&
+	printf 'const char *u = "x-oauth2-GitLab";\n' >"$planted/bot/x.c" &&
+	! sh tests/check_forge_names.sh --root "$planted" >/dev/null
+	rc=$?
+	rm -rf "${planted:-/nonexistent}"
+} >"$log" 2>&1
+if [ "$rc" -eq 0 ]; then record check_forge_names 0 2 0; else record check_forge_names "$rc" 0 1; fi
+
 for t in tests/e2e/test_*.py; do
 	[ -f "$t" ] || continue
 	name=$(basename "$t" .py)

@@ -1,17 +1,31 @@
-/* expect_used.c — `.expect("..")` on Option/Result in production code. */
+/* expect_used.c — `.expect("..")` on Option/Result in production code, unless
+ * its message states the invariant that makes it safe. */
+#include "panic_idioms.h"
 #include "rule_helpers.h"
 
 static const char MESSAGE[] =
-	"`.expect(..)` panics when the value is `None` or `Err`. "
-	"The message helps the post-mortem, but the thread or task still dies on what is usually a "
-	"recoverable condition (bad input, I/O, a missing key). Return the error with `?` and add "
-	"context instead, and keep `expect` for invariants you can prove.";
+	"`.expect(..)` panics when the value is `None` or `Err`, and this message says what failed "
+	"rather than why it cannot fail. If the value is always there, make the message state that "
+	"invariant (`.expect(\"set by new() before the first poll\")`); if it can be missing, handle "
+	"the `None`/`Err` case instead of taking the thread or task down.";
 
 static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope)
 {
-	(void)scope;
-	/* Option/Result::expect takes exactly one argument, the message. */
-	return rule_method_calls(ctx, node, scope, "expect", 1, MESSAGE);
+	size_t before = ctx->out->n;
+	TSNode name, args;
+	int rc;
+
+	if (rust_is(node, RK_TOKEN_TREE))
+		rc = idiom_tt_method_calls(ctx, node, "expect", 1, MESSAGE);
+	else if (!rust_method_call(node, &name, &args) || !rust_node_text_eq(name, ctx->src, "expect") ||
+		 idiom_expect_states_invariant(args, ctx->src) || idiom_unwrap_accepted(ctx, node, scope))
+		return 0;
+	else
+		rc = rule_method_calls(ctx, node, scope, "expect", 1, MESSAGE);
+	/* Asked only once something was reported: it looks at the fn's docs. */
+	if (rc == RR_OK && ctx->out->n > before && idiom_panic_accepted(ctx, scope))
+		idiom_retract(ctx, before);
+	return rc;
 }
 
 /* The node kinds check() inspects: the engine calls it for these only. */
@@ -33,16 +47,35 @@ const struct rule rule_expect_used = {
 			"`panic = \"abort\"` the whole process. Most `None`/`Err` values in production "
 			"come from inputs, the network or the file system and deserve an error, not a "
 			"panic.\n\n"
-			"How to fix: propagate with `?` and add context (`.context(\"reading config\")?` "
-			"with anyhow, or a variant of your error enum). Keep `expect` only where the value "
-			"cannot fail by construction, and say so with `#[allow(clippy::expect_used)]`.\n\n"
+			"How to fix: where the value can be missing, return an error (with anyhow, "
+			"`.context(\"reading config\")?`; or a variant of your error enum). Where it "
+			"cannot, make the message state why, as std's docs recommend for expect "
+			"messages (\"env variable `HOME` should be set by the login shell\").\n\n"
+			"Accepted, left alone: an expect whose message is a string literal that gives "
+			"the reason the value is there: a precondition or a check already made "
+			"(should, must, always, never, only, checked, validated, guaranteed, invariant, "
+			"infallible, already, above, before/after, polled, twice, initialized, inserted, "
+			"known, fits, fewer/less than, at most/least, valid, because, since, ...), unless "
+			"it describes the failure (starts with failed/unable/could not/error/no/missing/"
+			"invalid, or says `is None`, `not found`, `not set`, `should never happen`, "
+			"`impossible`: a claim without a reason). So `.expect(\"checked is_some above\")` "
+			"and `.expect(\"Future polled after completion\")` pass, while "
+			"`.expect(\"failed to read config\")`, `.expect(\"x is None\")` and a one-word "
+			"`.expect(\"config\")` are reported; a message that is not a literal cannot be "
+			"read and is reported. Also left alone: the LockResult of `.lock()`/`.read()`/"
+			"`.write()`/Condvar `.wait*(..)` (poison propagation), an expect in a branch "
+			"of an `if`/`match` whose condition tests the same value (a checked "
+			"precondition), `.checked_*(..)` arithmetic (an overflow assertion), an "
+			"expect whose reason is in a comment just above, and any expect in a fn "
+			"whose docs have a `# Panics` section or whose name says it panics.\n\n"
 			"Bad:\n    let cfg = fs::read_to_string(path).expect(\"config\");\n"
 			"Good:\n    let cfg = fs::read_to_string(path)\n"
 			"        .with_context(|| format!(\"reading {}\", path.display()))?;\n\n"
 			"Context: test code (#[test] fns, #[cfg(test)] modules, tests/, benches/, "
 			"examples/, build.rs) is exempt, like clippy's allow-expect-in-tests. Method names "
 			"are matched without types, so a parser's own `expect(token)` method is reported "
-			"too; silence it with `#[allow(clippy::expect_used)]`.",
+			"too (unless the tree shows its receiver is a type of this file with its own "
+			"`expect`); silence it with `#[allow(clippy::expect_used)]`.",
 		.production_only = true,
 		.has_fix = false,
 	},

@@ -13,18 +13,128 @@ static bool is_literal(TSNode n)
 	return len > 8 && strcmp(t + len - 8, "_literal") == 0;
 }
 
+/* The last segment of a type path (`m::Guard<T>` -> "Guard") into buf. */
+static bool last_segment(TSNode t, const char *src, char *buf, size_t cap)
+{
+	char path[128];
+	const char *last;
+
+	while (rust_is(t, RK_GENERIC_TYPE))
+		t = rust_child_by_field(t, RF_TYPE);
+	if (ts_node_is_null(t) || !rust_path_text(t, src, path, sizeof(path)))
+		return false;
+	last = strrchr(path, ':');
+	last = last ? last + 1 : path;
+	if (!*last || strlen(last) >= cap)
+		return false;
+	strcpy(buf, last);
+	return true;
+}
+
+/* Does the file (top level or a module, a few levels deep) have `impl Drop for <type>`? */
+static bool implements_drop(TSNode n, const char *src, const char *type, int depth)
+{
+	for (uint32_t i = 0; i < ts_node_named_child_count(n); i++) {
+		TSNode item = ts_node_named_child(n, i), body;
+		char name[128];
+		if (rust_is(item, RK_MOD_ITEM) && depth < 8 &&
+		    !ts_node_is_null(body = rust_child_by_field(item, RF_BODY)) &&
+		    implements_drop(body, src, type, depth + 1))
+			return true;
+		if (rust_is(item, RK_IMPL_ITEM) &&
+		    last_segment(rust_child_by_field(item, RF_TRAIT), src, name, sizeof(name)) &&
+		    strcmp(name, "Drop") == 0 &&
+		    last_segment(rust_child_by_field(item, RF_TYPE), src, name, sizeof(name)) &&
+		    strcmp(name, type) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The type a `let` value visibly constructs: `T { .. }`, `T::new(..)` (any
+ * associated fn), a tuple struct `T(..)` or a unit struct `T`. */
+static bool constructed(TSNode v, const char *src, char *buf, size_t cap)
+{
+	TSNode fn;
+
+	if (rust_is(v, RK_STRUCT_EXPRESSION))
+		return last_segment(rust_child_by_field(v, RF_NAME), src, buf, cap);
+	if (rust_is(v, RK_IDENTIFIER) && rust_node_len(v) < cap &&     /* a unit struct */
+	    *rust_node_ptr(v, src) >= 'A' && *rust_node_ptr(v, src) <= 'Z') {
+		memcpy(buf, rust_node_ptr(v, src), rust_node_len(v));
+		buf[rust_node_len(v)] = '\0';
+		return true;
+	}
+	if (!rust_is(v, RK_CALL_EXPRESSION))
+		return false;
+	fn = rust_child_by_field(v, RF_FUNCTION);
+	if (rust_is(fn, RK_SCOPED_IDENTIFIER))
+		return last_segment(rust_child_by_field(fn, RF_PATH), src, buf, cap);
+	if (rust_is(fn, RK_IDENTIFIER) && rust_node_len(fn) < cap &&
+	    *rust_node_ptr(fn, src) >= 'A' && *rust_node_ptr(fn, src) <= 'Z') {
+		memcpy(buf, rust_node_ptr(fn, src), rust_node_len(fn));
+		buf[rust_node_len(fn)] = '\0';
+		return true;
+	}
+	return false;
+}
+
+/* The type of the value forgotten, when the tree shows it: `self` in
+ * `impl T`, or a local bound earlier in the fn to a constructed T. */
+static bool forgotten_type(struct rule_ctx *ctx, const struct rust_scope *scope, TSNode arg,
+			   char *buf, size_t cap)
+{
+	TSTreeCursor c;
+	bool found = false;
+
+	if (rust_node_text_eq(arg, ctx->src, "self"))
+		return !ts_node_is_null(scope->impl_item) &&
+		       last_segment(rust_child_by_field(scope->impl_item, RF_TYPE), ctx->src, buf, cap);
+	if (!rust_is(arg, RK_IDENTIFIER) || ts_node_is_null(scope->fn_item))
+		return false;
+	c = ts_tree_cursor_new(scope->fn_item);
+	for (uint32_t visits = 0; visits < 20000; visits++) {
+		TSNode cur = ts_tree_cursor_current_node(&c);
+		if (ts_node_start_byte(cur) >= ts_node_start_byte(arg))
+			break;
+		if (rust_is(cur, RK_LET_DECLARATION)) {
+			TSNode pat = rust_child_by_field(cur, RF_PATTERN);
+			if (rust_is(pat, RK_IDENTIFIER) && rule_same_text(pat, arg, ctx->src))
+				found = constructed(rust_child_by_field(cur, RF_VALUE), ctx->src, buf, cap);
+		}
+		if (!rust_cursor_next(&c, true))
+			break;
+	}
+	ts_tree_cursor_delete(&c);
+	return found;
+}
+
+/*
+ * Disarming a drop guard: forgetting a value of a type whose `Drop` this file
+ * implements (a scope guard, an abort-on-drop bomb) is how the guard is
+ * switched off once the work it protects has succeeded. A lock guard, or any
+ * value whose type the tree does not show, is still reported.
+ */
+static bool disarms_own_guard(struct rule_ctx *ctx, const struct rust_scope *scope, TSNode arg)
+{
+	char type[128];
+
+	return forgotten_type(ctx, scope, arg, type, sizeof(type)) &&
+	       implements_drop(ctx->root, ctx->src, type, 0);
+}
+
 static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope)
 {
 	TSNode callee, args;
 	char quoted[64];
 
-	(void)scope;
 	if (!rust_is(node, RK_CALL_EXPRESSION) ||
 	    !api_call_is_std(ctx, node, "mem", "forget", &callee))
 		return 0;
 	args = rust_child_by_field(node, RF_ARGUMENTS);
 	if (ts_node_is_null(args) || rust_named_arg_count(args) != 1 ||
-	    is_literal(ts_node_named_child(args, 0)))
+	    is_literal(ts_node_named_child(args, 0)) ||
+	    disarms_own_guard(ctx, scope, ts_node_named_child(args, 0)))
 		return 0;
 	rule_quote(callee, ctx->src, quoted, sizeof(quoted));
 	return rule_emitf_nodes(ctx, node, node, NULL,
@@ -62,6 +172,12 @@ const struct rule rule_mem_forget = {
 			"which keeps the value usable and documents the intent.\n\n"
 			"Bad:\n    let fd = file.as_raw_fd();\n    std::mem::forget(file);\n"
 			"Good:\n    let fd = file.into_raw_fd();\n\n"
+			"Accepted, left alone: disarming a drop guard. When the value forgotten is "
+			"`self` inside `impl T`, or a local the fn bound to a constructed `T` (`T { .. }`, "
+			"`T::new(..)`, `T(..)`, `T`), and this file has `impl Drop for T`, forgetting it is "
+			"the usual way to switch the guard off once the work it protects has succeeded "
+			"(a scope guard, an abort-on-drop bomb). A lock guard (`m.lock()`), or a value "
+			"whose type the tree does not show, is still reported.\n\n"
 			"Context: without types, the rule cannot tell a `Copy` value (where forget is a "
 			"no-op) from one with a destructor, except for literals; clippy reports only "
 			"types with drop glue. Applies to test code too: a leak in a test is still a "

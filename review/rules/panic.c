@@ -1,4 +1,5 @@
 /* panic.c — explicit `panic!` in production code. */
+#include "panic_idioms.h"
 #include "rules.h"
 
 static const char MESSAGE[] =
@@ -16,8 +17,12 @@ static int emit(struct rule_ctx *ctx, TSNode first, TSNode last, const char *nam
 static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope)
 {
 	static const char *const names[] = { "panic" };
-	(void)scope;
-	return rule_each_macro_call(ctx, node, names, 1, emit);
+	size_t before = ctx->out->n;
+	int rc = rule_each_macro_call(ctx, node, names, 1, emit);
+
+	if (rc == RR_OK && ctx->out->n > before && idiom_panic_accepted(ctx, scope))
+		idiom_retract(ctx, before);
+	return rc;
 }
 
 /* The node kinds check() inspects: the engine calls it for these only. */
@@ -43,6 +48,10 @@ const struct rule rule_panic = {
 			"explicit.\n\n"
 			"Bad:\n    if len > MAX { panic!(\"frame too long\"); }\n"
 			"Good:\n    if len > MAX { return Err(FrameError::TooLong { len, max: MAX }); }\n\n"
+			"Accepted, left alone: a panic in a fn whose doc comment has a `# Panics` "
+			"section (the panic is part of its documented contract, which is what "
+			"missing_panics_doc asks for) or whose name says it panics (`panic_if_poisoned`, "
+			"`unwrap_literal`, `expect_*`, `*_or_panic`).\n\n"
 			"Context: test code is exempt (clippy's allow-panic-in-tests): panicking is how a "
 			"test fails.",
 		.production_only = true,

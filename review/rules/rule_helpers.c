@@ -64,12 +64,21 @@ static bool type_name(TSNode t, const char *src, char *buf, size_t cap)
 	return true;
 }
 
-/* The type an expression visibly constructs: `T::new(..)`, `T { .. }`, and
- * the tuple-struct constructor `T(..)` (a capitalised callee, by convention). */
+/* The type an expression visibly constructs: `T::new(..)`, `T { .. }`, the
+ * tuple-struct constructor `T(..)` (a capitalised callee, by convention), and
+ * `mem::replace(dst, <one of those>)`. */
 static bool constructed_type(TSNode e, const char *src, char *buf, size_t cap)
 {
 	if (rust_is(e, RK_CALL_EXPRESSION)) {
 		TSNode fn = rust_child_by_field(e, RF_FUNCTION);
+		TSNode args = rust_child_by_field(e, RF_ARGUMENTS);
+		char path[64];
+		/* `mem::replace(dst, new)` returns a value of new's type. */
+		if (rust_is(fn, RK_SCOPED_IDENTIFIER) && rust_path_text(fn, src, path, sizeof(path)) &&
+		    (strcmp(path, "mem::replace") == 0 || strcmp(path, "std::mem::replace") == 0 ||
+		     strcmp(path, "core::mem::replace") == 0) &&
+		    rust_named_arg_count(args) == 2)
+			return constructed_type(ts_node_named_child(args, 1), src, buf, cap);
 		if (rust_is(fn, RK_SCOPED_IDENTIFIER))
 			return type_name(rust_child_by_field(fn, RF_PATH), src, buf, cap);
 		if (rust_is(fn, RK_IDENTIFIER) && isupper((unsigned char)*rust_node_ptr(fn, src)) &&

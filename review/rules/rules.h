@@ -30,6 +30,9 @@ struct rule_ctx {
 	const struct rule *rule;       /* the rule being run (set by the engine) */
 	struct finding_list *out;      /* findings of this file */
 	TSNode root;                   /* the file's syntax tree (set by the engine) */
+	/* The tree a finding's normalised code (introduced.h) is read from: root,
+	 * or the parsed body of the macro invocation being reviewed (macro_body.h). */
+	TSNode code_root;
 	/* Per file, computed on first use: does an inherent impl of this file
 	 * define `unwrap` / `expect`? 0 unknown, 1 no, 2 yes (rule_helpers.c). */
 	unsigned char own_method[2];

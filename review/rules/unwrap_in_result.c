@@ -1,5 +1,6 @@
 /* unwrap_in_result.c — `.unwrap()`/`.expect(..)` in a fn that returns Result or Option. */
 #include "api_helpers.h"
+#include "panic_idioms.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -63,21 +64,30 @@ static enum ret_kind fn_returns(TSNode fn, const char *src)
 	return RET_OTHER;
 }
 
-/* call is "`.unwrap()`" or "`.expect(..)`". */
-static char *message(const char *call, enum ret_kind ret)
+/* call is "`.unwrap()`" or "`.expect(..)`"; recv what the receiver is known to
+ * be. `?` is promised only where it compiles: an Option in an Option fn. A
+ * Result's error must convert into the fn's (From), which the tree cannot
+ * show, so there the advice says so. */
+static char *message(const char *call, enum ret_kind ret, enum ret_kind recv)
 {
+	if (ret == RET_OPTION && recv == RET_OPTION)
+		return rule_format(
+			"%s panics here, but this function returns `Option` and the receiver is an "
+			"`Option`: `?` hands the `None` to the caller instead. A panic takes down the "
+			"thread or task on a condition the signature already says the caller handles. "
+			"Replace %s with `?`.",
+			call, call);
 	if (ret == RET_OPTION)
 		return rule_format(
-			"%s panics here, but this function returns `Option`: `?` would hand the "
-			"`None` to the caller instead. A panic takes down the thread or task on a "
-			"condition the signature already says the caller handles. Replace %s with "
-			"`?` (for a `Result`, `.ok()?`).",
-			call, call);
+			"%s panics here, but this function returns `Option`: the caller already handles "
+			"a missing value. Return `None` instead of panicking (`?` on an `Option`, "
+			"`.ok()?` on a `Result`).",
+			call);
 	return rule_format(
-		"%s panics here, but this function returns `Result`: the failure can be "
-		"returned to the caller instead. A panic takes down the thread or task on a "
-		"condition the signature already says the caller handles. Use `?` (for an "
-		"`Option`, `.ok_or(..)?` or `.ok_or_else(..)?`) and add context with your error type.",
+		"%s panics here, but this function returns `Result`: the failure can be returned to "
+		"the caller instead of taking down the thread or task. Return it: `?` when the error "
+		"converts into this function's error type, `.map_err(..)?` when it does not, and "
+		"`.ok_or(..)?` / `.ok_or_else(..)?` for an `Option`.",
 		call);
 }
 
@@ -91,7 +101,7 @@ static int report(struct rule_ctx *ctx, TSNode dot, TSNode name, TSNode args, en
 
 	if (!(msg = message(rust_node_text_eq(name, ctx->src, "unwrap") ? "`.unwrap()`"
 									: "`.expect(..)`",
-			    ret)))
+			    ret, recv)))
 		return RR_ENOMEM;
 	rc = rule_emit(ctx, ts_node_start_point(dot), ts_node_start_byte(dot), ts_node_end_point(args),
 		       ts_node_end_byte(args), msg,
@@ -119,7 +129,9 @@ static int tt_hit(void *data, TSNode name, TSNode args)
 	TSNode dot = ts_node_prev_sibling(name);
 	uint32_t n = rust_tt_inner_count(args);
 
-	if (!is_unwrap_call(name, d->ctx->src, n > 0 ? 1 : 0) || ts_node_is_null(dot))
+	if (!is_unwrap_call(name, d->ctx->src, n > 0 ? 1 : 0) || ts_node_is_null(dot) ||
+	    idiom_tt_lock_unwrap(name, d->ctx->src) ||
+	    (n > 0 && idiom_expect_states_invariant(args, d->ctx->src)))
 		return 0;
 	return report(d->ctx, dot, name, args, d->ret, RET_OTHER);
 }
@@ -140,10 +152,21 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 		return 0;
 	if (rust_is(node, RK_TOKEN_TREE)) {
 		struct tt_data d = { ctx, ret };
-		return rust_tt_method_calls(node, tt_hit, &d);
+		size_t before = ctx->out->n;
+		int rc = rust_tt_method_calls(node, tt_hit, &d);
+		if (rc == RR_OK && ctx->out->n > before && idiom_panic_accepted(ctx, scope))
+			idiom_retract(ctx, before);
+		return rc;
 	}
 	if (!rust_method_call(node, &name, &args) ||
 	    !is_unwrap_call(name, ctx->src, rust_named_arg_count(args)))
+		return 0;
+	/* Accepted idioms (panic_idioms.h): a lock's poison passed on, a write into
+	 * a String, an expect that states its invariant. */
+	if (idiom_unwrap_accepted(ctx, node, scope) ||
+	    (rust_node_text_eq(name, ctx->src, "expect") &&
+	     idiom_expect_states_invariant(args, ctx->src)) ||
+	    idiom_panic_accepted(ctx, scope))
 		return 0;
 	field = rust_child_by_field(node, RF_FUNCTION);
 	receiver = rust_child_by_field(field, RF_VALUE);
@@ -179,8 +202,12 @@ const struct rule rule_unwrap_in_result = {
 			"Why: the signature already promises the caller an error value, so a panic here is "
 			"a choice, not a necessity. It kills the thread or task (or the process, with "
 			"`panic = \"abort\"`) on a condition one `?` away from being handled.\n\n"
-			"How to fix: use `?`. For an `Option` in a `Result` fn, `.ok_or(MyError::Missing)?` "
-			"or `.ok_or_else(|| ..)?`; for a `Result` in an `Option` fn, `.ok()?`. When the "
+			"How to fix: return the failure. `?` when the receiver's error converts into "
+			"the fn's error type (`From`), `.map_err(..)?` when it does not; for an `Option` "
+			"in a `Result` fn, `.ok_or(MyError::Missing)?` or `.ok_or_else(|| ..)?`; for a "
+			"`Result` in an `Option` fn, `.ok()?`. Without types the rule cannot see whether "
+			"the error converts, so its comment promises a plain `?` only for an `Option` "
+			"receiver in an `Option` fn. When the "
 			"receiver is certainly an `Option` (it comes from a std method such as `get`, "
 			"`first`, `next`, `checked_add`, `strip_prefix`) and the fn returns `Option`, the "
 			"comment carries the `?` as a suggested change.\n\n"
@@ -198,6 +225,12 @@ const struct rule rule_unwrap_in_result = {
 			"call to unwrap_used. Otherwise the types are unknown and the rule reports: "
 			"clippy 1.95 may stay silent there when they differ, but unwrap_used would have "
 			"reported the same call anyway.\n\n"
+			"Accepted idioms are left alone as in unwrap_used and expect_used: a lock's "
+			"`.lock()`/`.read()`/`.write()`/Condvar `.wait*(..)` result (a PoisonError holds "
+			"the guard, so `?` would not compile for most error types anyway), `write!` into a "
+			"`String`, an expect whose message states its invariant, a call in a branch "
+			"of an `if`/`match` whose condition tests the same value, and any call in a fn "
+			"whose docs have a `# Panics` section or whose name says it panics.\n\n"
 			"One comment per call: this rule supersedes unwrap_used and expect_used on the "
 			"same span (struct rule.supersedes), since its message says more; "
 			"`#[allow(clippy::unwrap_in_result)]` brings the general comment back. Test code "

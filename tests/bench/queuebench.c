@@ -47,10 +47,12 @@ static void *enqueue_loop(void *p)
 	char delivery[64], head[41], forge[] = "github", owner[] = "Codertocat", repo[] = "Hello-World";
 	char event[] = "pull_request", action[] = "opened", url[] = "http://127.0.0.1:1/o/r.git";
 	char base_ref[] = "main", base[] = "0123456789abcdef0123456789abcdef01234567";
+	char fdata[] = "{\"installation_id\":1}";
 	struct review_request rq = {
 		.forge = forge, .delivery_id = delivery, .event = event, .action = action,
 		.owner = owner, .repo = repo, .clone_url = url, .api_url = url,
-		.base_ref = base_ref, .base_sha = base, .head_sha = head, .installation_id = 1,
+		.base_ref = base_ref, .base_sha = base, .head_sha = head,
+		.forge_data = fdata,
 	};
 
 	for (long i = 0; now_s() < a->s->until; i++) {

@@ -33,13 +33,13 @@ def short(repo, *args):
 
 # `check main feature` on the repository below, exactly as rustc and clippy lay it out.
 EXPECTED_TEXT = """\
-warning[unwrap_used]: `.unwrap()` panics when the value is `None` or `Err`, taking the thread or task down with it.
+warning[unwrap_used]: `.unwrap()` panics when the value is `None` or `Err`, taking the thread or task down with a message that says nothing about what went wrong.
  --> src/lib.rs:6:7
   |
 6 |     s.unwrap()
   |       ^^^^^^^^
   |
-  = note: In production that turns a recoverable condition into a crash whose message says nothing about what went wrong. Propagate the error with `?` (adding context), or handle the `None`/`Err` case explicitly.
+  = note: Handle the `None`/`Err` case (`match`, `if let`, `unwrap_or_else`, or return an error), or, if it truly cannot happen, say why with `.expect("..")` stating the invariant.
   = help: for further information run `rustreview explain unwrap_used`
 
 warning[len_zero]: `v.len() == 0` compares the length with zero to ask whether the collection is empty.

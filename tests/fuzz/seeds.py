@@ -4,6 +4,7 @@ rule corpus (standard library only):  seeds.py OUTDIR
 
   OUTDIR/fuzz_github_webhook/  event byte + each GitHub payload fixture
   OUTDIR/fuzz_jsonscan/        each GitHub payload fixture as is
+  OUTDIR/fuzz_forge_webhooks/  forge/event byte + each GitLab and Gitea payload fixture
   OUTDIR/fuzz_signature/       "secret\\nheader\\nbody" from signature-vectors.json
   OUTDIR/fuzz_engine/          path byte + each tests/corpus .rs file
   OUTDIR/fuzz_diff/            flags byte + "old\\0new" pairs of corpus files
@@ -41,6 +42,9 @@ def main(outdir):
         event = 3 if "ping" in os.path.basename(path) else 0
         put(outdir, "fuzz_github_webhook", bytes([event]) + body)
         put(outdir, "fuzz_jsonscan", body)
+    for forge_bit, forge in ((0, "gitlab"), (1, "gitea")):
+        for path in sorted(glob.glob(os.path.join(FIXTURES, forge, "*.json"))):
+            put(outdir, "fuzz_forge_webhooks", bytes([forge_bit]) + read(path))
     with open(os.path.join(FIXTURES, "signature-vectors.json")) as f:
         vectors = json.load(f)
     for v in vectors.get("github", []):

@@ -34,12 +34,13 @@ static inline int fake_github_wait_port(const char *port_file, char *base, size_
 }
 
 /*
- * Starts fakegithub.py with --port-file DIR/port and args (NULL-terminated,
- * at most 24), and waits for it to listen. *pid is the child (or -1), base its
- * URL. 0 or -1; fake_github_stop undoes a start that got as far as a pid.
+ * Starts tests/e2e/<script_name> (a fake forge) with --port-file DIR/port and
+ * args (NULL-terminated, at most 24), and waits for it to listen. *pid is the
+ * child (or -1), base its URL. 0 or -1; fake_github_stop undoes a start that
+ * got as far as a pid.
  */
-static inline int fake_github_start(const char *dir, const char *const *args, pid_t *pid,
-				    char *base, size_t base_len)
+static inline int fake_server_start(const char *script_name, const char *dir,
+				    const char *const *args, pid_t *pid, char *base, size_t base_len)
 {
 	const char *root = getenv("RR_SOURCE_DIR");
 	const char *argv[32];
@@ -48,7 +49,7 @@ static inline int fake_github_start(const char *dir, const char *const *args, pi
 	int rc = -1;
 
 	*pid = -1;
-	if (asprintf(&script, "%s/tests/e2e/fakegithub.py", root && *root ? root : ".") < 0)
+	if (asprintf(&script, "%s/tests/e2e/%s", root && *root ? root : ".", script_name) < 0)
 		script = NULL;
 	if (!script || asprintf(&port, "%s/port", dir) < 0)
 		goto done;
@@ -72,6 +73,13 @@ done:
 	free(script);
 	free(port);
 	return rc;
+}
+
+/* fakegithub.py, as fake_server_start. */
+static inline int fake_github_start(const char *dir, const char *const *args, pid_t *pid,
+				    char *base, size_t base_len)
+{
+	return fake_server_start("fakegithub.py", dir, args, pid, base, base_len);
 }
 
 static inline void fake_github_stop(pid_t pid)

@@ -60,6 +60,8 @@ static struct api_client *client_with(long timeout_ms, size_t max_bytes)
 	opt.user_agent = "rustreview-test";
 	opt.timeout_ms = timeout_ms;
 	opt.max_response_bytes = max_bytes;
+	opt.ratelimit_remaining_header = "X-RateLimit-Remaining";   /* the fake speaks GitHub's */
+	opt.ratelimit_reset_header = "X-RateLimit-Reset";
 	assert_int_equal(api_client_new(&c, &opt, &err), RR_OK);
 	return c;
 }

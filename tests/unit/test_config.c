@@ -28,9 +28,25 @@ static int failing_init(struct forge_config *cfg, struct rr_error *err)
 	return rr_error_set(err, RR_ECONFIG, "private key is not a PEM key");
 }
 
-static const struct forge fake_github = { .name = "github", .init = fake_init,
+/* What a forge file declares: its settings beyond WEBHOOK_SECRET, with defaults. */
+static const struct forge_setting full_settings[] = {
+	{ "API_URL", FORGE_SLOT_URL, FORGE_SETTING_URL, "https://api.github.com", "" },
+	{ "APP_ID", FORGE_SLOT_EXTRA1, 0, NULL, "" },
+	{ "PRIVATE_KEY", FORGE_SLOT_EXTRA2, FORGE_SETTING_SECRET, NULL, "" },
+	{ "TOKEN", FORGE_SLOT_TOKEN, FORGE_SETTING_SECRET, NULL, "" },
+	{ "CA_BUNDLE", FORGE_SLOT_CA_BUNDLE, 0, NULL, "" },
+	{ "GIT_URL", FORGE_SLOT_GIT_URL, FORGE_SETTING_URL, NULL, "" },
+	{ NULL, FORGE_SLOT_COUNT, 0, NULL, NULL },
+};
+static const struct forge_setting other_settings[] = {
+	{ "API_URL", FORGE_SLOT_URL, FORGE_SETTING_URL, NULL, "" },
+	{ NULL, FORGE_SLOT_COUNT, 0, NULL, NULL },
+};
+static const struct forge fake_github = { .name = "github", .settings = full_settings,
+					  .init = fake_init,
 					  .cleanup = fake_cleanup };
-static const struct forge fake_other = { .name = "other", .init = fake_init,
+static const struct forge fake_other = { .name = "other", .settings = other_settings,
+					 .init = fake_init,
 					 .cleanup = fake_cleanup };
 static const struct forge fake_broken = { .name = "broken", .init = failing_init };
 static const struct forge *const fake_forges[] = { &fake_github, &fake_other, NULL };
@@ -130,7 +146,7 @@ static void test_every_variable_parsed(void **state)
 	assert_true(gh->enabled);
 	assert_string_equal(gh->webhook_secret, "s3cret");
 	assert_string_equal(gh->api_url, "https://ghe.example.com/api/v3");
-	assert_string_equal(gh->app_id, "12345");
+	assert_string_equal(gh->extra[0], "12345");
 	assert_string_equal(gh->token, "ghp_token");
 	assert_string_equal(gh->ca_bundle, "/etc/ca.pem");
 	assert_true(gh->review_drafts);
@@ -234,7 +250,7 @@ static void test_secret_files(void **state)
 	assert_true(gh->enabled);
 	assert_string_equal(gh->webhook_secret, "from-a-file");
 	assert_string_equal(gh->token, "from-a-file");
-	assert_string_equal(gh->private_key_pem, "-----BEGIN KEY-----\nabc\n-----END KEY-----");
+	assert_string_equal(gh->extra[1], "-----BEGIN KEY-----\nabc\n-----END KEY-----");
 	config_free(&cfg);
 
 	/* Both forms at once is ambiguous. */

@@ -195,6 +195,44 @@ static void test_repo_config_all_settings(void **state)
 	review_options_free(&o);
 }
 
+static void assert_repo_config_error(const char *src, const char *msg);
+
+/* test_paths: files there are test code, so production-only rules skip them;
+ * and the walk's own test scopes (#[cfg(loom)], test-only features). */
+static void test_repo_config_test_paths(void **state)
+{
+	const char *conf = "test_paths = [\"crates/kit/**\", '**/mock_*.rs']\n";
+	const char *rs = "pub fn f(x: Option<u8>) -> u8 {\n    x.unwrap()\n}\n"
+			 "#[cfg(loom)]\nmod model {\n    fn g(x: Option<u8>) -> u8 { x.unwrap() }\n}\n"
+			 "#[cfg(feature = \"test-util\")]\n"
+			 "pub fn h(x: Option<u8>) -> u8 { x.unwrap() }\n";
+	struct review_engine *e = NULL;
+	struct review_options o;
+	struct finding_list l = FINDING_LIST_INIT;
+	struct rr_error err = { 0 };
+
+	(void)state;
+	review_options_init(&o);
+	assert_int_equal(config_repo_parse(conf, strlen(conf), &o, &err), RR_OK);
+	assert_int_equal(o.n_test_paths, 2);
+	assert_true(review_options_test_path(&o, "crates/kit/src/lib.rs"));
+	assert_true(review_options_test_path(&o, "src/net/mock_server.rs"));
+	assert_false(review_options_test_path(&o, "src/lib.rs"));
+	assert_int_equal(review_engine_new(&e, &err), RR_OK);
+	assert_int_equal(review_engine_file_opts(e, "crates/kit/src/lib.rs", rs, strlen(rs), NULL,
+						 &o, &l, &err), RR_OK);
+	assert_int_equal(l.n, 0);
+	assert_int_equal(review_engine_file_opts(e, "src/lib.rs", rs, strlen(rs), NULL, &o, &l,
+						 &err), RR_OK);
+	assert_int_equal(l.n, 1);        /* only f: g is loom's, h a test-only feature's */
+	assert_string_equal(l.items[0].rule_id, "unwrap_used");
+	assert_int_equal(l.items[0].line, 2);
+	finding_list_free(&l);
+	review_engine_free(e);
+	assert_repo_config_error("test_paths = 'x'\n", "line 1: `test_paths` must be an array of path globs");
+	review_options_free(&o);
+}
+
 static void assert_repo_config_error(const char *src, const char *msg)
 {
 	struct review_options o;
@@ -225,9 +263,40 @@ static void test_repo_config_errors(void **state)
 	assert_repo_config_error("exclude = [1]\n",
 				 "line 1: `exclude` entries must be non-empty strings");
 	assert_repo_config_error("max_coments = 3\n",
-				 "line 1: unknown setting `max_coments` (expected rules, exclude, "
-				 "max_comments, fail_on)");
+				 "line 1: unknown setting `max_coments` (expected rules, exclude, test_paths, "
+				 "max_comments, fail_on, comments)");
+	assert_repo_config_error("comments = 3\n", "line 1: `comments` must be a table");
+	assert_repo_config_error("[comments]\ngroup_after = -1\n",
+				 "line 2: `comments.group_after` must be an integer from 0 to 1000");
+	assert_repo_config_error("[comments]\nper_rule_budget = \"10\"\n",
+				 "line 2: `comments.per_rule_budget` must be an integer from 0 to 1000");
+	assert_repo_config_error("[comments]\ngroup = 3\n",
+				 "line 2: unknown setting `comments.group` (expected group_after, "
+				 "per_rule_budget)");
 	assert_repo_config_error("[rules\n", "line 1: syntax error near `[rules`");
+}
+
+/* [comments]: each setting is optional and 0 is a value (never group, no budget). */
+static void test_comments_settings(void **state)
+{
+	const char *src = "[comments]\ngroup_after = 0\nper_rule_budget = 25\n";
+	struct review_options o;
+	struct rr_error err = { 0 };
+	(void)state;
+	review_options_init(&o);
+	assert_false(o.group_after_set);
+	assert_false(o.per_rule_budget_set);
+	assert_int_equal(config_repo_parse(src, strlen(src), &o, &err), RR_OK);
+	assert_true(o.group_after_set);
+	assert_int_equal(o.group_after, 0);
+	assert_true(o.per_rule_budget_set);
+	assert_int_equal(o.per_rule_budget, 25);
+	review_options_free(&o);
+	src = "[comments]\ngroup_after = 5\n";
+	assert_int_equal(config_repo_parse(src, strlen(src), &o, &err), RR_OK);
+	assert_int_equal(o.group_after, 5);
+	assert_false(o.per_rule_budget_set);
+	review_options_free(&o);
 }
 
 static void test_fail_on_never(void **state)
@@ -506,7 +575,9 @@ int main(void)
 		cmocka_unit_test(test_toml_deep_nesting_is_an_error),
 		cmocka_unit_test(test_repo_config_all_settings),
 		cmocka_unit_test(test_repo_config_errors),
+		cmocka_unit_test(test_repo_config_test_paths),
 		cmocka_unit_test(test_fail_on_never),
+		cmocka_unit_test(test_comments_settings),
 		cmocka_unit_test(test_cargo_levels_groups_and_priority),
 		cmocka_unit_test(test_cargo_workspace_tables),
 		cmocka_unit_test(test_cargo_bad_level),

@@ -112,13 +112,13 @@ static void test_comment_body_exact_and_round_trip(void **state)
 	memcpy(f.fingerprint, "0123456789abcdef", 17);
 	f.replacement = strdup("v.is_empty()");
 	f.suggestion_lines = strdup("    if v.is_empty() {}");
-	body = finding_comment_body(&f, true);
+	body = finding_comment_body(&f, "suggestion");
 	assert_string_equal(body, "Use `v.is_empty()`.\n\n```suggestion\n    if v.is_empty() {}\n```"
 				  "\n\n<!-- rustreview:fingerprint=0123456789abcdef rule=len_zero -->");
 	assert_true(finding_fingerprint_from_body(body, fp));
 	assert_string_equal(fp, "0123456789abcdef");
 	free(body);
-	body = finding_comment_body(&f, false);
+	body = finding_comment_body(&f, NULL);
 	assert_string_equal(body, "Use `v.is_empty()`.\n\n"
 				  "<!-- rustreview:fingerprint=0123456789abcdef rule=len_zero -->");
 	free(body);
@@ -133,7 +133,7 @@ static void test_comment_body_fence_longer_than_backticks(void **state)
 	memcpy(f.fingerprint, "00000000000000aa", 17);
 	f.replacement = strdup("&str");
 	f.suggestion_lines = strdup("/// ```rust\nfn f(s: &str) {}");
-	body = finding_comment_body(&f, true);
+	body = finding_comment_body(&f, "suggestion");
 	assert_non_null(strstr(body, "\n\n````suggestion\n/// ```rust\nfn f(s: &str) {}\n````\n\n"));
 	free(body);
 	finding_free(&f);

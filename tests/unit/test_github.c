@@ -22,6 +22,7 @@
 #include "../../handlers/api.h"
 #include "../../handlers/forge.h"
 #include "../../handlers/github.h"
+#include "../../handlers/publish.h"
 
 #define APP_ID  "4242"
 #define PAT     "ghp_test_personal_access_token_0123456789"
@@ -31,6 +32,10 @@
 #define SECRET  "rustreview-test-secret"
 #define HEAD_FIXTURE_SHA "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
 #define BASE_FIXTURE_SHA "f95f852bd8fca8fcc58a9a2d6c842781e32a215e"
+
+/* These tests are about GitHub's side of publishing (pages, tokens, 422s, the
+ * cap): grouping and the per-rule budget stay out of the way (test_publish.c). */
+static const struct publish_settings NO_GROUPING = { 0, 0, 0 };
 
 /* ======================================================================== */
 /* fixtures and helpers                                                     */
@@ -132,7 +137,7 @@ static void test_review_request_json_round_trip(void **state)
 	a.base_ref = strdup("ma\"in");            /* escaping survives */
 	a.base_sha = strdup(BASE_FIXTURE_SHA);
 	a.head_sha = strdup(HEAD_FIXTURE_SHA);
-	a.installation_id = 77;
+	a.forge_data = strdup("{\"installation_id\":77}");
 	json = review_request_to_json(&a);
 	assert_non_null(json);
 	assert_non_null(strstr(json, "\"api_url\":null"));
@@ -149,9 +154,31 @@ static void test_review_request_json_round_trip(void **state)
 	assert_string_equal(b.base_ref, "ma\"in");
 	assert_string_equal(b.base_sha, BASE_FIXTURE_SHA);
 	assert_string_equal(b.head_sha, HEAD_FIXTURE_SHA);
-	assert_int_equal(b.installation_id, 77);
+	assert_string_equal(b.forge_data, "{\"installation_id\":77}");
 	free(json);
 	review_request_free(&a);
+	review_request_free(&b);
+}
+
+/* A job queued by the build before forge_data keeps its installation. */
+static void test_review_request_queued_by_older_build(void **state)
+{
+	static const char old[] =
+		"{\"action\":\"opened\",\"api_url\":null,\"base_ref\":\"main\",\"base_sha\":\""
+		BASE_FIXTURE_SHA "\",\"clone_url\":\"https://github.com/o/r.git\",\"delivery_id\":"
+		"\"d-9\",\"event\":\"pull_request\",\"forge\":\"github\",\"head_sha\":\""
+		HEAD_FIXTURE_SHA "\",\"installation_id\":77,\"number\":4,\"owner\":\"o\","
+		"\"repo\":\"r\"}";
+	struct review_request b;
+	struct rr_error err = { 0 };
+	char *json;
+	(void)state;
+	assert_int_equal(review_request_from_json(old, &b, &err), RR_OK);
+	assert_string_equal(b.forge_data, "{\"installation_id\":77}");
+	assert_null(b.start_sha);
+	json = review_request_to_json(&b);
+	assert_non_null(strstr(json, "\"forge_data\":{\"installation_id\":77}"));
+	free(json);
 	review_request_free(&b);
 }
 
@@ -320,7 +347,7 @@ static void test_parse_reviewed_actions(void **state)
 		assert_string_equal(rq.base_ref, "master");
 		assert_string_equal(rq.base_sha, BASE_FIXTURE_SHA);
 		assert_string_equal(rq.head_sha, HEAD_FIXTURE_SHA);
-		assert_int_equal(rq.installation_id, 1);
+		assert_string_equal(rq.forge_data, "{\"installation_id\":1}");
 		review_request_free(&rq);
 	}
 }
@@ -531,17 +558,17 @@ static void test_init_requires_credentials(void **state)
 			    "RUSTREVIEW_GITHUB_PRIVATE_KEY_FILE (GitHub App) or RUSTREVIEW_GITHUB_TOKEN "
 			    "(personal access token)");
 	assert_null(cfg.state);
-	cfg.app_id = APP_ID;
+	cfg.extra[0] = APP_ID;
 	assert_int_equal(forge_github.init(&cfg, &err), RR_ECONFIG);
 	assert_string_equal(err.msg, "github: RUSTREVIEW_GITHUB_APP_ID is set but "
 			    "RUSTREVIEW_GITHUB_PRIVATE_KEY_FILE is not");
-	cfg.private_key_pem = "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n";
+	cfg.extra[1] = "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n";
 	assert_int_equal(forge_github.init(&cfg, &err), RR_ECONFIG);
 	assert_non_null(strstr(err.msg, "RUSTREVIEW_GITHUB_PRIVATE_KEY_FILE: not a PEM private key"));
 	assert_null(strstr(err.msg, "bm90IGEga2V5"));
 	assert_null(cfg.state);
-	cfg.app_id = NULL;
-	cfg.private_key_pem = NULL;
+	cfg.extra[0] = NULL;
+	cfg.extra[1] = NULL;
 	cfg.token = PAT;
 	assert_int_equal(forge_github.init(&cfg, &err), RR_OK);
 	assert_non_null(cfg.state);
@@ -785,8 +812,8 @@ static void app_init(struct app *a, const char *key_name)
 	a->cfg.enabled = true;
 	a->cfg.webhook_secret = SECRET;
 	a->cfg.api_url = fk.base;
-	a->cfg.app_id = APP_ID;
-	a->cfg.private_key_pem = a->pem;
+	a->cfg.extra[0] = APP_ID;
+	a->cfg.extra[1] = a->pem;
 	a->cfg.user_agent = "rustreview-test/0";
 	if (forge_github.init(&a->cfg, &err) != RR_OK)
 		fail_msg("init: %s", err.msg);
@@ -797,7 +824,7 @@ static void app_init(struct app *a, const char *key_name)
 	a->rq.base_ref = "main";
 	a->rq.base_sha = fk.base_sha;
 	a->rq.head_sha = fk.head_sha;
-	a->rq.installation_id = 1;
+	a->rq.forge_data = "{\"installation_id\":1}";
 }
 
 static void app_free(struct app *a)
@@ -842,7 +869,7 @@ static void test_publish_posts_exact_review(void **state)
 	l.items[2].suggestion_lines = strdup("fn f20() {}\nfn f21() {}");
 	l.items[0].suggestion_lines = strdup("fn f10_fixed() {}");
 
-	assert_int_equal(forge_github.publish(&a.cfg, &a.rq, &l, &res, &err), RR_OK);
+	assert_int_equal(publish_run(&a.cfg, &a.rq, &l, &NO_GROUPING, &res, &err), RR_OK);
 	assert_true(res.review_created);
 	assert_int_equal(res.posted, 3);
 	assert_int_equal(res.already_posted, 0);
@@ -862,7 +889,7 @@ static void test_publish_posts_exact_review(void **state)
 	assert_int_equal(json_array_size(comments), 3);
 	for (size_t i = 0; i < 3; i++) {
 		json_t *c = json_array_get(comments, i);
-		char *want = finding_comment_body(&l.items[i], i != 2);
+		char *want = finding_comment_body(&l.items[i], i != 2 ? "suggestion" : NULL);
 		assert_string_equal(json_string_value(json_object_get(c, "path")), "src/lib.rs");
 		assert_int_equal(json_integer_value(json_object_get(c, "line")), lines[i]);
 		assert_string_equal(json_string_value(json_object_get(c, "side")), "RIGHT");
@@ -892,9 +919,9 @@ static void test_publish_again_posts_nothing_and_token_is_cached(void **state)
 	fake_fresh_pull();
 	app_init(&a, "app.pem");
 	add_findings(&l, lines, 2, 100);
-	assert_int_equal(forge_github.publish(&a.cfg, &a.rq, &l, &res, &err), RR_OK);
+	assert_int_equal(publish_run(&a.cfg, &a.rq, &l, &NO_GROUPING, &res, &err), RR_OK);
 	assert_int_equal(res.posted, 2);
-	assert_int_equal(forge_github.publish(&a.cfg, &a.rq, &l, &res, &err), RR_OK);
+	assert_int_equal(publish_run(&a.cfg, &a.rq, &l, &NO_GROUPING, &res, &err), RR_OK);
 	assert_false(res.review_created);
 	assert_int_equal(res.posted, 0);
 	assert_int_equal(res.already_posted, 2);
@@ -926,7 +953,7 @@ static void test_dedupe_sees_every_page(void **state)
 					"number", NUMBER, "path", "src/lib.rs", "line", 8, "body",
 					"Looks good to me", "login", "octocat")));
 	for (size_t i = 2; i < 7; i++) {        /* the last five findings are already there */
-		char *body = finding_comment_body(&l.items[i], true);
+		char *body = finding_comment_body(&l.items[i], "suggestion");
 		json_decref(fake_call("POST", "/_fake/comments",
 				      json_pack("{s:s,s:s,s:i,s:s,s:i,s:s,s:s}", "owner", OWNER, "repo",
 						REPO, "number", NUMBER, "path", "src/lib.rs", "line",
@@ -934,7 +961,7 @@ static void test_dedupe_sees_every_page(void **state)
 						"rustreview[bot]")));
 		free(body);
 	}
-	assert_int_equal(forge_github.publish(&a.cfg, &a.rq, &l, &res, &err), RR_OK);
+	assert_int_equal(publish_run(&a.cfg, &a.rq, &l, &NO_GROUPING, &res, &err), RR_OK);
 	assert_int_equal(res.already_posted, 5);
 	assert_int_equal(res.posted, 2);
 	assert_int_equal(fake_count_requests("/comments", 200), 3);   /* 6 comments, 2 a page */
@@ -963,7 +990,7 @@ static void test_cap_posts_at_most_max_comments(void **state)
 	app_init(&a, "app.pem");
 	a.cfg.max_comments = 30;
 	add_findings(&l, lines, 35, 1000);
-	assert_int_equal(forge_github.publish(&a.cfg, &a.rq, &l, &res, &err), RR_OK);
+	assert_int_equal(publish_run(&a.cfg, &a.rq, &l, &NO_GROUPING, &res, &err), RR_OK);
 	assert_int_equal(res.posted, 30);
 	assert_int_equal(res.over_cap, 5);
 	revs = fake_reviews();
@@ -992,7 +1019,7 @@ static void test_line_outside_diff_is_einval_and_stores_nothing(void **state)
 	fake_fresh_pull();
 	app_init(&a, "app.pem");
 	add_findings(&l, lines, 2, 300);
-	assert_int_equal(forge_github.publish(&a.cfg, &a.rq, &l, &res, &err), RR_EINVAL);
+	assert_int_equal(publish_run(&a.cfg, &a.rq, &l, &NO_GROUPING, &res, &err), RR_EINVAL);
 	assert_false(res.review_created);
 	assert_int_equal(res.posted, 0);
 	assert_non_null(strstr(err.msg, "github: octo/hello#5: posting the review: POST "));
@@ -1019,7 +1046,7 @@ static void test_wrong_app_key_is_eauth(void **state)
 	fake_fresh_pull();
 	app_init(&a, "other.pem");
 	add_findings(&l, lines, 1, 400);
-	assert_int_equal(forge_github.publish(&a.cfg, &a.rq, &l, &res, &err), RR_EAUTH);
+	assert_int_equal(publish_run(&a.cfg, &a.rq, &l, &NO_GROUPING, &res, &err), RR_EAUTH);
 	assert_non_null(strstr(err.msg, "installation 1 access token"));
 	assert_non_null(strstr(err.msg, "HTTP 401: A JSON web token could not be decoded"));
 	assert_int_equal(forge_github.git_credentials(&a.cfg, &a.rq, &cred, &err), RR_EAUTH);
@@ -1048,7 +1075,7 @@ static void test_revoked_cached_token_is_replaced_once(void **state)
 	/* The fake forgets every token it issued: the cached one now gets 401. */
 	fake_fresh_pull();
 	add_findings(&l, lines, 1, 500);
-	assert_int_equal(forge_github.publish(&a.cfg, &a.rq, &l, &res, &err), RR_OK);
+	assert_int_equal(publish_run(&a.cfg, &a.rq, &l, &NO_GROUPING, &res, &err), RR_OK);
 	assert_int_equal(res.posted, 1);
 	assert_int_equal(fake_count_requests("/comments", 401), 1);
 	assert_int_equal(fake_count_requests("/access_tokens", 201), 1);
@@ -1110,18 +1137,18 @@ static void test_token_mode_publish_and_no_secret_in_logs(void **state)
 	fake_fresh_pull();
 	app_init(&a, "app.pem");
 	forge_github.cleanup(&a.cfg);
-	a.cfg.app_id = NULL;
-	a.cfg.private_key_pem = NULL;
+	a.cfg.extra[0] = NULL;
+	a.cfg.extra[1] = NULL;
 	a.cfg.token = PAT;
 	assert_int_equal(forge_github.init(&a.cfg, &err), RR_OK);
-	a.rq.installation_id = 0;
+	a.rq.forge_data = NULL;
 	add_findings(&l, lines, 1, 600);
 	assert_true(asprintf(&log_path, "%s/log.jsonl", fk.dir) > 0);
 	fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	assert_true(fd >= 0);
 	rr_log_set_fd(fd);
-	assert_int_equal(forge_github.publish(&a.cfg, &a.rq, &l, &res, &err), RR_OK);
-	assert_int_equal(forge_github.publish(&a.cfg, &a.rq, &l, &res, &err), RR_OK);
+	assert_int_equal(publish_run(&a.cfg, &a.rq, &l, &NO_GROUPING, &res, &err), RR_OK);
+	assert_int_equal(publish_run(&a.cfg, &a.rq, &l, &NO_GROUPING, &res, &err), RR_OK);
 	rr_log_set_fd(2);
 	close(fd);
 	logs = slurp(log_path);
@@ -1144,6 +1171,7 @@ int main(void)
 		cmocka_unit_test(test_forge_table),
 		cmocka_unit_test(test_header_lookup_is_case_insensitive),
 		cmocka_unit_test(test_review_request_json_round_trip),
+		cmocka_unit_test(test_review_request_queued_by_older_build),
 		cmocka_unit_test(test_review_request_from_bad_json),
 		cmocka_unit_test(test_verify_signature_vectors),
 		cmocka_unit_test(test_verify_rejects_bad_signatures),

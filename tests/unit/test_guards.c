@@ -167,29 +167,29 @@ static void test_enterprise_server_git_host_from_api_url(void **state)
 {
 	struct forge_config cfg = gh_cfg("https://ghe.example.com/api/v3", NULL);
 	(void)state;
-	expect_clone_ok(&cfg, "https://ghe.example.com/octo/hello.git",
+	expect_clone_ok(&cfg, "https://ghe.example.com/Codertocat/Hello-World.git",
 			"https://ghe.example.com/api/v3/repos/octo/hello");
-	expect_refused(&cfg, "https://github.com/octo/hello.git",
+	expect_refused(&cfg, "https://github.com/Codertocat/Hello-World.git",
 		       "https://ghe.example.com/api/v3/repos/octo/hello", NOT_GIT_HOST);
 	/* the fixture's repository.url is api.github.com: not this forge */
-	expect_refused(&cfg, "https://ghe.example.com/octo/hello.git", NULL, NOT_API_HOST);
+	expect_refused(&cfg, "https://ghe.example.com/Codertocat/Hello-World.git", NULL, NOT_API_HOST);
 }
 
 static void test_explicit_git_url_wins(void **state)
 {
 	struct forge_config cfg = gh_cfg("http://127.0.0.1:8001", "http://127.0.0.1:9418");
 	(void)state;
-	expect_clone_ok(&cfg, "http://127.0.0.1:9418/octo/hello.git",
+	expect_clone_ok(&cfg, "http://127.0.0.1:9418/Codertocat/Hello-World.git",
 			"http://127.0.0.1:8001/repos/octo/hello");
-	expect_refused(&cfg, "http://127.0.0.1:9419/octo/hello.git",
+	expect_refused(&cfg, "http://127.0.0.1:9419/Codertocat/Hello-World.git",
 		       "http://127.0.0.1:8001/repos/octo/hello", NOT_GIT_HOST);
-	expect_refused(&cfg, "http://127.0.0.1:8001/octo/hello.git",
+	expect_refused(&cfg, "http://127.0.0.1:8001/Codertocat/Hello-World.git",
 		       "http://127.0.0.1:8001/repos/octo/hello", NOT_GIT_HOST);
-	expect_refused(&cfg, "https://127.0.0.1:9418/octo/hello.git",
+	expect_refused(&cfg, "https://127.0.0.1:9418/Codertocat/Hello-World.git",
 		       "http://127.0.0.1:8001/repos/octo/hello", NOT_GIT_HOST);
 	/* a test double without GIT_URL: git on the API's own origin */
 	cfg.git_url = NULL;
-	expect_clone_ok(&cfg, "http://127.0.0.1:8001/octo/hello.git",
+	expect_clone_ok(&cfg, "http://127.0.0.1:8001/Codertocat/Hello-World.git",
 			"http://127.0.0.1:8001/repos/octo/hello");
 }
 
@@ -270,10 +270,58 @@ static void test_owner_and_repo_names(void **state)
 	memset(longname, 'a', 101);
 	longname[101] = '\0';
 	assert_int_equal(parse_with_edit("repository", "name", longname, &rq, &err), RR_EINVAL);
-	longname[100] = '\0';     /* 100 is GitHub's own maximum */
-	assert_int_equal(parse_with_edit("repository", "name", longname, &rq, &err), RR_OK);
-	assert_string_equal(rq.repo, longname);
-	review_request_free(&rq);
+	assert_string_equal(err.msg, "github payload: field 'repository.name' is not a valid "
+			    "repository name");
+	longname[100] = '\0';     /* 100 is GitHub's own maximum: the name passes, and then the
+				     clone URL must be that repository's */
+	assert_int_equal(parse_with_edit("repository", "name", longname, &rq, &err), RR_EINVAL);
+	assert_non_null(strstr(err.msg, "is not the payload's own repository"));
+}
+
+/* Issue 14: names a path step would read differently are refused at intake (400),
+ * not accepted and then failing at the mirror. */
+static void test_dot_dot_and_empty_segments_refused_at_intake(void **state)
+{
+	static const char *const bad[] = { "..x", "x..", "a..b", "a//b", "/a", "a/", "a/../b" };
+	struct review_request rq;
+	struct rr_error err = { 0 };
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(parse_with_edit("repository.owner", "login", bad[i], &rq, &err),
+				 RR_EINVAL);
+		assert_string_equal(err.msg, "github payload: field 'repository.owner.login' is not "
+				    "a valid owner");
+		assert_int_equal(parse_with_edit("repository", "name", bad[i], &rq, &err), RR_EINVAL);
+		assert_string_equal(err.msg, "github payload: field 'repository.name' is not a valid "
+				    "repository name");
+		assert_null(rq.forge);
+	}
+}
+
+/* Issue 14: a delivery for Codertocat/Hello-World whose clone URL names another
+ * repository on the same host would fetch it with this installation's token. */
+static void test_clone_url_must_be_the_payloads_repository(void **state)
+{
+	struct forge_config cfg = gh_cfg(NULL, NULL);
+	static const char *const other[] = {
+		"https://github.com/secret-org/private.git",
+		"https://github.com/Codertocat/private.git",
+		"https://github.com/Codertocat/Hello-World/other.git",
+		"https://github.com/Codertocat/Hello-World.gitx",
+		"https://github.com/Codertocat.git",
+		"https://github.com/x/Codertocat/Hello-World.git",
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++)
+		expect_refused(&cfg, other[i], NULL,
+			       "github payload: field 'repository.clone_url' is not the payload's "
+			       "own repository (Codertocat/Hello-World)");
+	/* a dot segment is read differently by whoever normalises the path */
+	expect_refused(&cfg, "https://github.com/Codertocat/Hello-World.git/../../secret-org/private.git",
+		       NULL, ODD_CHARS);
+	/* with or without .git, and in any case (GitHub treats names so) */
+	expect_clone_ok(&cfg, "https://github.com/Codertocat/Hello-World", NULL);
+	expect_clone_ok(&cfg, "https://github.com/codertocat/hello-world.git", NULL);
 }
 
 static void test_base_ref_must_be_a_branch_name(void **state)
@@ -414,6 +462,8 @@ int main(void)
 		cmocka_unit_test(test_api_url_of_payload_must_be_the_forge),
 		cmocka_unit_test(test_clone_url_refusal_is_logged),
 		cmocka_unit_test(test_owner_and_repo_names),
+		cmocka_unit_test(test_dot_dot_and_empty_segments_refused_at_intake),
+		cmocka_unit_test(test_clone_url_must_be_the_payloads_repository),
 		cmocka_unit_test(test_base_ref_must_be_a_branch_name),
 		cmocka_unit_test(test_git_credentials_refused_for_foreign_clone_url),
 		cmocka_unit_test_setup(test_config_git_url_and_connection_limits, clear_env),

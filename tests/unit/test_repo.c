@@ -474,7 +474,7 @@ static void test_invalid_names_rejected(void **state)
 	struct repo_mirror *m = NULL;
 	struct rr_error err = { 0 };
 	char long_name[102];
-	const char *bad[] = { "", "a/b", "..", "a..b", ".", "a\nb", "a\x01", "a\x7f", "a\\b",
+	const char *bad[] = { "", "a//b", "..", "a..b", ".", "a\nb", "a\x01", "a\x7f", "a\\b",
 			      long_name };
 
 	memset(long_name, 'a', 101);
@@ -487,6 +487,8 @@ static void test_invalid_names_rejected(void **state)
 		assert_int_equal(repo_mirror_open(&m, fx->data, "github", "acme", bad[i], &err),
 				 RR_EINVAL);
 		assert_non_null(strstr(err.msg, "invalid repository name"));
+		assert_int_equal(repo_mirror_open(&m, fx->data, "github", "acme", "a/b", &err),
+				 RR_EINVAL);
 		assert_int_equal(repo_mirror_open(&m, fx->data, bad[i], "acme", "widgets", &err),
 				 RR_EINVAL);
 		assert_non_null(strstr(err.msg, "invalid forge"));
@@ -501,6 +503,26 @@ static void test_invalid_names_rejected(void **state)
 	long_name[100] = '\0';
 	assert_int_equal(repo_mirror_open(&m, fx->data, "github", "acme", long_name, &err), RR_OK);
 	repo_mirror_close(m);
+}
+
+/* A namespace with subgroups is a path of directories; names that differ only in
+ * case are one mirror (forges treat them alike), so the second open waits for
+ * the first one's lock on the same mirror. */
+static void test_namespaces_and_case_share_one_mirror(void **state)
+{
+	struct fixture *fx = *state;
+	struct repo_mirror *m = NULL;
+	struct rr_error err = { 0 };
+
+	assert_int_equal(repo_mirror_open(&m, fx->data, "forge", "Group/Sub", "Proj", &err), RR_OK);
+	repo_mirror_close(m);
+	assert_int_equal(tu_sh("test -d '%s/mirrors/forge/group/sub/proj.git'", fx->data), 0);
+	assert_int_equal(repo_mirror_open(&m, fx->data, "forge", "group/SUB", "PROJ", &err), RR_OK);
+	repo_mirror_close(m);
+	assert_int_equal(tu_sh("test \"$(find '%s/mirrors/forge' -name '*.git' -type d | wc -l)\" "
+			       "= 1", fx->data), 0);
+	assert_int_equal(repo_mirror_open(&m, fx->data, "forge", "a/../b", "p", &err), RR_EINVAL);
+	assert_int_equal(repo_mirror_open(&m, fx->data, "forge", "a/", "p", &err), RR_EINVAL);
 }
 
 static void test_has_commit_rejects_bad_hex(void **state)
@@ -699,6 +721,7 @@ int main(void)
 		cmocka_unit_test(test_url_with_password_refused_and_not_echoed),
 		cmocka_unit_test(test_missing_repository_is_permanent),
 		cmocka_unit_test(test_invalid_names_rejected),
+		cmocka_unit_test(test_namespaces_and_case_share_one_mirror),
 		cmocka_unit_test(test_has_commit_rejects_bad_hex),
 		cmocka_unit_test(test_second_open_waits_for_first_close),
 		cmocka_unit_test(test_server_down_is_transient),

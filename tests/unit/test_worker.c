@@ -7,6 +7,7 @@
 #include "../../bot/metrics.h"
 #include "../../bot/queue.h"
 #include "../../bot/worker.h"
+#include "../../handlers/publish.h"
 #include "../../common/log.h"
 #include "../../common/rr.h"
 #include "../../review/repo.h"
@@ -69,10 +70,22 @@ static bool lock_is_free(const char *path)
 	return free_now;
 }
 
-static int fake_publish(struct forge_config *cfg, const struct review_request *rq,
-			const struct finding_list *findings, struct publish_result *res,
-			struct rr_error *err)
+/* The real publisher runs; the fake forge lists nothing and records what it is asked to post. */
+static int fake_list_existing(struct forge_config *cfg, const struct review_request *rq,
+			      struct publish_existing *ex, struct rr_error *err)
 {
+	(void)cfg;
+	(void)rq;
+	(void)ex;
+	(void)err;
+	return RR_OK;
+}
+
+static int fake_post_review(struct forge_config *cfg, const struct review_request *rq,
+			    const struct publish_review *review, struct publish_result *res,
+			    struct rr_error *err)
+{
+	const char *notice_end;
 	int rc;
 	(void)cfg;
 	(void)rq;
@@ -80,14 +93,23 @@ static int fake_publish(struct forge_config *cfg, const struct review_request *r
 	publish_calls++;
 	mirror_locked_during_publish = mirror_lock_path && !lock_is_free(mirror_lock_path);
 	npublished = 0;
-	snprintf(published_notice, sizeof(published_notice), "%s",
-		 findings->notice ? findings->notice : "");
-	for (size_t i = 0; i < findings->n && i < 16; i++, npublished++)
-		snprintf(published[i], sizeof(published[i]), "%s:%u:%s", findings->items[i].path,
-			 findings->items[i].line, findings->items[i].rule_id);
+	/* The notice is the summary's paragraph before its notice marker. */
+	published_notice[0] = '\0';
+	notice_end = review->summary ? strstr(review->summary, "\n<!-- rustreview:notice=") : NULL;
+	if (notice_end) {
+		const char *start = notice_end;
+		while (start > review->summary && !(start[-1] == '\n' && start[-2] == '\n'))
+			start--;
+		snprintf(published_notice, sizeof(published_notice), "%.*s",
+			 (int)(notice_end - start), start);
+	}
+	for (size_t i = 0; i < review->n && i < 16; i++, npublished++)
+		snprintf(published[i], sizeof(published[i]), "%s:%u:%s",
+			 review->comments[i].finding->path, review->comments[i].finding->line,
+			 review->comments[i].finding->rule_id);
 	rc = publish_rc;
 	if (rc == RR_OK) {
-		res->posted = findings->n;
+		res->posted = review->n;
 		res->review_created = true;
 	} else {
 		rr_error_set(err, rc, "HTTP 503 from the fake API");
@@ -113,7 +135,9 @@ static int fake_set_status(struct forge_config *cfg, const struct review_request
 }
 
 static const struct forge fake_forge = { .name = "fake", .git_credentials = fake_credentials,
-					 .fetch_refspecs = fake_refspecs, .publish = fake_publish,
+					 .fetch_refspecs = fake_refspecs,
+					 .git_user = "fake", .list_existing = fake_list_existing,
+					 .post_review = fake_post_review,
 					 .set_status = fake_set_status };
 static const struct forge *const test_forges[] = { &fake_forge, NULL };
 
@@ -322,7 +346,8 @@ static void test_transient_publish_failure_is_retried_with_backoff(void **state)
 	assert_int_equal(j.state, JOB_QUEUED);
 	assert_int_equal(j.attempts, 1);
 	assert_int_equal(j.not_before, W.now + 42);     /* Retry-After beats 2^0 */
-	assert_string_equal(j.last_error, "HTTP 503 from the fake API");
+	/* the publisher names the pull request */
+	assert_string_equal(j.last_error, "fake: octo/hello#7: HTTP 503 from the fake API");
 	job_free(&j);
 
 	publish_retry_after = 0;

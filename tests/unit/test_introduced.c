@@ -1,0 +1,380 @@
+/* test_introduced.c — new findings only (review/introduced.c): review_run over
+ * real repositories where the pull request re-indents, re-wraps, moves or
+ * copies code the base already had, and where it really adds some. */
+#include "testutil.h"
+#include "review_testutil.h"
+#include "../../common/rr.h"
+#include "../../review/introduced.h"
+#include "../../review/rust.h"
+#include "../../review/review.h"
+
+struct fixture {
+	struct review_world w;
+	int n;             /* cases built so far: branch names base<n> / head<n> */
+};
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+	if (!fx)
+		return 0;
+	review_world_end(&fx->w);
+	free(fx);
+	*state = NULL;
+	return 0;
+}
+
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+
+	*state = fx;
+	if (!fx)
+		return -1;
+	if (review_world_begin(&fx->w, "introduced", RR_LOG_WARN) != 0 || gt_init(fx->w.dir) != 0 ||
+	    tu_sh(GIT "commit -q --allow-empty -m root", fx->w.dir) != 0 ||
+	    review_world_open(&fx->w) != 0) {
+		teardown(state);
+		return -1;
+	}
+	return 0;
+}
+
+/* Files of one side of a case: path, text pairs, NULL-terminated; a NULL text
+ * deletes the file. */
+static int write_files(const char *d, const char *const *files)
+{
+	for (size_t i = 0; files[i]; i += 2) {
+		if (files[i + 1] ? gt_write_file(d, files[i], files[i + 1])
+				 : tu_sh("rm -f '%s/%s'", d, files[i]))
+			return -1;
+	}
+	return tu_sh(GIT "add -A && " GIT "commit -q --allow-empty -m side", d, d);
+}
+
+/* Builds a base commit with `base` on a fresh branch from the root, then a
+ * head commit with `head` on top, and reviews base..head into out. */
+static void review_case(struct fixture *fx, const char *const *base, const char *const *head,
+			struct finding_list *out, struct review_stats *st)
+{
+	const char *d = fx->w.dir;
+	struct rr_error err = { 0 };
+	git_oid b, h;
+	char bn[32], hn[32];
+
+	fx->n++;
+	snprintf(bn, sizeof(bn), "base%d", fx->n);
+	snprintf(hn, sizeof(hn), "head%d", fx->n);
+	assert_int_equal(tu_sh(GIT "checkout -q main && " GIT "checkout -q -b %s && "
+			       GIT "rm -rqf --ignore-unmatch . ", d, d, bn, d),
+			 0);
+	assert_int_equal(write_files(d, base), 0);
+	assert_int_equal(tu_sh(GIT "checkout -q -b %s", d, hn), 0);
+	assert_int_equal(write_files(d, head), 0);
+	assert_int_equal(gt_rev_parse(d, bn, &b), 0);
+	assert_int_equal(gt_rev_parse(d, hn, &h), 0);
+	assert_int_equal(review_run(fx->w.engine, fx->w.repo, &b, &h, NULL, out, st, &err), RR_OK);
+}
+
+static const char LIB_BASE[] =
+	"pub fn first(v: Option<u32>) -> u32 {\n"
+	"    let n = compute(v, 1).unwrap();\n"
+	"    n + 1\n"
+	"}\n";
+
+static void test_reindented_and_rewrapped_is_not_new(void **state)
+{
+	struct fixture *fx = *state;
+	struct finding_list out = FINDING_LIST_INIT;
+	struct review_stats st;
+	const char *base[] = { "src/lib.rs", LIB_BASE, NULL };
+	/* rustfmt wrapped the call (a trailing comma), the fn moved into a mod
+	 * (re-indented), and a comment went in */
+	const char *head[] = { "src/lib.rs",
+			       "pub mod inner {\n"
+			       "    pub fn first(v: Option<u32>) -> u32 {\n"
+			       "        let n = compute(\n"
+			       "            v, // the input\n"
+			       "            1,\n"
+			       "        )\n"
+			       "        .unwrap();\n"
+			       "        n + 1\n"
+			       "    }\n"
+			       "}\n",
+			       NULL };
+
+	review_case(fx, base, head, &out, &st);
+	assert_int_equal(out.n, 0);
+	assert_int_equal(st.findings_preexisting, 1);
+	assert_int_equal(st.base_files_parsed, 1);
+	finding_list_free(&out);
+}
+
+static void test_wrapped_in_a_new_block_is_not_new(void **state)
+{
+	struct fixture *fx = *state;
+	struct finding_list out = FINDING_LIST_INIT;
+	struct review_stats st;
+	const char *base[] = { "src/lib.rs", LIB_BASE, NULL };
+	const char *head[] = { "src/lib.rs",
+			       "pub fn first(v: Option<u32>, on: bool) -> u32 {\n"
+			       "    if on {\n"
+			       "        let n = compute(v, 1).unwrap();\n"
+			       "        return n + 1;\n"
+			       "    }\n"
+			       "    0\n"
+			       "}\n",
+			       NULL };
+
+	review_case(fx, base, head, &out, &st);
+	assert_int_equal(out.n, 0);
+	finding_list_free(&out);
+}
+
+/* The statement around the finding changed (a renamed field elsewhere in
+ * it): the unwrap itself did not. */
+static void test_statement_touched_elsewhere_is_not_new(void **state)
+{
+	struct fixture *fx = *state;
+	struct finding_list out = FINDING_LIST_INIT;
+	struct review_stats st;
+	const char *base[] = { "src/lib.rs",
+			       "pub fn send(tx: &mut Option<Tx>, val: Val) {\n"
+			       "    let _ = tx.take().unwrap().send(val.map_err(|e| e.0));\n"
+			       "}\n",
+			       NULL };
+	const char *head[] = { "src/lib.rs",
+			       "pub fn send(tx: &mut Option<Tx>, val: Val) {\n"
+			       "    let _ = tx.take().unwrap().send(val.map_err(|e| e.error));\n"
+			       "}\n",
+			       NULL };
+
+	review_case(fx, base, head, &out, &st);
+	assert_int_equal(out.n, 0);
+	finding_list_free(&out);
+}
+
+/* A second copy next to the original is new once; the original is not. */
+static void test_copied_within_the_file_is_new_once(void **state)
+{
+	struct fixture *fx = *state;
+	struct finding_list out = FINDING_LIST_INIT;
+	struct review_stats st;
+	const char *base[] = { "src/lib.rs", LIB_BASE, NULL };
+	const char *head[] = { "src/lib.rs",
+			       "pub fn first(v: Option<u32>) -> u32 {\n"
+			       "    let n = compute(v, 1).unwrap();\n"
+			       "    n + 1\n"
+			       "}\n"
+			       "pub fn second(v: Option<u32>) -> u32 {\n"
+			       "    let n = compute(v, 1).unwrap();\n"
+			       "    n + 2\n"
+			       "}\n",
+			       NULL };
+
+	review_case(fx, base, head, &out, &st);
+	assert_int_equal(out.n, 1);
+	assert_string_equal(out.items[0].path, "src/lib.rs");
+	assert_int_equal(out.items[0].line, 6);
+	assert_string_equal(out.items[0].rule_id, "unwrap_used");
+	finding_list_free(&out);
+}
+
+/* Moved into another file, the old one deleted: not new. */
+static void test_moved_to_another_file_is_not_new(void **state)
+{
+	struct fixture *fx = *state;
+	struct finding_list out = FINDING_LIST_INIT;
+	struct review_stats st;
+	const char *base[] = { "src/old.rs", LIB_BASE, "src/keep.rs", "pub fn k() {}\n", NULL };
+	const char *head[] = { "src/old.rs", NULL, "src/keep.rs",
+			       "pub fn k() {}\n"
+			       "pub fn first(v: Option<u32>) -> u32 {\n"
+			       "    let n = compute(v, 1).unwrap();\n"
+			       "    n + 1\n"
+			       "}\n",
+			       NULL };
+
+	review_case(fx, base, head, &out, &st);
+	assert_int_equal(out.n, 0);
+	assert_int_equal(st.findings_preexisting, 1);
+	finding_list_free(&out);
+}
+
+/* Copied to another changed file while the original stays: new. */
+static void test_copied_to_another_file_is_new(void **state)
+{
+	struct fixture *fx = *state;
+	struct finding_list out = FINDING_LIST_INIT;
+	struct review_stats st;
+	const char *base[] = { "src/lib.rs", LIB_BASE, NULL };
+	const char *head[] = { "src/lib.rs",
+			       "pub fn first(v: Option<u32>) -> u32 {\n"
+			       "    let n = compute(v, 1).unwrap();\n"
+			       "    n + 10\n"
+			       "}\n",
+			       "src/copy.rs",
+			       "pub fn first(v: Option<u32>) -> u32 {\n"
+			       "    let n = compute(v, 1).unwrap();\n"
+			       "    n + 1\n"
+			       "}\n",
+			       NULL };
+
+	review_case(fx, base, head, &out, &st);
+	assert_int_equal(out.n, 1);
+	assert_string_equal(out.items[0].path, "src/copy.rs");
+	assert_int_equal(out.items[0].line, 2);
+	finding_list_free(&out);
+}
+
+/* Test code the base exempted, moved into production code: the base had no
+ * finding there, so the finding is the pull request's. */
+static void test_from_test_code_into_production_is_new(void **state)
+{
+	struct fixture *fx = *state;
+	struct finding_list out = FINDING_LIST_INIT;
+	struct review_stats st;
+	const char *base[] = { "src/lib.rs",
+			       "#[cfg(test)]\n"
+			       "mod tests {\n"
+			       "    fn helper(v: Option<u32>) -> u32 {\n"
+			       "        let n = compute(v, 1).unwrap();\n"
+			       "        n\n"
+			       "    }\n"
+			       "}\n",
+			       NULL };
+	const char *head[] = { "src/lib.rs",
+			       "fn helper(v: Option<u32>) -> u32 {\n"
+			       "    let n = compute(v, 1).unwrap();\n"
+			       "    n\n"
+			       "}\n",
+			       NULL };
+
+	review_case(fx, base, head, &out, &st);
+	assert_int_equal(out.n, 1);
+	assert_int_equal(out.items[0].line, 2);
+	finding_list_free(&out);
+}
+
+/* A different call on the same receiver is new code. */
+static void test_changed_call_is_new(void **state)
+{
+	struct fixture *fx = *state;
+	struct finding_list out = FINDING_LIST_INIT;
+	struct review_stats st;
+	const char *base[] = { "src/lib.rs", LIB_BASE, NULL };
+	const char *head[] = { "src/lib.rs",
+			       "pub fn first(v: Option<u32>) -> u32 {\n"
+			       "    let n = compute(v, 2).unwrap();\n"
+			       "    n + 1\n"
+			       "}\n",
+			       NULL };
+
+	review_case(fx, base, head, &out, &st);
+	assert_int_equal(out.n, 1);
+	assert_int_equal(out.items[0].line, 2);
+	finding_list_free(&out);
+}
+
+/* No finding in the head: no base file is read at all. */
+static void test_nothing_found_reads_no_base(void **state)
+{
+	struct fixture *fx = *state;
+	struct finding_list out = FINDING_LIST_INIT;
+	struct review_stats st;
+	const char *base[] = { "src/lib.rs", LIB_BASE, NULL };
+	const char *head[] = { "src/lib.rs",
+			       "pub fn first(v: Option<u32>) -> u32 {\n"
+			       "    let n = compute(v, 1).unwrap_or(0);\n"
+			       "    n + 1\n"
+			       "}\n",
+			       NULL };
+
+	review_case(fx, base, head, &out, &st);
+	assert_int_equal(out.n, 0);
+	assert_int_equal(st.findings_preexisting, 0);
+	assert_int_equal(st.base_files_parsed, 0);
+	finding_list_free(&out);
+}
+
+/* A change made and then reverted inside the pull request adds nothing. */
+static void test_reverted_inside_the_pull_request(void **state)
+{
+	struct fixture *fx = *state;
+	struct finding_list out = FINDING_LIST_INIT;
+	struct review_stats st;
+	struct rr_error err = { 0 };
+	const char *d = fx->w.dir;
+	const char *base[] = { "src/lib.rs", LIB_BASE, NULL };
+	const char *head[] = { "src/lib.rs",
+			       "pub fn first(v: Option<u32>) -> u32 {\n"
+			       "    let n = compute(v, 1).expect(\"later\");\n"
+			       "    n + 1\n"
+			       "}\n",
+			       NULL };
+	git_oid b, h;
+	char bn[32], hn[32];
+
+	review_case(fx, base, head, &out, &st);
+	finding_list_free(&out);
+	snprintf(bn, sizeof(bn), "base%d", fx->n);
+	snprintf(hn, sizeof(hn), "head%d", fx->n);
+	assert_int_equal(tu_sh(GIT "revert --no-edit HEAD >/dev/null", d), 0);
+	assert_int_equal(gt_rev_parse(d, bn, &b), 0);
+	assert_int_equal(gt_rev_parse(d, hn, &h), 0);
+	assert_int_equal(review_run(fx->w.engine, fx->w.repo, &b, &h, NULL, &out, &st, &err), RR_OK);
+	assert_int_equal(out.n, 0);
+	finding_list_free(&out);
+}
+
+/* The code a finding stands in: tokens without blanks, comments or a
+ * trailing comma; an unsafe keyword grows to its block; an item stops at
+ * its body. */
+static void test_code_normalisation(void **state)
+{
+	static const char SRC[] =
+		"fn f() {\n"
+		"    let a = g(x,\n"
+		"              y, /* why */ ).unwrap();\n"
+		"    unsafe { p.read() }\n"
+		"}\n";
+	TSParser *p = ts_parser_new();
+	TSTree *t;
+	char *code;
+	uint32_t at;
+
+	(void)state;
+	assert_true(ts_parser_set_language(p, tree_sitter_rust()));
+	t = ts_parser_parse_string(p, NULL, SRC, (uint32_t)strlen(SRC));
+	at = (uint32_t)(strstr(SRC, "unwrap") - SRC);
+	code = introduced_code(ts_tree_root_node(t), SRC, at, at + 8);
+	assert_string_equal(code, "g(x,y).unwrap()");
+	free(code);
+	at = (uint32_t)(strstr(SRC, "unsafe") - SRC);
+	code = introduced_code(ts_tree_root_node(t), SRC, at, at + 6);
+	assert_string_equal(code, "unsafe{p.read()}");
+	free(code);
+	code = introduced_code(ts_tree_root_node(t), SRC, 0, 6);
+	assert_string_equal(code, "fnf()");
+	free(code);
+	ts_tree_delete(t);
+	ts_parser_delete(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_code_normalisation),
+		cmocka_unit_test(test_reindented_and_rewrapped_is_not_new),
+		cmocka_unit_test(test_wrapped_in_a_new_block_is_not_new),
+		cmocka_unit_test(test_statement_touched_elsewhere_is_not_new),
+		cmocka_unit_test(test_copied_within_the_file_is_new_once),
+		cmocka_unit_test(test_moved_to_another_file_is_not_new),
+		cmocka_unit_test(test_copied_to_another_file_is_new),
+		cmocka_unit_test(test_from_test_code_into_production_is_new),
+		cmocka_unit_test(test_changed_call_is_new),
+		cmocka_unit_test(test_nothing_found_reads_no_base),
+		cmocka_unit_test(test_reverted_inside_the_pull_request),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
