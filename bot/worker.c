@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../common/log.h"
 #include "../handlers/publish.h"
@@ -55,6 +56,7 @@ struct job_run {
 	struct review_stats stats;
 	struct publish_result published;
 	struct review_options opts;    /* .rustreview.toml of the base commit */
+	uint64_t fetch_us, review_us, publish_us;   /* phase timings, for the log */
 };
 
 static void job_run_release(struct job_run *r)
@@ -240,6 +242,14 @@ static void report_status(struct job_run *r)
 		       "repo", r->rq.repo, "head", r->rq.head_sha, "error", err.msg, NULL);
 }
 
+/* Monotonic microseconds: where a job's time goes (make bench reads the log). */
+static uint64_t worker_now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 static int run_review(struct review_engine *e, const struct rr_config *cfg, const struct job *job,
 		      struct job_run *r, struct rr_error *err)
 {
@@ -247,13 +257,20 @@ static int run_review(struct review_engine *e, const struct rr_config *cfg, cons
 
 	if ((rc = review_request_from_json(job->request_json, &r->rq, err)))
 		return rr_error_wrap(err, "job %lld: bad request", (long long)job->id);
-	if ((rc = find_forge(cfg, r, err)) ||
-	    (rc = fetch_pull_request(cfg, r, err)) ||
-	    (rc = review_pull_request(e, cfg, r, err)))
+	if ((rc = find_forge(cfg, r, err)))
 		return rc;
+	r->fetch_us = worker_now_us();
+	rc = fetch_pull_request(cfg, r, err);
+	r->review_us = worker_now_us();
+	r->fetch_us = r->review_us - r->fetch_us;
+	if (rc || (rc = review_pull_request(e, cfg, r, err)))
+		return rc;
+	r->publish_us = worker_now_us();
+	r->review_us = r->publish_us - r->review_us;
 	if ((rc = publish_review(r, err)))
 		return rc;
 	report_status(r);
+	r->publish_us = worker_now_us() - r->publish_us;
 	return RR_OK;
 }
 
@@ -273,6 +290,14 @@ static void log_job(const struct job *job, const struct job_run *r, const char *
 	       "forge", job->forge, "owner", job->owner, "repo", job->repo, "number", number,
 	       "head", job->head_sha, "files", files, "findings", found, "posted", posted,
 	       "already_posted", dropped, "ms", elapsed, "error", err ? err->msg : NULL, NULL);
+	/* Where the time went: fetch (negotiation and pack), diff, review (the
+	 * rest of review_run: parse, rules, new-findings filter), publish (the
+	 * forge's API calls). */
+	rr_log_kv(RR_LOG_DEBUG, "review.phases", RR_KV_STR("job", id),
+		  RR_KV_UINT("fetch_us", r->fetch_us), RR_KV_UINT("diff_us", r->stats.diff_us),
+		  RR_KV_UINT("review_us", r->review_us > r->stats.diff_us
+						  ? r->review_us - r->stats.diff_us : 0),
+		  RR_KV_UINT("publish_us", r->publish_us));
 }
 
 /* Records the outcome of a run in the queue; returns the outcome's name. */

@@ -1,5 +1,6 @@
 /* config.c — .rustreview.toml and Cargo.toml [lints] into review options. */
 #include "config.h"
+#include "cargo_sections.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -319,10 +320,14 @@ int config_cargo_parse(const char *src, size_t len, struct cargo_lints *out,
 {
 	struct toml_value *doc = NULL;
 	const struct toml_value *ws, *inherit, *wpath;
+	size_t cut_len = 0;
+	char *cut = cargo_sections_keep(src, len, &cut_len);   /* only what is read below */
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = toml_parse(src, len, &doc, err))) {
+	rc = toml_parse(cut ? cut : src, cut ? cut_len : len, &doc, err);
+	free(cut);
+	if (rc) {
 		if (rc != RR_ENOMEM)
 			rc = RR_ECONFIG;
 		if (err)

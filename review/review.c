@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -518,6 +519,14 @@ int review_run(struct review_engine *e, git_repository *repo, const git_oid *bas
 	return review_run_opts(e, repo, base, head, limits, NULL, out, stats, err);
 }
 
+/* A monotonic clock in microseconds, for the phase timings of review_stats. */
+static uint64_t review_now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 int review_run_opts(struct review_engine *e, git_repository *repo, const git_oid *base,
 		    const git_oid *head, const struct review_limits *limits,
 		    const struct review_options *opts, struct finding_list *out,
@@ -558,7 +567,10 @@ int review_run_opts(struct review_engine *e, git_repository *repo, const git_oid
 	if ((rc = review_commit_tree(repo, head, &cargo.tree, err)))
 		goto cleanup;
 
-	if ((rc = diff_rust_changes(repo, base, head, &diff, err)))
+	stats->diff_us = review_now_us();
+	rc = diff_rust_changes(repo, base, head, &diff, err);
+	stats->diff_us = review_now_us() - stats->diff_us;
+	if (rc)
 		goto cleanup;
 	stats->files_changed = diff.n;
 	for (i = 0; i < diff.n; i++)
