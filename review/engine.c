@@ -719,17 +719,64 @@ void review_engine_stats(const struct review_engine *e, struct review_engine_sta
 }
 
 /*
- * Rules that read past the item they report in and the file's top level, and
- * a text without which they never do: a file holding one is parsed whole.
- * (test_ranges and tests/fuzz/fuzz_ranged compare ranged and whole reviews,
- * and find a rule missing here.)
+ * Rules that read past the item they report in and the file's top level: a
+ * node of the parsed code starts the lookup (so its text is in the parsed
+ * ranges), and sometimes the lookup can only find something when a text is in
+ * the file. When both hold, the file is parsed whole. (test_ranges and
+ * tests/fuzz/fuzz_ranged compare ranged and whole reviews, and find a rule
+ * missing here.)
  */
-static const char *const engine_whole_file_texts[] = {
-	"fn unwrap", "fn expect",   /* rule_helpers.c: any inherent impl defining them */
-	"static mut",               /* static_mut_refs.c: every reference in the file */
-	"exit", "forget",           /* api_helpers.c (exit, mem_forget): every `use` and
-				       fn of that name in the file */
+static const struct {
+	const char *parsed;        /* in the parsed ranges */
+	const char *inherent_fn;   /* and an inherent impl of the file defines a fn so
+				      named (NULL: no condition) */
+} engine_whole_file_readers[] = {
+	{ "unwrap", "unwrap" }, { "expect", "expect" },  /* rule_helpers.c: the file's own
+							    inherent unwrap/expect */
+	{ "static mut", NULL },    /* static_mut_refs.c: every reference in the file
+				      (any blanks between the words count) */
+	{ "exit", NULL }, { "forget", NULL },   /* api_helpers.c (exit, mem_forget): every `use`
+						   and fn of that name; mem_forget.c: impl Drop */
 };
+
+/* True when text occurs in s[0, n), a blank in text matching any run of blanks. */
+static bool engine_text_in(const char *s, size_t n, const char *text)
+{
+	const char *blank = strchr(text, ' ');
+	size_t first = blank ? (size_t)(blank - text) : strlen(text);
+
+	for (const char *end = s + n, *hit; s < end && (hit = memmem(s, (size_t)(end - s), text,
+								      first)); s = hit + 1) {
+		const char *p = hit + first, *t = text + first;
+		while (*t) {
+			if (*t == ' ') {
+				if (p >= end || (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r'))
+					break;
+				while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+					p++;
+				t++;
+			} else if (p < end && *p == *t) {
+				p++;
+				t++;
+			} else {
+				break;
+			}
+		}
+		if (!*t)
+			return true;
+	}
+	return false;
+}
+
+static bool engine_ranges_hold(const struct ranges_plan *plan, const char *text)
+{
+	for (size_t i = 0; i < plan->n; i++) {
+		const TSRange *r = &plan->ranges[i];
+		if (engine_text_in(plan->src + r->start_byte, r->end_byte - r->start_byte, text))
+			return true;
+	}
+	return false;
+}
 
 /*
  * True when this file can be parsed in part: only the added lines' findings
@@ -739,13 +786,16 @@ static const char *const engine_whole_file_texts[] = {
 static bool engine_plan_ranges(const struct review_engine *e, const char *src, size_t len,
 			       const struct line_set *added, struct ranges_plan *plan)
 {
-	if (e->whole_files || !added)
+	if (e->whole_files || !added || ranges_plan(plan, src, len, added) != RANGES_PARTIAL)
 		return false;
-	for (size_t i = 0; i < sizeof(engine_whole_file_texts) / sizeof(engine_whole_file_texts[0]);
-	     i++)
-		if (memmem(src, len, engine_whole_file_texts[i], strlen(engine_whole_file_texts[i])))
+	for (size_t i = 0; i < sizeof(engine_whole_file_readers) /
+				sizeof(engine_whole_file_readers[0]); i++) {
+		const char *fn = engine_whole_file_readers[i].inherent_fn;
+		if (engine_ranges_hold(plan, engine_whole_file_readers[i].parsed) &&
+		    (!fn || ranges_defines_inherent_fn(plan, fn)))
 			return false;
-	return ranges_plan(plan, src, len, added) == RANGES_PARTIAL;
+	}
+	return true;
 }
 
 /* The planned ranges, or the whole file when there is no plan or the ranged

@@ -255,7 +255,7 @@ enum item_kind {
 	IK_TRIVIA,       /* comments after a container's last item */
 };
 
-struct item {
+struct ranges_item {
 	uint32_t start, end;           /* [start, end) */
 	uint32_t name_start, name_end;    /* IK_TYPE and traits: the name */
 	uint32_t body_open, body_close;   /* `{` and `}` of a body, when has_body */
@@ -263,11 +263,13 @@ struct item {
 	enum item_kind kind;
 	bool has_body;
 	bool is_trait;
+	bool trait_impl;               /* impl Trait for Type */
+	bool is_fn;                    /* a fn (name_start/end: its name) */
 };
 
 struct scan {
 	struct lexer lx;
-	struct item *v;
+	struct ranges_item *v;
 	size_t n, cap;
 	int depth;                     /* of nested containers */
 	bool nomem;
@@ -275,10 +277,10 @@ struct scan {
 
 #define RANGES_MAX_NESTING 64
 
-static struct item *scan_push(struct scan *sc)
+static struct ranges_item *scan_push(struct scan *sc)
 {
 	if (sc->n == sc->cap) {
-		struct item *v = rr_array_grow(sc->v, &sc->cap, sizeof(*v), 64);
+		struct ranges_item *v = rr_array_grow(sc->v, &sc->cap, sizeof(*v), 64);
 		if (!v) {
 			sc->nomem = true;
 			return NULL;
@@ -421,6 +423,9 @@ static bool scan_container(struct scan *sc, size_t index)
 		struct token t = next_token(lx);
 		if (t.kind == TK_EOF || t.kind == TK_BAD)
 			return false;
+		/* `impl X for Y`; `for<'a>` is a higher-ranked bound, not a trait impl */
+		if (depth == 0 && tok_is(lx, t, "for") && !tok_punct(lx, peek_token(lx), '<'))
+			sc->v[index].trait_impl = true;
 		if (tok_punct(lx, t, '(') || tok_punct(lx, t, '[')) {
 			depth++;
 		} else if (tok_punct(lx, t, ')') || tok_punct(lx, t, ']')) {
@@ -511,7 +516,7 @@ static size_t scan_macro_call(struct lexer *lx)
 }
 
 /* The item's name: the identifier after its keyword. */
-static void note_name(struct lexer *lx, struct item *it)
+static void note_name(struct lexer *lx, struct ranges_item *it)
 {
 	struct token t = peek_token(lx);
 	if (t.kind == TK_IDENT) {
@@ -527,7 +532,7 @@ static bool scan_item(struct scan *sc, size_t start)
 	bool inner, any_attr;
 	size_t index, end = 0, brace;
 	struct token t;
-	struct item *it;
+	struct ranges_item *it;
 
 	if (!(it = scan_push(sc)))
 		return false;
@@ -581,6 +586,8 @@ static bool scan_item(struct scan *sc, size_t start)
 			continue;                   /* extern "C" fn */
 		}
 		if (tok_is(lx, t, "fn") || tok_is(lx, t, "static")) {
+			if ((sc->v[index].is_fn = tok_is(lx, t, "fn")))
+				note_name(lx, &sc->v[index]);
 			end = skip_to_item_end(lx, tok_is(lx, t, "fn"), &brace);
 		} else if (tok_is(lx, t, "struct") || tok_is(lx, t, "enum") ||
 			   (tok_is(lx, t, "union") && peek_token(lx).kind == TK_IDENT)) {
@@ -653,7 +660,7 @@ static bool scan_container_body(struct scan *sc, bool top)
 			if ((t.kind == TK_EOF) != top)
 				return false;
 			if (t.start > start) {       /* comments after the last item */
-				struct item *it = scan_push(sc);
+				struct ranges_item *it = scan_push(sc);
 				if (!it)
 					return false;
 				it->start = (uint32_t)start;
@@ -840,12 +847,12 @@ static int collect_names(struct planner *pl, const char *src)
  */
 static int add_context(struct planner *pl, size_t from, size_t to, bool top)
 {
-	const struct item *v = pl->sc->v;
+	const struct ranges_item *v = pl->sc->v;
 	const char *src = pl->sc->lx.s;
 	int rc = RR_OK;
 
 	for (size_t i = from; i < to && rc == RR_OK; i = v[i].subtree_end) {
-		const struct item *it = &v[i];
+		const struct ranges_item *it = &v[i];
 		bool type = it->kind == IK_TYPE || (it->kind == IK_CONTAINER && it->is_trait);
 		if (type && (!top || it->name_end == 0 ||
 			     !hash_set_has(&pl->names, fnv(src + it->name_start,
@@ -869,11 +876,11 @@ static int add_context(struct planner *pl, size_t from, size_t to, bool top)
  */
 static int add_touched(struct planner *pl, size_t from, size_t to, uint32_t a, uint32_t b)
 {
-	const struct item *v = pl->sc->v;
+	const struct ranges_item *v = pl->sc->v;
 	int rc = RR_OK;
 
 	for (size_t i = from; i < to && rc == RR_OK; i = v[i].subtree_end) {
-		const struct item *it = &v[i];
+		const struct ranges_item *it = &v[i];
 		if (it->end <= a || it->start >= b)
 			continue;
 		if (it->kind == IK_CONTAINER && it->has_body && a > it->body_open &&
@@ -913,7 +920,7 @@ static int plan_finish(struct ranges_plan *p, struct planner *pl)
 }
 
 /* Plans above this share of the file parse it whole: nothing to gain. */
-#define RANGES_MAX_SHARE 0.6
+#define RANGES_MAX_SHARE 0.75
 
 int ranges_plan(struct ranges_plan *p, const char *src, size_t len, const struct line_set *added)
 {
@@ -958,7 +965,9 @@ int ranges_plan(struct ranges_plan *p, const char *src, size_t len, const struct
 	rc = p->n && (double)p->bytes <= RANGES_MAX_SHARE * (double)len ? RANGES_PARTIAL
 									: RANGES_WHOLE;
 done:
-	free(sc.v);
+	p->items = sc.v;             /* kept for ranges_defines_inherent_fn */
+	p->n_items = sc.n;
+	sc.v = NULL;
 	free(pl.names.slot);
 	free(pl.include.v);
 	free(pl.faithful.v);
@@ -976,10 +985,29 @@ void ranges_plan_free(struct ranges_plan *p)
 {
 	if (!p)
 		return;
+	free(p->items);
 	free(p->ranges);
 	free(p->faithful);
 	free(p->line_starts);
 	memset(p, 0, sizeof(*p));
+}
+
+bool ranges_defines_inherent_fn(const struct ranges_plan *p, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (size_t i = 0; i < p->n_items; i++) {
+		const struct ranges_item *it = &p->items[i];
+		if (it->kind != IK_CONTAINER || it->is_trait || it->trait_impl || !it->has_body)
+			continue;
+		for (size_t j = i + 1; j < it->subtree_end; j = p->items[j].subtree_end) {
+			const struct ranges_item *f = &p->items[j];
+			if (f->is_fn && f->name_end - f->name_start == n &&
+			    memcmp(p->src + f->name_start, name, n) == 0)
+				return true;
+		}
+	}
+	return false;
 }
 
 bool ranges_is_faithful(const struct ranges_plan *p, uint32_t start, uint32_t end)

@@ -38,12 +38,16 @@ struct ranges_span {
 	uint32_t start, end;       /* bytes [start, end) */
 };
 
+struct ranges_item;
+
 struct ranges_plan {
 	TSRange *ranges;           /* sorted, disjoint: for ts_parser_set_included_ranges */
 	size_t n, cap;
 	struct ranges_span *faithful;   /* sorted, disjoint: items parsed whole */
 	size_t n_faithful, cap_faithful;
 	size_t bytes;              /* bytes in ranges */
+	struct ranges_item *items; /* the scan's items (ranges_defines_inherent_fn) */
+	size_t n_items;
 	const char *src;           /* borrowed: the text planned for */
 	size_t len;
 	uint32_t *line_starts;     /* byte where each line starts; [n_lines] = len + 1 */
@@ -64,6 +68,14 @@ struct ranges_plan {
 int ranges_plan(struct ranges_plan *plan, const char *src, size_t len,
 		const struct line_set *added);
 void ranges_plan_free(struct ranges_plan *plan);
+
+/*
+ * True when an inherent impl (`impl Type { .. }`, not `impl Trait for Type`)
+ * at the file's module level (top level or inside `mod`s) may define a fn
+ * called name — what a rule asking "is this `.unwrap()` the file's own?"
+ * reads from the whole file. Meaningful after RANGES_PARTIAL.
+ */
+bool ranges_defines_inherent_fn(const struct ranges_plan *plan, const char *name);
 
 /* True when byte span [start, end) lies inside one faithful span. */
 bool ranges_is_faithful(const struct ranges_plan *plan, uint32_t start, uint32_t end);

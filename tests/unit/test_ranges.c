@@ -236,12 +236,41 @@ static void test_unsure(void **state)
 /* A plan that would cover most of the file is not worth it. */
 static void test_whole_when_most_is_needed(void **state)
 {
-	const char *src = "fn a() {\n    one();\n}\nfn b() {}\n";
+	const char *src = "fn a() {\n    one();\n    two();\n    three();\n}\nfn b() {}\n";
 	struct ranges_plan p;
 	(void)state;
 	assert_int_equal(plan_line(&p, src, 2, 2), RANGES_WHOLE);
 	assert_int_equal(p.n, 0);
 	ranges_plan_free(&p);
+}
+
+/* Inherent impls defining a fn, as the scan sees them (rule_helpers.c reads
+ * the file's own unwrap/expect). */
+static void test_inherent_fns(void **state)
+{
+	static const struct {
+		const char *src;
+		bool unwrap;
+	} cases[] = {
+		{ "impl Foo {\n    pub fn unwrap(self) -> u8 { 1 }\n}\n", true },
+		{ "impl Tr for Foo {\n    fn unwrap(self) -> u8 { 1 }\n}\n", false },
+		{ "impl<F> Foo<F> where F: for<'a> Fn(&'a u8) {\n    fn unwrap(self) {}\n}\n", true },
+		{ "mod m {\n    impl X {\n        fn unwrap(&self) {}\n    }\n}\n", true },
+		{ "trait T {\n    fn unwrap(self);\n}\n", false },
+		{ "fn unwrap() {}\nimpl Foo {\n    fn unwrap_or(self) {}\n}\n", false },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *src = padded(cases[i].src);
+		struct ranges_plan p;
+		assert_int_equal(plan_line(&p, src, 1, 1), RANGES_PARTIAL);
+		if (ranges_defines_inherent_fn(&p, "unwrap") != cases[i].unwrap)
+			fail_msg("inherent unwrap %s in: %s", cases[i].unwrap ? "missed" : "invented",
+				 cases[i].src);
+		assert_false(ranges_defines_inherent_fn(&p, "expect"));
+		ranges_plan_free(&p);
+		free(src);
+	}
 }
 
 /* An added line whose text appears earlier outside the parsed items. */
@@ -530,6 +559,7 @@ int main(void)
 		cmocka_unit_test(test_unsure),
 		cmocka_unit_test(test_whole_when_most_is_needed),
 		cmocka_unit_test(test_text_seen_before),
+		cmocka_unit_test(test_inherent_fns),
 		cmocka_unit_test(test_engine_parses_in_ranges),
 		cmocka_unit_test(test_ranged_equals_whole_on_real_files),
 	};
