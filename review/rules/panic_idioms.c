@@ -194,10 +194,12 @@ bool idiom_checked_before(TSNode call, const char *src)
 		return false;
 	for (int depth = 0; depth < 24; depth++) {
 		TSNode parent = ts_node_parent(n);
-		const char *t = ts_node_type(parent);
+		const char *t;
+		/* the root's parent is a null node, which ts_node_type cannot read */
 		if (ts_node_is_null(parent) || rust_is(parent, RK_FUNCTION_ITEM) ||
 		    rust_is(parent, RK_CLOSURE_EXPRESSION))
 			return false;
+		t = ts_node_type(parent);
 		/* In a branch of an `if` or `match` whose condition tests the same value. */
 		if (strcmp(t, "if_expression") == 0 &&
 		    !ts_node_eq(rust_child_by_field(parent, RF_CONDITION), n) &&
