@@ -153,6 +153,10 @@ def ingest_bodies(clone_port, path):
     template["pull_request"]["draft"] = False
     template["repository"]["clone_url"] = "http://127.0.0.1:%d/o/r.git" % clone_port
     template["repository"]["url"] = "http://127.0.0.1:%d/repos/o/r" % clone_port
+    # The clone URL must name the payload's own repository (issue 14's intake guard).
+    template["repository"]["full_name"] = "o/r"
+    template["repository"]["name"] = "r"
+    template["repository"]["owner"]["login"] = "o"
     size = 0
     with open(path, "wb") as out:
         for j in range(INGEST_PULLS * INGEST_HEADS):
