@@ -3,7 +3,7 @@ CC      ?= cc
 BUILD   ?= build
 VERSION := 0.1.0
 
-PKGS    := libmicrohttpd libcurl jansson libgit2 openssl sqlite3 tree-sitter
+PKGS    := libmicrohttpd libcurl jansson libgit2 openssl sqlite3 tree-sitter libpq
 WARN    := -Wall -Wextra -Wpedantic -Werror
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c17 $(WARN) -D_GNU_SOURCE -DRR_VERSION='"$(VERSION)"' -fno-omit-frame-pointer
@@ -173,8 +173,10 @@ memcheck: $(UNIT_BINS)
 	@sh scripts/deps.sh memcheck
 	@BUILD=$(BUILD) sh tests/memcheck.sh
 
-# Per-rule precision/recall against clippy on tests/corpus (needs clippy-driver).
+# Per-rule precision/recall against clippy on tests/corpus and on crate sources Debian
+# ships (needs cargo clippy and clippy-driver; installs the crates).
 accuracy: $(BUILD)/rustreview
+	@sh scripts/deps.sh accuracy
 	@python3 tests/corpus/clippy_accuracy.py --binary $(BUILD)/rustreview
 
 clean:

@@ -4,7 +4,9 @@
 
 #include <ctype.h>
 #include <curl/curl.h>
+#include <errno.h>
 #include <git2.h>
+#include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -108,16 +110,21 @@ static const char usage_check[] =
 	"that fail, 2 error (a bad .rustreview.toml is an error)\n";
 
 static const char usage_rules[] =
-	"usage: rustreview rules\n\nLists every rule: id, default severity, whether it has a\n"
-	"suggested fix, whether test code is exempt, and a summary.\n";
+	"usage: rustreview rules [--format text|json]\n\nLists every rule: id, default severity, whether it has a\n"
+	"suggested fix, whether test code is exempt, and a summary.\n"
+	"With --format json: [{\"id\", \"severity\", \"default\" (\"on\"/\"off\"), \"clippy\" (the\n"
+	"clippy lint or null), \"scope\" (\"same\", \"subset\" or null)}].\n";
 static const char usage_explain[] =
 	"usage: rustreview explain RULE\n\nPrints the long explanation of RULE (see `rustreview rules`);\n"
 	"clippy's spelling works too: clippy::unwrap_used.\n";
 static const char usage_jobs[] =
 	"usage: rustreview jobs [--state STATE]\n"
+	"       rustreview jobs requeue ID | --failed\n"
 	"\n"
 	"Lists the newest jobs of the queue (RUSTREVIEW_DATABASE_URL / RUSTREVIEW_DATA_DIR).\n"
-	"  --state STATE   only jobs in STATE: queued, running, done, failed, superseded\n";
+	"  --state STATE   only jobs in STATE: queued, running, done, failed, superseded\n"
+	"  requeue ID      queue the failed job ID again (attempts start over)\n"
+	"  requeue --failed  queue every failed job again\n";
 
 static const char usage_healthcheck[] =
 	"usage: rustreview healthcheck [--path PATH] [--timeout SECONDS]\n"
@@ -438,11 +445,46 @@ int cli_check(int argc, char **argv)
 
 /* ---- rules / explain ---------------------------------------------------- */
 
+/* `rules --format json`: what each rule is and claims about clippy. */
+static int print_rules_json(void)
+{
+	json_t *arr = json_array();
+	char *text = NULL;
+
+	for (size_t i = 0; arr && i < rules_count(); i++) {
+		const struct rule_info *r = rules_get(i);
+		const char *lint = rules_clippy_lint(i), *scope = rules_scope(i);
+		json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:o}", "id", r->id, "severity",
+				      rr_severity_name(r->severity), "default",
+				      r->default_off ? "off" : "on", "clippy",
+				      lint ? json_string(lint) : json_null(), "scope",
+				      scope ? json_string(scope) : json_null());
+		if (!o || json_array_append_new(arr, o) != 0) {
+			json_decref(arr);
+			arr = NULL;
+		}
+	}
+	if (!arr || !(text = json_dumps(arr, JSON_INDENT(1)))) {
+		json_decref(arr);
+		fputs("rustreview rules: out of memory\n", stderr);
+		return CLI_EXIT_ERROR;
+	}
+	puts(text);
+	free(text);
+	json_decref(arr);
+	return CLI_EXIT_OK;
+}
+
 int cli_rules(int argc, char **argv)
 {
-	if (argc > 1)
+	if (argc == 3 && strcmp(argv[1], "--format") == 0 &&
+	    (strcmp(argv[2], "json") == 0 || strcmp(argv[2], "text") == 0)) {
+		if (strcmp(argv[2], "json") == 0)
+			return print_rules_json();
+	} else if (argc > 1) {
 		return is_help(argv[1]) ? (fputs(usage_rules, stdout), CLI_EXIT_OK)
 					: usage_error("rules", "unexpected argument '%s'", argv[1]);
+	}
 	printf("%-28s %-8s %-4s %-10s %-7s %s\n", "RULE", "SEVERITY", "FIX", "SCOPE", "DEFAULT",
 	       "SUMMARY");
 	for (size_t i = 0; i < rules_count(); i++) {
@@ -513,20 +555,32 @@ static void print_job(const struct job *j)
 	       j->last_error ? j->last_error : "");
 }
 
+/* What queue_open takes: the SQLite file, or the PostgreSQL URL as given. */
+static const char *queue_target(const struct rr_config *cfg)
+{
+	return cfg->database_path ? cfg->database_path : cfg->database_url;
+}
+
+/* A SQLite file that does not exist yet: listing must not create it. */
+static bool no_database_yet(const struct rr_config *cfg)
+{
+	struct stat st;
+	if (!cfg->database_path || stat(cfg->database_path, &st) == 0)
+		return false;
+	fprintf(stderr, "rustreview jobs: no database at %s yet\n", cfg->database_path);
+	return true;
+}
+
 static int list_jobs(const struct rr_config *cfg, int state)
 {
 	struct rr_error err = { 0 };
 	struct queue *q = NULL;
 	struct job *jobs = NULL;
-	struct stat st;
 	size_t n = 0;
 
-	/* Listing must not create a database as a side effect. */
-	if (stat(cfg->database_path, &st) != 0) {
-		fprintf(stderr, "rustreview jobs: no database at %s yet\n", cfg->database_path);
+	if (no_database_yet(cfg))
 		return CLI_EXIT_OK;
-	}
-	if (queue_open(&q, cfg->database_path, &err) != RR_OK ||
+	if (queue_open(&q, queue_target(cfg), &err) != RR_OK ||
 	    queue_list(q, state, 0, &jobs, &n, &err) != RR_OK) {
 		fprintf(stderr, "rustreview jobs: %s\n", err.msg);
 		queue_close(q);
@@ -541,6 +595,46 @@ static int list_jobs(const struct rr_config *cfg, int state)
 	return CLI_EXIT_OK;
 }
 
+/* `jobs requeue ID` or `jobs requeue --failed`. */
+static int requeue_jobs(int argc, char **argv, const struct forge *const *forges)
+{
+	struct rr_config cfg;
+	struct rr_error err = { 0 };
+	struct queue *q = NULL;
+	long long id = 0;
+	char *end = NULL;
+	size_t n = 0;
+	int rc = CLI_EXIT_OK;
+
+	if (argc != 3)
+		return usage_error("jobs", "%s takes a job id or --failed", "requeue");
+	if (is_help(argv[2]))
+		return fputs(usage_jobs, stdout), CLI_EXIT_OK;
+	if (strcmp(argv[2], "--failed") != 0) {
+		id = strtoll(argv[2], &end, 10);
+		if (!end || *end || id <= 0)
+			return usage_error("jobs", "not a job id: '%s'", argv[2]);
+	}
+	if (config_load(&cfg, forges, &err) != RR_OK) {
+		fprintf(stderr, "rustreview jobs: %s\n", err.msg);
+		return CLI_EXIT_ERROR;
+	}
+	if (no_database_yet(&cfg)) {
+		config_free(&cfg);
+		return CLI_EXIT_ERROR;
+	}
+	if (queue_open(&q, queue_target(&cfg), &err) != RR_OK ||
+	    queue_requeue(q, (int64_t)id, &n, &err) != RR_OK) {
+		fprintf(stderr, "rustreview jobs: %s\n", err.msg);
+		rc = CLI_EXIT_ERROR;
+	} else {
+		printf("requeued %zu job%s\n", n, n == 1 ? "" : "s");
+	}
+	queue_close(q);
+	config_free(&cfg);
+	return rc;
+}
+
 int cli_jobs(int argc, char **argv, const struct forge *const *forges)
 {
 	struct rr_config cfg;
@@ -548,6 +642,8 @@ int cli_jobs(int argc, char **argv, const struct forge *const *forges)
 	enum job_state s;
 	int state = -1, rc, r;
 
+	if (argc > 1 && strcmp(argv[1], "requeue") == 0)
+		return requeue_jobs(argc, argv, forges);
 	for (int i = 1; i < argc; i++) {
 		const char *value = NULL;
 		if (is_help(argv[i]))
@@ -581,10 +677,12 @@ struct service {
 
 static int ensure_dirs(const struct rr_config *cfg, struct rr_error *err)
 {
-	char *db_dir = rr_strdup(cfg->database_path), *slash;
+	char *db_dir, *slash;
 	int rc;
 
-	if (!db_dir)
+	if (!cfg->database_path)
+		return rr_mkdirs(cfg->data_dir, err);
+	if (!(db_dir = rr_strdup(cfg->database_path)))
 		return rr_error_set(err, RR_ENOMEM, "out of memory");
 	if ((rc = rr_mkdirs(cfg->data_dir, err)) == RR_OK && (slash = strrchr(db_dir, '/')) &&
 	    slash != db_dir) {
@@ -637,6 +735,30 @@ static void note_forges(const struct rr_config *cfg, struct metrics *m)
 			    cfg->forges[i].enabled ? 1 : 0);
 }
 
+/*
+ * This replica's lease owner, the retry window, and the jobs a previous run
+ * of this replica left running (it was killed): queued again now, not when
+ * their leases run out.
+ */
+static int queue_take_back(struct service *svc, struct rr_error *err)
+{
+	char count[24];
+	size_t n = 0;
+	int rc;
+
+	if (svc->cfg.replica_id && (rc = queue_set_owner(svc->q, svc->cfg.replica_id, err)))
+		return rc;
+	queue_set_retry_for(svc->q, svc->cfg.retry_for_s);
+	if ((rc = queue_release_own(svc->q, &n, err)))
+		return rr_error_wrap(err, "taking back the jobs of the previous run");
+	if (n) {
+		snprintf(count, sizeof(count), "%zu", n);
+		rr_log(RR_LOG_INFO, "queue.taken_back", "jobs", count, "owner", queue_owner(svc->q),
+		       NULL);
+	}
+	return RR_OK;
+}
+
 static int service_start(struct service *svc, const struct forge *const *forges,
 			 struct rr_error *err)
 {
@@ -656,7 +778,10 @@ static int service_start(struct service *svc, const struct forge *const *forges,
 	svc->git_ready = true;
 	if ((rc = trust_forge_cas(&svc->cfg, err)))
 		return rc;
-	if ((rc = queue_open(&svc->q, svc->cfg.database_path, err)) ||
+	if ((rc = repo_set_fetch_timeout(svc->cfg.git_timeout_s, err)))
+		return rc;
+	if ((rc = queue_open(&svc->q, queue_target(&svc->cfg), err)) ||
+	    (rc = queue_take_back(svc, err)) ||
 	    (rc = config_init_forges(&svc->cfg, err)) ||
 	    (rc = metrics_new(&svc->m, err)))
 		return rc;
@@ -706,6 +831,12 @@ static void print_forge_setup_hint(const struct rr_config *cfg)
 	fprintf(stderr, "  `rustreview help serve` lists every setting.\n");
 }
 
+/* The SQLite path, or only "postgresql": the URL may hold a password. */
+static const char *queue_db_label(const struct service *svc)
+{
+	return svc->cfg.database_path ? svc->cfg.database_path : queue_backend_name(svc->q);
+}
+
 static void announce(const struct service *svc)
 {
 	char port[16], workers[16];
@@ -719,7 +850,8 @@ static void announce(const struct service *svc)
 	rr_log_kv(RR_LOG_INFO, "startup", RR_KV_STR("version", RR_VERSION),
 		  RR_KV_STR("commit", rr_build_commit), RR_KV_STR("host", host),
 		  RR_KV_UINT("port", server_port(svc->http)), RR_KV_STR("data_dir", svc->cfg.data_dir),
-		  RR_KV_STR("database", svc->cfg.database_path), RR_KV_UINT("workers", svc->cfg.workers),
+		  RR_KV_STR("database", queue_db_label(svc)), RR_KV_STR("replica", queue_owner(svc->q)),
+		  RR_KV_UINT("workers", svc->cfg.workers),
 		  RR_KV_STR("forges", forges.data ? forges.data : ""));
 	if (isatty(STDERR_FILENO) || none) {
 		bool v6 = strchr(host, ':') != NULL;
@@ -727,7 +859,7 @@ static void announce(const struct service *svc)
 			"\nrustreview %s listening on http://%s%s%s:%s\n"
 			"  data dir   %s\n  database   %s\n  workers    %s\n  forges     %s\n",
 			RR_VERSION, v6 ? "[" : "", host, v6 ? "]" : "", port, svc->cfg.data_dir,
-			svc->cfg.database_path, workers,
+			queue_db_label(svc), workers,
 			none ? "none" : forges.data);
 		for (size_t i = 0; i < svc->cfg.nforges; i++)
 			if (svc->cfg.forges[i].enabled)
@@ -747,6 +879,50 @@ static int wait_for_signal(const sigset_t *set)
 	while (sigwait(set, &sig) != 0)
 		;
 	return sig;
+}
+
+/* Waits up to ms for a second SIGINT or SIGTERM; true when one came. */
+static bool signal_within(const sigset_t *set, uint64_t ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+	int sig;
+	do
+		sig = sigtimedwait(set, NULL, &ts);
+	while (sig < 0 && errno == EINTR);
+	return sig > 0;
+}
+
+/*
+ * The first signal starts the drain: /readyz answers 503 at once so the load
+ * balancer stops sending, while the listener stays open (a delivery in that
+ * moment is still queued durably, 202, for the next start or another
+ * replica) until the grace period ends; workers claim nothing more, and
+ * running jobs get the grace period to finish. What still runs then gives its
+ * lease back. A second signal cuts the wait short. Returns false when some
+ * worker is still busy (the pool must not be freed).
+ */
+static bool drain(struct service *svc, const sigset_t *set)
+{
+	uint64_t grace = (uint64_t)svc->cfg.shutdown_grace_s * 1000, start = rr_now_ms();
+	bool workers_done = false, cut = false;
+
+	server_set_draining(svc->http);
+	worker_pool_begin_stop(svc->workers);
+	while (!cut) {
+		uint64_t spent = rr_now_ms() - start, step;
+		if (spent >= grace)
+			break;
+		step = grace - spent < 200 ? grace - spent : 200;
+		if (!workers_done)
+			workers_done = worker_pool_wait(svc->workers, (unsigned)step);
+		else
+			cut = signal_within(set, step);
+		if (!workers_done)
+			cut = signal_within(set, 0);
+	}
+	if (!workers_done && !(workers_done = worker_pool_wait(svc->workers, 0)))
+		worker_pool_release_running(svc->workers);
+	return workers_done;
 }
 
 int cli_serve(int argc, char **argv, const struct forge *const *forges)
@@ -774,7 +950,18 @@ int cli_serve(int argc, char **argv, const struct forge *const *forges)
 	}
 	announce(&svc);
 	int sig = wait_for_signal(&set);
-	rr_log(RR_LOG_INFO, "shutdown", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM", NULL);
+	char grace[24];
+	snprintf(grace, sizeof(grace), "%u", svc.cfg.shutdown_grace_s);
+	rr_log(RR_LOG_INFO, "shutdown", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM",
+	       "grace_s", grace, NULL);
+	if (!drain(&svc, &set)) {
+		/* A worker is stuck (its lease is back in the queue): stop
+		 * listening and leave without freeing what it still uses. */
+		server_stop(svc.http);
+		rr_log(RR_LOG_WARN, "stopped", "busy_workers_abandoned", "true", NULL);
+		fflush(NULL);
+		_exit(CLI_EXIT_OK);
+	}
 	service_stop(&svc);
 	rr_log(RR_LOG_INFO, "stopped", NULL);
 	return CLI_EXIT_OK;

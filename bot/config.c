@@ -40,6 +40,14 @@ static const struct config_setting settings[] = {
 	{ "CONNECTION_TIMEOUT", 0 },
 	{ "REQUEST_TIMEOUT", 0 },
 	{ "CORE_DUMPS", 0 },
+	{ "REPLICA_ID", 0 },
+	{ "RETRY_FOR", 0 },
+	{ "RETRY_MAX_BACKOFF", 0 },
+	{ "SHUTDOWN_GRACE", 0 },
+	{ "GIT_TIMEOUT", 0 },
+	{ "KEEP_JOBS_DAYS", 0 },
+	{ "PACE_PER_MINUTE", 0 },
+	{ "PACE_PER_HOUR", 0 },
 	{ "MAX_FILES", 0 },
 	{ "MAX_FILE_BYTES", 0 },
 	{ "LOG_LEVEL", 0 },
@@ -252,9 +260,11 @@ static int parse_database(struct rr_config *cfg, struct rr_error *err)
 	} else if (!(cfg->database_url = rr_strdup(v))) {
 		return rr_error_set(err, RR_ENOMEM, "%s: out of memory", var);
 	}
-	if (strncmp(v, "postgres://", 11) == 0 || strncmp(v, "postgresql://", 13) == 0)
-		return rr_error_set(err, RR_ECONFIG,
-				    "%s: PostgreSQL support is not built yet; use sqlite://PATH", var);
+	/* PostgreSQL: the queue takes the URL as it is (libpq parses it);
+	 * database_path stays NULL. "postgres:" alone: libpq's PG* environment. */
+	if (strncmp(v, "postgres://", 11) == 0 || strncmp(v, "postgresql://", 13) == 0 ||
+	    strcmp(v, "postgres:") == 0)
+		return RR_OK;
 	if (strncmp(v, "sqlite://", 9) == 0)
 		path = v + 9;
 	else if (strstr(v, "://"))
@@ -265,6 +275,40 @@ static int parse_database(struct rr_config *cfg, struct rr_error *err)
 	if (!*path)
 		return rr_error_set(err, RR_ECONFIG, "%s: the SQLite path is empty", var);
 	return set_copy(&cfg->database_path, path, var, err);
+}
+
+/* Leases, retries, shutdown, fetch timeout, pruning, pacing (issue 10). */
+static int load_reliability(struct rr_config *cfg, struct rr_error *err)
+{
+	unsigned long long n;
+	const char *v;
+	int rc;
+
+	if ((v = env_get(ENV_PREFIX "REPLICA_ID")) &&
+	    (rc = set_copy(&cfg->replica_id, v, ENV_PREFIX "REPLICA_ID", err)))
+		return rc;
+	if ((rc = load_uint(ENV_PREFIX "RETRY_FOR", 21600, 60, 2592000, &n, err)))
+		return rc;
+	cfg->retry_for_s = (unsigned)n;
+	if ((rc = load_uint(ENV_PREFIX "RETRY_MAX_BACKOFF", 600, 1, 86400, &n, err)))
+		return rc;
+	cfg->retry_max_backoff_s = (unsigned)n;
+	if ((rc = load_uint(ENV_PREFIX "SHUTDOWN_GRACE", 25, 0, 3600, &n, err)))
+		return rc;
+	cfg->shutdown_grace_s = (unsigned)n;
+	if ((rc = load_uint(ENV_PREFIX "GIT_TIMEOUT", 120, 1, 3600, &n, err)))
+		return rc;
+	cfg->git_timeout_s = (unsigned)n;
+	if ((rc = load_uint(ENV_PREFIX "KEEP_JOBS_DAYS", 14, 0, 3650, &n, err)))
+		return rc;
+	cfg->keep_jobs_days = (unsigned)n;
+	if ((rc = load_uint(ENV_PREFIX "PACE_PER_MINUTE", 80, 1, 100000, &n, err)))
+		return rc;
+	cfg->pace_per_minute = (unsigned)n;
+	if ((rc = load_uint(ENV_PREFIX "PACE_PER_HOUR", 500, 1, 1000000, &n, err)))
+		return rc;
+	cfg->pace_per_hour = (unsigned)n;
+	return RR_OK;
 }
 
 static int load_general(struct rr_config *cfg, struct rr_error *err)
@@ -316,6 +360,8 @@ static int load_general(struct rr_config *cfg, struct rr_error *err)
 		return rc;
 	cfg->max_file_bytes = (size_t)n;
 	if ((rc = load_bool(ENV_PREFIX "REVIEW_DRAFTS", false, &cfg->review_drafts, err)))
+		return rc;
+	if ((rc = load_reliability(cfg, err)))
 		return rc;
 	cfg->log_level = RR_LOG_INFO;
 	v = env_get(ENV_PREFIX "LOG_LEVEL");
@@ -535,6 +581,7 @@ void config_free(struct rr_config *cfg)
 	free(cfg->data_dir);
 	free(cfg->database_url);
 	free(cfg->database_path);
+	free(cfg->replica_id);
 	memset(cfg, 0, sizeof(*cfg));
 }
 

@@ -20,6 +20,16 @@
  *                              all arrive within this (slow clients are cut off)
  *   RUSTREVIEW_MAX_FILES       1..100000, default 300: changed .rs files reviewed per PR
  *   RUSTREVIEW_MAX_FILE_BYTES  1024..268435456, default 4 MiB: larger files are skipped
+ *   RUSTREVIEW_REPLICA_ID      the lease owner of this process (default: the host name);
+ *                              distinct for every replica sharing a database
+ *   RUSTREVIEW_RETRY_FOR       60..2592000 s, default 21600 (6 h): transient failures retried
+ *   RUSTREVIEW_RETRY_MAX_BACKOFF 1..86400 s, default 600: cap of our own backoff (the
+ *                              forge's Retry-After is always honoured)
+ *   RUSTREVIEW_SHUTDOWN_GRACE  0..3600 s, default 25: SIGTERM to exit
+ *   RUSTREVIEW_GIT_TIMEOUT     1..3600 s, default 120: a fetch with no bytes for this long fails
+ *   RUSTREVIEW_KEEP_JOBS_DAYS  0..3650, default 14 (0 = keep): done/superseded jobs pruned
+ *   RUSTREVIEW_PACE_PER_MINUTE 1..100000, default 80: content-creating calls per token
+ *   RUSTREVIEW_PACE_PER_HOUR   1..1000000, default 500
  * and for each forge NAME of the table (upper-cased), the settings its
  * struct forge lists: RUSTREVIEW_<NAME>_<SUFFIX>, secrets also as _FILE, URLs
  * http(s) without user or password (an origin, without a path, where the forge
@@ -65,6 +75,14 @@ struct rr_config {
 	bool core_dumps;                 /* the operator asks for core dumps */
 	size_t max_files;          /* per pull request: changed .rs files reviewed */
 	size_t max_file_bytes;     /* per file: larger ones are skipped */
+	char *replica_id;          /* lease owner; NULL: the host name */
+	unsigned retry_for_s;      /* transient failures are retried this long */
+	unsigned retry_max_backoff_s; /* cap of the exponential backoff */
+	unsigned shutdown_grace_s; /* SIGTERM: running jobs get this long */
+	unsigned git_timeout_s;    /* a fetch that receives nothing this long fails */
+	unsigned keep_jobs_days;   /* 0 = keep every job */
+	unsigned pace_per_minute;  /* content-creating calls per token */
+	unsigned pace_per_hour;
 	/* One entry per forge of the table given to config_load, in table order. */
 	struct forge_config *forges;
 	bool *forge_ready;         /* forge->init succeeded: cleanup is owed */

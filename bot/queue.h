@@ -1,13 +1,19 @@
 /*
- * queue.h — the durable job queue (SQLite, WAL, synchronous=FULL). One
- * connection behind a FIFO lock; enqueues are group-committed: concurrent
- * callers share one transaction (one fsync), and each returns only once the
- * transaction holding its row has committed.
+ * queue.h — the durable job queue: policy (group commit, leases with an
+ * owner, retries, wake-ups) over a backend: SQLite (default; WAL,
+ * synchronous=FULL) or PostgreSQL (several replicas). One connection behind a
+ * FIFO lock; enqueues are group-committed: concurrent callers share one
+ * transaction (one fsync), and each returns only once the transaction holding
+ * its row has committed.
  *
  * Life of a job: queued → running (claimed with a lease) → done | failed, or
- * back to queued by queue_retry; a queued job is superseded when a newer head
- * of the same pull request is enqueued. A running job whose lease expired
- * (the worker died) is claimed again.
+ * back to queued by queue_retry / queue_release; a queued job is superseded
+ * when a newer head of the same pull request is enqueued. A lease belongs to
+ * one owner (the replica) and one claim (a token): only that claim records
+ * the outcome. Leases are short and renewed while the job runs; a running job
+ * whose lease expired (its replica died) is claimed again, and a replica that
+ * restarts takes back its own running jobs at once (queue_release_own). At
+ * most one job of a pull request runs at a time, on every replica.
  */
 #ifndef RR_QUEUE_H
 #define RR_QUEUE_H
@@ -19,7 +25,10 @@
 #include "../common/rr.h"
 #include "../handlers/forge.h"
 
-#define QUEUE_MAX_ATTEMPTS 5
+/* A job whose lease was lost this often (its process died each time it ran
+ * it) fails instead of crashing the next one. */
+#define QUEUE_MAX_LOST_LEASES 5
+#define QUEUE_DEFAULT_RETRY_FOR_S (6 * 3600)
 
 enum job_state {
 	JOB_QUEUED = 0,
@@ -44,8 +53,12 @@ struct job {
 	char *request_json;        /* the review_request, as enqueued */
 	enum job_state state;
 	int attempts;              /* failed runs so far */
+	int lost_leases;           /* runs whose worker was lost */
 	int64_t not_before;        /* unix seconds */
 	int64_t lease_until;       /* unix seconds, 0 when not running */
+	char *lease_owner;         /* the replica running it, NULL when not running */
+	int64_t lease_token;       /* the claim that runs it */
+	int64_t retry_since;       /* the retry window starts here (enqueue or requeue) */
 	char *last_error;          /* NULL when none */
 	int64_t created_at;
 	int64_t updated_at;
@@ -58,9 +71,21 @@ struct queue_stats {
 
 struct queue;
 
-/* Opens (creating the file and schema if needed) the SQLite database at path. */
-int queue_open(struct queue **out, const char *path, struct rr_error *err);
+/*
+ * Opens the queue url names, creating or migrating the schema (safe when two
+ * replicas start at once): postgres:// or postgresql:// (libpq; "postgres:"
+ * alone takes libpq's PG* environment), sqlite://PATH or a plain PATH.
+ */
+int queue_open(struct queue **out, const char *url, struct rr_error *err);
 void queue_close(struct queue *q);
+/* "sqlite" or "postgresql". */
+const char *queue_backend_name(const struct queue *q);
+/* The lease owner this process records (default: the host name). Set before
+ * claiming; distinct replicas need distinct owners. */
+int queue_set_owner(struct queue *q, const char *owner, struct rr_error *err);
+const char *queue_owner(const struct queue *q);
+/* How long transient failures are retried (default QUEUE_DEFAULT_RETRY_FOR_S). */
+void queue_set_retry_for(struct queue *q, int64_t seconds);
 
 /*
  * Commits rq as a new queued job and wakes one waiting worker. A delivery
@@ -75,6 +100,8 @@ int queue_enqueue(struct queue *q, const struct review_request *rq, int64_t *job
 struct queue_enqueue_result {
 	int64_t job_id;
 	bool duplicate;
+	bool requeued;             /* the delivery's job had failed: it is queued again
+				      (the forge's "Redeliver"); duplicate is false */
 	int rc;                    /* RR_OK, or this request's own error */
 	struct rr_error err;       /* meaningful when rc != RR_OK */
 };
@@ -100,20 +127,52 @@ struct queue_commit_stats {
 void queue_commit_stats(struct queue *q, struct queue_commit_stats *out);
 /*
  * Takes the oldest queued job whose not_before has come, or a running job whose
- * lease expired, marks it running until now + lease_s and fills out (caller
- * frees with job_free). RR_NONE when there is nothing to do. A job whose lease
- * expired QUEUE_MAX_ATTEMPTS times is failed instead of claimed again.
+ * lease expired, of a pull request with no other job running; marks it
+ * running for this owner until now + lease_s under a new token and fills out
+ * (caller frees with job_free). RR_NONE when there is nothing to do. A job
+ * whose lease expired QUEUE_MAX_LOST_LEASES times is failed instead.
  */
 int queue_claim(struct queue *q, unsigned lease_s, struct job *out, struct rr_error *err);
-int queue_complete(struct queue *q, int64_t id, struct rr_error *err);
+/*
+ * The outcome of a claimed job, recorded only while job's lease (owner and
+ * token) still holds it: RR_ENOTFOUND when it was lost (taken over after it
+ * expired, or released).
+ */
+int queue_complete(struct queue *q, const struct job *job, struct rr_error *err);
 /*
  * Puts a failed run back in the queue: attempts + 1, not_before = now + delay_s.
- * When attempts reaches QUEUE_MAX_ATTEMPTS the job fails for good instead and
- * *gave_up (may be NULL) is set.
+ * Past the retry window (queue_set_retry_for, counted from retry_since) the
+ * job fails for good with reason instead and *gave_up (may be NULL) is set.
  */
-int queue_retry(struct queue *q, int64_t id, unsigned delay_s, const char *reason, bool *gave_up,
-		struct rr_error *err);
-int queue_fail(struct queue *q, int64_t id, const char *reason, struct rr_error *err);
+int queue_retry(struct queue *q, const struct job *job, unsigned delay_s, const char *reason,
+		bool *gave_up, struct rr_error *err);
+int queue_fail(struct queue *q, const struct job *job, const char *reason, struct rr_error *err);
+/* Gives the lease back (shutdown): queued again at once, attempts unchanged. */
+int queue_release(struct queue *q, const struct job *job, struct rr_error *err);
+/* Queued again not before now + delay_s, attempts unchanged (a paced job
+ * waiting for its turn); reason becomes last_error. */
+int queue_postpone(struct queue *q, const struct job *job, unsigned delay_s, const char *reason,
+		   struct rr_error *err);
+/* Extends job's lease to now + lease_s; RR_ENOTFOUND when it was lost. */
+int queue_renew(struct queue *q, const struct job *job, unsigned lease_s, struct rr_error *err);
+/* Running jobs of this owner, left by a previous run of this process, are
+ * queued again now (each counted as a lost lease). */
+int queue_release_own(struct queue *q, size_t *n, struct rr_error *err);
+/* A failed job queued again (id), or every failed job (id 0): attempts and
+ * the retry window start over. *n: how many. RR_ENOTFOUND for an id that is
+ * not failed. */
+int queue_requeue(struct queue *q, int64_t id, size_t *n, struct rr_error *err);
+/* Deletes done and superseded jobs not updated for keep_s seconds. */
+int queue_prune(struct queue *q, int64_t keep_s, size_t *n, struct rr_error *err);
+/*
+ * Reserves `calls` content-creating calls for key (a forge token) within
+ * per_minute and per_hour, shared by every replica; when there is no room,
+ * nothing is reserved and *wait_s says how long until there is.
+ */
+int queue_pace(struct queue *q, const char *key, unsigned calls, unsigned per_minute,
+	       unsigned per_hour, unsigned *wait_s, struct rr_error *err);
+/* The database answers (a PostgreSQL queue reconnects here when it was lost). */
+int queue_ping(struct queue *q, struct rr_error *err);
 int queue_stats(struct queue *q, struct queue_stats *out, struct rr_error *err);
 /* Jobs newest first, at most limit (0 = 1000); state < 0 means every state.
  * Caller frees with queue_list_free. */

@@ -4,6 +4,7 @@
 
 #include <jansson.h>
 #include <microhttpd.h>
+#include <stdatomic.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,7 @@ struct server {
 	struct metrics *m;
 	struct conntrack *ct;      /* request deadlines */
 	unsigned port;
+	atomic_bool draining;      /* SIGTERM seen: not ready, still accepting */
 };
 
 /* Per-request state, from the first call of the access handler to completion. */
@@ -157,6 +159,23 @@ static enum MHD_Result serve_metrics(struct server *s, struct MHD_Connection *c,
 			    "text/plain; version=0.0.4; charset=utf-8", NULL);
 }
 
+/* Ready: not draining, and the queue's database answers (a PostgreSQL queue
+ * reconnects here after losing its server). */
+static enum MHD_Result serve_readyz(struct server *s, struct MHD_Connection *c,
+				    struct request_ctx *ctx)
+{
+	struct rr_error err = { 0 };
+
+	if (atomic_load(&s->draining))
+		return respond_json(c, ctx, MHD_HTTP_SERVICE_UNAVAILABLE,
+				    json_pack("{s:s}", "status", "draining"), NULL);
+	if (queue_ping(s->q, &err) != RR_OK)
+		return respond_json(c, ctx, MHD_HTTP_SERVICE_UNAVAILABLE,
+				    json_pack("{s:s,s:s}", "status", "database unavailable",
+					      "error", err.msg), NULL);
+	return respond_json(c, ctx, MHD_HTTP_OK, json_pack("{s:s}", "status", "ready"), NULL);
+}
+
 /* ---- webhooks ----------------------------------------------------------- */
 
 struct header_vec {
@@ -239,18 +258,21 @@ static enum MHD_Result answer_enqueue(struct server *s, struct MHD_Connection *c
 				      struct request_ctx *ctx, const struct review_request *rq)
 {
 	struct rr_error err = { 0 };
-	int64_t id = 0;
-	bool duplicate = false;
+	struct queue_enqueue_result res;
 
-	if (queue_enqueue(s->q, rq, &id, &duplicate, &err) != RR_OK) {
+	/* Not acknowledged unless committed: while the database is away the
+	 * forge records a failure (503) instead of a false 202. */
+	if (queue_enqueue_many(s->q, &rq, 1, &res, &err) != RR_OK) {
 		rr_log(RR_LOG_ERROR, "queue.enqueue_failed", "forge", ctx->forge_label,
 		       "delivery", ctx->delivery, "error", err.msg, NULL);
 		return respond_error(c, ctx, MHD_HTTP_SERVICE_UNAVAILABLE,
 				     "the queue is unavailable; retry later");
 	}
-	/* The hot path: a fixed shape, so no JSON tree for it. */
-	return respond_text(c, ctx, duplicate ? MHD_HTTP_OK : MHD_HTTP_ACCEPTED,
-			    job_status_json(duplicate ? "duplicate" : "queued", id),
+	/* The hot path: a fixed shape, so no JSON tree for it. A failed job's
+	 * delivery sent again (the forge's Redeliver) is queued again. */
+	return respond_text(c, ctx, res.duplicate ? MHD_HTTP_OK : MHD_HTTP_ACCEPTED,
+			    job_status_json(res.duplicate ? "duplicate"
+					    : res.requeued ? "requeued" : "queued", res.job_id),
 			    "application/json", NULL);
 }
 
@@ -461,6 +483,9 @@ static enum MHD_Result route_first_call(struct server *s, struct MHD_Connection 
 		return is_get(ctx->method)
 			? respond_json(c, ctx, MHD_HTTP_OK, json_pack("{s:s}", "status", "ok"), NULL)
 			: respond_method_not_allowed(c, ctx, "GET, HEAD");
+	if (strcmp(url, "/readyz") == 0)
+		return is_get(ctx->method) ? serve_readyz(s, c, ctx)
+					   : respond_method_not_allowed(c, ctx, "GET, HEAD");
 	if (strcmp(url, "/metrics") == 0)
 		return is_get(ctx->method) ? serve_metrics(s, c, ctx)
 					   : respond_method_not_allowed(c, ctx, "GET, HEAD");
@@ -608,7 +633,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		       "completed", toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "true" : "false",
 		       NULL);
 	} else {
-		bool probe = strcmp(ctx->path, "/healthz") == 0 || strcmp(ctx->path, "/metrics") == 0;
+		bool probe = strcmp(ctx->path, "/healthz") == 0 || strcmp(ctx->path, "/metrics") == 0 ||
+			     strcmp(ctx->path, "/readyz") == 0;
 		rr_log(probe ? RR_LOG_DEBUG : RR_LOG_INFO, "http.request", "method", ctx->method,
 		       "path", ctx->path, "status", status, "ms", ms, NULL);
 	}
@@ -700,6 +726,7 @@ int server_start(struct server **out, const struct rr_config *cfg, struct queue 
 	s->cfg = cfg;
 	s->q = q;
 	s->m = m;
+	atomic_init(&s->draining, false);
 	if ((rc = conntrack_start(&s->ct, server_request_deadline_ms(cfg),
 				  server_idle_timeout_s(cfg) * 1000u, server_connection_limit(cfg), err))) {
 		free(s);
@@ -731,6 +758,12 @@ int server_start(struct server **out, const struct rr_config *cfg, struct queue 
 	s->port = info ? info->port : cfg->listen_port;
 	*out = s;
 	return RR_OK;
+}
+
+void server_set_draining(struct server *s)
+{
+	if (s)
+		atomic_store(&s->draining, true);
 }
 
 unsigned server_port(const struct server *s)

@@ -2,12 +2,15 @@
 #define _POSIX_C_SOURCE 200809L
 #include "worker.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <openssl/rand.h>
 
 #include "../common/log.h"
 #include "../handlers/publish.h"
@@ -16,13 +19,18 @@
 #include "../review/review.h"
 
 #define IDLE_WAIT_MS 1000
+#define PRUNE_EVERY_S 3600
 
+/* One worker's job, as the keeper sees it (guarded by the pool's lock). */
 struct worker {
 	struct worker_pool *pool;
 	struct review_engine *engine;
 	pthread_t thread;
 	bool started;
+	bool done;                 /* the thread has returned */
 	unsigned index;
+	bool busy;                 /* running `job` */
+	struct job job;            /* id and lease of the running job (no strings) */
 };
 
 struct worker_pool {
@@ -32,14 +40,42 @@ struct worker_pool {
 	atomic_bool stopping;
 	struct worker *workers;
 	size_t n;
+	pthread_mutex_t lock;      /* guards busy, job, done of every worker, keeper_stop */
+	pthread_cond_t changed;    /* a worker finished a job or ended */
+	pthread_t keeper;          /* renews leases, prunes old jobs */
+	bool keeper_started;
+	bool keeper_stop;
 };
+
+/* 2^attempts capped at cap, or the forge's wait when longer. */
+static unsigned backoff_capped(int attempts, long retry_after, unsigned cap)
+{
+	unsigned long delay = attempts >= 20 ? cap : 1ul << (attempts < 0 ? 0 : attempts);
+	if (delay > cap)
+		delay = cap;
+	/* The forge said when: never earlier, however long. */
+	if (retry_after > 0 && (unsigned long)retry_after > delay)
+		delay = (unsigned long)retry_after;
+	return delay > UINT32_MAX / 2 ? UINT32_MAX / 2 : (unsigned)delay;
+}
 
 unsigned worker_backoff_s(int attempts, long retry_after)
 {
-	unsigned long delay = attempts >= 10 ? WORKER_MAX_BACKOFF_S : 1ul << (attempts < 0 ? 0 : attempts);
-	if (retry_after > 0 && (unsigned long)retry_after > delay)
-		delay = (unsigned long)retry_after;
-	return delay > WORKER_MAX_BACKOFF_S ? WORKER_MAX_BACKOFF_S : (unsigned)delay;
+	return backoff_capped(attempts, retry_after, WORKER_MAX_BACKOFF_S);
+}
+
+/* Adds up to a quarter of base at random (never less than base). */
+static unsigned add_jitter(unsigned base)
+{
+	unsigned r = 0;
+	if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
+		r = (unsigned)rr_now_ms();
+	return base + r % (base / 4 + 1);
+}
+
+unsigned worker_backoff_jitter_s(int attempts, long retry_after)
+{
+	return add_jitter(worker_backoff_s(attempts, retry_after));
 }
 
 /* ---- one job ------------------------------------------------------------ */
@@ -250,8 +286,42 @@ static uint64_t worker_now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-static int run_review(struct review_engine *e, const struct rr_config *cfg, const struct job *job,
-		      struct job_run *r, struct rr_error *err)
+
+/*
+ * A forge's secondary limits (80 content-creating requests a minute, 500 an
+ * hour, per token) are kept by waiting in the queue, not by bouncing off them
+ * nor sleeping in a worker: the calls this publish may make are reserved in
+ * the database, shared by every replica; without room the job is postponed
+ * (RR_SKIP with err->retry_after). Keyed by the token: the forge's single
+ * token, or the account an App installation is for.
+ */
+static int pace_publish(const struct rr_config *cfg, struct queue *q, struct job_run *r,
+			struct rr_error *err)
+{
+	unsigned calls = (r->findings.n ? 1u : 0u) + (r->fc->forge->set_status ? 1u : 0u);
+	unsigned wait = 0;
+	char key[300];
+	int rc;
+
+	if (!q || calls == 0)
+		return RR_OK;
+	snprintf(key, sizeof(key), "%s:%s", r->fc->forge->name,
+		 r->fc->token && *r->fc->token ? "token" : r->rq.owner);
+	if ((rc = queue_pace(q, key, calls, cfg->pace_per_minute ? cfg->pace_per_minute
+								: WORKER_PACE_PER_MINUTE,
+			     cfg->pace_per_hour ? cfg->pace_per_hour : WORKER_PACE_PER_HOUR, &wait,
+			     err)))
+		return rc;
+	if (wait == 0)
+		return RR_OK;
+	rr_error_set(err, RR_SKIP, "paced: %u content-creating calls for %s would pass the "
+		     "forge's secondary limits; waiting %u s", calls, key, wait);
+	err->retry_after = (long)wait;
+	return RR_SKIP;
+}
+
+static int run_review(struct review_engine *e, const struct rr_config *cfg, struct queue *q,
+		      const struct job *job, struct job_run *r, struct rr_error *err)
 {
 	int rc;
 
@@ -267,7 +337,7 @@ static int run_review(struct review_engine *e, const struct rr_config *cfg, cons
 		return rc;
 	r->publish_us = worker_now_us();
 	r->review_us = r->publish_us - r->review_us;
-	if ((rc = publish_review(r, err)))
+	if ((rc = pace_publish(cfg, q, r, err)) || (rc = publish_review(r, err)))
 		return rc;
 	report_status(r);
 	r->publish_us = worker_now_us() - r->publish_us;
@@ -301,8 +371,8 @@ static void log_job(const struct job *job, const struct job_run *r, const char *
 }
 
 /* Records the outcome of a run in the queue; returns the outcome's name. */
-static const char *settle_job(struct queue *q, struct metrics *m, const struct job *job, int rc,
-			      const struct rr_error *run_err)
+static const char *settle_job(const struct rr_config *cfg, struct queue *q, struct metrics *m,
+			      const struct job *job, int rc, const struct rr_error *run_err)
 {
 	struct rr_error err = { 0 };
 	const char *outcome;
@@ -310,20 +380,35 @@ static const char *settle_job(struct queue *q, struct metrics *m, const struct j
 	int qrc;
 
 	if (rc == RR_OK) {
-		qrc = queue_complete(q, job->id, &err);
+		qrc = queue_complete(q, job, &err);
 		outcome = "done";
 		metrics_job_finished(m, METRICS_JOB_DONE);
+	} else if (rc == RR_SKIP) {
+		/* Paced: back in the queue until the budget has room; not a failure. */
+		qrc = queue_postpone(q, job, run_err->retry_after > 0 ? (unsigned)run_err->retry_after : 1,
+				     run_err->msg, &err);
+		outcome = "paced";
+		metrics_job_finished(m, METRICS_JOB_RETRIED);
 	} else if (rc == RR_ETRANSIENT) {
-		qrc = queue_retry(q, job->id, worker_backoff_s(job->attempts, run_err->retry_after),
+		unsigned cap = cfg->retry_max_backoff_s ? cfg->retry_max_backoff_s : WORKER_MAX_BACKOFF_S;
+		qrc = queue_retry(q, job,
+				  add_jitter(backoff_capped(job->attempts, run_err->retry_after, cap)),
 				  run_err->msg, &gave_up, &err);
 		outcome = gave_up ? "failed" : "retried";
 		metrics_job_finished(m, gave_up ? METRICS_JOB_FAILED : METRICS_JOB_RETRIED);
 	} else {
-		qrc = queue_fail(q, job->id, run_err->msg, &err);
+		qrc = queue_fail(q, job, run_err->msg, &err);
 		outcome = "failed";
 		metrics_job_finished(m, METRICS_JOB_FAILED);
 	}
-	if (qrc != RR_OK) {
+	if (qrc == RR_ENOTFOUND) {
+		char id[24];
+		snprintf(id, sizeof(id), "%lld", (long long)job->id);
+		/* Our lease expired and the job was taken over (or released at
+		 * shutdown): its new run records the outcome. */
+		rr_log(RR_LOG_WARN, "queue.lease_lost", "job", id, "error", err.msg, NULL);
+		outcome = "lease_lost";
+	} else if (qrc != RR_OK) {
 		char id[24];
 		snprintf(id, sizeof(id), "%lld", (long long)job->id);
 		/* The lease will expire and another worker retries: logged, not lost. */
@@ -342,11 +427,11 @@ int worker_run_job(struct review_engine *e, const struct rr_config *cfg, struct 
 	int rc;
 
 	memset(&r, 0, sizeof(r));
-	rc = run_review(e, cfg, job, &r, &err);
+	rc = run_review(e, cfg, q, job, &r, &err);
 	if (rc != RR_OK && err.msg[0] == '\0')
 		rr_error_set(&err, rc, "%s", rr_strcode(rc));
 	ms = rr_now_ms() - t0;
-	outcome = settle_job(q, m, job, rc, &err);
+	outcome = settle_job(cfg, q, m, job, rc, &err);
 	if (rc == RR_OK)
 		metrics_review(m, r.published.review_created, r.published.posted, ms);
 	log_job(job, &r, outcome, ms, rc == RR_OK ? NULL : &err);
@@ -358,7 +443,23 @@ int worker_run_job(struct review_engine *e, const struct rr_config *cfg, struct 
 
 static void log_claim_error(const struct rr_error *err)
 {
-	rr_log(RR_LOG_ERROR, "queue.claim_failed", "error", err->msg, NULL);
+	rr_log(err->code == RR_ETRANSIENT ? RR_LOG_WARN : RR_LOG_ERROR, "queue.claim_failed",
+	       "error", err->msg, NULL);
+}
+
+/* What the keeper renews: the id and lease of w's job, or nothing. */
+static void worker_set_job(struct worker *w, const struct job *job)
+{
+	struct worker_pool *p = w->pool;
+	pthread_mutex_lock(&p->lock);
+	w->busy = job != NULL;
+	memset(&w->job, 0, sizeof(w->job));
+	if (job) {
+		w->job.id = job->id;
+		w->job.lease_token = job->lease_token;
+	}
+	pthread_cond_broadcast(&p->changed);
+	pthread_mutex_unlock(&p->lock);
 }
 
 static void *worker_main(void *arg)
@@ -377,7 +478,9 @@ static void *worker_main(void *arg)
 		rr_error_clear(&err);
 		int rc = queue_claim(p->q, WORKER_LEASE_S, &job, &err);
 		if (rc == RR_OK) {
+			worker_set_job(w, &job);
 			worker_run_job(w->engine, p->cfg, p->q, p->m, &job);
+			worker_set_job(w, NULL);
 			job_free(&job);
 			continue;
 		}
@@ -385,13 +488,115 @@ static void *worker_main(void *arg)
 			log_claim_error(&err);
 		queue_wait(p->q, gen, IDLE_WAIT_MS);
 	}
+	pthread_mutex_lock(&p->lock);
+	w->done = true;
+	pthread_cond_broadcast(&p->changed);
+	pthread_mutex_unlock(&p->lock);
 	return NULL;
+}
+
+/* The monotonic time ms from now, for the pool's timed waits. */
+static void deadline_after(struct timespec *t, unsigned ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, t);
+	t->tv_sec += ms / 1000;
+	t->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (t->tv_nsec >= 1000000000L) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000L;
+	}
+}
+
+/* Renews the lease of every running job of this pool. */
+static void renew_leases(struct worker_pool *p)
+{
+	struct job running[64];
+	size_t n = 0;
+
+	pthread_mutex_lock(&p->lock);
+	for (size_t i = 0; i < p->n && n < 64; i++)
+		if (p->workers[i].busy)
+			running[n++] = p->workers[i].job;
+	pthread_mutex_unlock(&p->lock);
+	for (size_t i = 0; i < n; i++) {
+		struct rr_error err = { 0 };
+		char id[24];
+		if (queue_renew(p->q, &running[i], WORKER_LEASE_S, &err) == RR_OK)
+			continue;
+		snprintf(id, sizeof(id), "%lld", (long long)running[i].id);
+		rr_log(RR_LOG_WARN, "queue.renew_failed", "job", id, "error", err.msg, NULL);
+	}
+}
+
+static void prune_jobs(struct worker_pool *p)
+{
+	struct rr_error err = { 0 };
+	size_t n = 0;
+	char count[24];
+
+	if (queue_prune(p->q, (int64_t)p->cfg->keep_jobs_days * 86400, &n, &err) != RR_OK) {
+		rr_log(RR_LOG_WARN, "queue.prune_failed", "error", err.msg, NULL);
+		return;
+	}
+	if (n) {
+		snprintf(count, sizeof(count), "%zu", n);
+		rr_log(RR_LOG_INFO, "queue.pruned", "jobs", count, NULL);
+	}
+}
+
+/* Waits until the keeper is stopped or ms pass; true when stopped. */
+static bool keeper_sleep(struct worker_pool *p, unsigned ms)
+{
+	struct timespec deadline;
+	bool stop;
+
+	deadline_after(&deadline, ms);
+	pthread_mutex_lock(&p->lock);
+	while (!p->keeper_stop)
+		if (pthread_cond_timedwait(&p->changed, &p->lock, &deadline) == ETIMEDOUT)
+			break;
+	stop = p->keeper_stop;
+	pthread_mutex_unlock(&p->lock);
+	return stop;
+}
+
+/* Renews leases while jobs run; prunes old jobs now and then. */
+static void *keeper_main(void *arg)
+{
+	struct worker_pool *p = arg;
+	uint64_t last_prune = 0;
+
+	for (;;) {
+		uint64_t now = rr_now_ms();
+		if (p->cfg->keep_jobs_days && (last_prune == 0 || now - last_prune >= PRUNE_EVERY_S * 1000ull)) {
+			prune_jobs(p);
+			last_prune = now ? now : 1;
+		}
+		if (keeper_sleep(p, WORKER_RENEW_S * 1000))
+			break;
+		renew_leases(p);
+	}
+	return NULL;
+}
+
+static void keeper_stop(struct worker_pool *p)
+{
+	if (!p->keeper_started)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->keeper_stop = true;
+	pthread_cond_broadcast(&p->changed);
+	pthread_mutex_unlock(&p->lock);
+	pthread_join(p->keeper, NULL);
+	p->keeper_started = false;
 }
 
 static void pool_free(struct worker_pool *p)
 {
 	for (size_t i = 0; i < p->n; i++)
 		review_engine_free(p->workers[i].engine);
+	pthread_cond_destroy(&p->changed);
+	pthread_mutex_destroy(&p->lock);
 	free(p->workers);
 	free(p);
 }
@@ -405,13 +610,82 @@ void worker_pool_stop(struct worker_pool *p)
 	for (size_t i = 0; i < p->n; i++)
 		if (p->workers[i].started)
 			pthread_join(p->workers[i].thread, NULL);
+	keeper_stop(p);
 	pool_free(p);
+}
+
+static bool all_done(const struct worker_pool *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->workers[i].started && !p->workers[i].done)
+			return false;
+	return true;
+}
+
+/* Gives back the leases of the jobs still running: queued again at once for
+ * another replica or the next start, nothing lost. */
+static void release_running(struct worker_pool *p)
+{
+	pthread_mutex_lock(&p->lock);
+	for (size_t i = 0; i < p->n; i++) {
+		struct rr_error err = { 0 };
+		char id[24];
+		if (!p->workers[i].busy)
+			continue;
+		snprintf(id, sizeof(id), "%lld", (long long)p->workers[i].job.id);
+		if (queue_release(p->q, &p->workers[i].job, &err) == RR_OK)
+			rr_log(RR_LOG_WARN, "shutdown.lease_released", "job", id, NULL);
+		else
+			rr_log(RR_LOG_ERROR, "shutdown.release_failed", "job", id, "error", err.msg,
+			       NULL);
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+void worker_pool_begin_stop(struct worker_pool *p)
+{
+	if (!p)
+		return;
+	atomic_store(&p->stopping, true);
+	queue_wake_all(p->q);
+}
+
+bool worker_pool_wait(struct worker_pool *p, unsigned ms)
+{
+	struct timespec deadline;
+	bool done;
+
+	if (!p)
+		return true;
+	deadline_after(&deadline, ms);
+	pthread_mutex_lock(&p->lock);
+	while (!(done = all_done(p)))
+		if (pthread_cond_timedwait(&p->changed, &p->lock, &deadline) == ETIMEDOUT)
+			break;
+	pthread_mutex_unlock(&p->lock);
+	return done;
+}
+
+void worker_pool_release_running(struct worker_pool *p)
+{
+	if (p)
+		release_running(p);
+}
+
+bool worker_pool_drain(struct worker_pool *p, unsigned grace_ms)
+{
+	worker_pool_begin_stop(p);
+	if (worker_pool_wait(p, grace_ms))
+		return true;
+	release_running(p);
+	return false;
 }
 
 int worker_pool_start(struct worker_pool **out, const struct rr_config *cfg, struct queue *q,
 		      struct metrics *m, struct rr_error *err)
 {
 	struct worker_pool *p = calloc(1, sizeof(*p));
+	pthread_condattr_t mono;
 	size_t i;
 	int rc;
 
@@ -420,6 +694,22 @@ int worker_pool_start(struct worker_pool **out, const struct rr_config *cfg, str
 		free(p);
 		return rr_error_set(err, RR_ENOMEM, "starting workers: out of memory");
 	}
+	pthread_condattr_init(&mono);
+	pthread_condattr_setclock(&mono, CLOCK_MONOTONIC);
+	if (pthread_mutex_init(&p->lock, NULL) != 0) {
+		free(p->workers);
+		free(p);
+		pthread_condattr_destroy(&mono);
+		return rr_error_set(err, RR_ERR, "starting workers: cannot create a lock");
+	}
+	if (pthread_cond_init(&p->changed, &mono) != 0) {
+		pthread_mutex_destroy(&p->lock);
+		free(p->workers);
+		free(p);
+		pthread_condattr_destroy(&mono);
+		return rr_error_set(err, RR_ERR, "starting workers: cannot create a lock");
+	}
+	pthread_condattr_destroy(&mono);
 	p->cfg = cfg;
 	p->q = q;
 	p->m = m;
@@ -434,6 +724,11 @@ int worker_pool_start(struct worker_pool **out, const struct rr_config *cfg, str
 			return rr_error_wrap(err, "starting worker %zu", i);
 		}
 	}
+	if (pthread_create(&p->keeper, NULL, keeper_main, p) != 0) {
+		pool_free(p);
+		return rr_error_set(err, RR_ERR, "starting workers: cannot create the lease keeper");
+	}
+	p->keeper_started = true;
 	for (i = 0; i < p->n; i++) {
 		if (pthread_create(&p->workers[i].thread, NULL, worker_main, &p->workers[i]) != 0) {
 			worker_pool_stop(p);

@@ -487,6 +487,19 @@ static int api_setup_easy(struct api_client *c, CURL *h, const char *method, con
 		SET(CURLOPT_HTTPGET, 1L);
 	else
 		SET(CURLOPT_CUSTOMREQUEST, method);
+	/*
+	 * Never re-send a content-creating call blindly. On a reused keep-alive
+	 * connection that the server closed, libcurl silently sends the request
+	 * again when no answer byte arrived — but the forge may have stored the
+	 * first one (two identical reviews, issue 10). On a fresh connection
+	 * libcurl does not retry: a lost answer is an error, and the job's retry
+	 * lists what the forge holds before it posts again. The connection is
+	 * closed afterwards, so these few calls do not grow the pool.
+	 */
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+		SET(CURLOPT_FRESH_CONNECT, 1L);
+		SET(CURLOPT_FORBID_REUSE, 1L);
+	}
 	if (payload) {
 		SET(CURLOPT_POSTFIELDS, payload);
 		SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(payload));

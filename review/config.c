@@ -2,9 +2,11 @@
 #include "config.h"
 #include "cargo_sections.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "attrs.h"
 #include "toml.h"
 
 #define CONFIG_MAX_COMMENTS_LIMIT 1000
@@ -15,6 +17,19 @@ static int config_fail(struct rr_error *err, const struct toml_value *at, const 
 {
 	return rr_error_set(err, RR_ECONFIG, "line %u: %s%s%s", at ? at->line : 1, fmt,
 			    a ? a : "", b ? b : "");
+}
+
+/* A TOML document, or RR_ECONFIG ("line N: ...") / RR_ENOMEM: the error a
+ * configuration file's caller reports. */
+static int config_toml(const char *src, size_t len, struct toml_value **doc, struct rr_error *err)
+{
+	int rc = toml_parse(src, len, doc, err);
+
+	if (rc && rc != RR_ENOMEM)
+		rc = RR_ECONFIG;
+	if (rc && err)
+		err->code = rc;
+	return rc;
 }
 
 /* --- clippy groups --------------------------------------------------------- */
@@ -79,6 +94,8 @@ static int config_repo_rules(const struct toml_value *rules, struct review_optio
 			return config_fail(err, v, "rules.", rules->keys[i],
 					   " must be \"off\", \"note\", \"warning\" or \"error\"");
 		o->level[idx] = level;
+		if (level == REVIEW_LEVEL_OFF && idx < 64)
+			o->repo_off |= (uint64_t)1 << idx;
 	}
 	return RR_OK;
 }
@@ -194,13 +211,8 @@ int config_repo_parse(const char *src, size_t len, struct review_options *opts,
 	int rc;
 
 	review_options_init(&o);
-	if ((rc = toml_parse(src, len, &doc, err))) {
-		if (rc != RR_ENOMEM)
-			rc = RR_ECONFIG;
-		if (err)
-			err->code = rc;
+	if ((rc = config_toml(src, len, &doc, err)))
 		goto cleanup;
-	}
 	for (size_t i = 0; i < doc->n; i++)
 		if ((rc = config_repo_setting(doc->keys[i], doc->items[i], &o, err)))
 			goto cleanup;
@@ -209,6 +221,154 @@ int config_repo_parse(const char *src, size_t len, struct review_options *opts,
 	review_options_init(&o);
 cleanup:
 	review_options_free(&o);
+	toml_free(doc);
+	return rc;
+}
+
+/* --- clippy.toml -------------------------------------------------------------- */
+
+#define CLIPPY_MAX_DISALLOWED 1024
+
+void config_clippy_free(struct review_clippy_conf *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n_methods; i++) {
+		free(c->methods[i].path);
+		free(c->methods[i].reason);
+	}
+	for (size_t i = 0; i < c->n_macros; i++) {
+		free(c->macros[i].path);
+		free(c->macros[i].reason);
+	}
+	free(c->methods);
+	free(c->macros);
+	memset(c, 0, sizeof(*c));
+}
+
+/* A version as clippy's msrv accepts it: "1.70", "1.70.1", or the number 1.70. */
+static int clippy_msrv(const struct toml_value *v, const char *key, uint32_t *out,
+		       struct rr_error *err)
+{
+	const char *text = v->type == TOML_STRING || v->type == TOML_FLOAT ? v->text : NULL;
+	uint32_t ver = text ? attrs_parse_version(text, strlen(text)) : 0;
+
+	if (!ver)
+		return config_fail(err, v, "`", key, "` must be a Rust version such as \"1.70\"");
+	*out = ver;
+	return RR_OK;
+}
+
+/* One entry of disallowed-methods / disallowed-macros into *d (owned strings). */
+static int clippy_disallowed_entry(const struct toml_value *e, const char *key,
+				   struct review_disallowed *d, struct rr_error *err)
+{
+	const struct toml_value *path = e, *reason = NULL;
+
+	if (e->type == TOML_TABLE) {
+		path = toml_table_get(e, "path");
+		reason = toml_table_get(e, "reason");
+		if (!path)
+			return config_fail(err, e, "`", key, "` entries need a `path`");
+	}
+	if (path->type != TOML_STRING || !path->text_len || strlen(path->text) != path->text_len ||
+	    (reason && (reason->type != TOML_STRING || strlen(reason->text) != reason->text_len)))
+		return config_fail(err, path, "`", key,
+				   "` entries are \"path\" strings or { path = \"..\", reason = \"..\" }");
+	if (!(d->path = rr_strdup(path->text)) ||
+	    (reason && reason->text_len && !(d->reason = rr_strdup(reason->text)))) {
+		free(d->path);
+		d->path = NULL;
+		return rr_error_set(err, RR_ENOMEM, "out of memory");
+	}
+	return RR_OK;
+}
+
+static int clippy_disallowed(const struct toml_value *v, const char *key,
+			     struct review_disallowed **out, size_t *n, struct rr_error *err)
+{
+	int rc;
+
+	if (v->type != TOML_ARRAY)
+		return config_fail(err, v, "`", key, "` must be an array");
+	if (v->n > CLIPPY_MAX_DISALLOWED)
+		return config_fail(err, v, "`", key, "` has more than 1024 entries");
+	if (v->n && !(*out = calloc(v->n, sizeof(**out))))
+		return rr_error_set(err, RR_ENOMEM, "out of memory");
+	for (size_t i = 0; i < v->n; i++) {
+		const struct toml_value *e = v->items[i];
+		if (e->type == TOML_STRING && strcmp(e->text, "..") == 0)
+			continue;            /* clippy's defaults for these lists are empty */
+		if ((rc = clippy_disallowed_entry(e, key, &(*out)[*n], err)))
+			return rc;
+		(*n)++;
+	}
+	return RR_OK;
+}
+
+static int clippy_toggle(const struct toml_value *v, const char *key, enum review_toggle *out,
+			 struct rr_error *err)
+{
+	if (v->type != TOML_BOOLEAN)
+		return config_fail(err, v, "`", key, "` must be true or false");
+	*out = v->boolean ? REVIEW_YES : REVIEW_NO;
+	return RR_OK;
+}
+
+static int clippy_setting(const char *key, const struct toml_value *v,
+			  struct review_clippy_conf *c, struct rr_error *err)
+{
+	static const struct {
+		const char *key;
+		size_t offset;
+	} toggles[] = {
+		{ "allow-unwrap-in-tests", offsetof(struct review_clippy_conf, allow_unwrap_in_tests) },
+		{ "allow-expect-in-tests", offsetof(struct review_clippy_conf, allow_expect_in_tests) },
+		{ "allow-panic-in-tests", offsetof(struct review_clippy_conf, allow_panic_in_tests) },
+		{ "allow-print-in-tests", offsetof(struct review_clippy_conf, allow_print_in_tests) },
+		{ "allow-dbg-in-tests", offsetof(struct review_clippy_conf, allow_dbg_in_tests) },
+		{ "allow-unwrap-in-consts", offsetof(struct review_clippy_conf, allow_unwrap_in_consts) },
+		{ "allow-expect-in-consts", offsetof(struct review_clippy_conf, allow_expect_in_consts) },
+	};
+
+	for (size_t i = 0; i < sizeof(toggles) / sizeof(toggles[0]); i++)
+		if (strcmp(key, toggles[i].key) == 0)
+			return clippy_toggle(v, key,
+					     (enum review_toggle *)((char *)c + toggles[i].offset), err);
+	if (strcmp(key, "msrv") == 0)
+		return clippy_msrv(v, key, &c->msrv, err);
+	if (strcmp(key, "array-size-threshold") == 0) {
+		if (v->type != TOML_INTEGER || v->integer < 0)
+			return config_fail(err, v, "`array-size-threshold` must be a number of bytes",
+					   NULL, NULL);
+		c->array_size_threshold = (uint64_t)v->integer;
+		return RR_OK;
+	}
+	if (strcmp(key, "disallowed-methods") == 0)
+		return clippy_disallowed(v, key, &c->methods, &c->n_methods, err);
+	if (strcmp(key, "disallowed-macros") == 0)
+		return clippy_disallowed(v, key, &c->macros, &c->n_macros, err);
+	return RR_OK;                    /* clippy's other options: not ours to read */
+}
+
+int config_clippy_parse(const char *src, size_t len, struct review_clippy_conf *out,
+			struct rr_error *err)
+{
+	struct toml_value *doc = NULL;
+	struct review_clippy_conf c;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	if ((rc = config_toml(src, len, &doc, err)))
+		return rc;
+	for (size_t i = 0; i < doc->n && rc == RR_OK; i++)
+		rc = clippy_setting(doc->keys[i], doc->items[i], &c, err);
+	if (rc == RR_OK) {
+		config_clippy_free(out);
+		*out = c;
+	} else {
+		config_clippy_free(&c);
+	}
 	toml_free(doc);
 	return rc;
 }
@@ -315,6 +475,25 @@ static int cargo_lints_table(const struct toml_value *lints, enum review_level *
 	return cargo_tool_table(toml_table_get(lints, "clippy"), true, levels, err);
 }
 
+/* package.rust-version (or `rust-version.workspace = true`) and the
+ * workspace's [workspace.package] rust-version: clippy's msrv when clippy.toml
+ * sets none. A malformed version is ignored, as cargo would refuse it anyway. */
+static void cargo_rust_version(const struct toml_value *doc, struct cargo_lints *out)
+{
+	const struct toml_value *v = toml_get_path(doc, "package.rust-version");
+	const struct toml_value *w = toml_get_path(doc, "workspace.package.rust-version");
+
+	if (v && v->type == TOML_STRING)
+		out->rust_version = attrs_parse_version(v->text, strlen(v->text));
+	else if (v && v->type == TOML_TABLE) {
+		const struct toml_value *inherit = toml_table_get(v, "workspace");
+		out->rust_version_inherited = inherit && inherit->type == TOML_BOOLEAN &&
+					      inherit->boolean;
+	}
+	if (w && w->type == TOML_STRING)
+		out->workspace_rust_version = attrs_parse_version(w->text, strlen(w->text));
+}
+
 int config_cargo_parse(const char *src, size_t len, struct cargo_lints *out,
 		       struct rr_error *err)
 {
@@ -325,19 +504,15 @@ int config_cargo_parse(const char *src, size_t len, struct cargo_lints *out,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = toml_parse(cut ? cut : src, cut ? cut_len : len, &doc, err);
+	rc = config_toml(cut ? cut : src, cut ? cut_len : len, &doc, err);
 	free(cut);
-	if (rc) {
-		if (rc != RR_ENOMEM)
-			rc = RR_ECONFIG;
-		if (err)
-			err->code = rc;
+	if (rc)
 		return rc;
-	}
 	ws = toml_table_get(doc, "workspace");
 	out->is_workspace_root = ws && ws->type == TOML_TABLE;
 	inherit = toml_get_path(doc, "lints.workspace");
 	out->inherits_workspace = inherit && inherit->type == TOML_BOOLEAN && inherit->boolean;
+	cargo_rust_version(doc, out);
 	wpath = toml_get_path(doc, "package.workspace");
 	if (wpath && wpath->type == TOML_STRING && !(out->workspace_path = rr_strdup(wpath->text)))
 		rc = rr_error_set(err, RR_ENOMEM, "out of memory");
@@ -376,9 +551,22 @@ void config_merge_levels(enum review_level out[REVIEW_MAX_RULES],
 
 char *config_notice(const char *file, const char *role, const char *error)
 {
+	static const char *const others[] = { CONFIG_CLIPPY_FILE, CONFIG_CLIPPY_FILE2 };
 	struct rr_buf b = RR_BUF_INIT;
-	size_t n = error ? strlen(error) : 0;
+	size_t n;
 	int rc;
+
+	/* An error about clippy's file names it. */
+	for (size_t i = 0; error && i < sizeof(others) / sizeof(others[0]); i++)
+		if (strncmp(error, others[i], strlen(others[i])) == 0 &&
+		    error[strlen(others[i])] == ':') {
+			file = others[i];
+			error += strlen(others[i]) + 1;
+			while (*error == ' ')
+				error++;
+			break;
+		}
+	n = error ? strlen(error) : 0;
 
 	rc = rr_buf_printf(&b, "**rustreview could not use `%s`** from the %s commit:\n\n```\n",
 			   file, role);

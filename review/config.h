@@ -37,6 +37,10 @@
 #include "engine.h"
 
 #define CONFIG_REPO_FILE ".rustreview.toml"
+/* clippy's configuration, also read from the BASE commit's root (clippy's own
+ * names, first found wins). */
+#define CONFIG_CLIPPY_FILE ".clippy.toml"
+#define CONFIG_CLIPPY_FILE2 "clippy.toml"
 
 /*
  * Parses .rustreview.toml text into opts (initialised by the caller with
@@ -46,6 +50,21 @@
 int config_repo_parse(const char *src, size_t len, struct review_options *opts,
 		      struct rr_error *err);
 
+/*
+ * Parses clippy.toml text into *out (zeroed by the caller; on error it is left
+ * as it was). The options the rules use are read (kebab-case, as clippy
+ * spells them): allow-{unwrap,expect,panic,print,dbg}-in-tests and
+ * allow-{unwrap,expect}-in-consts (booleans), msrv ("1.70" or "1.70.1"),
+ * array-size-threshold (bytes), disallowed-methods and disallowed-macros
+ * (arrays of "path" strings or { path = "..", reason = ".." } tables; ".."
+ * entries, which stand for clippy's empty defaults, are skipped). Other keys
+ * are clippy's business and ignored. Wrong types: RR_ECONFIG "line N: ...".
+ */
+int config_clippy_parse(const char *src, size_t len, struct review_clippy_conf *out,
+			struct rr_error *err);
+/* Frees the lists of c and zeroes it. */
+void config_clippy_free(struct review_clippy_conf *c);
+
 /* The lint levels one Cargo.toml sets. */
 struct cargo_lints {
 	enum review_level member[REVIEW_MAX_RULES];     /* [lints.clippy] / [lints.rust] */
@@ -53,6 +72,9 @@ struct cargo_lints {
 	bool inherits_workspace;   /* [lints] workspace = true */
 	bool is_workspace_root;    /* has a [workspace] table */
 	char *workspace_path;      /* package.workspace = "..." (owned), or NULL */
+	uint32_t rust_version;     /* package.rust-version (RUST_VERSION), or 0 */
+	bool rust_version_inherited;    /* rust-version.workspace = true */
+	uint32_t workspace_rust_version;   /* [workspace.package] rust-version, or 0 */
 };
 /* Parses Cargo.toml text. RR_ECONFIG with "line N: ..." for bad TOML or bad levels. */
 int config_cargo_parse(const char *src, size_t len, struct cargo_lints *out,
@@ -79,7 +101,10 @@ bool config_is_clippy_group(const char *name);
 /*
  * The markdown notice for a pull request when a config could not be used:
  * names the file and the commit role ("base"/"head"), quotes the error, says
- * the review ran with defaults. Heap string or NULL on allocation failure.
+ * the review ran with defaults. An error that starts with the name of
+ * another configuration file it is about (".clippy.toml: line 3: ..." when
+ * file is .rustreview.toml) names that file instead. Heap string or NULL on
+ * allocation failure.
  */
 char *config_notice(const char *file, const char *role, const char *error);
 

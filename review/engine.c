@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attrs.h"
 #include "config.h"
 #include "glob.h"
 #include "introduced.h"
@@ -14,18 +15,18 @@
 #include "rules/rules.h"
 #include "rust.h"
 
-/* `#[allow(clippy::<group>)]` names, given allow bits after the rules' own. */
+/* The clippy groups level attributes may name (`#![warn(clippy::pedantic)]`). */
 static const char *const engine_groups[] = { "all", "correctness", "suspicious", "style",
 					     "complexity", "perf", "pedantic", "restriction",
 					     "nursery", "cargo" };
 #define ENGINE_N_GROUPS (sizeof(engine_groups) / sizeof(engine_groups[0]))
+/* Each rule by its id and its clippy name, the groups, and `warnings`. */
+#define ENGINE_MAX_LINT_NAMES (2 * REVIEW_MAX_RULES + ENGINE_N_GROUPS + 1)
 
 struct review_engine {
 	TSParser *parser;
-	const char *lint_names[64];   /* rule ids, then group names: rust_scope.allowed bits */
+	struct rust_lint_name lint_names[ENGINE_MAX_LINT_NAMES];   /* for rust_walk */
 	size_t n_lints;
-	uint64_t group_bits;          /* the bits that name groups */
-	uint64_t silenced_by[64];     /* per rule: its own bit | the bits of its groups */
 	uint64_t by_kind[RK_COUNT];   /* per node kind: the rules whose check inspects it */
 	uint64_t every_kind;          /* rules that declare no kinds: called for every node */
 	uint64_t production_only;     /* rules exempt in test code */
@@ -35,21 +36,41 @@ struct review_engine {
 	struct review_engine_stats stats;   /* this engine's own files */
 };
 
-/* Gives each clippy group that fits an allow bit, and each rule the bits that silence it. */
-static void engine_map_groups(struct review_engine *e)
+static void engine_add_lint_name(struct review_engine *e, const char *tool, const char *name,
+				 uint64_t rules)
 {
-	size_t g;
+	if (e->n_lints < ENGINE_MAX_LINT_NAMES && name && rules)
+		e->lint_names[e->n_lints++] = (struct rust_lint_name){ tool, name, rules };
+}
 
-	for (size_t i = 0; i < rule_table_len; i++)
-		e->silenced_by[i] = (uint64_t)1 << i;
-	for (g = 0; g < ENGINE_N_GROUPS && e->n_lints < 64; g++) {
-		uint64_t bit = (uint64_t)1 << e->n_lints;
-		e->lint_names[e->n_lints++] = engine_groups[g];
-		e->group_bits |= bit;
-		for (size_t i = 0; i < rule_table_len; i++)
-			if (config_group_has(engine_groups[g], rule_table[i]->info.id))
-				e->silenced_by[i] |= bit;
+/*
+ * The names level attributes may use: `clippy::<id>` for every rule (what
+ * `#[allow]` always accepted), `clippy::<lint>` or the rustc lint where the
+ * rule corresponds to one under another name, each clippy group with the
+ * rules whose lint it contains, and rustc's `warnings` (every rule).
+ */
+static void engine_map_lint_names(struct review_engine *e)
+{
+	uint64_t all = 0;
+
+	for (size_t i = 0; i < rule_table_len; i++) {
+		const char *id = rule_table[i]->info.id, *lint = rules_clippy_lint(i);
+		uint64_t bit = (uint64_t)1 << i;
+		all |= bit;
+		engine_add_lint_name(e, "clippy", id, bit);
+		if (lint && strcmp(lint, id) != 0)
+			engine_add_lint_name(e, "clippy", lint, bit);
+		if (rules_rustc_lint(i))
+			engine_add_lint_name(e, NULL, rules_rustc_lint(i), bit);
 	}
+	for (size_t g = 0; g < ENGINE_N_GROUPS; g++) {
+		uint64_t members = 0;
+		for (size_t i = 0; i < rule_table_len; i++)
+			if (rules_clippy_lint(i) && config_group_has(engine_groups[g], rules_clippy_lint(i)))
+				members |= (uint64_t)1 << i;
+		engine_add_lint_name(e, "clippy", engine_groups[g], members);
+	}
+	engine_add_lint_name(e, NULL, "warnings", all);
 }
 
 /* The dispatch table: which rules to call for a node of each kind. */
@@ -104,10 +125,7 @@ int review_engine_new(struct review_engine **out, struct rr_error *err)
 				    TREE_SITTER_LANGUAGE_VERSION,
 				    ts_language_version(tree_sitter_rust()));
 	}
-	for (size_t i = 0; i < rule_table_len; i++)
-		e->lint_names[i] = rule_table[i]->info.id;
-	e->n_lints = rule_table_len;
-	engine_map_groups(e);
+	engine_map_lint_names(e);
 	if ((rc = engine_map_kinds(e, err)) != RR_OK) {
 		review_engine_free(e);
 		return rc;
@@ -259,7 +277,7 @@ int rule_emit(struct rule_ctx *ctx, TSPoint start, uint32_t start_byte, TSPoint 
 	f.end_line = end.row + 1;
 	f.end_column = end.column + 1;
 	f.rule_id = ctx->rule->info.id;
-	f.severity = ctx->rule->info.severity;
+	f.severity = ctx->severity;
 	if (!f.path || !f.message)
 		goto nomem;
 	if (replacement && utf8_valid(replacement, strlen(replacement))) {
@@ -314,6 +332,7 @@ void review_options_free(struct review_options *o)
 	for (size_t i = 0; i < o->n_test_paths; i++)
 		free(o->test_paths[i]);
 	free(o->test_paths);
+	config_clippy_free(&o->clippy);
 	review_options_init(o);
 }
 
@@ -484,27 +503,63 @@ struct engine_run {
 	const struct review_engine *e;
 	TSParser *parser;            /* e's, for macro bodies */
 	const struct review_options *opts;
-	uint64_t enabled;            /* rules not set off for this file */
+	uint64_t enabled;            /* on where no lint attribute says otherwise */
+	uint64_t runnable;           /* not switched off by .rustreview.toml: attributes
+	                                in the code can switch these on and off */
+	enum rr_severity severity[REVIEW_MAX_RULES];   /* where no attribute sets a level */
+	uint64_t test_exempt;        /* rules that skip test code */
 	unsigned macro_depth;        /* macro bodies being reviewed around this node */
 };
 
-static bool engine_rule_off(const struct review_options *o, size_t i)
+static enum review_level engine_level(const struct review_options *o, size_t i)
 {
-	enum review_level l = o && i < REVIEW_MAX_RULES ? o->level[i] : REVIEW_LEVEL_DEFAULT;
-	if (l == REVIEW_LEVEL_DEFAULT)
-		return rule_table[i]->info.default_off;
-	return l == REVIEW_LEVEL_OFF;
+	return o && i < REVIEW_MAX_RULES ? o->level[i] : REVIEW_LEVEL_DEFAULT;
 }
 
-/* The rules that run on this file at all (bit i: rule_table[i]). */
-static uint64_t engine_enabled_rules(const struct review_options *opts)
+/* clippy.toml's allow-X-in-tests, where written, decides whether rule id
+ * skips test code; unset, the rule's own context does. */
+static void engine_test_toggle(uint64_t *exempt, const char *id, enum review_toggle t)
 {
-	uint64_t enabled = 0;
+	int i = review_rule_index(id);
+	if (i < 0 || t == REVIEW_UNSET)
+		return;
+	if (t == REVIEW_YES)
+		*exempt |= (uint64_t)1 << i;
+	else
+		*exempt &= ~((uint64_t)1 << i);
+}
 
-	for (size_t i = 0; i < rule_table_len; i++)
-		if (!engine_rule_off(opts, i))
-			enabled |= (uint64_t)1 << i;
-	return enabled;
+/* The rules on for this file before any attribute (bit i: rule_table[i]),
+ * the ones attributes may still switch on, their severities, and the ones
+ * test code is exempt from. */
+static void engine_file_levels(struct engine_run *run, const struct review_options *opts)
+{
+	run->test_exempt = run->e->production_only;
+	if (opts) {
+		const struct review_clippy_conf *c = &opts->clippy;
+		engine_test_toggle(&run->test_exempt, "unwrap_used", c->allow_unwrap_in_tests);
+		engine_test_toggle(&run->test_exempt, "expect_used", c->allow_expect_in_tests);
+		engine_test_toggle(&run->test_exempt, "panic", c->allow_panic_in_tests);
+		engine_test_toggle(&run->test_exempt, "print_stdout", c->allow_print_in_tests);
+		engine_test_toggle(&run->test_exempt, "print_stderr", c->allow_print_in_tests);
+		engine_test_toggle(&run->test_exempt, "dbg_macro", c->allow_dbg_in_tests);
+	}
+	for (size_t i = 0; i < rule_table_len; i++) {
+		enum review_level l = engine_level(opts, i);
+		uint64_t bit = (uint64_t)1 << i;
+		bool off = l == REVIEW_LEVEL_DEFAULT ? rule_table[i]->info.default_off
+						     : l == REVIEW_LEVEL_OFF;
+		run->severity[i] = l == REVIEW_LEVEL_NOTE ? RR_SEV_NOTE
+				   : l == REVIEW_LEVEL_WARNING ? RR_SEV_WARNING
+				   : l == REVIEW_LEVEL_ERROR ? RR_SEV_ERROR
+				   : rule_table[i]->info.severity;
+		if (rule_table[i]->applies && !rule_table[i]->applies(opts))
+			continue;           /* nothing to look for: never runs here */
+		if (!off)
+			run->enabled |= bit;
+		if (!(opts && (opts->repo_off & bit)))
+			run->runnable |= bit;
+	}
 }
 
 static int engine_visit(void *data, TSNode node, const struct rust_scope *scope);
@@ -544,26 +599,32 @@ static int engine_macro_body(struct engine_run *run, TSNode node, const struct r
 }
 
 /*
- * Calls, in table order, the enabled rules that inspect this node's kind and
- * are neither #[allow]ed here nor production-only in test code; then reviews
- * a macro invocation's body as Rust when it is one.
+ * Calls, in table order, the rules that inspect this node's kind and are on
+ * here: switched on by the innermost lint attribute that names them (review
+ * options otherwise), and not production-only in test code; then reviews a
+ * macro invocation's body as Rust when it is one.
  */
 static int engine_visit(void *data, TSNode node, const struct rust_scope *scope)
 {
 	struct engine_run *run = data;
 	struct rule_ctx *ctx = &run->ctx;
 	const struct review_engine *e = run->e;
-	uint64_t due = (e->by_kind[rust_node_kind(node)] | e->every_kind) & run->enabled;
+	const struct rust_lint_levels *lv = &scope->lints;
+	uint64_t due = (e->by_kind[rust_node_kind(node)] | e->every_kind) & run->runnable;
 
+	if (!due)
+		return 0;
+	due &= (lv->set & lv->on) | (~lv->set & run->enabled);
 	if (scope->test)
-		due &= ~e->production_only;
+		due &= ~run->test_exempt;
 	while (due) {
 		size_t i = (size_t)__builtin_ctzll(due);
+		uint64_t bit = (uint64_t)1 << i;
 		int rc;
 		due &= due - 1;
-		if (scope->allowed & e->silenced_by[i])
-			continue;
 		ctx->rule = rule_table[i];
+		ctx->severity = !(lv->set & bit) ? run->severity[i]
+				: (lv->deny & bit) ? RR_SEV_ERROR : RR_SEV_WARNING;
 		if ((rc = rule_table[i]->check(ctx, node, scope)) != 0)
 			return rc;
 	}
@@ -574,29 +635,28 @@ static int engine_visit(void *data, TSNode node, const struct rust_scope *scope)
 
 /*
  * After fingerprinting (so suppressing one of two identical lines does not
- * shift the other's fingerprint): drops findings an allow comment covers and
- * applies severity overrides.
+ * shift the other's fingerprint): drops findings an allow comment covers.
  */
-static void engine_settle(struct finding_list *all, const struct allow_comments *allows,
-			  const struct review_options *opts)
+static void engine_settle(struct finding_list *all, const struct allow_comments *allows)
 {
 	for (size_t i = 0; i < all->n;) {
 		struct finding *f = &all->items[i];
-		int idx = review_rule_index(f->rule_id);
-		if (allow_comments_cover(allows, f->line, idx)) {
+		if (allow_comments_cover(allows, f->line, review_rule_index(f->rule_id))) {
 			finding_list_remove(all, i);
 			continue;
 		}
-		if (opts && idx >= 0 && idx < REVIEW_MAX_RULES) {
-			switch (opts->level[idx]) {
-			case REVIEW_LEVEL_NOTE: f->severity = RR_SEV_NOTE; break;
-			case REVIEW_LEVEL_WARNING: f->severity = RR_SEV_WARNING; break;
-			case REVIEW_LEVEL_ERROR: f->severity = RR_SEV_ERROR; break;
-			case REVIEW_LEVEL_DEFAULT: case REVIEW_LEVEL_OFF: break;
-			}
-		}
 		i++;
 	}
+}
+
+/* True when the file has a lint attribute that may switch a rule on. */
+static bool engine_file_may_enable(const char *src, size_t len)
+{
+	static const char *const words[] = { "warn(", "deny(", "forbid(" };
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (memmem(src, len, words[i], strlen(words[i])))
+			return true;
+	return false;
 }
 
 /* --- the no-parse fast path ------------------------------------------------- */
@@ -719,28 +779,45 @@ void review_engine_stats(const struct review_engine *e, struct review_engine_sta
 }
 
 /*
- * Rules that read past the item they report in and the file's top level: a
- * node of the parsed code starts the lookup (so its text is in the parsed
- * ranges), and sometimes the lookup can only find something when a text is in
- * the file. When both hold, the file is parsed whole. (test_ranges and
- * tests/fuzz/fuzz_ranged compare ranged and whole reviews, and find a rule
- * missing here.)
+ * Rules that read past the item they report in and the context ranges.c
+ * includes (module-level `use`s, the file's types and impl headers the parsed
+ * code names): a node of the parsed code starts the lookup (so its text is in
+ * the parsed ranges), and sometimes the lookup can only find something when
+ * the file has a certain declaration. When both hold, the file is parsed
+ * whole. (test_ranges and tests/fuzz/fuzz_ranged compare ranged and whole
+ * reviews, and find a rule missing here.)
  */
-static const struct {
-	const char *parsed;        /* in the parsed ranges */
-	const char *inherent_fn;   /* and an inherent impl of the file defines a fn so
-				      named (NULL: no condition) */
-} engine_whole_file_readers[] = {
-	{ "unwrap", "unwrap" }, { "expect", "expect" },  /* rule_helpers.c: the file's own
-							    inherent unwrap/expect */
-	{ "static mut", NULL },    /* static_mut_refs.c: every reference in the file
-				      (any blanks between the words count) */
-	{ "exit", NULL }, { "forget", NULL },   /* api_helpers.c (exit, mem_forget): every `use`
-						   and fn of that name; mem_forget.c: impl Drop */
+enum engine_cond {
+	EC_ALWAYS,                 /* the parsed text alone */
+	EC_INHERENT_FN,            /* and an inherent impl of the file defines fn `arg` */
+	EC_TEXT,                   /* and the file holds the text `arg` */
+	EC_REFERENCE,              /* the parsed text as a referenced type: `&T`, `&mut T`, `&'a T` */
 };
 
-/* True when text occurs in s[0, n), a blank in text matching any run of blanks. */
-static bool engine_text_in(const char *s, size_t n, const char *text)
+static const struct {
+	const char *parsed;        /* in the parsed ranges (a blank: any run of blanks) */
+	enum engine_cond cond;
+	const char *arg;
+} engine_whole_file_readers[] = {
+	/* rule_helpers.c: the file's own inherent unwrap/expect */
+	{ "unwrap", EC_INHERENT_FN, "unwrap" }, { "expect", EC_INHERENT_FN, "expect" },
+	/* len_zero.c: the inherent len / is_empty of the receiver's type */
+	{ "len", EC_INHERENT_FN, "len" }, { "len", EC_INHERENT_FN, "is_empty" },
+	/* static_mut_refs.c: every reference in the file */
+	{ "static mut", EC_ALWAYS, NULL },
+	/* api_helpers.c (exit, mem_forget, transmute_without_safety): every `use` and
+	 * fn of that name at any depth; mem_forget.c: impl Drop */
+	{ "exit", EC_ALWAYS, NULL }, { "forget", EC_ALWAYS, NULL }, { "transmute", EC_ALWAYS, NULL },
+	/* or_fun_call.c: a const fn of the file called in the fallback */
+	{ "or", EC_TEXT, "const fn" }, { "and", EC_TEXT, "const fn" },
+	/* ptr_arg.c: the fns of the file (any depth) the parameter is passed to */
+	{ "Vec", EC_REFERENCE, NULL }, { "String", EC_REFERENCE, NULL },
+	{ "PathBuf", EC_REFERENCE, NULL }, { "Cow", EC_REFERENCE, NULL },
+};
+
+/* True when text occurs in s[0, n), a blank in text matching any run of blanks
+ * (none included). *at: where the match starts (may be NULL). */
+static bool engine_text_at(const char *s, size_t n, const char *text, const char **at)
 {
 	const char *blank = strchr(text, ' ');
 	size_t first = blank ? (size_t)(blank - text) : strlen(text);
@@ -750,8 +827,6 @@ static bool engine_text_in(const char *s, size_t n, const char *text)
 		const char *p = hit + first, *t = text + first;
 		while (*t) {
 			if (*t == ' ') {
-				if (p >= end || (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r'))
-					break;
 				while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
 					p++;
 				t++;
@@ -762,18 +837,71 @@ static bool engine_text_in(const char *s, size_t n, const char *text)
 				break;
 			}
 		}
-		if (!*t)
+		if (!*t) {
+			if (at)
+				*at = hit;
 			return true;
+		}
 	}
 	return false;
 }
 
-static bool engine_ranges_hold(const struct ranges_plan *plan, const char *text)
+static bool engine_text_in(const char *s, size_t n, const char *text)
+{
+	return engine_text_at(s, n, text, NULL);
+}
+
+static bool engine_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static bool engine_word_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_';
+}
+
+/* True when word at s[i] is a referenced type: `&` before it, with blanks, `mut`
+ * and one lifetime allowed between. */
+static bool engine_referenced_at(const char *s, size_t lo, size_t i)
+{
+	size_t j = i;
+
+	while (j > lo && engine_blank(s[j - 1]))
+		j--;
+	if (j >= lo + 3 && memcmp(s + j - 3, "mut", 3) == 0 &&
+	    (j == lo + 3 || !engine_word_char(s[j - 4]))) {
+		j -= 3;
+		while (j > lo && engine_blank(s[j - 1]))
+			j--;
+	}
+	if (j > lo && engine_word_char(s[j - 1])) {           /* a lifetime 'a */
+		size_t k = j;
+		while (k > lo && engine_word_char(s[k - 1]))
+			k--;
+		if (k > lo && s[k - 1] == '\'') {
+			j = k - 1;
+			while (j > lo && engine_blank(s[j - 1]))
+				j--;
+		}
+	}
+	return j > lo && s[j - 1] == '&';
+}
+
+static bool engine_ranges_hold(const struct ranges_plan *plan, const char *text, bool reference)
 {
 	for (size_t i = 0; i < plan->n; i++) {
 		const TSRange *r = &plan->ranges[i];
-		if (engine_text_in(plan->src + r->start_byte, r->end_byte - r->start_byte, text))
-			return true;
+		const char *s = plan->src + r->start_byte, *at;
+		size_t n = r->end_byte - r->start_byte;
+		while (engine_text_at(s, n, text, &at)) {
+			if (!reference || engine_referenced_at(plan->src, r->start_byte,
+								(size_t)(at - plan->src)))
+				return true;
+			n -= (size_t)(at + 1 - s);
+			s = at + 1;
+		}
 	}
 	return false;
 }
@@ -781,18 +909,25 @@ static bool engine_ranges_hold(const struct ranges_plan *plan, const char *text)
 /*
  * True when this file can be parsed in part: only the added lines' findings
  * are kept, ranges_plan found the items they need, and no rule reads beyond
- * them.
+ * them. clippy.toml's disallowed methods and macros are looked up through
+ * every `use` and macro definition of the file: with any, files are parsed whole.
  */
 static bool engine_plan_ranges(const struct review_engine *e, const char *src, size_t len,
-			       const struct line_set *added, struct ranges_plan *plan)
+			       const struct line_set *added, const struct review_options *opts,
+			       struct ranges_plan *plan)
 {
-	if (e->whole_files || !added || ranges_plan(plan, src, len, added) != RANGES_PARTIAL)
+	if (e->whole_files || !added || (opts && (opts->clippy.n_methods || opts->clippy.n_macros)) ||
+	    ranges_plan(plan, src, len, added) != RANGES_PARTIAL)
 		return false;
 	for (size_t i = 0; i < sizeof(engine_whole_file_readers) /
 				sizeof(engine_whole_file_readers[0]); i++) {
-		const char *fn = engine_whole_file_readers[i].inherent_fn;
-		if (engine_ranges_hold(plan, engine_whole_file_readers[i].parsed) &&
-		    (!fn || ranges_defines_inherent_fn(plan, fn)))
+		enum engine_cond c = engine_whole_file_readers[i].cond;
+		const char *arg = engine_whole_file_readers[i].arg;
+		if (!engine_ranges_hold(plan, engine_whole_file_readers[i].parsed, c == EC_REFERENCE))
+			continue;
+		if (c == EC_ALWAYS || c == EC_REFERENCE ||
+		    (c == EC_INHERENT_FN && ranges_defines_inherent_fn(plan, arg)) ||
+		    (c == EC_TEXT && engine_text_in(src, len, arg)))
 			return false;
 	}
 	return true;
@@ -860,17 +995,24 @@ int review_engine_file_opts(struct review_engine *e, const char *path, const cha
 	run.e = e;
 	run.parser = e->parser;
 	run.opts = opts;
-	run.enabled = engine_enabled_rules(opts);
-	if (!engine_may_report(src ? src : "", len, added, run.enabled))
+	engine_file_levels(&run, opts);
+	if (opts) {
+		top.lints = opts->inherited;
+		top.doc_hidden = opts->module && opts->module->doc_hidden;
+	}
+	if (!engine_may_report(src ? src : "", len, added,
+			       run.enabled | (top.lints.set & top.lints.on) |
+				       (engine_file_may_enable(src ? src : "", len) ? run.runnable : 0)))
 		return RR_OK;
 	ctx->path = path;
 	ctx->src = src ? src : "";
 	ctx->len = len;
 	ctx->out = &all;
+	ctx->opts = opts;
 	rust_path_classify(path, &ctx->pathinfo);
 	ctx->pathinfo.test |= review_options_test_path(opts, path);
 	top.test = ctx->pathinfo.test;
-	ranged = engine_plan_ranges(e, ctx->src, len, added, &plan);
+	ranged = engine_plan_ranges(e, ctx->src, len, added, opts, &plan);
 again:
 	tree = engine_parse(e, ctx->src, len, &ranged, &plan);
 	if (!tree) {
@@ -880,8 +1022,7 @@ again:
 	}
 	ctx->root = ts_tree_root_node(tree);
 	ctx->code_root = ctx->root;
-	rc = rust_walk(ctx->root, ctx->src, &top, e->lint_names, e->n_lints,
-		       engine_visit, &run);
+	rc = rust_walk(ctx->root, ctx->src, &top, e->lint_names, e->n_lints, engine_visit, &run);
 	if (rc == RR_OK && len >= 11 && memmem(ctx->src, len, "rustreview:", 11))
 		rc = allow_comments_collect(ts_tree_root_node(tree), ctx->src, &allows);
 	if (rc) {
@@ -893,7 +1034,7 @@ again:
 	/* Fingerprint over the whole file, before filtering, so the occurrence
 	 * index of a line does not depend on which lines this diff added. */
 	findings_fingerprint_file(&all, path, ctx->src, len);
-	engine_settle(&all, &allows, opts);
+	engine_settle(&all, &allows);
 	/* One comment per problem (struct rule.supersedes): after every filter that
 	 * drops findings, so silencing the specific rule brings the general one back. */
 	if ((rc = rules_drop_superseded(&all)) != RR_OK) {
@@ -921,6 +1062,198 @@ cleanup:
 	ranges_plan_free(&plan);
 	if (tree)
 		ts_tree_delete(tree);
+	return rc;
+}
+
+/* --- lint levels inherited from enclosing modules ------------------------------ */
+
+/* The inner attributes at the start of a file or module body onto s. */
+static void engine_inner_attrs(const struct review_engine *e, TSNode list, const char *src,
+			       struct rust_scope *s)
+{
+	uint32_t n = ts_node_named_child_count(list);
+	for (uint32_t i = 0; i < n; i++) {
+		TSNode c = ts_node_named_child(list, i);
+		if (rust_is(c, RK_INNER_ATTRIBUTE_ITEM))
+			attrs_apply(c, src, e->lint_names, e->n_lints, s);
+	}
+}
+
+/* `mod name` among list's items, with its outer attributes applied to s. */
+static TSNode engine_find_mod(const struct review_engine *e, TSNode list, const char *src,
+			      const char *name, struct rust_scope *s)
+{
+	uint32_t n = ts_node_named_child_count(list), first_attr = 0;
+	bool in_attrs = false;
+
+	for (uint32_t i = 0; i < n; i++) {
+		TSNode c = ts_node_named_child(list, i);
+		if (rust_is(c, RK_ATTRIBUTE_ITEM)) {
+			if (!in_attrs)
+				first_attr = i;
+			in_attrs = true;
+			continue;
+		}
+		if (rust_is(c, RK_LINE_COMMENT) || rust_is(c, RK_BLOCK_COMMENT))
+			continue;
+		if (rust_is(c, RK_MOD_ITEM) &&
+		    rust_node_text_eq(rust_child_by_field(c, RF_NAME), src, name)) {
+			for (uint32_t k = first_attr; in_attrs && k < i; k++)
+				if (rust_is(ts_node_named_child(list, k), RK_ATTRIBUTE_ITEM))
+					attrs_apply(ts_node_named_child(list, k), src, e->lint_names,
+						    e->n_lints, s);
+			return c;
+		}
+		in_attrs = false;
+	}
+	return (TSNode){ 0 };
+}
+
+/* Whether the path node names module `via` as one of its segments. */
+static bool engine_path_has(TSNode path, const char *src, const char *via)
+{
+	for (int depth = 0; !ts_node_is_null(path) && depth < 32; depth++) {
+		if (rust_is(path, RK_SCOPED_IDENTIFIER)) {
+			if (rust_node_text_eq(rust_child_by_field(path, RF_NAME), src, via))
+				return true;
+			path = rust_child_by_field(path, RF_PATH);
+			continue;
+		}
+		return rust_node_text_eq(path, src, via);
+	}
+	return false;
+}
+
+/* The last segment of a path node. */
+static TSNode engine_last_segment(TSNode path)
+{
+	while (rust_is(path, RK_SCOPED_IDENTIFIER))
+		path = rust_child_by_field(path, RF_NAME);
+	return path;
+}
+
+/* One `pub use` tree: through = the path so far went through the module. */
+static int engine_use_exports(TSNode tree, const char *src, const char *via, bool through,
+			      struct review_module_info *info, int depth)
+{
+	TSNode last;
+	int rc = RR_OK;
+
+	if (depth > 8)
+		return RR_OK;
+	if (rust_is(tree, RK_USE_LIST)) {
+		uint32_t n = ts_node_named_child_count(tree);
+		for (uint32_t i = 0; i < n && rc == RR_OK; i++)
+			rc = engine_use_exports(ts_node_named_child(tree, i), src, via, through, info,
+						depth + 1);
+		return rc;
+	}
+	if (rust_is(tree, RK_SCOPED_USE_LIST))
+		return engine_use_exports(rust_child_by_field(tree, RF_LIST), src, via,
+					  through || engine_path_has(rust_child_by_field(tree, RF_PATH),
+								     src, via),
+					  info, depth + 1);
+	if (rust_node_is(tree, "use_wildcard")) {
+		if (through || engine_path_has(ts_node_named_child(tree, 0), src, via))
+			info->exported_all = true;
+		return RR_OK;
+	}
+	if (rust_is(tree, RK_USE_AS_CLAUSE))       /* the item keeps its own name in its module */
+		tree = rust_child_by_field(tree, RF_PATH);
+	if (!(rust_is(tree, RK_SCOPED_IDENTIFIER) || rust_is(tree, RK_IDENTIFIER)))
+		return RR_OK;
+	last = engine_last_segment(tree);
+	if (!(through || engine_path_has(rust_child_by_field(tree, RF_PATH), src, via)))
+		return RR_OK;
+	{
+		char **v = realloc(info->exported, (info->n_exported + 1) * sizeof(*v));
+		if (!v)
+			return RR_ENOMEM;
+		info->exported = v;
+		if (!(v[info->n_exported] = rust_node_text_dup(last, src)))
+			return RR_ENOMEM;
+		info->n_exported++;
+	}
+	return RR_OK;
+}
+
+/*
+ * The `pub use` declarations of list that go through module `via`: each
+ * names an item that stays exported (`pub use self::imp::{Foo, bar}`: Foo,
+ * bar; `pub use imp::Foo as Bar`: Foo); a glob through it (`pub use imp::*`)
+ * exports everything.
+ */
+static int engine_reexports(TSNode list, const char *src, const char *via,
+			    struct review_module_info *info)
+{
+	TSTreeCursor c = ts_tree_cursor_new(ts_tree_root_node(list.tree));
+	int rc = RR_OK;
+
+	/* Anywhere in the file: `pub mod graph { pub use crate::imp::Graph; }` too. */
+	while (rc == RR_OK) {
+		TSNode cur = ts_tree_cursor_current_node(&c);
+		enum rust_kind k = rust_node_kind(cur);
+		if (k == RK_USE_DECLARATION &&
+		    rust_node_text_eq(rust_child_of_kind(cur, RK_VISIBILITY_MODIFIER), src, "pub"))
+			rc = engine_use_exports(rust_child_by_field(cur, RF_ARGUMENT), src, via, false,
+						info, 0);
+		if (!rust_cursor_next(&c, k == RK_SOURCE_FILE || k == RK_MOD_ITEM ||
+					      k == RK_DECLARATION_LIST))
+			break;
+	}
+	ts_tree_cursor_delete(&c);
+	return rc;
+}
+
+int review_engine_module_step(struct review_engine *e, const char *src, size_t len,
+			      const char *const *segs, size_t n_segs,
+			      struct review_module_info *info, size_t *consumed,
+			      bool *file_module, struct rr_error *err)
+{
+	struct rust_scope s;
+	TSTree *tree;
+	TSNode list;
+	int rc = RR_OK;
+
+	*consumed = 0;
+	*file_module = false;
+	if (!e || (!src && len) || !info)
+		return rr_error_set(err, RR_EINVAL, "engine: missing argument");
+	if (len > UINT32_MAX)
+		return rr_error_set(err, RR_ETOOBIG, "engine: %zu bytes is too big to parse", len);
+	if (!(tree = ts_parser_parse_string(e->parser, NULL, src ? src : "", (uint32_t)len))) {
+		ts_parser_reset(e->parser);
+		return rr_error_set(err, RR_ERR, "engine: tree-sitter returned no tree");
+	}
+	memset(&s, 0, sizeof(s));
+	s.lints = info->lints;
+	list = ts_tree_root_node(tree);
+	engine_inner_attrs(e, list, src, &s);
+	for (size_t i = 0; i < n_segs && rc == RR_OK; i++) {
+		TSNode mod, body, vis;
+		s.doc_hidden = false;
+		mod = engine_find_mod(e, list, src, segs[i], &s);
+		if (ts_node_is_null(mod))
+			break;
+		++*consumed;
+		info->doc_hidden |= s.doc_hidden;
+		vis = rust_child_of_kind(mod, RK_VISIBILITY_MODIFIER);
+		if (!info->private_module && !rust_node_text_eq(vis, src, "pub")) {
+			info->private_module = true;
+			rc = engine_reexports(list, src, segs[i], info);
+		}
+		body = rust_child_by_field(mod, RF_BODY);
+		if (ts_node_is_null(body)) {
+			*file_module = true;    /* `mod a;`: the rest is in a's file */
+			break;
+		}
+		engine_inner_attrs(e, body, src, &s);
+		list = body;
+	}
+	info->lints = s.lints;
+	ts_tree_delete(tree);
+	if (rc)
+		rr_error_set(err, rc, "engine: out of memory reading module declarations");
 	return rc;
 }
 

@@ -14,6 +14,7 @@
 #include "../common/rr.h"
 #include "findings.h"
 #include "lines.h"
+#include "rust.h"
 
 struct review_engine;
 
@@ -65,6 +66,34 @@ const char *review_level_name(enum review_level l);
 
 #define REVIEW_FAIL_NEVER 3         /* fail_on: no severity fails */
 
+/* A clippy.toml boolean: not written, false, true. */
+enum review_toggle { REVIEW_UNSET = 0, REVIEW_NO, REVIEW_YES };
+
+/* One entry of clippy.toml's disallowed-methods / disallowed-macros. */
+struct review_disallowed {
+	char *path;                /* "std::env::var", "log::info" (owned) */
+	char *reason;              /* owned; NULL when the entry gives none */
+};
+
+/*
+ * What clippy.toml (or .clippy.toml) of the base commit sets for the rules
+ * (review/config.h reads it). The allow-*-in-tests options only change
+ * rustreview's own test-code exemption when written: `true` exempts test code
+ * from that rule, `false` reviews test code with it (the default, unset,
+ * keeps the rule's own "production code"/"all code" context).
+ */
+struct review_clippy_conf {
+	enum review_toggle allow_unwrap_in_tests, allow_expect_in_tests, allow_panic_in_tests,
+		allow_print_in_tests, allow_dbg_in_tests;
+	enum review_toggle allow_unwrap_in_consts, allow_expect_in_consts;   /* unset: true */
+	uint32_t msrv;             /* msrv (RUST_VERSION), or 0: unset */
+	uint64_t array_size_threshold;   /* bytes; 0: the rule's own default */
+	struct review_disallowed *methods;   /* owned */
+	size_t n_methods;
+	struct review_disallowed *macros;    /* owned */
+	size_t n_macros;
+};
+
 struct review_options {
 	enum review_level level[REVIEW_MAX_RULES];   /* indexed like rules_get(i) */
 	char **exclude;            /* path globs (review/glob.h) whose files are skipped; owned */
@@ -79,6 +108,16 @@ struct review_options {
 	bool group_after_set, per_rule_budget_set;
 	unsigned group_after;      /* more than this many of one rule in one file: one comment */
 	unsigned per_rule_budget;  /* comments per rule on a pull request (0: no budget) */
+	uint64_t repo_off;         /* bit i: .rustreview.toml sets rule i "off"; lint
+	                              attributes in the code cannot switch it back on */
+	/* Lint levels the file inherits from the modules that contain it (the crate
+	 * root's #![..], attributes on `mod x;`), as the walk's starting scope. */
+	struct rust_lint_levels inherited;
+	/* The rest of what the file's module inherits (doc(hidden), privacy and
+	 * re-exports), or NULL: a crate root, or not known. Borrowed. */
+	const struct review_module_info *module;
+	struct review_clippy_conf clippy;   /* owned (its lists) */
+	uint32_t rust_version;     /* Cargo.toml `rust-version` of the file's package, or 0 */
 };
 void review_options_init(struct review_options *o);
 void review_options_free(struct review_options *o);
@@ -120,6 +159,37 @@ struct review_engine_stats {
 /* Counts since e was made, e's helpers included. */
 void review_engine_stats(const struct review_engine *e, struct review_engine_stats *out);
 
+/*
+ * What a module file inherits from the files above it (the crate root, module
+ * files): lint levels, #[doc(hidden)], and whether a `mod` on the way down is
+ * private, with the names a `pub use` re-exports from there.
+ */
+struct review_module_info {
+	struct rust_lint_levels lints;
+	bool doc_hidden;           /* a `#[doc(hidden)] mod` on the way down */
+	bool private_module;       /* a `mod` on the way down is not plain `pub` */
+	bool exported_all;         /* ... but a `pub use ..::*` through it re-exports all */
+	char **exported;           /* ... or these item names (owned by whoever filled it) */
+	size_t n_exported;
+};
+
+/*
+ * One file's part of a module chain: applies src's inner attributes (`#![..]`
+ * at its top) to info->lints, then walks segs, the module path below src (`a`,
+ * `b` for src/a/b.rs under src/lib.rs): the outer attributes of each `mod
+ * seg` declared in src (doc(hidden) too; a `mod` that is not plain `pub` makes
+ * the module private, and the `pub use` declarations of src that go through it
+ * name what stays exported), and the inner attributes of inline ones (`mod a
+ * { mod b; }`). *consumed is how many segments src declared; it stops after a
+ * file module (`mod a;`, *file_module true), whose file the caller reads next.
+ * Names added to info->exported are heap strings the caller frees. Uses e's
+ * parser: not while e reviews a file. Returns 0, or an error.
+ */
+int review_engine_module_step(struct review_engine *e, const char *src, size_t len,
+			      const char *const *segs, size_t n_segs,
+			      struct review_module_info *info, size_t *consumed,
+			      bool *file_module, struct rr_error *err);
+
 /* The rule catalogue, for `rustreview rules` and `rustreview explain`. */
 struct rule_info {
 	const char *id;            /* clippy lint name where one corresponds */
@@ -136,5 +206,16 @@ const struct rule_info *rules_get(size_t i);
 const struct rule_info *rules_find(const char *id);
 /* The index of the rule for rules_get and review_options.level, or -1. */
 int review_rule_index(const char *id);
+
+/*
+ * What rule i claims about clippy (review/rules/table.c): the clippy lint it
+ * corresponds to (NULL: none), the rustc lint (NULL: none), and its scope:
+ * "same" when it aims to report what that lint reports in the code the rule
+ * applies to, "subset" when it reports only what the syntax tree proves (its
+ * explanation says what it leaves out), NULL when it has no clippy lint.
+ */
+const char *rules_clippy_lint(size_t i);
+const char *rules_rustc_lint(size_t i);
+const char *rules_scope(size_t i);
 
 #endif

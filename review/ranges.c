@@ -264,6 +264,8 @@ struct ranges_item {
 	bool has_body;
 	bool is_trait;
 	bool trait_impl;               /* impl Trait for Type */
+	bool is_mod;                   /* mod name { .. } */
+	bool is_impl;
 	bool is_fn;                    /* a fn (name_start/end: its name) */
 };
 
@@ -609,6 +611,8 @@ static bool scan_item(struct scan *sc, size_t start)
 		} else if (tok_is(lx, t, "impl") || tok_is(lx, t, "trait") || tok_is(lx, t, "mod")) {
 			sc->v[index].kind = IK_CONTAINER;
 			sc->v[index].is_trait = tok_is(lx, t, "trait");
+			sc->v[index].is_mod = tok_is(lx, t, "mod");
+			sc->v[index].is_impl = tok_is(lx, t, "impl");
 			if (sc->v[index].is_trait)
 				note_name(lx, &sc->v[index]);
 			if (!scan_container(sc, index))
@@ -839,31 +843,84 @@ static int collect_names(struct planner *pl, const char *src)
 	return RR_OK;
 }
 
+static bool named(const struct planner *pl, const char *src, uint32_t start, uint32_t end)
+{
+	return end > start && hash_set_has(&pl->names, fnv(src + start, end - start));
+}
+
+/* Whether an identifier of bytes [start, end) (an impl's header) is named. */
+static bool mentions_name(const struct planner *pl, const char *src, uint32_t start, uint32_t end)
+{
+	struct lexer lx = { src, end, start };
+	for (;;) {
+		struct token t = next_token(&lx);
+		if (t.kind == TK_EOF || t.kind == TK_BAD)
+			return false;
+		if (t.kind == TK_IDENT && named(pl, src, (uint32_t)t.start, (uint32_t)t.end))
+			return true;
+	}
+}
+
+/* `header {` + `}` of an item with a body: the item without its contents. */
+static int add_shell(struct planner *pl, const struct ranges_item *it)
+{
+	int rc = spans_add(&pl->include, it->start, it->body_open + 1);
+	return rc ? rc : spans_add(&pl->include, it->body_close, it->end);
+}
+
 /*
- * The context of a container's (or the file's) item list: inner attributes,
- * use declarations, and at the top level the file's own types whose names the
- * reviewed items mention (a rule asks whether a name it reads there, `Vec`,
- * is the file's own type; a type the items never name cannot matter).
+ * The context of a container's item list (not top): inner attributes and use
+ * declarations.
  */
-static int add_context(struct planner *pl, size_t from, size_t to, bool top)
+static int add_context(struct planner *pl, size_t from, size_t to)
+{
+	const struct ranges_item *v = pl->sc->v;
+	int rc = RR_OK;
+
+	for (size_t i = from; i < to && rc == RR_OK; i = v[i].subtree_end)
+		if (v[i].kind == IK_INNER_ATTR || v[i].kind == IK_USE)
+			rc = spans_add(&pl->include, v[i].start, v[i].end);
+	return rc;
+}
+
+/*
+ * The file's module-level context (the top level and, through them, inline
+ * modules): at the top, inner attributes and `use`s; at every module level,
+ * the declarations the parsed code names — its types (`struct S {` + `}`:
+ * the name without the fields; a body-less one whole) and the impls whose
+ * header names one (`impl Default for S {` + `}`) — with the headers of the
+ * modules they are in. A rule asks whether a name it reads there, `Vec`,
+ * `ParseResult`, is the file's own; a declaration the code never names cannot
+ * matter. *added: whether anything was included.
+ */
+static int add_module_context(struct planner *pl, size_t from, size_t to, bool top, int depth,
+			      bool *added)
 {
 	const struct ranges_item *v = pl->sc->v;
 	const char *src = pl->sc->lx.s;
 	int rc = RR_OK;
 
+	*added = false;
 	for (size_t i = from; i < to && rc == RR_OK; i = v[i].subtree_end) {
 		const struct ranges_item *it = &v[i];
 		bool type = it->kind == IK_TYPE || (it->kind == IK_CONTAINER && it->is_trait);
-		if (type && (!top || it->name_end == 0 ||
-			     !hash_set_has(&pl->names, fnv(src + it->name_start,
-							   it->name_end - it->name_start))))
-			type = false;
-		if (it->kind == IK_INNER_ATTR || it->kind == IK_USE || (top && type && !it->has_body)) {
+		if (top && (it->kind == IK_INNER_ATTR || it->kind == IK_USE)) {
 			rc = spans_add(&pl->include, it->start, it->end);
-		} else if (top && type) {
-			/* `struct S {` + `}`: the name without the fields */
-			if (!(rc = spans_add(&pl->include, it->start, it->body_open + 1)))
-				rc = spans_add(&pl->include, it->body_close, it->end);
+		} else if (type && named(pl, src, it->name_start, it->name_end)) {
+			rc = it->has_body ? add_shell(pl, it) : spans_add(&pl->include, it->start, it->end);
+			*added = true;
+		} else if (it->kind == IK_CONTAINER && it->is_impl && it->has_body &&
+			   mentions_name(pl, src, it->start, it->body_open)) {
+			rc = add_shell(pl, it);
+			*added = true;
+		} else if (it->kind == IK_CONTAINER && it->is_mod && it->has_body &&
+			   depth < RANGES_MAX_NESTING) {
+			bool inner = false;
+			rc = add_module_context(pl, i + 1, it->subtree_end, false, depth + 1, &inner);
+			if (rc == RR_OK && inner) {
+				rc = add_shell(pl, it);
+				*added = true;
+			}
 		}
 	}
 	return rc;
@@ -887,7 +944,7 @@ static int add_touched(struct planner *pl, size_t from, size_t to, uint32_t a, u
 		    b <= it->body_close && it->subtree_end > i + 1) {
 			if ((rc = spans_add(&pl->include, it->start, it->body_open + 1)) ||
 			    (rc = spans_add(&pl->include, it->body_close, it->end)) ||
-			    (rc = add_context(pl, i + 1, it->subtree_end, false)))
+			    (rc = add_context(pl, i + 1, it->subtree_end)))
 				break;
 			rc = add_touched(pl, i + 1, it->subtree_end, a, b);
 			continue;
@@ -959,7 +1016,8 @@ int ranges_plan(struct ranges_plan *p, const char *src, size_t len, const struct
 		if ((rc = add_touched(&pl, 0, sc.n, a, b)))
 			goto done;
 	}
-	if ((rc = collect_names(&pl, src)) || (rc = add_context(&pl, 0, sc.n, true)) ||
+	bool any;
+	if ((rc = collect_names(&pl, src)) || (rc = add_module_context(&pl, 0, sc.n, true, 0, &any)) ||
 	    (rc = plan_finish(p, &pl)))
 		goto done;
 	rc = p->n && (double)p->bytes <= RANGES_MAX_SHARE * (double)len ? RANGES_PARTIAL

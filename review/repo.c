@@ -11,14 +11,22 @@
 #include "../common/secret.h"
 #include "../common/url.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <git2/sys/stream.h>
+#include <netdb.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -471,6 +479,208 @@ static int repo_credential_cb(git_credential **out, const char *url, const char 
 	return git_credential_userpass_plaintext_new(out, c->username, c->password);
 }
 
+/* ---- git connections with a timeout ------------------------------------------ */
+
+static unsigned fetch_timeout_s;
+
+/*
+ * What the last plain-HTTP answer on this thread said (status, Retry-After),
+ * sniffed from the bytes libgit2 reads: libgit2 reports only "unexpected http
+ * status code: 429", and a rate-limited git server's wait must be honoured
+ * like the API's. Over TLS the bytes are ciphertext and nothing is seen.
+ */
+static _Thread_local struct {
+	int status;
+	long retry_after;
+} git_http_seen;
+
+struct timed_stream {
+	git_stream parent;
+	int fd;
+	char *host;
+	char *port;
+	bool response_start;       /* the next read begins an HTTP response */
+};
+
+static void timed_set_error(const char *what, const char *host)
+{
+	char msg[300];
+	snprintf(msg, sizeof(msg), "%s %s: %s", what, host,
+		 errno == EAGAIN || errno == EWOULDBLOCK || errno == ETIMEDOUT
+			 ? "no progress within RUSTREVIEW_GIT_TIMEOUT" : strerror(errno));
+	git_error_set_str(GIT_ERROR_NET, msg);
+}
+
+/* Connects with the timeout too (a non-blocking connect, then poll). */
+static int timed_connect_fd(const struct addrinfo *ai, int ms)
+{
+	struct pollfd pfd;
+	int fd, flags, soerr = 0;
+	socklen_t len = sizeof(soerr);
+
+	if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol)) < 0)
+		return -1;
+	flags = fcntl(fd, F_GETFL);
+	fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+		if (errno != EINPROGRESS)
+			goto fail;
+		pfd.fd = fd;
+		pfd.events = POLLOUT;
+		if (poll(&pfd, 1, ms) != 1) {
+			errno = ETIMEDOUT;
+			goto fail;
+		}
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0 || soerr) {
+			errno = soerr ? soerr : errno;
+			goto fail;
+		}
+	}
+	fcntl(fd, F_SETFL, flags);
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+static int timed_connect(git_stream *stream)
+{
+	struct timed_stream *t = (struct timed_stream *)stream;
+	struct addrinfo hints = { 0 }, *res = NULL, *ai;
+	struct timeval tv = { (time_t)fetch_timeout_s, 0 };
+	int gai;
+
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	if ((gai = getaddrinfo(t->host, t->port, &hints, &res)) != 0) {
+		git_error_set(GIT_ERROR_NET, "resolving %s: %s", t->host, gai_strerror(gai));
+		return -1;
+	}
+	for (ai = res; ai && t->fd < 0; ai = ai->ai_next)
+		t->fd = timed_connect_fd(ai, (int)fetch_timeout_s * 1000);
+	freeaddrinfo(res);
+	if (t->fd < 0) {
+		timed_set_error("connecting to", t->host);
+		return -1;
+	}
+	/* A read or write that moves no byte for this long fails. */
+	setsockopt(t->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(t->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	return 0;
+}
+
+/* "HTTP/1.1 429 ...\r\n...Retry-After: 30\r\n" at the start of a response. */
+static void sniff_http_response(const char *buf, size_t n)
+{
+	char head[2048];
+	const char *p;
+	size_t m = n < sizeof(head) - 1 ? n : sizeof(head) - 1;
+
+	if (m < 12 || strncmp(buf, "HTTP/1.", 7) != 0)
+		return;
+	memcpy(head, buf, m);
+	head[m] = '\0';
+	git_http_seen.status = atoi(head + 9);
+	git_http_seen.retry_after = 0;
+	if ((p = strcasestr(head, "\nretry-after:")))
+		git_http_seen.retry_after = strtol(p + 14, NULL, 10);
+}
+
+static ssize_t timed_read(git_stream *stream, void *data, size_t len)
+{
+	struct timed_stream *t = (struct timed_stream *)stream;
+	ssize_t n;
+
+	do
+		n = recv(t->fd, data, len, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		timed_set_error("reading from", t->host);
+		return -1;
+	}
+	if (t->response_start && n > 0)
+		sniff_http_response(data, (size_t)n);
+	t->response_start = false;
+	return n;
+}
+
+static ssize_t timed_write(git_stream *stream, const char *data, size_t len, int flags)
+{
+	struct timed_stream *t = (struct timed_stream *)stream;
+	size_t off = 0;
+
+	(void)flags;
+	while (off < len) {
+		ssize_t n = send(t->fd, data + off, len - off, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			timed_set_error("writing to", t->host);
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	t->response_start = true;
+	return (ssize_t)len;
+}
+
+static int timed_close(git_stream *stream)
+{
+	struct timed_stream *t = (struct timed_stream *)stream;
+	if (t->fd >= 0)
+		close(t->fd);
+	t->fd = -1;
+	return 0;
+}
+
+static void timed_free(git_stream *stream)
+{
+	struct timed_stream *t = (struct timed_stream *)stream;
+	timed_close(stream);
+	free(t->host);
+	free(t->port);
+	free(t);
+}
+
+static int timed_stream_new(git_stream **out, const char *host, const char *port)
+{
+	struct timed_stream *t = calloc(1, sizeof(*t));
+
+	if (!t || !(t->host = strdup(host)) || !(t->port = strdup(port ? port : "80"))) {
+		if (t)
+			free(t->host);
+		free(t);
+		git_error_set_oom();
+		return -1;
+	}
+	t->fd = -1;
+	t->parent.version = GIT_STREAM_VERSION;
+	t->parent.connect = timed_connect;
+	t->parent.read = timed_read;
+	t->parent.write = timed_write;
+	t->parent.close = timed_close;
+	t->parent.free = timed_free;
+	*out = &t->parent;
+	return 0;
+}
+
+int repo_set_fetch_timeout(unsigned seconds, struct rr_error *err)
+{
+	git_stream_registration reg;
+
+	if (seconds == 0)
+		return RR_OK;
+	fetch_timeout_s = seconds;
+	memset(&reg, 0, sizeof(reg));
+	reg.version = GIT_STREAM_VERSION;
+	reg.init = timed_stream_new;
+	/* The standard stream is also what libgit2's OpenSSL stream runs over. */
+	if (git_stream_register(GIT_STREAM_STANDARD, &reg) != 0)
+		return rr_error_set(err, RR_ERR, "registering the git socket with a timeout: %s",
+				    repo_git_message());
+	return RR_OK;
+}
+
 /* HTTP status in a libgit2 message like "unexpected http status code: 502", or 0. */
 static int repo_http_status(const char *msg)
 {
@@ -478,18 +688,28 @@ static int repo_http_status(const char *msg)
 	return p ? atoi(p + strlen("status code: ")) : 0;
 }
 
-static int repo_classify_fetch_error(int git_rc, const struct fetch_auth *auth)
+/* A rate-limited git server waits like the API: 429, or 403 with Retry-After
+ * (a forge's secondary limit). Without a visible header: a minute. */
+#define GIT_RATE_LIMIT_DEFAULT_S 60
+
+static int repo_classify_fetch_error(int git_rc, const struct fetch_auth *auth, long *retry_after)
 {
 	const git_error *e = git_error_last();
 	int klass = e ? e->klass : GIT_ERROR_NONE;
 	int status = repo_http_status(e && e->message ? e->message : "");
+	long seen = git_http_seen.status == status ? git_http_seen.retry_after : 0;
 
+	*retry_after = 0;
+	if (status == 429 || (status == 403 && seen > 0)) {
+		*retry_after = seen > 0 ? seen : GIT_RATE_LIMIT_DEFAULT_S;
+		return RR_ETRANSIENT;
+	}
 	if (auth->elsewhere || (klass == GIT_ERROR_NET && e && e->message &&
 				 strstr(e->message, "redirect")))
 		return RR_ERR;     /* a server that redirects us away: not worth retrying */
 	if (auth->rejected || git_rc == GIT_EAUTH || status == 401 || status == 403)
 		return RR_EAUTH;
-	if (status >= 500 || status == 429 || status == 408)
+	if (status >= 500 || status == 408)
 		return RR_ETRANSIENT;
 	if (klass == GIT_ERROR_NET || klass == GIT_ERROR_SSL || klass == GIT_ERROR_OS ||
 	    (klass == GIT_ERROR_HTTP && status == 0))
@@ -524,6 +744,64 @@ static int repo_remote_anonymous(git_remote **out, git_repository *repo, const c
 	ro.name = NULL;
 	ro.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
 	return git_remote_create_with_opts(out, url, &ro);
+}
+
+/* Packs in objects/pack of the mirror. */
+static size_t repo_count_packs(const struct repo_mirror *m)
+{
+	char *dir = repo_fmt("%s/objects/pack", m->path);
+	struct dirent *de;
+	size_t n = 0, len;
+	DIR *d;
+
+	if (!dir || !(d = opendir(dir))) {
+		free(dir);
+		return 0;
+	}
+	while ((de = readdir(d)))
+		if ((len = strlen(de->d_name)) > 5 && strcmp(de->d_name + len - 5, ".pack") == 0)
+			n++;
+	closedir(d);
+	free(dir);
+	return n;
+}
+
+/*
+ * Every fetch adds a pack, and every object lookup searches each pack (817
+ * packs after 2,000 deliveries). Past REPO_REPACK_PACKS, `git repack -adq`
+ * folds them into one while we still hold the mirror's lock. Best effort: a
+ * failed repack leaves a working mirror.
+ */
+static void repo_repack_if_needed(struct repo_mirror *m)
+{
+	size_t packs = repo_count_packs(m);
+	char n[24];
+	int st;
+	pid_t pid;
+
+	if (packs <= REPO_REPACK_PACKS)
+		return;
+	snprintf(n, sizeof(n), "%zu", packs);
+	/* posix_spawn, not fork: other threads hold locks a forked child would inherit. */
+	char *argv[] = { (char *)"git", (char *)"-C", m->path, (char *)"repack", (char *)"-adq",
+			 NULL };
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+	st = posix_spawnp(&pid, "git", &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (st != 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		rr_log(RR_LOG_WARN, "mirror.repack_failed", "path", m->path, "packs", n, NULL);
+		return;
+	}
+	/* libgit2 caches the pack list: drop it so lookups see the new pack. */
+	git_repository_free(m->repo);
+	m->repo = NULL;
+	if (git_repository_open_bare(&m->repo, m->path) != 0)
+		rr_log(RR_LOG_ERROR, "mirror.reopen_failed", "path", m->path, NULL);
+	rr_log(RR_LOG_INFO, "mirror.repacked", "path", m->path, "packs", n, NULL);
 }
 
 static void repo_log_fetched(const struct repo_mirror *m, const char *safe_url, uint64_t t0)
@@ -568,16 +846,22 @@ int repo_mirror_fetch(struct repo_mirror *m, const char *url, const char *const 
 	/* The token is for the forge's origin only: no redirect to another host,
 	 * at any stage (libgit2 follows one on the first request by default). */
 	opts.follow_redirects = GIT_REMOTE_REDIRECT_NONE;
+	git_http_seen.status = 0;
+	git_http_seen.retry_after = 0;
 	grc = git_remote_fetch(remote, &specs, &opts, "rustreview fetch");
 	if (grc != 0) {
 		char detail[400];
+		long retry_after = 0;
+		int klass;
 		snprintf(detail, sizeof(detail), "%s", repo_git_message());
 		repo_scrub(detail, creds ? creds->password : NULL);
-		rc = rr_error_set(err, repo_classify_fetch_error(grc, &auth), "fetching %s: %s",
-				  safe_url, detail);
+		klass = repo_classify_fetch_error(grc, &auth, &retry_after);
+		rc = rr_error_set(err, klass, "fetching %s: %s", safe_url, detail);
+		err->retry_after = retry_after;
 		goto cleanup;
 	}
 	repo_log_fetched(m, safe_url, t0);
+	repo_repack_if_needed(m);
 cleanup:
 	git_remote_free(remote);
 	return rc;

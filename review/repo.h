@@ -57,6 +57,20 @@ int repo_set_ca_bundle(const char *file, struct rr_error *err);
  */
 int repo_wipe_freed_memory(struct rr_error *err);
 
+/*
+ * libgit2 1.5 has no fetch timeout: a git server that stops sending holds a
+ * worker (and the mirror's lock) for ever. After this call every git
+ * connection (plain, and under libgit2's TLS) is a socket of ours that fails
+ * a read or write that makes no progress for `seconds`; the fetch then fails
+ * as transient and the job is retried. 0 keeps libgit2's sockets. Call once
+ * at start-up, after repo_global_init, before workers start.
+ */
+int repo_set_fetch_timeout(unsigned seconds, struct rr_error *err);
+
+/* Past this many packs a fetch repacks the mirror into one (each fetch adds
+ * a pack; hundreds slow every object lookup). */
+#define REPO_REPACK_PACKS 50
+
 /* Call once at start-up / exit (wraps git_libgit2_init/shutdown). */
 int repo_global_init(struct rr_error *err);
 void repo_global_shutdown(void);

@@ -97,6 +97,30 @@ static int review_commit_tree(git_repository *repo, const git_oid *commit, git_t
 	return rc;
 }
 
+/* clippy's configuration of the base commit into opts->clippy: the first of
+ * .clippy.toml and clippy.toml found (clippy's own order). */
+static int review_load_clippy_config(git_repository *repo, git_tree *tree,
+				     struct review_options *opts, struct rr_error *err)
+{
+	static const char *const files[] = { CONFIG_CLIPPY_FILE, CONFIG_CLIPPY_FILE2 };
+	char *text = NULL;
+	size_t len = 0;
+	int rc = RR_OK;
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		rc = review_read_at(repo, tree, files[i], &text, &len, err);
+		if (rc == RR_ENOTFOUND) {
+			rc = RR_OK;
+			continue;
+		}
+		if (rc == RR_OK && (rc = config_clippy_parse(text, len, &opts->clippy, err)) != RR_OK)
+			rr_error_wrap(err, "%s", files[i]);
+		break;
+	}
+	free(text);
+	return rc;
+}
+
 int review_load_repo_config(git_repository *repo, const git_oid *commit,
 			    struct review_options *opts, struct rr_error *err)
 {
@@ -114,6 +138,8 @@ int review_load_repo_config(git_repository *repo, const git_oid *commit,
 		rc = RR_OK;
 	else if (rc == RR_OK && (rc = config_repo_parse(text, len, opts, err)) != RR_OK)
 		rr_error_wrap(err, "%s", CONFIG_REPO_FILE);
+	if (rc == RR_OK)
+		rc = review_load_clippy_config(repo, tree, opts, err);
 	free(text);
 	git_tree_free(tree);
 	return rc;
@@ -276,15 +302,20 @@ static int cargo_workspace_of(struct cargo_cache *c, const char *member_dir,
 	}
 }
 
-/* The Cargo lint levels for a file, or NULL when no Cargo.toml sets any. */
+/* The Cargo lint levels for a file (NULL when no Cargo.toml sets any), its
+ * package's rust-version (0 when none) and directory ("" when none is found,
+ * as for a repository that is one crate without a manifest in view). */
 static int cargo_levels_for(struct cargo_cache *c, const char *path,
-			    const enum review_level **levels, struct rr_error *err)
+			    const enum review_level **levels, uint32_t *rust_version,
+			    char *package_dir, size_t cap, struct rr_error *err)
 {
 	char dir[1024];
 	struct cargo_dir *member = NULL, *root = NULL;
 	int rc;
 
 	*levels = NULL;
+	*rust_version = 0;
+	package_dir[0] = '\0';
 	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
 		return RR_OK;
 	dir_up(dir);
@@ -297,33 +328,277 @@ static int cargo_levels_for(struct cargo_cache *c, const char *path,
 	}
 	if (!member)
 		return RR_OK;
-	if (!member->lints.inherits_workspace) {
+	snprintf(package_dir, cap, "%s", dir);
+	*rust_version = member->lints.rust_version;
+	if (!member->lints.inherits_workspace && !member->lints.rust_version_inherited) {
 		*levels = member->lints.member;
 		return RR_OK;
 	}
 	if ((rc = cargo_workspace_of(c, dir, member, &root, err)))
 		return rc;
-	if (root)
-		*levels = root->lints.workspace;
+	*levels = member->lints.inherits_workspace ? (root ? root->lints.workspace : NULL)
+						   : member->lints.member;
+	if (root && member->lints.rust_version_inherited)
+		*rust_version = root->lints.workspace_rust_version;
 	return RR_OK;
+}
+
+/* --- lint attributes of the modules around a file (head) ------------------- */
+
+#define MODULE_MAX_DEPTH 16
+
+/* One parent file's answer for its `mod <seg>` (see module_info_for). */
+struct module_step {
+	char *key;                 /* "<parent file>\n<seg>" */
+	struct review_module_info out;   /* owned */
+	size_t consumed;           /* 0: no `mod seg` there; 1: a file module */
+};
+
+/* Per review: what the crate roots and module files above the reviewed files
+ * say, each parent file parsed once per module it declares. */
+struct module_cache {
+	git_repository *repo;
+	git_tree *tree;            /* the head tree (borrowed from the cargo cache) */
+	struct review_engine *engine;
+	struct module_step *v;
+	size_t n, cap;
+	struct review_module_info **files;   /* one per reviewed file: job options borrow them */
+	size_t n_files, cap_files;
+};
+
+static void module_info_free(struct review_module_info *info)
+{
+	for (size_t i = 0; info && i < info->n_exported; i++)
+		free(info->exported[i]);
+	if (info)
+		free(info->exported);
+}
+
+/* A deep copy of src into *dst (whose own names are freed first). */
+static int module_info_copy(struct review_module_info *dst, const struct review_module_info *src)
+{
+	struct review_module_info c = *src;
+
+	c.exported = NULL;
+	c.n_exported = 0;
+	if (src->n_exported && !(c.exported = calloc(src->n_exported, sizeof(*c.exported))))
+		return RR_ENOMEM;
+	for (size_t i = 0; i < src->n_exported; i++) {
+		if (!(c.exported[i] = rr_strdup(src->exported[i]))) {
+			module_info_free(&c);
+			return RR_ENOMEM;
+		}
+		c.n_exported++;
+	}
+	module_info_free(dst);
+	*dst = c;
+	return RR_OK;
+}
+
+static void module_cache_free(struct module_cache *m)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		free(m->v[i].key);
+		module_info_free(&m->v[i].out);
+	}
+	for (size_t i = 0; i < m->n_files; i++) {
+		module_info_free(m->files[i]);
+		free(m->files[i]);
+	}
+	free(m->v);
+	free(m->files);
+	memset(m, 0, sizeof(*m));
+}
+
+static int module_cache_put(struct module_cache *m, char *key,
+			    const struct review_module_info *out, size_t consumed)
+{
+	struct module_step *st;
+
+	if (m->n == m->cap) {
+		struct module_step *v = rr_array_grow(m->v, &m->cap, sizeof(*v), 16);
+		if (!v) {
+			free(key);
+			return RR_ENOMEM;
+		}
+		m->v = v;
+	}
+	st = &m->v[m->n];
+	memset(st, 0, sizeof(*st));
+	if (module_info_copy(&st->out, out) != RR_OK) {
+		free(key);
+		return RR_ENOMEM;
+	}
+	st->key = key;
+	st->consumed = consumed;
+	m->n++;
+	return RR_OK;
+}
+
+/*
+ * One parent file's part of the chain (review_engine_module_step) onto
+ * *info. RR_ENOTFOUND when the file is not in the head tree (or too big).
+ * Answers for a file module are cached per parent and segment, so the files
+ * of one directory parse their parent once.
+ */
+static int module_step(struct module_cache *m, const char *parent, const char *const *segs,
+		       size_t n_segs, struct review_module_info *info, size_t *consumed,
+		       bool *file_module, struct rr_error *err)
+{
+	char *key = NULL, *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (asprintf(&key, "%s\n%s", parent, segs[0]) < 0)
+		return rr_error_set(err, RR_ENOMEM, "out of memory");
+	for (size_t i = 0; i < m->n; i++)
+		if (strcmp(m->v[i].key, key) == 0) {
+			free(key);
+			*consumed = m->v[i].consumed;
+			*file_module = m->v[i].consumed == 1;
+			if (module_info_copy(info, &m->v[i].out) != RR_OK)
+				return rr_error_set(err, RR_ENOMEM, "out of memory");
+			return RR_OK;
+		}
+	rc = review_read_at(m->repo, m->tree, parent, &text, &len, err);
+	if (rc == RR_ECONFIG)
+		rc = RR_ENOTFOUND;               /* too big to read: the chain breaks there */
+	if (rc == RR_OK)
+		rc = review_engine_module_step(m->engine, text, len, segs, n_segs, info, consumed,
+					       file_module, err);
+	/* Cache what does not depend on the segments after the first. */
+	if (rc == RR_OK && (*consumed == 0 || (*consumed == 1 && *file_module))) {
+		rc = module_cache_put(m, key, info, *consumed);
+		key = NULL;
+		if (rc)
+			rr_error_set(err, rc, "out of memory");
+	}
+	free(key);
+	free(text);
+	return rc;
+}
+
+/* The chain below the crate root: each next parent file is segs[0..at) as a
+ * path under src/, `.rs` or `/mod.rs`. */
+static int module_walk(struct module_cache *m, const char *package_dir, char *const *segs,
+		       size_t n, size_t at, bool file_module, struct review_module_info *info,
+		       struct rr_error *err)
+{
+	char parent[1200];
+	size_t plen = strlen(package_dir), consumed;
+	int rc = RR_OK;
+
+	while (rc == RR_OK && at < n && file_module) {
+		size_t o = (size_t)snprintf(parent, sizeof(parent), "%s%ssrc", package_dir,
+					    plen ? "/" : "");
+		for (size_t k = 0; k < at && o < sizeof(parent); k++)
+			o += (size_t)snprintf(parent + o, sizeof(parent) - o, "/%s", segs[k]);
+		if (o + 8 >= sizeof(parent))
+			break;
+		strcpy(parent + o, ".rs");
+		rc = module_step(m, parent, (const char *const *)segs + at, n - at, info, &consumed,
+				 &file_module, err);
+		if (rc == RR_ENOTFOUND) {
+			strcpy(parent + o, "/mod.rs");
+			rc = module_step(m, parent, (const char *const *)segs + at, n - at, info,
+					 &consumed, &file_module, err);
+		}
+		if (rc == RR_ENOTFOUND || (rc == RR_OK && consumed == 0))
+			return RR_OK;            /* the chain breaks here */
+		at += consumed;
+	}
+	return rc;
+}
+
+/*
+ * What path inherits from its crate (struct review_module_info): the crate
+ * root's inner attributes and the attributes on each `mod` declaration down
+ * to the file (src/a/b.rs: src/lib.rs's `#![..]` and `mod a;`, then a.rs's
+ * or a/mod.rs's `#![..]` and `mod b;`), privacy and re-exports on the way.
+ * *out is NULL for files outside src/, crate roots and binaries under
+ * src/bin/, and for a file no `mod` declares. A chain that breaks (a module
+ * declared by a macro or `#[path]`) keeps what was found above the break.
+ */
+static int module_info_for(struct module_cache *m, const char *package_dir, const char *path,
+			   const struct review_module_info **out, struct rr_error *err)
+{
+	static const char *const roots[] = { "lib.rs", "main.rs" };
+	char rel[1024], parent[1200], *segs[MODULE_MAX_DEPTH];
+	size_t n = 0, plen = strlen(package_dir);
+	int rc = RR_OK;
+
+	*out = NULL;
+	if (plen && (strncmp(path, package_dir, plen) != 0 || path[plen] != '/'))
+		return RR_OK;
+	if (snprintf(rel, sizeof(rel), "%s", path + (plen ? plen + 1 : 0)) >= (int)sizeof(rel) ||
+	    strncmp(rel, "src/", 4) != 0 || strncmp(rel, "src/bin/", 8) == 0 ||
+	    strlen(rel) < 8 || strcmp(rel + strlen(rel) - 3, ".rs") != 0)
+		return RR_OK;
+	rel[strlen(rel) - 3] = '\0';
+	for (char *p = rel + 4, *slash; p && *p && n < MODULE_MAX_DEPTH; p = slash ? slash + 1 : NULL) {
+		if ((slash = strchr(p, '/')))
+			*slash = '\0';
+		segs[n++] = p;
+	}
+	if (n && strcmp(segs[n - 1], "mod") == 0)
+		n--;                             /* a/mod.rs is module a */
+	if (n == 0 || n == MODULE_MAX_DEPTH || (n == 1 && (strcmp(segs[0], "lib") == 0 ||
+							   strcmp(segs[0], "main") == 0)))
+		return RR_OK;                    /* a crate root, or too deep to follow */
+	for (size_t r = 0; r < sizeof(roots) / sizeof(roots[0]); r++) {
+		struct review_module_info *info;
+		size_t consumed;
+		bool file_module;
+		if (m->n_files == m->cap_files) {
+			struct review_module_info **v = rr_array_grow(m->files, &m->cap_files,
+								      sizeof(*v), 16);
+			if (!v)
+				return rr_error_set(err, RR_ENOMEM, "out of memory");
+			m->files = v;
+		}
+		if (!(info = calloc(1, sizeof(*info))))
+			return rr_error_set(err, RR_ENOMEM, "out of memory");
+		m->files[m->n_files++] = info;     /* freed with the cache */
+		snprintf(parent, sizeof(parent), "%s%ssrc/%s", package_dir, plen ? "/" : "", roots[r]);
+		rc = module_step(m, parent, (const char *const *)segs, n, info, &consumed,
+				 &file_module, err);
+		if (rc == RR_ENOTFOUND || (rc == RR_OK && consumed == 0)) {
+			rc = RR_OK;              /* not this root's module: try the other */
+			continue;
+		}
+		if (rc == RR_OK)
+			rc = module_walk(m, package_dir, segs, n, consumed, file_module, info, err);
+		if (rc == RR_OK)
+			*out = info;
+		break;
+	}
+	return rc;
 }
 
 /* --- the review ---------------------------------------------------------- */
 
-/* The options for one file: the repository's, with the Cargo levels merged under. */
-static int review_file_options(struct cargo_cache *cargo, const struct review_options *repo,
-			       const char *path, struct review_options *out, struct rr_error *err)
+/* The options for one file: the repository's, with the Cargo levels merged
+ * under, and the lint attributes of the modules that contain it. */
+static int review_file_options(struct cargo_cache *cargo, struct module_cache *mods,
+			       const struct review_options *repo, const char *path,
+			       struct review_options *out, struct rr_error *err)
 {
 	const enum review_level *levels = NULL;
+	char package_dir[1024];
 	int rc;
 
 	if (repo)
 		*out = *repo;           /* shallow: exclude globs stay the caller's */
 	else
 		review_options_init(out);
-	if ((rc = cargo_levels_for(cargo, path, &levels, err)))
+	if ((rc = cargo_levels_for(cargo, path, &levels, &out->rust_version, package_dir,
+				   sizeof(package_dir), err)))
 		return rc;
 	config_merge_levels(out->level, levels, repo ? repo->level : NULL);
+	if ((rc = module_info_for(mods, package_dir, path, &out->module, err)))
+		return rc;
+	if (out->module)
+		out->inherited = out->module->lints;
 	return RR_OK;
 }
 
@@ -535,6 +810,7 @@ int review_run_opts(struct review_engine *e, git_repository *repo, const git_oid
 	struct diff_result diff;
 	struct review_stats local;
 	struct cargo_cache cargo;
+	struct module_cache mods;
 	struct review_pool pool;
 	unsigned threads = 1;
 	size_t max_bytes = REVIEW_DEFAULT_MAX_FILE_BYTES, max_files = REVIEW_DEFAULT_MAX_FILES;
@@ -544,6 +820,7 @@ int review_run_opts(struct review_engine *e, git_repository *repo, const git_oid
 
 	memset(&diff, 0, sizeof(diff));
 	memset(&cargo, 0, sizeof(cargo));
+	memset(&mods, 0, sizeof(mods));
 	memset(&pool, 0, sizeof(pool));
 	pool.repo = repo;
 	pthread_mutex_init(&pool.git_lock, NULL);
@@ -566,6 +843,9 @@ int review_run_opts(struct review_engine *e, git_repository *repo, const git_oid
 	cargo.out = out;
 	if ((rc = review_commit_tree(repo, head, &cargo.tree, err)))
 		goto cleanup;
+	mods.repo = repo;
+	mods.tree = cargo.tree;
+	mods.engine = e;
 
 	stats->diff_us = review_now_us();
 	rc = diff_rust_changes(repo, base, head, &diff, err);
@@ -610,7 +890,7 @@ int review_run_opts(struct review_engine *e, git_repository *repo, const git_oid
 			review_log_skip(f->path, "larger than max_file_bytes");
 			continue;
 		}
-		if ((rc = review_file_options(&cargo, opts, f->path, &job->opts, err)))
+		if ((rc = review_file_options(&cargo, &mods, opts, f->path, &job->opts, err)))
 			goto cleanup;
 		job->file = f;
 		pool.n_jobs++;
@@ -630,6 +910,7 @@ cleanup:
 	free(pool.jobs);
 	pthread_mutex_destroy(&pool.git_lock);
 	pthread_mutex_destroy(&pool.next_lock);
+	module_cache_free(&mods);
 	cargo_cache_free(&cargo);
 	diff_result_free(&diff);
 	return rc;

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "../common/rr.h"
+#include "attrs.h"
 
 /* --- paths ---------------------------------------------------------------- */
 
@@ -147,7 +148,7 @@ TSNode rust_child_by_field(TSNode n, enum rust_field f)
 
 TSNode rust_child_of_kind(TSNode n, enum rust_kind k)
 {
-	uint32_t count = ts_node_child_count(n);
+	uint32_t count = ts_node_is_null(n) ? 0 : ts_node_child_count(n);
 	for (uint32_t i = 0; i < count; i++) {
 		TSNode c = ts_node_child(n, i);
 		if (rust_node_kind(c) == k)
@@ -564,39 +565,17 @@ static bool attr_path_is_test_fn(const char *path)
 	return plen > 6 && strcmp(path + plen - 6, "::test") == 0;
 }
 
-/* Bits for `clippy::<lint>` names listed in allow(...) / expect(...). */
-static uint64_t allow_bits(TSNode tt, const char *src, const char *const *names, size_t n)
-{
-	uint32_t count = ts_node_child_count(tt);
-	uint64_t bits = 0;
-
-	for (uint32_t i = 0; i + 2 < count; i++) {
-		TSNode tool = ts_node_child(tt, i), sep = ts_node_child(tt, i + 1);
-		TSNode lint = ts_node_child(tt, i + 2);
-		if (!rust_node_text_eq(tool, src, "clippy") || !rust_is(sep, RK_COLON2) ||
-		    !rust_is(lint, RK_IDENTIFIER))
-			continue;
-		for (size_t k = 0; k < n && k < 64; k++)
-			if (rust_node_text_eq(lint, src, names[k]))
-				bits |= (uint64_t)1 << k;
-	}
-	return bits;
-}
-
 struct attr_effect {
 	bool test;
-	uint64_t allowed;
 };
 
-static void attr_effect_of(TSNode item, const char *src, const char *const *names, size_t n,
-			   struct attr_effect *eff)
+static void attr_effect_of(TSNode item, const char *src, struct attr_effect *eff)
 {
 	TSNode attr = rust_child_of_kind(item, RK_ATTRIBUTE);
 	TSNode path, args;
 	char buf[128];
 
 	eff->test = false;
-	eff->allowed = 0;
 	if (ts_node_is_null(attr) || ts_node_named_child_count(attr) == 0)
 		return;
 	path = ts_node_named_child(attr, 0);
@@ -607,9 +586,6 @@ static void attr_effect_of(TSNode item, const char *src, const char *const *name
 		eff->test = true;
 	else if (strcmp(buf, "cfg") == 0 && rust_is(args, RK_TOKEN_TREE))
 		eff->test = cfg_mentions_test(args, src, false, 0);
-	else if ((strcmp(buf, "allow") == 0 || strcmp(buf, "expect") == 0) &&
-		 rust_is(args, RK_TOKEN_TREE))
-		eff->allowed = allow_bits(args, src, names, n);
 }
 
 /* --- the walk ------------------------------------------------------------- */
@@ -618,14 +594,15 @@ struct frame {
 	TSNode node;
 	struct rust_scope inner;    /* what this node's children inherit */
 	bool pending_test;          /* outer attributes seen on the next sibling item */
-	uint64_t pending_allow;
+	bool pending_attrs;         /* pending holds the next sibling item's scope */
+	struct rust_scope pending;  /* inner, with the attributes seen so far applied (attrs.h) */
 	bool pending_doc;           /* doc comments/attributes seen on the next sibling item */
 	uint32_t pending_doc_start; /* where the first of them starts */
 };
 
 struct walker {
 	const char *src;
-	const char *const *names;
+	const struct rust_lint_name *names;
 	size_t n_names;
 	rust_visit_fn visit;
 	void *data;
@@ -738,6 +715,7 @@ static void scope_for_children(const struct walker *w, size_t depth, TSNode node
 		s->in_trait = false;
 		s->private_path = true;       /* items inside a body cannot be named from outside */
 		s->unsafe_fn_body = has_unsafe_modifier(node);
+		s->in_const = false;          /* a `const fn` runs at run time too */
 	} else if (kind == RK_ASYNC_BLOCK) {
 		s->exec = RUST_EXEC_ASYNC;
 		s->in_closure = true;
@@ -757,6 +735,28 @@ static void scope_for_children(const struct walker *w, size_t depth, TSNode node
 		s->private_path |= !is_plain_pub(node, w->src);
 	} else if (kind == RK_TOKEN_TREE) {
 		s->token_tree = true;
+	} else if (kind == RK_CONST_ITEM || kind == RK_STATIC_ITEM || kind == RK_CONST_BLOCK) {
+		s->in_const = true;
+	}
+}
+
+/*
+ * True when child, a child of parent, is evaluated at compile time although
+ * parent is not: an array type's or `[x; N]` expression's length, an enum
+ * variant's discriminant, a `{ .. }` const generic argument.
+ */
+static bool starts_const_context(TSNode parent, TSNode child)
+{
+	switch (rust_node_kind(parent)) {
+	case RK_ARRAY_TYPE:
+	case RK_ARRAY_EXPRESSION:
+		return ts_node_eq(rust_child_by_field(parent, RF_LENGTH), child);
+	case RK_ENUM_VARIANT:
+		return ts_node_eq(rust_child_by_field(parent, RF_VALUE), child);
+	case RK_TYPE_ARGUMENTS:
+		return rust_is(child, RK_BLOCK);
+	default:
+		return false;
 	}
 }
 
@@ -787,25 +787,30 @@ static int walker_enter(struct walker *w, TSNode node, size_t depth)
 	if (!ts_node_is_named(node))
 		return 0;
 	if (kind == RK_ATTRIBUTE_ITEM) {
-		attr_effect_of(node, w->src, w->names, w->n_names, &eff);
+		attr_effect_of(node, w->src, &eff);
 		parent->pending_test |= eff.test;
-		parent->pending_allow |= eff.allowed;
+		if (!parent->pending_attrs) {
+			parent->pending = parent->inner;
+			parent->pending_attrs = true;
+		}
+		attrs_apply(node, w->src, w->names, w->n_names, &parent->pending);
 		note_doc_lead(parent, node);
 		return 0;
 	}
 	if (kind == RK_INNER_ATTRIBUTE_ITEM) {
 		/* #![...] applies to the enclosing module, file or block. */
-		attr_effect_of(node, w->src, w->names, w->n_names, &eff);
+		attr_effect_of(node, w->src, &eff);
 		parent->inner.test |= eff.test;
-		parent->inner.allowed |= eff.allowed;
+		attrs_apply(node, w->src, w->names, w->n_names, &parent->inner);
 		return 0;
 	}
-	s = parent->inner;
+	s = parent->pending_attrs ? parent->pending : parent->inner;
 	s.test |= parent->pending_test;
-	s.allowed |= parent->pending_allow;
 	s.doc_start = parent->pending_doc ? parent->pending_doc_start : ts_node_start_byte(node);
+	if (starts_const_context(parent->node, node))
+		s.in_const = true;
 	parent->pending_test = false;
-	parent->pending_allow = 0;
+	parent->pending_attrs = false;
 	parent->pending_doc = false;
 	if (holds_statements(parent->node))
 		s.statement_start = ts_node_start_byte(node);
@@ -821,7 +826,7 @@ static int walker_enter(struct walker *w, TSNode node, size_t depth)
 	w->frames[depth].node = node;
 	w->frames[depth].inner = s;
 	w->frames[depth].pending_test = false;
-	w->frames[depth].pending_allow = 0;
+	w->frames[depth].pending_attrs = false;
 	w->frames[depth].pending_doc = false;
 	scope_for_children(w, depth, node, kind, &w->frames[depth].inner);
 	return 1;
@@ -838,7 +843,7 @@ bool rust_cursor_next(TSTreeCursor *c, bool descend)
 }
 
 int rust_walk(TSNode root, const char *src, const struct rust_scope *initial,
-	      const char *const *lint_names, size_t n_lint_names,
+	      const struct rust_lint_name *lint_names, size_t n_lint_names,
 	      rust_visit_fn visit, void *data)
 {
 	struct walker w = { src, lint_names, n_lint_names, visit, data, NULL, 0 };
@@ -848,7 +853,9 @@ int rust_walk(TSNode root, const char *src, const struct rust_scope *initial,
 
 	if ((rc = frames_reserve(&w, 0)) != 0)
 		goto out;
-	w.frames[0] = (struct frame){ root, *initial, false, 0, false, 0 };
+	memset(&w.frames[0], 0, sizeof(w.frames[0]));
+	w.frames[0].node = root;
+	w.frames[0].inner = *initial;
 	if ((rc = visit(data, root, initial)) != 0)
 		goto out;
 	descend = 1;

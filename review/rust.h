@@ -32,6 +32,25 @@ enum rust_exec {
 	RUST_EXEC_OFFLOADED,  /* closure handed to spawn_blocking / block_in_place / thread::spawn */
 };
 
+/*
+ * Lint levels the attributes in scope have set (review/attrs.h), over rules:
+ * bit i is rule i of the name table handed to rust_walk.
+ */
+struct rust_lint_levels {
+	uint64_t set;      /* an attribute set the level of these rules */
+	uint64_t on;       /* of those: warn, deny or forbid (the others: allow, expect) */
+	uint64_t deny;     /* of those: deny or forbid */
+	uint64_t forbid;   /* forbidden: an inner allow or warn does not lower them */
+};
+
+/* A lint name attributes may use, `tool::name` (tool NULL: a rustc lint such
+ * as `warnings`), and the rules it stands for: one rule, or a clippy group. */
+struct rust_lint_name {
+	const char *tool;
+	const char *name;
+	uint64_t rules;
+};
+
 /* The context of one node, computed top-down by rust_walk. */
 struct rust_scope {
 	bool test;             /* #[cfg(test)] module, #[test]-like fn, or test path */
@@ -40,7 +59,12 @@ struct rust_scope {
 	bool in_is_empty_fn;   /* inside `fn is_empty` (len_zero must not fire there) */
 	enum rust_exec exec;
 	uint32_t statement_start;  /* byte where the innermost enclosing statement/item starts */
-	uint64_t allowed;      /* bit i: lint_names[i] is #[allow]ed / #[expect]ed here */
+	struct rust_lint_levels lints;   /* set by allow/expect/warn/deny/forbid attributes */
+	bool doc_hidden;       /* #[doc(hidden)] on the node or an enclosing item */
+	bool in_const;         /* evaluated at compile time: a const or static initialiser,
+	                          `const { }`, an array length, an enum discriminant, a const
+	                          generic argument (not the body of a `const fn`) */
+	uint32_t msrv;         /* #[clippy::msrv = ".."] in scope (RUST_VERSION), or 0 */
 	/*
 	 * Function and API context (all false/null/0 at a file's top level).
 	 * fn_item: the innermost enclosing function_item, or a null node.
@@ -85,12 +109,12 @@ bool rust_cursor_next(TSTreeCursor *c, bool descend);
 
 /*
  * Walks the tree from root. `initial` is the file-level scope (test from the
- * path). lint_names (n <= 64) maps `clippy::<name>` in allow/expect
- * attributes to bits of rust_scope.allowed. Returns 0, RR_ENOMEM, or the
- * first non-zero visitor result.
+ * path, lint levels inherited from enclosing modules). lint_names maps the
+ * lint names of level attributes to rules (rust_scope.lints, attrs.h).
+ * Returns 0, RR_ENOMEM, or the first non-zero visitor result.
  */
 int rust_walk(TSNode root, const char *src, const struct rust_scope *initial,
-	      const char *const *lint_names, size_t n_lint_names,
+	      const struct rust_lint_name *lint_names, size_t n_lint_names,
 	      rust_visit_fn visit, void *data);
 
 /* --- node kinds and fields by symbol -------------------------------------- */
@@ -175,6 +199,9 @@ int rust_walk(TSNode root, const char *src, const struct rust_scope *initial,
 	X(CONST_BLOCK, "const_block") \
 	X(CLOSURE_PARAMETERS, "closure_parameters") \
 	X(BOUNDED_TYPE, "bounded_type") \
+	X(ARRAY_TYPE, "array_type") \
+	X(ENUM_VARIANT, "enum_variant") \
+	X(TYPE_ARGUMENTS, "type_arguments") \
 	X(KW_UNSAFE, "unsafe") \
 	X(KW_ASYNC, "async") \
 	X(KW_AWAIT, "await") \
@@ -212,6 +239,7 @@ enum rust_kind {
 	X(ARGUMENTS, "arguments") \
 	X(BODY, "body") \
 	X(CONDITION, "condition") \
+	X(ELEMENT, "element") \
 	X(FIELD, "field") \
 	X(FUNCTION, "function") \
 	X(LEFT, "left") \
@@ -228,6 +256,7 @@ enum rust_kind {
 	X(TRAIT, "trait") \
 	X(TYPE, "type") \
 	X(TYPE_ARGUMENTS, "type_arguments") \
+	X(TYPE_PARAMETERS, "type_parameters") \
 	X(VALUE, "value")
 
 enum rust_field {

@@ -2,6 +2,7 @@
 #include "api_helpers.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 bool api_fn_has_modifier(TSNode fn, const char *modifier)
@@ -10,11 +11,47 @@ bool api_fn_has_modifier(TSNode fn, const char *modifier)
 	return !ts_node_is_null(mods) && !ts_node_is_null(rust_child_of_type(mods, modifier));
 }
 
+/* The name of the file-level item that holds n: n itself (a fn, trait or type at
+ * the top), the type of its impl, or its trait. */
+static TSNode outermost_item_name(TSNode n, const struct rust_scope *scope)
+{
+	TSNode item = n;
+
+	if (!ts_node_is_null(scope->impl_item)) {
+		TSNode t = rust_child_by_field(scope->impl_item, RF_TYPE);
+		while (rust_is(t, RK_GENERIC_TYPE) || rust_is(t, RK_REFERENCE_TYPE))
+			t = rust_child_by_field(t, RF_TYPE);
+		if (rust_is(t, RK_SCOPED_TYPE_IDENTIFIER))
+			t = rust_child_by_field(t, RF_NAME);
+		return t;
+	}
+	if (scope->in_trait) {
+		TSNode list = ts_node_parent(n);
+		item = rust_is(list, RK_DECLARATION_LIST) ? ts_node_parent(list) : (TSNode){ 0 };
+	}
+	return rust_child_by_field(item, RF_NAME);
+}
+
+bool api_item_exported(const struct rule_ctx *ctx, TSNode item, const struct rust_scope *scope)
+{
+	const struct review_module_info *m = ctx->opts ? ctx->opts->module : NULL;
+	TSNode name;
+
+	if (!m || !m->private_module || m->exported_all)
+		return true;
+	name = outermost_item_name(item, scope);
+	for (size_t i = 0; !ts_node_is_null(name) && i < m->n_exported; i++)
+		if (rust_node_text_eq(name, ctx->src, m->exported[i]))
+			return true;
+	return false;
+}
+
 bool api_fn_is_public(const struct rule_ctx *ctx, TSNode fn, const struct rust_scope *scope)
 {
 	TSNode vis;
 
-	if (ctx->pathinfo.binary || scope->test || scope->private_path || scope->trait_impl)
+	if (ctx->pathinfo.binary || scope->test || scope->private_path || scope->trait_impl ||
+	    !api_item_exported(ctx, fn, scope))
 		return false;
 	if (scope->in_trait)
 		return true;     /* trait methods are as public as the trait (private_path) */
@@ -51,126 +88,255 @@ TSNode api_type_arg(TSNode t, uint32_t i)
 	return (TSNode){ 0 };
 }
 
-static bool ident_char(char c)
+/* --- what a path names: the file's `use` declarations and modules ---------- */
+
+/* What resolve_binding looks for, and what it found. */
+struct binding_query {
+	const char *src;
+	const char *name;        /* the first segment of the path being resolved */
+	size_t nlen;
+	char full[160];          /* the path `name` stands for ("std::mem"), when found */
+	bool found;
+	const char *glob_of;     /* also note a `use <glob_of>::*` (NULL: no) */
+	bool glob_found;
+};
+
+static bool text_is(const struct binding_query *q, TSNode n)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+	return rust_node_len(n) == q->nlen && memcmp(rust_node_ptr(n, q->src), q->name, q->nlen) == 0;
 }
 
-/* `name` as a whole word in [p, p+n). */
-static bool has_word(const char *p, size_t n, const char *name)
+/* prefix + "::" + the path text of n (prefix may be empty). */
+static bool join_path(char *out, size_t cap, const char *prefix, TSNode n, const char *src)
 {
-	size_t w = strlen(name);
+	char seg[128];
+	int w;
 
-	for (size_t i = 0; i + w <= n; i++)
-		if (memcmp(p + i, name, w) == 0 && (i == 0 || !ident_char(p[i - 1])) &&
-		    (i + w == n || !ident_char(p[i + w])))
-			return true;
-	return false;
+	if (!rust_path_text(n, src, seg, sizeof(seg)))
+		return false;
+	w = snprintf(out, cap, "%s%s%s", prefix, *prefix ? "::" : "", seg);
+	return w > 0 && (size_t)w < cap;
 }
 
-/*
- * Does the use tree text (whitespace removed) bring std|core::module::name
- * into scope? Accepts `std::module::name`, `std::module::{a, name}`,
- * `std::module::*` and `std::{module::name, ..}` is left out (rare).
- */
-static bool use_text_imports(const char *text, const char *module, const char *name)
+/* The last `::` segment of a path node (`exit` of `std::process::exit`). */
+static TSNode last_segment(TSNode n)
 {
-	static const char *const crates[] = { "std::", "core::" };
-	char prefix[64];
+	while (rust_is(n, RK_SCOPED_IDENTIFIER))
+		n = rust_child_by_field(n, RF_NAME);
+	return n;
+}
 
-	for (size_t c = 0; c < 2; c++) {
-		const char *p, *rest;
-		size_t plen;
-		if ((size_t)snprintf(prefix, sizeof(prefix), "%s%s::", crates[c], module) >=
-		    sizeof(prefix))
-			return false;
-		plen = strlen(prefix);
-		if (!(p = strstr(text, prefix)) || (p > text && p[-1] != ':' && ident_char(p[-1])))
-			continue;
-		rest = p + plen;
-		if (*rest == '*')
-			return true;
-		if (*rest == '{') {
-			const char *close = strchr(rest, '}');
-			if (close && (has_word(rest + 1, (size_t)(close - rest - 1), name) ||
-				      memchr(rest, '*', (size_t)(close - rest))))
-				return true;
-			continue;
+/* "std::x" / "core::x" / "alloc::x" -> "x"; NULL for other paths. */
+static const char *strip_std(const char *p)
+{
+	static const char *const crates[] = { "std::", "core::", "alloc::" };
+	for (size_t i = 0; i < sizeof(crates) / sizeof(crates[0]); i++)
+		if (strncmp(p, crates[i], strlen(crates[i])) == 0)
+			return p + strlen(crates[i]);
+	return NULL;
+}
+
+/* Two full paths naming the same item: equal, or both std's through
+ * std/core/alloc (`core::mem::forget` is `std::mem::forget`). */
+static bool same_item(const char *a, const char *b)
+{
+	const char *ra = strip_std(a), *rb = strip_std(b);
+	return ra && rb ? strcmp(ra, rb) == 0 : strcmp(a, b) == 0;
+}
+
+/* One use tree under prefix: records what it binds q->name to. */
+static void use_tree_binds(TSNode tree, const char *prefix, struct binding_query *q, int depth)
+{
+	char full[160];
+
+	if (depth > 8 || q->found)
+		return;
+	if (rust_is(tree, RK_USE_AS_CLAUSE)) {
+		TSNode path = rust_child_by_field(tree, RF_PATH);
+		TSNode alias = rust_child_by_field(tree, RF_ALIAS);
+		if (!ts_node_is_null(alias) && text_is(q, alias)) {
+			if (rust_node_is(path, "self"))
+				q->found = snprintf(q->full, sizeof(q->full), "%s", prefix) > 0;
+			else
+				q->found = join_path(q->full, sizeof(q->full), prefix, path, q->src);
 		}
-		/* `name;` or `name as other;` — the latter renames it, so it does not count. */
-		if (strncmp(rest, name, strlen(name)) == 0 && !ident_char(rest[strlen(name)]) &&
-		    strncmp(rest + strlen(name), "as", 2) != 0)
-			return true;
+	} else if (rust_is(tree, RK_SCOPED_USE_LIST)) {
+		TSNode path = rust_child_by_field(tree, RF_PATH);
+		TSNode list = rust_child_by_field(tree, RF_LIST);
+		if (ts_node_is_null(path))
+			snprintf(full, sizeof(full), "%s", prefix);
+		else if (!join_path(full, sizeof(full), prefix, path, q->src))
+			return;
+		use_tree_binds(list, full, q, depth + 1);
+	} else if (rust_is(tree, RK_USE_LIST)) {
+		uint32_t n = ts_node_named_child_count(tree);
+		for (uint32_t i = 0; i < n && !q->found; i++)
+			use_tree_binds(ts_node_named_child(tree, i), prefix, q, depth + 1);
+	} else if (rust_node_is(tree, "use_wildcard")) {
+		TSNode path = ts_node_named_child(tree, 0);
+		if (q->glob_of && !ts_node_is_null(path) &&
+		    join_path(full, sizeof(full), prefix, path, q->src) &&
+		    same_item(full, q->glob_of))
+			q->glob_found = true;
+	} else if (rust_node_is(tree, "self")) {
+		/* `use std::mem::{self}` binds the last segment of the prefix. */
+		const char *last = strrchr(prefix, ':');
+		last = last ? last + 1 : prefix;
+		if (strlen(last) == q->nlen && memcmp(last, q->name, q->nlen) == 0)
+			q->found = snprintf(q->full, sizeof(q->full), "%s", prefix) > 0;
+	} else if (rust_is(tree, RK_IDENTIFIER) || rust_is(tree, RK_SCOPED_IDENTIFIER)) {
+		if (text_is(q, last_segment(tree)))
+			q->found = join_path(q->full, sizeof(q->full), prefix, tree, q->src);
 	}
-	return false;
-}
-
-/* The use declaration's argument (`std::mem::forget`, `std::mem::{a, b}`)
- * without whitespace. */
-static bool compact_text(TSNode use, const char *src, char *buf, size_t cap)
-{
-	TSNode arg = rust_child_by_field(use, RF_ARGUMENT);
-	return !ts_node_is_null(arg) && rust_path_text(arg, src, buf, cap);
 }
 
 /*
- * Scans the whole file once for `use` declarations importing the name and
- * for a fn of that name (which would shadow or replace the import). Only
- * called for a plain `name(..)` call, which is rare for these names.
+ * Looks through the file's `use` declarations (any depth) for what q->name
+ * is bound to, and notes a glob import of q->glob_of. *local is set when
+ * the file defines a fn or module of that name itself (which takes
+ * precedence over a glob import and stands for no std item).
  */
-static bool file_imports(const struct rule_ctx *ctx, TSNode any, const char *module,
-			 const char *name)
+static void resolve_binding(const struct rule_ctx *ctx, struct binding_query *q, bool *local)
 {
-	TSTreeCursor c = ts_tree_cursor_new(ts_tree_root_node(any.tree));
-	bool imported = false, defined = false;
-	char buf[512];
+	TSTreeCursor c = ts_tree_cursor_new(ctx->root);
 
+	*local = false;
 	for (;;) {
 		TSNode cur = ts_tree_cursor_current_node(&c);
-		const char *t = ts_node_type(cur);
+		enum rust_kind k = rust_node_kind(cur);
 		bool descend = true;
-		if (strcmp(t, "use_declaration") == 0) {
-			if (compact_text(cur, ctx->src, buf, sizeof(buf)) &&
-			    use_text_imports(buf, module, name))
-				imported = true;
+		if (k == RK_USE_DECLARATION) {
+			use_tree_binds(rust_child_by_field(cur, RF_ARGUMENT), "", q, 0);
 			descend = false;
-		} else if (strcmp(t, "function_item") == 0 || strcmp(t, "function_signature_item") == 0) {
-			if (rust_node_text_eq(rust_child_by_field(cur, RF_NAME), ctx->src, name))
-				defined = true;
-		} else if (strcmp(t, "token_tree") == 0 || strcmp(t, "string_literal") == 0 ||
-			   strcmp(t, "raw_string_literal") == 0) {
+		} else if (k == RK_FUNCTION_ITEM || k == RK_FUNCTION_SIGNATURE_ITEM ||
+			   k == RK_MOD_ITEM) {
+			if (text_is(q, rust_child_by_field(cur, RF_NAME)))
+				*local = true;
+		} else if (k == RK_TOKEN_TREE || k == RK_STRING_LITERAL || k == RK_RAW_STRING_LITERAL) {
 			descend = false;
 		}
 		if (!rust_cursor_next(&c, descend))
 			break;
 	}
 	ts_tree_cursor_delete(&c);
-	return imported && !defined;
+}
+
+/*
+ * The path text of n without whitespace and generic arguments:
+ * `Vec::<u8>::push` and `<Vec<u8>>::push` are "Vec::push".
+ */
+static bool plain_path_text(TSNode n, const char *src, char *out, size_t cap)
+{
+	char raw[256];
+	size_t o = 0;
+	int depth = 0;
+	const char *p = raw;
+
+	if (!rust_path_text(n, src, raw, sizeof(raw)))
+		return false;
+	if (*p == '<') {                  /* <T>::m: keep T, drop its brackets */
+		p++;
+		depth = -1;
+	}
+	for (; *p; p++) {
+		if (*p == '<') {
+			if (depth++ == 0 && o >= 2 && out[o - 1] == ':' && out[o - 2] == ':')
+				o -= 2;           /* the `::` of a turbofish */
+			continue;
+		}
+		if (*p == '>') {
+			if (depth-- == -1)
+				depth = 0;        /* the closing bracket of <T> */
+			continue;
+		}
+		if (depth > 0)
+			continue;
+		if (o + 1 >= cap)
+			return false;
+		out[o++] = *p;
+	}
+	out[o] = '\0';
+	return o > 0;
+}
+
+bool api_path_is(const struct rule_ctx *ctx, TSNode n, const char *want)
+{
+	struct binding_query q;
+	char path[160], resolved[256], parent[160];
+	const char *sep, *want_last = strrchr(want, ':');
+	size_t plen;
+	bool local;
+
+	want_last = want_last ? want_last + 1 : want;
+	if (rust_is(n, RK_GENERIC_FUNCTION))      /* transmute::<A, B> */
+		n = rust_child_by_field(n, RF_FUNCTION);
+	if (!(rust_is(n, RK_IDENTIFIER) || rust_is(n, RK_SCOPED_IDENTIFIER)) ||
+	    !plain_path_text(n, ctx->src, path, sizeof(path)))
+		return false;
+	if (strip_std(path))
+		return same_item(path, want);
+	/* Cheap refusal before the file scan: the last segment is the name,
+	 * unless the whole path is one aliased identifier (`quit(1)`). */
+	sep = strstr(path, "::");
+	if (sep && strcmp(strrchr(path, ':') + 1, want_last) != 0)
+		return false;
+	plen = (size_t)(want_last - want) >= 2 ? (size_t)(want_last - want) - 2 : 0;
+	if (plen >= sizeof(parent))
+		return false;
+	memcpy(parent, want, plen);
+	parent[plen] = '\0';
+	memset(&q, 0, sizeof(q));
+	q.src = ctx->src;
+	q.name = path;
+	q.nlen = sep ? (size_t)(sep - path) : strlen(path);
+	q.glob_of = sep || !plen ? NULL : parent;
+	resolve_binding(ctx, &q, &local);
+	if (local)
+		return false;                   /* the file's own `fn exit` / `mod mem` */
+	if (q.found) {
+		/* The first segment stands for q.full: `m::forget` with `use std::mem as m`. */
+		if ((size_t)snprintf(resolved, sizeof(resolved), "%s%s", q.full, sep ? sep : "") >=
+		    sizeof(resolved))
+			return false;
+		return same_item(resolved, want);
+	}
+	if (!sep)                               /* a bare `exit(..)`: only through `process::*` */
+		return q.glob_found && strcmp(path, want_last) == 0;
+	/* `mem::forget`, `Vec::push` with no import in this file: the module the
+	 * file's parent imports, or the prelude, under its own name. */
+	plen = strlen(path);
+	return strlen(want) > plen && strcmp(want + strlen(want) - plen, path) == 0 &&
+	       want[strlen(want) - plen - 1] == ':';
 }
 
 bool api_call_is_std(const struct rule_ctx *ctx, TSNode call, const char *module,
 		     const char *name, TSNode *callee)
 {
-	TSNode fn = rust_child_by_field(call, RF_FUNCTION);
-	char path[96], want[64];
-	const char *p = path;
+	char want[96];
 
 	if (!rust_is(call, RK_CALL_EXPRESSION))
 		return false;
-	*callee = fn;
-	if (rust_is(fn, RK_GENERIC_FUNCTION))      /* transmute::<A, B>(x) */
-		fn = rust_child_by_field(fn, RF_FUNCTION);
-	if (rust_is(fn, RK_IDENTIFIER))
-		return rust_node_text_eq(fn, ctx->src, name) && file_imports(ctx, fn, module, name);
-	if (!rust_is(fn, RK_SCOPED_IDENTIFIER) || !rust_path_text(fn, ctx->src, path, sizeof(path)))
+	*callee = rust_child_by_field(call, RF_FUNCTION);
+	if ((size_t)snprintf(want, sizeof(want), "std::%s::%s", module, name) >= sizeof(want))
 		return false;
-	if (strncmp(p, "std::", 5) == 0)
-		p += 5;
-	else if (strncmp(p, "core::", 6) == 0)
-		p += 6;
-	if ((size_t)snprintf(want, sizeof(want), "%s::%s", module, name) >= sizeof(want))
-		return false;
-	return strcmp(p, want) == 0;
+	return api_path_is(ctx, *callee, want);
+}
+
+int api_report_disallowed(struct rule_ctx *ctx, TSNode first, TSNode last,
+			  const struct review_disallowed *d, const char *option, bool macro)
+{
+	char *msg = rule_format("`%s%s` is disallowed in this repository (clippy.toml, `%s`)%s%s%s",
+				d->path, macro ? "!" : "", option, d->reason ? ": " : ".",
+				d->reason ? d->reason : "",
+				d->reason ? "" : " Use what the team chose instead, or allow it here "
+						 "with a reason.");
+	int rc;
+
+	if (!msg)
+		return RR_ENOMEM;
+	rc = rule_emit_nodes(ctx, first, last, msg, NULL);
+	free(msg);
+	return rc;
 }
 
 TSNode api_item_header_end(TSNode item)

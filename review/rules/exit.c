@@ -2,14 +2,31 @@
 #include "api_helpers.h"
 #include "rule_helpers.h"
 
+/*
+ * Where clippy::exit looks: the innermost fn around the call (closures
+ * included) is a free fn, not named `main`. clippy checks the item that owns
+ * the call, so methods of impls and traits are never reported, nor code
+ * outside any fn.
+ */
+static bool in_checked_fn(TSNode fn, const char *src)
+{
+	TSNode list, owner;
+
+	if (ts_node_is_null(fn) || rust_node_text_eq(rust_child_by_field(fn, RF_NAME), src, "main"))
+		return false;
+	list = ts_node_parent(fn);
+	owner = rust_is(list, RK_DECLARATION_LIST) ? ts_node_parent(list) : (TSNode){ 0 };
+	return !rust_is(owner, RK_IMPL_ITEM) && !rust_is(owner, RK_TRAIT_ITEM);
+}
+
 static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope)
 {
 	TSNode callee;
 	char quoted[64];
 
-	(void)scope;
 	/* A program may decide when it ends; main.rs and src/bin/ are programs. */
 	if (ctx->pathinfo.binary || !rust_is(node, RK_CALL_EXPRESSION) ||
+	    !in_checked_fn(scope->fn_item, ctx->src) ||
 	    !api_call_is_std(ctx, node, "process", "exit", &callee))
 		return 0;
 	rule_quote(callee, ctx->src, quoted, sizeof(quoted));
@@ -33,8 +50,12 @@ const struct rule rule_exit = {
 		.severity = RR_SEV_WARNING,
 		.summary = "`std::process::exit` in library code",
 		.explanation =
-			"What: flags `std::process::exit(code)` (also `process::exit`, and a plain "
-			"`exit(code)` imported from `std::process`) outside binaries (clippy::exit).\n\n"
+			"What: flags `std::process::exit(code)` (also `process::exit`, a plain "
+			"`exit(code)` imported from `std::process`, and aliases such as `use "
+			"std::process::exit as quit;`) in library code (clippy::exit): like clippy, in a "
+			"free fn not named `main` and the closures inside it. Clippy looks at the fn "
+			"item that owns the call, so exits in methods of impls and traits are not "
+			"reported.\n\n"
 			"Why: `exit` stops the process on the spot. Destructors do not run, so "
 			"`BufWriter`s are not flushed, temp files are not removed, database transactions "
 			"are not rolled back cleanly. In a library it also takes the decision away from "
@@ -45,8 +66,8 @@ const struct rule rule_exit = {
 			"Bad:\n    if cfg.is_err() { eprintln!(\"bad config\"); std::process::exit(2); }\n"
 			"Good:\n    let cfg = load_config()?;   // main maps the error to an exit code\n\n"
 			"Context: binaries (main.rs, src/bin/**) are skipped: ending the program is their "
-			"job, and clippy's lint also allows exit in `main`. Test code, examples, benches "
-			"and build.rs are exempt.",
+			"job (clippy reports their helper fns too; this rule leaves a program's exit "
+			"policy to the program). Test code, examples, benches and build.rs are exempt.",
 		.production_only = true,
 		.has_fix = false,
 	},

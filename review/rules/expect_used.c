@@ -9,19 +9,33 @@ static const char MESSAGE[] =
 	"invariant (`.expect(\"set by new() before the first poll\")`); if it can be missing, handle "
 	"the `None`/`Err` case instead of taking the thread or task down.";
 
+static const char MESSAGE_ERR[] =
+	"`.expect_err(..)` panics when the value is `Ok`, taking the thread or task down with it. "
+	"Match on the `Result` and handle the `Ok` case explicitly.";
+
 static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope)
 {
 	size_t before = ctx->out->n;
 	TSNode name, args;
 	int rc;
 
+	/* clippy's allow-expect-in-consts (default true). */
+	if (scope->in_const &&
+	    rule_toggle(ctx->opts ? ctx->opts->clippy.allow_expect_in_consts : REVIEW_UNSET, true))
+		return 0;
+	/* Option/Result::expect takes exactly one argument, the message. */
 	if (rust_is(node, RK_TOKEN_TREE))
 		rc = idiom_tt_method_calls(ctx, node, "expect", 1, MESSAGE);
-	else if (!rust_method_call(node, &name, &args) || !rust_node_text_eq(name, ctx->src, "expect") ||
-		 idiom_expect_states_invariant(args, ctx->src) || idiom_unwrap_accepted(ctx, node, scope))
-		return 0;
+	else if (rust_method_call(node, &name, &args) && rust_node_text_eq(name, ctx->src, "expect"))
+		rc = idiom_expect_states_invariant(args, ctx->src) ||
+				     idiom_unwrap_accepted(ctx, node, scope)
+			     ? RR_OK : rule_method_calls(ctx, node, scope, "expect", 1, MESSAGE);
 	else
-		rc = rule_method_calls(ctx, node, scope, "expect", 1, MESSAGE);
+		rc = rule_path_method_calls(ctx, node, "expect", 1, MESSAGE);
+	if (rc == RR_OK)
+		rc = rule_method_calls(ctx, node, scope, "expect_err", 1, MESSAGE_ERR);
+	if (rc == RR_OK)
+		rc = rule_path_method_calls(ctx, node, "expect_err", 1, MESSAGE_ERR);
 	/* Asked only once something was reported: it looks at the fn's docs. */
 	if (rc == RR_OK && ctx->out->n > before && idiom_panic_accepted(ctx, scope))
 		idiom_retract(ctx, before);
@@ -32,7 +46,7 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 static const char *const NODE_KINDS[] = { "call_expression", "token_tree", NULL };
 
 /* Text inside every finding's span (struct rule.triggers). */
-static const char *const TRIGGERS[] = { "expect", NULL };
+static const char *const TRIGGERS[] = { "expect", "expect_err", NULL };
 
 const struct rule rule_expect_used = {
 	.info = {
@@ -40,8 +54,11 @@ const struct rule rule_expect_used = {
 		.severity = RR_SEV_WARNING,
 		.summary = "`.expect(..)` on an Option or Result panics on None/Err",
 		.explanation =
-			"What: flags calls to `.expect(msg)` (clippy::expect_used), including ones inside "
-			"macro arguments.\n\n"
+			"What: flags calls to `.expect(msg)` and `.expect_err(msg)` (clippy::expect_used), "
+			"including ones inside macro arguments and the path forms `Option::expect(x, "
+			"msg)` / `Result::expect(r, msg)`. Like clippy (allow-expect-in-consts, default "
+			"true), code evaluated at compile time (`const`/`static` initialisers, `const { }`, "
+			"array lengths) is not reported.\n\n"
 			"Why: `expect` is `unwrap` with a message. The message makes the crash easier to "
 			"diagnose, but it is still a crash: the request's task or thread dies, and with "
 			"`panic = \"abort\"` the whole process. Most `None`/`Err` values in production "

@@ -145,7 +145,7 @@ static bool promoted_to_static(TSNode n)
 
 static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope)
 {
-	uint64_t size;
+	uint64_t size, threshold;
 	char *msg;
 	int rc;
 
@@ -154,7 +154,10 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	    ts_node_is_null(rust_child_by_field(node, RF_LENGTH)))
 		return 0;
 	size = element_size(node, ctx->src, 0);
-	if (size <= THRESHOLD || in_static_item(node) || promoted_to_static(node))
+	/* clippy.toml's array-size-threshold, when the team set one. */
+	threshold = ctx->opts && ctx->opts->clippy.array_size_threshold
+			    ? ctx->opts->clippy.array_size_threshold : THRESHOLD;
+	if (size <= threshold || in_static_item(node) || promoted_to_static(node))
 		return 0;
 	msg = rule_format("This array puts at least %llu KiB on the stack. A thread's stack is "
 			  "typically 2 MiB (8 MiB for `main`), so it can overflow and abort the "
@@ -199,10 +202,14 @@ const struct rule rule_large_stack_arrays = {
 			"`Box<[u8; N]>` can be made with `vec![0u8; N].into_boxed_slice().try_into()`.\n\n"
 			"Bad:\n    let mut buf = [0u8; 1 << 20];\n"
 			"Good:\n    let mut buf = vec![0u8; 1 << 20];\n\n"
-			"Threshold: 512 000 bytes, clippy's long-standing `array-size-threshold` "
-			"default and the size where stack overflows become plausible. Recent clippy "
-			"releases lowered the default to 16 KiB, which flags ordinary I/O buffers that "
-			"are harmless in production; a team that wants that can still run clippy.",
+			"Threshold: `array-size-threshold` of clippy.toml when the repository sets it; "
+			"otherwise 512 000 bytes, clippy's long-standing default and the size where "
+			"stack overflows become plausible. Recent clippy releases lowered the default to "
+			"16 KiB, which flags ordinary I/O buffers that are harmless in production.\n\n"
+			"Subset of clippy: without a clippy.toml threshold, arrays between 16 KiB and "
+			"500 KB are left alone, and so are arrays whose size is not written with "
+			"literals (`[T::default(); N]` with a const N, elements of other types), and "
+			"`&[lit; N]` (promoted to a static).",
 		.production_only = false,
 		.has_fix = false,
 	},

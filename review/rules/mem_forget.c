@@ -123,6 +123,73 @@ static bool disarms_own_guard(struct rule_ctx *ctx, const struct rust_scope *sco
 	       implements_drop(ctx->root, ctx->src, type, 0);
 }
 
+/* A type without drop glue as written: a primitive, a reference or raw
+ * pointer, and arrays and tuples of those. */
+static bool plain_type(TSNode t, int depth)
+{
+	uint32_t n;
+
+	if (depth > 4 || ts_node_is_null(t))
+		return false;
+	if (rust_is(t, RK_PRIMITIVE_TYPE) || rust_is(t, RK_REFERENCE_TYPE) ||
+	    rust_is(t, RK_POINTER_TYPE))
+		return true;
+	if (rust_is(t, RK_ARRAY_TYPE))
+		return plain_type(rust_child_by_field(t, RF_ELEMENT), depth + 1);
+	if (!rust_node_is(t, "tuple_type"))
+		return false;
+	n = ts_node_named_child_count(t);
+	for (uint32_t i = 0; i < n; i++)
+		if (!plain_type(ts_node_named_child(t, i), depth + 1))
+			return false;
+	return true;
+}
+
+/* The declared type of variable `var` where the enclosing fn shows it: a
+ * parameter, or the last annotated `let var: T` before `at`. */
+static TSNode declared_type(TSNode fn, TSNode var, uint32_t at, const char *src)
+{
+	TSNode params = rust_child_by_field(fn, RF_PARAMETERS), found = { 0 };
+	TSTreeCursor c;
+
+	for (uint32_t i = 0; !ts_node_is_null(params) && i < ts_node_named_child_count(params); i++) {
+		TSNode p = ts_node_named_child(params, i);
+		if (rust_is(p, RK_PARAMETER) && rule_same_text(rust_child_by_field(p, RF_PATTERN), var, src))
+			found = rust_child_by_field(p, RF_TYPE);
+	}
+	c = ts_tree_cursor_new(fn);
+	for (;;) {
+		TSNode cur = ts_tree_cursor_current_node(&c);
+		if (ts_node_start_byte(cur) >= at)
+			break;
+		if (rust_is(cur, RK_LET_DECLARATION) &&
+		    rule_same_text(rust_child_by_field(cur, RF_PATTERN), var, src))
+			found = rust_child_by_field(cur, RF_TYPE);    /* null when not annotated */
+		if (!rust_cursor_next(&c, true))
+			break;
+	}
+	ts_tree_cursor_delete(&c);
+	return found;
+}
+
+/*
+ * True when the tree shows the value has no destructor, so forgetting it
+ * leaks nothing (clippy's mem_forget only fires on types with drop glue; the
+ * rest is rustc's forgetting_copy_types / forgetting_references): a literal, a
+ * reference `&x`, a cast `x as T`, `()`, or a variable whose declared type is
+ * a primitive, a reference or a raw pointer.
+ */
+static bool visibly_without_drop(const struct rule_ctx *ctx, const struct rust_scope *scope,
+				 TSNode arg, TSNode call)
+{
+	if (is_literal(arg) || rust_is(arg, RK_REFERENCE_EXPRESSION) ||
+	    rust_node_is(arg, "type_cast_expression") || rust_node_is(arg, "unit_expression"))
+		return true;
+	if (!rust_is(arg, RK_IDENTIFIER) || ts_node_is_null(scope->fn_item))
+		return false;
+	return plain_type(declared_type(scope->fn_item, arg, ts_node_start_byte(call), ctx->src), 0);
+}
+
 static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope)
 {
 	TSNode callee, args;
@@ -133,7 +200,7 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 		return 0;
 	args = rust_child_by_field(node, RF_ARGUMENTS);
 	if (ts_node_is_null(args) || rust_named_arg_count(args) != 1 ||
-	    is_literal(ts_node_named_child(args, 0)) ||
+	    visibly_without_drop(ctx, scope, ts_node_named_child(args, 0), node) ||
 	    disarms_own_guard(ctx, scope, ts_node_named_child(args, 0)))
 		return 0;
 	rule_quote(callee, ctx->src, quoted, sizeof(quoted));
@@ -178,10 +245,14 @@ const struct rule rule_mem_forget = {
 			"the usual way to switch the guard off once the work it protects has succeeded "
 			"(a scope guard, an abort-on-drop bomb). A lock guard (`m.lock()`), or a value "
 			"whose type the tree does not show, is still reported.\n\n"
-			"Context: without types, the rule cannot tell a `Copy` value (where forget is a "
-			"no-op) from one with a destructor, except for literals; clippy reports only "
-			"types with drop glue. Applies to test code too: a leak in a test is still a "
-			"leak, and forgetting a guard can deadlock the suite.",
+			"Like clippy, which reports only values with drop glue, a value the tree shows "
+			"has no destructor is left alone: a literal, `&x`, `x as T`, `()`, or a "
+			"variable declared (parameter or annotated `let`) as a primitive, a reference or "
+			"a raw pointer. Applies to test code too: a leak in a test is still a leak, and "
+			"forgetting a guard can deadlock the suite.\n\n"
+			"Limit: without types, a variable of another `Copy` type (a struct of the crate "
+			"deriving `Copy`) is reported, though forgetting it is only pointless (rustc's "
+			"forgetting_copy_types says so).",
 		.production_only = false,
 		.has_fix = false,
 	},

@@ -130,7 +130,8 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	TSNode body, name;
 	char quoted[64];
 
-	if (!rust_is(node, RK_FUNCTION_ITEM) || !api_fn_is_public(ctx, node, scope) ||
+	if (!rust_is(node, RK_FUNCTION_ITEM) || scope->doc_hidden ||
+	    !api_fn_is_public(ctx, node, scope) ||
 	    api_item_documents(ctx, node, scope, "Panics"))
 		return 0;
 	body = rust_child_by_field(node, RF_BODY);
@@ -182,7 +183,8 @@ const struct rule rule_missing_panics_doc = {
 			"types, any `.unwrap()`/`.expect(x)` counts, also on a type of your own. Public "
 			"means public in this file: a `pub fn` of a private type, or of a module made "
 			"public only by a `pub use` elsewhere, is judged by the `pub` keywords the file "
-			"shows. Binaries (main.rs, src/bin/) and test code are skipped: their fns are "
+			"shows. `#[doc(hidden)]` items (and those in hidden modules and impls) are skipped, "
+			"as in clippy. Binaries (main.rs, src/bin/) and test code are skipped: their fns are "
 			"no one's API.",
 		.production_only = true,
 		.has_fix = false,

@@ -34,6 +34,8 @@ static int report(struct rule_ctx *ctx, TSNode item, bool trait)
 
 static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope)
 {
+	if (scope->doc_hidden)      /* like clippy: no rendered docs to complete */
+		return 0;
 	if (rust_is(node, RK_FUNCTION_ITEM) || rust_is(node, RK_FUNCTION_SIGNATURE_ITEM)) {
 		if (!api_fn_has_modifier(node, "unsafe") || !api_fn_is_public(ctx, node, scope) ||
 		    api_item_documents(ctx, node, scope, "Safety"))
@@ -44,6 +46,7 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 		TSNode vis = rust_child_of_kind(node, RK_VISIBILITY_MODIFIER);
 		if (ts_node_is_null(rust_child_of_kind(node, RK_KW_UNSAFE)) || ctx->pathinfo.binary ||
 		    scope->private_path || !rust_node_text_eq(vis, ctx->src, "pub") ||
+		    !api_item_exported(ctx, node, scope) ||
 		    api_item_documents(ctx, node, scope, "Safety"))
 			return 0;
 		return report(ctx, node, true);
@@ -76,8 +79,9 @@ const struct rule rule_missing_safety_doc = {
 			"Good:\n    /// # Safety\n    ///\n"
 			"    /// `p` must come from `Node::into_raw` and must not be used afterwards.\n"
 			"    pub unsafe fn from_raw(p: *mut Node) -> Box<Node>\n\n"
-			"Context: public means public in this file (see missing_panics_doc); binaries "
-			"and test code are skipped.",
+			"Context: public means public in this file (see missing_panics_doc); binaries, "
+			"test code and `#[doc(hidden)]` items (also in hidden modules and impls, as in "
+			"clippy) are skipped.",
 		.production_only = true,
 		.has_fix = false,
 	},

@@ -42,6 +42,33 @@ static bool is_vec_type(TSNode type, const char *src)
 	       strcmp(buf, "std::vec::Vec") == 0 || strcmp(buf, "std::collections::VecDeque") == 0;
 }
 
+/* Methods whose result is certainly an iterator (std's adapters and sources):
+ * `collect` on it is Iterator::collect, not a type's own `collect` method. */
+static bool iterator_method(TSNode name, const char *src)
+{
+	static const char *const names[] = {
+		"iter", "iter_mut", "into_iter", "chars", "char_indices", "bytes", "lines",
+		"split", "rsplit", "splitn", "rsplitn", "split_whitespace", "split_terminator",
+		"split_inclusive", "matches", "match_indices", "map", "filter", "filter_map",
+		"flat_map", "flatten", "enumerate", "zip", "chain", "skip", "take", "skip_while",
+		"take_while", "map_while", "step_by", "rev", "cloned", "copied", "inspect",
+		"peekable", "scan", "fuse", "keys", "values", "values_mut", "into_keys",
+		"into_values", "drain", "windows", "chunks", "chunks_exact", "encode_utf16",
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (rust_node_text_eq(name, src, names[i]))
+			return true;
+	return false;
+}
+
+/* The receiver of the `collect` call is an iterator the tree can see. */
+static bool collects_an_iterator(TSNode collect_name, const char *src)
+{
+	TSNode field = ts_node_parent(collect_name);
+	TSNode recv = rust_child_by_field(field, RF_VALUE), name, args;
+	return rust_method_call(recv, &name, &args) && iterator_method(name, src);
+}
+
 /* `iter.collect::<Vec<_>>()`: fills the `collect` name node. */
 static bool turbofish_collect(TSNode call, const char *src, TSNode *collect)
 {
@@ -59,7 +86,8 @@ static bool turbofish_collect(TSNode call, const char *src, TSNode *collect)
 		return false;
 	*collect = rust_child_by_field(inner, RF_FIELD);
 	return rust_node_text_eq(*collect, src, "collect") &&
-	       rust_named_arg_count(rust_child_by_field(call, RF_ARGUMENTS)) == 0;
+	       rust_named_arg_count(rust_child_by_field(call, RF_ARGUMENTS)) == 0 &&
+	       collects_an_iterator(*collect, src);
 }
 
 /* `iter.collect()` with no turbofish (the let's annotation names the type). */
@@ -67,7 +95,7 @@ static bool plain_collect(TSNode call, const char *src, TSNode *collect)
 {
 	TSNode args;
 	return rust_method_call(call, collect, &args) && rust_node_text_eq(*collect, src, "collect") &&
-	       rust_named_arg_count(args) == 0;
+	       rust_named_arg_count(args) == 0 && collects_an_iterator(*collect, src);
 }
 
 static char *message(const struct use *u)
@@ -102,6 +130,38 @@ static int check_chained(struct rule_ctx *ctx, TSNode node)
 	return rc;
 }
 
+/*
+ * True when a closure in the chain names a variable the statements after
+ * the let mention: collecting first runs those closures (and their side
+ * effects on it, `inspect(|_| n += 1)`) before the rest of the block; clippy
+ * then leaves the collect alone.
+ */
+static bool closures_share_state(TSNode chain, TSNode block, uint32_t after, const char *src)
+{
+	TSTreeCursor c = ts_tree_cursor_new(chain);
+	uint32_t count = ts_node_named_child_count(block);
+	bool shared = false;
+
+	while (!shared) {
+		TSNode cur = ts_tree_cursor_current_node(&c), closure = { 0 };
+		for (TSNode p = cur; rust_is(cur, RK_IDENTIFIER) && !ts_node_is_null(p) &&
+				     !ts_node_eq(p, chain); p = ts_node_parent(p))
+			if (rust_is(p, RK_CLOSURE_EXPRESSION)) {
+				closure = p;
+				break;
+			}
+		/* A variable from outside the closure (not one of its parameters). */
+		if (!ts_node_is_null(closure) &&
+		    rule_ident_mentions(rust_child_by_field(closure, RF_PARAMETERS), src, cur, NULL) == 0)
+			for (uint32_t i = after; i < count && !shared; i++)
+				shared = rule_ident_mentions(ts_node_named_child(block, i), src, cur, NULL) > 0;
+		if (!rust_cursor_next(&c, true))
+			break;
+	}
+	ts_tree_cursor_delete(&c);
+	return shared;
+}
+
 /* `let v: Vec<_> = iter.collect();` whose only later use in the block is
  * `v.len()`, `v.is_empty()` or `v.contains(x)`. */
 static int check_let(struct rule_ctx *ctx, TSNode block, uint32_t index)
@@ -121,6 +181,8 @@ static int check_let(struct rule_ctx *ctx, TSNode block, uint32_t index)
 		return 0;
 	if (!turbofish_collect(value, ctx->src, &collect) &&
 	    !(is_vec_type(type, ctx->src) && plain_collect(value, ctx->src, &collect)))
+		return 0;
+	if (closures_share_state(value, block, index + 1, ctx->src))
 		return 0;
 	for (uint32_t i = index + 1; i < count && mentions <= 1; i++)
 		mentions += rule_ident_mentions(ts_node_named_child(block, i), ctx->src, pattern, &use);
@@ -182,9 +244,15 @@ const struct rule rule_needless_collect = {
 			"Bad:\n    let n = lines.iter().filter(|l| l.is_empty()).collect::<Vec<_>>().len();\n"
 			"Good:\n    let n = lines.iter().filter(|l| l.is_empty()).count();\n\n"
 			"Not flagged, like clippy: collecting into a set or map (its `len` counts "
-			"distinct keys), and collect-then-iterate (`for x in v`, `.into_iter()`), "
-			"because collecting first ends borrows and runs side effects of the first "
-			"pass before the second: removing it can change behaviour or stop compiling.",
+			"distinct keys), collect-then-iterate (`for x in v`, `.into_iter()`), and a "
+			"`let` whose iterator's closures touch variables used afterwards "
+			"(`inspect(|_| n += 1)`), because collecting first ends borrows and runs side "
+			"effects of the first pass before the second: removing it can change behaviour "
+			"or stop compiling.\n\n"
+			"Subset of clippy: without types, `collect` counts only on a chain the tree shows "
+			"is an iterator (`.iter()`, `.map(..)`, `.filter(..)`, `.chars()`, ... right "
+			"before it): a type's own `collect` method is not Iterator's, and collecting a "
+			"user iterator (`It.collect()`, a variable of an iterator type) is not reported.",
 		.production_only = false,
 		.has_fix = true,
 	},

@@ -18,7 +18,13 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 {
 	static const char *const names[] = { "panic" };
 	size_t before = ctx->out->n;
-	int rc = rule_each_macro_call(ctx, node, names, 1, emit);
+	int rc;
+
+	/* Like clippy: a panic while evaluating a const or static is a compile
+	 * error, not a crash (a `const fn` body runs at run time too: reported). */
+	if (scope->in_const)
+		return 0;
+	rc = rule_each_macro_call(ctx, node, names, 1, emit);
 
 	if (rc == RR_OK && ctx->out->n > before && idiom_panic_accepted(ctx, scope))
 		idiom_retract(ctx, before);
@@ -38,7 +44,9 @@ const struct rule rule_panic = {
 		.summary = "explicit `panic!` in production code",
 		.explanation =
 			"What: flags `panic!(..)` (clippy::panic), also `std::panic!`/`core::panic!` and "
-			"calls inside other macros' arguments.\n\n"
+			"calls inside other macros' arguments. Like clippy, not in code evaluated at "
+			"compile time (`const` and `static` initialisers, `const { }`, array lengths), "
+			"where a panic is a build error; in the body of a `const fn` it is reported.\n\n"
 			"Why: a panic is not error handling. It unwinds (or aborts) the thread, loses the "
 			"work in flight, can poison mutexes the thread held, and turns a condition the "
 			"caller might have handled into an outage. Library code that panics takes that "

@@ -270,11 +270,15 @@ const struct rule rule_redundant_clone = {
 		.summary = "`.clone()` of a value that is only borrowed or never used again",
 		.explanation =
 			"What: flags two clones that are certainly unnecessary "
-			"(clippy::redundant_clone): `&x.clone()` passed directly as an argument (the "
-			"clone is only borrowed for the call, then dropped), and `let y = x.clone();` "
-			"where `x` is an owned local of the same block (built by `String::from`, "
-			"`to_string()`, `format!`, `vec!`, `collect()`, a struct literal, or annotated "
-			"`String`/`Vec<..>`) that nothing mentions afterwards. Both get the suggested "
+			"(clippy::redundant_clone): `&x.clone()` passed directly as an argument, `x` a "
+			"plain variable (the clone is only borrowed for the call, then dropped); and a "
+			"clone on the last use of `x` (in a `let`, an expression statement or the "
+			"block's tail, run once: not in a loop or closure), where `x` is an owned local "
+			"of the same block (built by `String::from`, `String::new`, `Vec::new`, "
+			"`to_string()`, `to_owned()`, `to_vec()`, `format!`, `vec!`, `collect()`, a "
+			"struct literal, or annotated `String`/`Vec<..>`) or a by-value parameter (`x: "
+			"String`, not `&str`) of the fn, and nothing mentions `x` afterwards in the block "
+			"(inline format arguments `{x}` count as mentions). Both get the suggested "
 			"change: delete `.clone()`.\n\n"
 			"Why: a clone of a `String`, `Vec` or map is an allocation plus a copy of all its "
 			"contents. When the original is still there (a borrow) or about to die (a last "
@@ -285,10 +289,13 @@ const struct rule rule_redundant_clone = {
 			"Bad:\n    let key = format!(\"{}:{}\", ns, id);\n    let k2 = key.clone();\n"
 			"    cache.insert(k2, v);\n"
 			"Good:\n    let key = format!(\"{}:{}\", ns, id);\n    cache.insert(key, v);\n\n"
-			"Limits: the tree has no types or borrow checker, so only the cases above are "
-			"reported: a clone in a loop, of a parameter, of a value a closure or a later "
-			"`let` may borrow, or used again in a macro is left alone. clippy's MIR-based "
-			"lint finds more.",
+			"Left alone, since a move there may not compile or may change behaviour: "
+			"`let mut y = x.clone()` (clippy too), a `let .. else`, a clone when a `let` in "
+			"between mentions `x` (it may hold a borrow), of a field (`a.b.clone()`), or of "
+			"a value whose owner the tree cannot see.\n\n"
+			"Subset of clippy: without types or the borrow checker, clippy's MIR lint finds "
+			"more (clones of values built by other calls, clones later in a chain, clones "
+			"whose original is only read afterwards).",
 		.production_only = false,
 		.has_fix = true,
 	},

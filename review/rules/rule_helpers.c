@@ -237,10 +237,179 @@ int rule_method_calls(struct rule_ctx *ctx, TSNode node, const struct rust_scope
 	return 0;
 }
 
+/* `Option`/`Result` as the path before `::method`, std's by its name. */
+static bool option_or_result(TSNode path, const char *src)
+{
+	static const char *const names[] = { "Option", "Result", "std::option::Option",
+					     "std::result::Result", "core::option::Option",
+					     "core::result::Result", "option::Option", "result::Result" };
+	char buf[64];
+
+	if (rust_node_is(path, "bracketed_type"))       /* <Option<u32>>::unwrap */
+		path = ts_node_named_child(path, 0);
+	if (rust_is(path, RK_GENERIC_TYPE))            /* Option::<u32>::unwrap */
+		path = rust_child_by_field(path, RF_TYPE);
+	if (ts_node_is_null(path) || !rust_path_text(path, src, buf, sizeof(buf)))
+		return false;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(buf, names[i]) == 0)
+			return true;
+	return false;
+}
+
+int rule_path_method_calls(struct rule_ctx *ctx, TSNode node, const char *method,
+			   uint32_t nargs, const char *message)
+{
+	TSNode fn, args;
+
+	if (!rust_is(node, RK_CALL_EXPRESSION))
+		return 0;
+	fn = rust_child_by_field(node, RF_FUNCTION);
+	args = rust_child_by_field(node, RF_ARGUMENTS);
+	if (!rust_is(fn, RK_SCOPED_IDENTIFIER) || ts_node_is_null(args) ||
+	    !rust_node_text_eq(rust_child_by_field(fn, RF_NAME), ctx->src, method) ||
+	    rust_named_arg_count(args) != nargs + 1 ||
+	    !option_or_result(rust_child_by_field(fn, RF_PATH), ctx->src))
+		return 0;
+	return rule_emit_nodes(ctx, fn, args, message, NULL);
+}
+
+/* --- default values (unwrap_or_default, or_fun_call) ----------------------- */
+
+TSNode rule_peel_blocks(TSNode n)
+{
+	for (int depth = 0; rust_is(n, RK_BLOCK) && depth < 8; depth++) {
+		uint32_t count = ts_node_named_child_count(n), code = 0;
+		TSNode only = { 0 };
+		for (uint32_t i = 0; i < count; i++) {
+			TSNode c = ts_node_named_child(n, i);
+			if (rust_is(c, RK_LINE_COMMENT) || rust_is(c, RK_BLOCK_COMMENT))
+				continue;
+			only = c;
+			code++;
+		}
+		if (code != 1 || rust_is(only, RK_EXPRESSION_STATEMENT) ||
+		    rust_is(only, RK_LET_DECLARATION))
+			break;
+		n = only;
+	}
+	return n;
+}
+
+/* Does the file derive or implement Default for a type named `type`? */
+static bool file_has_default_for(const struct rule_ctx *ctx, const char *type, size_t tlen)
+{
+	uint32_t n = ts_node_named_child_count(ctx->root);
+	bool derive_default = false;
+
+	for (uint32_t i = 0; i < n; i++) {
+		TSNode item = ts_node_named_child(ctx->root, i), name;
+		if (rust_is(item, RK_ATTRIBUTE_ITEM)) {
+			const char *p = rust_node_ptr(item, ctx->src);
+			uint32_t len = rust_node_len(item);
+			derive_default |= memmem(p, len, "derive", 6) && memmem(p, len, "Default", 7);
+			continue;
+		}
+		if (rust_is(item, RK_IMPL_ITEM)) {
+			TSNode trait = rust_child_by_field(item, RF_TRAIT);
+			name = rust_child_by_field(item, RF_TYPE);
+			if (rust_is(name, RK_GENERIC_TYPE))
+				name = rust_child_by_field(name, RF_TYPE);
+			if (!ts_node_is_null(trait) && rust_node_text_eq(trait, ctx->src, "Default") &&
+			    rust_node_len(name) == tlen && memcmp(rust_node_ptr(name, ctx->src), type, tlen) == 0)
+				return true;
+		} else if (derive_default && (rust_is(item, RK_STRUCT_ITEM) || rust_is(item, RK_ENUM_ITEM))) {
+			name = rust_child_by_field(item, RF_NAME);
+			if (rust_node_len(name) == tlen && memcmp(rust_node_ptr(name, ctx->src), type, tlen) == 0)
+				return true;
+		}
+		if (!rust_is(item, RK_LINE_COMMENT) && !rust_is(item, RK_BLOCK_COMMENT))
+			derive_default = false;
+	}
+	return false;
+}
+
+/* `Default::default`, `T::default`, `<T as Default>::default`, `X::new` with X a
+ * type whose `new()` is its default: the callee path of a default value. */
+static bool default_path(const struct rule_ctx *ctx, TSNode fn)
+{
+	static const char *const std_new[] = { "String", "Vec", "VecDeque", "LinkedList", "HashMap",
+					       "BTreeMap", "HashSet", "BTreeSet", "BinaryHeap",
+					       "PathBuf", "OsString" };
+	TSNode name, path;
+	char buf[96];
+	const char *type;
+
+	if (!rust_is(fn, RK_SCOPED_IDENTIFIER))
+		return false;
+	name = rust_child_by_field(fn, RF_NAME);
+	path = rust_child_by_field(fn, RF_PATH);
+	/* `<_>::default`: a type left to inference, which clippy wants certain. */
+	if (rust_node_text_eq(name, ctx->src, "default"))
+		return !ts_node_is_null(path) && !rust_node_text_eq(path, ctx->src, "<_>");
+	if (!rust_node_text_eq(name, ctx->src, "new"))
+		return false;
+	if (rust_is(path, RK_GENERIC_TYPE))             /* Vec::<u8>::new */
+		path = rust_child_by_field(path, RF_TYPE);
+	if (ts_node_is_null(path) || !rust_path_text(path, ctx->src, buf, sizeof(buf)))
+		return false;
+	type = strrchr(buf, ':');
+	type = type ? type + 1 : buf;
+	for (size_t i = 0; i < sizeof(std_new) / sizeof(std_new[0]); i++)
+		if (strcmp(type, std_new[i]) == 0)
+			return true;
+	return !strchr(buf, ':') && file_has_default_for(ctx, type, strlen(type));
+}
+
+/* `|| "".to_string()`. */
+static bool closure_returns_empty_string(TSNode n, const char *src)
+{
+	TSNode params = rust_child_by_field(n, RF_PARAMETERS), body, name, args, recv;
+
+	if (!rust_is(n, RK_CLOSURE_EXPRESSION) || ts_node_named_child_count(params) != 0)
+		return false;
+	body = rule_peel_blocks(rust_child_by_field(n, RF_BODY));
+	if (!rust_method_call(body, &name, &args) || !rust_node_text_eq(name, src, "to_string") ||
+	    rust_named_arg_count(args) != 0)
+		return false;
+	recv = rust_child_by_field(rust_child_by_field(body, RF_FUNCTION), RF_VALUE);
+	return rust_node_text_eq(recv, src, "\"\"");
+}
+
+bool rule_is_default_value(const struct rule_ctx *ctx, TSNode n, bool call_form)
+{
+	TSNode args;
+
+	n = rule_peel_blocks(n);
+	if (!call_form)
+		return default_path(ctx, n) || closure_returns_empty_string(n, ctx->src);
+	args = rust_child_by_field(n, RF_ARGUMENTS);
+	return rust_is(n, RK_CALL_EXPRESSION) && !ts_node_is_null(args) &&
+	       rust_named_arg_count(args) == 0 &&
+	       default_path(ctx, rust_child_by_field(n, RF_FUNCTION));
+}
+
 bool rule_same_text(TSNode a, TSNode b, const char *src)
 {
 	return rust_node_len(a) == rust_node_len(b) &&
 	       memcmp(rust_node_ptr(a, src), rust_node_ptr(b, src), rust_node_len(a)) == 0;
+}
+
+/* `{name}` or `{name:..}` in a string literal of a macro's arguments: an
+ * inline format argument, which uses the variable as much as `name` does. */
+static bool inline_format_mention(TSNode lit, const char *src, TSNode name)
+{
+	const char *p = rust_node_ptr(lit, src), *end = p + rust_node_len(lit);
+	const char *id = rust_node_ptr(name, src);
+	uint32_t n = rust_node_len(name);
+
+	if (!rust_is(ts_node_parent(lit), RK_TOKEN_TREE))
+		return false;
+	for (; p + n + 2 <= end; p++)
+		if (p[0] == '{' && (p == rust_node_ptr(lit, src) || p[-1] != '{') &&
+		    memcmp(p + 1, id, n) == 0 && (p[n + 1] == '}' || p[n + 1] == ':'))
+			return true;
+	return false;
 }
 
 uint32_t rule_ident_mentions(TSNode n, const char *src, TSNode name, TSNode *last)
@@ -250,12 +419,14 @@ uint32_t rule_ident_mentions(TSNode n, const char *src, TSNode name, TSNode *las
 
 	for (;;) {
 		TSNode cur = ts_tree_cursor_current_node(&c);
-		if (rust_is(cur, RK_IDENTIFIER) && rule_same_text(cur, name, src)) {
+		bool literal = rust_is(cur, RK_STRING_LITERAL) || rust_is(cur, RK_RAW_STRING_LITERAL);
+		if ((rust_is(cur, RK_IDENTIFIER) && rule_same_text(cur, name, src)) ||
+		    (literal && inline_format_mention(cur, src, name))) {
 			count++;
 			if (last)
 				*last = cur;
 		}
-		if (!rust_cursor_next(&c, true))
+		if (!rust_cursor_next(&c, !literal))
 			break;
 	}
 	ts_tree_cursor_delete(&c);

@@ -28,7 +28,9 @@ struct rule_ctx {
 	size_t len;
 	struct rust_path_info pathinfo;
 	const struct rule *rule;       /* the rule being run (set by the engine) */
+	enum rr_severity severity;     /* its findings' severity here (set by the engine) */
 	struct finding_list *out;      /* findings of this file */
+	const struct review_options *opts;   /* the file's settings, or NULL: the defaults */
 	TSNode root;                   /* the file's syntax tree (set by the engine) */
 	/* The tree a finding's normalised code (introduced.h) is read from: root,
 	 * or the parsed body of the macro invocation being reviewed (macro_body.h). */
@@ -71,6 +73,13 @@ struct rule {
 	 * review_engine_file_opts). NULL: the rule cannot say, the file is always parsed.
 	 */
 	const char *const *triggers;
+	/*
+	 * NULL, or whether the rule has anything to look for under these options
+	 * (opts may be NULL: the defaults). A rule driven by configuration
+	 * (disallowed_methods with no list in clippy.toml) answers false and is
+	 * not run, nor does it keep a file from the no-parse fast path.
+	 */
+	bool (*applies)(const struct review_options *opts);
 };
 
 /* The table (table.c), in `rustreview rules` order. At most 64 rules (allow bits). */
@@ -137,6 +146,9 @@ extern const struct rule rule_exit;
 extern const struct rule rule_box_dyn_error_in_public_api;
 extern const struct rule rule_print_stderr;
 extern const struct rule rule_let_underscore_must_use;
+extern const struct rule rule_unwrap_or_default;
+extern const struct rule rule_disallowed_methods;
+extern const struct rule rule_disallowed_macros;
 
 /* Shared by the macro rules (panic, todo, ...): calls fn for each invocation
  * of the named macro at node — a macro_invocation node (`std::`/`core::`

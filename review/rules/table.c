@@ -38,6 +38,9 @@ const struct rule *const rule_table[] = {
 	&rule_box_dyn_error_in_public_api,
 	&rule_print_stderr,
 	&rule_let_underscore_must_use,
+	&rule_unwrap_or_default,
+	&rule_disallowed_methods,
+	&rule_disallowed_macros,
 };
 const size_t rule_table_len = sizeof(rule_table) / sizeof(rule_table[0]);
 
@@ -49,6 +52,94 @@ size_t rules_count(void)
 const struct rule_info *rules_get(size_t i)
 {
 	return i < rule_table_len ? &rule_table[i]->info : NULL;
+}
+
+/* --- what each rule claims about clippy ---------------------------------- */
+
+enum claim_scope { SCOPE_NONE, SCOPE_SAME, SCOPE_SUBSET };
+
+struct rule_claim {
+	const char *id;
+	const char *clippy;          /* the clippy lint, or NULL */
+	const char *rustc;           /* the rustc lint, or NULL */
+	enum claim_scope scope;      /* SCOPE_NONE exactly when clippy is NULL */
+};
+
+/*
+ * "same": in the code the rule applies to (its production/all-code context,
+ * library code for the library-only rules), it aims to report what the
+ * clippy lint reports, and `make accuracy` holds it to that. "subset": it
+ * reports what the syntax tree proves and its explanation names what it
+ * leaves out. tests/unit/test_rule_context.c checks every rule has a claim.
+ */
+static const struct rule_claim claims[] = {
+	{ "unwrap_used", "unwrap_used", NULL, SCOPE_SUBSET },
+	{ "expect_used", "expect_used", NULL, SCOPE_SUBSET },
+	{ "panic", "panic", NULL, SCOPE_SUBSET },
+	{ "todo", "todo", NULL, SCOPE_SAME },
+	{ "unimplemented", "unimplemented", NULL, SCOPE_SAME },
+	{ "dbg_macro", "dbg_macro", NULL, SCOPE_SAME },
+	{ "print_stdout", "print_stdout", NULL, SCOPE_SAME },
+	{ "undocumented_unsafe_blocks", "undocumented_unsafe_blocks", NULL, SCOPE_SAME },
+	{ "ptr_arg", "ptr_arg", NULL, SCOPE_SUBSET },
+	{ "len_zero", "len_zero", NULL, SCOPE_SUBSET },
+	{ "await_holding_lock", "await_holding_lock", NULL, SCOPE_SUBSET },
+	{ "blocking_in_async", NULL, NULL, SCOPE_NONE },
+	{ "await_holding_refcell_ref", "await_holding_refcell_ref", NULL, SCOPE_SUBSET },
+	{ "box_collection", "box_collection", NULL, SCOPE_SAME },
+	{ "rc_buffer", "rc_buffer", NULL, SCOPE_SAME },
+	{ "large_stack_arrays", "large_stack_arrays", NULL, SCOPE_SUBSET },
+	{ "bidi_chars", NULL, "text_direction_codepoint_in_literal", SCOPE_NONE },
+	{ "hardcoded_credentials", NULL, NULL, SCOPE_NONE },
+	{ "format_push_string", "format_push_string", NULL, SCOPE_SAME },
+	{ "or_fun_call", "or_fun_call", NULL, SCOPE_SUBSET },
+	{ "needless_collect", "needless_collect", NULL, SCOPE_SUBSET },
+	{ "redundant_clone", "redundant_clone", NULL, SCOPE_SUBSET },
+	{ "useless_format", "useless_format", NULL, SCOPE_SUBSET },
+	{ "unwrap_in_result", "unwrap_in_result", NULL, SCOPE_SUBSET },
+	{ "missing_panics_doc", "missing_panics_doc", NULL, SCOPE_SAME },
+	{ "missing_errors_doc", "missing_errors_doc", NULL, SCOPE_SAME },
+	{ "missing_safety_doc", "missing_safety_doc", NULL, SCOPE_SAME },
+	{ "mem_forget", "mem_forget", NULL, SCOPE_SUBSET },
+	{ "transmute_without_safety", NULL, NULL, SCOPE_NONE },
+	{ "static_mut_refs", NULL, "static_mut_refs", SCOPE_NONE },
+	{ "exit", "exit", NULL, SCOPE_SAME },
+	{ "box_dyn_error_in_public_api", NULL, NULL, SCOPE_NONE },
+	{ "print_stderr", "print_stderr", NULL, SCOPE_SAME },
+	{ "let_underscore_must_use", "let_underscore_must_use", NULL, SCOPE_SUBSET },
+	{ "unwrap_or_default", "unwrap_or_default", NULL, SCOPE_SUBSET },
+	{ "disallowed_methods", "disallowed_methods", NULL, SCOPE_SUBSET },
+	{ "disallowed_macros", "disallowed_macros", NULL, SCOPE_SUBSET },
+};
+
+static const struct rule_claim *claim_of(size_t i)
+{
+	if (i >= rule_table_len)
+		return NULL;
+	for (size_t k = 0; k < sizeof(claims) / sizeof(claims[0]); k++)
+		if (strcmp(claims[k].id, rule_table[i]->info.id) == 0)
+			return &claims[k];
+	return NULL;
+}
+
+const char *rules_clippy_lint(size_t i)
+{
+	const struct rule_claim *c = claim_of(i);
+	return c ? c->clippy : NULL;
+}
+
+const char *rules_rustc_lint(size_t i)
+{
+	const struct rule_claim *c = claim_of(i);
+	return c ? c->rustc : NULL;
+}
+
+const char *rules_scope(size_t i)
+{
+	const struct rule_claim *c = claim_of(i);
+	if (!c || !c->clippy)
+		return NULL;
+	return c->scope == SCOPE_SAME ? "same" : "subset";
 }
 
 const struct rule_info *rules_find(const char *id)

@@ -12,19 +12,33 @@ static const char MESSAGE[] =
 	"`if let`, `unwrap_or_else`, or return an error), or, if it truly cannot happen, say why "
 	"with `.expect(\"..\")` stating the invariant.";
 
+static const char MESSAGE_ERR[] =
+	"`.unwrap_err()` panics when the value is `Ok`, taking the thread or task down with it. "
+	"Match on the `Result` and handle the `Ok` case explicitly.";
+
 static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope)
 {
 	size_t before = ctx->out->n;
 	TSNode name, args;
 	int rc;
 
+	/* clippy's allow-unwrap-in-consts (default true): a panic in code evaluated
+	 * at compile time is a build error, not a crash. */
+	if (scope->in_const &&
+	    rule_toggle(ctx->opts ? ctx->opts->clippy.allow_unwrap_in_consts : REVIEW_UNSET, true))
+		return 0;
 	if (rust_is(node, RK_TOKEN_TREE))
 		rc = idiom_tt_method_calls(ctx, node, "unwrap", 0, MESSAGE);
-	else if (!rust_method_call(node, &name, &args) || !rust_node_text_eq(name, ctx->src, "unwrap") ||
-		 idiom_unwrap_accepted(ctx, node, scope))
-		return 0;
+	else if (rust_method_call(node, &name, &args) && rust_node_text_eq(name, ctx->src, "unwrap"))
+		rc = idiom_unwrap_accepted(ctx, node, scope)
+			     ? RR_OK : rule_method_calls(ctx, node, scope, "unwrap", 0, MESSAGE);
 	else
-		rc = rule_method_calls(ctx, node, scope, "unwrap", 0, MESSAGE);
+		rc = rule_path_method_calls(ctx, node, "unwrap", 0, MESSAGE);
+	/* unwrap_err: none of the accepted idioms is about it. */
+	if (rc == RR_OK)
+		rc = rule_method_calls(ctx, node, scope, "unwrap_err", 0, MESSAGE_ERR);
+	if (rc == RR_OK)
+		rc = rule_path_method_calls(ctx, node, "unwrap_err", 0, MESSAGE_ERR);
 	/* Asked only once something was reported: it looks at the fn's docs. */
 	if (rc == RR_OK && ctx->out->n > before && idiom_panic_accepted(ctx, scope))
 		idiom_retract(ctx, before);
@@ -35,7 +49,7 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 static const char *const NODE_KINDS[] = { "call_expression", "token_tree", NULL };
 
 /* Text inside every finding's span (struct rule.triggers). */
-static const char *const TRIGGERS[] = { "unwrap", NULL };
+static const char *const TRIGGERS[] = { "unwrap", "unwrap_err", NULL };
 
 const struct rule rule_unwrap_used = {
 	.info = {
@@ -43,8 +57,12 @@ const struct rule rule_unwrap_used = {
 		.severity = RR_SEV_WARNING,
 		.summary = "`.unwrap()` on an Option or Result panics on None/Err",
 		.explanation =
-			"What: flags calls to `.unwrap()` (clippy::unwrap_used), including ones written "
-			"inside macro arguments such as `format!(\"{}\", x.unwrap())`.\n\n"
+			"What: flags calls to `.unwrap()` and `.unwrap_err()` (clippy::unwrap_used), "
+			"including ones written inside macro arguments such as `format!(\"{}\", "
+			"x.unwrap())` and the path forms `Option::unwrap(x)` / `Result::unwrap_err(r)`. "
+			"Like clippy (allow-unwrap-in-consts, default true), code evaluated at compile "
+			"time is not reported: `const` and `static` initialisers, `const { }` blocks, "
+			"array lengths, enum discriminants (the body of a `const fn` is).\n\n"
 			"Why: `unwrap` panics on `None`/`Err`. In a service the panic kills the request's "
 			"task or thread (or the whole process with `panic = \"abort\"`), and the panic "
 			"message (`called Option::unwrap() on a None value`) says nothing about which "

@@ -170,8 +170,9 @@ def ingest_bodies(clone_port, path):
     return size
 
 
-def wrk(url, bodies_path, seconds, conns):
-    env = dict(os.environ, RR_BENCH_BODIES=bodies_path, RR_BENCH_PATH="/webhooks/github")
+def wrk(url, bodies_path, seconds, conns, prefix=""):
+    env = dict(os.environ, RR_BENCH_BODIES=bodies_path, RR_BENCH_PATH="/webhooks/github",
+               RR_BENCH_PREFIX=prefix)
     out = run(["wrk", "-t1", "-c%d" % conns, "-d%ds" % seconds, "--latency",
                "-s", os.path.join(HERE, "post.lua"), url], env=env).stdout
     for line in out.splitlines():
@@ -268,7 +269,7 @@ def ingest(tmp):
 def build_bench_program(name):
     """Compiles tests/bench/<name>.c against the library; returns the executable."""
     exe = os.path.join(OUT, name)
-    pkgs = ["libmicrohttpd", "libcurl", "jansson", "libgit2", "openssl", "sqlite3", "tree-sitter"]
+    pkgs = ["libmicrohttpd", "libcurl", "jansson", "libgit2", "openssl", "sqlite3", "tree-sitter", "libpq"]
     cflags = run(["pkg-config", "--cflags"] + pkgs).stdout.split()
     libs = run(["pkg-config", "--libs"] + pkgs).stdout.split()
     run([os.environ.get("CC", "cc"), "-O2", "-g", "-std=c17", "-Wall", "-Wextra", "-Wpedantic",
@@ -595,7 +596,10 @@ def e2e(tmp):
                "RUSTREVIEW_WORKERS": "2", "RUSTREVIEW_LOG_LEVEL": "debug",
                "RUSTREVIEW_GITHUB_APP_ID": APP_ID, "RUSTREVIEW_GITHUB_PRIVATE_KEY_FILE": key,
                "RUSTREVIEW_GITHUB_WEBHOOK_SECRET": SECRET, "RUSTREVIEW_GITHUB_API_URL": api,
-               "RUSTREVIEW_GITHUB_GIT_URL": git_url}
+               "RUSTREVIEW_GITHUB_GIT_URL": git_url,
+               # 41 reviews in well under a minute: past GitHub's 80 content-creating
+               # calls a minute, which the bot would pace (this measures latency).
+               "RUSTREVIEW_PACE_PER_MINUTE": "100000", "RUSTREVIEW_PACE_PER_HOUR": "1000000"}
         server = h.Proc("rustreview-e2e", [BINARY, "serve"], tmp, env=env)
         procs.append(server)
         url = "http://127.0.0.1:%d" % port
@@ -944,7 +948,7 @@ def change_rows(ch, e2):
     return rows
 
 
-def table(m, v, ing, q, ka, eng, e2, seconds, ch=None):
+def table(m, v, ing, q, ka, eng, e2, seconds, rep=None, ch=None):
     rows = []
     for conns in INGEST_CONNECTIONS:
         rr, nd = ing["rr"][conns], ing["node"][conns]
@@ -1050,8 +1054,89 @@ def table(m, v, ing, q, ka, eng, e2, seconds, ch=None):
              "Versions: " + "; ".join("%s %s" % (k, x) for k, x in v.items()), "",
              "| benchmark | rustreview | alternative | ratio | goal | met |",
              "| --- | --- | --- | --- | --- | --- |"]
+    rows += replica_rows(rep or {})
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     return "\n".join(lines) + "\n"
+
+
+# ---- durable ingest by queue backend and replicas ------------------------------
+
+REPLICA_CONNS = 16
+
+
+def replicas(tmp):
+    """Durable deliveries/s and p50/p99 with SQLite and PostgreSQL, one and two
+    replicas (wrk -c16 spread over them: every 202 is a committed job). The
+    PostgreSQL server is Debian's, started here (tests/e2e/pgserver.py)."""
+    sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
+    import pgserver
+    import threading
+    hole = BlackHole()
+    out = {}
+    root = os.path.join(tmp, "replicas")
+    os.makedirs(root)
+    os.chmod(tmp, 0o755)
+    pg = pgserver.PgServer(os.path.join(root, "pg")).start()
+    try:
+        bodies = os.path.join(root, "deliveries")
+        ingest_bodies(hole.port, bodies)
+        for name, url_db, n in (("SQLite, 1 replica", None, 1),
+                                ("PostgreSQL, 1 replica", pg.url, 1),
+                                ("PostgreSQL, 2 replicas", pg.url, 2)):
+            say("replicas: %s" % name)
+            procs, urls = [], []
+            for i in range(n):
+                port = h.free_port()
+                env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                       "RUSTREVIEW_LISTEN": "127.0.0.1:%d" % port,
+                       "RUSTREVIEW_DATA_DIR": os.path.join(root, "%s-%d" % (name[:2], i)),
+                       "RUSTREVIEW_WORKERS": "1", "RUSTREVIEW_LOG_LEVEL": "error",
+                       "RUSTREVIEW_GITHUB_WEBHOOK_SECRET": SECRET,
+                       "RUSTREVIEW_GITHUB_TOKEN": "bench-not-a-real-token",
+                       "RUSTREVIEW_GITHUB_API_URL": "http://127.0.0.1:%d" % hole.port,
+                       "RUSTREVIEW_GITHUB_GIT_URL": "http://127.0.0.1:%d" % hole.port,
+                       "RUSTREVIEW_REPLICA_ID": "bench-%d" % i}
+                if url_db:
+                    env["RUSTREVIEW_DATABASE_URL"] = url_db
+                procs.append(h.Proc("replica-%d" % i, [BINARY, "serve"], root, env=env))
+                urls.append("http://127.0.0.1:%d" % port)
+            try:
+                for u in urls:
+                    h.wait_http_ok(u + "/healthz")
+                    wrk(u, bodies, 1, 4, prefix="warm-%s-" % u[-5:])
+                res = [None] * n
+
+                def one(i):
+                    res[i] = wrk(urls[i], bodies, INGEST_SECONDS, REPLICA_CONNS // n,
+                                 prefix="r%d-%d-" % (i, n))
+                th = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+                for t in th:
+                    t.start()
+                for t in th:
+                    t.join()
+                out[name] = {"rps": sum(r["codes"]["202"] for r in res) / INGEST_SECONDS,
+                             "accepted": sum(r["codes"]["202"] for r in res),
+                             "other": sum(r["codes"]["other"] + r["codes"]["200"] for r in res),
+                             "p50_us": max(r["p50_us"] for r in res),
+                             "p99_us": max(r["p99_us"] for r in res)}
+            finally:
+                for p in procs:
+                    p.close()
+    finally:
+        pg.cleanup()
+        hole.close()
+    return out
+
+
+def replica_rows(rep):
+    rows = []
+    for name, r in rep.items():
+        rows.append(("Durable ingest, %s: deliveries/s, p50 / p99 (wrk -c%d in all, %d s)"
+                     % (name, REPLICA_CONNS, INGEST_SECONDS),
+                     "%.0f /s (%d × 202, %d other); %.2f / %.2f ms"
+                     % (r["rps"], r["accepted"], r["other"], r["p50_us"] / 1000, r["p99_us"] / 1000),
+                     "", "", "report", ""))
+    return rows
 
 
 def main():
@@ -1065,8 +1150,9 @@ def main():
         ka = keepalive(tmp)
         eng = engine(tmp)
         e2 = e2e(tmp)
+        rep = replicas(tmp)
         ch = change(tmp)
-        md = table(m, v, ing, q, ka, eng, e2, time.time() - t0, ch)
+        md = table(m, v, ing, q, ka, eng, e2, time.time() - t0, rep, ch)
         with open(os.path.join(OUT, "results.md"), "w") as f:
             f.write(md)
         with open(os.path.join(OUT, "results.json"), "w") as f:

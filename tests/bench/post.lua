@@ -27,7 +27,9 @@ c200, c202, cother = 0, 0, 0
 local threads = {}
 
 function setup(thread)
-   thread:set("tid", tostring(#threads + 1) .. "-" .. tostring(os.time()))
+   -- RR_BENCH_PREFIX: distinct ids when several wrk run at once (replicas).
+   thread:set("tid", (os.getenv("RR_BENCH_PREFIX") or "") .. tostring(#threads + 1) .. "-"
+              .. tostring(os.time()))
    table.insert(threads, thread)
 end
 

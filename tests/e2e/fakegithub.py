@@ -73,6 +73,8 @@ Control endpoints for tests (no auth):
       may be 0 with "close": true to drop the connection without answering.
   POST /_fake/expire_tokens  the installation tokens issued so far stop working
       (401 Bad credentials), as when they expire or are revoked.
+  --faults SPEC (opt-in): a share of API calls fail as GitHub's do (502, reset,
+  stall, 429, secondary-limit 403), or one answer is lost; see faults.py.
   POST /_fake/reset   forgets PRs, comments, reviews, tokens, requests and injections.
 
 Stops cleanly on SIGTERM/SIGINT.
@@ -622,11 +624,15 @@ def main():
     ap.add_argument("--max-per-page", type=int, default=0)
     ap.add_argument("--tls-cert")
     ap.add_argument("--tls-key")
+    ap.add_argument("--faults", help="opt-in fault injection: JSON spec, see faults.py")
     args = ap.parse_args()
     if bool(args.tls_cert) != bool(args.tls_key):
         ap.error("--tls-cert and --tls-key go together")
 
     Handler.world = World(args)
+    if args.faults:
+        import faults
+        faults.install(Handler, args.faults)
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     server.tls = bool(args.tls_cert)

@@ -66,6 +66,11 @@ class Proc:
         self.name = name
         self.log_path = os.path.join(logdir, name + ".log")
         self.log = open(self.log_path, "w")
+        if argv and argv[0] == BINARY and env is not None:
+            # SIGTERM keeps the listener open for the whole grace period
+            # (25 s by default): tests stop in 2 s unless they set their own.
+            env = dict(env)
+            env.setdefault("RUSTREVIEW_SHUTDOWN_GRACE", "2")
         self.p = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT,
                                   env=env, start_new_session=True)
 

@@ -257,6 +257,26 @@ class CheckCommand(unittest.TestCase):
                                   stdout=subprocess.PIPE, text=True).stdout.strip()
         self.assertIn("(commit %s" % expected.replace("-dirty", ""), p.stdout)
 
+    def test_rules_json_claims(self):
+        p = subprocess.run([h.BINARY, "rules", "--format", "json"], stdout=subprocess.PIPE,
+                           text=True, timeout=30)
+        self.assertEqual(p.returncode, 0)
+        rules = {r["id"]: r for r in json.loads(p.stdout)}
+        self.assertEqual(set(rules["ptr_arg"]), {"id", "severity", "default", "clippy", "scope"})
+        self.assertEqual(rules["unwrap_used"], {"id": "unwrap_used", "severity": "warning",
+                                                "default": "on", "clippy": "unwrap_used",
+                                                "scope": "subset"})
+        self.assertEqual(rules["missing_panics_doc"]["default"], "off")
+        self.assertEqual(rules["unwrap_or_default"]["scope"], "subset")
+        self.assertIsNone(rules["blocking_in_async"]["clippy"])
+        self.assertIsNone(rules["blocking_in_async"]["scope"])
+        for r in rules.values():
+            self.assertEqual(r["clippy"] is None, r["scope"] is None, r["id"])
+            self.assertIn(r["scope"], ("same", "subset", None))
+        bad = subprocess.run([h.BINARY, "rules", "--format", "yaml"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, timeout=30)
+        self.assertEqual(bad.returncode, 2)
+
 
 # Private functions: only the rules these tests configure can fire.
 CFG_BASE = "fn a(v: &[u8]) -> usize {\n    v.len()\n}\n"

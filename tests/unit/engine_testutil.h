@@ -90,4 +90,30 @@ static inline void et_expect_count(const char *path, const char *src,
 	finding_list_free(&l);
 }
 
+/* "line:col" of every finding of rule in src (as path, under opts, every line
+ * added unless `added` is given), space-separated, e.g. "3:7 9:7". Heap string. */
+static inline char *et_where(const char *path, const char *src, const char *rule,
+			     const struct review_options *opts, const struct line_set *added)
+{
+	struct finding_list l = et_review(path, src, added, opts);
+	struct rr_buf b = RR_BUF_INIT;
+	for (size_t i = 0; i < l.n; i++)
+		if (strcmp(l.items[i].rule_id, rule) == 0 &&
+		    rr_buf_printf(&b, "%s%u:%u", b.len ? " " : "", l.items[i].line,
+				  l.items[i].column) != 0)
+			fail_msg("out of memory");
+	finding_list_free(&l);
+	return b.data ? rr_buf_detach(&b) : strdup("");
+}
+
+/* Fails unless et_where gives exactly want. */
+static inline void et_assert_where(const char *path, const char *src, const char *rule,
+				   const struct review_options *opts, const char *want)
+{
+	char *got = et_where(path, src, rule, opts, NULL);
+	if (strcmp(got, want) != 0)
+		fail_msg("%s: got \"%s\", want \"%s\" in:\n%s", rule, got, want, src);
+	free(got);
+}
+
 #endif

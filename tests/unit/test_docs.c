@@ -24,14 +24,17 @@ static int put_cell(struct rr_buf *b, const char *text)
 static char *rules_table(void)
 {
 	struct rr_buf b = RR_BUF_INIT;
-	int rc = rr_buf_puts(&b, "| rule | severity | fix | applies to | default | what it flags |\n"
-				 "| --- | --- | --- | --- | --- | --- |\n");
+	int rc = rr_buf_puts(&b, "| rule | severity | fix | applies to | default | clippy lint | scope "
+				 "| what it flags |\n"
+				 "| --- | --- | --- | --- | --- | --- | --- | --- |\n");
 	for (size_t i = 0; i < rules_count() && !rc; i++) {
 		const struct rule_info *r = rules_get(i);
-		rc |= rr_buf_printf(&b, "| `%s` | %s | %s | %s | %s | ", r->id,
+		const char *lint = rules_clippy_lint(i), *scope = rules_scope(i);
+		rc |= rr_buf_printf(&b, "| `%s` | %s | %s | %s | %s | %s%s%s | %s | ", r->id,
 				    rr_severity_name(r->severity), r->has_fix ? "suggested change" : "",
 				    r->production_only ? "production code" : "all code",
-				    r->default_off ? "**off** (opt in)" : "on");
+				    r->default_off ? "**off** (opt in)" : "on", lint ? "`" : "",
+				    lint ? lint : "—", lint ? "`" : "", scope ? scope : "—");
 		rc |= put_cell(&b, r->summary);
 		rc |= rr_buf_puts(&b, " |\n");
 	}

@@ -171,12 +171,8 @@ static void test_or_fun_call_positives(void **state)
 {
 	struct finding_list l;
 	(void)state;
-	assert_one("fn f() {\n    let a = o.unwrap_or(String::new());\n}\n", "or_fun_call", 2, 15, 39,
-		   "unwrap_or_default()");
-	assert_one("fn f() { let a = o.unwrap_or(Default::default()); }\n", "or_fun_call", 1, 20, 49,
-		   "unwrap_or_default()");
-	assert_one("fn f() { m.entry(k).or_insert(Vec::new()); }\n", "or_fun_call", 1, 21, 42,
-		   "or_default()");
+	/* Default values are clippy's separate unwrap_or_default (below). */
+	assert_none("fn f() {\n    let a = o.unwrap_or(String::new());\n}\n", "or_fun_call");
 	assert_one("fn f() { let a = o.ok_or(format!(\"no {}\", k)); }\n", "or_fun_call", 1, 20, 46,
 		   "ok_or_else(|| format!(\"no {}\", k))");
 	assert_one("fn f() { m.entry(k).or_insert(Vec::with_capacity(8)); }\n", "or_fun_call", 1, 21,
@@ -187,6 +183,47 @@ static void test_or_fun_call_positives(void **state)
 	assert_non_null(strstr(et_nth(&l, "or_fun_call", 0)->message, "`.or_else(|| (or `|_|`"));
 	finding_list_free(&l);
 	assert_one("fn f() { let a = o.map_or(d.clone(), |x| x); }\n", "or_fun_call", 1, 20, 44, NULL);
+	/* Work anywhere inside the fallback, and lookups by reference (clippy 0.1.95). */
+	assert_one("fn f() { o.unwrap_or(Instant::now() + d); }\n", "or_fun_call", 1, 12, 41, NULL);
+	assert_one("fn f() { o.unwrap_or(m[&k]); }\n", "or_fun_call", 1, 12, 28, NULL);
+	assert_one("fn f() { o.unwrap_or(x.unwrap_or(0)); }\n", "or_fun_call", 1, 12, 37, NULL);
+	assert_one("fn f() { o.get_or_insert(make()); }\n", "or_fun_call", 1, 12, 33,
+		   "get_or_insert_with(make)");
+	assert_one("fn f() { o.and(Some(make())); }\n", "or_fun_call", 1, 12, 29,
+		   "and_then(|_| Some(make()))");
+	assert_one("fn f() { o.unwrap_or({ Duration::from_secs(n) }); }\n", "or_fun_call", 1, 12,
+		   49, NULL);
+}
+
+static void test_unwrap_or_default(void **state)
+{
+	(void)state;
+	assert_one("fn f() {\n    let a = o.unwrap_or(String::new());\n}\n", "unwrap_or_default",
+		   2, 15, 39, "unwrap_or_default()");
+	assert_one("fn f() { let a = o.unwrap_or(Default::default()); }\n", "unwrap_or_default", 1,
+		   20, 49, "unwrap_or_default()");
+	assert_one("fn f() { m.entry(k).or_insert(Vec::new()); }\n", "unwrap_or_default", 1, 21, 42,
+		   "or_default()");
+	assert_one("fn f() { m.entry(k).or_insert_with(Vec::new); }\n", "unwrap_or_default", 1, 21,
+		   45, "or_default()");
+	assert_one("fn f() { o.unwrap_or_else(Default::default); }\n", "unwrap_or_default", 1, 12,
+		   44, "unwrap_or_default()");
+	assert_one("fn f() { o.unwrap_or(u32::default()); }\n", "unwrap_or_default", 1, 12, 37,
+		   "unwrap_or_default()");
+	assert_one("fn f() { o.unwrap_or_else(|| \"\".to_string()); }\n", "unwrap_or_default", 1,
+		   12, 45, "unwrap_or_default()");
+	/* A type of this file with a Default impl: its new() is its default. */
+	assert_one("#[derive(Debug, Default)]\nstruct K;\nfn f() { o.unwrap_or(K::new()); }\n",
+		   "unwrap_or_default", 3, 12, 31, "unwrap_or_default()");
+	/* Like clippy: literals, vec![] and closures calling a constructor are not. */
+	assert_none("fn f() { o.unwrap_or(0); o.unwrap_or(false); o.unwrap_or(\"\"); }\n",
+		    "unwrap_or_default");
+	assert_none("fn f() { o.unwrap_or(vec![]); o.unwrap_or_else(|| String::new()); }\n",
+		    "unwrap_or_default");
+	assert_none("fn f() { o.unwrap_or(String::from(\"\")); o.unwrap_or(K::new()); }\n",
+		    "unwrap_or_default");
+	/* K::new() of a type not known to be Default is or_fun_call's. */
+	assert_one("fn f() { o.unwrap_or(K::new()); }\n", "or_fun_call", 1, 12, 31, NULL);
 }
 
 static void test_or_fun_call_negatives(void **state)
@@ -241,17 +278,24 @@ static void test_useless_format(void **state)
 static void test_needless_collect(void **state)
 {
 	(void)state;
-	assert_one("fn f() {\n    let n = it.collect::<Vec<_>>().len();\n}\n", "needless_collect", 2,
-		   16, 41, "count()");
-	assert_one("fn f() { let e = it.collect::<Vec<u8>>().is_empty(); }\n", "needless_collect", 1,
-		   21, 52, "next().is_none()");
-	assert_one("fn f() -> usize {\n    let v: Vec<u32> = it.collect();\n    v.len()\n}\n",
-		   "needless_collect", 2, 26, 33, NULL);
-	assert_none("fn f() { let n = it.collect::<HashSet<_>>().len(); }\n", "needless_collect");
-	assert_none("fn f() { let v: Vec<u32> = it.collect(); for x in v {} }\n", "needless_collect");
-	assert_none("fn f() { let v: Vec<u32> = it.collect(); g(v.len(), &v); }\n",
+	assert_one("fn f() {\n    let n = it.iter().collect::<Vec<_>>().len();\n}\n", "needless_collect", 2,
+		   23, 48, "count()");
+	assert_one("fn f() { let e = s.chars().collect::<Vec<char>>().is_empty(); }\n",
+		   "needless_collect", 1, 28, 61, "next().is_none()");
+	assert_one("fn f() -> usize {\n    let v: Vec<u32> = it.map(g).collect();\n    v.len()\n}\n",
+		   "needless_collect", 2, 33, 40, NULL);
+	/* Only on what the tree shows is an iterator: a type's own collect is not Iterator's. */
+	assert_none("fn f() { let n = bag.collect::<Vec<u8>>().len(); }\n", "needless_collect");
+	/* A closure of the chain shares state with what follows: collecting first matters. */
+	assert_none("fn f() -> usize {\n    let v: Vec<u8> = it.iter().inspect(|_| n += 1).collect();\n"
+		    "    v.len() + n\n}\n", "needless_collect");
+	assert_one("fn f() -> usize {\n    let v: Vec<u8> = it.iter().filter(|x| x > 1).collect();\n"
+		   "    v.len() + x\n}\n", "needless_collect", 2, 50, 57, NULL);
+	assert_none("fn f() { let n = it.iter().collect::<HashSet<_>>().len(); }\n", "needless_collect");
+	assert_none("fn f() { let v: Vec<u32> = it.iter().collect(); for x in v {} }\n", "needless_collect");
+	assert_none("fn f() { let v: Vec<u32> = it.iter().collect(); g(v.len(), &v); }\n",
 		    "needless_collect");
-	assert_none("fn f() { let v = it.collect::<Vec<_>>(); let w = v.into_iter(); }\n",
+	assert_none("fn f() { let v = it.iter().collect::<Vec<_>>(); let w = v.into_iter(); }\n",
 		    "needless_collect");
 }
 
@@ -460,6 +504,7 @@ int main(void)
 		cmocka_unit_test(test_redundant_clone_negatives),
 		cmocka_unit_test(test_or_fun_call_positives),
 		cmocka_unit_test(test_or_fun_call_negatives),
+		cmocka_unit_test(test_unwrap_or_default),
 		cmocka_unit_test(test_format_push_string),
 		cmocka_unit_test(test_useless_format),
 		cmocka_unit_test(test_needless_collect),
