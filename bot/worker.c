@@ -278,14 +278,6 @@ static void report_status(struct job_run *r)
 		       "repo", r->rq.repo, "head", r->rq.head_sha, "error", err.msg, NULL);
 }
 
-/* Monotonic microseconds: where a job's time goes (make bench reads the log). */
-static uint64_t worker_now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 
 /*
  * A forge's secondary limits (80 content-creating requests a minute, 500 an
@@ -329,18 +321,18 @@ static int run_review(struct review_engine *e, const struct rr_config *cfg, stru
 		return rr_error_wrap(err, "job %lld: bad request", (long long)job->id);
 	if ((rc = find_forge(cfg, r, err)))
 		return rc;
-	r->fetch_us = worker_now_us();
+	r->fetch_us = rr_now_us();
 	rc = fetch_pull_request(cfg, r, err);
-	r->review_us = worker_now_us();
+	r->review_us = rr_now_us();
 	r->fetch_us = r->review_us - r->fetch_us;
 	if (rc || (rc = review_pull_request(e, cfg, r, err)))
 		return rc;
-	r->publish_us = worker_now_us();
+	r->publish_us = rr_now_us();
 	r->review_us = r->publish_us - r->review_us;
 	if ((rc = pace_publish(cfg, q, r, err)) || (rc = publish_review(r, err)))
 		return rc;
 	report_status(r);
-	r->publish_us = worker_now_us() - r->publish_us;
+	r->publish_us = rr_now_us() - r->publish_us;
 	return RR_OK;
 }
 

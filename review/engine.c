@@ -791,7 +791,8 @@ enum engine_cond {
 	EC_ALWAYS,                 /* the parsed text alone */
 	EC_INHERENT_FN,            /* and an inherent impl of the file defines fn `arg` */
 	EC_TEXT,                   /* and the file holds the text `arg` */
-	EC_REFERENCE,              /* the parsed text as a referenced type: `&T`, `&mut T`, `&'a T` */
+	EC_REFERENCE,              /* the parsed text as a referenced type (`&T`, `&mut T`,
+				      `&'a T`), and an unparsed fn body may declare a fn */
 };
 
 static const struct {
@@ -801,16 +802,13 @@ static const struct {
 } engine_whole_file_readers[] = {
 	/* rule_helpers.c: the file's own inherent unwrap/expect */
 	{ "unwrap", EC_INHERENT_FN, "unwrap" }, { "expect", EC_INHERENT_FN, "expect" },
-	/* len_zero.c: the inherent len / is_empty of the receiver's type */
-	{ "len", EC_INHERENT_FN, "len" }, { "len", EC_INHERENT_FN, "is_empty" },
 	/* static_mut_refs.c: every reference in the file */
 	{ "static mut", EC_ALWAYS, NULL },
 	/* api_helpers.c (exit, mem_forget, transmute_without_safety): every `use` and
 	 * fn of that name at any depth; mem_forget.c: impl Drop */
 	{ "exit", EC_ALWAYS, NULL }, { "forget", EC_ALWAYS, NULL }, { "transmute", EC_ALWAYS, NULL },
-	/* or_fun_call.c: a const fn of the file called in the fallback */
-	{ "or", EC_TEXT, "const fn" }, { "and", EC_TEXT, "const fn" },
-	/* ptr_arg.c: the fns of the file (any depth) the parameter is passed to */
+	/* ptr_arg.c: the fns of the file the parameter is passed to, at any depth (the
+	 * context holds the signatures of those at module level and in impls) */
 	{ "Vec", EC_REFERENCE, NULL }, { "String", EC_REFERENCE, NULL },
 	{ "PathBuf", EC_REFERENCE, NULL }, { "Cow", EC_REFERENCE, NULL },
 };
@@ -925,7 +923,7 @@ static bool engine_plan_ranges(const struct review_engine *e, const char *src, s
 		const char *arg = engine_whole_file_readers[i].arg;
 		if (!engine_ranges_hold(plan, engine_whole_file_readers[i].parsed, c == EC_REFERENCE))
 			continue;
-		if (c == EC_ALWAYS || c == EC_REFERENCE ||
+		if (c == EC_ALWAYS || (c == EC_REFERENCE && ranges_fn_in_unparsed_body(plan)) ||
 		    (c == EC_INHERENT_FN && ranges_defines_inherent_fn(plan, arg)) ||
 		    (c == EC_TEXT && engine_text_in(src, len, arg)))
 			return false;

@@ -591,6 +591,11 @@ static bool scan_item(struct scan *sc, size_t start)
 			if ((sc->v[index].is_fn = tok_is(lx, t, "fn")))
 				note_name(lx, &sc->v[index]);
 			end = skip_to_item_end(lx, tok_is(lx, t, "fn"), &brace);
+			if (sc->v[index].is_fn && end && brace != SIZE_MAX && lx->s[end - 1] == '}') {
+				sc->v[index].has_body = true;
+				sc->v[index].body_open = (uint32_t)brace;
+				sc->v[index].body_close = (uint32_t)(end - 1);
+			}
 		} else if (tok_is(lx, t, "struct") || tok_is(lx, t, "enum") ||
 			   (tok_is(lx, t, "union") && peek_token(lx).kind == TK_IDENT)) {
 			sc->v[index].kind = IK_TYPE;
@@ -883,15 +888,36 @@ static int add_context(struct planner *pl, size_t from, size_t to)
 	return rc;
 }
 
+/* An item without its contents: a fn's signature (`fn f(..) -> T {` + `}`),
+ * or one without a body whole. */
+static int add_signature(struct planner *pl, const struct ranges_item *it)
+{
+	return it->has_body ? add_shell(pl, it) : spans_add(&pl->include, it->start, it->end);
+}
+
+/* An impl with its items' signatures: what the file says a type's methods are. */
+static int add_impl_signatures(struct planner *pl, size_t i)
+{
+	const struct ranges_item *v = pl->sc->v;
+	int rc = add_shell(pl, &v[i]);
+
+	for (size_t j = i + 1; rc == RR_OK && j < v[i].subtree_end; j = v[j].subtree_end)
+		if (v[j].kind != IK_TRIVIA)
+			rc = add_signature(pl, &v[j]);
+	return rc;
+}
+
 /*
  * The file's module-level context (the top level and, through them, inline
  * modules): at the top, inner attributes and `use`s; at every module level,
  * the declarations the parsed code names — its types (`struct S {` + `}`:
- * the name without the fields; a body-less one whole) and the impls whose
- * header names one (`impl Default for S {` + `}`) — with the headers of the
+ * the name without the fields; a body-less one whole), its fns (their
+ * signatures) and the impls whose header names one, with their items'
+ * signatures (`impl Default for S {` ... `}`) — with the headers of the
  * modules they are in. A rule asks whether a name it reads there, `Vec`,
- * `ParseResult`, is the file's own; a declaration the code never names cannot
- * matter. *added: whether anything was included.
+ * `ParseResult`, a callee, is the file's own, and what its signature is; a
+ * declaration the code never names cannot matter. *added: whether anything
+ * was included.
  */
 static int add_module_context(struct planner *pl, size_t from, size_t to, bool top, int depth,
 			      bool *added)
@@ -906,13 +932,25 @@ static int add_module_context(struct planner *pl, size_t from, size_t to, bool t
 		bool type = it->kind == IK_TYPE || (it->kind == IK_CONTAINER && it->is_trait);
 		if (top && (it->kind == IK_INNER_ATTR || it->kind == IK_USE)) {
 			rc = spans_add(&pl->include, it->start, it->end);
-		} else if (type && named(pl, src, it->name_start, it->name_end)) {
-			rc = it->has_body ? add_shell(pl, it) : spans_add(&pl->include, it->start, it->end);
+		} else if ((type || it->is_fn) && named(pl, src, it->name_start, it->name_end)) {
+			rc = add_signature(pl, it);
 			*added = true;
 		} else if (it->kind == IK_CONTAINER && it->is_impl && it->has_body &&
 			   mentions_name(pl, src, it->start, it->body_open)) {
-			rc = add_shell(pl, it);
+			rc = add_impl_signatures(pl, i);
 			*added = true;
+		} else if (it->kind == IK_CONTAINER && (it->is_impl || it->is_trait) && it->has_body) {
+			/* a method the code names (a callee): its signature, in its impl's shell */
+			bool shell = false;
+			for (size_t j = i + 1; rc == RR_OK && j < it->subtree_end; j = v[j].subtree_end) {
+				if (!v[j].is_fn || !named(pl, src, v[j].name_start, v[j].name_end))
+					continue;
+				if (!shell && (rc = add_shell(pl, it)) == RR_OK)
+					shell = true;
+				if (rc == RR_OK)
+					rc = add_signature(pl, &v[j]);
+			}
+			*added |= shell;
 		} else if (it->kind == IK_CONTAINER && it->is_mod && it->has_body &&
 			   depth < RANGES_MAX_NESTING) {
 			bool inner = false;
@@ -1064,6 +1102,23 @@ bool ranges_defines_inherent_fn(const struct ranges_plan *p, const char *name)
 			    memcmp(p->src + f->name_start, name, n) == 0)
 				return true;
 		}
+	}
+	return false;
+}
+
+bool ranges_fn_in_unparsed_body(const struct ranges_plan *p)
+{
+	for (size_t i = 0; i < p->n_items; i++) {
+		const struct ranges_item *it = &p->items[i];
+		const char *s, *end, *hit;
+		if (!it->is_fn || !it->has_body || ranges_is_faithful(p, it->start, it->end))
+			continue;
+		s = p->src + it->body_open + 1;
+		end = p->src + it->body_close;
+		for (; s < end && (hit = memmem(s, (size_t)(end - s), "fn", 2)); s = hit + 2)
+			if ((hit == p->src || !is_ident_char((unsigned char)hit[-1])) &&
+			    (hit + 2 >= end || !is_ident_char((unsigned char)hit[2])))
+				return true;
 	}
 	return false;
 }

@@ -77,6 +77,14 @@ void ranges_plan_free(struct ranges_plan *plan);
  */
 bool ranges_defines_inherent_fn(const struct ranges_plan *plan, const char *name);
 
+/*
+ * True when the body of a fn the plan does not parse may hold a nested fn
+ * (the word `fn` in it): the context includes the signatures of the
+ * module-level fns and methods the parsed code names, not fns declared
+ * inside other fns' bodies. Meaningful after RANGES_PARTIAL.
+ */
+bool ranges_fn_in_unparsed_body(const struct ranges_plan *plan);
+
 /* True when byte span [start, end) lies inside one faithful span. */
 bool ranges_is_faithful(const struct ranges_plan *plan, uint32_t start, uint32_t end);
 

@@ -794,14 +794,6 @@ int review_run(struct review_engine *e, git_repository *repo, const git_oid *bas
 	return review_run_opts(e, repo, base, head, limits, NULL, out, stats, err);
 }
 
-/* A monotonic clock in microseconds, for the phase timings of review_stats. */
-static uint64_t review_now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 int review_run_opts(struct review_engine *e, git_repository *repo, const git_oid *base,
 		    const git_oid *head, const struct review_limits *limits,
 		    const struct review_options *opts, struct finding_list *out,
@@ -847,9 +839,9 @@ int review_run_opts(struct review_engine *e, git_repository *repo, const git_oid
 	mods.tree = cargo.tree;
 	mods.engine = e;
 
-	stats->diff_us = review_now_us();
+	stats->diff_us = rr_now_us();
 	rc = diff_rust_changes(repo, base, head, &diff, err);
-	stats->diff_us = review_now_us() - stats->diff_us;
+	stats->diff_us = rr_now_us() - stats->diff_us;
 	if (rc)
 		goto cleanup;
 	stats->files_changed = diff.n;

@@ -32,8 +32,11 @@ static struct line_set lines_of(uint32_t first, uint32_t last)
 	return s;
 }
 
-/* True when every byte of needle's first occurrence in src is in the plan's ranges. */
-static bool included(const struct ranges_plan *p, const char *src, const char *needle)
+/*
+ * How needle's first occurrence in src lies in the plan's ranges: true when
+ * inside one range (whole) or, with whole false, when no byte of it is in any.
+ */
+static bool placed(const struct ranges_plan *p, const char *src, const char *needle, bool whole)
 {
 	const char *at = strstr(src, needle);
 	uint32_t a, b;
@@ -41,26 +44,18 @@ static bool included(const struct ranges_plan *p, const char *src, const char *n
 	assert_non_null(at);
 	a = (uint32_t)(at - src);
 	b = a + (uint32_t)strlen(needle);
-	for (size_t i = 0; i < p->n; i++)
-		if (p->ranges[i].start_byte <= a && b <= p->ranges[i].end_byte)
+	for (size_t i = 0; i < p->n; i++) {
+		const TSRange *r = &p->ranges[i];
+		if (whole && r->start_byte <= a && b <= r->end_byte)
 			return true;
-	return false;
-}
-
-/* True when no byte of needle's first occurrence is in the plan's ranges. */
-static bool excluded(const struct ranges_plan *p, const char *src, const char *needle)
-{
-	const char *at = strstr(src, needle);
-	uint32_t a, b;
-
-	assert_non_null(at);
-	a = (uint32_t)(at - src);
-	b = a + (uint32_t)strlen(needle);
-	for (size_t i = 0; i < p->n; i++)
-		if (p->ranges[i].start_byte < b && a < p->ranges[i].end_byte)
+		if (!whole && r->start_byte < b && a < r->end_byte)
 			return false;
-	return true;
+	}
+	return !whole;
 }
+
+#define included(p, src, needle) placed(p, src, needle, true)
+#define excluded(p, src, needle) placed(p, src, needle, false)
 
 /* Pads src with a large function so a plan of one small item stays partial. */
 static char *padded(const char *src)
@@ -130,7 +125,7 @@ static void test_enclosing_headers_and_context(void **state)
 			   "mod tests {\n"
 			   "    use super::*;\n"
 			   "    impl Store {\n"
-			   "        fn sibling(&self) -> u8 { 1 }\n"
+			   "        fn sibling(&self) -> u8 { sibling_body() }\n"
 			   "        /// Docs.\n"
 			   "        #[inline]\n"
 			   "        async fn touched(&self) {\n"
@@ -153,7 +148,9 @@ static void test_enclosing_headers_and_context(void **state)
 	assert_true(included(&p, src, "#[cfg(test)]\nmod tests {"));
 	assert_true(included(&p, src, "use super::*;"));
 	assert_true(included(&p, src, "impl Store {"));
-	assert_true(excluded(&p, src, "fn sibling"));
+	/* the sibling's signature (the impl's methods, as rules read them), not its body */
+	assert_true(included(&p, src, "fn sibling(&self) -> u8 {"));
+	assert_true(excluded(&p, src, "sibling_body()"));
 	assert_true(included(&p, src, "/// Docs.\n        #[inline]\n        async fn touched(&self) {\n"
 					 "            self.items.len(); let _k: (Kind, Unit);\n        }"));
 	/* the method is faithful, the headers are not */
@@ -167,7 +164,7 @@ static void test_enclosing_headers_and_context(void **state)
 	ranges_plan_free(&p);
 	/* an added line in the impl's header takes the impl whole */
 	assert_int_equal(plan_line(&p, src, 12, 12), RANGES_PARTIAL);
-	assert_true(included(&p, src, "fn sibling"));
+	assert_true(included(&p, src, "sibling_body()"));
 	ranges_plan_free(&p);
 	free(src);
 }
@@ -271,6 +268,38 @@ static void test_inherent_fns(void **state)
 		ranges_plan_free(&p);
 		free(src);
 	}
+}
+
+/* The module-level declarations the parsed code names come as signatures:
+ * a callee fn, a method of an impl whose header the code never names. */
+static void test_named_signatures(void **state)
+{
+	char *src = padded("const fn limit() -> u8 {\n    LIMIT_BODY\n}\n"       /* 1-3 */
+			   "impl Other {\n"                                       /* 4 */
+			   "    fn helper(&self, v: &[u8]) -> usize {\n"         /* 5 */
+			   "        HELPER_BODY\n"                               /* 6 */
+			   "    }\n"                                             /* 7 */
+			   "    fn unnamed(&self) {}\n"                          /* 8 */
+			   "}\n"                                                 /* 9 */
+			   "fn touched(o: &Other) -> u8 {\n"                     /* 10 */
+			   "    o.helper(&[]); limit()\n"                        /* 11 */
+			   "}\n"                                                 /* 12 */
+			   "fn nested_holder() {\n    fn inner() {}\n}\n");    /* 13-15 */
+	struct ranges_plan p;
+	(void)state;
+	assert_int_equal(plan_line(&p, src, 11, 11), RANGES_PARTIAL);
+	assert_true(included(&p, src, "const fn limit() -> u8 {"));
+	assert_true(excluded(&p, src, "LIMIT_BODY"));
+	assert_true(included(&p, src, "impl Other {"));
+	assert_true(included(&p, src, "fn helper(&self, v: &[u8]) -> usize {"));
+	assert_true(excluded(&p, src, "HELPER_BODY"));
+	/* `Other` is named by the parameter: its impl comes with every signature */
+	assert_true(included(&p, src, "fn unnamed(&self) {}"));
+	assert_true(excluded(&p, src, "fn inner"));
+	/* a fn declared inside an unparsed body: the scan cannot list it */
+	assert_true(ranges_fn_in_unparsed_body(&p));
+	ranges_plan_free(&p);
+	free(src);
 }
 
 /* An added line whose text appears earlier outside the parsed items. */
@@ -560,6 +589,7 @@ int main(void)
 		cmocka_unit_test(test_whole_when_most_is_needed),
 		cmocka_unit_test(test_text_seen_before),
 		cmocka_unit_test(test_inherent_fns),
+		cmocka_unit_test(test_named_signatures),
 		cmocka_unit_test(test_engine_parses_in_ranges),
 		cmocka_unit_test(test_ranged_equals_whole_on_real_files),
 	};
