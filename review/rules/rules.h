@@ -39,6 +39,13 @@ struct rule_ctx {
 	 * define `unwrap` / `expect`? 0 unknown, 1 no, 2 yes (rule_helpers.c). */
 	unsigned char own_method[2];
 	uint32_t binding_visits;       /* nodes those lookups walked in this file (a budget) */
+	/* Per file, computed on first use: does the text mention a std item's
+	 * name at all (api_helpers.c: no scan for an alias of one it never names)? */
+	struct {
+		char name[32];
+		bool mentioned;
+	} mentions[4];
+	unsigned n_mentions;
 };
 
 /* Returns 0 or RR_ENOMEM. */
