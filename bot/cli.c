@@ -727,12 +727,37 @@ static void warn_unknown_variable(const char *name, const char *did_you_mean, vo
 		  RR_KV_STR("did_you_mean", did_you_mean), RR_KV_STR("message", message));
 }
 
-/* rustreview_forge_enabled: which forges this instance serves, for dashboards. */
-static void note_forges(const struct rr_config *cfg, struct metrics *m)
+/* rustreview_forge_enabled: which forges this instance serves, for dashboards;
+ * and every REST call a forge makes is counted (before the forges start). */
+static void note_forges(struct rr_config *cfg, struct metrics *m)
 {
-	for (size_t i = 0; i < cfg->nforges; i++)
+	for (size_t i = 0; i < cfg->nforges; i++) {
 		metrics_set(m, METRIC_FORGE_ENABLED, &cfg->forges[i].forge->name,
 			    cfg->forges[i].enabled ? 1 : 0);
+		cfg->forges[i].observe_api = metrics_api_call;
+		cfg->forges[i].observe_ctx = m;
+	}
+}
+
+/* One line per enabled forge: how it authenticates, against which URLs. */
+static void log_forges(const struct rr_config *cfg)
+{
+	for (size_t i = 0; i < cfg->nforges; i++) {
+		const struct forge_config *fc = &cfg->forges[i];
+		char path[64];
+
+		if (!fc->enabled)
+			continue;
+		snprintf(path, sizeof(path), "/webhooks/%s", fc->forge->name);
+		rr_log_kv(RR_LOG_INFO, "startup.forge", RR_KV_STR("forge", fc->forge->name),
+			  RR_KV_STR("auth", fc->forge->auth_mode ? fc->forge->auth_mode(fc) : "token"),
+			  RR_KV_STR("api_url", fc->api_url), RR_KV_STR("git_url", fc->git_url),
+			  RR_KV_STR("webhook_path", path));
+	}
+	if (config_enabled_forges(cfg) == 0)
+		rr_log_kv(RR_LOG_WARN, "startup.no_forge",
+			  RR_KV_STR("message", "No forge is enabled: webhooks get 404; set "
+				    "RUSTREVIEW_<FORGE>_WEBHOOK_SECRET (or _FILE)"));
 }
 
 /*
@@ -742,7 +767,6 @@ static void note_forges(const struct rr_config *cfg, struct metrics *m)
  */
 static int queue_take_back(struct service *svc, struct rr_error *err)
 {
-	char count[24];
 	size_t n = 0;
 	int rc;
 
@@ -751,11 +775,9 @@ static int queue_take_back(struct service *svc, struct rr_error *err)
 	queue_set_retry_for(svc->q, svc->cfg.retry_for_s);
 	if ((rc = queue_release_own(svc->q, &n, err)))
 		return rr_error_wrap(err, "taking back the jobs of the previous run");
-	if (n) {
-		snprintf(count, sizeof(count), "%zu", n);
-		rr_log(RR_LOG_INFO, "queue.taken_back", "jobs", count, "owner", queue_owner(svc->q),
-		       NULL);
-	}
+	if (n)
+		rr_log_kv(RR_LOG_INFO, "queue.taken_back", RR_KV_UINT("jobs", n),
+			  RR_KV_STR("owner", queue_owner(svc->q)));
 	return RR_OK;
 }
 
@@ -782,10 +804,11 @@ static int service_start(struct service *svc, const struct forge *const *forges,
 		return rc;
 	if ((rc = queue_open(&svc->q, queue_target(&svc->cfg), err)) ||
 	    (rc = queue_take_back(svc, err)) ||
-	    (rc = config_init_forges(&svc->cfg, err)) ||
 	    (rc = metrics_new(&svc->m, err)))
 		return rc;
 	note_forges(&svc->cfg, svc->m);
+	if ((rc = config_init_forges(&svc->cfg, err)))
+		return rc;
 	if ((rc = worker_pool_start(&svc->workers, &svc->cfg, svc->q, svc->m, err)) ||
 	    (rc = server_start(&svc->http, &svc->cfg, svc->q, svc->m, err)))
 		return rc;
@@ -853,6 +876,7 @@ static void announce(const struct service *svc)
 		  RR_KV_STR("database", queue_db_label(svc)), RR_KV_STR("replica", queue_owner(svc->q)),
 		  RR_KV_UINT("workers", svc->cfg.workers),
 		  RR_KV_STR("forges", forges.data ? forges.data : ""));
+	log_forges(&svc->cfg);
 	if (isatty(STDERR_FILENO) || none) {
 		bool v6 = strchr(host, ':') != NULL;
 		fprintf(stderr,
@@ -943,22 +967,20 @@ int cli_serve(int argc, char **argv, const struct forge *const *forges)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if ((rc = service_start(&svc, forges, &err)) != RR_OK) {
-		rr_log(RR_LOG_ERROR, "startup.failed", "error", err.msg, NULL);
+		rr_log_kv(RR_LOG_ERROR, "startup.failed", RR_KV_STR("error", err.msg));
 		fprintf(stderr, "rustreview serve: %s\n", err.msg);
 		service_stop(&svc);
 		return CLI_EXIT_ERROR;
 	}
 	announce(&svc);
 	int sig = wait_for_signal(&set);
-	char grace[24];
-	snprintf(grace, sizeof(grace), "%u", svc.cfg.shutdown_grace_s);
-	rr_log(RR_LOG_INFO, "shutdown", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM",
-	       "grace_s", grace, NULL);
+	rr_log_kv(RR_LOG_INFO, "shutdown", RR_KV_STR("signal", sig == SIGINT ? "SIGINT" : "SIGTERM"),
+		  RR_KV_UINT("grace_s", svc.cfg.shutdown_grace_s));
 	if (!drain(&svc, &set)) {
 		/* A worker is stuck (its lease is back in the queue): stop
 		 * listening and leave without freeing what it still uses. */
 		server_stop(svc.http);
-		rr_log(RR_LOG_WARN, "stopped", "busy_workers_abandoned", "true", NULL);
+		rr_log_kv(RR_LOG_WARN, "stopped", RR_KV_BOOL("busy_workers_abandoned", true));
 		fflush(NULL);
 		_exit(CLI_EXIT_OK);
 	}

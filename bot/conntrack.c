@@ -62,15 +62,12 @@ static unsigned cut_late_requests(struct conntrack *t, uint64_t now, bool pressu
 
 static void log_cut(unsigned n, bool pressure, uint64_t open, unsigned deadline_ms)
 {
-	char count[24], conns[24], ms[24];
-	snprintf(count, sizeof(count), "%u", n);
-	snprintf(conns, sizeof(conns), "%llu", (unsigned long long)open);
-	snprintf(ms, sizeof(ms), "%u", pressure && deadline_ms > CONNTRACK_PRESSURE_DEADLINE_MS
-					   ? CONNTRACK_PRESSURE_DEADLINE_MS : deadline_ms);
-	rr_log(RR_LOG_INFO, "http.request_deadline",
-	       "message", "closed connections whose request did not arrive whole in time",
-	       "closed", count, "open_connections", conns, "deadline_ms", ms,
-	       "under_pressure", pressure ? "true" : "false", NULL);
+	unsigned ms = pressure && deadline_ms > CONNTRACK_PRESSURE_DEADLINE_MS
+			      ? CONNTRACK_PRESSURE_DEADLINE_MS : deadline_ms;
+	rr_log_kv(RR_LOG_INFO, "http.request_deadline",
+		  RR_KV_STR("message", "closed connections whose request did not arrive whole in time"),
+		  RR_KV_UINT("closed", n), RR_KV_UINT("open_connections", open),
+		  RR_KV_UINT("deadline_ms", ms), RR_KV_BOOL("under_pressure", pressure));
 }
 
 static void *watchdog(void *arg)
@@ -160,12 +157,11 @@ static void evict_oldest_request(struct conntrack *t, uint64_t now)
 	oldest->cut = true;
 	t->evicted++;
 	if (t->evicted == 1 || t->evicted % 100 == 0) {
-		char n[24], age[24];
-		snprintf(n, sizeof(n), "%llu", (unsigned long long)t->evicted);
-		snprintf(age, sizeof(age), "%llu", (unsigned long long)(now - oldest->since_ms));
-		rr_log(RR_LOG_WARN, "http.connections_full",
-		       "message", "connection limit reached: closed the slowest incoming request",
-		       "evicted_total", n, "its_age_ms", age, NULL);
+		rr_log_kv(RR_LOG_WARN, "http.connections_full",
+			  RR_KV_STR("message", "connection limit reached: closed the slowest "
+				    "incoming request"),
+			  RR_KV_UINT("evicted_total", t->evicted),
+			  RR_KV_UINT("its_age_ms", now - oldest->since_ms));
 	}
 }
 

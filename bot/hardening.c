@@ -74,7 +74,7 @@ static void warn_weak_secrets(const struct rr_config *cfg)
 {
 	for (size_t i = 0; i < cfg->nforges; i++) {
 		const struct forge_config *fc = &cfg->forges[i];
-		char var[96], bits[16];
+		char var[96];
 		size_t k, n;
 
 		if (!fc->enabled || !fc->webhook_secret)
@@ -86,10 +86,11 @@ static void warn_weak_secrets(const struct rr_config *cfg)
 		for (const char *p = fc->forge->name; *p && k + 1 < sizeof(var); p++)
 			var[k++] = (char)toupper((unsigned char)*p);
 		snprintf(var + k, sizeof(var) - k, "_WEBHOOK_SECRET");
-		snprintf(bits, sizeof(bits), "%zu", n);
-		rr_log(RR_LOG_WARN, "config.weak_secret", "variable", var, "estimated_bits", bits,
-		       "message", "the webhook secret is short or repetitive: anyone who guesses it "
-		       "can make the bot review what they choose; use `openssl rand -hex 32`", NULL);
+		rr_log_kv(RR_LOG_WARN, "config.weak_secret", RR_KV_STR("variable", var),
+			  RR_KV_UINT("estimated_bits", n),
+			  RR_KV_STR("message", "the webhook secret is short or repetitive: anyone who "
+				    "guesses it can make the bot review what they choose; use "
+				    "`openssl rand -hex 32`"));
 	}
 }
 
@@ -108,11 +109,12 @@ int hardening_apply(struct rr_config *cfg, struct rr_error *err)
 	if ((rc = rr_secret_heap_init(HARDENING_SECRET_HEAP_BYTES, &locked, err)))
 		return rc;
 	scrub_environment();
-	rr_log(RR_LOG_INFO, "secrets.protected", "core_dumps", cfg->core_dumps ? "true" : "false",
-	       "locked_in_ram", locked ? "true" : "false", NULL);
+	rr_log_kv(RR_LOG_INFO, "secrets.protected", RR_KV_BOOL("core_dumps", cfg->core_dumps),
+		  RR_KV_BOOL("locked_in_ram", locked));
 	if (!locked)
-		rr_log(RR_LOG_DEBUG, "secrets.not_locked", "message", "secret memory could not be "
-		       "locked in RAM (RLIMIT_MEMLOCK); it is still kept out of core dumps", NULL);
+		rr_log_kv(RR_LOG_DEBUG, "secrets.not_locked",
+			  RR_KV_STR("message", "secret memory could not be locked in RAM "
+				    "(RLIMIT_MEMLOCK); it is still kept out of core dumps"));
 	warn_weak_secrets(cfg);
 	return RR_OK;
 }

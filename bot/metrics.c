@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../common/version.h"
+#include "../handlers/api.h"
 
 enum family_type { FAMILY_COUNTER, FAMILY_GAUGE, FAMILY_HISTOGRAM };
 
@@ -27,6 +28,10 @@ struct family_def {
 static const double seconds_buckets[] = { 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
 					  1,     2.5,  5,     10,   30,  60,   120, 300 };
 #define SECONDS_BUCKETS seconds_buckets, sizeof(seconds_buckets) / sizeof(seconds_buckets[0])
+
+/* Waits from a second (a short Retry-After) to an hour (an hourly rate-limit reset). */
+static const double wait_buckets[] = { 1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600 };
+#define WAIT_BUCKETS wait_buckets, sizeof(wait_buckets) / sizeof(wait_buckets[0])
 
 /* One line per family, indexed by enum metrics_id. */
 static const struct family_def families[METRIC_COUNT] = {
@@ -46,6 +51,25 @@ static const struct family_def families[METRIC_COUNT] = {
 	[METRIC_FORGE_ENABLED] = { "rustreview_forge_enabled",
 		"1 for each forge whose webhook secret is set, 0 for the others.", FAMILY_GAUGE,
 		{ "forge" }, NULL, 0 },
+	[METRIC_DELIVERIES] = { "rustreview_deliveries_total",
+		"Webhook deliveries by forge, event (unknown until authenticated) and outcome.",
+		FAMILY_COUNTER, { "forge", "event", "outcome" }, NULL, 0 },
+	[METRIC_FORGE_API_CALLS] = { "rustreview_forge_api_calls_total",
+		"Forge REST API calls by forge, operation and HTTP status class (error: no answer).",
+		FAMILY_COUNTER, { "forge", "operation", "code_class" }, NULL, 0 },
+	[METRIC_FORGE_RATE_REMAINING] = { "rustreview_forge_rate_limit_remaining",
+		"API requests left in the forge's rate-limit window, from its last answer that said.",
+		FAMILY_GAUGE, { "forge" }, NULL, 0 },
+	[METRIC_RATE_LIMIT_WAIT] = { "rustreview_rate_limit_wait_seconds",
+		"How long jobs were put off: cause forge (Retry-After, rate-limit reset) or pacing "
+		"(the token's budget of content-creating calls).",
+		FAMILY_HISTOGRAM, { "forge", "cause" }, WAIT_BUCKETS },
+	[METRIC_JOB_DURATION] = { "rustreview_job_duration_seconds",
+		"One run of a job, claim to outcome, by forge and outcome.", FAMILY_HISTOGRAM,
+		{ "forge", "outcome" }, SECONDS_BUCKETS },
+	[METRIC_GIT_FETCH_DURATION] = { "rustreview_git_fetch_duration_seconds",
+		"One git fetch of a pull request's base and head into the mirror, failed ones too.",
+		FAMILY_HISTOGRAM, { "forge" }, SECONDS_BUCKETS },
 };
 
 struct series {
@@ -231,13 +255,58 @@ void metrics_observe(struct metrics *m, enum metrics_id id, const char *const *l
 	pthread_mutex_unlock(&m->lock);
 }
 
-void metrics_delivery(struct metrics *m, const char *forge, unsigned status)
+void metrics_delivery(struct metrics *m, const char *forge, unsigned status, const char *event,
+		      const char *outcome)
 {
 	char code[16];
 	const char *labels[2] = { forge, code };
+	const char *by_outcome[3] = { forge, event && *event ? event : "unknown",
+				      outcome ? outcome : "unknown" };
 
 	snprintf(code, sizeof(code), "%u", status);
 	metrics_add(m, METRIC_WEBHOOK_DELIVERIES, labels, 1);
+	metrics_add(m, METRIC_DELIVERIES, by_outcome, 1);
+}
+
+static const char *code_class(long status)
+{
+	static const char *const classes[] = { "1xx", "2xx", "3xx", "4xx", "5xx" };
+	return status >= 100 && status < 600 ? classes[status / 100 - 1] : "error";
+}
+
+void metrics_api_call(void *ctx, const char *forge, const struct api_call_report *r)
+{
+	struct metrics *m = ctx;
+	const char *labels[3] = { forge, r->operation ? r->operation : "other",
+				  code_class(r->status) };
+
+	metrics_add(m, METRIC_FORGE_API_CALLS, labels, 1);
+	if (r->ratelimit_remaining >= 0)
+		metrics_set(m, METRIC_FORGE_RATE_REMAINING, &forge, (double)r->ratelimit_remaining);
+}
+
+void metrics_rate_limit_wait(struct metrics *m, const char *forge, enum metrics_wait_cause cause,
+			     double seconds)
+{
+	static const char *const causes[METRICS_WAIT_CAUSES] = { "forge", "pacing" };
+	const char *labels[2] = { forge, NULL };
+
+	if ((unsigned)cause >= METRICS_WAIT_CAUSES)
+		return;
+	labels[1] = causes[cause];
+	metrics_observe(m, METRIC_RATE_LIMIT_WAIT, labels, seconds);
+}
+
+void metrics_job_duration(struct metrics *m, const char *forge, const char *outcome,
+			  double seconds)
+{
+	const char *labels[2] = { forge, outcome };
+	metrics_observe(m, METRIC_JOB_DURATION, labels, seconds);
+}
+
+void metrics_git_fetch(struct metrics *m, const char *forge, double seconds)
+{
+	metrics_observe(m, METRIC_GIT_FETCH_DURATION, &forge, seconds);
 }
 
 void metrics_job_finished(struct metrics *m, enum metrics_job_outcome outcome)
@@ -377,6 +446,16 @@ static int render_queue(const struct queue_stats *st, const struct queue_commit_
 	failed |= rr_buf_printf(b, "# HELP rustreview_queue_depth Jobs waiting for a worker.\n"
 		      "# TYPE rustreview_queue_depth gauge\n"
 		      "rustreview_queue_depth %lld\n", (long long)st->by_state[JOB_QUEUED]);
+	failed |= rr_buf_printf(b, "# HELP rustreview_queue_oldest_age_seconds How long ago the "
+		      "oldest queued job was queued (0: none is); it grows while a job waits for "
+		      "a worker, a retry or the pacing budget.\n"
+		      "# TYPE rustreview_queue_oldest_age_seconds gauge\n"
+		      "rustreview_queue_oldest_age_seconds %lld\n"
+		      "# HELP rustreview_queue_oldest_claimable_seconds How long the oldest job a "
+		      "worker could run now has waited for one (0: none waits).\n"
+		      "# TYPE rustreview_queue_oldest_claimable_seconds gauge\n"
+		      "rustreview_queue_oldest_claimable_seconds %lld\n",
+		      (long long)st->oldest_queued_s, (long long)st->oldest_claimable_s);
 	/* Group commit: deliveries per fsync is enqueued / commits. */
 	failed |= rr_buf_printf(b, "# HELP rustreview_queue_commits_total Transactions that made "
 		      "deliveries durable (one fsync each).\n"

@@ -39,6 +39,12 @@ enum metrics_id {
 	METRIC_COMMENTS_POSTED,         /* counter: line comments posted */
 	METRIC_REVIEW_DURATION,         /* histogram, seconds: claim to settled review */
 	METRIC_FORGE_ENABLED,           /* gauge {forge}: 1 enabled, 0 not (set at start) */
+	METRIC_DELIVERIES,              /* counter {forge, event, outcome} */
+	METRIC_FORGE_API_CALLS,         /* counter {forge, operation, code_class} */
+	METRIC_FORGE_RATE_REMAINING,    /* gauge {forge}: the last rate-limit header seen */
+	METRIC_RATE_LIMIT_WAIT,         /* histogram {forge, cause}, seconds a job was put off */
+	METRIC_JOB_DURATION,            /* histogram {forge, outcome}, seconds of one run */
+	METRIC_GIT_FETCH_DURATION,      /* histogram {forge}, seconds of one git fetch */
 	METRIC_COUNT
 };
 
@@ -53,8 +59,29 @@ void metrics_set(struct metrics *m, enum metrics_id id, const char *const *label
 void metrics_observe(struct metrics *m, enum metrics_id id, const char *const *labels,
 		     double value);
 
-/* One webhook delivery answered with HTTP status. */
-void metrics_delivery(struct metrics *m, const char *forge, unsigned status);
+/* One webhook delivery answered with HTTP status. event: the forge's event
+ * name, NULL when it cannot be trusted (the delivery was not authenticated);
+ * outcome: what became of it (queued, duplicate, requeued, ignored, refused,
+ * unauthorized, too_large, unavailable, ...). */
+void metrics_delivery(struct metrics *m, const char *forge, unsigned status, const char *event,
+		      const char *outcome);
+
+struct api_call_report;
+/* An api_client observer (handlers/api.h): counts the call by forge,
+ * operation and status class, and keeps the forge's rate-limit remaining.
+ * ctx is the struct metrics. */
+void metrics_api_call(void *ctx, const char *forge, const struct api_call_report *r);
+
+/* Why a job was put off: the forge said when (Retry-After, a rate-limit
+ * reset), or the token's pacing budget had no room. */
+enum metrics_wait_cause { METRICS_WAIT_FORGE = 0, METRICS_WAIT_PACING, METRICS_WAIT_CAUSES };
+void metrics_rate_limit_wait(struct metrics *m, const char *forge, enum metrics_wait_cause cause,
+			     double seconds);
+/* One run of a job, whatever its outcome ("done", "retried", "paced", "failed", "lease_lost"). */
+void metrics_job_duration(struct metrics *m, const char *forge, const char *outcome,
+			  double seconds);
+/* One git fetch of a pull request, successful or not. */
+void metrics_git_fetch(struct metrics *m, const char *forge, double seconds);
 
 enum metrics_job_outcome { METRICS_JOB_DONE = 0, METRICS_JOB_RETRIED, METRICS_JOB_FAILED,
 			   METRICS_JOB_OUTCOMES };

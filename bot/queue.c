@@ -408,7 +408,6 @@ static bool batch_commit(struct queue *q, struct enqueue_req *batch, bool *notif
 	int64_t now = queue_now(q);
 	bool fell_back = false;
 	int rc;
-	char count[24];
 
 	for (struct enqueue_req *r = batch; r; r = r->next)
 		item_reset_result(&r->item);
@@ -444,10 +443,9 @@ static bool batch_commit(struct queue *q, struct enqueue_req *batch, bool *notif
 	for (struct enqueue_req *r = batch; r; r = r->next)
 		r->item = items[i++];
 	free(items);
-	if (fell_back) {
-		snprintf(count, sizeof(count), "%zu", n);
-		rr_log(RR_LOG_WARN, "queue.batch_fallback", "requests", count, "error", err.msg, NULL);
-	}
+	if (fell_back)
+		rr_log_kv(RR_LOG_WARN, "queue.batch_fallback", RR_KV_UINT("requests", n),
+			  RR_KV_STR("error", err.msg));
 	return fell_back;
 }
 
@@ -801,7 +799,7 @@ int queue_stats(struct queue *q, struct queue_stats *out, struct rr_error *err)
 	int rc;
 	memset(out, 0, sizeof(*out));
 	fifo_lock_acquire(&q->db_lock);
-	rc = q->be->stats(q->db, out, err);
+	rc = q->be->stats(q->db, queue_now(q), out, err);
 	fifo_lock_release(&q->db_lock);
 	return rc;
 }

@@ -67,6 +67,13 @@ void job_free(struct job *j);              /* frees the strings, zeroes *j */
 
 struct queue_stats {
 	int64_t by_state[JOB_STATE_COUNT];
+	/* Queued jobs, in seconds by the queue's clock (0 when there are none):
+	 * how long ago the oldest was queued (its retry window began: enqueue or
+	 * requeue), and how long the oldest a worker could claim now has been
+	 * claimable (since its not_before; a job waiting for a retry or for the
+	 * pacing budget is not claimable yet). */
+	int64_t oldest_queued_s;
+	int64_t oldest_claimable_s;
 };
 
 struct queue;

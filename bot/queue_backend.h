@@ -108,7 +108,9 @@ struct queue_backend {
 	int (*get)(struct queue_db *db, int64_t id, struct job *out, struct rr_error *err);
 	int (*list)(struct queue_db *db, int state, unsigned limit, struct job **out, size_t *n,
 		    struct rr_error *err);
-	int (*stats)(struct queue_db *db, struct queue_stats *out, struct rr_error *err);
+	/* Jobs by state, and the ages of the oldest queued jobs at now. */
+	int (*stats)(struct queue_db *db, int64_t now, struct queue_stats *out,
+		     struct rr_error *err);
 	/* The database answers (reconnecting if it was lost). */
 	int (*ping)(struct queue_db *db, struct rr_error *err);
 	/*

@@ -859,7 +859,32 @@ static int pg_list(struct queue_db *d, int state, unsigned limit, struct job **o
 	return RR_OK;
 }
 
-static int pg_stats(struct queue_db *d, struct queue_stats *out, struct rr_error *err)
+/* How long the oldest queued jobs have waited, by the database's clock (or
+ * the test clock): queue.h, struct queue_stats. */
+static int pg_queued_ages(struct queue_db *d, int64_t now, struct queue_stats *out,
+			  struct rr_error *err)
+{
+	char now_s[24];
+	const char *p[1] = { now_s };
+	PGresult *r;
+
+	snprintf(now_s, sizeof(now_s), "%lld", (long long)now);
+	if (!(r = pg_exec(d, "reading the oldest queued job",
+			  "SELECT COALESCE(t.now - MIN(retry_since), 0),"
+			  " COALESCE(t.now - MIN(not_before) FILTER (WHERE not_before <= t.now), 0)"
+			  " FROM rustreview_jobs, (SELECT rustreview_now($1::bigint) AS now) t"
+			  " WHERE state = 'queued' GROUP BY t.now", 1, p, NULL, err)))
+		return err->code;
+	if (PQntuples(r) == 1) {
+		out->oldest_queued_s = cell_ll(r, 0, 0);
+		out->oldest_claimable_s = cell_ll(r, 0, 1);
+	}
+	PQclear(r);
+	return RR_OK;
+}
+
+static int pg_stats(struct queue_db *d, int64_t now, struct queue_stats *out,
+		    struct rr_error *err)
 {
 	PGresult *r;
 	enum job_state s;
@@ -874,7 +899,7 @@ static int pg_stats(struct queue_db *d, struct queue_stats *out, struct rr_error
 		if (job_state_parse(PQgetvalue(r, i, 0), &s) == RR_OK)
 			out->by_state[s] = cell_ll(r, i, 1);
 	PQclear(r);
-	return RR_OK;
+	return pg_queued_ages(d, now, out, err);
 }
 
 static int pg_ping(struct queue_db *d, struct rr_error *err)

@@ -43,6 +43,7 @@ enum stmt_id {
 	ST_GET,
 	ST_STATS,
 	ST_LIST,
+	ST_QUEUED_AGES,
 	ST_COUNT
 };
 
@@ -135,6 +136,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_STATS] = "SELECT state, COUNT(*) FROM jobs GROUP BY state",
 	[ST_LIST] = "SELECT " JOB_COLUMNS " FROM jobs WHERE ?1 < 0 OR state = ?2"
 		    " ORDER BY id DESC LIMIT ?3",
+	/* Through jobs_ready (state, not_before, id): queued rows only. */
+	[ST_QUEUED_AGES] = "SELECT COALESCE(?1 - MIN(retry_since), 0),"
+			   " COALESCE(?1 - MIN(CASE WHEN not_before <= ?1 THEN not_before END), 0)"
+			   " FROM jobs WHERE state = 'queued'",
 };
 
 struct queue_db {
@@ -811,7 +816,26 @@ static int sqlite_get(struct queue_db *q, int64_t id, struct job *out, struct rr
 	return get_job(q, id, out, err);
 }
 
-static int sqlite_stats(struct queue_db *q, struct queue_stats *out, struct rr_error *err)
+/* How long the oldest queued jobs have waited (queue.h, struct queue_stats). */
+static int sqlite_queued_ages(struct queue_db *q, int64_t now, struct queue_stats *out,
+			      struct rr_error *err)
+{
+	sqlite3_stmt *st = db_stmt(q, ST_QUEUED_AGES);
+	int rc = RR_OK;
+
+	sqlite3_bind_int64(st, 1, clock_or(now));
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		out->oldest_queued_s = sqlite3_column_int64(st, 0);
+		out->oldest_claimable_s = sqlite3_column_int64(st, 1);
+	} else {
+		rc = db_error(q, err, "reading the oldest queued job");
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+static int sqlite_stats(struct queue_db *q, int64_t now, struct queue_stats *out,
+			struct rr_error *err)
 {
 	sqlite3_stmt *st = db_stmt(q, ST_STATS);
 	enum job_state s;
@@ -825,7 +849,7 @@ static int sqlite_stats(struct queue_db *q, struct queue_stats *out, struct rr_e
 	if (step != SQLITE_DONE)
 		rc = db_error(q, err, "counting jobs");
 	sqlite3_reset(st);
-	return rc;
+	return rc ? rc : sqlite_queued_ages(q, now, out, err);
 }
 
 static int sqlite_list(struct queue_db *q, int state, unsigned limit, struct job **out,

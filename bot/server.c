@@ -65,6 +65,14 @@ struct request_ctx {
 	char *delivery;            /* for the log line */
 	char *event;
 	char *action;
+	/* What became of a webhook, for its log line and /metrics. */
+	const char *outcome;       /* a fixed word (queued, duplicate, refused, ...), or NULL */
+	char *reason;              /* why it was refused or ignored, or NULL */
+	bool verified;             /* the forge authenticated it: its event name is trusted */
+	char *repository;          /* "owner/repo" of the payload, or NULL */
+	long number;               /* 0: not known */
+	char *head;
+	int64_t job;               /* the job it is (or duplicates), 0: none */
 };
 
 static void request_ctx_free(struct request_ctx *ctx)
@@ -75,7 +83,18 @@ static void request_ctx_free(struct request_ctx *ctx)
 	free(ctx->delivery);
 	free(ctx->event);
 	free(ctx->action);
+	free(ctx->reason);
+	free(ctx->repository);
+	free(ctx->head);
 	free(ctx);
+}
+
+/* The webhook's outcome for its log line; reason (may be NULL) is copied. */
+static void note_outcome(struct request_ctx *ctx, const char *outcome, const char *reason)
+{
+	ctx->outcome = outcome;
+	free(ctx->reason);
+	ctx->reason = reason && *reason ? rr_strdup(reason) : NULL;
 }
 
 /* ---- responses ---------------------------------------------------------- */
@@ -152,7 +171,7 @@ static enum MHD_Result serve_metrics(struct server *s, struct MHD_Connection *c,
 
 	if (metrics_render(s->m, s->q, &b, &err) != RR_OK) {
 		rr_buf_free(&b);
-		rr_log(RR_LOG_ERROR, "metrics.failed", "error", err.msg, NULL);
+		rr_log_kv(RR_LOG_ERROR, "metrics.failed", RR_KV_STR("error", err.msg));
 		return respond_error(c, ctx, MHD_HTTP_SERVICE_UNAVAILABLE, "metrics unavailable");
 	}
 	return respond_text(c, ctx, MHD_HTTP_OK, rr_buf_detach(&b),
@@ -243,6 +262,16 @@ static void note_request(struct request_ctx *ctx, const struct review_request *r
 		free(ctx->action);
 		ctx->action = rr_strdup(rq->action);
 	}
+	if (rq->owner && rq->repo) {
+		free(ctx->repository);
+		if (asprintf(&ctx->repository, "%s/%s", rq->owner, rq->repo) < 0)
+			ctx->repository = NULL;
+	}
+	if (rq->head_sha) {
+		free(ctx->head);
+		ctx->head = rr_strdup(rq->head_sha);
+	}
+	ctx->number = rq->number;
 }
 
 /* {"status":"<status>","job":<id>} as a heap string; status is a fixed word. */
@@ -263,11 +292,14 @@ static enum MHD_Result answer_enqueue(struct server *s, struct MHD_Connection *c
 	/* Not acknowledged unless committed: while the database is away the
 	 * forge records a failure (503) instead of a false 202. */
 	if (queue_enqueue_many(s->q, &rq, 1, &res, &err) != RR_OK) {
-		rr_log(RR_LOG_ERROR, "queue.enqueue_failed", "forge", ctx->forge_label,
-		       "delivery", ctx->delivery, "error", err.msg, NULL);
+		rr_log_kv(RR_LOG_ERROR, "queue.enqueue_failed", RR_KV_STR("delivery", ctx->delivery),
+			  RR_KV_STR("forge", ctx->forge_label), RR_KV_STR("error", err.msg));
+		note_outcome(ctx, "unavailable", err.msg);
 		return respond_error(c, ctx, MHD_HTTP_SERVICE_UNAVAILABLE,
 				     "the queue is unavailable; retry later");
 	}
+	ctx->job = res.job_id;
+	note_outcome(ctx, res.duplicate ? "duplicate" : res.requeued ? "requeued" : "queued", NULL);
 	/* The hot path: a fixed shape, so no JSON tree for it. A failed job's
 	 * delivery sent again (the forge's Redeliver) is queued again. */
 	return respond_text(c, ctx, res.duplicate ? MHD_HTTP_OK : MHD_HTTP_ACCEPTED,
@@ -284,14 +316,16 @@ static enum MHD_Result answer_parsed(struct server *s, struct MHD_Connection *c,
 	case RR_OK:
 		return answer_enqueue(s, c, ctx, rq);
 	case RR_SKIP:
+		note_outcome(ctx, "ignored", err->msg);
 		return respond_json(c, ctx, MHD_HTTP_OK,
 				    json_pack("{s:s,s:s}", "status", "ignored", "reason", err->msg),
 				    NULL);
 	case RR_EINVAL:
+		note_outcome(ctx, "refused", err->msg);
 		return respond_error(c, ctx, MHD_HTTP_BAD_REQUEST, err->msg);
 	default:
-		rr_log(RR_LOG_ERROR, "webhook.parse_failed", "forge", ctx->forge_label,
-		       "delivery", ctx->delivery, "error", err->msg, NULL);
+		rr_log_kv(RR_LOG_ERROR, "webhook.parse_failed", RR_KV_STR("error", err->msg));
+		note_outcome(ctx, "error", err->msg);
 		return respond_error(c, ctx, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal error");
 	}
 }
@@ -322,8 +356,7 @@ static enum MHD_Result respond_not_json(struct MHD_Connection *c, struct request
 		 "the webhook's content type must be application/json (this one is %.*s); "
 		 "change it in the webhook's settings",
 		 (int)strcspn(content_type, ";\r\n"), content_type);
-	rr_log(RR_LOG_INFO, "webhook.refused", "forge", ctx->forge_label, "delivery", ctx->delivery,
-	       "reason", "content type is not application/json", NULL);
+	note_outcome(ctx, "refused", msg);
 	return respond_error(c, ctx, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, msg);
 }
 
@@ -338,8 +371,13 @@ static enum MHD_Result handle_webhook(struct server *s, struct MHD_Connection *c
 	enum MHD_Result ok;
 	int rc;
 
+	/* Lines the forge writes while it verifies and parses name the delivery. */
+	const struct rr_log_field ids[] = { RR_KV_STR("delivery", ctx->delivery),
+					    RR_KV_STR("forge", ctx->forge_label) };
+	rr_log_context_set(ids, 2);
 	MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &h);
 	if (h.failed) {
+		note_outcome(ctx, "error", "out of memory");
 		ok = respond_error(c, ctx, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 		goto done;
 	}
@@ -348,10 +386,12 @@ static enum MHD_Result handle_webhook(struct server *s, struct MHD_Connection *c
 		.body = ctx->body.data ? ctx->body.data : "", .body_len = ctx->body.len,
 	};
 	if (forge->verify(ctx->fc, &req, &err) != RR_OK) {
+		note_outcome(ctx, "unauthorized", err.msg[0] ? err.msg : "signature verification failed");
 		ok = respond_error(c, ctx, MHD_HTTP_UNAUTHORIZED,
 				   err.msg[0] ? err.msg : "signature verification failed");
 		goto done;
 	}
+	ctx->verified = true;
 	/* Only an authentic sender learns what is wrong with its settings. */
 	content_type = http_request_header(&req, MHD_HTTP_HEADER_CONTENT_TYPE);
 	if (content_type && !is_json_media_type(content_type)) {
@@ -361,8 +401,11 @@ static enum MHD_Result handle_webhook(struct server *s, struct MHD_Connection *c
 	rr_error_clear(&err);
 	rc = forge->parse_event(ctx->fc, &req, &rq, &err);
 	note_request(ctx, &rq);
+	/* The group commit may log for a whole batch: not this delivery's line. */
+	rr_log_context_clear();
 	ok = answer_parsed(s, c, ctx, rc, &rq, &err);
 done:
+	rr_log_context_clear();
 	review_request_free(&rq);
 	free(h.items);
 	return ok;
@@ -450,16 +493,21 @@ static enum MHD_Result start_webhook(struct server *s, struct MHD_Connection *c,
 
 	if (!fc || !fc->enabled) {
 		ctx->forge_label = "unknown";
+		note_outcome(ctx, "not_found", "no such forge");
 		return respond_error(c, ctx, MHD_HTTP_NOT_FOUND, "no such forge");
 	}
 	ctx->forge_label = fc->forge->name;
 	MHD_get_connection_values(c, MHD_HEADER_KIND, note_delivery_header, ctx);
-	if (strcmp(ctx->method, "POST") != 0)
+	if (strcmp(ctx->method, "POST") != 0) {
+		note_outcome(ctx, "method_not_allowed", NULL);
 		return respond_method_not_allowed(c, ctx, "POST");
+	}
 	/* Refuse before reading a byte of the body. */
 	has_length = content_length(c, &declared);
-	if (has_length && declared > s->cfg->max_body_bytes)
+	if (has_length && declared > s->cfg->max_body_bytes) {
+		note_outcome(ctx, "too_large", "Content-Length over RUSTREVIEW_MAX_BODY_BYTES");
 		return respond_too_big(s, c, ctx);
+	}
 	ctx->fc = fc;
 	ctx->webhook = true;
 	ctx->body.max = s->cfg->max_body_bytes;
@@ -474,7 +522,8 @@ static enum MHD_Result route_first_call(struct server *s, struct MHD_Connection 
 	const char *bad_framing = framing_problem(c);
 
 	if (bad_framing) {
-		rr_log(RR_LOG_INFO, "http.refused", "path", url, "reason", bad_framing, NULL);
+		rr_log_kv(RR_LOG_INFO, "http.refused", RR_KV_STR("path", url),
+			  RR_KV_STR("reason", bad_framing));
 		return respond_error(c, ctx, MHD_HTTP_BAD_REQUEST, bad_framing);
 	}
 	if (strncmp(url, WEBHOOK_PREFIX, strlen(WEBHOOK_PREFIX)) == 0)
@@ -538,6 +587,7 @@ static enum MHD_Result receive_body(struct server *s, struct MHD_Connection *c,
 	if (rr_buf_append(&ctx->body, data, n) == RR_OK)
 		return MHD_YES;
 	ctx->too_big = true;
+	note_outcome(ctx, "too_large", "body over RUSTREVIEW_MAX_BODY_BYTES");
 	rr_buf_free(&ctx->body);
 	return refuse_mid_body(s, c, ctx);
 }
@@ -611,32 +661,55 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	return handle_webhook(s, c, ctx);
 }
 
+/*
+ * A webhook's one line: the ids every later line of its job carries too
+ * (delivery, forge, repository, number, head, job, attempt: null while not
+ * known; attempt 1 for the job's first run, which a queued delivery waits
+ * for), what became of it and why.
+ */
+static void log_webhook(const struct request_ctx *ctx, uint64_t ms, bool completed)
+{
+	bool runs = ctx->job && ctx->outcome && (strcmp(ctx->outcome, "queued") == 0 ||
+						 strcmp(ctx->outcome, "requeued") == 0);
+
+	rr_log_kv(ctx->status >= 500 ? RR_LOG_WARN : RR_LOG_INFO, "webhook",
+		  RR_KV_STR("delivery", ctx->delivery), RR_KV_STR("forge", ctx->forge_label),
+		  RR_KV_STR("repository", ctx->repository),
+		  ctx->number > 0 ? RR_KV_INT("number", ctx->number) : RR_KV_NULL("number"),
+		  RR_KV_STR("head", ctx->head),
+		  ctx->job ? RR_KV_INT("job", ctx->job) : RR_KV_NULL("job"),
+		  runs ? RR_KV_INT("attempt", 1) : RR_KV_NULL("attempt"),
+		  RR_KV_STR("webhook_event", ctx->event), RR_KV_STR("action", ctx->action),
+		  RR_KV_UINT("status", ctx->status),
+		  RR_KV_STR("outcome", ctx->outcome ? ctx->outcome : "incomplete"),
+		  RR_KV_STR("reason", ctx->reason), RR_KV_UINT("ms", ms),
+		  RR_KV_BOOL("completed", completed));
+}
+
 /* One log line per request, then the per-request state goes. */
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
 	struct server *s = cls;
 	struct request_ctx *ctx = *con_cls;
-	char status[16], ms[32];
+	uint64_t ms;
 
 	(void)c;
 	if (!ctx)
 		return;
 	conntrack_next_request(s->ct, ctx->conn);
-	snprintf(status, sizeof(status), "%u", ctx->status);
-	snprintf(ms, sizeof(ms), "%llu", (unsigned long long)(rr_now_ms() - ctx->start_ms));
+	ms = rr_now_ms() - ctx->start_ms;
 	if (ctx->forge_label) {
-		metrics_delivery(s->m, ctx->forge_label, ctx->status);
-		rr_log(ctx->status >= 500 ? RR_LOG_WARN : RR_LOG_INFO, "webhook",
-		       "forge", ctx->forge_label, "delivery", ctx->delivery, "webhook_event", ctx->event,
-		       "action", ctx->action, "status", status, "ms", ms,
-		       "completed", toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "true" : "false",
-		       NULL);
+		metrics_delivery(s->m, ctx->forge_label, ctx->status,
+				 ctx->verified ? ctx->event : NULL,
+				 ctx->outcome ? ctx->outcome : "incomplete");
+		log_webhook(ctx, ms, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
 	} else {
 		bool probe = strcmp(ctx->path, "/healthz") == 0 || strcmp(ctx->path, "/metrics") == 0 ||
 			     strcmp(ctx->path, "/readyz") == 0;
-		rr_log(probe ? RR_LOG_DEBUG : RR_LOG_INFO, "http.request", "method", ctx->method,
-		       "path", ctx->path, "status", status, "ms", ms, NULL);
+		rr_log_kv(probe ? RR_LOG_DEBUG : RR_LOG_INFO, "http.request",
+			  RR_KV_STR("method", ctx->method), RR_KV_STR("path", ctx->path),
+			  RR_KV_UINT("status", ctx->status), RR_KV_UINT("ms", ms));
 	}
 	request_ctx_free(ctx);
 	*con_cls = NULL;
@@ -652,9 +725,9 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
 		msg[--n] = '\0';
 	/* Our own refusal of an oversized body ends with this message: not news. */
-	rr_log(strncmp(msg, "Application reported internal error", 35) == 0 ? RR_LOG_DEBUG
-									      : RR_LOG_WARN,
-	       "http.internal", "message", msg, NULL);
+	rr_log_kv(strncmp(msg, "Application reported internal error", 35) == 0 ? RR_LOG_DEBUG
+										 : RR_LOG_WARN,
+		  "http.internal", RR_KV_STR("message", msg));
 }
 
 /* ---- lifecycle ---------------------------------------------------------- */

@@ -93,6 +93,7 @@ struct job_run {
 	struct publish_result published;
 	struct review_options opts;    /* .rustreview.toml of the base commit */
 	uint64_t fetch_us, review_us, publish_us;   /* phase timings, for the log */
+	struct metrics *m;
 };
 
 static void job_run_release(struct job_run *r)
@@ -124,6 +125,7 @@ static int find_forge(const struct rr_config *cfg, struct job_run *r, struct rr_
 static int fetch_pull_request(const struct rr_config *cfg, struct job_run *r, struct rr_error *err)
 {
 	const struct forge *forge = r->fc->forge;
+	uint64_t t0;
 	int rc;
 
 	/* Some forges know the diff's base only from their API (the payload lacks it). */
@@ -136,9 +138,14 @@ static int fetch_pull_request(const struct rr_config *cfg, struct job_run *r, st
 	if ((rc = repo_mirror_open(&r->mirror, cfg->data_dir, forge->name, r->rq.owner, r->rq.repo,
 				   err)))
 		return rc;
+	t0 = rr_now_ms();
 	rc = repo_mirror_fetch(r->mirror, r->rq.clone_url, (const char *const *)r->refspecs,
 			       r->nrefspecs, r->creds.password ? &r->creds : NULL, err);
 	git_credentials_clear(&r->creds);
+	metrics_git_fetch(r->m, forge->name, (double)(rr_now_ms() - t0) / 1000.0);
+	if (rc == RR_OK)
+		rr_log_kv(RR_LOG_INFO, "job.fetched", RR_KV_UINT("refspecs", r->nrefspecs),
+			  RR_KV_UINT("ms", rr_now_ms() - t0));
 	return rc;
 }
 
@@ -177,8 +184,8 @@ static int load_repo_settings(struct job_run *r, const git_oid *base, struct rr_
 		rr_error_set(err, rc, "%s", cerr.msg);
 		return rr_error_wrap(err, "reading %s", CONFIG_REPO_FILE);
 	}
-	rr_log(RR_LOG_WARN, "review.config_invalid", "owner", r->rq.owner, "repo", r->rq.repo,
-	       "error", cerr.msg, NULL);
+	rr_log_kv(RR_LOG_WARN, "review.config_invalid", RR_KV_STR("file", CONFIG_REPO_FILE),
+		  RR_KV_STR("error", cerr.msg));
 	if (!(notice = config_notice(CONFIG_REPO_FILE, "base", cerr.msg)) ||
 	    finding_list_add_notice(&r->findings, notice) != RR_OK)
 		rc = rr_error_set(err, RR_ENOMEM, "out of memory");
@@ -213,6 +220,7 @@ static int review_pull_request(struct review_engine *e, const struct rr_config *
 			       struct job_run *r, struct rr_error *err)
 {
 	const struct review_limits limits = { cfg->max_file_bytes, cfg->max_files };
+	uint64_t t0 = rr_now_ms();
 	git_oid base, head;
 	int rc;
 
@@ -224,6 +232,14 @@ static int review_pull_request(struct review_engine *e, const struct rr_config *
 			     &r->findings, &r->stats, err);
 	if (rc == RR_OK)
 		rc = note_skipped_files(r, &limits, err);
+	if (rc == RR_OK)
+		rr_log_kv(RR_LOG_INFO, "job.reviewed", RR_KV_UINT("files", r->stats.files_reviewed),
+			  RR_KV_UINT("files_skipped", r->stats.files_skipped),
+			  RR_KV_UINT("files_excluded", r->stats.files_excluded),
+			  RR_KV_UINT("lines_added", r->stats.lines_added),
+			  RR_KV_UINT("findings", r->findings.n),
+			  RR_KV_UINT("preexisting", r->stats.findings_preexisting),
+			  RR_KV_UINT("ms", rr_now_ms() - t0));
 	/* Release the mirror lock before talking to the forge: publishing can be
 	 * slow and other jobs of the same repository can fetch meanwhile. */
 	repo_mirror_close(r->mirror);
@@ -274,10 +290,12 @@ static void report_status(struct job_run *r)
 	else
 		snprintf(text, sizeof(text), "no findings");
 	if (r->fc->forge->set_status(r->fc, &r->rq, failing > 0, text, &err) != RR_OK)
-		rr_log(RR_LOG_WARN, "status.failed", "forge", r->fc->forge->name, "owner", r->rq.owner,
-		       "repo", r->rq.repo, "head", r->rq.head_sha, "error", err.msg, NULL);
+		rr_log_kv(RR_LOG_WARN, "status.failed", RR_KV_BOOL("failing", failing > 0),
+			  RR_KV_STR("error", err.msg));
+	else
+		rr_log_kv(RR_LOG_INFO, "status.set", RR_KV_BOOL("failing", failing > 0),
+			  RR_KV_STR("description", text));
 }
-
 
 /*
  * A forge's secondary limits (80 content-creating requests a minute, 500 an
@@ -312,11 +330,20 @@ static int pace_publish(const struct rr_config *cfg, struct queue *q, struct job
 	return RR_SKIP;
 }
 
+/* Seconds the job waited for a worker since it was due (0 when it was not). */
+static int64_t waited_s(const struct job *job)
+{
+	int64_t w = (int64_t)time(NULL) - job->not_before;
+	return w > 0 ? w : 0;
+}
+
 static int run_review(struct review_engine *e, const struct rr_config *cfg, struct queue *q,
 		      const struct job *job, struct job_run *r, struct rr_error *err)
 {
 	int rc;
 
+	rr_log_kv(RR_LOG_INFO, "job.claimed", RR_KV_INT("waited_s", waited_s(job)),
+		  RR_KV_INT("lost_leases", job->lost_leases));
 	if ((rc = review_request_from_json(job->request_json, &r->rq, err)))
 		return rr_error_wrap(err, "job %lld: bad request", (long long)job->id);
 	if ((rc = find_forge(cfg, r, err)))
@@ -336,97 +363,161 @@ static int run_review(struct review_engine *e, const struct rr_config *cfg, stru
 	return RR_OK;
 }
 
-static void log_job(const struct job *job, const struct job_run *r, const char *outcome,
-		    uint64_t ms, const struct rr_error *err)
-{
-	char id[24], number[24], found[24], posted[24], dropped[24], files[24], elapsed[24];
+/* How a run was recorded in the queue. */
+struct settlement {
+	const char *outcome;       /* done, retried, paced, failed, lease_lost */
+	unsigned delay_s;          /* retried, paced: not before now + this */
+	bool gave_up;              /* failed: retried until the retry window closed */
+};
 
-	snprintf(id, sizeof(id), "%lld", (long long)job->id);
-	snprintf(number, sizeof(number), "%ld", job->number);
-	snprintf(found, sizeof(found), "%zu", r->findings.n);
-	snprintf(posted, sizeof(posted), "%zu", r->published.posted);
-	snprintf(dropped, sizeof(dropped), "%zu", r->published.already_posted);
-	snprintf(files, sizeof(files), "%zu", r->stats.files_reviewed);
-	snprintf(elapsed, sizeof(elapsed), "%llu", (unsigned long long)ms);
-	rr_log(err ? RR_LOG_WARN : RR_LOG_INFO, "review", "job", id, "outcome", outcome,
-	       "forge", job->forge, "owner", job->owner, "repo", job->repo, "number", number,
-	       "head", job->head_sha, "files", files, "findings", found, "posted", posted,
-	       "already_posted", dropped, "ms", elapsed, "error", err ? err->msg : NULL, NULL);
-	/* Where the time went: fetch (negotiation and pack), diff, review (the
-	 * rest of review_run: parse, rules, new-findings filter), publish (the
-	 * forge's API calls). */
-	rr_log_kv(RR_LOG_DEBUG, "review.phases", RR_KV_STR("job", id),
-		  RR_KV_UINT("fetch_us", r->fetch_us), RR_KV_UINT("diff_us", r->stats.diff_us),
-		  RR_KV_UINT("review_us", r->review_us > r->stats.diff_us
-						  ? r->review_us - r->stats.diff_us : 0),
-		  RR_KV_UINT("publish_us", r->publish_us));
+/* The run's last line: how it ended, and for a failure after how many
+ * attempts and why. The job's ids come from the thread's log context. */
+static void log_job(const struct rr_config *cfg, const struct job *job, const struct job_run *r,
+		    const struct settlement *st, uint64_t ms, const struct rr_error *err)
+{
+	const char *outcome = st->outcome;
+	int attempts = job->attempts + 1;
+	char message[700];
+
+	if (strcmp(outcome, "done") == 0) {
+		rr_log_kv(RR_LOG_INFO, "job.done", RR_KV_UINT("files", r->stats.files_reviewed),
+			  RR_KV_UINT("findings", r->findings.n), RR_KV_UINT("posted", r->published.posted),
+			  RR_KV_UINT("already_posted", r->published.already_posted),
+			  RR_KV_BOOL("review_created", r->published.review_created), RR_KV_UINT("ms", ms));
+		/* Where the time went: fetch (negotiation and pack), diff, review (the
+		 * rest of review_run: parse, rules, new-findings filter), publish (the
+		 * forge's API calls). make bench reads it. */
+		rr_log_kv(RR_LOG_DEBUG, "review.phases", RR_KV_UINT("fetch_us", r->fetch_us),
+			  RR_KV_UINT("diff_us", r->stats.diff_us),
+			  RR_KV_UINT("review_us", r->review_us > r->stats.diff_us
+							  ? r->review_us - r->stats.diff_us : 0),
+			  RR_KV_UINT("publish_us", r->publish_us));
+	} else if (strcmp(outcome, "paced") == 0) {
+		rr_log_kv(RR_LOG_INFO, "job.paced", RR_KV_UINT("retry_in_s", st->delay_s),
+			  RR_KV_STR("reason", err ? err->msg : NULL), RR_KV_UINT("ms", ms));
+	} else if (strcmp(outcome, "retried") == 0) {
+		rr_log_kv(RR_LOG_WARN, "job.retry", RR_KV_UINT("retry_in_s", st->delay_s),
+			  RR_KV_UINT("forge_wait_s", err && err->retry_after > 0 ? err->retry_after : 0),
+			  RR_KV_STR("error", err ? err->msg : NULL), RR_KV_UINT("ms", ms));
+	} else if (strcmp(outcome, "failed") == 0) {
+		if (st->gave_up)
+			snprintf(message, sizeof(message), "gave up after %d attempts: transient "
+				 "failures are retried for %u s (RUSTREVIEW_RETRY_FOR); the last "
+				 "error: %s", attempts, cfg->retry_for_s ? cfg->retry_for_s
+						 : (unsigned)QUEUE_DEFAULT_RETRY_FOR_S, err ? err->msg : "");
+		else
+			snprintf(message, sizeof(message), "failed on attempt %d and not retried "
+				 "(the error is not transient): %s", attempts, err ? err->msg : "");
+		rr_log_kv(RR_LOG_ERROR, "job.failed", RR_KV_INT("attempts", attempts),
+			  RR_KV_BOOL("gave_up", st->gave_up), RR_KV_STR("error", err ? err->msg : NULL),
+			  RR_KV_STR("message", message), RR_KV_UINT("ms", ms));
+	} else {
+		rr_log_kv(RR_LOG_WARN, "job.lease_lost", RR_KV_STR("error", err ? err->msg : NULL),
+			  RR_KV_UINT("ms", ms));
+	}
 }
 
-/* Records the outcome of a run in the queue; returns the outcome's name. */
-static const char *settle_job(const struct rr_config *cfg, struct queue *q, struct metrics *m,
-			      const struct job *job, int rc, const struct rr_error *run_err)
+/* Records the outcome of a run in the queue and in metrics. */
+static void settle_job(const struct rr_config *cfg, struct queue *q, struct metrics *m,
+		       const struct job *job, int rc, const struct rr_error *run_err,
+		       struct settlement *st)
 {
 	struct rr_error err = { 0 };
-	const char *outcome;
-	bool gave_up = false;
 	int qrc;
 
+	memset(st, 0, sizeof(*st));
 	if (rc == RR_OK) {
 		qrc = queue_complete(q, job, &err);
-		outcome = "done";
+		st->outcome = "done";
 		metrics_job_finished(m, METRICS_JOB_DONE);
 	} else if (rc == RR_SKIP) {
 		/* Paced: back in the queue until the budget has room; not a failure. */
-		qrc = queue_postpone(q, job, run_err->retry_after > 0 ? (unsigned)run_err->retry_after : 1,
-				     run_err->msg, &err);
-		outcome = "paced";
+		st->delay_s = run_err->retry_after > 0 ? (unsigned)run_err->retry_after : 1;
+		qrc = queue_postpone(q, job, st->delay_s, run_err->msg, &err);
+		st->outcome = "paced";
 		metrics_job_finished(m, METRICS_JOB_RETRIED);
+		metrics_rate_limit_wait(m, job->forge, METRICS_WAIT_PACING, st->delay_s);
 	} else if (rc == RR_ETRANSIENT) {
 		unsigned cap = cfg->retry_max_backoff_s ? cfg->retry_max_backoff_s : WORKER_MAX_BACKOFF_S;
-		qrc = queue_retry(q, job,
-				  add_jitter(backoff_capped(job->attempts, run_err->retry_after, cap)),
-				  run_err->msg, &gave_up, &err);
-		outcome = gave_up ? "failed" : "retried";
-		metrics_job_finished(m, gave_up ? METRICS_JOB_FAILED : METRICS_JOB_RETRIED);
+		st->delay_s = add_jitter(backoff_capped(job->attempts, run_err->retry_after, cap));
+		qrc = queue_retry(q, job, st->delay_s, run_err->msg, &st->gave_up, &err);
+		st->outcome = st->gave_up ? "failed" : "retried";
+		metrics_job_finished(m, st->gave_up ? METRICS_JOB_FAILED : METRICS_JOB_RETRIED);
+		/* The forge said when (Retry-After, a rate-limit reset): that wait is its. */
+		if (!st->gave_up && run_err->retry_after > 0)
+			metrics_rate_limit_wait(m, job->forge, METRICS_WAIT_FORGE,
+						(double)run_err->retry_after);
 	} else {
 		qrc = queue_fail(q, job, run_err->msg, &err);
-		outcome = "failed";
+		st->outcome = "failed";
 		metrics_job_finished(m, METRICS_JOB_FAILED);
 	}
 	if (qrc == RR_ENOTFOUND) {
-		char id[24];
-		snprintf(id, sizeof(id), "%lld", (long long)job->id);
 		/* Our lease expired and the job was taken over (or released at
 		 * shutdown): its new run records the outcome. */
-		rr_log(RR_LOG_WARN, "queue.lease_lost", "job", id, "error", err.msg, NULL);
-		outcome = "lease_lost";
+		st->outcome = "lease_lost";
 	} else if (qrc != RR_OK) {
-		char id[24];
-		snprintf(id, sizeof(id), "%lld", (long long)job->id);
 		/* The lease will expire and another worker retries: logged, not lost. */
-		rr_log(RR_LOG_ERROR, "queue.settle_failed", "job", id, "error", err.msg, NULL);
+		rr_log_kv(RR_LOG_ERROR, "queue.settle_failed", RR_KV_STR("outcome", st->outcome),
+			  RR_KV_STR("error", err.msg));
 	}
-	return outcome;
+}
+
+/*
+ * The ids every line of a run carries (log.h's thread context), from the
+ * webhook's line to the run's last: delivery, forge, repository, number,
+ * head, job, and attempt (1 + the failed runs before this one).
+ */
+struct job_ids {
+	char *repository;          /* "owner/repo" */
+	struct rr_log_field fields[7];
+};
+
+static void job_ids_begin(struct job_ids *ids, const struct job *job)
+{
+	if (asprintf(&ids->repository, "%s/%s", job->owner ? job->owner : "",
+		     job->repo ? job->repo : "") < 0)
+		ids->repository = NULL;
+	ids->fields[0] = RR_KV_STR("delivery", job->delivery_id);
+	ids->fields[1] = RR_KV_STR("forge", job->forge);
+	ids->fields[2] = RR_KV_STR("repository", ids->repository);
+	ids->fields[3] = RR_KV_INT("number", job->number);
+	ids->fields[4] = RR_KV_STR("head", job->head_sha);
+	ids->fields[5] = RR_KV_INT("job", job->id);
+	ids->fields[6] = RR_KV_INT("attempt", job->attempts + 1);
+	rr_log_context_set(ids->fields, 7);
+}
+
+static void job_ids_end(struct job_ids *ids)
+{
+	rr_log_context_clear();
+	free(ids->repository);
+	ids->repository = NULL;
 }
 
 int worker_run_job(struct review_engine *e, const struct rr_config *cfg, struct queue *q,
 		   struct metrics *m, const struct job *job)
 {
 	struct job_run r;
+	struct job_ids ids;
+	struct settlement st;
 	struct rr_error err = { 0 };
 	uint64_t t0 = rr_now_ms(), ms;
-	const char *outcome;
 	int rc;
 
 	memset(&r, 0, sizeof(r));
+	r.m = m;
+	job_ids_begin(&ids, job);
 	rc = run_review(e, cfg, q, job, &r, &err);
 	if (rc != RR_OK && err.msg[0] == '\0')
 		rr_error_set(&err, rc, "%s", rr_strcode(rc));
 	ms = rr_now_ms() - t0;
-	outcome = settle_job(cfg, q, m, job, rc, &err);
+	settle_job(cfg, q, m, job, rc, &err, &st);
+	metrics_job_duration(m, job->forge, st.outcome, (double)ms / 1000.0);
 	if (rc == RR_OK)
 		metrics_review(m, r.published.review_created, r.published.posted, ms);
-	log_job(job, &r, outcome, ms, rc == RR_OK ? NULL : &err);
+	log_job(cfg, job, &r, &st, ms, rc == RR_OK ? NULL : &err);
+	job_ids_end(&ids);
 	job_run_release(&r);
 	return rc;
 }
@@ -435,8 +526,8 @@ int worker_run_job(struct review_engine *e, const struct rr_config *cfg, struct 
 
 static void log_claim_error(const struct rr_error *err)
 {
-	rr_log(err->code == RR_ETRANSIENT ? RR_LOG_WARN : RR_LOG_ERROR, "queue.claim_failed",
-	       "error", err->msg, NULL);
+	rr_log_kv(err->code == RR_ETRANSIENT ? RR_LOG_WARN : RR_LOG_ERROR, "queue.claim_failed",
+		  RR_KV_STR("error", err->msg));
 }
 
 /* What the keeper renews: the id and lease of w's job, or nothing. */
@@ -512,11 +603,10 @@ static void renew_leases(struct worker_pool *p)
 	pthread_mutex_unlock(&p->lock);
 	for (size_t i = 0; i < n; i++) {
 		struct rr_error err = { 0 };
-		char id[24];
 		if (queue_renew(p->q, &running[i], WORKER_LEASE_S, &err) == RR_OK)
 			continue;
-		snprintf(id, sizeof(id), "%lld", (long long)running[i].id);
-		rr_log(RR_LOG_WARN, "queue.renew_failed", "job", id, "error", err.msg, NULL);
+		rr_log_kv(RR_LOG_WARN, "queue.renew_failed", RR_KV_INT("job", running[i].id),
+			  RR_KV_STR("error", err.msg));
 	}
 }
 
@@ -524,16 +614,13 @@ static void prune_jobs(struct worker_pool *p)
 {
 	struct rr_error err = { 0 };
 	size_t n = 0;
-	char count[24];
 
 	if (queue_prune(p->q, (int64_t)p->cfg->keep_jobs_days * 86400, &n, &err) != RR_OK) {
-		rr_log(RR_LOG_WARN, "queue.prune_failed", "error", err.msg, NULL);
+		rr_log_kv(RR_LOG_WARN, "queue.prune_failed", RR_KV_STR("error", err.msg));
 		return;
 	}
-	if (n) {
-		snprintf(count, sizeof(count), "%zu", n);
-		rr_log(RR_LOG_INFO, "queue.pruned", "jobs", count, NULL);
-	}
+	if (n)
+		rr_log_kv(RR_LOG_INFO, "queue.pruned", RR_KV_UINT("jobs", n));
 }
 
 /* Waits until the keeper is stopped or ms pass; true when stopped. */
@@ -621,15 +708,14 @@ static void release_running(struct worker_pool *p)
 	pthread_mutex_lock(&p->lock);
 	for (size_t i = 0; i < p->n; i++) {
 		struct rr_error err = { 0 };
-		char id[24];
+		int64_t id = p->workers[i].job.id;
 		if (!p->workers[i].busy)
 			continue;
-		snprintf(id, sizeof(id), "%lld", (long long)p->workers[i].job.id);
 		if (queue_release(p->q, &p->workers[i].job, &err) == RR_OK)
-			rr_log(RR_LOG_WARN, "shutdown.lease_released", "job", id, NULL);
+			rr_log_kv(RR_LOG_WARN, "shutdown.lease_released", RR_KV_INT("job", id));
 		else
-			rr_log(RR_LOG_ERROR, "shutdown.release_failed", "job", id, "error", err.msg,
-			       NULL);
+			rr_log_kv(RR_LOG_ERROR, "shutdown.release_failed", RR_KV_INT("job", id),
+				  RR_KV_STR("error", err.msg));
 	}
 	pthread_mutex_unlock(&p->lock);
 }

@@ -14,6 +14,21 @@
 static enum rr_log_level min_level = RR_LOG_INFO;
 static int log_fd = 2;
 
+/* Each thread's own: set and read only by that thread (log.h). */
+static _Thread_local const struct rr_log_field *context_fields;
+static _Thread_local size_t context_n;
+
+void rr_log_context_set(const struct rr_log_field *fields, size_t n)
+{
+	context_fields = n ? fields : NULL;
+	context_n = fields ? n : 0;
+}
+
+void rr_log_context_clear(void)
+{
+	rr_log_context_set(NULL, 0);
+}
+
 void rr_log_set_level(enum rr_log_level level) { min_level = level; }
 void rr_log_set_fd(int fd) { log_fd = fd; }
 bool rr_log_enabled(enum rr_log_level level) { return level >= min_level; }
@@ -75,6 +90,7 @@ static void put_field(struct rr_buf *b, const struct rr_log_field *f)
 	case RR_LOG_TYPE_INT: rr_buf_printf(b, "%lld", f->v.i); break;
 	case RR_LOG_TYPE_UINT: rr_buf_printf(b, "%llu", f->v.u); break;
 	case RR_LOG_TYPE_BOOL: rr_buf_puts(b, f->v.b ? "true" : "false"); break;
+	case RR_LOG_TYPE_NULL: rr_buf_puts(b, "null"); break;
 	case RR_LOG_TYPE_DOUBLE:
 		/* JSON has no NaN or infinity. */
 		if (isfinite(f->v.d))
@@ -83,6 +99,22 @@ static void put_field(struct rr_buf *b, const struct rr_log_field *f)
 			rr_buf_puts(b, "null");
 		break;
 	}
+}
+
+static bool has_key(const struct rr_log_field *fields, size_t n, const char *key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(fields[i].key, key) == 0)
+			return true;
+	return false;
+}
+
+/* The thread's context, less the keys the line sets itself. */
+static void put_context(struct rr_buf *b, const struct rr_log_field *own, size_t nown)
+{
+	for (size_t i = 0; i < context_n; i++)
+		if (!has_key(own, nown, context_fields[i].key))
+			put_field(b, &context_fields[i]);
 }
 
 /* Closes the object and writes the line with one write(2) (retried if short). */
@@ -97,22 +129,26 @@ static void line_end(struct rr_buf *b)
 	rr_buf_free(b);
 }
 
+/* More pairs than any call site passes; the rest would be dropped. */
+#define RR_LOG_MAX_PAIRS 32
+
 void rr_log(enum rr_log_level level, const char *event, ...)
 {
-	struct rr_buf b = RR_BUF_INIT;
-	const char *k, *v;
+	struct rr_log_field fields[RR_LOG_MAX_PAIRS];
+	const char *k;
+	size_t n = 0;
 	va_list ap;
 
 	if (level < min_level)
 		return;
-	line_begin(&b, level, event);
 	va_start(ap, event);
 	while ((k = va_arg(ap, const char *)) != NULL) {
-		v = va_arg(ap, const char *);
-		put_field(&b, &RR_KV_STR(k, v));
+		const char *v = va_arg(ap, const char *);
+		if (n < RR_LOG_MAX_PAIRS)
+			fields[n++] = RR_KV_STR(k, v);
 	}
 	va_end(ap);
-	line_end(&b);
+	rr_log_fields(level, event, fields, n);
 }
 
 void rr_log_fields(enum rr_log_level level, const char *event, const struct rr_log_field *fields,
@@ -123,6 +159,7 @@ void rr_log_fields(enum rr_log_level level, const char *event, const struct rr_l
 	if (level < min_level)
 		return;
 	line_begin(&b, level, event);
+	put_context(&b, fields, n);
 	for (size_t i = 0; i < n; i++)
 		put_field(&b, &fields[i]);
 	line_end(&b);

@@ -33,7 +33,7 @@ void rr_log(enum rr_log_level level, const char *event, ...) __attribute__((sent
 bool rr_log_enabled(enum rr_log_level level);
 
 enum rr_log_type { RR_LOG_TYPE_STR, RR_LOG_TYPE_INT, RR_LOG_TYPE_UINT, RR_LOG_TYPE_BOOL,
-		   RR_LOG_TYPE_DOUBLE };
+		   RR_LOG_TYPE_DOUBLE, RR_LOG_TYPE_NULL };
 
 /* One typed field of a log line; build them with the RR_KV_* macros. */
 struct rr_log_field {
@@ -54,6 +54,8 @@ struct rr_log_field {
 	((struct rr_log_field){ (k), RR_LOG_TYPE_UINT, { .u = (unsigned long long)(val) } })
 #define RR_KV_BOOL(k, val) ((struct rr_log_field){ (k), RR_LOG_TYPE_BOOL, { .b = (val) != 0 } })
 #define RR_KV_DOUBLE(k, val) ((struct rr_log_field){ (k), RR_LOG_TYPE_DOUBLE, { .d = (double)(val) } })
+/* A key whose value is not known (yet): null, so every line of a kind has the same keys. */
+#define RR_KV_NULL(k) ((struct rr_log_field){ (k), RR_LOG_TYPE_NULL, { .s = NULL } })
 
 /* Writes one line with the n fields in order. */
 void rr_log_fields(enum rr_log_level level, const char *event, const struct rr_log_field *fields,
@@ -64,5 +66,22 @@ void rr_log_fields(enum rr_log_level level, const char *event, const struct rr_l
 	rr_log_fields((level), (event), (const struct rr_log_field[]){ __VA_ARGS__ },        \
 		      sizeof((const struct rr_log_field[]){ __VA_ARGS__ }) /                 \
 			      sizeof(struct rr_log_field))
+
+/*
+ * This thread's log context: fields every line the thread writes carries, right
+ * after "event", while the context is set. A worker sets a job's ids (delivery,
+ * forge, repository, number, head, job, attempt) for the job's run, so the
+ * publisher, a forge and the mirror, which know nothing of jobs, still write
+ * lines of that delivery's story; the server sets the delivery and forge while
+ * it verifies and parses a webhook. A line's own field of the same key wins
+ * over the context's (no key is written twice).
+ *
+ * The fields and the strings they point at are borrowed: they must stay valid
+ * until the context is cleared (n == 0) or replaced. Nothing is copied, so
+ * setting a context costs two stores; a line costs one comparison per pair of
+ * keys more. Lines of other threads (a review's helper threads) do not see it.
+ */
+void rr_log_context_set(const struct rr_log_field *fields, size_t n);
+void rr_log_context_clear(void);
 
 #endif

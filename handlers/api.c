@@ -36,6 +36,9 @@ struct api_client {
 	char *ratelimit_remaining_header;
 	char *ratelimit_reset_header;
 	char *next_page_header;
+	api_observe_fn observe;
+	void *observe_ctx;
+	const char *name;          /* borrowed, like observe_ctx */
 };
 
 /* ---- share-handle locking ------------------------------------------------ */
@@ -104,6 +107,9 @@ int api_client_new(struct api_client **out, const struct api_client_options *opt
 		c->ratelimit_remaining_header = rr_strdup(opt->ratelimit_remaining_header);
 		c->ratelimit_reset_header = rr_strdup(opt->ratelimit_reset_header);
 		c->next_page_header = rr_strdup(opt->next_page_header);
+		c->observe = opt->observe;
+		c->observe_ctx = opt->observe_ctx;
+		c->name = opt->name;
 	}
 	if (!c->user_agent || (opt && opt->ca_bundle && !c->ca_bundle) ||
 	    (opt && opt->ratelimit_remaining_header && !c->ratelimit_remaining_header) ||
@@ -395,6 +401,13 @@ static const char *header_value(CURL *h, const char *name)
 	return hv->value;
 }
 
+/* The forge's requests-left header as a number; -1 when absent or not one. */
+static long ratelimit_remaining(const struct api_client *c, CURL *h)
+{
+	const char *v = header_value(h, c->ratelimit_remaining_header);
+	return all_digits(v) && strlen(v) < 10 ? strtol(v, NULL, 10) : -1;
+}
+
 /* Link, retry hints and the rate-limit flag from the response headers. */
 static void read_response_headers(const struct api_client *c, CURL *h, struct api_response *r)
 {
@@ -547,13 +560,35 @@ static int fill_response(const struct api_client *c, CURL *h, struct api_sink *s
 	return api_classify(out, what, err);
 }
 
-int api_request(struct api_client *c, const char *method, const char *url,
-		const char *const *headers, const json_t *body, struct api_response *out,
-		struct rr_error *err)
+static double monotonic_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Tells the observer what the call did (h NULL: it never ran). */
+static void report_call(const struct api_client *c, const char *operation, CURL *h,
+			const struct api_response *out, double started)
+{
+	struct api_call_report r = { operation, out->status, monotonic_s() - started, -1,
+				     out->rate_limited };
+
+	if (!c->observe)
+		return;
+	if (h && out->status)
+		r.ratelimit_remaining = ratelimit_remaining(c, h);
+	c->observe(c->observe_ctx, c->name ? c->name : "api", &r);
+}
+
+static int api_perform(struct api_client *c, const char *operation, const char *method,
+		       const char *url, const char *const *headers, const json_t *body,
+		       struct api_response *out, struct rr_error *err)
 {
 	struct api_sink sink = { RR_BUF_INIT, false, { 0 } };
 	struct curl_slist *hdrs = NULL;
 	char *payload = NULL, what[320];
+	double started = monotonic_s();
 	CURL *h = NULL;
 	CURLcode e;
 	int rc;
@@ -584,6 +619,7 @@ int api_request(struct api_client *c, const char *method, const char *url,
 		rc = transport_error(e, &sink, what, c->max_response_bytes, err);
 	else
 		rc = fill_response(c, h, &sink, out, what, err);
+	report_call(c, operation, h, out, started);
 done:
 	if (h)
 		curl_easy_cleanup(h);
@@ -593,9 +629,17 @@ done:
 	return rc;
 }
 
-int api_request_auth(struct api_client *c, const char *auth_prefix, const char *token,
-		     const char *method, const char *url, const char *const *headers,
-		     const json_t *body, struct api_response *out, struct rr_error *err)
+int api_request(struct api_client *c, const char *method, const char *url,
+		const char *const *headers, const json_t *body, struct api_response *out,
+		struct rr_error *err)
+{
+	return api_perform(c, NULL, method, url, headers, body, out, err);
+}
+
+int api_request_auth(struct api_client *c, const char *operation, const char *auth_prefix,
+		     const char *token, const char *method, const char *url,
+		     const char *const *headers, const json_t *body, struct api_response *out,
+		     struct rr_error *err)
 {
 	const char *all[9];
 	char *auth = NULL;
@@ -610,7 +654,7 @@ int api_request_auth(struct api_client *c, const char *auth_prefix, const char *
 				    token ? "out of memory" : "no token");
 	all[n++] = auth;
 	all[n] = NULL;
-	rc = api_request(c, method, url, all, body, out, err);
+	rc = api_perform(c, operation, method, url, all, body, out, err);
 	rr_secret_free(auth);
 	return rc;
 }
@@ -651,9 +695,9 @@ done:
 	return out;
 }
 
-int api_list_all(api_call_fn call, void *ctx, const char *first_url, const char *origin,
-		 const char *what, size_t max_pages, api_page_fn page_fn, void *data,
-		 struct rr_error *err)
+int api_list_all(api_call_fn call, void *ctx, const char *operation, const char *first_url,
+		 const char *origin, const char *what, size_t max_pages, api_page_fn page_fn,
+		 void *data, struct rr_error *err)
 {
 	struct api_response resp = API_RESPONSE_INIT;
 	char *url = rr_strdup(first_url);
@@ -670,7 +714,7 @@ int api_list_all(api_call_fn call, void *ctx, const char *first_url, const char 
 			break;
 		}
 		api_response_free(&resp);       /* the previous page's */
-		if ((rc = call(ctx, "GET", url, NULL, &resp, err))) {
+		if ((rc = call(ctx, operation, "GET", url, NULL, &resp, err))) {
 			rr_error_wrap(err, "listing %s", what);
 			break;
 		}

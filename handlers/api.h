@@ -31,6 +31,17 @@
 
 struct api_client;
 
+/* One finished call, as the client's observer sees it (bot/ counts these). */
+struct api_call_report {
+	const char *operation;       /* the forge's name for the call ("post_review"); NULL: other */
+	long status;                 /* HTTP status; 0 when no answer arrived */
+	double seconds;              /* the whole call, connection included */
+	long ratelimit_remaining;    /* the forge's requests-left header; -1 when absent */
+	bool rate_limited;           /* refused for a rate limit (429, secondary-limit 403) */
+};
+/* Called after every request, from the calling thread; name is the client's. */
+typedef void (*api_observe_fn)(void *ctx, const char *name, const struct api_call_report *r);
+
 struct api_client_options {
 	const char *ca_bundle;       /* CA file for TLS; NULL = system store */
 	const char *user_agent;      /* sent on every request; NULL = "rustreview" */
@@ -44,6 +55,11 @@ struct api_client_options {
 	/* A header holding the next page's number, for listings without a Link
 	 * rel="next" (NULL: Link only). */
 	const char *next_page_header;
+	/* Who hears of every call (NULL: nobody), and the name it is told
+	 * (the forge's); both are kept as given, not copied. */
+	api_observe_fn observe;
+	void *observe_ctx;
+	const char *name;
 };
 
 struct api_response {
@@ -78,11 +94,14 @@ int api_request(struct api_client *c, const char *method, const char *url,
 /*
  * api_request with one more header, "<auth_prefix><token>" (e.g. "PRIVATE-TOKEN: ",
  * "Authorization: Bearer "), built and wiped here: the token is a secret.
- * headers may be NULL; at most 7 of them.
+ * headers may be NULL; at most 7 of them. operation names the call for the
+ * observer (a short snake_case word of the forge's: "post_review"); api_request
+ * reports its calls as "other".
  */
-int api_request_auth(struct api_client *c, const char *auth_prefix, const char *token,
-		     const char *method, const char *url, const char *const *headers,
-		     const json_t *body, struct api_response *out, struct rr_error *err);
+int api_request_auth(struct api_client *c, const char *operation, const char *auth_prefix,
+		     const char *token, const char *method, const char *url,
+		     const char *const *headers, const json_t *body, struct api_response *out,
+		     struct rr_error *err);
 
 /*
  * Every page of a listing. call performs one authenticated GET for the forge
@@ -91,12 +110,13 @@ int api_request_auth(struct api_client *c, const char *auth_prefix, const char *
  * with page=N. A next page on another origin than `origin` is not followed (the
  * token goes with every page): RR_EINVAL. More than max_pages: RR_ETOOBIG.
  */
-typedef int (*api_call_fn)(void *ctx, const char *method, const char *url, const json_t *body,
-			   struct api_response *resp, struct rr_error *err);
+typedef int (*api_call_fn)(void *ctx, const char *operation, const char *method, const char *url,
+			   const json_t *body, struct api_response *resp, struct rr_error *err);
 typedef int (*api_page_fn)(const json_t *page, void *data, struct rr_error *err);
-int api_list_all(api_call_fn call, void *ctx, const char *first_url, const char *origin,
-		 const char *what, size_t max_pages, api_page_fn page_fn, void *data,
-		 struct rr_error *err);
+/* operation is handed to call for every page (api_request_auth's). */
+int api_list_all(api_call_fn call, void *ctx, const char *operation, const char *first_url,
+		 const char *origin, const char *what, size_t max_pages, api_page_fn page_fn,
+		 void *data, struct rr_error *err);
 /* url with its query parameter name set to value (added or replaced); heap or NULL. */
 char *api_url_with_param(const char *url, const char *name, long value);
 

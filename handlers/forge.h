@@ -85,6 +85,8 @@ struct forge_setting {
 	const char *help;           /* one line for README and `help serve` */
 };
 
+struct api_call_report;        /* api.h */
+
 /* Per-forge configuration, filled from the environment by bot/config.c from
  * the forge's settings table (each setting names the field it fills). */
 struct forge_config {
@@ -102,6 +104,10 @@ struct forge_config {
 	unsigned max_comments;     /* per review, default 30 */
 	char *user_agent;          /* "rustreview/<version>" */
 	void *state;               /* forge-private (API client, token cache), from init */
+	/* Told of every REST call of this forge (api.h's api_observe_fn; bot/ sets
+	 * it to count calls in metrics before init), or NULL. */
+	void (*observe_api)(void *ctx, const char *forge, const struct api_call_report *r);
+	void *observe_ctx;
 };
 /* The field a slot fills (NULL for an unknown slot). */
 char **forge_config_slot(struct forge_config *cfg, enum forge_slot slot);
@@ -136,6 +142,9 @@ struct forge {
 	bool summary_per_head;
 
 	int (*init)(struct forge_config *cfg, struct rr_error *err);
+	/* Optional: how this configuration authenticates to the forge, for the
+	 * start-up log ("app", "token"); NULL: "token". */
+	const char *(*auth_mode)(const struct forge_config *cfg);
 	void (*cleanup)(struct forge_config *cfg);
 	/* RR_OK when the request is authentic; RR_EAUTH otherwise (→ 401). */
 	int (*verify)(const struct forge_config *cfg, const struct http_request *req,

@@ -57,6 +57,9 @@ static int gt_init(struct forge_config *cfg, struct rr_error *err)
 	opt.user_agent = cfg->user_agent && *cfg->user_agent ? cfg->user_agent
 							     : "rustreview/" RR_VERSION;
 	/* Gitea sends no rate-limit headers; a 429 still carries Retry-After. */
+	opt.name = GT;
+	opt.observe = cfg->observe_api;
+	opt.observe_ctx = cfg->observe_ctx;
 	if ((rc = api_client_new(&st->api, &opt, err))) {
 		pthread_mutex_destroy(&st->lock);
 		free(st);
@@ -199,23 +202,30 @@ static int gt_parse_event(const struct forge_config *cfg, const struct http_requ
 /* REST calls                                                               */
 /* ======================================================================== */
 
-static int gt_call(void *ctx, const char *method, const char *url, const json_t *body,
-		   struct api_response *resp, struct rr_error *err)
+/* Operations, as /metrics names them (rustreview_forge_api_calls_total). */
+#define GT_OP_GET_USER             "get_user"
+#define GT_OP_LIST_REVIEWS         "list_reviews"
+#define GT_OP_LIST_REVIEW_COMMENTS "list_review_comments"
+#define GT_OP_POST_REVIEW          "post_review"
+#define GT_OP_SET_STATUS           "set_status"
+
+static int gt_call(void *ctx, const char *operation, const char *method, const char *url,
+		   const json_t *body, struct api_response *resp, struct rr_error *err)
 {
 	const struct forge_config *cfg = ctx;
 	struct gt_state *st = cfg->state;
 
 	if (!st)
 		return rr_error_set(err, RR_ECONFIG, "gitea: forge not initialised");
-	return api_request_auth(st->api, "Authorization: token ", cfg->token, method, url, NULL,
-				body, resp, err);
+	return api_request_auth(st->api, operation, "Authorization: token ", cfg->token, method,
+				url, NULL, body, resp, err);
 }
 
-static int gt_post(struct forge_config *cfg, const char *url, const json_t *body,
-		   struct rr_error *err)
+static int gt_post(struct forge_config *cfg, const char *operation, const char *url,
+		   const json_t *body, struct rr_error *err)
 {
 	struct api_response resp = API_RESPONSE_INIT;
-	int rc = gt_call(cfg, "POST", url, body, &resp, err);
+	int rc = gt_call(cfg, operation, "POST", url, body, &resp, err);
 	api_response_free(&resp);
 	return rc;
 }
@@ -267,7 +277,7 @@ static int gt_login(struct forge_config *cfg, char *out, size_t size, struct rr_
 			rc = rr_error_set(err, RR_ENOMEM, "gitea: out of memory");
 			goto done;
 		}
-		if ((rc = gt_call(cfg, "GET", url, NULL, &resp, err))) {
+		if ((rc = gt_call(cfg, GT_OP_GET_USER, "GET", url, NULL, &resp, err))) {
 			rr_error_wrap(err, "gitea: the token's user");
 			goto done;
 		}
@@ -344,7 +354,8 @@ static int gt_reviews_page(const json_t *page, void *data, struct rr_error *err)
 		if (!(url = gt_repo_url(ls->cfg, ls->rq, "/pulls/%ld/reviews/%ld/comments",
 					ls->rq->number, (long)json_integer_value(id))))
 			return rr_error_set(err, RR_ENOMEM, "gitea: out of memory");
-		rc = api_list_all(gt_call, ls->cfg, url, ls->cfg->api_url, "review comments",
+		rc = api_list_all(gt_call, ls->cfg, GT_OP_LIST_REVIEW_COMMENTS, url,
+				  ls->cfg->api_url, "review comments",
 				  GT_MAX_PAGES, publish_existing_comment_page, ls->ex, err);
 		free(url);
 		if (rc)
@@ -366,7 +377,8 @@ static int gt_list_existing(struct forge_config *cfg, const struct review_reques
 		return rc;
 	if (!(url = gt_repo_url(cfg, rq, "/pulls/%ld/reviews?limit=50", rq->number, 0)))
 		return rr_error_set(err, RR_ENOMEM, "gitea: out of memory");
-	rc = api_list_all(gt_call, cfg, url, cfg->api_url, "reviews", GT_MAX_PAGES,
+	rc = api_list_all(gt_call, cfg, GT_OP_LIST_REVIEWS, url, cfg->api_url, "reviews",
+			  GT_MAX_PAGES,
 			  gt_reviews_page, &ls, err);
 	free(url);
 	return rc;
@@ -404,7 +416,7 @@ static int gt_post_review(struct forge_config *cfg, const struct review_request 
 
 	if (!body || !url)
 		rc = rr_error_set(err, RR_ENOMEM, "gitea: building the review: out of memory");
-	else if ((rc = gt_post(cfg, url, body, err)))
+	else if ((rc = gt_post(cfg, GT_OP_POST_REVIEW, url, body, err)))
 		rr_error_wrap(err, "posting the review");
 	else {
 		res->posted = review->n;
@@ -430,7 +442,7 @@ static int gt_set_status(struct forge_config *cfg, const struct review_request *
 		return rr_error_set(err, RR_ENOMEM, "gitea: out of memory");
 	body = json_pack("{s:s,s:s,s:s}", "state", failing ? "failure" : "success", "context",
 			 "rustreview", "description", description);
-	rc = body ? gt_post(cfg, url, body, err)
+	rc = body ? gt_post(cfg, GT_OP_SET_STATUS, url, body, err)
 		  : rr_error_set(err, RR_ENOMEM, "gitea: out of memory");
 	if (rc)
 		rr_error_wrap(err, "gitea: setting the commit status of %s/%s@%.12s", rq->owner,

@@ -167,6 +167,9 @@ static int gh_init(struct forge_config *cfg, struct rr_error *err)
 							     : "rustreview/" RR_VERSION;
 	opt.ratelimit_remaining_header = "X-RateLimit-Remaining";
 	opt.ratelimit_reset_header = "X-RateLimit-Reset";
+	opt.name = GH;
+	opt.observe = cfg->observe_api;
+	opt.observe_ctx = cfg->observe_ctx;
 	if ((rc = api_client_new(&st->api, &opt, err))) {
 		rr_error_wrap(err, "github");
 		goto fail;
@@ -176,6 +179,11 @@ static int gh_init(struct forge_config *cfg, struct rr_error *err)
 fail:
 	gh_state_free(st);
 	return rc;
+}
+
+static const char *gh_auth_mode(const struct forge_config *cfg)
+{
+	return gh_app_mode(cfg) ? "app" : "token";
 }
 
 static void gh_cleanup(struct forge_config *cfg)
@@ -303,7 +311,7 @@ static int gh_check_api_url(const struct forge_config *cfg, const char *url,
 {
 	if (api_same_origin(url, gh_api_base(cfg)))
 		return RR_OK;
-	rr_log(RR_LOG_WARN, "github.api_url.refused", "allowed", gh_api_base(cfg), NULL);
+	rr_log_kv(RR_LOG_WARN, "github.api_url.refused", RR_KV_STR("allowed", gh_api_base(cfg)));
 	return rr_error_set(err, RR_EINVAL, "github payload: field 'repository.url' is not on the "
 			    "configured API host (RUSTREVIEW_GITHUB_API_URL)");
 }
@@ -594,8 +602,8 @@ static int gh_mint_token(const struct forge_config *cfg, struct gh_state *st, lo
 		rc = rr_error_set(err, RR_ENOMEM, "out of memory");
 		goto done;
 	}
-	if ((rc = api_request_auth(st->api, GH_AUTH, jwt, "POST", url, gh_headers, NULL, &resp,
-				   err)))
+	if ((rc = api_request_auth(st->api, "create_token", GH_AUTH, jwt, "POST", url, gh_headers,
+				   NULL, &resp, err)))
 		goto done;
 	rc = gh_read_token_response(&resp, token, expires, err);
 done:
@@ -616,7 +624,7 @@ static int gh_installation_token(const struct forge_config *cfg, struct gh_state
 				 long installation, char **out, bool *cached, struct rr_error *err)
 {
 	time_t expires = (time_t)-1;
-	char *fresh = NULL, inst[24];
+	char *fresh = NULL;
 	int rc = RR_OK;
 
 	*out = NULL;
@@ -645,10 +653,10 @@ static int gh_installation_token(const struct forge_config *cfg, struct gh_state
 		rr_secret_free(fresh);
 	else if (token_cache_put_locked(st->tokens, installation, fresh,
 					expires - GH_TOKEN_MARGIN_S) != RR_OK)
-		rr_log(RR_LOG_WARN, "github.token.cache_full", NULL);   /* still usable now */
-	snprintf(inst, sizeof(inst), "%ld", installation);
-	rr_log(RR_LOG_INFO, "github.token.minted", "installation", inst,
-	       "cached", expires == (time_t)-1 ? "false" : "true", NULL);
+		rr_log_kv(RR_LOG_WARN, "github.token.cache_full",
+			  RR_KV_INT("installation", installation));   /* still usable now */
+	rr_log_kv(RR_LOG_INFO, "github.token.minted", RR_KV_INT("installation", installation),
+		  RR_KV_BOOL("cached", expires != (time_t)-1));
 done:
 	token_cache_unlock(st->tokens);
 	return rc;
@@ -678,12 +686,18 @@ struct gh_call_ctx {
 	const struct review_request *rq;
 };
 
+/* Operations, as /metrics names them (rustreview_forge_api_calls_total). */
+#define GH_OP_LIST_COMMENTS "list_comments"
+#define GH_OP_LIST_REVIEWS  "list_reviews"
+#define GH_OP_POST_REVIEW   "post_review"
+#define GH_OP_SET_STATUS    "set_status"
+
 /*
  * One API call with the request's credentials. A 401 with a cached App token
  * means the token was revoked early: drop it, mint a new one, try once more.
  */
 static int gh_call(const struct forge_config *cfg, const struct review_request *rq,
-		   const char *method, const char *url, const json_t *body,
+		   const char *operation, const char *method, const char *url, const json_t *body,
 		   struct api_response *resp, struct rr_error *err)
 {
 	struct gh_state *st = cfg->state;
@@ -696,11 +710,12 @@ static int gh_call(const struct forge_config *cfg, const struct review_request *
 		api_response_free(resp);
 		if ((rc = gh_token_for(cfg, rq, &token, &cached, err)))
 			return rc;
-		rc = api_request_auth(st->api, GH_AUTH, token, method, url, gh_headers, body, resp, err);
+		rc = api_request_auth(st->api, operation, GH_AUTH, token, method, url, gh_headers, body,
+				      resp, err);
 		if (rc == RR_EAUTH && cached && attempt == 0) {
 			token_cache_drop(st->tokens, gh_installation(rq), token);
 			rr_secret_free(token);
-			rr_log(RR_LOG_INFO, "github.token.rejected", "action", "refresh", NULL);
+			rr_log_kv(RR_LOG_INFO, "github.token.rejected", RR_KV_STR("action", "refresh"));
 			continue;
 		}
 		rr_secret_free(token);
@@ -709,11 +724,11 @@ static int gh_call(const struct forge_config *cfg, const struct review_request *
 	return rc;
 }
 
-static int gh_call_cb(void *ctx, const char *method, const char *url, const json_t *body,
-		      struct api_response *resp, struct rr_error *err)
+static int gh_call_cb(void *ctx, const char *operation, const char *method, const char *url,
+		      const json_t *body, struct api_response *resp, struct rr_error *err)
 {
 	const struct gh_call_ctx *c = ctx;
-	return gh_call(c->cfg, c->rq, method, url, body, resp, err);
+	return gh_call(c->cfg, c->rq, operation, method, url, body, resp, err);
 }
 
 /* ======================================================================== */
@@ -786,15 +801,15 @@ static int gh_list_existing(struct forge_config *cfg, const struct review_reques
 		return rc;
 	if (!(url = gh_pull_url(cfg, rq, "/comments?per_page=100")))
 		return rr_error_set(err, RR_ENOMEM, "github: out of memory");
-	rc = api_list_all(gh_call_cb, &ctx, url, gh_api_base(cfg), "review comments", GH_MAX_PAGES,
-			  publish_existing_comment_page, ex, err);
+	rc = api_list_all(gh_call_cb, &ctx, GH_OP_LIST_COMMENTS, url, gh_api_base(cfg),
+			  "review comments", GH_MAX_PAGES, publish_existing_comment_page, ex, err);
 	free(url);
 	if (rc != RR_OK || !ex->want_summaries)
 		return rc;
 	if (!(url = gh_pull_url(cfg, rq, "/reviews?per_page=100")))
 		return rr_error_set(err, RR_ENOMEM, "github: out of memory");
-	rc = api_list_all(gh_call_cb, &ctx, url, gh_api_base(cfg), "reviews", GH_MAX_PAGES,
-			  publish_existing_summary_page, ex, err);
+	rc = api_list_all(gh_call_cb, &ctx, GH_OP_LIST_REVIEWS, url, gh_api_base(cfg), "reviews",
+			  GH_MAX_PAGES, publish_existing_summary_page, ex, err);
 	free(url);
 	return rc;
 }
@@ -834,7 +849,7 @@ static int gh_post_review(struct forge_config *cfg, const struct review_request 
 	}
 	/* A 422 (a line outside the diff, a stale commit) is permanent for this payload:
 	 * the api layer classifies it RR_EINVAL and nothing here retries it. */
-	if ((rc = gh_call(cfg, rq, "POST", url, body, &resp, err))) {
+	if ((rc = gh_call(cfg, rq, GH_OP_POST_REVIEW, "POST", url, body, &resp, err))) {
 		rr_error_wrap(err, "posting the review");
 		goto done;
 	}
@@ -869,7 +884,7 @@ static int gh_set_status(struct forge_config *cfg, const struct review_request *
 		free(url);
 		return rr_error_set(err, RR_ENOMEM, "github: out of memory");
 	}
-	rc = gh_call(cfg, rq, "POST", url, body, &resp, err);
+	rc = gh_call(cfg, rq, GH_OP_SET_STATUS, "POST", url, body, &resp, err);
 	if (rc)
 		rr_error_wrap(err, "github: setting the commit status of %s/%s@%.12s", rq->owner,
 			      rq->repo, rq->head_sha);
@@ -886,6 +901,7 @@ const struct forge forge_github = {
 	.suggestion_info = "suggestion",
 	.summary_per_head = false,
 	.init = gh_init,
+	.auth_mode = gh_auth_mode,
 	.cleanup = gh_cleanup,
 	.verify = gh_verify,
 	.parse_event = gh_parse_event,

@@ -63,6 +63,9 @@ static int gl_init(struct forge_config *cfg, struct rr_error *err)
 	opt.ratelimit_remaining_header = "RateLimit-Remaining";
 	opt.ratelimit_reset_header = "RateLimit-Reset";
 	opt.next_page_header = "X-Next-Page";
+	opt.name = GL;
+	opt.observe = cfg->observe_api;
+	opt.observe_ctx = cfg->observe_ctx;
 	if ((rc = api_client_new(&st->api, &opt, err))) {
 		free(st);
 		return rr_error_wrap(err, "gitlab");
@@ -265,16 +268,23 @@ static long gl_project(const struct review_request *rq)
 	return review_request_forge_long(rq, "project_id");
 }
 
-static int gl_call(void *ctx, const char *method, const char *url, const json_t *body,
-		   struct api_response *resp, struct rr_error *err)
+/* Operations, as /metrics names them (rustreview_forge_api_calls_total). */
+#define GL_OP_GET_MERGE_REQUEST "get_merge_request"
+#define GL_OP_LIST_DISCUSSIONS  "list_discussions"
+#define GL_OP_POST_DISCUSSION   "post_discussion"
+#define GL_OP_POST_NOTE         "post_note"
+#define GL_OP_SET_STATUS        "set_status"
+
+static int gl_call(void *ctx, const char *operation, const char *method, const char *url,
+		   const json_t *body, struct api_response *resp, struct rr_error *err)
 {
 	const struct forge_config *cfg = ctx;
 	struct gl_state *st = cfg->state;
 
 	if (!st)
 		return rr_error_set(err, RR_ECONFIG, "gitlab: forge not initialised");
-	return api_request_auth(st->api, "PRIVATE-TOKEN: ", cfg->token, method, url, NULL, body,
-				resp, err);
+	return api_request_auth(st->api, operation, "PRIVATE-TOKEN: ", cfg->token, method, url,
+				NULL, body, resp, err);
 }
 
 /* <URL>/api/v4/projects/<id>/merge_requests/<iid><suffix>, or NULL. */
@@ -352,7 +362,7 @@ static int gl_prepare(struct forge_config *cfg, struct review_request *rq, struc
 			gl_sleep_ms(wait);
 			wait *= 2;
 		}
-		if ((rc = gl_call(cfg, "GET", url, NULL, &resp, err))) {
+		if ((rc = gl_call(cfg, GL_OP_GET_MERGE_REQUEST, "GET", url, NULL, &resp, err))) {
 			rr_error_wrap(err, "gitlab: reading merge request !%ld", rq->number);
 			goto done;
 		}
@@ -446,8 +456,8 @@ static int gl_list_existing(struct forge_config *cfg, const struct review_reques
 		return rc;
 	if (!(url = gl_mr_url(cfg, rq, "/discussions?per_page=100")))
 		return rr_error_set(err, RR_ENOMEM, "gitlab: out of memory");
-	rc = api_list_all(gl_call, cfg, url, gl_base(cfg), "discussions", GL_MAX_PAGES,
-			  gl_discussions_page, ex, err);
+	rc = api_list_all(gl_call, cfg, GL_OP_LIST_DISCUSSIONS, url, gl_base(cfg), "discussions",
+			  GL_MAX_PAGES, gl_discussions_page, ex, err);
 	free(url);
 	return rc;
 }
@@ -464,21 +474,18 @@ static json_t *gl_discussion_json(const struct review_request *rq, const struct 
 
 /* A position GitLab cannot place is our bug, not the merge request's: log it,
  * skip that comment, post the rest. */
-static void gl_log_refused(const struct review_request *rq, const struct publish_comment *c,
-			   const struct rr_error *e)
+static void gl_log_refused(const struct publish_comment *c, const struct rr_error *e)
 {
-	char num[24], line[24];
-	snprintf(num, sizeof(num), "%ld", rq->number);
-	snprintf(line, sizeof(line), "%u", c->finding->line);
-	rr_log(RR_LOG_WARN, "gitlab.discussion.refused", "owner", rq->owner, "repo", rq->repo,
-	       "iid", num, "path", c->finding->path, "line", line, "error", e->msg, NULL);
+	/* The merge request's ids come from the worker's log context. */
+	rr_log_kv(RR_LOG_WARN, "gitlab.discussion.refused", RR_KV_STR("path", c->finding->path),
+		  RR_KV_UINT("line", c->finding->line), RR_KV_STR("error", e->msg));
 }
 
-static int gl_post(struct forge_config *cfg, const char *url, const json_t *body,
-		   struct rr_error *err)
+static int gl_post(struct forge_config *cfg, const char *operation, const char *url,
+		   const json_t *body, struct rr_error *err)
 {
 	struct api_response resp = API_RESPONSE_INIT;
-	int rc = gl_call(cfg, "POST", url, body, &resp, err);
+	int rc = gl_call(cfg, operation, "POST", url, body, &resp, err);
 	api_response_free(&resp);
 	return rc;
 }
@@ -503,9 +510,9 @@ static int gl_post_review(struct forge_config *cfg, const struct review_request 
 			rc = rr_error_set(err, RR_ENOMEM, "gitlab: out of memory");
 			goto done;
 		}
-		rc = gl_post(cfg, durl, body, &e);
+		rc = gl_post(cfg, GL_OP_POST_DISCUSSION, durl, body, &e);
 		if (rc == RR_EINVAL && strstr(e.msg, "HTTP 400")) {
-			gl_log_refused(rq, &review->comments[i], &e);
+			gl_log_refused(&review->comments[i], &e);
 			res->refused++;
 			rc = RR_OK;
 			continue;
@@ -524,7 +531,7 @@ static int gl_post_review(struct forge_config *cfg, const struct review_request 
 			rc = rr_error_set(err, RR_ENOMEM, "gitlab: out of memory");
 			goto done;
 		}
-		if ((rc = gl_post(cfg, nurl, body, err))) {
+		if ((rc = gl_post(cfg, GL_OP_POST_NOTE, nurl, body, err))) {
 			rr_error_wrap(err, "posting the summary note");
 			goto done;
 		}
@@ -552,7 +559,7 @@ static int gl_set_status(struct forge_config *cfg, const struct review_request *
 		return rr_error_set(err, RR_ENOMEM, "gitlab: out of memory");
 	body = json_pack("{s:s,s:s,s:s}", "state", failing ? "failed" : "success", "name",
 			 "rustreview", "description", description);
-	rc = body ? gl_post(cfg, url, body, err)
+	rc = body ? gl_post(cfg, GL_OP_SET_STATUS, url, body, err)
 		  : rr_error_set(err, RR_ENOMEM, "gitlab: out of memory");
 	if (rc)
 		rr_error_wrap(err, "gitlab: setting the commit status of %s/%s@%.12s", rq->owner,

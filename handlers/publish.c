@@ -552,30 +552,24 @@ static void settings_resolve(const struct forge_config *cfg, const struct publis
 						      : PUBLISH_DEFAULT_MAX_COMMENTS;
 }
 
-static void log_publish(const struct forge_config *cfg, const struct review_request *rq,
-			const struct publish_result *res, int rc, const struct rr_error *err)
+/*
+ * One line per publish: review.posted, review.nothing_new or review.failed.
+ * The delivery's ids (forge, repository, number, head, job, ...) come from
+ * the worker's log context; a caller without one (a test) gets the lines
+ * without them.
+ */
+static void log_publish(const struct publish_result *res, int rc, const struct rr_error *err)
 {
-	char event[64], num[24], posted[24], already[24], over[24], grouped[24], budget[24];
-	const char *name = cfg->forge->name;
-
-	snprintf(num, sizeof(num), "%ld", rq->number);
-	snprintf(posted, sizeof(posted), "%zu", res->posted);
-	snprintf(already, sizeof(already), "%zu", res->already_posted);
-	snprintf(over, sizeof(over), "%zu", res->over_cap);
-	snprintf(grouped, sizeof(grouped), "%zu", res->grouped);
-	snprintf(budget, sizeof(budget), "%zu", res->over_budget);
-	if (rc == RR_OK) {
-		snprintf(event, sizeof(event), "%s.review.%s", name,
-			 res->review_created ? "posted" : "nothing_new");
-		rr_log(RR_LOG_INFO, event, "owner", rq->owner, "repo", rq->repo, "number", num,
-		       "head", rq->head_sha, "posted", posted, "already_posted", already,
-		       "over_cap", over, "grouped", grouped, "over_budget", budget, NULL);
-	} else {
-		snprintf(event, sizeof(event), "%s.review.failed", name);
-		rr_log(RR_LOG_WARN, event, "owner", rq->owner, "repo", rq->repo, "number", num,
-		       "head", rq->head_sha, "code", rr_strcode(rc), "error", err ? err->msg : "",
-		       NULL);
-	}
+	if (rc == RR_OK)
+		rr_log_kv(RR_LOG_INFO, res->review_created ? "review.posted" : "review.nothing_new",
+			  RR_KV_UINT("posted", res->posted),
+			  RR_KV_UINT("already_posted", res->already_posted),
+			  RR_KV_UINT("over_cap", res->over_cap), RR_KV_UINT("grouped", res->grouped),
+			  RR_KV_UINT("over_budget", res->over_budget),
+			  RR_KV_UINT("refused", res->refused));
+	else
+		rr_log_kv(RR_LOG_WARN, "review.failed", RR_KV_STR("code", rr_strcode(rc)),
+			  RR_KV_STR("error", err ? err->msg : NULL));
 }
 
 static void review_free(struct publish_review *r)
@@ -666,7 +660,7 @@ done:
 	if (rc != RR_OK && rc != RR_ECONFIG)
 		rr_error_wrap(err, "%s: %s/%s#%ld", forge->name, rq->owner ? rq->owner : "?",
 			      rq->repo ? rq->repo : "?", rq->number);
-	log_publish(cfg, rq, res, rc, err);
+	log_publish(res, rc, err);
 	review_free(&review);
 	free(summary);
 	publish_plan_free(&plan);

@@ -344,6 +344,44 @@ static char *url_path(const char *url)
 	return out;
 }
 
+/* scheme://host[:port] of an http(s) URL (heap), or NULL. The host of a
+ * refused clone URL is what an operator needs to see; the path may be long. */
+static char *url_origin(const char *url)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL, *out = NULL;
+
+	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+		if (curl_url_get(u, CURLUPART_PORT, &port, 0) != CURLUE_OK)
+			port = NULL;
+		if (asprintf(&out, "%s://%s%s%s", scheme, host, port ? ":" : "", port ? port : "") < 0)
+			out = NULL;
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return out;
+}
+
+/* A refused clone URL, in the delivery's story (the server's log context
+ * names the delivery and forge): the URL (plain characters, checked above;
+ * from an authenticated payload), its origin, and why. */
+static void log_clone_url_refused(const char *forge, const char *url, const char *origin,
+				  const char *allowed, const char *owner, const char *repo,
+				  const char *reason)
+{
+	char event[64], repository[512];
+
+	snprintf(event, sizeof(event), "%s.clone_url.refused", forge);
+	snprintf(repository, sizeof(repository), "%s/%s", owner, repo);
+	rr_log_kv(RR_LOG_WARN, event, RR_KV_STR("repository", repository), RR_KV_STR("url", url),
+		  RR_KV_STR("url_origin", origin), RR_KV_STR("allowed", allowed),
+		  RR_KV_STR("reason", reason));
+}
+
 /* path == <prefix>/<owner>/<repo>[.git], case-insensitively; prefix without trailing '/'. */
 static bool clone_path_matches(const char *path, const char *prefix, const char *owner,
 			       const char *repo)
@@ -365,7 +403,7 @@ int webhook_check_clone_url(const char *forge, const char *field, const char *se
 			    const char *base, const char *url, const char *owner,
 			    const char *repo, struct rr_error *err)
 {
-	char *path = NULL, *prefix = NULL;
+	char *path = NULL, *prefix = NULL, *origin = NULL;
 	int rc = RR_OK;
 
 	/* libgit2 must only speak HTTP(S) to the forge: no file://, ssh or local paths. */
@@ -377,23 +415,23 @@ int webhook_check_clone_url(const char *forge, const char *field, const char *se
 				    "URL does not need", forge, field);
 	if (!base || !(prefix = url_path(base)))
 		return rr_error_set(err, RR_ECONFIG, "%s: %s is not a URL", forge, setting);
+	origin = url_origin(url);
 	if (!api_same_origin(url, base)) {
-		char event[64];
-		snprintf(event, sizeof(event), "%s.clone_url.refused", forge);
-		rr_log(RR_LOG_WARN, event, "allowed", base, NULL);
 		rc = rr_error_set(err, RR_EINVAL, "%s payload: field '%s' is not on the configured "
-				  "git host (%s)", forge, field, setting);
+				  "git host (%s): it names %s", forge, field, setting,
+				  origin ? origin : "an unreadable origin");
+		log_clone_url_refused(forge, url, origin, base, owner, repo,
+				      "not the configured git host");
 		goto done;
 	}
 	if (!(path = url_path(url)) || !clone_path_matches(path, prefix, owner, repo)) {
-		char event[64];
-		snprintf(event, sizeof(event), "%s.clone_url.refused", forge);
-		rr_log(RR_LOG_WARN, event, "reason", "not the payload's repository", "owner", owner,
-		       "repo", repo, NULL);
+		log_clone_url_refused(forge, url, origin, base, owner, repo,
+				      "not the payload's repository");
 		rc = rr_error_set(err, RR_EINVAL, "%s payload: field '%s' is not the payload's own "
 				  "repository (%s/%s)", forge, field, owner, repo);
 	}
 done:
+	free(origin);
 	free(path);
 	free(prefix);
 	return rc;

@@ -288,7 +288,7 @@ static int repo_unlink_stale_lock(const char *path, const struct stat *st, int t
 	(void)st;
 	(void)ftw;
 	if (type == FTW_F && len > 5 && strcmp(path + len - 5, ".lock") == 0 && unlink(path) == 0)
-		rr_log(RR_LOG_WARN, "mirror.stale_lock_removed", "path", path, NULL);
+		rr_log_kv(RR_LOG_WARN, "mirror.stale_lock_removed", RR_KV_STR("path", path));
 	return 0;
 }
 
@@ -307,7 +307,7 @@ static void repo_remove_stale_locks(const char *mirror)
 	for (i = 0; i < sizeof(top) / sizeof(top[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", mirror, top[i]);
 		if (unlink(path) == 0)
-			rr_log(RR_LOG_WARN, "mirror.stale_lock_removed", "path", path, NULL);
+			rr_log_kv(RR_LOG_WARN, "mirror.stale_lock_removed", RR_KV_STR("path", path));
 	}
 	snprintf(path, sizeof(path), "%s/refs", mirror);
 	nftw(path, repo_unlink_stale_lock, 16, FTW_PHYS);
@@ -329,7 +329,7 @@ static int repo_open_or_init(const char *path, git_repository **out, struct rr_e
 		return rr_error_set(err, RR_ERR, "checking mirror %s: %s", path, strerror(errno));
 	if (git_repository_init(out, path, 1) != 0)
 		return rr_error_set(err, RR_ERR, "creating mirror %s: %s", path, repo_git_message());
-	rr_log(RR_LOG_INFO, "mirror.created", "path", path, NULL);
+	rr_log_kv(RR_LOG_INFO, "mirror.created", RR_KV_STR("path", path));
 	return RR_OK;
 }
 
@@ -775,13 +775,11 @@ static size_t repo_count_packs(const struct repo_mirror *m)
 static void repo_repack_if_needed(struct repo_mirror *m)
 {
 	size_t packs = repo_count_packs(m);
-	char n[24];
 	int st;
 	pid_t pid;
 
 	if (packs <= REPO_REPACK_PACKS)
 		return;
-	snprintf(n, sizeof(n), "%zu", packs);
 	/* posix_spawn, not fork: other threads hold locks a forked child would inherit. */
 	char *argv[] = { (char *)"git", (char *)"-C", m->path, (char *)"repack", (char *)"-adq",
 			 NULL };
@@ -793,22 +791,23 @@ static void repo_repack_if_needed(struct repo_mirror *m)
 	st = posix_spawnp(&pid, "git", &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	if (st != 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		rr_log(RR_LOG_WARN, "mirror.repack_failed", "path", m->path, "packs", n, NULL);
+		rr_log_kv(RR_LOG_WARN, "mirror.repack_failed", RR_KV_STR("path", m->path),
+			  RR_KV_UINT("packs", packs));
 		return;
 	}
 	/* libgit2 caches the pack list: drop it so lookups see the new pack. */
 	git_repository_free(m->repo);
 	m->repo = NULL;
 	if (git_repository_open_bare(&m->repo, m->path) != 0)
-		rr_log(RR_LOG_ERROR, "mirror.reopen_failed", "path", m->path, NULL);
-	rr_log(RR_LOG_INFO, "mirror.repacked", "path", m->path, "packs", n, NULL);
+		rr_log_kv(RR_LOG_ERROR, "mirror.reopen_failed", RR_KV_STR("path", m->path));
+	rr_log_kv(RR_LOG_INFO, "mirror.repacked", RR_KV_STR("path", m->path),
+		  RR_KV_UINT("packs", packs));
 }
 
 static void repo_log_fetched(const struct repo_mirror *m, const char *safe_url, uint64_t t0)
 {
-	char ms[32];
-	snprintf(ms, sizeof(ms), "%llu", (unsigned long long)(rr_now_ms() - t0));
-	rr_log(RR_LOG_DEBUG, "mirror.fetched", "path", m->path, "url", safe_url, "elapsed_ms", ms, NULL);
+	rr_log_kv(RR_LOG_DEBUG, "mirror.fetched", RR_KV_STR("path", m->path),
+		  RR_KV_STR("url", safe_url), RR_KV_UINT("elapsed_ms", rr_now_ms() - t0));
 }
 
 int repo_mirror_fetch(struct repo_mirror *m, const char *url, const char *const *refspecs,

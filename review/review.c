@@ -26,7 +26,8 @@ static const char *review_git_message(void)
 
 static void review_log_skip(const char *path, const char *reason)
 {
-	rr_log(RR_LOG_INFO, "review.file_skipped", "path", path, "reason", reason, NULL);
+	rr_log_kv(RR_LOG_INFO, "review.file_skipped", RR_KV_STR("path", path),
+		  RR_KV_STR("reason", reason));
 }
 
 /* The blob's size from the object header, so an oversized file is never loaded. */
@@ -179,7 +180,8 @@ static int cargo_note_problem(struct cargo_cache *c, const char *file, const str
 	char *notice = config_notice(file, "head", e->msg);
 	int rc;
 
-	rr_log(RR_LOG_WARN, "review.cargo_toml_ignored", "path", file, "error", e->msg, NULL);
+	rr_log_kv(RR_LOG_WARN, "review.cargo_toml_ignored", RR_KV_STR("path", file),
+		  RR_KV_STR("error", e->msg));
 	if (!notice)
 		return RR_ENOMEM;
 	rc = finding_list_add_notice(c->out, notice);
@@ -706,14 +708,14 @@ static void review_pool_run(struct review_engine *e, struct review_pool *pool, u
 		struct rr_error herr = { 0 };
 		struct review_engine *h = review_engine_helper(e, i, &herr);
 		if (!h) {
-			rr_log(RR_LOG_WARN, "review.thread_unavailable", "error", herr.msg, NULL);
+			rr_log_kv(RR_LOG_WARN, "review.thread_unavailable", RR_KV_STR("error", herr.msg));
 			break;
 		}
 		extra[n_extra].engine = h;
 		extra[n_extra].pool = pool;
 		if (pthread_create(&extra[n_extra].tid, NULL, review_thread_main, &extra[n_extra]) != 0) {
-			rr_log(RR_LOG_WARN, "review.thread_unavailable", "error",
-			       "pthread_create failed", NULL);
+			rr_log_kv(RR_LOG_WARN, "review.thread_unavailable",
+				  RR_KV_STR("error", "pthread_create failed"));
 			break;
 		}
 		n_extra++;

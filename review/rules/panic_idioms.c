@@ -140,14 +140,14 @@ static bool receiver_root(TSNode n, const char *src, char *buf, size_t cap)
 		if (rust_method_call(n, &name, &args))
 			n = rust_child_by_field(rust_child_by_field(n, RF_FUNCTION), RF_VALUE);
 		else if (rust_is(n, RK_PARENTHESIZED_EXPRESSION) ||
-			 strcmp(ts_node_type(n), "unary_expression") == 0 ||
+			 rust_node_is(n, "unary_expression") ||
 			 rust_is(n, RK_REFERENCE_EXPRESSION))
 			n = ts_node_named_child(n, ts_node_named_child_count(n) - 1);
 		else
 			break;
 	}
 	if (!(rust_is(n, RK_IDENTIFIER) || rust_is(n, RK_FIELD_EXPRESSION) ||
-	      strcmp(ts_node_type(n), "self") == 0) ||
+	      rust_node_is(n, "self")) ||
 	    !rust_path_text(n, src, path, sizeof(path)))
 		return false;
 	/* x.a.b -> x; self.a.b -> self.a */
@@ -195,7 +195,8 @@ bool idiom_checked_before(TSNode call, const char *src)
 	for (int depth = 0; depth < 24; depth++) {
 		TSNode parent = ts_node_parent(n);
 		const char *t;
-		/* the root's parent is a null node, which ts_node_type cannot read */
+		/* Null at the root (a macro body is a tree of its own): ts_node_type
+		 * must not see it. */
 		if (ts_node_is_null(parent) || rust_is(parent, RK_FUNCTION_ITEM) ||
 		    rust_is(parent, RK_CLOSURE_EXPRESSION))
 			return false;

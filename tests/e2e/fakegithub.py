@@ -77,6 +77,10 @@ Control endpoints for tests (no auth):
   stall, 429, secondary-limit 403), or one answer is lost; see faults.py.
   POST /_fake/reset   forgets PRs, comments, reviews, tokens, requests and injections.
 
+Every /repos/... answer (not the injected ones) carries GitHub's rate-limit
+headers: X-RateLimit-Limit 5000, X-RateLimit-Remaining (5000 minus the requests
+made so far with the same Authorization), -Used, -Reset and -Resource.
+
 Stops cleanly on SIGTERM/SIGINT.
 """
 import argparse
@@ -219,6 +223,8 @@ class World:
         self.injections = []
         self.next_id = 1
         self.diff_cache = {}
+        self.rate_used = {}      # Authorization -> requests counted (X-RateLimit-*)
+        self.rate_reset = {}
 
     def new_id(self):
         i = self.next_id
@@ -301,7 +307,21 @@ class Handler(BaseHTTPRequestHandler):
                 with self.world.lock:
                     self.world.requests.append({"method": method, "path": path,
                                                 "query": url.query, "status": status})
+        if path.startswith("/repos/"):
+            headers = dict(headers or {}, **self.rate_limit_headers())
         self.send_json(status, body, headers)
+
+    def rate_limit_headers(self):
+        """GitHub's primary rate limit, as every REST answer reports it: 5000
+        requests an hour per token, counted here per Authorization value."""
+        key = self.headers.get("Authorization") or "anonymous"
+        w = self.world
+        with w.lock:
+            used = w.rate_used[key] = w.rate_used.get(key, 0) + 1
+            reset = w.rate_reset.setdefault(key, int(time.time()) + 3600)
+        return {"X-RateLimit-Limit": "5000", "X-RateLimit-Remaining": str(max(0, 5000 - used)),
+                "X-RateLimit-Used": str(used), "X-RateLimit-Reset": str(reset),
+                "X-RateLimit-Resource": "core"}
 
     def injected(self, method, path):
         w = self.world

@@ -138,6 +138,42 @@ class RunningServer(unittest.TestCase):
         self.assertRegex(start["commit"], r"^([0-9a-f]{12}(-dirty)?|unknown)$")
 
 
+class StartUpNamesTheForges(unittest.TestCase):
+    """Start-up says which forges are enabled, how each authenticates, against
+    which URLs; and says so when none is (webhooks would all get 404)."""
+
+    def setUp(self):
+        self.tmp = h.TempDir("opsstart")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def start_lines(self, extra):
+        port = h.free_port()
+        env = serve_env(os.path.join(self.tmp.path, "data"), port, extra)
+        bot = h.Proc("rustreview", [h.BINARY, "serve"], self.tmp.path, env=env)
+        try:
+            h.wait_http_ok("http://127.0.0.1:%d/healthz" % port)
+        finally:
+            bot.close()
+        return [e for e in log_events(bot.output()) if e["event"].startswith("startup.")]
+
+    def test_token_mode_forge(self):
+        lines = self.start_lines({"RUSTREVIEW_GITHUB_WEBHOOK_SECRET": SECRET,
+                                  "RUSTREVIEW_GITHUB_TOKEN": "ghp_not_used_here"})
+        self.assertEqual([{k: e[k] for k in ("level", "event", "forge", "auth", "api_url",
+                                             "git_url", "webhook_path")} for e in lines],
+                         [{"level": "info", "event": "startup.forge", "forge": "github",
+                           "auth": "token", "api_url": "https://api.github.com", "git_url": None,
+                           "webhook_path": "/webhooks/github"}])
+
+    def test_no_forge(self):
+        lines = self.start_lines({})
+        self.assertEqual([(e["level"], e["event"], e["message"]) for e in lines],
+                         [("warn", "startup.no_forge", "No forge is enabled: webhooks get 404; "
+                           "set RUSTREVIEW_<FORGE>_WEBHOOK_SECRET (or _FILE)")])
+
+
 class RefusedConfiguration(unittest.TestCase):
     def setUp(self):
         self.tmp = h.TempDir("opscfg")

@@ -837,6 +837,67 @@ static void test_other_replica_enqueue_wakes_workers(void **state)
 	queue_close(b);
 }
 
+/* What /metrics shows of the queue: jobs by state, and how long the oldest
+ * queued job has waited: since it was queued, and since it became claimable
+ * (a job waiting for its retry is queued but not claimable). */
+static struct queue_stats stats_now(struct queue *q)
+{
+	struct queue_stats st;
+	struct rr_error err = { 0 };
+	if (queue_stats(q, &st, &err) != RR_OK)
+		fail_msg("queue_stats: %s", err.msg);
+	return st;
+}
+
+static void test_stats_by_state_and_queued_ages(void **state)
+{
+	struct fixture *f = *state;
+	struct rr_error err = { 0 };
+	struct queue_stats st = stats_now(f->q);
+	struct job j, k;
+	bool gave_up = true;
+
+	for (int s = 0; s < JOB_STATE_COUNT; s++)
+		assert_int_equal(st.by_state[s], 0);
+	assert_int_equal(st.oldest_queued_s, 0);
+	assert_int_equal(st.oldest_claimable_s, 0);
+	int64_t first = enqueue(f->q, "d1", 1, HEAD_A, false);
+	f->now = 1010;
+	enqueue(f->q, "d2", 2, HEAD_A, false);
+	f->now = 1030;
+	st = stats_now(f->q);
+	assert_int_equal(st.by_state[JOB_QUEUED], 2);
+	assert_int_equal(st.oldest_queued_s, 30);
+	assert_int_equal(st.oldest_claimable_s, 30);
+	/* The oldest is claimed: the next oldest is 20 s old. */
+	assert_int_equal(claim_job(f->q, 60, &j), first);
+	st = stats_now(f->q);
+	assert_int_equal(st.by_state[JOB_QUEUED], 1);
+	assert_int_equal(st.by_state[JOB_RUNNING], 1);
+	assert_int_equal(st.oldest_queued_s, 20);
+	assert_int_equal(st.oldest_claimable_s, 20);
+	/* Back in the queue until 1130: queued since 1000, not claimable. */
+	assert_int_equal(queue_retry(f->q, &j, 100, "HTTP 502", &gave_up, &err), RR_OK);
+	assert_false(gave_up);
+	job_free(&j);
+	st = stats_now(f->q);
+	assert_int_equal(st.by_state[JOB_QUEUED], 2);
+	assert_int_equal(st.oldest_queued_s, 30);
+	assert_int_equal(st.oldest_claimable_s, 20);
+	claim_job(f->q, 60, &k);
+	complete(f->q, &k);
+	st = stats_now(f->q);
+	assert_int_equal(st.by_state[JOB_QUEUED], 1);
+	assert_int_equal(st.by_state[JOB_DONE], 1);
+	assert_int_equal(st.by_state[JOB_RUNNING], 0);
+	assert_int_equal(st.oldest_queued_s, 30);
+	assert_int_equal(st.oldest_claimable_s, 0);
+	f->now = 1200;
+	st = stats_now(f->q);
+	assert_int_equal(st.oldest_queued_s, 200);
+	assert_int_equal(st.oldest_claimable_s, 70);
+}
+
 #define CONTRACT_TESTS(setup) \
 	cmocka_unit_test_setup_teardown(test_enqueue_dedup_and_supersede, setup, teardown), \
 	cmocka_unit_test_setup_teardown(test_claim_order_and_not_before, setup, teardown), \
@@ -853,6 +914,7 @@ static void test_other_replica_enqueue_wakes_workers(void **state)
 	cmocka_unit_test_setup_teardown(test_list_and_states, setup, teardown), \
 	cmocka_unit_test_setup_teardown(test_replicas_never_run_one_pull_request_twice, setup, \
 					teardown), \
-	cmocka_unit_test_setup_teardown(test_concurrent_duplicates_stored_once, setup, teardown)
+	cmocka_unit_test_setup_teardown(test_concurrent_duplicates_stored_once, setup, teardown), \
+	cmocka_unit_test_setup_teardown(test_stats_by_state_and_queued_ages, setup, teardown)
 
 #endif

@@ -139,7 +139,8 @@ static void test_fork_delivery(void **state)
 	cfg.api_url = "https://gitea.example.com";
 	assert_int_equal(parse(&cfg, body, len, "pull_request", "d-4", &rq, &err), RR_EINVAL);
 	assert_string_equal(err.msg, "gitea payload: field 'repository.clone_url' is not on the "
-			    "configured git host (RUSTREVIEW_GITEA_URL)");
+			    "configured git host (RUSTREVIEW_GITEA_URL): it names "
+			    "http://localhost:3000");
 	free(body);
 }
 

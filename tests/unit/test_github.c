@@ -1152,8 +1152,9 @@ static void test_token_mode_publish_and_no_secret_in_logs(void **state)
 	rr_log_set_fd(2);
 	close(fd);
 	logs = slurp(log_path);
-	assert_non_null(strstr(logs, "\"github.review.posted\""));
-	assert_non_null(strstr(logs, "\"github.review.nothing_new\""));
+	assert_non_null(strstr(logs, "\"event\":\"review.posted\",\"posted\":1,"));
+	assert_non_null(strstr(logs, "\"event\":\"review.nothing_new\",\"posted\":0,"
+				     "\"already_posted\":1,"));
 	assert_null(strstr(logs, PAT));
 	assert_null(strstr(logs, "Bearer"));
 	assert_int_equal(fake_count_requests("/access_tokens", 0), 0);

@@ -102,8 +102,9 @@ static void expect_refused(const struct forge_config *cfg, const char *clone_url
 	assert_null(rq.clone_url);
 }
 
-#define NOT_GIT_HOST "github payload: field 'repository.clone_url' is not on the configured " \
-		     "git host (RUSTREVIEW_GITHUB_GIT_URL)"
+/* The refusal names the origin the URL pointed at: what an operator needs to see. */
+#define NOT_GIT_HOST(origin) "github payload: field 'repository.clone_url' is not on the " \
+			     "configured git host (RUSTREVIEW_GITHUB_GIT_URL): it names " origin
 #define ODD_CHARS "github payload: field 'repository.clone_url' has characters a clone URL " \
 		  "does not need"
 #define NOT_HTTP "github payload: field 'repository.clone_url' is not an http(s) URL"
@@ -120,13 +121,19 @@ static void test_default_forge_is_github_com(void **state)
 	expect_clone_ok(&cfg, "https://GitHub.COM/Codertocat/Hello-World.git", NULL);
 	expect_clone_ok(&cfg, "https://github.com:443/Codertocat/Hello-World.git", NULL);
 	/* the API host itself serves no git */
-	expect_refused(&cfg, "https://api.github.com/Codertocat/Hello-World.git", NULL, NOT_GIT_HOST);
-	expect_refused(&cfg, "https://evil.example/Codertocat/Hello-World.git", NULL, NOT_GIT_HOST);
-	expect_refused(&cfg, "https://github.com.evil.example/x/y.git", NULL, NOT_GIT_HOST);
-	expect_refused(&cfg, "https://github.com:8443/Codertocat/Hello-World.git", NULL, NOT_GIT_HOST);
-	expect_refused(&cfg, "http://github.com/Codertocat/Hello-World.git", NULL, NOT_GIT_HOST);
-	expect_refused(&cfg, "http://127.0.0.1:9/x.git", NULL, NOT_GIT_HOST);
-	expect_refused(&cfg, "http://169.254.169.254/latest/meta-data/", NULL, NOT_GIT_HOST);
+	expect_refused(&cfg, "https://api.github.com/Codertocat/Hello-World.git", NULL,
+		       NOT_GIT_HOST("https://api.github.com"));
+	expect_refused(&cfg, "https://evil.example/Codertocat/Hello-World.git", NULL,
+		       NOT_GIT_HOST("https://evil.example"));
+	expect_refused(&cfg, "https://github.com.evil.example/x/y.git", NULL,
+		       NOT_GIT_HOST("https://github.com.evil.example"));
+	expect_refused(&cfg, "https://github.com:8443/Codertocat/Hello-World.git", NULL,
+		       NOT_GIT_HOST("https://github.com:8443"));
+	expect_refused(&cfg, "http://github.com/Codertocat/Hello-World.git", NULL,
+		       NOT_GIT_HOST("http://github.com"));
+	expect_refused(&cfg, "http://127.0.0.1:9/x.git", NULL, NOT_GIT_HOST("http://127.0.0.1:9"));
+	expect_refused(&cfg, "http://169.254.169.254/latest/meta-data/", NULL,
+		       NOT_GIT_HOST("http://169.254.169.254"));
 	expect_refused(&cfg, "file:///etc/passwd", NULL, NOT_HTTP);
 	expect_refused(&cfg, "ssh://git@github.com/x/y.git", NULL, NOT_HTTP);
 	expect_refused(&cfg, "/srv/git/x.git", NULL, NOT_HTTP);
@@ -170,7 +177,7 @@ static void test_enterprise_server_git_host_from_api_url(void **state)
 	expect_clone_ok(&cfg, "https://ghe.example.com/Codertocat/Hello-World.git",
 			"https://ghe.example.com/api/v3/repos/octo/hello");
 	expect_refused(&cfg, "https://github.com/Codertocat/Hello-World.git",
-		       "https://ghe.example.com/api/v3/repos/octo/hello", NOT_GIT_HOST);
+		       "https://ghe.example.com/api/v3/repos/octo/hello", NOT_GIT_HOST("https://github.com"));
 	/* the fixture's repository.url is api.github.com: not this forge */
 	expect_refused(&cfg, "https://ghe.example.com/Codertocat/Hello-World.git", NULL, NOT_API_HOST);
 }
@@ -182,11 +189,11 @@ static void test_explicit_git_url_wins(void **state)
 	expect_clone_ok(&cfg, "http://127.0.0.1:9418/Codertocat/Hello-World.git",
 			"http://127.0.0.1:8001/repos/octo/hello");
 	expect_refused(&cfg, "http://127.0.0.1:9419/Codertocat/Hello-World.git",
-		       "http://127.0.0.1:8001/repos/octo/hello", NOT_GIT_HOST);
+		       "http://127.0.0.1:8001/repos/octo/hello", NOT_GIT_HOST("http://127.0.0.1:9419"));
 	expect_refused(&cfg, "http://127.0.0.1:8001/Codertocat/Hello-World.git",
-		       "http://127.0.0.1:8001/repos/octo/hello", NOT_GIT_HOST);
+		       "http://127.0.0.1:8001/repos/octo/hello", NOT_GIT_HOST("http://127.0.0.1:8001"));
 	expect_refused(&cfg, "https://127.0.0.1:9418/Codertocat/Hello-World.git",
-		       "http://127.0.0.1:8001/repos/octo/hello", NOT_GIT_HOST);
+		       "http://127.0.0.1:8001/repos/octo/hello", NOT_GIT_HOST("https://127.0.0.1:9418"));
 	/* a test double without GIT_URL: git on the API's own origin */
 	cfg.git_url = NULL;
 	expect_clone_ok(&cfg, "http://127.0.0.1:8001/Codertocat/Hello-World.git",
@@ -211,13 +218,18 @@ static void test_clone_url_refusal_is_logged(void **state)
 	(void)state;
 	assert_true(fd >= 0);
 	rr_log_set_fd(fd);
-	expect_refused(&cfg, "https://evil.example/x/y.git", NULL, NOT_GIT_HOST);
+	expect_refused(&cfg, "https://evil.example/x/y.git", NULL,
+		       NOT_GIT_HOST("https://evil.example"));
 	rr_log_set_fd(2);
 	close(fd);
 	assert_int_equal(rr_read_file(path, 0, &logged, NULL, &err), RR_OK);
 	unlink(path);
-	assert_non_null(strstr(logged, "\"event\":\"github.clone_url.refused\""));
-	assert_non_null(strstr(logged, "\"allowed\":\"https://github.com\""));
+	assert_non_null(strstr(logged, "\"event\":\"github.clone_url.refused\","
+				       "\"repository\":\"Codertocat/Hello-World\","
+				       "\"url\":\"https://evil.example/x/y.git\","
+				       "\"url_origin\":\"https://evil.example\","
+				       "\"allowed\":\"https://github.com\","
+				       "\"reason\":\"not the configured git host\"}"));
 	free(logged);
 }
 
@@ -363,7 +375,8 @@ static void test_git_credentials_refused_for_foreign_clone_url(void **state)
 	rq.clone_url = (char *)"http://127.0.0.1:3/octo/hello.git";
 	assert_int_equal(forge_github.git_credentials(&cfg, &rq, &cred, &err), RR_EINVAL);
 	assert_null(cred.password);
-	assert_string_equal(err.msg, "github: git credentials for octo/hello: " NOT_GIT_HOST);
+	assert_string_equal(err.msg, "github: git credentials for octo/hello: "
+			    NOT_GIT_HOST("http://127.0.0.1:3"));
 	assert_null(strstr(err.msg, PAT));
 	rq.clone_url = (char *)"http://127.0.0.1:2/octo/hello.git";
 	assert_int_equal(forge_github.git_credentials(&cfg, &rq, &cred, &err), RR_OK);

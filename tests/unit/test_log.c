@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 
 #include "../../common/log.h"
 #include "../../common/rr.h"
@@ -94,12 +95,52 @@ static void test_levels_below_the_threshold_are_dropped(void **state)
 	rr_log_set_level(RR_LOG_INFO);
 }
 
+static void *log_from_another_thread(void *arg)
+{
+	(void)arg;
+	rr_log_kv(RR_LOG_INFO, "elsewhere", RR_KV_INT("n", 2));
+	return NULL;
+}
+
+/* A thread's context: on every line of that thread (both APIs), right after
+ * "event"; a line's own key wins; other threads and cleared contexts do not
+ * carry it; a null stays null. */
+static void test_context_ids_go_on_every_line_of_the_thread(void **state)
+{
+	const struct rr_log_field ids[] = { RR_KV_STR("delivery", "d-7"), RR_KV_STR("forge", "fx"),
+					    RR_KV_INT("number", 12), RR_KV_INT("attempt", 1),
+					    RR_KV_NULL("job") };
+	pthread_t t;
+	char *text;
+	(void)state;
+	rr_log_context_set(ids, 5);
+	rr_log_kv(RR_LOG_INFO, "job.fetched", RR_KV_UINT("ms", 40));
+	rr_log(RR_LOG_INFO, "old.api", "path", "src/lib.rs", NULL);
+	rr_log_kv(RR_LOG_INFO, "own.attempt", RR_KV_INT("attempt", 3), RR_KV_BOOL("x", 1));
+	assert_int_equal(pthread_create(&t, NULL, log_from_another_thread, NULL), 0);
+	pthread_join(t, NULL);
+	rr_log_context_clear();
+	rr_log_kv(RR_LOG_INFO, "after", RR_KV_INT("n", 3));
+	text = read_log();
+	assert_non_null(strstr(text, "\"event\":\"job.fetched\",\"delivery\":\"d-7\",\"forge\":\"fx\","
+				     "\"number\":12,\"attempt\":1,\"job\":null,\"ms\":40}\n"));
+	assert_non_null(strstr(text, "\"event\":\"old.api\",\"delivery\":\"d-7\",\"forge\":\"fx\","
+				     "\"number\":12,\"attempt\":1,\"job\":null,\"path\":\"src/lib.rs\"}\n"));
+	assert_non_null(strstr(text, "\"event\":\"own.attempt\",\"delivery\":\"d-7\",\"forge\":\"fx\","
+				     "\"number\":12,\"job\":null,\"attempt\":3,\"x\":true}\n"));
+	assert_non_null(strstr(text, "\"event\":\"elsewhere\",\"n\":2}\n"));
+	assert_non_null(strstr(text, "\"event\":\"after\",\"n\":3}\n"));
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_typed_fields_are_json_numbers_and_booleans,
 						log_to_file, log_to_stderr),
 		cmocka_unit_test_setup_teardown(test_levels_below_the_threshold_are_dropped,
+						log_to_file, log_to_stderr),
+		cmocka_unit_test_setup_teardown(test_context_ids_go_on_every_line_of_the_thread,
 						log_to_file, log_to_stderr),
 	};
 	return cmocka_run_group_tests_name("log", tests, NULL, NULL);

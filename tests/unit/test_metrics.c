@@ -4,6 +4,7 @@
 #include "testutil.h"
 
 #include "../../bot/metrics.h"
+#include "../../handlers/api.h"
 #include "../../common/rr.h"
 #include "../../common/version.h"
 
@@ -82,9 +83,9 @@ static void test_labelled_counters_escape_and_cap_their_label_sets(void **state)
 	struct metrics *m = fresh();
 	char *out, forge[32];
 	(void)state;
-	metrics_delivery(m, "github", 202);
-	metrics_delivery(m, "github", 202);
-	metrics_delivery(m, "a\"b\\c\nd", 401);
+	metrics_delivery(m, "github", 202, "pull_request", "queued");
+	metrics_delivery(m, "github", 202, "pull_request", "queued");
+	metrics_delivery(m, "a\"b\\c\nd", 401, NULL, "unauthorized");
 	out = render(m);
 	assert_non_null(strstr(out, "rustreview_webhook_deliveries_total{forge=\"github\",code=\"202\"} 2\n"));
 	assert_non_null(strstr(out, "rustreview_webhook_deliveries_total{forge=\"a\\\"b\\\\c\\nd\",code=\"401\"} 1\n"));
@@ -93,7 +94,7 @@ static void test_labelled_counters_escape_and_cap_their_label_sets(void **state)
 	/* Past METRICS_MAX_SERIES label sets, the rest is counted under "other". */
 	for (int i = 0; i < METRICS_MAX_SERIES + 10; i++) {
 		snprintf(forge, sizeof(forge), "f%d", i);
-		metrics_delivery(m, forge, 200);
+		metrics_delivery(m, forge, 200, "ping", "ignored");
 	}
 	out = render(m);
 	assert_non_null(strstr(out, "rustreview_webhook_deliveries_total{forge=\"other\",code=\"other\"} 12\n"));
@@ -137,6 +138,105 @@ static void test_job_outcomes_show_from_the_start_and_build_info_is_there(void *
 	metrics_free(m);
 }
 
+/* By forge, event and outcome; an event the forge did not vouch for is "unknown". */
+static void test_deliveries_by_forge_event_and_outcome(void **state)
+{
+	struct metrics *m = fresh();
+	char *out;
+	(void)state;
+	metrics_delivery(m, "github", 202, "pull_request", "queued");
+	metrics_delivery(m, "github", 200, "pull_request", "duplicate");
+	metrics_delivery(m, "github", 401, NULL, "unauthorized");
+	metrics_delivery(m, "github", 401, "", "unauthorized");
+	metrics_delivery(m, "gitlab", 200, "Note Hook", "ignored");
+	out = render(m);
+	assert_non_null(strstr(out,
+		"# HELP rustreview_deliveries_total Webhook deliveries by forge, event (unknown until "
+		"authenticated) and outcome.\n"
+		"# TYPE rustreview_deliveries_total counter\n"
+		"rustreview_deliveries_total{forge=\"github\",event=\"pull_request\",outcome=\"queued\"} 1\n"
+		"rustreview_deliveries_total{forge=\"github\",event=\"pull_request\",outcome=\"duplicate\"} 1\n"
+		"rustreview_deliveries_total{forge=\"github\",event=\"unknown\",outcome=\"unauthorized\"} 2\n"
+		"rustreview_deliveries_total{forge=\"gitlab\",event=\"Note Hook\",outcome=\"ignored\"} 1\n"
+		"# HELP "));
+	free(out);
+	metrics_free(m);
+}
+
+/* The api_client observer: calls by forge, operation and status class (no
+ * answer at all is "error"), and the last rate-limit remaining a forge sent. */
+static void test_forge_api_calls_and_rate_limit_remaining(void **state)
+{
+	struct metrics *m = fresh();
+	struct api_call_report r = { "post_review", 200, 0.1, 4999, false };
+	char *out;
+	(void)state;
+	metrics_api_call(m, "github", &r);
+	r.status = 201;
+	r.ratelimit_remaining = 4998;
+	metrics_api_call(m, "github", &r);
+	r.status = 422;
+	r.ratelimit_remaining = -1;               /* no header: the gauge keeps 4998 */
+	metrics_api_call(m, "github", &r);
+	r = (struct api_call_report){ NULL, 0, 10.0, -1, false };
+	metrics_api_call(m, "github", &r);
+	r = (struct api_call_report){ "list_discussions", 503, 0.2, -1, false };
+	metrics_api_call(m, "gitlab", &r);
+	out = render(m);
+	assert_non_null(strstr(out,
+		"# TYPE rustreview_forge_api_calls_total counter\n"
+		"rustreview_forge_api_calls_total{forge=\"github\",operation=\"post_review\",code_class=\"2xx\"} 2\n"
+		"rustreview_forge_api_calls_total{forge=\"github\",operation=\"post_review\",code_class=\"4xx\"} 1\n"
+		"rustreview_forge_api_calls_total{forge=\"github\",operation=\"other\",code_class=\"error\"} 1\n"
+		"rustreview_forge_api_calls_total{forge=\"gitlab\",operation=\"list_discussions\",code_class=\"5xx\"} 1\n"
+		"# HELP "));
+	assert_non_null(strstr(out,
+		"# TYPE rustreview_forge_rate_limit_remaining gauge\n"
+		"rustreview_forge_rate_limit_remaining{forge=\"github\"} 4998\n"
+		"# HELP "));
+	free(out);
+	metrics_free(m);
+}
+
+/* Waits by cause, one run's time by outcome, a fetch's time: histograms with labels. */
+static void test_waits_job_and_fetch_durations_are_labelled_histograms(void **state)
+{
+	struct metrics *m = fresh();
+	char *out;
+	(void)state;
+	metrics_rate_limit_wait(m, "github", METRICS_WAIT_FORGE, 2);
+	metrics_rate_limit_wait(m, "github", METRICS_WAIT_PACING, 46);
+	metrics_rate_limit_wait(m, "github", METRICS_WAIT_PACING, 7200);
+	metrics_rate_limit_wait(m, "github", METRICS_WAIT_CAUSES, 1);    /* ignored */
+	metrics_job_duration(m, "gitea", "done", 0.3);
+	metrics_job_duration(m, "gitea", "retried", 31);
+	metrics_git_fetch(m, "gitea", 0.02);
+	out = render(m);
+	assert_non_null(strstr(out,
+		"# TYPE rustreview_rate_limit_wait_seconds histogram\n"
+		"rustreview_rate_limit_wait_seconds_bucket{forge=\"github\",cause=\"forge\",le=\"1\"} 0\n"
+		"rustreview_rate_limit_wait_seconds_bucket{forge=\"github\",cause=\"forge\",le=\"5\"} 1\n"));
+	assert_non_null(strstr(out,
+		"rustreview_rate_limit_wait_seconds_bucket{forge=\"github\",cause=\"pacing\",le=\"30\"} 0\n"
+		"rustreview_rate_limit_wait_seconds_bucket{forge=\"github\",cause=\"pacing\",le=\"60\"} 1\n"));
+	assert_non_null(strstr(out,
+		"rustreview_rate_limit_wait_seconds_bucket{forge=\"github\",cause=\"pacing\",le=\"3600\"} 1\n"
+		"rustreview_rate_limit_wait_seconds_bucket{forge=\"github\",cause=\"pacing\",le=\"+Inf\"} 2\n"
+		"rustreview_rate_limit_wait_seconds_sum{forge=\"github\",cause=\"pacing\"} 7246\n"
+		"rustreview_rate_limit_wait_seconds_count{forge=\"github\",cause=\"pacing\"} 2\n"));
+	assert_non_null(strstr(out,
+		"rustreview_job_duration_seconds_bucket{forge=\"gitea\",outcome=\"done\",le=\"0.25\"} 0\n"
+		"rustreview_job_duration_seconds_bucket{forge=\"gitea\",outcome=\"done\",le=\"0.5\"} 1\n"));
+	assert_non_null(strstr(out,
+		"rustreview_job_duration_seconds_sum{forge=\"gitea\",outcome=\"retried\"} 31\n"
+		"rustreview_job_duration_seconds_count{forge=\"gitea\",outcome=\"retried\"} 1\n"));
+	assert_non_null(strstr(out,
+		"rustreview_git_fetch_duration_seconds_bucket{forge=\"gitea\",le=\"0.025\"} 1\n"));
+	assert_null(strstr(out, "cause=\"other\""));
+	free(out);
+	metrics_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -144,6 +244,9 @@ int main(void)
 		cmocka_unit_test(test_a_value_on_a_bucket_bound_falls_in_that_bucket),
 		cmocka_unit_test(test_labelled_counters_escape_and_cap_their_label_sets),
 		cmocka_unit_test(test_job_outcomes_show_from_the_start_and_build_info_is_there),
+		cmocka_unit_test(test_deliveries_by_forge_event_and_outcome),
+		cmocka_unit_test(test_forge_api_calls_and_rate_limit_remaining),
+		cmocka_unit_test(test_waits_job_and_fetch_durations_are_labelled_histograms),
 	};
 	return cmocka_run_group_tests_name("metrics", tests, NULL, NULL);
 }

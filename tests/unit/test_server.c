@@ -387,6 +387,26 @@ static void test_metrics_count_everything(void **state)
 	assert_non_null(strstr(r.body, "rustreview_webhook_deliveries_total{forge=\"fake\",code=\"405\"} 1\n"));
 	assert_non_null(strstr(r.body, "rustreview_webhook_deliveries_total{forge=\"fake\",code=\"413\"} 3\n"));
 	assert_non_null(strstr(r.body, "rustreview_webhook_deliveries_total{forge=\"unknown\",code=\"404\"} 2\n"));
+	/* By outcome: an event is named only once the forge authenticated it. */
+	static const char *const by_outcome[] = {
+		"{forge=\"fake\",event=\"unknown\",outcome=\"unauthorized\"} 2\n",
+		"{forge=\"fake\",event=\"pull_request\",outcome=\"queued\"} 1\n",
+		"{forge=\"fake\",event=\"pull_request\",outcome=\"duplicate\"} 1\n",
+		"{forge=\"fake\",event=\"pull_request\",outcome=\"refused\"} 2\n",
+		"{forge=\"fake\",event=\"pull_request\",outcome=\"ignored\"} 1\n",
+		"{forge=\"unknown\",event=\"unknown\",outcome=\"not_found\"} 2\n",
+		"{forge=\"fake\",event=\"unknown\",outcome=\"method_not_allowed\"} 1\n",
+		"{forge=\"fake\",event=\"unknown\",outcome=\"too_large\"} 3\n",
+	};
+	for (size_t i = 0; i < sizeof(by_outcome) / sizeof(by_outcome[0]); i++) {
+		char line[200];
+		snprintf(line, sizeof(line), "\nrustreview_deliveries_total%s", by_outcome[i]);
+		if (!strstr(r.body, line))
+			fail_msg("/metrics lacks %s", line + 1);
+	}
+	/* The queue: one job queued (d-1), claimable since it was queued. */
+	assert_non_null(strstr(r.body, "# TYPE rustreview_queue_oldest_age_seconds gauge\n"));
+	assert_non_null(strstr(r.body, "# TYPE rustreview_queue_oldest_claimable_seconds gauge\n"));
 	assert_non_null(strstr(r.body, "rustreview_jobs{state=\"queued\"} 1\n"));
 	assert_non_null(strstr(r.body, "rustreview_queue_depth 1\n"));
 	/* d-1 and its duplicate: each went through a commit of its own. */
@@ -396,6 +416,51 @@ static void test_metrics_count_everything(void **state)
 	assert_non_null(strstr(r.body, "rustreview_comments_posted_total 0\n"));
 	assert_non_null(strstr(r.body, "rustreview_review_duration_seconds_count 0\n"));
 	reply_free(&r);
+}
+
+/* The log line of a webhook with this delivery id and outcome (first one). */
+static json_t *webhook_line(const char *log, const char *delivery, const char *outcome)
+{
+	for (const char *p = log; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		json_error_t jerr;
+		json_t *o = json_loadb(p, n, 0, &jerr);
+		assert_non_null(o);        /* every line is one JSON object */
+		const char *ev = json_string_value(json_object_get(o, "event"));
+		const char *d = json_string_value(json_object_get(o, "delivery"));
+		const char *out = json_string_value(json_object_get(o, "outcome"));
+		if (ev && strcmp(ev, "webhook") == 0 && out && strcmp(out, outcome) == 0 &&
+		    ((!d && !delivery) || (d && delivery && strcmp(d, delivery) == 0)))
+			return o;
+		json_decref(o);
+		p += n + (nl != NULL);
+	}
+	fail_msg("no webhook line for %s with outcome %s", delivery ? delivery : "(none)", outcome);
+	return NULL;
+}
+
+/* The fields of a webhook line, numbers as JSON numbers, null while unknown. */
+static void assert_webhook_line(const char *log, const char *delivery, const char *outcome,
+				const char *expected)
+{
+	json_t *o = webhook_line(log, delivery, outcome);
+	json_error_t jerr;
+	json_t *want = json_loads(expected, 0, &jerr);
+
+	assert_non_null(want);
+	assert_true(json_is_integer(json_object_get(o, "ms")));
+	assert_true(json_is_true(json_object_get(o, "completed")) ||
+		    strcmp(outcome, "too_large") == 0);
+	json_object_del(o, "ts");
+	json_object_del(o, "ms");
+	json_object_del(o, "completed");
+	if (!json_equal(o, want)) {
+		char *got = json_dumps(o, JSON_SORT_KEYS);
+		fail_msg("webhook line of %s: %s", delivery ? delivery : "(none)", got);
+	}
+	json_decref(want);
+	json_decref(o);
 }
 
 static void test_log_has_one_line_per_request_and_no_secret(void **state)
@@ -408,10 +473,48 @@ static void test_log_has_one_line_per_request_and_no_secret(void **state)
 	assert_null(strstr(log, SECRET));
 	assert_null(strstr(log, "X-Fake-Signature"));
 	assert_null(strstr(log, "http.internal"));
-	assert_non_null(strstr(log, "\"delivery\":\"d-big\",\"webhook_event\":\"pull_request\","
-				    "\"action\":null,\"status\":\"413\""));
-	assert_non_null(strstr(log, "\"event\":\"webhook\",\"forge\":\"fake\",\"delivery\":\"d-1\","
-				    "\"webhook_event\":\"pull_request\",\"action\":\"opened\",\"status\":\"202\""));
+	/* Each outcome says why; the ids are those of the job (attempt 1: the run
+	 * a queued delivery waits for), null while not known. */
+	assert_webhook_line(log, "d-1", "queued",
+		"{\"level\":\"info\",\"event\":\"webhook\",\"delivery\":\"d-1\",\"forge\":\"fake\","
+		"\"repository\":\"octo/hello\",\"number\":5,"
+		"\"head\":\"cccccccccccccccccccccccccccccccccccccccc\",\"job\":1,\"attempt\":1,"
+		"\"webhook_event\":\"pull_request\",\"action\":\"opened\",\"status\":202,"
+		"\"outcome\":\"queued\",\"reason\":null}");
+	assert_webhook_line(log, "d-1", "duplicate",
+		"{\"level\":\"info\",\"event\":\"webhook\",\"delivery\":\"d-1\",\"forge\":\"fake\","
+		"\"repository\":\"octo/hello\",\"number\":5,"
+		"\"head\":\"cccccccccccccccccccccccccccccccccccccccc\",\"job\":1,\"attempt\":null,"
+		"\"webhook_event\":\"pull_request\",\"action\":\"opened\",\"status\":200,"
+		"\"outcome\":\"duplicate\",\"reason\":null}");
+	assert_webhook_line(log, "d-1", "unauthorized",
+		"{\"level\":\"info\",\"event\":\"webhook\",\"delivery\":\"d-1\",\"forge\":\"fake\","
+		"\"repository\":null,\"number\":null,\"head\":null,\"job\":null,\"attempt\":null,"
+		"\"webhook_event\":\"pull_request\",\"action\":null,\"status\":401,"
+		"\"outcome\":\"unauthorized\",\"reason\":\"signature does not match\"}");
+	assert_webhook_line(log, "d-3", "ignored",
+		"{\"level\":\"info\",\"event\":\"webhook\",\"delivery\":\"d-3\",\"forge\":\"fake\","
+		"\"repository\":null,\"number\":null,\"head\":null,\"job\":null,\"attempt\":null,"
+		"\"webhook_event\":\"pull_request\",\"action\":null,\"status\":200,"
+		"\"outcome\":\"ignored\",\"reason\":\"action closed needs no review\"}");
+	assert_webhook_line(log, "d-big", "too_large",
+		"{\"level\":\"info\",\"event\":\"webhook\",\"delivery\":\"d-big\",\"forge\":\"fake\","
+		"\"repository\":null,\"number\":null,\"head\":null,\"job\":null,\"attempt\":null,"
+		"\"webhook_event\":\"pull_request\",\"action\":null,\"status\":413,"
+		"\"outcome\":\"too_large\","
+		"\"reason\":\"Content-Length over RUSTREVIEW_MAX_BODY_BYTES\"}");
+	assert_webhook_line(log, NULL, "too_large",
+		"{\"level\":\"info\",\"event\":\"webhook\",\"delivery\":null,\"forge\":\"fake\","
+		"\"repository\":null,\"number\":null,\"head\":null,\"job\":null,\"attempt\":null,"
+		"\"webhook_event\":null,\"action\":null,\"status\":413,"
+		"\"outcome\":\"too_large\","
+		"\"reason\":\"Content-Length over RUSTREVIEW_MAX_BODY_BYTES\"}");
+	/* the chunked body, cut off as it passed the cap */
+	assert_non_null(strstr(log, "\"outcome\":\"too_large\","
+				    "\"reason\":\"body over RUSTREVIEW_MAX_BODY_BYTES\""));
+	json_decref(webhook_line(log, "d-2", "refused"));
+	json_decref(webhook_line(log, NULL, "not_found"));
+	json_decref(webhook_line(log, NULL, "method_not_allowed"));
 	size_t lines = 0;
 	for (char *p = log; *p; p++)
 		lines += *p == '\n';

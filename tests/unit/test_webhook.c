@@ -117,7 +117,7 @@ static void test_clone_url_is_the_payloads_repository(void **state)
 	/* another origin, scheme or odd characters */
 	assert_int_equal(clone("https://h.example", "https://evil.example/octo/demo.git", "octo", "demo", &err), RR_EINVAL);
 	assert_string_equal(err.msg, "f payload: field 'clone_url' is not on the configured git host "
-			    "(RUSTREVIEW_F_URL)");
+			    "(RUSTREVIEW_F_URL): it names https://evil.example");
 	assert_int_equal(clone("https://h.example", "http://h.example/octo/demo.git", "octo", "demo", &err), RR_EINVAL);
 	assert_int_equal(clone("https://h.example", "https://u:p@h.example/octo/demo.git", "octo", "demo", &err), RR_EINVAL);
 	assert_int_equal(clone("https://h.example", "file:///srv/octo/demo.git", "octo", "demo", &err), RR_EINVAL);

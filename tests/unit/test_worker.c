@@ -13,6 +13,7 @@
 #include "../../review/repo.h"
 
 #include <fcntl.h>
+#include <jansson.h>
 #include <pthread.h>
 #include <sys/file.h>
 
@@ -415,6 +416,108 @@ static void test_bad_request_json_fails(void **state)
 	job_free(&j);
 }
 
+/* Every line of one delivery's runs, in order (the log read back as JSON). */
+static json_t *lines_of(const char *log_path, const char *delivery)
+{
+	json_t *out = json_array();
+	char *text = NULL;
+	struct rr_error err = { 0 };
+
+	assert_int_equal(rr_read_file(log_path, 0, &text, NULL, &err), RR_OK);
+	for (char *p = text, *nl; *p; p = nl + 1) {
+		json_error_t jerr;
+		json_t *o;
+		assert_non_null(nl = strchr(p, '\n'));
+		assert_non_null(o = json_loadb(p, (size_t)(nl - p), 0, &jerr));
+		if (json_is_string(json_object_get(o, "delivery")) &&
+		    strcmp(json_string_value(json_object_get(o, "delivery")), delivery) == 0)
+			json_array_append(out, o);
+		json_decref(o);
+	}
+	free(text);
+	return out;
+}
+
+static const char *event_of(json_t *line)
+{
+	return json_string_value(json_object_get(line, "event"));
+}
+
+/*
+ * Issue 12: a job's lines carry its ids (numbers as numbers) on every line,
+ * each run says how it ended, and the run that gives up says after how many
+ * attempts and why.
+ */
+static void test_a_job_that_gives_up_says_after_how_many_attempts_and_why(void **state)
+{
+	static const char *const run[] = { "job.claimed", "job.fetched", "job.reviewed",
+					   "review.failed" };
+	char *log_path = NULL, *head = W.head_sha;
+	unsigned saved_retry_for = W.cfg.retry_for_s;
+	json_t *lines;
+	int fd;
+	(void)state;
+	assert_true(asprintf(&log_path, "%s/worker-log.jsonl", W.dir) > 0);
+	fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	rr_log_set_fd(fd);
+	rr_log_set_level(RR_LOG_INFO);
+	publish_rc = RR_ETRANSIENT;
+	publish_retry_after = 0;
+	queue_set_retry_for(W.q, 3);
+	W.cfg.retry_for_s = 3;
+	int64_t id = enqueue("w-gives-up", W.base_sha, head);
+	/* Retried after 1 s, then 2 s; the third run would wait 4 s: past the 3 s window. */
+	assert_int_equal(run_next(id), RR_ETRANSIENT);
+	W.now += 1;
+	assert_int_equal(run_next(id), RR_ETRANSIENT);
+	W.now += 2;
+	assert_int_equal(run_next(id), RR_ETRANSIENT);
+	rr_log_set_level(RR_LOG_ERROR);
+	rr_log_set_fd(2);
+	close(fd);
+	queue_set_retry_for(W.q, QUEUE_DEFAULT_RETRY_FOR_S);
+	W.cfg.retry_for_s = saved_retry_for;
+	publish_rc = RR_OK;
+	struct job j = get_job(id);
+	assert_int_equal(j.state, JOB_FAILED);
+	job_free(&j);
+
+	lines = lines_of(log_path, "w-gives-up");
+	assert_int_equal(json_array_size(lines), 15);
+	for (size_t i = 0; i < 15; i++) {
+		json_t *l = json_array_get(lines, i);
+		int attempt = (int)(i / 5) + 1;
+		const char *want = i % 5 < 4 ? run[i % 5] : attempt < 3 ? "job.retry" : "job.failed";
+		assert_string_equal(event_of(l), want);
+		assert_string_equal(json_string_value(json_object_get(l, "forge")), "fake");
+		assert_string_equal(json_string_value(json_object_get(l, "repository")), "octo/hello");
+		assert_string_equal(json_string_value(json_object_get(l, "head")), head);
+		assert_true(json_is_integer(json_object_get(l, "number")));
+		assert_int_equal(json_integer_value(json_object_get(l, "number")), 7);
+		assert_int_equal(json_integer_value(json_object_get(l, "job")), id);
+		assert_true(json_is_integer(json_object_get(l, "attempt")));
+		assert_int_equal(json_integer_value(json_object_get(l, "attempt")), attempt);
+	}
+	json_t *retry = json_array_get(lines, 4), *failed = json_array_get(lines, 14);
+	assert_string_equal(json_string_value(json_object_get(retry, "level")), "warn");
+	assert_int_equal(json_integer_value(json_object_get(retry, "retry_in_s")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(lines, 9), "retry_in_s")),
+			 2);
+	assert_string_equal(json_string_value(json_object_get(retry, "error")),
+			    "fake: octo/hello#7: HTTP 503 from the fake API");
+	assert_string_equal(json_string_value(json_object_get(failed, "level")), "error");
+	assert_int_equal(json_integer_value(json_object_get(failed, "attempts")), 3);
+	assert_true(json_is_true(json_object_get(failed, "gave_up")));
+	assert_string_equal(json_string_value(json_object_get(failed, "message")),
+			    "gave up after 3 attempts: transient failures are retried for 3 s "
+			    "(RUSTREVIEW_RETRY_FOR); the last error: fake: octo/hello#7: HTTP 503 "
+			    "from the fake API");
+	json_decref(lines);
+	unlink(log_path);
+	free(log_path);
+}
+
 static void test_pool_picks_up_jobs_and_stops(void **state)
 {
 	struct worker_pool *pool = NULL;
@@ -452,6 +555,7 @@ int main(void)
 		cmocka_unit_test(test_missing_head_fails_for_good),
 		cmocka_unit_test(test_unknown_base_falls_back_to_the_base_branch),
 		cmocka_unit_test(test_bad_request_json_fails),
+		cmocka_unit_test(test_a_job_that_gives_up_says_after_how_many_attempts_and_why),
 		cmocka_unit_test(test_pool_picks_up_jobs_and_stops),
 	};
 	return cmocka_run_group_tests_name("worker", tests, world_up, world_down);
