@@ -92,6 +92,7 @@ struct job_run {
 	struct review_stats stats;
 	struct publish_result published;
 	struct review_options opts;    /* .rustreview.toml of the base commit */
+	uint64_t fetch_us, review_us, publish_us;   /* phase timings, for the log */
 	struct metrics *m;
 	bool paced;                    /* RR_SKIP came from the pacing budget, not the forge */
 };
@@ -354,17 +355,25 @@ static int run_review(struct review_engine *e, const struct rr_config *cfg, stru
 		  RR_KV_INT("lost_leases", job->lost_leases));
 	if ((rc = review_request_from_json(job->request_json, &r->rq, err)))
 		return rr_error_wrap(err, "job %lld: bad request", (long long)job->id);
-	if ((rc = find_forge(cfg, r, err)) ||
-	    (rc = fetch_pull_request(cfg, r, err)) ||
-	    (rc = review_pull_request(e, cfg, r, err)))
+	if ((rc = find_forge(cfg, r, err)))
 		return rc;
+	r->fetch_us = rr_now_us();
+	rc = fetch_pull_request(cfg, r, err);
+	r->review_us = rr_now_us();
+	r->fetch_us = r->review_us - r->fetch_us;
+	if (rc || (rc = review_pull_request(e, cfg, r, err)))
+		return rc;
+	r->publish_us = rr_now_us();
+	r->review_us = r->publish_us - r->review_us;
 	if ((rc = pace_publish(cfg, q, r, err))) {
 		r->paced = rc == RR_SKIP;     /* the budget, not a pause the forge asked for */
 		return rc;
 	}
 	if ((rc = publish_review(r, err)))
 		return rc;
-	return report_status(r, err);
+	rc = report_status(r, err);
+	r->publish_us = rr_now_us() - r->publish_us;
+	return rc;
 }
 
 /* How a run was recorded in the queue. */
@@ -388,6 +397,14 @@ static void log_job(const struct rr_config *cfg, const struct job *job, const st
 			  RR_KV_UINT("findings", r->findings.n), RR_KV_UINT("posted", r->published.posted),
 			  RR_KV_UINT("already_posted", r->published.already_posted),
 			  RR_KV_BOOL("review_created", r->published.review_created), RR_KV_UINT("ms", ms));
+		/* Where the time went: fetch (negotiation and pack), diff, review (the
+		 * rest of review_run: parse, rules, new-findings filter), publish (the
+		 * forge's API calls). make bench reads it. */
+		rr_log_kv(RR_LOG_DEBUG, "review.phases", RR_KV_UINT("fetch_us", r->fetch_us),
+			  RR_KV_UINT("diff_us", r->stats.diff_us),
+			  RR_KV_UINT("review_us", r->review_us > r->stats.diff_us
+							  ? r->review_us - r->stats.diff_us : 0),
+			  RR_KV_UINT("publish_us", r->publish_us));
 	} else if (strcmp(outcome, "paced") == 0) {
 		rr_log_kv(RR_LOG_INFO, "job.paced", RR_KV_UINT("retry_in_s", st->delay_s),
 			  RR_KV_STR("reason", err ? err->msg : NULL), RR_KV_UINT("ms", ms));

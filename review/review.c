@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -856,7 +857,10 @@ int review_run_opts(struct review_engine *e, git_repository *repo, const git_oid
 	mods.tree = cargo.tree;
 	mods.engine = e;
 
-	if ((rc = diff_rust_changes(repo, base, head, &diff, err)))
+	stats->diff_us = rr_now_us();
+	rc = diff_rust_changes(repo, base, head, &diff, err);
+	stats->diff_us = rr_now_us() - stats->diff_us;
+	if (rc)
 		goto cleanup;
 	stats->files_changed = diff.n;
 	for (i = 0; i < diff.n; i++)

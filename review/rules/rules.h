@@ -40,6 +40,13 @@ struct rule_ctx {
 	unsigned char own_method[2];
 	uint32_t binding_visits;       /* nodes those lookups walked in this file (a budget) */
 	uint32_t guard_visits;         /* nodes the guard lookups of panic_idioms.c walked here */
+	/* Per file, computed on first use: does the text mention a std item's
+	 * name at all (api_helpers.c: no scan for an alias of one it never names)? */
+	struct {
+		char name[32];
+		bool mentioned;
+	} mentions[4];
+	unsigned n_mentions;
 };
 
 /* Returns 0 or RR_ENOMEM. */
