@@ -13,7 +13,7 @@ COPY scripts/deps.sh scripts/deps.sh
 RUN sh scripts/deps.sh build
 COPY . .
 ARG RR_COMMIT=
-RUN RR_COMMIT="$RR_COMMIT" make -j"$(nproc)" BUILD=build build/rustreview
+RUN RR_COMMIT="$RR_COMMIT" make -j"$(nproc)" BUILD=build build/rustreview build/rustreview-service
 
 FROM debian:12-slim
 # The libraries the binary links, one package each: libmicrohttpd12, libcurl4,
@@ -29,6 +29,8 @@ RUN useradd --system --uid 10001 --user-group --home-dir /data --no-create-home 
       --shell /usr/sbin/nologin rustreview \
     && install -d -o rustreview -g rustreview -m 0700 /data
 COPY --from=build /src/build/rustreview /usr/local/bin/rustreview
+# serve, jobs and healthcheck run in rustreview-service (README, Performance).
+COPY --from=build /src/build/rustreview-service /usr/local/bin/rustreview-service
 # Numeric, so Kubernetes' runAsNonRoot can check it.
 USER 10001:10001
 ENV RUSTREVIEW_LISTEN=0.0.0.0:8080 RUSTREVIEW_DATA_DIR=/data

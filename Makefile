@@ -45,7 +45,7 @@ SRCS := $(ONLY)
 else
 SRCS := $(wildcard common/*.c review/*.c review/rules/*.c handlers/*.c bot/*.c)
 endif
-SRCS := $(filter-out bot/main.c,$(SRCS))
+SRCS := $(filter-out bot/main.c bot/main_local.c,$(SRCS))
 OBJS := $(SRCS:%.c=$(BUILD)/obj/%.o)
 LIB  := $(BUILD)/librustreview.a
 
@@ -53,7 +53,7 @@ UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all deps test unit e2e corpus run clean bench fuzz fuzz-build fuzz-run accuracy memcheck replay
-all: $(BUILD)/rustreview
+all: $(BUILD)/rustreview $(BUILD)/rustreview-service
 
 deps: $(BUILD)/.deps
 $(BUILD)/.deps: scripts/deps.sh
@@ -88,8 +88,32 @@ $(LIB): $(OBJS) $(GRAMMAR_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/rustreview: $(BUILD)/obj/bot/main.o $(LIB)
+# Two binaries (README, Performance: start-up). rustreview-service is everything:
+# serve, jobs, healthcheck (and the local commands). rustreview runs the local
+# commands (check, rules, explain) itself and execs rustreview-service for the
+# others: it is bot/cli.c built with RR_CLI_LOCAL, which leaves the service's
+# commands out, so it links neither libcurl nor libmicrohttpd nor the queue's
+# database libraries (--as-needed drops what its objects do not reference), and
+# bot/main_local.c keeps libgit2 from parsing the system CA bundle at start.
+# Measured and left at the defaults (instructions of `check` on an empty range,
+# callgrind): -Wl,-O1 and --hash-style=gnu change nothing (Debian's linker hashes
+# gnu already), -z now costs 1 % more than lazy binding (166 more relocations
+# at start; libgit2 itself is linked BIND_NOW by Debian either way).
+SERVICE      := $(BUILD)/rustreview-service
+LOCAL_LINK   := -Wl,--as-needed \
+                -Wl,--export-dynamic-symbol=mbedtls_x509_crt_parse_file \
+                -Wl,--export-dynamic-symbol=mbedtls_x509_crt_parse_path
+
+$(SERVICE): $(BUILD)/obj/bot/main.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+
+$(BUILD)/obj/bot/cli_local.o: bot/cli.c | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -DRR_CLI_LOCAL -MMD -MP -c $< -o $@
+
+# Built with the service binary: `rustreview serve` needs it beside.
+$(BUILD)/rustreview: $(BUILD)/obj/bot/main_local.o $(BUILD)/obj/bot/cli_local.o $(LIB) | $(SERVICE)
+	$(CC) $(LDFLAGS) $(LOCAL_LINK) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
@@ -194,9 +218,10 @@ UNITDIR     ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 DOCDIR      ?= $(PREFIX)/share/doc/rustreview
 .PHONY: install
-install: $(BUILD)/rustreview
+install: $(BUILD)/rustreview $(SERVICE)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(DOCDIR)
 	install -m 0755 $(BUILD)/rustreview $(DESTDIR)$(BINDIR)/rustreview
+	install -m 0755 $(SERVICE) $(DESTDIR)$(BINDIR)/rustreview-service
 	sed -e 's|/usr/local/bin/rustreview|$(BINDIR)/rustreview|' \
 	    -e 's|/usr/local/share/doc/rustreview|$(DOCDIR)|' \
 	    deploy/systemd/rustreview.service >$(DESTDIR)$(UNITDIR)/rustreview.service
@@ -212,7 +237,7 @@ $(SARIF_SCHEMA): scripts/sarif-schema.sh | $(BUILD)/.deps
 	@sh scripts/sarif-schema.sh $@
 test e2e: $(SARIF_SCHEMA)
 
--include $(OBJS:.o=.d) $(BUILD)/obj/bot/main.d
+-include $(OBJS:.o=.d) $(BUILD)/obj/bot/main.d $(BUILD)/obj/bot/main_local.d $(BUILD)/obj/bot/cli_local.d
 
 # Replays the real pull requests of ../shared/corpora (not part of `make test`):
 # every comment `check` would post, with its code, in $(BUILD)/replay/replay.md.

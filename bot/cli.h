@@ -25,4 +25,15 @@ int cli_serve(int argc, char **argv, const struct forge *const *forges);
 /* GET /healthz of the configured listen address: 0 healthy, 1 not (Docker's HEALTHCHECK). */
 int cli_healthcheck(int argc, char **argv);
 
+/*
+ * The `rustreview` binary links only what the local commands need (check,
+ * rules, explain, help): the service's commands (serve, jobs, healthcheck) run
+ * in CLI_SERVICE_BINARY, found beside this process's executable, which this
+ * process becomes with the same arguments and environment (execv keeps the
+ * process id, so signals and supervisors see no difference). Returns only on
+ * failure: CLI_EXIT_ERROR with the reason on stderr. (bot/main_local.c)
+ */
+#define CLI_SERVICE_BINARY "rustreview-service"
+int cli_exec_service(int argc, char **argv);
+
 #endif

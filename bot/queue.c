@@ -758,6 +758,42 @@ int queue_pace(struct queue *q, const char *key, unsigned calls, unsigned per_mi
 	return rc;
 }
 
+int queue_pause(struct queue *q, const char *key, unsigned seconds, struct rr_error *err)
+{
+	int rc;
+	fifo_lock_acquire(&q->db_lock);
+	rc = q->be->pause(q->db, key, seconds, queue_now(q), err);
+	fifo_lock_release(&q->db_lock);
+	return rc;
+}
+
+int queue_paused(struct queue *q, const char *key, unsigned *wait_s, struct rr_error *err)
+{
+	int rc;
+	*wait_s = 0;
+	fifo_lock_acquire(&q->db_lock);
+	rc = q->be->paused(q->db, key, queue_now(q), wait_s, err);
+	fifo_lock_release(&q->db_lock);
+	return rc;
+}
+
+static int gate_paused(void *ctx, const char *key, unsigned *wait_s, struct rr_error *err)
+{
+	return queue_paused(ctx, key, wait_s, err);
+}
+
+static int gate_pause(void *ctx, const char *key, unsigned wait_s, struct rr_error *err)
+{
+	return queue_pause(ctx, key, wait_s, err);
+}
+
+void queue_api_gate(struct queue *q, struct api_gate *out)
+{
+	out->ctx = q;
+	out->paused = gate_paused;
+	out->pause = gate_pause;
+}
+
 int queue_ping(struct queue *q, struct rr_error *err)
 {
 	int rc;

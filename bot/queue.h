@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "../common/rr.h"
+#include "../handlers/api.h"
 #include "../handlers/forge.h"
 
 /* A job whose lease was lost this often (its process died each time it ran
@@ -178,6 +179,17 @@ int queue_prune(struct queue *q, int64_t keep_s, size_t *n, struct rr_error *err
  */
 int queue_pace(struct queue *q, const char *key, unsigned calls, unsigned per_minute,
 	       unsigned per_hour, unsigned *wait_s, struct rr_error *err);
+/*
+ * Rate limits the forge announced for a key (a token), shared by every
+ * replica: queue_pause makes the key's calls wait `seconds` from now (never
+ * shortening a longer pause); queue_paused says how long they still wait
+ * (0: not paused).
+ */
+int queue_pause(struct queue *q, const char *key, unsigned seconds, struct rr_error *err);
+int queue_paused(struct queue *q, const char *key, unsigned *wait_s, struct rr_error *err);
+/* The API gate (handlers/api.h) over this queue's pauses, for every forge's
+ * client: out->ctx is q, which must outlive the calls made through it. */
+void queue_api_gate(struct queue *q, struct api_gate *out);
 /* The database answers (a PostgreSQL queue reconnects here when it was lost). */
 int queue_ping(struct queue *q, struct rr_error *err);
 int queue_stats(struct queue *q, struct queue_stats *out, struct rr_error *err);

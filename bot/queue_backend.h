@@ -105,6 +105,15 @@ struct queue_backend {
 	 */
 	int (*pace)(struct queue_db *db, const char *key, unsigned calls, unsigned per_minute,
 		    unsigned per_hour, int64_t now, unsigned *wait_s, struct rr_error *err);
+	/*
+	 * The forge rate-limited key (a token): its calls wait until now +
+	 * seconds (a later pause wins; an earlier one never shortens it).
+	 * paused: how long key still waits (0: not paused).
+	 */
+	int (*pause)(struct queue_db *db, const char *key, unsigned seconds, int64_t now,
+		     struct rr_error *err);
+	int (*paused)(struct queue_db *db, const char *key, int64_t now, unsigned *wait_s,
+		      struct rr_error *err);
 	int (*get)(struct queue_db *db, int64_t id, struct job *out, struct rr_error *err);
 	int (*list)(struct queue_db *db, int state, unsigned limit, struct job **out, size_t *n,
 		    struct rr_error *err);

@@ -34,7 +34,7 @@
 
 #include "../common/log.h"
 
-#define PG_SCHEMA_VERSION 1
+#define PG_SCHEMA_VERSION 2
 #define PG_BACKOFF_MIN_MS 250
 #define PG_BACKOFF_MAX_MS 8000
 #define PG_CLAIM_TRIES 4
@@ -83,6 +83,11 @@ static const char schema_v1[] =
 	"CREATE TABLE rustreview_pace (key text PRIMARY KEY, minute_start bigint NOT NULL,"
 	" minute_calls bigint NOT NULL, hour_start bigint NOT NULL, hour_calls bigint NOT NULL);"
 	"INSERT INTO rustreview_schema (version) VALUES (1);";
+
+/* v2: rate limits the forge announced, per token (see queue_sqlite.c v5). */
+static const char schema_v2[] =
+	"CREATE TABLE rustreview_pause (key text PRIMARY KEY, until bigint NOT NULL);"
+	"INSERT INTO rustreview_schema (version) VALUES (2);";
 
 #define JOB_COLUMNS "id, delivery_id, forge, owner, repo, number, head_sha, request_json, " \
 	"state, attempts, not_before, COALESCE(lease_until, 0), last_error, created_at, updated_at, " \
@@ -332,8 +337,10 @@ static int pg_migrate(struct queue_db *d, struct rr_error *err)
 		rc = rr_error_set(err, RR_ECONFIG,
 				  "queue: schema version %d is newer than this build knows (%d)",
 				  version, PG_SCHEMA_VERSION);
-	else if (version < 1)
+	if (rc == RR_OK && version < 1)
 		rc = pg_run_script(d, "creating the schema", schema_v1, err);
+	if (rc == RR_OK && version < 2)
+		rc = pg_run_script(d, "adding rate-limit pauses", schema_v2, err);
 	return pg_end(d, rc, err);
 }
 
@@ -802,6 +809,46 @@ static int pg_pace(struct queue_db *d, const char *key, unsigned calls, unsigned
 	return pg_end(d, rc, err);
 }
 
+/* The database's clock; `until` rounds up (see queue_sqlite.c). */
+static int pg_pause(struct queue_db *d, const char *key, unsigned seconds, int64_t now,
+		    struct rr_error *err)
+{
+	char now_s[24], secs[24];
+	const char *p[] = { key, now_s, secs };
+	int rc;
+
+	snprintf(now_s, sizeof(now_s), "%lld", (long long)now);
+	snprintf(secs, sizeof(secs), "%u", seconds);
+	if ((rc = pg_ready(d, err)))
+		return rc;
+	return pg_run(d, "recording a rate limit",
+		      "INSERT INTO rustreview_pause (key, until) VALUES"
+		      " ($1, rustreview_now($2::bigint) + $3::bigint + 1) ON CONFLICT (key) DO UPDATE"
+		      " SET until = GREATEST(rustreview_pause.until, excluded.until)", 3, p, err);
+}
+
+static int pg_paused(struct queue_db *d, const char *key, int64_t now, unsigned *wait_s,
+		     struct rr_error *err)
+{
+	char now_s[24];
+	const char *p[] = { key, now_s };
+	PGresult *r;
+	int rc;
+
+	*wait_s = 0;
+	snprintf(now_s, sizeof(now_s), "%lld", (long long)now);
+	if ((rc = pg_ready(d, err)))
+		return rc;
+	if (!(r = pg_exec(d, "reading a rate limit",
+			  "SELECT GREATEST(until - rustreview_now($2::bigint), 0) FROM rustreview_pause"
+			  " WHERE key = $1", 2, p, NULL, err)))
+		return err->code;
+	if (PQntuples(r) == 1)
+		*wait_s = (unsigned)cell_ll(r, 0, 0);
+	PQclear(r);
+	return RR_OK;
+}
+
 /* ---- reading ------------------------------------------------------------ */
 
 static int pg_get(struct queue_db *d, int64_t id, struct job *out, struct rr_error *err)
@@ -977,6 +1024,8 @@ const struct queue_backend queue_pg_backend = {
 	.requeue = pg_requeue,
 	.prune = pg_prune,
 	.pace = pg_pace,
+	.pause = pg_pause,
+	.paused = pg_paused,
 	.get = pg_get,
 	.list = pg_list,
 	.stats = pg_stats,

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <time.h>
 
-#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION 5
 #define BUSY_TIMEOUT_MS 5000
 
 enum stmt_id {
@@ -40,6 +40,8 @@ enum stmt_id {
 	ST_PRUNE,
 	ST_PACE_GET,
 	ST_PACE_PUT,
+	ST_PAUSE_PUT,
+	ST_PAUSE_GET,
 	ST_GET,
 	ST_STATS,
 	ST_LIST,
@@ -132,6 +134,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_PACE_PUT] =
 		"INSERT OR REPLACE INTO pace (key, minute_start, minute_calls, hour_start, hour_calls)"
 		" VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_PAUSE_PUT] =
+		"INSERT INTO pause (key, until) VALUES (?1, ?2)"
+		" ON CONFLICT (key) DO UPDATE SET until = MAX(until, excluded.until)",
+	[ST_PAUSE_GET] = "SELECT until FROM pause WHERE key = ?1",
 	[ST_GET] = "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?1",
 	[ST_STATS] = "SELECT state, COUNT(*) FROM jobs GROUP BY state",
 	[ST_LIST] = "SELECT " JOB_COLUMNS " FROM jobs WHERE ?1 < 0 OR state = ?2"
@@ -314,6 +320,12 @@ static const char schema_v4[] =
 	" hour_calls INTEGER NOT NULL);"
 	"PRAGMA user_version = 4;";
 
+/* v5: rate limits the forge announced, per token: every replica's calls of
+ * the token wait until `until` (unix seconds). */
+static const char schema_v5[] =
+	"CREATE TABLE pause (key TEXT PRIMARY KEY, until INTEGER NOT NULL);"
+	"PRAGMA user_version = 5;";
+
 static int db_exec(struct queue_db *q, const char *sql, struct rr_error *err)
 {
 	if (sqlite3_exec(q->db, sql, NULL, NULL, NULL) != SQLITE_OK)
@@ -355,7 +367,8 @@ static int schema_migrate(struct queue_db *q, struct rr_error *err)
 	if ((version < 1 && (rc = db_exec(q, schema_v1, err))) ||
 	    (version < 2 && (rc = db_exec(q, schema_v2, err))) ||
 	    (version < 3 && (rc = db_exec(q, schema_v3, err))) ||
-	    (version < 4 && (rc = db_exec(q, schema_v4, err))))
+	    (version < 4 && (rc = db_exec(q, schema_v4, err))) ||
+	    (version < 5 && (rc = db_exec(q, schema_v5, err))))
 		goto fail;
 	return db_exec(q, "COMMIT", err);
 fail:
@@ -809,6 +822,38 @@ static int sqlite_pace(struct queue_db *q, const char *key, unsigned calls, unsi
 	return db_end(q, rc, err);
 }
 
+/* `until` rounds up: now is whole seconds, the forge's wait began within the
+ * second after it, and no replica may call before the wait is over. */
+static int sqlite_pause(struct queue_db *q, const char *key, unsigned seconds, int64_t now,
+			struct rr_error *err)
+{
+	sqlite3_stmt *st = db_stmt(q, ST_PAUSE_PUT);
+
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, clock_or(now) + (int64_t)seconds + 1);
+	return db_step_done(q, st, "recording a rate limit", err);
+}
+
+static int sqlite_paused(struct queue_db *q, const char *key, int64_t now, unsigned *wait_s,
+			 struct rr_error *err)
+{
+	sqlite3_stmt *st = db_stmt(q, ST_PAUSE_GET);
+	int rc = RR_OK, s;
+
+	*wait_s = 0;
+	now = clock_or(now);
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t until = sqlite3_column_int64(st, 0);
+		if (until > now)
+			*wait_s = (unsigned)(until - now);
+	} else if (s != SQLITE_DONE) {
+		rc = db_error(q, err, "reading a rate limit");
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
 /* ---- reading ------------------------------------------------------------ */
 
 static int sqlite_get(struct queue_db *q, int64_t id, struct job *out, struct rr_error *err)
@@ -902,6 +947,8 @@ const struct queue_backend queue_sqlite_backend = {
 	.requeue = sqlite_requeue,
 	.prune = sqlite_prune,
 	.pace = sqlite_pace,
+	.pause = sqlite_pause,
+	.paused = sqlite_paused,
 	.get = sqlite_get,
 	.list = sqlite_list,
 	.stats = sqlite_stats,

@@ -92,7 +92,9 @@ struct job_run {
 	struct review_stats stats;
 	struct publish_result published;
 	struct review_options opts;    /* .rustreview.toml of the base commit */
+	uint64_t fetch_us, review_us, publish_us;   /* phase timings, for the log */
 	struct metrics *m;
+	bool paced;                    /* RR_SKIP came from the pacing budget, not the forge */
 };
 
 static void job_run_release(struct job_run *r)
@@ -268,16 +270,19 @@ static int publish_review(struct job_run *r, struct rr_error *err)
 /*
  * The head commit's status: failing when any finding of this head (posted now
  * or before) reaches the repository's fail_on (.rustreview.toml; default: any
- * finding). Best effort: the review is already on the pull request.
+ * finding). Best effort: the review is already on the pull request. Only a
+ * token the forge paused (RR_SKIP) puts the job back in the queue: its next
+ * run finds the review posted and sets the status.
  */
-static void report_status(struct job_run *r)
+static int report_status(struct job_run *r, struct rr_error *run_err)
 {
 	struct rr_error err = { 0 };
 	size_t failing = 0;
 	char text[140];
+	int rc;
 
 	if (!r->fc->forge->set_status)
-		return;
+		return RR_OK;
 	for (size_t i = 0; i < r->findings.n; i++)
 		failing += review_options_fails(&r->opts, r->findings.items[i].severity);
 	if (failing)
@@ -288,12 +293,17 @@ static void report_status(struct job_run *r)
 			 r->findings.n == 1 ? "" : "s");
 	else
 		snprintf(text, sizeof(text), "no findings");
-	if (r->fc->forge->set_status(r->fc, &r->rq, failing > 0, text, &err) != RR_OK)
+	if ((rc = r->fc->forge->set_status(r->fc, &r->rq, failing > 0, text, &err)) == RR_SKIP) {
+		*run_err = err;
+		return RR_SKIP;
+	}
+	if (rc != RR_OK)
 		rr_log_kv(RR_LOG_WARN, "status.failed", RR_KV_BOOL("failing", failing > 0),
 			  RR_KV_STR("error", err.msg));
 	else
 		rr_log_kv(RR_LOG_INFO, "status.set", RR_KV_BOOL("failing", failing > 0),
 			  RR_KV_STR("description", text));
+	return RR_OK;
 }
 
 /*
@@ -345,15 +355,25 @@ static int run_review(struct review_engine *e, const struct rr_config *cfg, stru
 		  RR_KV_INT("lost_leases", job->lost_leases));
 	if ((rc = review_request_from_json(job->request_json, &r->rq, err)))
 		return rr_error_wrap(err, "job %lld: bad request", (long long)job->id);
-	if ((rc = find_forge(cfg, r, err)) ||
-	    (rc = fetch_pull_request(cfg, r, err)) ||
-	    (rc = review_pull_request(e, cfg, r, err)) ||
-	    (rc = pace_publish(cfg, q, r, err)))
+	if ((rc = find_forge(cfg, r, err)))
 		return rc;
+	r->fetch_us = rr_now_us();
+	rc = fetch_pull_request(cfg, r, err);
+	r->review_us = rr_now_us();
+	r->fetch_us = r->review_us - r->fetch_us;
+	if (rc || (rc = review_pull_request(e, cfg, r, err)))
+		return rc;
+	r->publish_us = rr_now_us();
+	r->review_us = r->publish_us - r->review_us;
+	if ((rc = pace_publish(cfg, q, r, err))) {
+		r->paced = rc == RR_SKIP;     /* the budget, not a pause the forge asked for */
+		return rc;
+	}
 	if ((rc = publish_review(r, err)))
 		return rc;
-	report_status(r);
-	return RR_OK;
+	rc = report_status(r, err);
+	r->publish_us = rr_now_us() - r->publish_us;
+	return rc;
 }
 
 /* How a run was recorded in the queue. */
@@ -377,6 +397,14 @@ static void log_job(const struct rr_config *cfg, const struct job *job, const st
 			  RR_KV_UINT("findings", r->findings.n), RR_KV_UINT("posted", r->published.posted),
 			  RR_KV_UINT("already_posted", r->published.already_posted),
 			  RR_KV_BOOL("review_created", r->published.review_created), RR_KV_UINT("ms", ms));
+		/* Where the time went: fetch (negotiation and pack), diff, review (the
+		 * rest of review_run: parse, rules, new-findings filter), publish (the
+		 * forge's API calls). make bench reads it. */
+		rr_log_kv(RR_LOG_DEBUG, "review.phases", RR_KV_UINT("fetch_us", r->fetch_us),
+			  RR_KV_UINT("diff_us", r->stats.diff_us),
+			  RR_KV_UINT("review_us", r->review_us > r->stats.diff_us
+							  ? r->review_us - r->stats.diff_us : 0),
+			  RR_KV_UINT("publish_us", r->publish_us));
 	} else if (strcmp(outcome, "paced") == 0) {
 		rr_log_kv(RR_LOG_INFO, "job.paced", RR_KV_UINT("retry_in_s", st->delay_s),
 			  RR_KV_STR("reason", err ? err->msg : NULL), RR_KV_UINT("ms", ms));
@@ -403,9 +431,23 @@ static void log_job(const struct rr_config *cfg, const struct job *job, const st
 }
 
 /* Records the outcome of a run in the queue and in metrics. */
+/*
+ * The delay before a transient failure's next run: the backoff, or the
+ * forge's wait when longer. The queue counts whole seconds from a clock read
+ * within the second, so the forge's wait gets one more: a run never starts
+ * before the wait the forge announced is over.
+ */
+static unsigned retry_delay_s(int attempts, long forge_wait, unsigned cap)
+{
+	unsigned delay = add_jitter(backoff_capped(attempts, forge_wait, cap));
+	if (forge_wait > 0 && delay <= (unsigned long)forge_wait)
+		delay = (unsigned)forge_wait + 1;
+	return delay;
+}
+
 static void settle_job(const struct rr_config *cfg, struct queue *q, struct metrics *m,
 		       const struct job *job, int rc, const struct rr_error *run_err,
-		       struct settlement *st)
+		       bool by_pacing, struct settlement *st)
 {
 	struct rr_error err = { 0 };
 	int qrc;
@@ -416,15 +458,19 @@ static void settle_job(const struct rr_config *cfg, struct queue *q, struct metr
 		st->outcome = "done";
 		metrics_job_finished(m, METRICS_JOB_DONE);
 	} else if (rc == RR_SKIP) {
-		/* Paced: back in the queue until the budget has room; not a failure. */
-		st->delay_s = run_err->retry_after > 0 ? (unsigned)run_err->retry_after : 1;
+		/* Paced, or its token paused by the forge: back in the queue until
+		 * there is room; not a failure. A forge's pause gets one second
+		 * more: it was measured in milliseconds, the queue counts whole
+		 * seconds, and a run taken a moment too early would only wait again. */
+		st->delay_s = run_err->retry_after > 0 ? (unsigned)run_err->retry_after + !by_pacing : 1;
 		qrc = queue_postpone(q, job, st->delay_s, run_err->msg, &err);
 		st->outcome = "paced";
 		metrics_job_finished(m, METRICS_JOB_RETRIED);
-		metrics_rate_limit_wait(m, job->forge, METRICS_WAIT_PACING, st->delay_s);
+		metrics_rate_limit_wait(m, job->forge, by_pacing ? METRICS_WAIT_PACING
+								 : METRICS_WAIT_FORGE, st->delay_s);
 	} else if (rc == RR_ETRANSIENT) {
 		unsigned cap = cfg->retry_max_backoff_s ? cfg->retry_max_backoff_s : WORKER_MAX_BACKOFF_S;
-		st->delay_s = add_jitter(backoff_capped(job->attempts, run_err->retry_after, cap));
+		st->delay_s = retry_delay_s(job->attempts, run_err->retry_after, cap);
 		qrc = queue_retry(q, job, st->delay_s, run_err->msg, &st->gave_up, &err);
 		st->outcome = st->gave_up ? "failed" : "retried";
 		metrics_job_finished(m, st->gave_up ? METRICS_JOB_FAILED : METRICS_JOB_RETRIED);
@@ -497,7 +543,7 @@ int worker_run_job(struct review_engine *e, const struct rr_config *cfg, struct 
 	if (rc != RR_OK && err.msg[0] == '\0')
 		rr_error_set(&err, rc, "%s", rr_strcode(rc));
 	ms = rr_now_ms() - t0;
-	settle_job(cfg, q, m, job, rc, &err, &st);
+	settle_job(cfg, q, m, job, rc, &err, r.paced, &st);
 	metrics_job_duration(m, job->forge, st.outcome, (double)ms / 1000.0);
 	if (rc == RR_OK)
 		metrics_review(m, r.published.review_created, r.published.posted, ms);

@@ -87,5 +87,7 @@ int rr_mkdirs(const char *path, struct rr_error *err);
 void rr_hex(const unsigned char *in, size_t len, char *out);
 /* Monotonic milliseconds. */
 uint64_t rr_now_ms(void);
+/* A monotonic clock in microseconds (phase timings). */
+uint64_t rr_now_us(void);
 
 #endif

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE   /* strcasestr */
 #endif
 #include "api.h"
+#include "../common/log.h"
 #include "../common/secret.h"
 #include "../common/url.h"
 
@@ -14,6 +15,7 @@
 #include <strings.h>
 
 #include <curl/curl.h>
+#include <openssl/evp.h>
 
 #define API_DEFAULT_CONNECT_MS 10000L
 #define API_DEFAULT_TIMEOUT_MS 30000L
@@ -23,8 +25,19 @@
 /* A retry hint further away than this is treated as this (a clock or server bug). */
 #define API_MAX_RETRY_AFTER 3600L
 
+/* Rate-limit state per key, in a fixed table of stripes (keys hashed into
+ * it; two keys sharing a stripe only wait for each other more than needed). */
+#define API_GATE_STRIPES 64
+struct api_gate_stripe {
+	pthread_rwlock_t calls;     /* content-creating calls exclusive, others shared */
+	pthread_mutex_t m;          /* guards paused_until_ms */
+	uint64_t paused_until_ms;   /* monotonic (rr_now_ms); 0: not paused */
+};
+
 struct api_client {
 	CURLSH *share;
+	struct api_gate_stripe *stripes;   /* API_GATE_STRIPES of them */
+	const struct api_gate *gate;       /* borrowed, may be NULL */
 	pthread_mutex_t locks[CURL_LOCK_DATA_LAST];
 	bool locks_ready;
 	bool curl_ready;
@@ -77,6 +90,36 @@ static int api_share_setup(struct api_client *c, struct rr_error *err)
 	return RR_OK;
 }
 
+static int gate_stripes_new(struct api_client *c, struct rr_error *err)
+{
+	pthread_rwlockattr_t attr;
+	int i;
+
+	if (!(c->stripes = calloc(API_GATE_STRIPES, sizeof(*c->stripes))))
+		return rr_error_set(err, RR_ENOMEM, "api client: out of memory");
+	pthread_rwlockattr_init(&attr);
+	/* A content-creating call must not wait for ever behind a stream of reads. */
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	for (i = 0; i < API_GATE_STRIPES; i++) {
+		pthread_rwlock_init(&c->stripes[i].calls, &attr);
+		pthread_mutex_init(&c->stripes[i].m, NULL);
+	}
+	pthread_rwlockattr_destroy(&attr);
+	return RR_OK;
+}
+
+static void gate_stripes_free(struct api_client *c)
+{
+	if (!c->stripes)
+		return;
+	for (int i = 0; i < API_GATE_STRIPES; i++) {
+		pthread_rwlock_destroy(&c->stripes[i].calls);
+		pthread_mutex_destroy(&c->stripes[i].m);
+	}
+	free(c->stripes);
+	c->stripes = NULL;
+}
+
 int api_client_new(struct api_client **out, const struct api_client_options *opt,
 		   struct rr_error *err)
 {
@@ -118,8 +161,9 @@ int api_client_new(struct api_client **out, const struct api_client_options *opt
 		rc = rr_error_set(err, RR_ENOMEM, "api client: out of memory");
 		goto fail;
 	}
-	if ((rc = api_share_setup(c, err)))
+	if ((rc = api_share_setup(c, err)) || (rc = gate_stripes_new(c, err)))
 		goto fail;
+	c->gate = opt ? opt->gate : NULL;
 	*out = c;
 	return RR_OK;
 fail:
@@ -132,6 +176,7 @@ void api_client_free(struct api_client *c)
 	int i;
 	if (!c)
 		return;
+	gate_stripes_free(c);
 	if (c->share)
 		curl_share_cleanup(c->share);
 	if (c->locks_ready)
@@ -636,10 +681,136 @@ int api_request(struct api_client *c, const char *method, const char *url,
 	return api_perform(c, NULL, method, url, headers, body, out, err);
 }
 
+/* ---- rate limits shared by a key (struct api_gate) -------------------------------- */
+
+static int api_request_token(struct api_client *c, const char *operation,
+			     const char *auth_prefix, const char *token, const char *method,
+			     const char *url, const char *const *headers, const json_t *body,
+			     struct api_response *out, struct rr_error *err);
+
+/* "t:" and 16 hex digits of SHA-256(token): the same on every replica, and
+ * no use to anyone who reads it in the database. */
+static void gate_token_key(const char *token, char out[24])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	if (EVP_Digest(token, strlen(token), md, &n, EVP_sha256(), NULL) != 1 || n < 8) {
+		snprintf(out, 24, "t:unknown");
+		return;
+	}
+	snprintf(out, 24, "t:");
+	for (int i = 0; i < 8; i++)
+		snprintf(out + 2 + 2 * i, 3, "%02x", md[i]);
+}
+
+static struct api_gate_stripe *gate_stripe(struct api_client *c, const char *key)
+{
+	uint64_t h = 1469598103934665603ull;      /* FNV-1a */
+	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+		h = (h ^ *p) * 1099511628211ull;
+	return &c->stripes[h % API_GATE_STRIPES];
+}
+
+static void gate_pause_locally(struct api_gate_stripe *s, unsigned wait_s)
+{
+	uint64_t until = rr_now_ms() + (uint64_t)wait_s * 1000u;
+	pthread_mutex_lock(&s->m);
+	if (until > s->paused_until_ms)
+		s->paused_until_ms = until;
+	pthread_mutex_unlock(&s->m);
+}
+
+/* Seconds key still waits (rounded up): this process's pause, then every
+ * replica's. The gate failing (the database away) does not stop the call. */
+static unsigned gate_wait(struct api_client *c, struct api_gate_stripe *s, const char *key)
+{
+	struct rr_error gerr = { 0 };
+	uint64_t now = rr_now_ms(), until;
+	unsigned shared = 0;
+
+	pthread_mutex_lock(&s->m);
+	until = s->paused_until_ms;
+	pthread_mutex_unlock(&s->m);
+	if (until > now)
+		return (unsigned)((until - now + 999) / 1000);
+	if (c->gate && c->gate->ctx && c->gate->paused &&
+	    c->gate->paused(c->gate->ctx, key, &shared, &gerr) == RR_OK && shared > 0) {
+		gate_pause_locally(s, shared);
+		return shared;
+	}
+	return 0;
+}
+
+/* An answer that is a rate limit pauses key here and for every replica. */
+static void gate_record(struct api_client *c, struct api_gate_stripe *s, const char *key,
+			const struct api_response *r)
+{
+	struct rr_error gerr = { 0 };
+	unsigned wait = r->retry_after > 0 ? (unsigned)r->retry_after
+					   : (unsigned)API_DEFAULT_RATE_LIMIT_WAIT;
+
+	gate_pause_locally(s, wait);
+	if (c->gate && c->gate->ctx && c->gate->pause &&
+	    c->gate->pause(c->gate->ctx, key, wait, &gerr) != RR_OK) {
+		char w[24];
+		snprintf(w, sizeof(w), "%u", wait);
+		rr_log(RR_LOG_WARN, "api.pause_not_shared", "wait_s", w, "error", gerr.msg, NULL);
+	}
+}
+
+int api_request_keyed(struct api_client *c, const char *operation, const char *key,
+		      const char *auth_prefix, const char *token, const char *method,
+		      const char *url, const char *const *headers, const json_t *body,
+		      struct api_response *out, struct rr_error *err)
+{
+	bool writes = strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
+	struct api_gate_stripe *s;
+	char derived[24];
+	unsigned wait;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!token)
+		return rr_error_set(err, RR_ECONFIG, "%s %s: no token", method, url);
+	if (!key) {
+		gate_token_key(token, derived);
+		key = derived;
+	}
+	s = gate_stripe(c, key);
+	if (writes)
+		pthread_rwlock_wrlock(&s->calls);
+	else
+		pthread_rwlock_rdlock(&s->calls);
+	if ((wait = gate_wait(c, s, key)) > 0) {
+		rc = rr_error_set(err, RR_SKIP,
+				  "%s %s: paused for %u s more: the forge rate-limited this token",
+				  method, url, wait);
+		err->retry_after = (long)wait;
+	} else {
+		rc = api_request_token(c, operation, auth_prefix, token, method, url, headers, body,
+				       out, err);
+		if (out->rate_limited)
+			gate_record(c, s, key, out);
+	}
+	pthread_rwlock_unlock(&s->calls);
+	return rc;
+}
+
 int api_request_auth(struct api_client *c, const char *operation, const char *auth_prefix,
 		     const char *token, const char *method, const char *url,
 		     const char *const *headers, const json_t *body, struct api_response *out,
 		     struct rr_error *err)
+{
+	return api_request_keyed(c, operation, NULL, auth_prefix, token, method, url, headers, body,
+				 out, err);
+}
+
+/* The request with "<auth_prefix><token>" added to its headers (built and wiped here). */
+static int api_request_token(struct api_client *c, const char *operation,
+			     const char *auth_prefix, const char *token, const char *method,
+			     const char *url, const char *const *headers, const json_t *body,
+			     struct api_response *out, struct rr_error *err)
 {
 	const char *all[9];
 	char *auth = NULL;

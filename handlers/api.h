@@ -31,6 +31,26 @@
 
 struct api_client;
 
+/*
+ * Rate limits shared beyond one call. Every authenticated call has a key: its
+ * token (a digest of it, never the token) or what the forge keys its limits
+ * by (api_request_keyed). An answer that is a rate limit (429, a secondary
+ * limit 403, X-RateLimit-Remaining: 0) pauses the key: its calls are refused
+ * with RR_SKIP (err->retry_after = seconds left) until the forge's wait is
+ * over, in this process at once and, through the gate, on every replica.
+ * Content-creating calls (anything but GET and HEAD) of a key never overlap
+ * another call of the key in this process, so none starts before an answer
+ * that pauses the key has been read (GitHub: "make requests for a single
+ * user or client ID serially").
+ */
+struct api_gate {
+	void *ctx;                   /* NULL: nothing shared beyond this process */
+	/* How long key still waits, as recorded by every replica (0: not paused). */
+	int (*paused)(void *ctx, const char *key, unsigned *wait_s, struct rr_error *err);
+	/* The forge answered key with a rate limit: record the wait for everyone. */
+	int (*pause)(void *ctx, const char *key, unsigned wait_s, struct rr_error *err);
+};
+
 /* One finished call, as the client's observer sees it (bot/ counts these). */
 struct api_call_report {
 	const char *operation;       /* the forge's name for the call ("post_review"); NULL: other */
@@ -60,6 +80,9 @@ struct api_client_options {
 	api_observe_fn observe;
 	void *observe_ctx;
 	const char *name;
+	/* Borrowed; read at each call, so its owner may fill it in after the
+	 * client is made (before calls begin). NULL: pauses stay in this process. */
+	const struct api_gate *gate;
 };
 
 struct api_response {
@@ -102,6 +125,12 @@ int api_request_auth(struct api_client *c, const char *operation, const char *au
 		     const char *token, const char *method, const char *url,
 		     const char *const *headers, const json_t *body, struct api_response *out,
 		     struct rr_error *err);
+
+/* api_request_auth under key's rate limits (NULL key: the token's digest). */
+int api_request_keyed(struct api_client *c, const char *operation, const char *key,
+		      const char *auth_prefix, const char *token, const char *method,
+		      const char *url, const char *const *headers, const json_t *body,
+		      struct api_response *out, struct rr_error *err);
 
 /*
  * Every page of a listing. call performs one authenticated GET for the forge

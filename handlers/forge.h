@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "../common/rr.h"
+#include "api.h"
 #include "../review/findings.h"
 #include "../review/repo.h"
 
@@ -108,6 +109,9 @@ struct forge_config {
 	 * it to count calls in metrics before init), or NULL. */
 	void (*observe_api)(void *ctx, const char *forge, const struct api_call_report *r);
 	void *observe_ctx;
+	/* Rate limits shared by every replica: the service fills it in before the
+	 * workers start; the forge's API client reads it at each call. */
+	struct api_gate gate;
 };
 /* The field a slot fills (NULL for an unknown slot). */
 char **forge_config_slot(struct forge_config *cfg, enum forge_slot slot);

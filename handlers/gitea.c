@@ -57,6 +57,7 @@ static int gt_init(struct forge_config *cfg, struct rr_error *err)
 	opt.user_agent = cfg->user_agent && *cfg->user_agent ? cfg->user_agent
 							     : "rustreview/" RR_VERSION;
 	/* Gitea sends no rate-limit headers; a 429 still carries Retry-After. */
+	opt.gate = &cfg->gate;
 	opt.name = GT;
 	opt.observe = cfg->observe_api;
 	opt.observe_ctx = cfg->observe_ctx;

@@ -167,6 +167,7 @@ static int gh_init(struct forge_config *cfg, struct rr_error *err)
 							     : "rustreview/" RR_VERSION;
 	opt.ratelimit_remaining_header = "X-RateLimit-Remaining";
 	opt.ratelimit_reset_header = "X-RateLimit-Reset";
+	opt.gate = &cfg->gate;
 	opt.name = GH;
 	opt.observe = cfg->observe_api;
 	opt.observe_ctx = cfg->observe_ctx;
@@ -602,8 +603,9 @@ static int gh_mint_token(const struct forge_config *cfg, struct gh_state *st, lo
 		rc = rr_error_set(err, RR_ENOMEM, "out of memory");
 		goto done;
 	}
-	if ((rc = api_request_auth(st->api, "create_token", GH_AUTH, jwt, "POST", url, gh_headers,
-				   NULL, &resp, err)))
+	/* The App's own limits (its JWT changes every mint): one key for the App. */
+	if ((rc = api_request_keyed(st->api, "create_token", "github:app", GH_AUTH, jwt, "POST", url,
+				    gh_headers, NULL, &resp, err)))
 		goto done;
 	rc = gh_read_token_response(&resp, token, expires, err);
 done:
@@ -692,6 +694,17 @@ struct gh_call_ctx {
 #define GH_OP_POST_REVIEW   "post_review"
 #define GH_OP_SET_STATUS    "set_status"
 
+/* What GitHub's limits are kept by: an App's installation (each replica mints
+ * its own tokens for it), else NULL: the token. */
+static const char *gh_rate_key(const struct forge_config *cfg, const struct review_request *rq,
+			       char key[40])
+{
+	if (!gh_app_mode(cfg))
+		return NULL;
+	snprintf(key, 40, "github:installation:%ld", gh_installation(rq));
+	return key;
+}
+
 /*
  * One API call with the request's credentials. A 401 with a cached App token
  * means the token was revoked early: drop it, mint a new one, try once more.
@@ -702,6 +715,7 @@ static int gh_call(const struct forge_config *cfg, const struct review_request *
 {
 	struct gh_state *st = cfg->state;
 	int attempt, rc = RR_ERR;
+	char key[40];
 
 	for (attempt = 0; attempt < 2; attempt++) {
 		char *token = NULL;
@@ -710,8 +724,8 @@ static int gh_call(const struct forge_config *cfg, const struct review_request *
 		api_response_free(resp);
 		if ((rc = gh_token_for(cfg, rq, &token, &cached, err)))
 			return rc;
-		rc = api_request_auth(st->api, operation, GH_AUTH, token, method, url, gh_headers, body,
-				      resp, err);
+		rc = api_request_keyed(st->api, operation, gh_rate_key(cfg, rq, key), GH_AUTH, token,
+				       method, url, gh_headers, body, resp, err);
 		if (rc == RR_EAUTH && cached && attempt == 0) {
 			token_cache_drop(st->tokens, gh_installation(rq), token);
 			rr_secret_free(token);

@@ -63,6 +63,7 @@ static int gl_init(struct forge_config *cfg, struct rr_error *err)
 	opt.ratelimit_remaining_header = "RateLimit-Remaining";
 	opt.ratelimit_reset_header = "RateLimit-Reset";
 	opt.next_page_header = "X-Next-Page";
+	opt.gate = &cfg->gate;
 	opt.name = GL;
 	opt.observe = cfg->observe_api;
 	opt.observe_ctx = cfg->observe_ctx;
@@ -462,14 +463,17 @@ static int gl_list_existing(struct forge_config *cfg, const struct review_reques
 	return rc;
 }
 
-/* {body, position: {position_type: text, base/start/head_sha, old/new_path, new_line}} */
+/* {body, position: {position_type: text, base/start/head_sha, old/new_path, new_line}}.
+ * old_path is the file's path in the merge base: GitLab refuses (400) a position
+ * on a renamed file that names the new path twice. */
 static json_t *gl_discussion_json(const struct review_request *rq, const struct publish_comment *c)
 {
+	const struct finding *f = c->finding;
 	return json_pack("{s:s,s:{s:s,s:s,s:s,s:s,s:s,s:s,s:I}}", "body", c->body, "position",
 			 "position_type", "text", "base_sha", rq->base_sha, "start_sha",
 			 rq->start_sha ? rq->start_sha : rq->base_sha, "head_sha", rq->head_sha,
-			 "old_path", c->finding->path, "new_path", c->finding->path, "new_line",
-			 (json_int_t)c->finding->line);
+			 "old_path", f->old_path ? f->old_path : f->path, "new_path", f->path,
+			 "new_line", (json_int_t)f->line);
 }
 
 /* A position GitLab cannot place is our bug, not the merge request's: log it,

@@ -1,5 +1,6 @@
 /* config.c — .rustreview.toml and Cargo.toml [lints] into review options. */
 #include "config.h"
+#include "cargo_sections.h"
 
 #include <stddef.h>
 #include <stdlib.h>
@@ -498,10 +499,14 @@ int config_cargo_parse(const char *src, size_t len, struct cargo_lints *out,
 {
 	struct toml_value *doc = NULL;
 	const struct toml_value *ws, *inherit, *wpath;
+	size_t cut_len = 0;
+	char *cut = cargo_sections_keep(src, len, &cut_len);   /* only what is read below */
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = config_toml(src, len, &doc, err)))
+	rc = config_toml(cut ? cut : src, cut ? cut_len : len, &doc, err);
+	free(cut);
+	if (rc)
 		return rc;
 	ws = toml_table_get(doc, "workspace");
 	out->is_workspace_root = ws && ws->type == TOML_TABLE;

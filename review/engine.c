@@ -11,6 +11,7 @@
 #include "glob.h"
 #include "introduced.h"
 #include "macro_body.h"
+#include "ranges.h"
 #include "rules/rules.h"
 #include "rust.h"
 
@@ -31,6 +32,8 @@ struct review_engine {
 	uint64_t production_only;     /* rules exempt in test code */
 	struct review_engine *helpers[REVIEW_MAX_THREADS - 1];   /* created on demand */
 	unsigned threads;             /* for review_run; 0: its default */
+	bool whole_files;             /* ranged parsing off (review_engine_set_ranged) */
+	struct review_engine_stats stats;   /* this engine's own files */
 };
 
 static void engine_add_lint_name(struct review_engine *e, const char *tool, const char *name,
@@ -161,6 +164,7 @@ struct review_engine *review_engine_helper(struct review_engine *e, size_t i,
 	}
 	if (!e->helpers[i] && review_engine_new(&e->helpers[i], err) != RR_OK)
 		return NULL;
+	e->helpers[i]->whole_files = e->whole_files;
 	return e->helpers[i];
 }
 
@@ -749,6 +753,219 @@ static int keep_added(struct finding_list *all, const struct line_set *added,
 	return rc;
 }
 
+/* --- ranged parsing (review/ranges.h) ------------------------------------------ */
+
+void review_engine_set_ranged(struct review_engine *e, bool on)
+{
+	if (!e)
+		return;
+	e->whole_files = !on;
+	for (size_t i = 0; i < sizeof(e->helpers) / sizeof(e->helpers[0]); i++)
+		if (e->helpers[i])
+			e->helpers[i]->whole_files = !on;
+}
+
+void review_engine_stats(const struct review_engine *e, struct review_engine_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; e && i < sizeof(e->helpers) / sizeof(e->helpers[0]) + 1; i++) {
+		const struct review_engine *h = i == 0 ? e : e->helpers[i - 1];
+		if (!h)
+			continue;
+		out->ranged += h->stats.ranged;
+		out->whole += h->stats.whole;
+		out->retried += h->stats.retried;
+	}
+}
+
+/*
+ * Rules that read past the item they report in and the context ranges.c
+ * includes (module-level `use`s, the file's types and impl headers the parsed
+ * code names): a node of the parsed code starts the lookup (so its text is in
+ * the parsed ranges), and sometimes the lookup can only find something when
+ * the file has a certain declaration. When both hold, the file is parsed
+ * whole. (test_ranges and tests/fuzz/fuzz_ranged compare ranged and whole
+ * reviews, and find a rule missing here.)
+ */
+enum engine_cond {
+	EC_ALWAYS,                 /* the parsed text alone */
+	EC_INHERENT_FN,            /* and an inherent impl of the file defines fn `arg` */
+	EC_TEXT,                   /* and the file holds the text `arg` */
+	EC_REFERENCE,              /* the parsed text as a referenced type (`&T`, `&mut T`,
+				      `&'a T`), and an unparsed fn body may declare a fn */
+};
+
+static const struct {
+	const char *parsed;        /* in the parsed ranges (a blank: any run of blanks) */
+	enum engine_cond cond;
+	const char *arg;
+} engine_whole_file_readers[] = {
+	/* rule_helpers.c: the file's own inherent unwrap/expect */
+	{ "unwrap", EC_INHERENT_FN, "unwrap" }, { "expect", EC_INHERENT_FN, "expect" },
+	/* static_mut_refs.c: every reference in the file */
+	{ "static mut", EC_ALWAYS, NULL },
+	/* api_helpers.c (exit, mem_forget, transmute_without_safety): every `use` and
+	 * fn of that name at any depth; mem_forget.c: impl Drop */
+	{ "exit", EC_ALWAYS, NULL }, { "forget", EC_ALWAYS, NULL }, { "transmute", EC_ALWAYS, NULL },
+	/* ptr_arg.c: the fns of the file the parameter is passed to, at any depth (the
+	 * context holds the signatures of those at module level and in impls) */
+	{ "Vec", EC_REFERENCE, NULL }, { "String", EC_REFERENCE, NULL },
+	{ "PathBuf", EC_REFERENCE, NULL }, { "Cow", EC_REFERENCE, NULL },
+};
+
+/* True when text occurs in s[0, n), a blank in text matching any run of blanks
+ * (none included). *at: where the match starts (may be NULL). */
+static bool engine_text_at(const char *s, size_t n, const char *text, const char **at)
+{
+	const char *blank = strchr(text, ' ');
+	size_t first = blank ? (size_t)(blank - text) : strlen(text);
+
+	for (const char *end = s + n, *hit; s < end && (hit = memmem(s, (size_t)(end - s), text,
+								      first)); s = hit + 1) {
+		const char *p = hit + first, *t = text + first;
+		while (*t) {
+			if (*t == ' ') {
+				while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+					p++;
+				t++;
+			} else if (p < end && *p == *t) {
+				p++;
+				t++;
+			} else {
+				break;
+			}
+		}
+		if (!*t) {
+			if (at)
+				*at = hit;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool engine_text_in(const char *s, size_t n, const char *text)
+{
+	return engine_text_at(s, n, text, NULL);
+}
+
+static bool engine_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static bool engine_word_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_';
+}
+
+/* True when word at s[i] is a referenced type: `&` before it, with blanks, `mut`
+ * and one lifetime allowed between. */
+static bool engine_referenced_at(const char *s, size_t lo, size_t i)
+{
+	size_t j = i;
+
+	while (j > lo && engine_blank(s[j - 1]))
+		j--;
+	if (j >= lo + 3 && memcmp(s + j - 3, "mut", 3) == 0 &&
+	    (j == lo + 3 || !engine_word_char(s[j - 4]))) {
+		j -= 3;
+		while (j > lo && engine_blank(s[j - 1]))
+			j--;
+	}
+	if (j > lo && engine_word_char(s[j - 1])) {           /* a lifetime 'a */
+		size_t k = j;
+		while (k > lo && engine_word_char(s[k - 1]))
+			k--;
+		if (k > lo && s[k - 1] == '\'') {
+			j = k - 1;
+			while (j > lo && engine_blank(s[j - 1]))
+				j--;
+		}
+	}
+	return j > lo && s[j - 1] == '&';
+}
+
+static bool engine_ranges_hold(const struct ranges_plan *plan, const char *text, bool reference)
+{
+	for (size_t i = 0; i < plan->n; i++) {
+		const TSRange *r = &plan->ranges[i];
+		const char *s = plan->src + r->start_byte, *at;
+		size_t n = r->end_byte - r->start_byte;
+		while (engine_text_at(s, n, text, &at)) {
+			if (!reference || engine_referenced_at(plan->src, r->start_byte,
+								(size_t)(at - plan->src)))
+				return true;
+			n -= (size_t)(at + 1 - s);
+			s = at + 1;
+		}
+	}
+	return false;
+}
+
+/*
+ * True when this file can be parsed in part: only the added lines' findings
+ * are kept, ranges_plan found the items they need, and no rule reads beyond
+ * them. clippy.toml's disallowed methods and macros are looked up through
+ * every `use` and macro definition of the file: with any, files are parsed whole.
+ */
+static bool engine_plan_ranges(const struct review_engine *e, const char *src, size_t len,
+			       const struct line_set *added, const struct review_options *opts,
+			       struct ranges_plan *plan)
+{
+	if (e->whole_files || !added || (opts && (opts->clippy.n_methods || opts->clippy.n_macros)) ||
+	    ranges_plan(plan, src, len, added) != RANGES_PARTIAL)
+		return false;
+	for (size_t i = 0; i < sizeof(engine_whole_file_readers) /
+				sizeof(engine_whole_file_readers[0]); i++) {
+		enum engine_cond c = engine_whole_file_readers[i].cond;
+		const char *arg = engine_whole_file_readers[i].arg;
+		if (!engine_ranges_hold(plan, engine_whole_file_readers[i].parsed, c == EC_REFERENCE))
+			continue;
+		if (c == EC_ALWAYS || (c == EC_REFERENCE && ranges_fn_in_unparsed_body(plan)) ||
+		    (c == EC_INHERENT_FN && ranges_defines_inherent_fn(plan, arg)) ||
+		    (c == EC_TEXT && engine_text_in(src, len, arg)))
+			return false;
+	}
+	return true;
+}
+
+/* The planned ranges, or the whole file when there is no plan or the ranged
+ * tree has a syntax error (the scan misjudged, or the file is broken there:
+ * either way the whole file decides). */
+static TSTree *engine_parse(struct review_engine *e, const char *src, size_t len,
+			    bool *ranged, const struct ranges_plan *plan)
+{
+	if (*ranged) {
+		TSTree *tree = ranges_parse(e->parser, plan);
+		if (tree && !ts_node_has_error(ts_tree_root_node(tree))) {
+			e->stats.ranged++;
+			return tree;
+		}
+		if (tree)
+			ts_tree_delete(tree);
+		*ranged = false;
+		e->stats.retried++;
+	}
+	e->stats.whole++;
+	return ts_parser_parse_string(e->parser, NULL, src, (uint32_t)len);
+}
+
+/* False when a finding on an added line might have another occurrence index
+ * (so another fingerprint) in the full parse: its line's text also appears
+ * earlier outside the items parsed whole. */
+static bool engine_ranged_fingerprints_hold(const struct finding_list *all,
+					    const struct line_set *added,
+					    const struct ranges_plan *plan)
+{
+	for (size_t i = 0; i < all->n; i++)
+		if (line_set_contains(added, all->items[i].line) &&
+		    ranges_text_seen_before(plan, all->items[i].line))
+			return false;
+	return true;
+}
+
 int review_engine_file_opts(struct review_engine *e, const char *path, const char *src,
 			    size_t len, const struct line_set *added,
 			    const struct review_options *opts, struct finding_list *out,
@@ -759,6 +976,8 @@ int review_engine_file_opts(struct review_engine *e, const char *path, const cha
 	struct rust_scope top;
 	struct engine_run run;
 	struct rule_ctx *ctx = &run.ctx;
+	struct ranges_plan plan = RANGES_PLAN_INIT;
+	bool ranged;
 	TSTree *tree = NULL;
 	int rc;
 
@@ -791,7 +1010,9 @@ int review_engine_file_opts(struct review_engine *e, const char *path, const cha
 	rust_path_classify(path, &ctx->pathinfo);
 	ctx->pathinfo.test |= review_options_test_path(opts, path);
 	top.test = ctx->pathinfo.test;
-	tree = ts_parser_parse_string(e->parser, NULL, ctx->src, (uint32_t)len);
+	ranged = engine_plan_ranges(e, ctx->src, len, added, opts, &plan);
+again:
+	tree = engine_parse(e, ctx->src, len, &ranged, &plan);
 	if (!tree) {
 		ts_parser_reset(e->parser);
 		rc = rr_error_set(err, RR_ERR, "engine: %s: tree-sitter returned no tree", path);
@@ -818,11 +1039,25 @@ int review_engine_file_opts(struct review_engine *e, const char *path, const cha
 		rr_error_set(err, rc, "engine: %s: out of memory filtering findings", path);
 		goto cleanup;
 	}
+	if (ranged && !engine_ranged_fingerprints_hold(&all, added, &plan)) {
+		/* Once more from the whole file: the same findings, from scratch. */
+		finding_list_free(&all);
+		free(allows.v);
+		allows = (struct allow_comments){ NULL, 0, 0 };
+		ts_tree_delete(tree);
+		tree = NULL;
+		memset(ctx->own_method, 0, sizeof(ctx->own_method));
+		ctx->binding_visits = 0;
+		ranged = false;
+		e->stats.retried++;
+		goto again;
+	}
 	if ((rc = keep_added(&all, added, out)) != RR_OK)
 		rr_error_set(err, rc, "engine: %s: out of memory keeping findings", path);
 cleanup:
 	free(allows.v);
 	finding_list_free(&all);
+	ranges_plan_free(&plan);
 	if (tree)
 		ts_tree_delete(tree);
 	return rc;

@@ -144,6 +144,22 @@ int review_engine_file_opts(struct review_engine *e, const char *path, const cha
 			    struct rr_error *err);
 
 /*
+ * Ranged parsing (review/ranges.h), on by default: with a set of added lines,
+ * a file is parsed only where those lines' items and the file-level context
+ * are, and the findings on added lines are those of a whole-file parse (when
+ * that cannot be made sure of, the file is parsed whole). Off: every file is
+ * parsed whole. Applies to e's helper engines too.
+ */
+void review_engine_set_ranged(struct review_engine *e, bool on);
+struct review_engine_stats {
+	unsigned long ranged;      /* files parsed in ranges */
+	unsigned long whole;       /* files parsed whole */
+	unsigned long retried;     /* of those, ranged plans given up after parsing */
+};
+/* Counts since e was made, e's helpers included. */
+void review_engine_stats(const struct review_engine *e, struct review_engine_stats *out);
+
+/*
  * What a module file inherits from the files above it (the crate root, module
  * files): lint levels, #[doc(hidden)], and whether a `mod` on the way down is
  * private, with the names a `pub use` re-exports from there.

@@ -27,6 +27,7 @@ void finding_free(struct finding *f)
 	if (!f)
 		return;
 	free(f->path);
+	free(f->old_path);
 	free(f->message);
 	free(f->replacement);
 	free(f->suggestion_lines);

@@ -2,7 +2,7 @@
  * findings.h — what a rule reports, and how a finding is fingerprinted and
  * rendered (rustc-style text, JSON, and the markdown body of a forge comment).
  *
- * Ownership: a struct finding owns path, message, replacement,
+ * Ownership: a struct finding owns path, old_path, message, replacement,
  * suggestion_lines and code (heap strings, NULL allowed for the last three). rule_id is a
  * static string from the rule table. A finding_list owns its findings.
  */
@@ -21,6 +21,10 @@ const char *rr_severity_name(enum rr_severity s);   /* "note", "warning", "error
 
 struct finding {
 	char *path;              /* repository-relative, '/'-separated */
+	/* The file's path in the merge base when the pull request renamed it
+	 * (review/diff.c follows renames), else NULL: a forge may place a
+	 * comment by old and new path. Owned. */
+	char *old_path;
 	uint32_t line;           /* 1-based first line of the span */
 	uint32_t column;         /* 1-based byte column of the span start */
 	uint32_t end_line;       /* 1-based last line of the span */

@@ -16,7 +16,9 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <git2/sys/stream.h>
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <poll.h>
 #include <spawn.h>
 #include <sys/socket.h>
@@ -31,6 +33,9 @@
 #include <unistd.h>
 
 #include <git2/sys/alloc.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #define REPO_NAME_MAX 100
 
@@ -150,12 +155,18 @@ int repo_wipe_freed_memory(struct rr_error *err)
 	return RR_OK;
 }
 
+/* The CA file git's TLS trusts besides the system's (our TLS stream reads it). */
+static char tls_ca_file[4096];
+
 int repo_set_ca_bundle(const char *file, struct rr_error *err)
 {
 	if (!file || !*file)
 		return RR_OK;
 	if (access(file, R_OK) != 0)
 		return rr_error_set(err, RR_ECONFIG, "CA bundle %s: %s", file, strerror(errno));
+	if (strlen(file) >= sizeof(tls_ca_file))
+		return rr_error_set(err, RR_ECONFIG, "CA bundle %s: path too long", file);
+	snprintf(tls_ca_file, sizeof(tls_ca_file), "%s", file);
 	if (git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, file, NULL) < 0) {
 		const git_error *e = git_error_last();
 		return rr_error_set(err, RR_ECONFIG, "CA bundle %s: %s", file,
@@ -164,8 +175,12 @@ int repo_set_ca_bundle(const char *file, struct rr_error *err)
 	return RR_OK;
 }
 
+static SSL_CTX *tls_ctx;
+
 void repo_global_shutdown(void)
 {
+	SSL_CTX_free(tls_ctx);
+	tls_ctx = NULL;
 	git_libgit2_shutdown();
 }
 
@@ -484,10 +499,10 @@ static int repo_credential_cb(git_credential **out, const char *url, const char 
 static unsigned fetch_timeout_s;
 
 /*
- * What the last plain-HTTP answer on this thread said (status, Retry-After),
- * sniffed from the bytes libgit2 reads: libgit2 reports only "unexpected http
- * status code: 429", and a rate-limited git server's wait must be honoured
- * like the API's. Over TLS the bytes are ciphertext and nothing is seen.
+ * What the last HTTP answer on this thread said (status, Retry-After), sniffed
+ * from the plaintext libgit2 reads (over TLS too: the TLS stream is ours):
+ * libgit2 reports only "unexpected http status code: 429", and a rate-limited
+ * git server's wait must be honoured like the API's.
  */
 static _Thread_local struct {
 	int status;
@@ -664,6 +679,212 @@ static int timed_stream_new(git_stream **out, const char *host, const char *port
 	return 0;
 }
 
+/* ---- git over TLS, ours ---------------------------------------------------------
+ *
+ * libgit2 1.5 wraps its own OpenSSL stream around the standard stream, so the
+ * socket below sees only ciphertext and a git server's 429 or secondary-limit
+ * 403 over HTTPS showed its status (in libgit2's message) but never its
+ * Retry-After. This stream does the TLS itself (OpenSSL, the system's CAs
+ * plus RUSTREVIEW_*_CA_BUNDLE, the peer's name or IP verified) over the timed
+ * socket, so the plaintext answer is sniffed like plain HTTP's and the socket
+ * keeps its RUSTREVIEW_GIT_TIMEOUT.
+ */
+
+struct tls_stream {
+	git_stream parent;
+	git_stream *sock;          /* a timed_stream */
+	SSL *ssl;
+	bool response_start;
+	unsigned char *der;        /* the peer's certificate, for certificate() */
+	git_cert_x509 cert;
+};
+
+static int tls_ctx_make(void)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+
+	if (!ctx)
+		return -1;
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	/* A server that closes without close_notify ends the body like EOF; HTTP's
+	 * own framing (Content-Length, chunks) says whether it was whole. */
+	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_NO_COMPRESSION);
+	if (SSL_CTX_set_default_verify_paths(ctx) != 1 ||
+	    (tls_ca_file[0] && SSL_CTX_load_verify_locations(ctx, tls_ca_file, NULL) != 1)) {
+		SSL_CTX_free(ctx);
+		return -1;
+	}
+	tls_ctx = ctx;
+	return 0;
+}
+
+/* OpenSSL's reason, or the socket's (a timeout says so). */
+static void tls_set_error(struct tls_stream *t, int ret, const char *what)
+{
+	struct timed_stream *sock = (struct timed_stream *)t->sock;
+	unsigned long e = ERR_get_error();
+	char buf[256];
+
+	if (SSL_get_error(t->ssl, ret) == SSL_ERROR_SYSCALL && !e) {
+		timed_set_error(what, sock->host);
+		return;
+	}
+	ERR_error_string_n(e, buf, sizeof(buf));
+	git_error_set(GIT_ERROR_SSL, "%s %s: %s", what, sock->host, e ? buf : "TLS failure");
+	ERR_clear_error();
+}
+
+/* The name or address the certificate must be for. */
+static int tls_expect_peer(SSL *ssl, const char *host)
+{
+	unsigned char addr[16];
+	bool ip = inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1;
+
+	if (ip)
+		return X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host) == 1 ? 0 : -1;
+	return SSL_set_tlsext_host_name(ssl, host) == 1 && SSL_set1_host(ssl, host) == 1 ? 0 : -1;
+}
+
+static int tls_connect(git_stream *stream)
+{
+	struct tls_stream *t = (struct tls_stream *)stream;
+	struct timed_stream *sock = (struct timed_stream *)t->sock;
+	long verify;
+	int ret;
+
+	if (t->sock->connect(t->sock) != 0)
+		return -1;
+	if (!tls_ctx || !(t->ssl = SSL_new(tls_ctx)) || tls_expect_peer(t->ssl, sock->host) != 0 ||
+	    SSL_set_fd(t->ssl, sock->fd) != 1) {
+		git_error_set(GIT_ERROR_SSL, "TLS to %s: cannot set up the connection", sock->host);
+		return -1;
+	}
+	if ((ret = SSL_connect(t->ssl)) == 1)
+		return 0;
+	if ((verify = SSL_get_verify_result(t->ssl)) != X509_V_OK) {
+		ERR_clear_error();
+		git_error_set(GIT_ERROR_SSL, "the SSL certificate of %s is invalid: %s", sock->host,
+			      X509_verify_cert_error_string(verify));
+		return GIT_ECERTIFICATE;
+	}
+	tls_set_error(t, ret, "TLS handshake with");
+	return -1;
+}
+
+static int tls_certificate(git_cert **out, git_stream *stream)
+{
+	struct tls_stream *t = (struct tls_stream *)stream;
+	X509 *peer = t->ssl ? SSL_get1_peer_certificate(t->ssl) : NULL;
+	int len;
+
+	if (!peer) {
+		git_error_set(GIT_ERROR_SSL, "the server did not present a certificate");
+		return -1;
+	}
+	OPENSSL_free(t->der);
+	t->der = NULL;
+	len = i2d_X509(peer, &t->der);
+	X509_free(peer);
+	if (len < 0) {
+		git_error_set(GIT_ERROR_SSL, "cannot encode the server's certificate");
+		return -1;
+	}
+	t->cert.parent.cert_type = GIT_CERT_X509;
+	t->cert.data = t->der;
+	t->cert.len = (size_t)len;
+	*out = &t->cert.parent;
+	return 0;
+}
+
+static ssize_t tls_read(git_stream *stream, void *data, size_t len)
+{
+	struct tls_stream *t = (struct tls_stream *)stream;
+	int n = SSL_read(t->ssl, data, len > INT32_MAX ? INT32_MAX : (int)len);
+
+	if (n <= 0) {
+		if (SSL_get_error(t->ssl, n) == SSL_ERROR_ZERO_RETURN)
+			return 0;
+		tls_set_error(t, n, "reading from");
+		return -1;
+	}
+	if (t->response_start)
+		sniff_http_response(data, (size_t)n);
+	t->response_start = false;
+	return n;
+}
+
+static ssize_t tls_write(git_stream *stream, const char *data, size_t len, int flags)
+{
+	struct tls_stream *t = (struct tls_stream *)stream;
+	size_t off = 0;
+
+	(void)flags;
+	while (off < len) {
+		size_t chunk = len - off > INT32_MAX ? INT32_MAX : len - off;
+		int n = SSL_write(t->ssl, data + off, (int)chunk);
+		if (n <= 0) {
+			tls_set_error(t, n, "writing to");
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	t->response_start = true;
+	return (ssize_t)len;
+}
+
+static int tls_close(git_stream *stream)
+{
+	struct tls_stream *t = (struct tls_stream *)stream;
+	if (t->ssl) {
+		SSL_shutdown(t->ssl);      /* best effort: the socket closes anyway */
+		ERR_clear_error();
+	}
+	return t->sock->close(t->sock);
+}
+
+static void tls_free(git_stream *stream)
+{
+	struct tls_stream *t = (struct tls_stream *)stream;
+	SSL_free(t->ssl);
+	OPENSSL_free(t->der);
+	t->sock->free(t->sock);
+	free(t);
+}
+
+static int tls_stream_new(git_stream **out, const char *host, const char *port)
+{
+	static pthread_mutex_t ctx_lock = PTHREAD_MUTEX_INITIALIZER;
+	struct tls_stream *t;
+	bool have;
+
+	/* Made at the first connection (the CA bundle is set by then), shared after. */
+	pthread_mutex_lock(&ctx_lock);
+	if (!tls_ctx && tls_ctx_make() != 0)
+		ERR_clear_error();
+	have = tls_ctx != NULL;
+	pthread_mutex_unlock(&ctx_lock);
+	if (!have) {
+		git_error_set(GIT_ERROR_SSL, "TLS: cannot load the trusted certificates");
+		return -1;
+	}
+	if (!(t = calloc(1, sizeof(*t))) || timed_stream_new(&t->sock, host, port ? port : "443")) {
+		free(t);
+		git_error_set_oom();
+		return -1;
+	}
+	t->parent.version = GIT_STREAM_VERSION;
+	t->parent.encrypted = 1;
+	t->parent.connect = tls_connect;
+	t->parent.certificate = tls_certificate;
+	t->parent.read = tls_read;
+	t->parent.write = tls_write;
+	t->parent.close = tls_close;
+	t->parent.free = tls_free;
+	*out = &t->parent;
+	return 0;
+}
+
 int repo_set_fetch_timeout(unsigned seconds, struct rr_error *err)
 {
 	git_stream_registration reg;
@@ -674,9 +895,13 @@ int repo_set_fetch_timeout(unsigned seconds, struct rr_error *err)
 	memset(&reg, 0, sizeof(reg));
 	reg.version = GIT_STREAM_VERSION;
 	reg.init = timed_stream_new;
-	/* The standard stream is also what libgit2's OpenSSL stream runs over. */
 	if (git_stream_register(GIT_STREAM_STANDARD, &reg) != 0)
 		return rr_error_set(err, RR_ERR, "registering the git socket with a timeout: %s",
+				    repo_git_message());
+	/* TLS too is ours: over the timed socket, and it sees the plaintext answer. */
+	reg.init = tls_stream_new;
+	if (git_stream_register(GIT_STREAM_TLS, &reg) != 0)
+		return rr_error_set(err, RR_ERR, "registering git's TLS stream: %s",
 				    repo_git_message());
 	return RR_OK;
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -625,6 +626,20 @@ struct review_pool {
 	bool failed;                   /* a job failed: the others need not start */
 };
 
+/* A renamed file's findings carry its old path (a forge may place comments by both). */
+static int review_mark_renamed(struct finding_list *found, const struct diff_file *f,
+			       struct rr_error *err)
+{
+	for (size_t i = 0; i < found->n; i++) {
+		struct finding *x = &found->items[i];
+		if (x->old_path || !x->path || strcmp(x->path, f->path) != 0)
+			continue;
+		if (!(x->old_path = rr_strdup(f->old_path)))
+			return rr_error_set(err, RR_ENOMEM, "reviewing %s: out of memory", f->path);
+	}
+	return RR_OK;
+}
+
 /* Runs the engine on one file's new version. */
 static int review_one_file(struct review_engine *e, struct review_pool *pool,
 			   struct review_job *job)
@@ -646,6 +661,8 @@ static int review_one_file(struct review_engine *e, struct review_pool *pool,
 				     &job->found, &job->err);
 	if (rc)
 		rr_error_wrap(&job->err, "reviewing %s", f->path);
+	else if (f->old_path)
+		rc = review_mark_renamed(&job->found, f, &job->err);
 	pthread_mutex_lock(&pool->git_lock);
 	git_blob_free(blob);
 	pthread_mutex_unlock(&pool->git_lock);
@@ -840,7 +857,10 @@ int review_run_opts(struct review_engine *e, git_repository *repo, const git_oid
 	mods.tree = cargo.tree;
 	mods.engine = e;
 
-	if ((rc = diff_rust_changes(repo, base, head, &diff, err)))
+	stats->diff_us = rr_now_us();
+	rc = diff_rust_changes(repo, base, head, &diff, err);
+	stats->diff_us = rr_now_us() - stats->diff_us;
+	if (rc)
 		goto cleanup;
 	stats->files_changed = diff.n;
 	for (i = 0; i < diff.n; i++)

@@ -21,6 +21,7 @@ struct review_stats {
 	size_t files_excluded;     /* matched an exclude glob of .rustreview.toml */
 	size_t findings_preexisting;   /* dropped: the base already had them (introduced.h) */
 	size_t base_files_parsed;      /* base versions parsed to find those */
+	uint64_t diff_us;          /* of elapsed: merge base, tree diff and added lines */
 };
 
 struct review_limits {

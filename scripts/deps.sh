@@ -17,7 +17,7 @@ libtree-sitter-dev libsqlite3-dev libcmocka-dev libpq-dev"
 # The deployment and output checks of `make test`: YAML manifests and the SARIF
 # schema (Debian's python3), systemd-analyze and systemd-sysusers, promtool.
 # `deps.sh build` (the Dockerfile's build stage) leaves them out.
-[ "${1:-}" = build ] || PKGS="$PKGS python3-yaml python3-jsonschema systemd prometheus binutils postgresql"
+[ "${1:-}" = build ] || PKGS="$PKGS python3-yaml python3-jsonschema systemd prometheus binutils postgresql strace"
 case "${1:-}" in
 fuzz) PKGS="$PKGS clang libclang-rt-14-dev" ;;
 memcheck) PKGS="$PKGS valgrind" ;;

@@ -259,6 +259,26 @@ static bool plain_path_text(TSNode n, const char *src, char *out, size_t cap)
 	return o > 0;
 }
 
+/* Whether the file's text holds name anywhere, once per file and name (the
+ * context caches a few; past them it is asked again). */
+static bool file_mentions(const struct rule_ctx *ctx, const char *name)
+{
+	struct rule_ctx *c = (struct rule_ctx *)ctx;      /* the cache only */
+	size_t n = strlen(name);
+	bool mentioned;
+
+	for (unsigned i = 0; i < c->n_mentions; i++)
+		if (strcmp(c->mentions[i].name, name) == 0)
+			return c->mentions[i].mentioned;
+	mentioned = memmem(ctx->src, ctx->len, name, n) != NULL;
+	if (c->n_mentions < sizeof(c->mentions) / sizeof(c->mentions[0]) &&
+	    n < sizeof(c->mentions[0].name)) {
+		memcpy(c->mentions[c->n_mentions].name, name, n + 1);
+		c->mentions[c->n_mentions++].mentioned = mentioned;
+	}
+	return mentioned;
+}
+
 bool api_path_is(const struct rule_ctx *ctx, TSNode n, const char *want)
 {
 	struct binding_query q;
@@ -279,6 +299,11 @@ bool api_path_is(const struct rule_ctx *ctx, TSNode n, const char *want)
 	 * unless the whole path is one aliased identifier (`quit(1)`). */
 	sep = strstr(path, "::");
 	if (sep && strcmp(strrchr(path, ':') + 1, want_last) != 0)
+		return false;
+	/* Nor for one the file never names: an alias (`use std::process::exit as
+	 * quit`) or a glob-imported bare `exit` both write the name. Without this,
+	 * every plain call walked the whole tree: quadratic in the file. */
+	if (!sep && !file_mentions(ctx, want_last))
 		return false;
 	plen = (size_t)(want_last - want) >= 2 ? (size_t)(want_last - want) - 2 : 0;
 	if (plen >= sizeof(parent))

@@ -49,6 +49,13 @@ struct rule_ctx {
 	} fn_kinds[8];
 	unsigned n_fn_kinds;
 	uint32_t kind_visits;
+	/* Per file, computed on first use: does the text mention a std item's
+	 * name at all (api_helpers.c: no scan for an alias of one it never names)? */
+	struct {
+		char name[32];
+		bool mentioned;
+	} mentions[4];
+	unsigned n_mentions;
 };
 #define FN_KIND_CACHE 8
 

@@ -64,8 +64,9 @@ Control endpoints for tests (no auth):
   GET  /_fake/reviews?owner=&repo=&number=  -> {"reviews": [{..., "comments": [...]}]}
   POST /repos/{o}/{r}/statuses/{sha}   a commit status (state, description <= 140, context); 201
   GET  /_fake/statuses                 -> {"statuses": [...]} in creation order
-  GET  /_fake/requests -> [{"method","path","query","status"}] of every
-      non-control request, in order.
+  GET  /_fake/requests -> [{"method","path","query","status","t0","t1"}] of every
+      non-control request, in order of arrival: t0 when it arrived, t1 when its
+      answer was sent (unix seconds).
   POST /_fake/inject {"method","path","status","headers":{},"body":<json>|"raw":"text",
                       "times":1,"delay_ms":0}
       the next `times` requests with that method and path (no query) get this
@@ -293,9 +294,10 @@ class Handler(BaseHTTPRequestHandler):
         url = urllib.parse.urlsplit(self.path)
         path, query = url.path, urllib.parse.parse_qs(url.query)
         control = path.startswith("/_fake/")
-        if not control and self.injected(method, path):
+        t0 = time.time()
+        if not control and self.injected(method, path, t0):
             return
-        status = 500
+        status, entry = 500, None
         try:
             status, body, headers = self.route(method, path, query)
         except Reply as r:
@@ -304,12 +306,15 @@ class Handler(BaseHTTPRequestHandler):
             status, body, headers = 500, {"message": "fake error: %r" % (ex,)}, {}
         finally:
             if not control:
+                entry = {"method": method, "path": path, "query": url.query, "status": status,
+                         "t0": t0}
                 with self.world.lock:
-                    self.world.requests.append({"method": method, "path": path,
-                                                "query": url.query, "status": status})
+                    self.world.requests.append(entry)
         if path.startswith("/repos/"):
             headers = dict(headers or {}, **self.rate_limit_headers())
         self.send_json(status, body, headers)
+        if entry is not None:
+            entry["t1"] = time.time()
 
     def rate_limit_headers(self):
         """GitHub's primary rate limit, as every REST answer reports it: 5000
@@ -323,17 +328,25 @@ class Handler(BaseHTTPRequestHandler):
                 "X-RateLimit-Used": str(used), "X-RateLimit-Reset": str(reset),
                 "X-RateLimit-Resource": "core"}
 
-    def injected(self, method, path):
+    def injected(self, method, path, t0):
         w = self.world
+        entry = None
         with w.lock:
             inj = next((i for i in w.injections
                         if i["method"] == method and i["path"] == path and i["times"] > 0), None)
             if inj:
                 inj["times"] -= 1
-                w.requests.append({"method": method, "path": path, "query": "",
-                                   "status": inj.get("status", 0)})
+                entry = {"method": method, "path": path, "query": "",
+                         "status": inj.get("status", 0), "t0": t0}
+                w.requests.append(entry)
         if not inj:
             return False
+        try:
+            return self.answer_injected(inj)
+        finally:
+            entry["t1"] = time.time()
+
+    def answer_injected(self, inj):
         n = int(self.headers.get("Content-Length") or 0)
         if n:
             self.rfile.read(n)

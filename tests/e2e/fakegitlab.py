@@ -12,14 +12,20 @@ It behaves like GitLab where it matters to a review bot:
   * POST .../discussions with a text position is refused with GitLab's 400
     (`Note {:line_code=>["can't be blank", "must be a valid line code"]}`)
     unless base_sha/start_sha/head_sha are the merge request's diff_refs,
-    old_path and new_path are given, and new_line alone is an ADDED line of
-    base_sha..head_sha in new_path (a context line needs old_line too);
+    old_path and new_path are given, new_line alone is an ADDED line of
+    base_sha..head_sha in new_path (a context line needs old_line too), and
+    old_path is the file's path in base_sha (git diff -M: the rename's source
+    for a renamed file, else new_path);
   * listings are paginated like GitLab: ?page=&per_page= (at most 100, and at
     most --max-per-page), X-Page / X-Per-Page / X-Total / X-Next-Page headers
     (X-Next-Page empty on the last page); no Link header unless --link.
 
 Usage:
   python3 fakegitlab.py --port-file F --git-root DIR --token T [--max-per-page N] [--link]
+                        [--faults SPEC]
+
+  --faults: opt-in failures of API calls, or a lost answer (faults.py); git is
+  never faulted.
 
 API (under /api/v4):
   GET  /projects/:id/merge_requests/:iid
@@ -38,6 +44,7 @@ Control (no auth):
 import argparse
 import hmac
 import re
+import subprocess
 import sys
 import uuid
 
@@ -47,6 +54,26 @@ BAD_POSITION = {"message": "400 Bad request - Note {:line_code=>[\"can't be blan
                            "\"must be a valid line code\"]}"}
 MR_PATH = re.compile(r"^/api/v4/projects/(\d+)/merge_requests/(\d+)(/discussions|/notes)?$")
 STATUS_PATH = re.compile(r"^/api/v4/projects/(\d+)/statuses/([0-9a-f]{40})$")
+
+
+def diff_old_paths(git_dir, base, head):
+    """{new_path: old_path} of the files base..head renames (git diff -M, as
+    GitLab detects them)."""
+    out = subprocess.run(
+        ["git", "--git-dir", git_dir, "-c", "core.quotePath=false", "diff", "--no-color",
+         "--no-ext-diff", "-M", "--name-status", "-z", "%s..%s" % (base, head)],
+        capture_output=True, check=True).stdout.decode("utf-8", "replace").split("\0")
+    renamed, i = {}, 0
+    while i < len(out) and out[i]:
+        status = out[i]
+        if status.startswith("R"):
+            renamed[out[i + 2]] = out[i + 1]
+            i += 3
+        elif status.startswith("C"):
+            i += 3
+        else:
+            i += 2
+    return renamed
 
 
 class Handler(ForgeHandler):
@@ -150,6 +177,11 @@ class Handler(ForgeHandler):
         shown = diff_lines(mr["git_dir"], mr["base_sha"], mr["head_sha"]).get(new_path, {})
         if shown.get(line) != "+":
             raise Reply(400, BAD_POSITION)
+        # GitLab finds the diff file by both paths: a renamed file's old_path is
+        # its path in the base, anything else's is its new path.
+        if old_path != diff_old_paths(mr["git_dir"], mr["base_sha"],
+                                      mr["head_sha"]).get(new_path, new_path):
+            raise Reply(400, BAD_POSITION)
         with self.world.lock:
             d = self.new_discussion(mr, body["body"], "DiffNote", pos)
         return 201, d, {}
@@ -190,10 +222,14 @@ def main():
     ap.add_argument("--token", required=True)
     ap.add_argument("--max-per-page", type=int, default=0)
     ap.add_argument("--link", action="store_true")
+    ap.add_argument("--faults", help="opt-in fault injection: JSON spec, see faults.py")
     args = ap.parse_args()
     world = World()
     world.mrs, world.statuses = {}, []
     Handler.world = world
+    if args.faults:
+        import faults
+        faults.install(Handler, args.faults)
     return run(Handler, args, "oauth2", link=args.link)
 
 if __name__ == "__main__":

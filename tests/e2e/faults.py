@@ -1,5 +1,5 @@
-"""Fault injection for fakegithub.py: opt-in (`--faults SPEC`), so the fake's
-default behaviour, and every golden file, stay as they are.
+"""Fault injection for fakegithub.py and fakegitlab.py: opt-in (`--faults
+SPEC`), so the fakes' default behaviour, and every golden file, stay as they are.
 
 SPEC is JSON:
   {"rate": 0.3,                  # share of API calls (not /_fake/ ones) that fail
@@ -20,10 +20,15 @@ Kinds, as GitHub shows them:
          secondary rate limit"
 
 GET /_fake/faults -> {"injected": {kind: n}, "calls": n, "early_retries": n,
-                      "lost_answers": n}
+                      "lost_answers": n, "log": [...]}
 where early_retries counts requests that came back to the same method and
-path before the Retry-After the fake had announced there.
+path before the Retry-After the fake had announced there, and log has every
+API call in arrival order: {"t0": arrival, "t1": answer sent (or connection
+closed), "method", "path", "token": a digest of its credentials (never the
+token), "kind": the fault injected or null, "status": the answer's status (0:
+none), "retry_after": the wait announced (rate limits only)}.
 """
+import hashlib
 import json
 import random
 import socket
@@ -48,6 +53,7 @@ class FaultState:
         self.early_calls = []
         self.lost_answers = 0
         self.not_before = {}
+        self.log = []
 
     def arrive(self, method, path):
         """Counts the call and whether it came before an announced wait."""
@@ -78,14 +84,25 @@ class FaultState:
 
     def announce_wait(self, method, path):
         with self.lock:
-            # A little slack for clocks: the bot's wait counts whole seconds.
-            self.not_before[(method, path)] = time.time() + self.retry_after - 0.05
+            # From the moment the answer goes out: the bot cannot know sooner.
+            self.not_before[(method, path)] = time.time() + self.retry_after
+
+    def record(self, entry):
+        with self.lock:
+            self.log.append(entry)
 
     def report(self):
         with self.lock:
             return {"injected": dict(self.injected), "calls": self.calls,
                     "early_retries": self.early, "early_calls": list(self.early_calls),
-                    "lost_answers": self.lost_answers}
+                    "lost_answers": self.lost_answers, "log": [dict(e) for e in self.log]}
+
+
+def token_digest(handler):
+    """Which credentials a call carried, as a short digest (GitHub's and
+    Gitea's Authorization, GitLab's PRIVATE-TOKEN)."""
+    cred = handler.headers.get("Authorization") or handler.headers.get("PRIVATE-TOKEN") or ""
+    return hashlib.sha256(cred.encode()).hexdigest()[:12] if cred else None
 
 
 def _discard_body(handler):
@@ -112,8 +129,10 @@ def install(handler_cls, spec_text):
     def faulty_send_json(self, status, body, headers=None):
         if getattr(self, "_fault_drop_answer", False):
             self._fault_drop_answer = False
+            self._fault_status = 0
             _reset(self)
             return
+        self._fault_status = status
         send_json(self, status, body, headers)
 
     def faulty_dispatch(self, method):
@@ -123,11 +142,23 @@ def install(handler_cls, spec_text):
             return send_json(self, 200, state.report())
         if path.startswith("/_fake/"):
             return dispatch(self, method)
+        entry = {"t0": time.time(), "method": method, "path": path,
+                 "token": token_digest(self), "kind": None, "status": 0}
+        self._fault_status = 0
+        try:
+            answer(self, method, path, entry)
+        finally:
+            entry["t1"] = time.time()
+            entry["status"] = self._fault_status
+            state.record(entry)
+
+    def answer(self, method, path, entry):
         state.arrive(method, path)
         if state.lose_answer(method, path):
+            entry["kind"] = "lost_answer"
             self._fault_drop_answer = True
             return dispatch(self, method)
-        kind = state.pick()
+        kind = entry["kind"] = state.pick()
         if kind is None:
             return dispatch(self, method)
         if kind == "stall":
@@ -137,12 +168,13 @@ def install(handler_cls, spec_text):
         if kind == "reset":
             return _reset(self)
         if kind == "502":
-            return send_json(self, 502, {"message": "Server Error"})
+            return faulty_send_json(self, 502, {"message": "Server Error"})
         state.announce_wait(method, path)
+        entry["retry_after"] = state.retry_after
         wait = {"Retry-After": str(state.retry_after)}
         if kind == "429":
-            return send_json(self, 429, {"message": "Too Many Requests"}, wait)
-        return send_json(self, 403, {
+            return faulty_send_json(self, 429, {"message": "Too Many Requests"}, wait)
+        return faulty_send_json(self, 403, {
             "message": "You have exceeded a secondary rate limit. Please wait a few minutes "
                        "before you try again.",
             "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"},

@@ -122,12 +122,15 @@ class Dockerfile(unittest.TestCase):
             self.assertNotIn("Candidate: (none)", policy, name)
 
     def test_runtime_packages_provide_every_linked_library(self):
-        binary = os.path.join(ROOT, h.BUILD, "rustreview")
-        needed = re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]",
-                            run(["readelf", "-d", binary]).stdout)
-        needed = [lib for lib in needed if not SANITIZER_LIBS.match(lib)]
+        # Both binaries: rustreview (local commands) and rustreview-service (serve).
+        needed, paths = [], {}
+        for name in ("rustreview", "rustreview-service"):
+            binary = os.path.join(ROOT, h.BUILD, name)
+            needed += [lib for lib in re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]",
+                                                 run(["readelf", "-d", binary]).stdout)
+                       if not SANITIZER_LIBS.match(lib) and lib not in needed]
+            paths.update(re.findall(r"^\s*(\S+) => (\S+)", run(["ldd", binary]).stdout, re.M))
         self.assertIn("libgit2.so.1.5", needed)
-        paths = dict(re.findall(r"^\s*(\S+) => (\S+)", run(["ldd", binary]).stdout, re.M))
         runtime = set(apt_installed_packages(self.stages[1][1]))
         providers = set()
         for lib in needed:
@@ -162,6 +165,8 @@ class Dockerfile(unittest.TestCase):
         self.assertNotIn(user[0].split(":")[0], ("0", "root"))
         self.assertRegex(user[0], r"^\d+:\d+$", "numeric, for runAsNonRoot")
         self.assertIn("COPY --from=build /src/build/rustreview /usr/local/bin/rustreview", runtime)
+        self.assertIn("COPY --from=build /src/build/rustreview-service /usr/local/bin/rustreview-service",
+                      runtime)
         self.assertNotIn("curl", apt_installed_packages(self.stages[1][1]))
 
     def test_dockerignore_keeps_host_builds_data_and_git_out(self):
@@ -181,7 +186,7 @@ class Systemd(unittest.TestCase):
         cls.tmp = h.TempDir("install")
         cls.prefix = os.path.join(cls.tmp.path, "prefix")
         # -o: install what is built; never rebuild from inside the test
-        p = run(["make", "-s", "-C", ROOT, "-o", "%s/rustreview" % h.BUILD, "BUILD=" + h.BUILD,
+        p = run(["make", "-s", "-C", ROOT, "-o", "%s/rustreview" % h.BUILD, "-o", "%s/rustreview-service" % h.BUILD, "BUILD=" + h.BUILD,
                  "PREFIX=" + cls.prefix, "install"])
         if p.returncode != 0:
             raise AssertionError("make install failed:\n" + p.stdout + p.stderr)
@@ -192,7 +197,7 @@ class Systemd(unittest.TestCase):
         cls.tmp.cleanup()
 
     def test_install_layout(self):
-        want = {"bin/rustreview": 0o755, "lib/systemd/system/rustreview.service": 0o644,
+        want = {"bin/rustreview": 0o755, "bin/rustreview-service": 0o755, "lib/systemd/system/rustreview.service": 0o644,
                 "lib/sysusers.d/rustreview.conf": 0o644,
                 "share/doc/rustreview/README.md": 0o644,
                 "share/doc/rustreview/env.example": 0o644}
@@ -208,7 +213,7 @@ class Systemd(unittest.TestCase):
 
     def test_destdir_stages_without_touching_the_prefix(self):
         dest = os.path.join(self.tmp.path, "dest")
-        p = run(["make", "-s", "-C", ROOT, "-o", "%s/rustreview" % h.BUILD, "BUILD=" + h.BUILD,
+        p = run(["make", "-s", "-C", ROOT, "-o", "%s/rustreview" % h.BUILD, "-o", "%s/rustreview-service" % h.BUILD, "BUILD=" + h.BUILD,
                  "PREFIX=/usr", "DESTDIR=" + dest, "install"])
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertTrue(os.path.exists(os.path.join(dest, "usr/bin/rustreview")))

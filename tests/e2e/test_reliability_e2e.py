@@ -7,27 +7,20 @@ HTTP (githttp.py), the fake GitHub API, `rustreview serve` as a real process.
      expected comment, none twice.
   02 (c) two replicas on one real PostgreSQL server (started here, as nobody
      when root), 500 deliveries spread over both: every job done once, every
-     PR with exactly its comment.
+     PR with exactly its comment, and per PR never two review runs at once (the
+     fake's request log: from each run's first listing call to its status).
   04 (e) PostgreSQL restarted under load: deliveries get 503 while it is
      away (never a false 202), /readyz 503; everything acknowledged is reviewed.
   05 (f) a crash while a job runs (SIGKILL while its review POST is slow):
      reviewed again within seconds of the restart, not after the lease.
   06 (f) two deliveries of one PR racing while the forge is slow: one comment.
-  07 (b) the fake forge fails 30 % of calls (502, reset, a 10 s stall, 429
-     with Retry-After, the secondary-limit 403): every review lands exactly
-     once, and no call comes back before the wait the forge announced.
-  08 (f) a review POST whose answer is lost (stored, then the connection
-     dropped): not re-sent blindly; the retry sees the review and posts nothing.
-  09 (f) a forge outage longer than the old 5 attempts (8 failures in a row,
-     short backoff for the test): the review lands when the forge is back.
-  10 (f) a git server that accepts and then sends nothing: the fetch fails
-     after RUSTREVIEW_GIT_TIMEOUT and is retried; SIGTERM still exits at once.
   03 (d) SIGTERM during reviews: /readyz turns 503 at once, a delivery sent
      while draining is still acknowledged (202) and durable, exit 0 within the
      grace period; the next start reviews what was left.
 
 Every PR's head adds one `.unwrap()` line: its expected review is exactly one
-comment (unwrap_used) on src/lib.rs line 3.
+comment (unwrap_used) on src/lib.rs line 3. (b) and the forge and git faults of
+(f) are in test_reliability_faults_e2e.py, which shares World.
 """
 import json
 import os
@@ -39,7 +32,6 @@ import sys
 import threading
 import time
 import unittest
-import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as h  # noqa: E402
@@ -51,6 +43,9 @@ PRS = 20
 BASE_LIB = "pub fn add(a: u32, b: u32) -> u32 {\n    a + b\n}\n"
 HEAD_LIB = ("pub fn add(a: u32, b: u32) -> u32 {\n"
             "    let v: Option<u32> = a.checked_next_power_of_two();\n    v.unwrap() + b\n}\n")
+# A push to PR %d: one more unwrap, on line 7.
+PUSHED_LIB = HEAD_LIB + ("// pull request %d\npub fn twice(x: Option<u8>) -> u8 {\n"
+                         "    x.unwrap() * 2\n}\n")
 
 
 class World:
@@ -95,11 +90,28 @@ class World:
                                  + (["--faults", json.dumps(faults)] if faults else []), t))
         self.git_url = "http://127.0.0.1:%s" % h.wait_for_file(os.path.join(t, "git.port"))
         self.api = "http://127.0.0.1:%s" % h.wait_for_file(os.path.join(t, "api.port"))
+        self.work = w
         for n in range(1, PRS + 1):
-            st, _, body = h.http("POST", self.api + "/_fake/pulls", {
-                "owner": OWNER, "repo": REPO, "number": n, "git_dir": self.bare,
-                "base_sha": self.base, "head_sha": self.heads[n]})
-            assert st in (200, 201), body
+            self.register(n)
+
+    def register(self, n):
+        st, _, body = h.http("POST", self.api + "/_fake/pulls", {
+            "owner": OWNER, "repo": REPO, "number": n, "git_dir": self.bare,
+            "base_sha": self.base, "head_sha": self.heads[n]})
+        assert st in (200, 201), body
+
+    def add_pr(self, n, files):
+        """Pull request n: one commit on the base writing files {path: text},
+        pushed as refs/pull/n/head and registered with the fake."""
+        w = self.work
+        h.git(w, "checkout", "-q", "-B", "pr-%d" % n, self.base)
+        for path, text in files.items():
+            h.write(os.path.join(w, path), text)
+        h.git(w, "add", "-A")
+        h.git(w, "commit", "-q", "-m", "change %d" % n)
+        self.heads[n] = h.git(w, "rev-parse", "HEAD")
+        h.git(w, "push", "-q", "-f", self.bare, "%s:refs/pull/%d/head" % (self.heads[n], n))
+        self.register(n)
 
     def env(self, port, data_dir, extra=None):
         e = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -117,10 +129,23 @@ class World:
         e.update(extra or {})
         return e
 
-    def payload(self, number):
+    def push(self, n, text):
+        """A new commit on pull request n's head writing src/lib.rs: the
+        forge's ref and the fake's head move to it."""
+        w = self.work
+        h.git(w, "checkout", "-q", "-B", "pr-%d" % n, self.heads[n])
+        h.write(os.path.join(w, "src/lib.rs"), text)
+        h.git(w, "commit", "-q", "-am", "push to %d" % n)
+        self.heads[n] = h.git(w, "rev-parse", "HEAD")
+        h.git(w, "push", "-q", "-f", self.bare, "%s:refs/pull/%d/head" % (self.heads[n], n))
+        self.register(n)
+
+    def payload(self, number, action=None):
         with open(os.path.join(h.FIXTURES, "github", "pull_request.opened.json")) as f:
             p = json.load(f)
         p["number"] = number
+        if action:
+            p["action"] = action
         pr = p["pull_request"]
         pr["number"], pr["draft"] = number, False
         pr["head"]["sha"], pr["head"]["ref"] = self.heads[number], "change-%d" % number
@@ -130,8 +155,8 @@ class World:
         p["installation"]["id"] = INSTALLATION
         return json.dumps(p).encode()
 
-    def deliver(self, url, number, delivery):
-        body = self.payload(number)
+    def deliver(self, url, number, delivery, body=None):
+        body = body or self.payload(number)
         headers = {"Content-Type": "application/json", "X-GitHub-Event": "pull_request",
                    "X-GitHub-Delivery": delivery, "User-Agent": "GitHub-Hookshot/e2e",
                    "X-Hub-Signature-256": h.github_signature(SECRET, body)}
@@ -150,6 +175,37 @@ class World:
             for c in r.get("comments", []):
                 out.append((c["path"], c["line"]))
         return out
+
+    def review_runs(self, tc, numbers):
+        """{PR: [(start, end)]}: each review run as the fake saw it, from its
+        first listing call (comments, first page) to the answer of its last
+        post (the head's status), asserting that no run of a PR starts while
+        another is open. Only for runs without faults: each ends with its
+        status."""
+        st, _, body = h.http("GET", self.api + "/_fake/requests")
+        tc.assertEqual(st, 200)
+        reqs = json.loads(body)
+        runs = {}
+        for n in numbers:
+            listing = "/repos/%s/%s/pulls/%d/comments" % (OWNER, REPO, n)
+            status = "/repos/%s/%s/statuses/%s" % (OWNER, REPO, self.heads[n])
+            mine = sorted((r for r in reqs if (r["path"] == listing and "page=" not in
+                                               r["query"].replace("per_page=", ""))
+                           or r["path"] == status), key=lambda r: r["t0"])
+            opened, runs[n] = None, []
+            for r in mine:
+                if r["path"] == listing:
+                    tc.assertIsNone(opened, "PR %d: a run started at %.3f while the run "
+                                            "started at %.3f was open" % (n, r["t0"], opened or 0))
+                    opened = r["t0"]
+                else:
+                    tc.assertIsNotNone(opened, "PR %d: a status without a run" % n)
+                    runs[n].append((opened, r["t1"]))
+                    opened = None
+            tc.assertIsNone(opened, "PR %d: a run never finished" % n)
+            for a, b in zip(runs[n], runs[n][1:]):
+                tc.assertLessEqual(a[1], b[0], "PR %d: runs overlap" % n)
+        return runs
 
     def assert_each_pr_has_its_comment_once(self, tc, numbers):
         for n in numbers:
@@ -185,7 +241,8 @@ def wait_until(pred, timeout, step=0.2):
     return pred()
 
 
-class Reliability(unittest.TestCase):
+class ReliabilityBase:
+    """What both reliability files' test cases share."""
     @classmethod
     def setUpClass(cls):
         if not fixture_exists():
@@ -196,6 +253,13 @@ class Reliability(unittest.TestCase):
         h.wait_http_ok("http://127.0.0.1:%d/healthz" % port)
         return p
 
+    def faults_report(self, w):
+        st, _, body = h.http("GET", w.api + "/_fake/faults")
+        self.assertEqual(st, 200, body)
+        return json.loads(body)
+
+
+class Reliability(ReliabilityBase, unittest.TestCase):
     def test_01_sigkill_five_times_loses_and_repeats_nothing(self):
         w = World("reliab-kill")
         try:
@@ -280,11 +344,16 @@ class Reliability(unittest.TestCase):
                 return dict(line.split("|") for line in out.stdout.split())
             self.assertTrue(wait_until(lambda: counts() == {"done": "500"}, 180), counts())
             w.assert_each_pr_has_its_comment_once(self, range(1, PRS + 1))
+            runs = w.review_runs(self, range(1, PRS + 1))
+            self.assertEqual(sum(len(v) for v in runs.values()), 500)
             finish_seconds = subprocess.run(["psql", pg.url, "-Atc",
                                      "SELECT count(DISTINCT updated_at) FROM rustreview_jobs"],
                                     capture_output=True, text=True).stdout.strip()
+            closest = min(b[0] - a[1] for v in runs.values() for a, b in zip(v, v[1:]))
             h.log("e2e: (c) 500 deliveries over 2 replicas on PostgreSQL: 500 done, %d PRs with "
-                  "exactly 1 comment (jobs finished over %s distinct seconds)" % (PRS, finish_seconds))
+                  "exactly 1 comment (jobs finished over %s distinct seconds); 500 review runs "
+                  "seen by the forge, never two of one PR at once (closest: %.1f ms apart)"
+                  % (PRS, finish_seconds, closest * 1000))
             for b in bots:
                 b.close()
                 self.assertEqual(b.p.returncode, 0, b.output()[-2000:])
@@ -443,163 +512,6 @@ class Reliability(unittest.TestCase):
             bot.close()
         finally:
             w.close()
-
-    def faults_report(self, w):
-        st, _, body = h.http("GET", w.api + "/_fake/faults")
-        self.assertEqual(st, 200, body)
-        return json.loads(body)
-
-    def test_07_forge_failing_30_percent_of_calls(self):
-        w = World("reliab-faults", faults={"rate": 0.3, "seed": 11, "stall_s": 10,
-                                             "retry_after": 2})
-        try:
-            port = h.free_port()
-            url = "http://127.0.0.1:%d" % port
-            data = os.path.join(w.t, "data")
-            prs = range(1, 11)
-            bot = self.start_bot(w, "bot-faults", port, data,
-                                 {"RUSTREVIEW_WORKERS": "6", "RUSTREVIEW_RETRY_MAX_BACKOFF": "2"})
-            for n in prs:
-                self.assertEqual(w.deliver(url, n, "fault-%d" % n), 202)
-            db = os.path.join(data, "rustreview.db")
-            ok = wait_until(lambda: set(sqlite_states(db).values()) == {"done"}, 240, 0.5)
-            self.assertTrue(ok, sqlite_states(db))
-            rep = self.faults_report(w)
-            w.assert_each_pr_has_its_comment_once(self, prs)
-            self.assertEqual(rep["early_retries"], 0, rep)
-            self.assertGreater(sum(rep["injected"].values()), 0)
-            c = sqlite3.connect(db)
-            retried = c.execute("SELECT COUNT(*), COALESCE(SUM(attempts), 0) FROM jobs"
-                                " WHERE attempts > 0").fetchone()
-            c.close()
-            h.log("e2e: (b) %d API calls, %d failed on purpose %s: %d reviews landed exactly "
-                  "once (%d jobs retried %d times), %d calls before the forge's wait" %
-                  (rep["calls"], sum(rep["injected"].values()), json.dumps(rep["injected"]),
-                   len(prs), retried[0], retried[1], rep["early_retries"]))
-            bot.close()
-        finally:
-            w.close()
-
-    def test_08_lost_answer_of_a_review_post(self):
-        w = World("reliab-lost", faults={"rate": 0.0, "lost_answer": {
-            "method": "POST", "path_suffix": "/pulls/4/reviews", "times": 1}})
-        try:
-            port = h.free_port()
-            url = "http://127.0.0.1:%d" % port
-            data = os.path.join(w.t, "data")
-            bot = self.start_bot(w, "bot-lost", port, data,
-                                 {"RUSTREVIEW_RETRY_MAX_BACKOFF": "1"})
-            # Warm the keep-alive connection first: PR 3's review goes through.
-            self.assertEqual(w.deliver(url, 3, "lost-warm"), 202)
-            db = os.path.join(data, "rustreview.db")
-            self.assertTrue(wait_until(lambda: sqlite_states(db).get("lost-warm") == "done", 30))
-            self.assertEqual(w.deliver(url, 4, "lost-1"), 202)
-            self.assertTrue(wait_until(lambda: sqlite_states(db).get("lost-1") == "done", 30))
-            self.assertEqual(self.faults_report(w)["lost_answers"], 1)
-            st, _, body = h.http("GET", w.api + "/_fake/requests")
-            posts = [r for r in json.loads(body)
-                     if r["method"] == "POST" and r["path"].endswith("/pulls/4/reviews")]
-            self.assertEqual(len(posts), 1, posts)     # never sent twice
-            w.assert_each_pr_has_its_comment_once(self, [3, 4])
-            c = sqlite3.connect(db)
-            attempts = c.execute("SELECT attempts FROM jobs WHERE delivery_id = 'lost-1'").fetchone()
-            c.close()
-            self.assertEqual(attempts[0], 1)             # one uncertain run, then one that saw it
-            bot.close()
-        finally:
-            w.close()
-
-    def test_09_forge_outage_outlasts_five_attempts(self):
-        w = World("reliab-outage")
-        try:
-            port = h.free_port()
-            url = "http://127.0.0.1:%d" % port
-            data = os.path.join(w.t, "data")
-            path = "/repos/%s/%s/pulls/2/comments" % (OWNER, REPO)
-            h.http("POST", w.api + "/_fake/inject", {"method": "GET", "path": path,
-                                                     "status": 503, "times": 8,
-                                                     "body": {"message": "Service Unavailable"}})
-            bot = self.start_bot(w, "bot-outage", port, data,
-                                 {"RUSTREVIEW_RETRY_MAX_BACKOFF": "1"})
-            self.assertEqual(w.deliver(url, 2, "outage-1"), 202)
-            db = os.path.join(data, "rustreview.db")
-            self.assertTrue(wait_until(lambda: sqlite_states(db).get("outage-1") == "done", 60),
-                            sqlite_states(db))
-            c = sqlite3.connect(db)
-            attempts = c.execute("SELECT attempts FROM jobs WHERE delivery_id = 'outage-1'"
-                                 ).fetchone()[0]
-            c.close()
-            self.assertEqual(attempts, 8)
-            w.assert_each_pr_has_its_comment_once(self, [2])
-            h.log("e2e: (f) forge down for 8 calls in a row: reviewed on attempt %d" % (attempts + 1))
-            bot.close()
-        finally:
-            w.close()
-
-    def test_10_stalled_git_server(self):
-        import socket as so
-        w = World("reliab-stall")
-        lsock = so.socket()
-        lsock.bind(("127.0.0.1", 0))
-        lsock.listen(16)
-        held, stop = [], threading.Event()
-
-        def accept():
-            lsock.settimeout(0.2)
-            while not stop.is_set():
-                try:
-                    held.append(lsock.accept()[0])   # read nothing, answer nothing
-                except OSError:
-                    pass
-        th = threading.Thread(target=accept, daemon=True)
-        th.start()
-        stall_url = "http://127.0.0.1:%d" % lsock.getsockname()[1]
-        try:
-            port = h.free_port()
-            url = "http://127.0.0.1:%d" % port
-            data = os.path.join(w.t, "data")
-            bot = self.start_bot(w, "bot-stall", port, data,
-                                 {"RUSTREVIEW_GITHUB_GIT_URL": stall_url,
-                                  "RUSTREVIEW_GIT_TIMEOUT": "2",
-                                  "RUSTREVIEW_SHUTDOWN_GRACE": "4"})
-            body = w.payload(6).replace(w.git_url.encode(), stall_url.encode())
-            headers = {"Content-Type": "application/json", "X-GitHub-Event": "pull_request",
-                       "X-GitHub-Delivery": "stall-1", "User-Agent": "GitHub-Hookshot/e2e",
-                       "X-Hub-Signature-256": h.github_signature(SECRET, body)}
-            t0 = time.time()
-            self.assertEqual(h.http("POST", url + "/webhooks/github", body, headers)[0], 202)
-            db = os.path.join(data, "rustreview.db")
-
-            def retried():
-                c = sqlite3.connect(db, timeout=10)
-                try:
-                    return c.execute("SELECT attempts, last_error FROM jobs").fetchone()
-                finally:
-                    c.close()
-            self.assertTrue(wait_until(lambda: (retried() or (0,))[0] >= 1, 20), retried())
-            took = time.time() - t0
-            attempts, last_error = retried()
-            self.assertIn("no progress within RUSTREVIEW_GIT_TIMEOUT", last_error)
-            self.assertGreaterEqual(took, 2)
-            # The next run is stalled again: SIGTERM must still end the process
-            # within the grace period (the listener stays open that long).
-            time.sleep(1.5)
-            t1 = time.time()
-            bot.p.send_signal(signal.SIGTERM)
-            rc = bot.p.wait(timeout=30)
-            bot.log.close()
-            self.assertEqual(rc, 0)
-            self.assertLess(time.time() - t1, 4 + 2)
-            self.assertNotEqual(retried()[0], None)
-            h.log("e2e: (f) stalled git server: fetch failed after %.1f s and was retried; "
-                  "SIGTERM exited in %.1f s" % (took, time.time() - t1))
-        finally:
-            stop.set()
-            for c in held:
-                c.close()
-            lsock.close()
-            w.close()
-
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

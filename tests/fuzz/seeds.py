@@ -9,6 +9,9 @@ rule corpus (standard library only):  seeds.py OUTDIR
   OUTDIR/fuzz_engine/          path byte + each tests/corpus .rs file
   OUTDIR/fuzz_diff/            flags byte + "old\\0new" pairs of corpus files
   OUTDIR/fuzz_config/          selector byte + .rustreview.toml / Cargo.toml texts
+  OUTDIR/fuzz_ranged/          selector byte + 8 seed bytes + each tests/corpus .rs file and
+                               real files of the hyper and ripgrep corpora (../shared/corpora,
+                               cloned to a temporary directory; skipped with a message if absent)
 """
 import glob
 import hashlib
@@ -75,7 +78,42 @@ def main(outdir):
     for i, text in enumerate(configs):
         for sel in range(3):
             put(outdir, "fuzz_config", bytes([sel]) + text)
+    for i, src in enumerate(rust + corpora_files()):
+        put(outdir, "fuzz_ranged", bytes([i % 8]) + hashlib.sha1(src).digest()[:8] + src)
     return 0
+
+
+RANGED_FILES, RANGED_MAX_BYTES = 60, 48 * 1024
+
+
+def corpora_files():
+    """Up to RANGED_FILES .rs files (each under RANGED_MAX_BYTES) of the corpora's bundles."""
+    import shutil
+    import subprocess
+    import tempfile
+    for cand in (os.path.join(ROOT, "..", "shared", "corpora"),
+                 os.path.join(ROOT, "..", "..", "shared", "corpora")):
+        if os.path.isdir(cand):
+            break
+    else:
+        sys.stderr.write("seeds: no ../shared/corpora: fuzz_ranged seeded from tests/corpus only\n")
+        return []
+    tmp = tempfile.mkdtemp(prefix="rr-seeds-")
+    out = []
+    try:
+        for name in ("hyper", "ripgrep"):
+            repo = os.path.join(tmp, name)
+            if subprocess.run(["git", "clone", "-q", os.path.join(cand, name + ".bundle"), repo],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode:
+                sys.stderr.write("seeds: cannot clone %s.bundle: skipped\n" % name)
+                continue
+            paths = sorted(glob.glob(os.path.join(repo, "**", "*.rs"), recursive=True))
+            paths = [p for p in paths if os.path.getsize(p) <= RANGED_MAX_BYTES]
+            step = max(1, len(paths) // (RANGED_FILES // 2))
+            out += [read(p) for p in paths[::step][: RANGED_FILES // 2]]
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out
 
 
 if __name__ == "__main__":

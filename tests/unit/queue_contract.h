@@ -76,7 +76,8 @@ static void pg_reset(void)
 	PGresult *r;
 	assert_int_equal(PQstatus(c), CONNECTION_OK);
 	r = PQexec(c, "SET client_min_messages = warning;"
-		      "DROP TABLE IF EXISTS rustreview_jobs, rustreview_pace, rustreview_schema;"
+		      "DROP TABLE IF EXISTS rustreview_jobs, rustreview_pace, rustreview_pause,"
+		      " rustreview_schema;"
 		      "DROP FUNCTION IF EXISTS rustreview_now(bigint)");
 	if (PQresultStatus(r) != PGRES_COMMAND_OK)
 		fail_msg("resetting the test database: %s", PQerrorMessage(c));
@@ -622,6 +623,36 @@ static void test_pacing_budget(void **state)
 	queue_close(b);
 }
 
+/* A rate limit on one replica pauses the token on every replica, until the
+ * wait is over (whole seconds, rounded up: never early); a shorter pause
+ * later does not shorten it; other tokens go on. */
+static void test_rate_limit_pause_is_shared(void **state)
+{
+	struct fixture *f = *state;
+	struct rr_error err = { 0 };
+	struct queue *b = open_queue(f, "replica-b");
+	unsigned wait = 99;
+
+	assert_int_equal(queue_paused(b, "tok:a", &wait, &err), RR_OK);
+	assert_int_equal(wait, 0);
+	assert_int_equal(queue_pause(f->q, "tok:a", 30, &err), RR_OK);
+	assert_int_equal(queue_paused(b, "tok:a", &wait, &err), RR_OK);
+	assert_int_equal(wait, 31);
+	assert_int_equal(queue_paused(b, "tok:b", &wait, &err), RR_OK);
+	assert_int_equal(wait, 0);
+	f->now += 10;
+	assert_int_equal(queue_pause(b, "tok:a", 5, &err), RR_OK);     /* shorter: kept */
+	assert_int_equal(queue_paused(f->q, "tok:a", &wait, &err), RR_OK);
+	assert_int_equal(wait, 21);
+	f->now += 21;
+	assert_int_equal(queue_paused(f->q, "tok:a", &wait, &err), RR_OK);
+	assert_int_equal(wait, 0);
+	assert_int_equal(queue_pause(b, "tok:a", 60, &err), RR_OK);    /* a new one */
+	assert_int_equal(queue_paused(f->q, "tok:a", &wait, &err), RR_OK);
+	assert_int_equal(wait, 61);
+	queue_close(b);
+}
+
 static void test_durable_across_reopen(void **state)
 {
 	struct fixture *f = *state;
@@ -910,6 +941,7 @@ static void test_stats_by_state_and_queued_ages(void **state)
 	cmocka_unit_test_setup_teardown(test_requeue_and_redeliver, setup, teardown), \
 	cmocka_unit_test_setup_teardown(test_prune_old_jobs, setup, teardown), \
 	cmocka_unit_test_setup_teardown(test_pacing_budget, setup, teardown), \
+	cmocka_unit_test_setup_teardown(test_rate_limit_pause_is_shared, setup, teardown), \
 	cmocka_unit_test_setup_teardown(test_durable_across_reopen, setup, teardown), \
 	cmocka_unit_test_setup_teardown(test_list_and_states, setup, teardown), \
 	cmocka_unit_test_setup_teardown(test_replicas_never_run_one_pull_request_twice, setup, \

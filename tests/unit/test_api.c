@@ -306,6 +306,122 @@ static void test_429_honours_retry_after(void **state)
 	api_client_free(c);
 }
 
+/* A gate that records pauses and answers what it is told (the queue's, in tests). */
+struct test_gate {
+	char key[64];
+	unsigned paused_for;       /* what paused() answers */
+	unsigned recorded;         /* the wait pause() was given */
+	int pauses, asked;
+};
+
+static int tg_paused(void *ctx, const char *key, unsigned *wait_s, struct rr_error *err)
+{
+	struct test_gate *g = ctx;
+	(void)key;
+	(void)err;
+	g->asked++;
+	*wait_s = g->paused_for;
+	return RR_OK;
+}
+
+static int tg_pause(void *ctx, const char *key, unsigned wait_s, struct rr_error *err)
+{
+	struct test_gate *g = ctx;
+	(void)err;
+	snprintf(g->key, sizeof(g->key), "%s", key);
+	g->recorded = wait_s;
+	g->pauses++;
+	return RR_OK;
+}
+
+/* Requests the fake saw with this method and path. */
+static size_t fake_seen(struct api_client *c, const char *method, const char *path)
+{
+	struct api_response r = API_RESPONSE_INIT;
+	struct rr_error err = { 0 };
+	char *u = url_of("/_fake/requests");
+	const json_t *e;
+	size_t i, n = 0;
+
+	assert_int_equal(api_request(c, "GET", u, NULL, NULL, &r, &err), RR_OK);
+	json_array_foreach(r.json, i, e)
+		n += strcmp(json_string_value(json_object_get(e, "method")), method) == 0 &&
+		     strcmp(json_string_value(json_object_get(e, "path")), path) == 0;
+	api_response_free(&r);
+	free(u);
+	return n;
+}
+
+/*
+ * A 429 for a token pauses every call of that token, content-creating or not,
+ * until the forge's wait is over: refused here with RR_SKIP and the seconds
+ * left, without reaching the forge; the pause is handed to the gate (every
+ * replica) under a key that is not the token. A gate that says the key is
+ * paused (another replica's 429) refuses the call as well.
+ */
+static void test_rate_limit_pauses_the_token(void **state)
+{
+	struct test_gate g = { .paused_for = 0 };
+	struct api_gate gate = { &g, tg_paused, tg_pause };
+	struct api_client_options opt = { 0 };
+	struct api_client *c = NULL;
+	struct api_response r = API_RESPONSE_INIT;
+	struct rr_error err = { 0 };
+	char *limited = url_of("/repos/o/r/pulls/1/comments");
+	char *post = url_of("/repos/o/r/pulls/2/reviews");
+	(void)state;
+
+	opt.user_agent = "rustreview-test";
+	opt.gate = &gate;
+	assert_int_equal(api_client_new(&c, &opt, &err), RR_OK);
+	inject(c, "GET", "/repos/o/r/pulls/1/comments",
+	       json_pack("{s:i,s:{s:s},s:{s:s}}", "status", 429, "headers", "Retry-After", "3",
+			 "body", "message", "slow down"));
+	assert_int_equal(api_request_auth(c, "test", "Authorization: token ", PAT, "GET", limited, NULL, NULL,
+					  &r, &err), RR_ETRANSIENT);
+	assert_int_equal(err.retry_after, 3);
+	api_response_free(&r);
+	assert_int_equal(g.pauses, 1);
+	assert_int_equal(g.recorded, 3);
+	assert_int_equal(strncmp(g.key, "t:", 2), 0);
+	assert_int_equal(strlen(g.key), 18);
+	assert_null(strstr(PAT, g.key + 2));
+
+	/* Another pull request's review, and a read: refused, not sent. */
+	json_t *body = json_pack("{s:s}", "event", "COMMENT");
+	assert_int_equal(api_request_auth(c, "test", "Authorization: token ", PAT, "POST", post, NULL, body,
+					  &r, &err), RR_SKIP);
+	assert_true(err.retry_after >= 1 && err.retry_after <= 3);
+	assert_non_null(strstr(err.msg, "rate-limited this token"));
+	assert_int_equal(r.status, 0);
+	assert_int_equal(api_request_auth(c, "test", "Authorization: token ", PAT, "GET", limited, NULL, NULL,
+					  &r, &err), RR_SKIP);
+	assert_int_equal(fake_seen(c, "POST", "/repos/o/r/pulls/2/reviews"), 0);
+	assert_int_equal(fake_seen(c, "GET", "/repos/o/r/pulls/1/comments"), 1);
+	api_client_free(c);
+
+	/* A fresh client (another replica) whose gate says the key is paused. */
+	g.paused_for = 5;
+	c = NULL;
+	assert_int_equal(api_client_new(&c, &opt, &err), RR_OK);
+	assert_int_equal(api_request_keyed(c, "test", "github:installation:9", "Authorization: token ", PAT,
+					   "POST", post, NULL, body, &r, &err), RR_SKIP);
+	assert_int_equal(err.retry_after, 5);
+	assert_int_equal(fake_seen(c, "POST", "/repos/o/r/pulls/2/reviews"), 0);
+	/* Once the gate says the wait is over, the call goes out (to the fake's
+	 * 404: no such pull request is registered). */
+	g.paused_for = 0;
+	assert_int_equal(api_request_keyed(c, "test", "github:installation:10", "Authorization: token ", PAT,
+					   "GET", limited, NULL, NULL, &r, &err), RR_EINVAL);
+	assert_int_equal(r.status, 404);
+	api_response_free(&r);
+	assert_int_equal(fake_seen(c, "GET", "/repos/o/r/pulls/1/comments"), 2);
+	json_decref(body);
+	api_client_free(c);
+	free(limited);
+	free(post);
+}
+
 static void test_403_primary_rate_limit_uses_reset(void **state)
 {
 	struct api_client *c = client_with(0, 0);
@@ -515,6 +631,7 @@ int main(void)
 		cmocka_unit_test(test_401_is_eauth_with_message),
 		cmocka_unit_test(test_4xx_is_einval_with_forge_message_and_errors),
 		cmocka_unit_test(test_429_honours_retry_after),
+		cmocka_unit_test(test_rate_limit_pauses_the_token),
 		cmocka_unit_test(test_403_primary_rate_limit_uses_reset),
 		cmocka_unit_test(test_403_secondary_rate_limit_waits_a_minute),
 		cmocka_unit_test(test_403_forbidden_is_permanent),

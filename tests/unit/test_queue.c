@@ -604,7 +604,9 @@ static void test_v1_database_is_upgraded(void **state)
 		 "PRAGMA user_version = 1;");
 	assert_int_equal(queue_open(&f->q, f->db, &err), RR_OK);
 	queue_set_clock(f->q, test_clock, f);
-	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 4);
+	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), 5);
+	/* v5: the table of rate-limit pauses is there, empty. */
+	assert_int_equal(sql_int(f->db, "SELECT COUNT(*) FROM pause"), 0);
 	assert_int_equal(sql_int(f->db, "SELECT COUNT(*) FROM pragma_index_info('jobs_pull')"
 				 " WHERE name = 'head_sha'"), 1);
 	/* v3: only queued jobs are in jobs_pull, and superseding uses it. */

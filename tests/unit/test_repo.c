@@ -709,11 +709,235 @@ static void test_redirect_to_another_port_gets_no_token(void **state)
 	fetch_through_redirect(*state, "127.0.0.1", true);
 }
 
+/* .pack files in a mirror's objects/pack. */
+static int pack_count(const char *mirror)
+{
+	char *out = tu_sh_out("ls '%s/objects/pack' | grep -c '\\.pack$'", mirror);
+	int n = out ? atoi(out) : -1;
+	free(out);
+	return n;
+}
+
+/*
+ * Every fetch adds a pack (issue 10: 817 after 2,000 deliveries). The mirror
+ * grows one pack per fetch up to REPO_REPACK_PACKS; the fetch that passes it
+ * repacks into one pack, and the mirror's open handle still finds every
+ * commit (libgit2's pack list is reloaded), the newest and the first.
+ */
+static void test_fetch_past_repack_threshold_repacks(void **state)
+{
+	struct fixture *fx = *state;
+	struct repo_mirror *m = NULL;
+	struct rr_error err = { 0 };
+	char *mirror = fmt("%s/mirrors/github/acme/repacked.git", fx->data);
+	char *sha = NULL;
+	git_oid oid;
+	int before;
+
+	assert_int_equal(repo_mirror_open(&m, fx->data, "github", "acme", "repacked", &err), RR_OK);
+	assert_int_equal(repo_mirror_fetch(m, fx->origin, REFSPECS, 2, NULL, &err), RR_OK);
+	assert_int_equal(pack_count(mirror), 1);
+	for (int i = 2; i <= REPO_REPACK_PACKS + 1; i++) {
+		/* A new commit on main in the origin (no work tree needed). */
+		free(sha);
+		sha = tu_sh_out("c=$(" GIT "commit-tree 'main^{tree}' -p main -m 'commit %d') && "
+				"git -C '%s' update-ref refs/heads/main $c && echo $c",
+				fx->origin, i, fx->origin);
+		assert_true(sha && strlen(sha) == 40);
+		before = pack_count(mirror);
+		assert_int_equal(repo_mirror_fetch(m, fx->origin, REFSPECS, 2, NULL, &err), RR_OK);
+		if (i <= REPO_REPACK_PACKS)
+			assert_int_equal(pack_count(mirror), before + 1);
+		assert_int_equal(repo_mirror_has_commit(m, sha, &oid), RR_OK);
+	}
+	/* The fetch that made REPO_REPACK_PACKS + 1 packs folded them into one. */
+	assert_int_equal(pack_count(mirror), 1);
+	assert_int_equal(repo_mirror_has_commit(m, fx->pr_sha, &oid), RR_OK);
+	assert_int_equal(repo_mirror_has_commit(m, sha, &oid), RR_OK);
+	repo_mirror_close(m);
+	/* And the next open (another job) reads the repacked mirror. */
+	assert_int_equal(repo_mirror_open(&m, fx->data, "github", "acme", "repacked", &err), RR_OK);
+	assert_int_equal(repo_mirror_has_commit(m, fx->main_sha, &oid), RR_OK);
+	assert_int_equal(repo_mirror_has_commit(m, sha, &oid), RR_OK);
+	repo_mirror_close(m);
+	free(sha);
+	free(mirror);
+}
+
+/* ---- a rate-limited git server, over HTTP and HTTPS ------------------------ */
+
+/* Answers every request with STATUS (and Retry-After when not "-"), over TLS
+ * when given a certificate and key; writes its port to PORT_FILE. */
+static const char LIMITED_SERVER_PY[] =
+	"import http.server, os, ssl, sys\n"
+	"port_file, status, retry = sys.argv[1], int(sys.argv[2]), sys.argv[3]\n"
+	"class H(http.server.BaseHTTPRequestHandler):\n"
+	"    protocol_version = 'HTTP/1.1'\n"
+	"    def log_message(self, *a):\n"
+	"        pass\n"
+	"    def answer(self):\n"
+	"        n = int(self.headers.get('Content-Length') or 0)\n"
+	"        if n:\n"
+	"            self.rfile.read(n)\n"
+	"        body = b'{\"message\": \"You have exceeded a secondary rate limit\"}'\n"
+	"        self.send_response(status)\n"
+	"        if retry != '-':\n"
+	"            self.send_header('Retry-After', retry)\n"
+	"        self.send_header('Content-Type', 'application/json')\n"
+	"        self.send_header('Content-Length', str(len(body)))\n"
+	"        self.end_headers()\n"
+	"        self.wfile.write(body)\n"
+	"    do_GET = do_POST = answer\n"
+	"srv = http.server.ThreadingHTTPServer(('127.0.0.1', 0), H)\n"
+	"if len(sys.argv) > 5:\n"
+	"    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)\n"
+	"    ctx.load_cert_chain(sys.argv[4], sys.argv[5])\n"
+	"    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)\n"
+	"with open(port_file + '.tmp', 'w') as f:\n"
+	"    f.write(str(srv.server_address[1]))\n"
+	"os.rename(port_file + '.tmp', port_file)\n"
+	"srv.serve_forever()\n";
+
+struct limited {
+	pid_t pid;
+	int port;
+};
+
+/* A CA (ca.pem) and a certificate for 127.0.0.1 it signed (ip.pem, ip.key),
+ * plus one for 127.0.0.1 signed by nobody we trust (rogue.pem, rogue.key). */
+static void make_certificates(const char *dir)
+{
+	assert_int_equal(tu_sh("cd '%s' && "
+		"openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=test-ca "
+		"-keyout ca.key -out ca.pem 2>/dev/null && "
+		"openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout ip.key -out ip.csr "
+		"2>/dev/null && printf 'subjectAltName=IP:127.0.0.1\\n' > ip.ext && "
+		"openssl x509 -req -in ip.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
+		"-extfile ip.ext -out ip.pem 2>/dev/null && "
+		"openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 "
+		"-addext subjectAltName=IP:127.0.0.1 -keyout rogue.key -out rogue.pem 2>/dev/null",
+		dir), 0);
+}
+
+static void limited_start(struct limited *l, const char *dir, int status, const char *retry,
+			  const char *cert)
+{
+	char *script = fmt("%s/limited.py", dir), *port_file = fmt("%s/limited.port", dir);
+	char *pem = cert ? fmt("%s/%s.pem", dir, cert) : NULL;
+	char *key = cert ? fmt("%s/%s.key", dir, cert) : NULL;
+	char code[8];
+
+	assert_int_equal(write_text(script, LIMITED_SERVER_PY), 0);
+	unlink(port_file);
+	snprintf(code, sizeof(code), "%d", status);
+	l->port = 0;
+	l->pid = fork();
+	assert_true(l->pid >= 0);
+	if (l->pid == 0) {
+		execlp("python3", "python3", script, port_file, code, retry, pem, key, (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 200 && l->port <= 0; i++) {
+		char *text = NULL;
+		struct rr_error err;
+		if (rr_read_file(port_file, 64, &text, NULL, &err) == RR_OK) {
+			l->port = atoi(text);
+			free(text);
+		} else {
+			sleep_ms(50);
+		}
+	}
+	assert_true(l->port > 0);
+	free(script);
+	free(port_file);
+	free(pem);
+	free(key);
+}
+
+static void limited_stop(struct limited *l)
+{
+	int st;
+	kill(l->pid, SIGTERM);
+	waitpid(l->pid, &st, 0);
+}
+
+/* One fetch from a server answering status (Retry-After retry): the code and wait. */
+static int fetch_limited(struct fixture *fx, const char *scheme, int status, const char *retry,
+			 const char *cert, long *retry_after, char *msg, size_t msg_len)
+{
+	struct limited l;
+	struct repo_mirror *m = NULL;
+	struct rr_error err = { 0 };
+	struct git_credentials creds;
+	char *url;
+	int rc;
+
+	limited_start(&l, fx->tmp, status, retry, cert);
+	url = fmt("%s://127.0.0.1:%d/acme/widgets.git", scheme, l.port);
+	set_creds(&creds, TOKEN_GOOD);
+	assert_int_equal(repo_mirror_open(&m, fx->data, "github", "acme", "limited", &err), RR_OK);
+	rc = repo_mirror_fetch(m, url, REFSPECS, 2, &creds, &err);
+	*retry_after = err.retry_after;
+	snprintf(msg, msg_len, "%s", err.msg);
+	repo_mirror_close(m);
+	git_credentials_clear(&creds);
+	limited_stop(&l);
+	free(url);
+	return rc;
+}
+
+/*
+ * A git server's rate limit waits like the API's, over HTTPS as over HTTP:
+ * a 429, or a 403 with Retry-After (a forge's secondary limit), is transient
+ * with the server's Retry-After (libgit2 1.5 reports the status alone; the
+ * answer is read from the plaintext of our own TLS stream). A 403 without
+ * Retry-After is a refusal. Our TLS verifies the server: a certificate signed
+ * by nobody trusted fails the fetch, and its answer is never read.
+ */
+static void test_git_rate_limit_over_http_and_https(void **state)
+{
+	struct fixture *fx = *state;
+	struct rr_error err = { 0 };
+	char msg[512];
+	long wait = 0;
+	char *ca = fmt("%s/ca.pem", fx->tmp);
+
+	make_certificates(fx->tmp);
+	assert_int_equal(repo_set_ca_bundle(ca, &err), RR_OK);
+	assert_int_equal(repo_set_fetch_timeout(10, &err), RR_OK);
+
+	assert_int_equal(fetch_limited(fx, "http", 429, "7", NULL, &wait, msg, sizeof(msg)),
+			 RR_ETRANSIENT);
+	assert_int_equal(wait, 7);
+	assert_int_equal(fetch_limited(fx, "https", 429, "7", "ip", &wait, msg, sizeof(msg)),
+			 RR_ETRANSIENT);
+	assert_int_equal(wait, 7);
+	assert_int_equal(fetch_limited(fx, "https", 403, "9", "ip", &wait, msg, sizeof(msg)),
+			 RR_ETRANSIENT);
+	assert_int_equal(wait, 9);
+	assert_non_null(strstr(msg, "403"));
+	assert_int_equal(fetch_limited(fx, "https", 403, "-", "ip", &wait, msg, sizeof(msg)),
+			 RR_EAUTH);
+	assert_int_equal(wait, 0);
+	assert_int_equal(fetch_limited(fx, "https", 429, "-", "ip", &wait, msg, sizeof(msg)),
+			 RR_ETRANSIENT);
+	assert_int_equal(wait, 60);                  /* no Retry-After: a minute, like the API */
+	/* A TLS failure is classed like the others of its kind (transient), but
+	 * nothing was read: no wait from an unverified server is believed. */
+	assert_int_equal(fetch_limited(fx, "https", 429, "7", "rogue", &wait, msg, sizeof(msg)),
+			 RR_ETRANSIENT);
+	assert_non_null(strstr(msg, "the SSL certificate of 127.0.0.1 is invalid"));
+	assert_int_equal(wait, 0);
+	free(ca);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fetch_from_path_creates_bare_mirror),
 		cmocka_unit_test(test_second_fetch_is_incremental),
+		cmocka_unit_test(test_fetch_past_repack_threshold_repacks),
+		cmocka_unit_test(test_git_rate_limit_over_http_and_https),
 		cmocka_unit_test(test_stale_ref_locks_cleared_on_open),
 		cmocka_unit_test(test_http_fetch_with_token),
 		cmocka_unit_test(test_http_wrong_token_fails_fast),

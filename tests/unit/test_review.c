@@ -160,6 +160,47 @@ static void test_unrelated_history_is_invalid(void **state)
 	assert_int_equal(st.files_reviewed, 0);
 }
 
+/* A file the pull request renamed: its findings carry the merge base's path
+ * (GitLab places a comment by old and new path); the others carry none. */
+static void test_renamed_file_findings_carry_the_old_path(void **state)
+{
+	static const char LONG_RS[] =
+		"//! Helpers.\n\n/// One.\npub fn one() -> u8 {\n    1\n}\n\n/// Two.\n"
+		"pub fn two() -> u8 {\n    2\n}\n";
+	struct fixture *fx = *state;
+	const char *d = fx->w.dir;
+	struct finding_list out = FINDING_LIST_INIT;
+	struct review_stats st;
+	struct rr_error err = { 0 };
+	git_oid rbase, rhead;
+	char *moved = NULL;
+
+	assert_int_equal(tu_sh(GIT "checkout -qb r-base main", d), 0);
+	assert_int_equal(gt_write_file(d, "src/long.rs", LONG_RS), 0);
+	assert_int_equal(tu_sh(GIT "add -A && " GIT "commit -qm long", d, d), 0);
+	assert_int_equal(tu_sh(GIT "checkout -qb r-head && " GIT "mv src/long.rs src/longer.rs", d, d), 0);
+	assert_int_equal(asprintf(&moved, "%spub fn z(v: Option<u8>) -> u8 {\n    v.unwrap()\n}\n",
+				  LONG_RS) > 0, 1);
+	assert_int_equal(gt_write_file(d, "src/longer.rs", moved), 0);
+	assert_int_equal(gt_write_file(d, "src/plain.rs",
+				       "pub fn p(v: Option<u8>) -> u8 {\n    v.unwrap()\n}\n"), 0);
+	free(moved);
+	assert_int_equal(tu_sh(GIT "add -A && " GIT "commit -qm moved", d, d), 0);
+	assert_int_equal(tu_sh(GIT "checkout -q main", d), 0);
+	assert_int_equal(gt_rev_parse(d, "r-base", &rbase), 0);
+	assert_int_equal(gt_rev_parse(d, "r-head", &rhead), 0);
+
+	assert_int_equal(review_run(fx->w.engine, fx->w.repo, &rbase, &rhead, NULL, &out, &st, &err),
+			 RR_OK);
+	assert_int_equal(out.n, 2);
+	assert_finding(&out.items[0], "src/longer.rs", 13, "unwrap_used");
+	assert_non_null(out.items[0].old_path);
+	assert_string_equal(out.items[0].old_path, "src/long.rs");
+	assert_finding(&out.items[1], "src/plain.rs", 2, "unwrap_used");
+	assert_null(out.items[1].old_path);
+	finding_list_free(&out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -167,6 +208,7 @@ int main(void)
 		cmocka_unit_test(test_max_files_stops_early),
 		cmocka_unit_test(test_default_limits_review_everything),
 		cmocka_unit_test(test_unrelated_history_is_invalid),
+		cmocka_unit_test(test_renamed_file_findings_carry_the_old_path),
 	};
 	return cmocka_run_group_tests_name("review", tests, setup, teardown);
 }
