@@ -9,6 +9,13 @@
 /* Receiver chains and `let` hops followed at most this deep. */
 #define KIND_DEPTH 6
 
+/* Nodes a file's kind lookups visit in all (items scanned for a fn's
+ * signature, statements and parents walked for a `let`): a budget against
+ * hostile input, past which kinds are unknown. */
+#define KIND_BUDGET 400000u
+/* Enclosing nodes walked up from a variable to its `let` or parameter. */
+#define KIND_LEVELS 256u
+
 /* A std method whose name (and number of arguments, -1: any) says what it
  * yields. A name listed for both kinds with different counts (`get_mut`)
  * is told apart by the count; a name whose std owners disagree (`to_str`:
@@ -148,8 +155,6 @@ enum value_kind value_kind_of_type(TSNode t, const char *src)
 
 /* --- the file's own fns ------------------------------------------------------ */
 
-/* Items a file's fn lookups visit in all (a budget against hostile input). */
-#define FN_SCAN_BUDGET 200000u
 #define MOD_DEPTH_MAX 8
 
 /* What the fns named name return, summed over the declarations under n. */
@@ -163,7 +168,7 @@ static void scan_fns(struct fn_scan *s, TSNode n, int depth)
 {
 	uint32_t count = ts_node_named_child_count(n);
 
-	for (uint32_t i = 0; i < count && s->ctx->kind_visits < FN_SCAN_BUDGET; i++) {
+	for (uint32_t i = 0; i < count && s->ctx->kind_visits < KIND_BUDGET; i++) {
 		TSNode item = ts_node_named_child(n, i), body;
 		enum rust_kind k = rust_node_kind(item);
 		s->ctx->kind_visits++;
@@ -307,37 +312,72 @@ static bool binds(TSNode pattern, TSNode name, const char *src)
 	return !ts_node_is_null(pattern) && rule_ident_mentions(pattern, src, name, NULL) > 0;
 }
 
+/* What the `let`s of a block before child say of var: LET_NONE (no `let`
+ * binds it), LET_FOUND (the last one is `let var[: T] = ..`: *found), or
+ * LET_HIDDEN (the last one destructures it, or the budget ran out). Walked
+ * forward with a cursor: tree-sitter 0.20 finds a previous sibling by
+ * walking from the first, which made a long block quadratic. */
+enum let_state { LET_NONE, LET_FOUND, LET_HIDDEN };
+
+static enum let_state block_let(struct rule_ctx *ctx, TSNode block, TSNode child, TSNode var,
+				TSNode *found)
+{
+	TSTreeCursor c = ts_tree_cursor_new(block);
+	enum let_state state = LET_NONE;
+
+	if (ts_tree_cursor_goto_first_child(&c))
+		do {
+			TSNode s = ts_tree_cursor_current_node(&c), pat;
+			if (ts_node_eq(s, child))
+				break;
+			if (++ctx->kind_visits > KIND_BUDGET) {
+				state = LET_HIDDEN;
+				break;
+			}
+			if (!rust_is(s, RK_LET_DECLARATION))
+				continue;
+			pat = rust_child_by_field(s, RF_PATTERN);
+			if (rust_is(pat, RK_IDENTIFIER) && rule_same_text(pat, var, ctx->src)) {
+				*found = s;
+				state = LET_FOUND;
+			} else if (binds(pat, var, ctx->src)) {
+				state = LET_HIDDEN;     /* destructured */
+			}
+		} while (ts_tree_cursor_goto_next_sibling(&c));
+	ts_tree_cursor_delete(&c);
+	return state;
+}
+
 /* The binding of the variable var in the enclosing fn: its declared type
  * (*type, may be null) and, for a `let` without one, its value (*value).
  * False when the tree does not show it: no binding found, or a pattern that
- * destructures or may rebind the name. */
+ * destructures or may rebind the name, or the file's budget spent. */
 static bool variable_binding(struct rule_ctx *ctx, TSNode var, const struct rust_scope *scope,
 			     TSNode *type, TSNode *value)
 {
 	TSNode child = var, p;
+	unsigned levels = 0;
 
 	*type = *value = (TSNode){ 0 };
 	if (ts_node_is_null(scope->fn_item) || !rust_is(var, RK_IDENTIFIER))
 		return false;
 	for (p = ts_node_parent(var); !ts_node_is_null(p); child = p, p = ts_node_parent(p)) {
 		enum rust_kind k = rust_node_kind(p);
+		/* each ts_node_parent walks down from the root: a deep nest is costly */
+		if (++levels > KIND_LEVELS || ++ctx->kind_visits > KIND_BUDGET)
+			return false;
 		if (k == RK_BLOCK) {
-			/* the nearest earlier `let` of var in this block */
-			for (TSNode s = ts_node_prev_named_sibling(child); !ts_node_is_null(s);
-			     s = ts_node_prev_named_sibling(s)) {
-				TSNode pat;
-				if (!rust_is(s, RK_LET_DECLARATION))
-					continue;
-				pat = rust_child_by_field(s, RF_PATTERN);
-				if (rust_is(pat, RK_IDENTIFIER) && rule_same_text(pat, var, ctx->src)) {
-					*type = rust_child_by_field(s, RF_TYPE);
-					*value = rust_child_by_field(s, RF_VALUE);
-					return true;
-				}
-				if (binds(pat, var, ctx->src))
-					return false;   /* destructured */
+			TSNode let = { 0 };
+			switch (block_let(ctx, p, child, var, &let)) {
+			case LET_FOUND:
+				*type = rust_child_by_field(let, RF_TYPE);
+				*value = rust_child_by_field(let, RF_VALUE);
+				return true;
+			case LET_HIDDEN:
+				return false;
+			case LET_NONE:
+				continue;
 			}
-			continue;
 		}
 		if (k == RK_CLOSURE_EXPRESSION) {
 			if (binds(rust_child_by_field(p, RF_PARAMETERS), var, ctx->src))
