@@ -1457,10 +1457,11 @@ static bool gives_a_reason(const char *t)
 	return false;
 }
 
-bool idiom_expect_states_invariant(TSNode args, const char *src)
+/* The message of an `.expect(..)` (args: its argument list), lower-cased
+ * and trimmed, into text; false when it is not a string literal. */
+static bool expect_text(TSNode args, const char *src, char *text, size_t cap, size_t *len)
 {
 	TSNode lit = { 0 };
-	char text[256];
 	const char *p, *q;
 	size_t n = 0;
 
@@ -1480,13 +1481,31 @@ bool idiom_expect_states_invariant(TSNode args, const char *src)
 		q--;
 	if (!p || q <= p + 1)
 		return false;
-	for (const char *c = p + 1; c < q - 1 && n + 1 < sizeof(text); c++)
+	for (const char *c = p + 1; c < q - 1 && n + 1 < cap; c++)
 		text[n++] = (char)tolower((unsigned char)*c);
 	text[n] = '\0';
 	while (n > 0 && isspace((unsigned char)text[n - 1]))
 		text[--n] = '\0';
+	*len = n;
+	return true;
+}
+
+bool idiom_expect_states_invariant(TSNode args, const char *src)
+{
+	char text[256];
+	size_t n = 0;
+
 	/* One word is a label ("literal", "config"), not a stated reason. */
-	return n > 0 && strchr(text, ' ') && !says_what_failed(text) && gives_a_reason(text);
+	return expect_text(args, src, text, sizeof(text), &n) && n > 0 && strchr(text, ' ') &&
+	       !says_what_failed(text) && gives_a_reason(text);
+}
+
+bool idiom_expect_says_what_failed(TSNode args, const char *src)
+{
+	char text[256];
+	size_t n = 0;
+
+	return expect_text(args, src, text, sizeof(text), &n) && n > 0 && says_what_failed(text);
 }
 
 /* --- write! into a String ------------------------------------------------- */

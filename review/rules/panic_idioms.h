@@ -107,6 +107,9 @@ bool idiom_unwrap_accepted(struct rule_ctx *ctx, TSNode call, const struct rust_
  * single word ("config", "literal"), or one that is not a literal is not one.
  */
 bool idiom_expect_states_invariant(TSNode args, const char *src);
+/* True when the message is a literal that says what went wrong ("failed to
+ * read config", "x is None") rather than naming the value or a reason. */
+bool idiom_expect_says_what_failed(TSNode args, const char *src);
 
 /*
  * True when `.unwrap()`'s receiver is `write!(s, ..)` / `writeln!(s, ..)`

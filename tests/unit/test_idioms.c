@@ -446,6 +446,33 @@ static void test_unwrap_message_names_the_value(void **state)
 		       "why with `.expect(\"..\")`.");
 }
 
+/* expect_used says what its message does: a text that says what failed, or
+ * one that gives no reason (a label naming the value, a constant). */
+static void test_expect_message_follows_its_text(void **state)
+{
+	static const char SRC[] =
+		"fn f(a: Option<u8>, b: Option<u8>, c: Option<u8>) -> u8 {\n"
+		"    a.expect(\"a is None\") + b.expect(\"current header name\") + c.expect(MSG)\n"
+		"}\n";
+	static const char *const first[] = {
+		"`.expect(..)` panics when the value is `None` or `Err`, and this message says what "
+		"failed rather than why it cannot fail.",
+		"`.expect(..)` panics when the value is `None` or `Err`, and this message does not say "
+		"why that cannot happen here.",
+		"`.expect(..)` panics when the value is `None` or `Err`, and this message does not say "
+		"why that cannot happen here.",
+	};
+	struct finding_list l = et_review("src/lib.rs", SRC, NULL, NULL);
+	(void)state;
+	assert_int_equal(et_count_rule(&l, "expect_used"), 3);
+	for (size_t i = 0; i < 3; i++) {
+		const char *m = et_nth(&l, "expect_used", i)->message;
+		if (strncmp(m, first[i], strlen(first[i])) != 0)
+			fail_msg("finding %zu:\n%s\nwant it to start:\n%s", i, m, first[i]);
+	}
+	finding_list_free(&l);
+}
+
 static void test_guards_read_whole_statements(void **state)
 {
 	char src[4096];
@@ -554,6 +581,7 @@ int main(void)
 		cmocka_unit_test(test_panics_that_say_why),
 		cmocka_unit_test(test_panic_on_own_variant_in_private_fn),
 		cmocka_unit_test(test_unwrap_message_names_the_value),
+		cmocka_unit_test(test_expect_message_follows_its_text),
 		cmocka_unit_test(test_guards_read_whole_statements),
 		cmocka_unit_test(test_short_circuit_and_state_bindings),
 		cmocka_unit_test(test_panic_handed_to_local_macro),
