@@ -67,7 +67,7 @@ static void scan_line(const char *p, const char *end, struct cut_state *st)
  * that does not read plainly is kept: the parser will say what is wrong. */
 static bool header_kept(const char *p, const char *end)
 {
-	static const char *const kept[] = { "package", "lints", "workspace" };
+	static const char *const kept[] = { "package", "lints", "workspace", "lib", "bin" };
 
 	while (p < end && *p == '[')
 		p++;

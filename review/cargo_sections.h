@@ -3,7 +3,7 @@
  * before the TOML parse.
  *
  * config_cargo_parse reads the root keys, [package] (its `workspace` key),
- * [lints.*] and [workspace.*]; a real Cargo.toml is mostly dependencies,
+ * [lints.*], [workspace.*], [lib] and [[bin]] (the targets); a real Cargo.toml is mostly dependencies,
  * features and targets, and parsing all of it with the tree-sitter TOML
  * grammar was 40 % of a `check` of a small change in hyper (whose Cargo.toml is
  * 10 KB). Parsing only those sections costs a fraction.
@@ -15,7 +15,7 @@
 
 /*
  * A copy of src where every line of a table other than the root, [package],
- * [lints...] and [workspace...] is emptied (its newline kept, so line numbers
+ * [lints...], [workspace...], [lib] and [[bin]] is emptied (its newline kept, so line numbers
  * in TOML errors stay the file's). NULL when there is nothing to cut, when
  * the text is not plain enough to cut safely (a multi-line string or array
  * left open, a closing bracket without an opening one), or on allocation

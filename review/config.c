@@ -475,6 +475,31 @@ static int cargo_lints_table(const struct toml_value *lints, enum review_level *
 	return cargo_tool_table(toml_table_get(lints, "clippy"), true, levels, err);
 }
 
+/* The package's targets the review asks about: whether a [lib] table is
+ * there, and each [[bin]]'s `path` (a bin without one lives at Cargo's
+ * default places, src/main.rs and src/bin/, which the caller knows). */
+static int cargo_targets(const struct toml_value *doc, struct cargo_lints *out,
+			 struct rr_error *err)
+{
+	const struct toml_value *lib = toml_table_get(doc, "lib");
+	const struct toml_value *bins = toml_table_get(doc, "bin");
+
+	out->has_lib = lib && lib->type == TOML_TABLE;
+	if (!bins || bins->type != TOML_ARRAY || bins->n == 0)
+		return RR_OK;
+	if (!(out->bin_paths = calloc(bins->n, sizeof(*out->bin_paths))))
+		return rr_error_set(err, RR_ENOMEM, "out of memory");
+	for (size_t i = 0; i < bins->n; i++) {
+		const struct toml_value *path = toml_table_get(bins->items[i], "path");
+		if (!path || path->type != TOML_STRING || strlen(path->text) != path->text_len)
+			continue;
+		if (!(out->bin_paths[out->n_bin_paths] = rr_strdup(path->text)))
+			return rr_error_set(err, RR_ENOMEM, "out of memory");
+		out->n_bin_paths++;
+	}
+	return RR_OK;
+}
+
 /* package.rust-version (or `rust-version.workspace = true`) and the
  * workspace's [workspace.package] rust-version: clippy's msrv when clippy.toml
  * sets none. A malformed version is ignored, as cargo would refuse it anyway. */
@@ -517,6 +542,8 @@ int config_cargo_parse(const char *src, size_t len, struct cargo_lints *out,
 	if (wpath && wpath->type == TOML_STRING && !(out->workspace_path = rr_strdup(wpath->text)))
 		rc = rr_error_set(err, RR_ENOMEM, "out of memory");
 	if (rc == RR_OK)
+		rc = cargo_targets(doc, out, err);
+	if (rc == RR_OK)
 		rc = cargo_lints_table(toml_table_get(doc, "lints"), out->member, err);
 	if (rc == RR_OK && out->is_workspace_root)
 		rc = cargo_lints_table(toml_table_get(ws, "lints"), out->workspace, err);
@@ -531,6 +558,9 @@ void config_cargo_free(struct cargo_lints *c)
 	if (!c)
 		return;
 	free(c->workspace_path);
+	for (size_t i = 0; i < c->n_bin_paths; i++)
+		free(c->bin_paths[i]);
+	free(c->bin_paths);
 	memset(c, 0, sizeof(*c));
 }
 

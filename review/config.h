@@ -75,6 +75,11 @@ struct cargo_lints {
 	uint32_t rust_version;     /* package.rust-version (RUST_VERSION), or 0 */
 	bool rust_version_inherited;    /* rust-version.workspace = true */
 	uint32_t workspace_rust_version;   /* [workspace.package] rust-version, or 0 */
+	/* The package's targets, as far as the file says: a [lib] table, and the
+	 * `path` of each [[bin]] (owned; relative to the package). */
+	bool has_lib;
+	char **bin_paths;
+	size_t n_bin_paths;
 };
 /* Parses Cargo.toml text. RR_ECONFIG with "line N: ..." for bad TOML or bad levels. */
 int config_cargo_parse(const char *src, size_t len, struct cargo_lints *out,

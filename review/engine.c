@@ -1009,6 +1009,7 @@ int review_engine_file_opts(struct review_engine *e, const char *path, const cha
 	ctx->opts = opts;
 	rust_path_classify(path, &ctx->pathinfo);
 	ctx->pathinfo.test |= review_options_test_path(opts, path);
+	ctx->pathinfo.binary |= opts && opts->binary_target;
 	top.test = ctx->pathinfo.test;
 	ranged = engine_plan_ranges(e, ctx->src, len, added, opts, &plan);
 again:

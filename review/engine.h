@@ -118,6 +118,9 @@ struct review_options {
 	const struct review_module_info *module;
 	struct review_clippy_conf clippy;   /* owned (its lists) */
 	uint32_t rust_version;     /* Cargo.toml `rust-version` of the file's package, or 0 */
+	bool binary_target;        /* the file is a module of a program, not of a library:
+	                              its package has no library target, or only main.rs
+	                              declares it (review.c); rules read it as main.rs */
 };
 void review_options_init(struct review_options *o);
 void review_options_free(struct review_options *o);

@@ -153,6 +153,7 @@ struct cargo_dir {
 	char *dir;                 /* "" for the root, else "a/b" */
 	bool present;              /* a valid Cargo.toml is there */
 	struct cargo_lints lints;
+	unsigned char lib_file;    /* <dir>/src/lib.rs in the head tree: 0 not looked, 1 no, 2 yes */
 };
 
 struct cargo_cache {
@@ -522,7 +523,8 @@ static int module_walk(struct module_cache *m, const char *package_dir, char *co
  * declared by a macro or `#[path]`) keeps what was found above the break.
  */
 static int module_info_for(struct module_cache *m, const char *package_dir, const char *path,
-			   const struct review_module_info **out, struct rr_error *err)
+			   const struct review_module_info **out, bool *via_main,
+			   struct rr_error *err)
 {
 	static const char *const roots[] = { "lib.rs", "main.rs" };
 	char rel[1024], parent[1200], *segs[MODULE_MAX_DEPTH];
@@ -530,6 +532,7 @@ static int module_info_for(struct module_cache *m, const char *package_dir, cons
 	int rc = RR_OK;
 
 	*out = NULL;
+	*via_main = false;
 	if (plen && (strncmp(path, package_dir, plen) != 0 || path[plen] != '/'))
 		return RR_OK;
 	if (snprintf(rel, sizeof(rel), "%s", path + (plen ? plen + 1 : 0)) >= (int)sizeof(rel) ||
@@ -570,11 +573,79 @@ static int module_info_for(struct module_cache *m, const char *package_dir, cons
 		}
 		if (rc == RR_OK)
 			rc = module_walk(m, package_dir, segs, n, consumed, file_module, info, err);
-		if (rc == RR_OK)
+		if (rc == RR_OK) {
 			*out = info;
+			*via_main = strcmp(roots[r], "main.rs") == 0;
+		}
 		break;
 	}
 	return rc;
+}
+
+/* --- crate targets ----------------------------------------------------------- */
+
+/* Whether path (under package_dir, "" for the repository's root) is under dir,
+ * a directory relative to the package ("" for the package's own). */
+static bool under_package_dir(const char *path, const char *package_dir, const char *dir,
+			      size_t dlen)
+{
+	size_t plen = strlen(package_dir);
+
+	if (plen) {
+		if (strncmp(path, package_dir, plen) != 0 || path[plen] != '/')
+			return false;
+		path += plen + 1;
+	}
+	return dlen == 0 || (strncmp(path, dir, dlen) == 0 && path[dlen] == '/');
+}
+
+/*
+ * Whether path is a module of a program rather than of a library, from the
+ * targets of its package (package_dir's Cargo.toml): the package has no
+ * library target (no [lib] table, no src/lib.rs) and path lies where one of
+ * its binaries lives — beside a [[bin]]'s `path` (ripgrep's
+ * `crates/core/main.rs`) or under src/ (Cargo's src/main.rs and src/bin/).
+ * With a library target a file can belong to either, and is taken for the
+ * library's unless only main.rs declares it (via_main, module_info_for).
+ */
+static int review_binary_target(struct cargo_cache *c, const char *package_dir, const char *path,
+				bool via_main, bool *out, struct rr_error *err)
+{
+	struct cargo_dir *d = NULL;
+	char lib[1100];
+	int rc;
+
+	*out = via_main;
+	if (via_main || (rc = cargo_cache_dir(c, package_dir, &d, err)) || !d)
+		return via_main ? RR_OK : rc;
+	if (d->lints.has_lib)
+		return RR_OK;
+	if (d->lib_file == 0) {
+		git_tree_entry *entry = NULL;
+		if (snprintf(lib, sizeof(lib), "%s%ssrc/lib.rs", package_dir,
+			     *package_dir ? "/" : "") >= (int)sizeof(lib))
+			return RR_OK;
+		d->lib_file = git_tree_entry_bypath(&entry, c->tree, lib) == 0 ? 2 : 1;
+		git_tree_entry_free(entry);
+	}
+	if (d->lib_file == 2)
+		return RR_OK;
+	if (under_package_dir(path, package_dir, "src", 3)) {
+		*out = true;
+		return RR_OK;
+	}
+	for (size_t i = 0; i < d->lints.n_bin_paths; i++) {
+		const char *bin = d->lints.bin_paths[i], *slash;
+		if (strncmp(bin, "./", 2) == 0)
+			bin += 2;
+		slash = strrchr(bin, '/');
+		if (strstr(bin, "..") == NULL &&
+		    under_package_dir(path, package_dir, bin, slash ? (size_t)(slash - bin) : 0)) {
+			*out = true;
+			break;
+		}
+	}
+	return RR_OK;
 }
 
 /* --- the review ---------------------------------------------------------- */
@@ -587,6 +658,7 @@ static int review_file_options(struct cargo_cache *cargo, struct module_cache *m
 {
 	const enum review_level *levels = NULL;
 	char package_dir[1024];
+	bool via_main = false;
 	int rc;
 
 	if (repo)
@@ -597,7 +669,9 @@ static int review_file_options(struct cargo_cache *cargo, struct module_cache *m
 				   sizeof(package_dir), err)))
 		return rc;
 	config_merge_levels(out->level, levels, repo ? repo->level : NULL);
-	if ((rc = module_info_for(mods, package_dir, path, &out->module, err)))
+	if ((rc = module_info_for(mods, package_dir, path, &out->module, &via_main, err)) ||
+	    (rc = review_binary_target(cargo, package_dir, path, via_main, &out->binary_target,
+				       err)))
 		return rc;
 	if (out->module)
 		out->inherited = out->module->lints;

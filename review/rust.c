@@ -143,7 +143,9 @@ enum rust_kind rust_node_kind(TSNode n)
 TSNode rust_child_by_field(TSNode n, enum rust_field f)
 {
 	kinds_ready();
-	if (f <= RF_NONE || f >= RF_COUNT)
+	/* A null node has no children; tree-sitter would read through its NULL
+	 * tree (an absent `let` value, a missing return type, ...). */
+	if (f <= RF_NONE || f >= RF_COUNT || ts_node_is_null(n))
 		return (TSNode){ 0 };
 	return ts_node_child_by_field_id(n, field_ids[f]);
 }

@@ -66,10 +66,12 @@ class Blobs:
 
 def load_judgements(path):
     """key -> (verdict, note). Lines: corpus commit path line rule verdict note
-    [after [round2 round2-note]]: `after` is the verdict of the comment as the
-    first round's rules worded it, when that differs from the verdict at the
-    start; `round2` the verdict of the comment as posted after the second round
-    (branch quality2), with its note. The latest verdict given wins."""
+    [after [round2 round2-note [round3 round3-note]]]: `after` is the verdict of
+    the comment as the first round's rules worded it, when that differs from the
+    verdict at the start; `round2` / `round3` the verdict of the comment as
+    posted after the second round (branch quality2) / the third (quality3), with
+    its note. The latest verdict given wins; a row new in a later round has "-"
+    as its first verdict."""
     j = {}
     if not os.path.exists(path):
         return j
@@ -81,14 +83,17 @@ def load_judgements(path):
             parts = raw.split("\t")
             if len(parts) < 6:
                 continue
-            parts += [""] * (10 - len(parts))
+            parts += [""] * (12 - len(parts))
             key = tuple(parts[:5])
             verdict, note = parts[5], parts[6]
             if parts[7]:
                 verdict = parts[7]
             if parts[8]:
                 verdict, note = parts[8], parts[9]
-            j[key] = (verdict, note)
+            if parts[10]:
+                verdict, note = parts[10], parts[11]
+            if verdict in VERDICTS:
+                j[key] = (verdict, note)
     return j
 
 

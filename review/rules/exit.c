@@ -24,7 +24,8 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	TSNode callee;
 	char quoted[64];
 
-	/* A program may decide when it ends; main.rs and src/bin/ are programs. */
+	/* A program may decide when it ends: main.rs, src/bin/ and the modules
+	 * of a package's binaries (pathinfo.binary, review.c's crate targets). */
 	if (ctx->pathinfo.binary || !rust_is(node, RK_CALL_EXPRESSION) ||
 	    !in_checked_fn(scope->fn_item, ctx->src) ||
 	    !api_call_is_std(ctx, node, "process", "exit", &callee))
@@ -65,9 +66,13 @@ const struct rule rule_exit = {
 			"ideally by returning `ExitCode` or `Result` from `main`.\n\n"
 			"Bad:\n    if cfg.is_err() { eprintln!(\"bad config\"); std::process::exit(2); }\n"
 			"Good:\n    let cfg = load_config()?;   // main maps the error to an exit code\n\n"
-			"Context: binaries (main.rs, src/bin/**) are skipped: ending the program is their "
-			"job (clippy reports their helper fns too; this rule leaves a program's exit "
-			"policy to the program). Test code, examples, benches and build.rs are exempt.",
+			"Context: programs are skipped: ending the program is their job (clippy reports "
+			"their helper fns too; this rule leaves a program's exit policy to the program). A "
+			"program's file is main.rs, a file under src/bin/, or a module of a program as the "
+			"package's Cargo.toml shows it: a package without a library target (no [lib], no "
+			"src/lib.rs) whose binaries live beside the file (a [[bin]] `path` such as "
+			"`crates/core/main.rs`, or src/), or a module that only main.rs declares. Test "
+			"code, examples, benches and build.rs are exempt.",
 		.production_only = true,
 		.has_fix = false,
 	},

@@ -3,9 +3,17 @@
 #include "panic_idioms.h"
 #include "rule_helpers.h"
 
-static const char MESSAGE[] =
+/* A message that says what failed ("x is None", "failed to read")... */
+static const char MESSAGE_FAILED[] =
 	"`.expect(..)` panics when the value is `None` or `Err`, and this message says what failed "
 	"rather than why it cannot fail. If the value is always there, make the message state that "
+	"invariant (`.expect(\"set by new() before the first poll\")`); if it can be missing, handle "
+	"the `None`/`Err` case instead of taking the thread or task down.";
+
+/* ... and any other: a label naming the value, or text the tree cannot read. */
+static const char MESSAGE[] =
+	"`.expect(..)` panics when the value is `None` or `Err`, and this message does not say why "
+	"that cannot happen here. If the value is always there, make the message state that "
 	"invariant (`.expect(\"set by new() before the first poll\")`); if it can be missing, handle "
 	"the `None`/`Err` case instead of taking the thread or task down.";
 
@@ -29,7 +37,10 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	else if (rust_method_call(node, &name, &args) && rust_node_text_eq(name, ctx->src, "expect"))
 		rc = idiom_expect_states_invariant(args, ctx->src) ||
 				     idiom_unwrap_accepted(ctx, node, scope)
-			     ? RR_OK : rule_method_calls(ctx, node, scope, "expect", 1, MESSAGE);
+			     ? RR_OK
+			     : rule_method_calls(ctx, node, scope, "expect", 1,
+						 idiom_expect_says_what_failed(args, ctx->src)
+							 ? MESSAGE_FAILED : MESSAGE);
 	else
 		rc = rule_path_method_calls(ctx, node, "expect", 1, MESSAGE);
 	if (rc == RR_OK)

@@ -2,6 +2,10 @@
 #include "panic_idioms.h"
 #include "rules.h"
 
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
 static const char MESSAGE[] =
 	"`panic!` aborts the current thread or task instead of returning an error the caller can "
 	"handle. In a service this drops in-flight work, and with `panic = \"abort\"` the whole "
@@ -14,6 +18,35 @@ static int emit(struct rule_ctx *ctx, TSNode first, TSNode last, const char *nam
 	return rule_emit_nodes(ctx, first, last, MESSAGE, NULL);
 }
 
+/*
+ * True when the token tree tt is an argument list of a macro this file
+ * defines with `macro_rules!`: a panic! handed to it runs where, and whether,
+ * that macro's own code puts it (petgraph's `try_control!(e, panic!(..))`
+ * places it in one arm of its own `if`). Clippy sees the expansion and
+ * reports such a panic only in some shapes; the tree cannot tell which.
+ */
+static bool in_local_macro_args(const struct rule_ctx *ctx, TSNode tt)
+{
+	TSNode inv = tt, name;
+	char def[80];
+	int n;
+
+	while (rust_is(inv, RK_TOKEN_TREE))
+		inv = ts_node_parent(inv);
+	if (!rust_is(inv, RK_MACRO_INVOCATION))
+		return false;
+	name = rust_child_by_field(inv, RF_MACRO);
+	if (!rust_is(name, RK_IDENTIFIER) ||
+	    (n = snprintf(def, sizeof(def), "macro_rules! %.*s", (int)rust_node_len(name),
+			  rust_node_ptr(name, ctx->src))) <= 0 || (size_t)n >= sizeof(def))
+		return false;
+	for (const char *p = memmem(ctx->src, ctx->len, def, (size_t)n); p;
+	     p = memmem(p + 1, ctx->len - (size_t)(p + 1 - ctx->src), def, (size_t)n))
+		if (p + n == ctx->src + ctx->len || !(isalnum((unsigned char)p[n]) || p[n] == '_'))
+			return true;
+	return false;
+}
+
 static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope)
 {
 	static const char *const names[] = { "panic" };
@@ -22,7 +55,7 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 
 	/* Like clippy: a panic while evaluating a const or static is a compile
 	 * error, not a crash (a `const fn` body runs at run time too: reported). */
-	if (scope->in_const)
+	if (scope->in_const || (rust_is(node, RK_TOKEN_TREE) && in_local_macro_args(ctx, node)))
 		return 0;
 	rc = rule_each_macro_call(ctx, node, names, 1, emit);
 
@@ -74,6 +107,12 @@ const struct rule rule_panic = {
 			"called on the wrong kind of value, a bug in the crate's own code, like "
 			"`Option::unwrap` on `None`; a `pub` fn still gets the comment, since its "
 			"callers cannot see the precondition.\n\n"
+			"Not reported either: a `panic!` handed as an argument to a macro this file "
+			"defines with `macro_rules!` (`try_control!(visit(e), panic!(\"..\"))`). That "
+			"macro's own code decides where, and whether, it runs; clippy, which sees the "
+			"expansion, reports such a panic in some shapes (the whole expansion) and not in "
+			"others (one arm of the macro's own `if`), and the tree cannot tell them "
+			"apart.\n\n"
 			"Context: test code is exempt (clippy's allow-panic-in-tests): panicking is how a "
 			"test fails.",
 		.production_only = true,

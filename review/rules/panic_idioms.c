@@ -8,6 +8,7 @@
 
 #include "api_helpers.h"
 #include "rule_helpers.h"
+#include "value_kind.h"
 
 /* --- documented panics ------------------------------------------------------ */
 
@@ -490,9 +491,12 @@ static bool match_exits(struct guard_ctx *g, TSNode m)
 /* `Some(..)` / `Ok(..)`. */
 static bool wraps_a_value(TSNode v, const char *src)
 {
-	TSNode fn = rust_child_by_field(v, RF_FUNCTION);
-	return rust_is(v, RK_CALL_EXPRESSION) &&
-	       (rust_node_text_eq(fn, src, "Some") || rust_node_text_eq(fn, src, "Ok"));
+	TSNode fn;
+
+	if (!rust_is(v, RK_CALL_EXPRESSION))    /* also `let x;`: no value at all */
+		return false;
+	fn = rust_child_by_field(v, RF_FUNCTION);
+	return rust_node_text_eq(fn, src, "Some") || rust_node_text_eq(fn, src, "Ok");
 }
 
 /* Methods that look at an Option in place (no arguments): `.as_mut()`, ... */
@@ -1453,10 +1457,11 @@ static bool gives_a_reason(const char *t)
 	return false;
 }
 
-bool idiom_expect_states_invariant(TSNode args, const char *src)
+/* The message of an `.expect(..)` (args: its argument list), lower-cased
+ * and trimmed, into text; false when it is not a string literal. */
+static bool expect_text(TSNode args, const char *src, char *text, size_t cap, size_t *len)
 {
 	TSNode lit = { 0 };
-	char text[256];
 	const char *p, *q;
 	size_t n = 0;
 
@@ -1476,13 +1481,31 @@ bool idiom_expect_states_invariant(TSNode args, const char *src)
 		q--;
 	if (!p || q <= p + 1)
 		return false;
-	for (const char *c = p + 1; c < q - 1 && n + 1 < sizeof(text); c++)
+	for (const char *c = p + 1; c < q - 1 && n + 1 < cap; c++)
 		text[n++] = (char)tolower((unsigned char)*c);
 	text[n] = '\0';
 	while (n > 0 && isspace((unsigned char)text[n - 1]))
 		text[--n] = '\0';
+	*len = n;
+	return true;
+}
+
+bool idiom_expect_states_invariant(TSNode args, const char *src)
+{
+	char text[256];
+	size_t n = 0;
+
 	/* One word is a label ("literal", "config"), not a stated reason. */
-	return n > 0 && strchr(text, ' ') && !says_what_failed(text) && gives_a_reason(text);
+	return expect_text(args, src, text, sizeof(text), &n) && n > 0 && strchr(text, ' ') &&
+	       !says_what_failed(text) && gives_a_reason(text);
+}
+
+bool idiom_expect_says_what_failed(TSNode args, const char *src)
+{
+	char text[256];
+	size_t n = 0;
+
+	return expect_text(args, src, text, sizeof(text), &n) && n > 0 && says_what_failed(text);
 }
 
 /* --- write! into a String ------------------------------------------------- */
@@ -1545,100 +1568,23 @@ bool idiom_write_to_string(TSNode call, const char *src, const struct rust_scope
 	       binds_new_string(scope->fn_item, src, first, ts_node_start_byte(call));
 }
 
-/* --- what a receiver is ------------------------------------------------------ */
-
-/* std methods whose value is always an Option / a Result. A receiver made by
- * one of them shows the unwrapped type without type information. */
-static const char *const OPTION_METHODS[] = {
-	"ok", "err", "get", "get_mut", "first", "last", "next", "next_back", "pop", "find",
-	"position", "nth", "peek", "checked_add", "checked_sub", "checked_mul", "checked_div",
-	"checked_rem", "strip_prefix", "strip_suffix", "split_once", "rsplit_once",
-};
-static const char *const RESULT_METHODS[] = {
-	"parse", "ok_or", "ok_or_else", "try_into", "lock", "try_lock", "recv", "try_recv",
-	"send", "read_to_string", "read_to_end", "metadata", "canonicalize", "duration_since",
-	"elapsed",
-};
-
-static bool in_list(TSNode name, const char *src, const char *const *list, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (rust_node_text_eq(name, src, list[i]))
-			return true;
-	return false;
-}
-
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
-/* What the receiver of `.unwrap()` is, when its last method says so. */
-enum idiom_ret idiom_receiver_kind(TSNode receiver, const char *src)
-{
-	TSNode name, args;
-
-	/* write!/writeln! return fmt::Result or io::Result. */
-	if (rust_is(receiver, RK_MACRO_INVOCATION)) {
-		TSNode mac = rust_child_by_field(receiver, RF_MACRO);
-		return rust_node_text_eq(mac, src, "write") || rust_node_text_eq(mac, src, "writeln")
-			       ? IDIOM_RET_RESULT : IDIOM_RET_OTHER;
-	}
-
-	if (rust_is(receiver, RK_GENERIC_FUNCTION))   /* x.parse::<u32>() */
-		receiver = rust_child_by_field(receiver, RF_FUNCTION);
-	if (!rust_method_call(receiver, &name, &args)) {
-		TSNode fn = rust_child_by_field(receiver, RF_FUNCTION);
-		if (!rust_is(receiver, RK_CALL_EXPRESSION) || !rust_is(fn, RK_GENERIC_FUNCTION))
-			return IDIOM_RET_OTHER;
-		fn = rust_child_by_field(fn, RF_FUNCTION);
-		if (!rust_is(fn, RK_FIELD_EXPRESSION))
-			return IDIOM_RET_OTHER;
-		name = rust_child_by_field(fn, RF_FIELD);
-	}
-	if (in_list(name, src, OPTION_METHODS, COUNT(OPTION_METHODS)))
-		return IDIOM_RET_OPTION;
-	if (in_list(name, src, RESULT_METHODS, COUNT(RESULT_METHODS)))
-		return IDIOM_RET_RESULT;
-	return IDIOM_RET_OTHER;
-}
-
-
 /* --- what the message says ---------------------------------------------------- */
 
-/* The kind a parameter named like recv is declared with (`s: Option<u8>`). */
-static enum idiom_ret parameter_kind(TSNode recv, const char *src, const struct rust_scope *scope)
-{
-	TSNode params = rust_child_by_field(scope->fn_item, RF_PARAMETERS);
-
-	if (!rust_is(recv, RK_IDENTIFIER) || ts_node_is_null(params))
-		return IDIOM_RET_OTHER;
-	for (uint32_t i = 0; i < ts_node_named_child_count(params); i++) {
-		TSNode p = ts_node_named_child(params, i), type;
-		if (!rust_is(p, RK_PARAMETER) || !rule_same_text(rust_child_by_field(p, RF_PATTERN), recv, src))
-			continue;
-		type = rust_child_by_field(p, RF_TYPE);
-		return api_type_is(type, src, "Option") ? IDIOM_RET_OPTION
-		       : api_type_is(type, src, "Result") ? IDIOM_RET_RESULT : IDIOM_RET_OTHER;
-	}
-	return IDIOM_RET_OTHER;
-}
-
-char *idiom_unwrap_message(const struct rule_ctx *ctx, TSNode call, const struct rust_scope *scope)
+char *idiom_unwrap_message(struct rule_ctx *ctx, TSNode call, const struct rust_scope *scope)
 {
 	TSNode recv = rust_child_by_field(rust_child_by_field(call, RF_FUNCTION), RF_VALUE);
-	enum idiom_ret kind = idiom_receiver_kind(recv, ctx->src);
 	char quoted[64];
 
-	if (kind == IDIOM_RET_OTHER && !ts_node_is_null(scope->fn_item))
-		kind = parameter_kind(recv, ctx->src, scope);
 	rule_quote(recv, ctx->src, quoted, sizeof(quoted));
-	switch (kind) {
-	case IDIOM_RET_OPTION:
+	switch (value_kind_of(ctx, recv, scope)) {
+	case VALUE_OPTION:
 		return rule_format(
 			"`.unwrap()` panics if `%s` is `None`, with a message that names neither the "
 			"value nor why it was missing. Handle the `None` case (`if let`, `match`, "
 			"`unwrap_or(..)`, or return an error), or, if it cannot be `None` here, say why "
 			"with `.expect(\"..\")`.",
 			quoted);
-	case IDIOM_RET_RESULT:
+	case VALUE_RESULT:
 		return rule_format(
 			"`.unwrap()` panics if `%s` fails, with the error's Debug text and nothing "
 			"about what was being done. Handle the `Err` (`match`, `unwrap_or_else(..)`, or "

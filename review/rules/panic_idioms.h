@@ -107,6 +107,9 @@ bool idiom_unwrap_accepted(struct rule_ctx *ctx, TSNode call, const struct rust_
  * single word ("config", "literal"), or one that is not a literal is not one.
  */
 bool idiom_expect_states_invariant(TSNode args, const char *src);
+/* True when the message is a literal that says what went wrong ("failed to
+ * read config", "x is None") rather than naming the value or a reason. */
+bool idiom_expect_says_what_failed(TSNode args, const char *src);
 
 /*
  * True when `.unwrap()`'s receiver is `write!(s, ..)` / `writeln!(s, ..)`
@@ -122,15 +125,9 @@ enum idiom_ret { IDIOM_RET_OTHER, IDIOM_RET_RESULT, IDIOM_RET_OPTION };
  * fn) and in a const fn (no `?` there). */
 enum idiom_ret idiom_enclosing_return(const struct rule_ctx *ctx, const struct rust_scope *scope);
 
-/* What an `.unwrap()`'s receiver is when its last call is a std method that
- * always yields an Option (`get`, `first`, `next`, `checked_add`, ...) or a
- * Result (`parse`, `try_into`, `lock`, ...); IDIOM_RET_OTHER when the tree
- * cannot tell. */
-enum idiom_ret idiom_receiver_kind(TSNode receiver, const char *src);
-
 /* unwrap_used's comment on call, naming its receiver and what it can be (by
- * idiom_receiver_kind, or a parameter's declared Option/Result type): heap,
+ * value_kind_of: the call that made it, a declared type, a `let`): heap,
  * NULL on allocation failure. */
-char *idiom_unwrap_message(const struct rule_ctx *ctx, TSNode call, const struct rust_scope *scope);
+char *idiom_unwrap_message(struct rule_ctx *ctx, TSNode call, const struct rust_scope *scope);
 
 #endif

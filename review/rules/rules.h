@@ -40,6 +40,15 @@ struct rule_ctx {
 	unsigned char own_method[2];
 	uint32_t binding_visits;       /* nodes those lookups walked in this file (a budget) */
 	uint32_t guard_visits;         /* nodes the guard lookups of panic_idioms.c walked here */
+	/* Per file, computed on first use (value_kind.c): what the fns this file
+	 * declares under a name return, for the last FN_KIND_CACHE names asked;
+	 * and the items those lookups visited (a budget). */
+	struct {
+		char name[48];
+		unsigned char kind;    /* enum value_kind */
+	} fn_kinds[8];
+	unsigned n_fn_kinds;
+	uint32_t kind_visits;
 	/* Per file, computed on first use: does the text mention a std item's
 	 * name at all (api_helpers.c: no scan for an alias of one it never names)? */
 	struct {
@@ -48,6 +57,7 @@ struct rule_ctx {
 	} mentions[4];
 	unsigned n_mentions;
 };
+#define FN_KIND_CACHE 8
 
 /* Returns 0 or RR_ENOMEM. */
 typedef int (*rule_check_fn)(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope);

@@ -37,7 +37,8 @@ reads it too). Lines inside #[cfg(test)] items are not compared (clippy without
 another platform.
 
 Usage: clippy_accuracy.py [--corpus DIR] [--binary build/rustreview]
-                          [--crates | --no-crates] [--registry DIR] [--verbose]
+                          [--no-crates] [--crate NAME].. [--registry DIR] [--verbose]
+                          [--show RULE]..
 """
 import argparse
 import glob
@@ -347,8 +348,9 @@ def hidden_lines(path):
     return out
 
 
-def compare(stats, mismatches, label, mine, theirs):
-    """Counts one file's agreements: mine [(rule, line)], theirs [(rule, l0, l1)]."""
+def compare(stats, mismatches, label, mine, theirs, show=()):
+    """Counts one file's agreements: mine [(rule, line)], theirs [(rule, l0, l1)];
+    agreements of the rules in show are listed too."""
     used = [False] * len(theirs)
     for r, l in mine:
         hit = next((i for i, t in enumerate(theirs)
@@ -359,6 +361,8 @@ def compare(stats, mismatches, label, mine, theirs):
         else:
             used[hit] = True
             stats[r]["tp"] += 1
+            if r in show:
+                mismatches.append("%s:%d %s: both" % (label, l, r))
     for i, t in enumerate(theirs):
         if not used[i]:
             stats[t[0]]["fn"] += 1
@@ -368,7 +372,7 @@ def compare(stats, mismatches, label, mine, theirs):
 def run_crates(args, rules, compared, lint_to_rule, stats, mismatches, notes, work):
     target = os.path.join(work, "target")
     done = 0
-    for name in CRATES:
+    for name in args.crate or CRATES:
         src = crate_dir(args.registry, name)
         if not src:
             notes.append("crate %s not installed (sh scripts/deps.sh accuracy)" % name)
@@ -412,7 +416,8 @@ def run_crates(args, rules, compared, lint_to_rule, stats, mismatches, notes, wo
             theirs = sorted(t for t in per_file_theirs.get(rel, set()) if t[1] not in hidden
                             and not any((SUPERSEDED_BY.get(t[0]), l) in all_mine
                                         for l in range(t[1], t[2] + 1)))
-            compare(stats, mismatches, "%s/%s" % (os.path.basename(src), rel), mine, theirs)
+            compare(stats, mismatches, "%s/%s" % (os.path.basename(src), rel), mine, theirs,
+                    args.show)
         notes.append("crate %s: %d files compared" % (os.path.basename(src), len(files)))
     return done
 
@@ -476,7 +481,7 @@ def run_corpus(args, compared, lint_to_rule, stats, mismatches, skipped, work):
             if binary:
                 theirs = [t for t in theirs if t[0] not in LIBRARY_ONLY]
                 mine = [m for m in mine if m[0] not in LIBRARY_ONLY]
-            compare(stats, mismatches, rel, mine, theirs)
+            compare(stats, mismatches, rel, mine, theirs, args.show)
 
 
 def main():
@@ -486,6 +491,11 @@ def main():
     ap.add_argument("--registry", default=REGISTRY)
     ap.add_argument("--no-crates", action="store_true", help="only tests/corpus")
     ap.add_argument("--verbose", action="store_true", help="list every disagreement")
+    ap.add_argument("--show", action="append", default=[], metavar="RULE",
+                    help="also list this rule's agreements (repeatable)")
+    ap.add_argument("--crate", action="append", default=[], metavar="NAME",
+                    help="compare this crate of the registry instead of the CRATES set (repeatable): "
+                         "a held-out check that a change does not fit only the set")
     args = ap.parse_args()
     args.binary = os.path.abspath(args.binary)
     rules = rule_ids(args.binary)

@@ -187,7 +187,8 @@ static void test_checks_through_locals_and_stored_values(void **state)
 		"fn deeper(v: Vec<u8>) -> u8 {\n"
 		"    let x = Some(v);\n"
 		"    *x.unwrap().first().unwrap()\n"
-		"}\n";
+		"}\n"
+		"fn lits(&self) -> Option<Lits> { None }\n";                    /* 25 */
 	(void)state;
 	/* self.other was never tested (8); a Some stored in x says nothing of
 	 * x's first element (23); a take() in between undoes the store (19). */
@@ -445,6 +446,33 @@ static void test_unwrap_message_names_the_value(void **state)
 		       "why with `.expect(\"..\")`.");
 }
 
+/* expect_used says what its message does: a text that says what failed, or
+ * one that gives no reason (a label naming the value, a constant). */
+static void test_expect_message_follows_its_text(void **state)
+{
+	static const char SRC[] =
+		"fn f(a: Option<u8>, b: Option<u8>, c: Option<u8>) -> u8 {\n"
+		"    a.expect(\"a is None\") + b.expect(\"current header name\") + c.expect(MSG)\n"
+		"}\n";
+	static const char *const first[] = {
+		"`.expect(..)` panics when the value is `None` or `Err`, and this message says what "
+		"failed rather than why it cannot fail.",
+		"`.expect(..)` panics when the value is `None` or `Err`, and this message does not say "
+		"why that cannot happen here.",
+		"`.expect(..)` panics when the value is `None` or `Err`, and this message does not say "
+		"why that cannot happen here.",
+	};
+	struct finding_list l = et_review("src/lib.rs", SRC, NULL, NULL);
+	(void)state;
+	assert_int_equal(et_count_rule(&l, "expect_used"), 3);
+	for (size_t i = 0; i < 3; i++) {
+		const char *m = et_nth(&l, "expect_used", i)->message;
+		if (strncmp(m, first[i], strlen(first[i])) != 0)
+			fail_msg("finding %zu:\n%s\nwant it to start:\n%s", i, m, first[i]);
+	}
+	finding_list_free(&l);
+}
+
 static void test_guards_read_whole_statements(void **state)
 {
 	char src[4096];
@@ -504,6 +532,37 @@ static void test_short_circuit_and_state_bindings(void **state)
 	assert_where(SRC, "unwrap_used", "8:22 18:42");
 }
 
+/* A panic! handed to a macro this file defines: that macro decides where it
+ * runs. A macro of another file or crate's arguments stay reported. */
+static void test_panic_handed_to_local_macro(void **state)
+{
+	static const char SRC[] =
+		"macro_rules! try_control {\n"
+		"    ($e:expr, $p:stmt) => { if $e.prune() { $p } };\n"
+		"}\n"
+		"pub fn visit(v: V) {\n"
+		"    try_control!(v.finish(), panic!(\"pruning on finish\"));\n"     /* 5 */
+		"    log!(\"{}\", panic!(\"in a foreign macro\"));\n"
+		"    try_control_more!(v, panic!(\"prefix of a local name\"));\n"
+		"}\n";
+	(void)state;
+	assert_where(SRC, "panic", "6:16 7:26");
+}
+
+/* `let x;` has no value: the stored-Some guard must not read one (it did,
+ * and crashed on the url crate's parser; tests/fuzz/crashes keeps the input). */
+static void test_binding_declared_without_value(void **state)
+{
+	static const char SRC[] =
+		"pub fn f(a: Option<u8>) -> u8 {\n"
+		"    let x;\n"
+		"    x = a;\n"
+		"    x.unwrap()\n"
+		"}\n";
+	(void)state;
+	assert_where(SRC, "unwrap_used", "4:7");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -522,8 +581,11 @@ int main(void)
 		cmocka_unit_test(test_panics_that_say_why),
 		cmocka_unit_test(test_panic_on_own_variant_in_private_fn),
 		cmocka_unit_test(test_unwrap_message_names_the_value),
+		cmocka_unit_test(test_expect_message_follows_its_text),
 		cmocka_unit_test(test_guards_read_whole_statements),
 		cmocka_unit_test(test_short_circuit_and_state_bindings),
+		cmocka_unit_test(test_panic_handed_to_local_macro),
+		cmocka_unit_test(test_binding_declared_without_value),
 	};
 	return cmocka_run_group_tests(tests, et_setup, et_teardown);
 }
