@@ -12,29 +12,23 @@ struct fixture {
 	struct review_world w;
 	int n;             /* cases built so far: branch names base<n> / head<n> */
 };
+_Static_assert(offsetof(struct fixture, w) == 0, "review_fixture_new: the world comes first");
 
-static int teardown(void **state)
+/* The repository: a root commit on main, every case branches from it. */
+static int build_fixture(struct fixture *fx)
 {
-	struct fixture *fx = *state;
-	if (!fx)
-		return 0;
-	review_world_end(&fx->w);
-	free(fx);
-	*state = NULL;
-	return 0;
+	if (gt_init(fx->w.dir) != 0 || tu_sh(GIT "commit -q --allow-empty -m root", fx->w.dir) != 0)
+		return -1;
+	return review_world_open(&fx->w);
 }
 
 static int setup(void **state)
 {
-	struct fixture *fx = calloc(1, sizeof(*fx));
+	struct fixture *fx;
 
-	*state = fx;
-	if (!fx)
-		return -1;
-	if (review_world_begin(&fx->w, "introduced", RR_LOG_WARN) != 0 || gt_init(fx->w.dir) != 0 ||
-	    tu_sh(GIT "commit -q --allow-empty -m root", fx->w.dir) != 0 ||
-	    review_world_open(&fx->w) != 0) {
-		teardown(state);
+	fx = review_fixture_new(state, sizeof(*fx), "introduced", RR_LOG_WARN);
+	if (!fx || build_fixture(fx) != 0) {
+		review_fixture_teardown(state);
 		return -1;
 	}
 	return 0;
@@ -376,5 +370,5 @@ int main(void)
 		cmocka_unit_test(test_nothing_found_reads_no_base),
 		cmocka_unit_test(test_reverted_inside_the_pull_request),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, review_fixture_teardown);
 }
