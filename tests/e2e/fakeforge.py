@@ -10,6 +10,7 @@ and, when the forge has one, its git user name.
 Every non-control request is recorded (method, path, query, status) and
 returned by GET /_fake/requests; the auth headers and tokens never are.
 """
+import argparse
 import json
 import os
 import re
@@ -92,6 +93,7 @@ class World:
     def __init__(self):
         self.lock = threading.Lock()
         self.requests = []
+        self.statuses = []       # commit statuses in creation order (GET /_fake/statuses)
         self.next_id = 1000
 
     def new_id(self):
@@ -136,6 +138,16 @@ class JsonApi:
         except ValueError:
             raise Reply(400, self.bad_json)
 
+    def answer(self, method, path, query):
+        """(status, body, headers) of route(): as a Reply raised says, and a 500
+        that says so loudly for any other exception (a bug in the fake)."""
+        try:
+            return self.route(method, path, query)
+        except Reply as r:
+            return r.status, r.body, r.headers
+        except Exception as ex:
+            return 500, {"message": "fake error: %r" % (ex,)}, {}
+
 
 class ForgeHandler(JsonApi, githttp.GitHandler):
     protocol_version = "HTTP/1.1"
@@ -179,22 +191,18 @@ class ForgeHandler(JsonApi, githttp.GitHandler):
         url = urllib.parse.urlsplit(self.path)
         path, query = url.path, urllib.parse.parse_qs(url.query)
         control = path.startswith("/_fake/")
-        status = 500
-        try:
-            if path == "/_fake/requests":
-                with self.world.lock:
-                    status, body, headers = 200, list(self.world.requests), {}
-            else:
-                status, body, headers = self.route(method, path, query)
-        except Reply as r:
-            status, body, headers = r.status, r.body, r.headers
-        except Exception as ex:  # a bug in the fake: say so loudly
-            status, body, headers = 500, {"message": "fake error: %r" % (ex,)}, {}
-        finally:
-            if not control:
-                with self.world.lock:
-                    self.world.requests.append({"method": method, "path": path,
-                                                "query": url.query, "status": status})
+        if method == "GET" and path == "/_fake/requests":
+            with self.world.lock:
+                status, body, headers = 200, list(self.world.requests), {}
+        elif method == "GET" and path == "/_fake/statuses":
+            with self.world.lock:
+                status, body, headers = 200, {"statuses": list(self.world.statuses)}, {}
+        else:
+            status, body, headers = self.answer(method, path, query)
+        if not control:
+            with self.world.lock:
+                self.world.requests.append({"method": method, "path": path,
+                                            "query": url.query, "status": status})
         self.send_json(status, body, headers)
 
     def route(self, method, path, query):
@@ -240,6 +248,16 @@ class ForgeServer(ThreadingHTTPServer):
         self.token_file = token_file
         self.git_user = git_user
 
+
+
+def arg_parser(doc):
+    """The options every fake forge takes (its own are added by the caller)."""
+    ap = argparse.ArgumentParser(description=doc.split("\n", 1)[0])
+    ap.add_argument("--port-file", required=True)
+    ap.add_argument("--git-root", required=True)
+    ap.add_argument("--token", required=True)
+    ap.add_argument("--max-per-page", type=int, default=0)
+    return ap
 
 
 def run(handler, args, git_user, **attrs):

@@ -238,19 +238,13 @@ class Handler(JsonApi, BaseHTTPRequestHandler):
         t0 = time.time()
         if not control and self.injected(method, path, t0):
             return
-        status, entry = 500, None
-        try:
-            status, body, headers = self.route(method, path, query)
-        except Reply as r:
-            status, body, headers = r.status, r.body, r.headers
-        except Exception as ex:  # a bug in the fake: say so loudly
-            status, body, headers = 500, {"message": "fake error: %r" % (ex,)}, {}
-        finally:
-            if not control:
-                entry = {"method": method, "path": path, "query": url.query, "status": status,
-                         "t0": t0}
-                with self.world.lock:
-                    self.world.requests.append(entry)
+        entry = None
+        status, body, headers = self.answer(method, path, query)
+        if not control:
+            entry = {"method": method, "path": path, "query": url.query, "status": status,
+                     "t0": t0}
+            with self.world.lock:
+                self.world.requests.append(entry)
         if path.startswith("/repos/"):
             headers = dict(headers or {}, **self.rate_limit_headers())
         self.send_json(status, body, headers)
