@@ -186,4 +186,12 @@ struct forge {
 extern const struct forge *const rr_forges[];
 const struct forge *forge_find(const char *name);
 
+/*
+ * What every forge's API client starts from: cfg's CA bundle, user agent
+ * ("rustreview/<version>" when unset), rate-limit gate and observer, and the
+ * forge's name (kept as given). The forge adds its own headers. Pointers
+ * borrow from cfg, which outlives the client.
+ */
+struct api_client_options forge_api_options(const struct forge_config *cfg, const char *name);
+
 #endif

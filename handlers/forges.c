@@ -38,3 +38,17 @@ char **forge_config_slot(struct forge_config *cfg, enum forge_slot slot)
 	}
 	return NULL;
 }
+
+struct api_client_options forge_api_options(const struct forge_config *cfg, const char *name)
+{
+	struct api_client_options opt = { 0 };
+
+	opt.ca_bundle = cfg->ca_bundle;
+	opt.user_agent = cfg->user_agent && *cfg->user_agent ? cfg->user_agent
+							     : "rustreview/" RR_VERSION;
+	opt.gate = &cfg->gate;
+	opt.name = name;
+	opt.observe = cfg->observe_api;
+	opt.observe_ctx = cfg->observe_ctx;
+	return opt;
+}

@@ -53,14 +53,8 @@ static int gt_init(struct forge_config *cfg, struct rr_error *err)
 	if (!(st = calloc(1, sizeof(*st))))
 		return rr_error_set(err, RR_ENOMEM, "gitea: out of memory");
 	pthread_mutex_init(&st->lock, NULL);
-	opt.ca_bundle = cfg->ca_bundle;
-	opt.user_agent = cfg->user_agent && *cfg->user_agent ? cfg->user_agent
-							     : "rustreview/" RR_VERSION;
+	opt = forge_api_options(cfg, GT);
 	/* Gitea sends no rate-limit headers; a 429 still carries Retry-After. */
-	opt.gate = &cfg->gate;
-	opt.name = GT;
-	opt.observe = cfg->observe_api;
-	opt.observe_ctx = cfg->observe_ctx;
 	if ((rc = api_client_new(&st->api, &opt, err))) {
 		pthread_mutex_destroy(&st->lock);
 		free(st);

@@ -162,15 +162,9 @@ static int gh_init(struct forge_config *cfg, struct rr_error *err)
 	}
 	if (gh_app_mode(cfg) && (rc = gh_parse_private_key(gh_private_key(cfg), &st->key, err)))
 		goto fail;
-	opt.ca_bundle = cfg->ca_bundle;
-	opt.user_agent = cfg->user_agent && *cfg->user_agent ? cfg->user_agent
-							     : "rustreview/" RR_VERSION;
+	opt = forge_api_options(cfg, GH);
 	opt.ratelimit_remaining_header = "X-RateLimit-Remaining";
 	opt.ratelimit_reset_header = "X-RateLimit-Reset";
-	opt.gate = &cfg->gate;
-	opt.name = GH;
-	opt.observe = cfg->observe_api;
-	opt.observe_ctx = cfg->observe_ctx;
 	if ((rc = api_client_new(&st->api, &opt, err))) {
 		rr_error_wrap(err, "github");
 		goto fail;

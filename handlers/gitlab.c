@@ -57,16 +57,10 @@ static int gl_init(struct forge_config *cfg, struct rr_error *err)
 				    "token with the api scope)");
 	if (!(st = calloc(1, sizeof(*st))))
 		return rr_error_set(err, RR_ENOMEM, "gitlab: out of memory");
-	opt.ca_bundle = cfg->ca_bundle;
-	opt.user_agent = cfg->user_agent && *cfg->user_agent ? cfg->user_agent
-							     : "rustreview/" RR_VERSION;
+	opt = forge_api_options(cfg, GL);
 	opt.ratelimit_remaining_header = "RateLimit-Remaining";
 	opt.ratelimit_reset_header = "RateLimit-Reset";
 	opt.next_page_header = "X-Next-Page";
-	opt.gate = &cfg->gate;
-	opt.name = GL;
-	opt.observe = cfg->observe_api;
-	opt.observe_ctx = cfg->observe_ctx;
 	if ((rc = api_client_new(&st->api, &opt, err))) {
 		free(st);
 		return rr_error_wrap(err, "gitlab");

@@ -601,6 +601,35 @@ static void sniff_http_response(const char *buf, size_t n)
 		git_http_seen.retry_after = strtol(p + 14, NULL, 10);
 }
 
+/* Both transports (plain, TLS) end a read with this: the first read after a
+ * request starts the response, whose status and Retry-After are noted. n. */
+static ssize_t note_read(bool *response_start, const void *data, ssize_t n)
+{
+	if (*response_start && n > 0)
+		sniff_http_response(data, (size_t)n);
+	*response_start = false;
+	return n;
+}
+
+/* Writes some of data: how many bytes (> 0), or -1 with the git error set. */
+typedef ssize_t (*send_some_fn)(git_stream *stream, const char *data, size_t len);
+
+/* Writes all of data with send_some; the next read starts a response. len or -1. */
+static ssize_t write_request(git_stream *stream, bool *response_start, const char *data,
+			     size_t len, send_some_fn send_some)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		ssize_t n = send_some(stream, data + off, len - off);
+		if (n < 0)
+			return -1;
+		off += (size_t)n;
+	}
+	*response_start = true;
+	return (ssize_t)len;
+}
+
 static ssize_t timed_read(git_stream *stream, void *data, size_t len)
 {
 	struct timed_stream *t = (struct timed_stream *)stream;
@@ -613,30 +642,28 @@ static ssize_t timed_read(git_stream *stream, void *data, size_t len)
 		timed_set_error("reading from", t->host);
 		return -1;
 	}
-	if (t->response_start && n > 0)
-		sniff_http_response(data, (size_t)n);
-	t->response_start = false;
+	return note_read(&t->response_start, data, n);
+}
+
+static ssize_t timed_send_some(git_stream *stream, const char *data, size_t len)
+{
+	struct timed_stream *t = (struct timed_stream *)stream;
+	ssize_t n;
+
+	do
+		n = send(t->fd, data, len, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		timed_set_error("writing to", t->host);
 	return n;
 }
 
 static ssize_t timed_write(git_stream *stream, const char *data, size_t len, int flags)
 {
 	struct timed_stream *t = (struct timed_stream *)stream;
-	size_t off = 0;
 
 	(void)flags;
-	while (off < len) {
-		ssize_t n = send(t->fd, data + off, len - off, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			timed_set_error("writing to", t->host);
-			return -1;
-		}
-		off += (size_t)n;
-	}
-	t->response_start = true;
-	return (ssize_t)len;
+	return write_request(stream, &t->response_start, data, len, timed_send_some);
 }
 
 static int timed_close(git_stream *stream)
@@ -808,29 +835,27 @@ static ssize_t tls_read(git_stream *stream, void *data, size_t len)
 		tls_set_error(t, n, "reading from");
 		return -1;
 	}
-	if (t->response_start)
-		sniff_http_response(data, (size_t)n);
-	t->response_start = false;
+	return note_read(&t->response_start, data, n);
+}
+
+static ssize_t tls_send_some(git_stream *stream, const char *data, size_t len)
+{
+	struct tls_stream *t = (struct tls_stream *)stream;
+	int n = SSL_write(t->ssl, data, len > INT32_MAX ? INT32_MAX : (int)len);
+
+	if (n <= 0) {
+		tls_set_error(t, n, "writing to");
+		return -1;
+	}
 	return n;
 }
 
 static ssize_t tls_write(git_stream *stream, const char *data, size_t len, int flags)
 {
 	struct tls_stream *t = (struct tls_stream *)stream;
-	size_t off = 0;
 
 	(void)flags;
-	while (off < len) {
-		size_t chunk = len - off > INT32_MAX ? INT32_MAX : len - off;
-		int n = SSL_write(t->ssl, data + off, (int)chunk);
-		if (n <= 0) {
-			tls_set_error(t, n, "writing to");
-			return -1;
-		}
-		off += (size_t)n;
-	}
-	t->response_start = true;
-	return (ssize_t)len;
+	return write_request(stream, &t->response_start, data, len, tls_send_some);
 }
 
 static int tls_close(git_stream *stream)

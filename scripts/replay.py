@@ -184,6 +184,14 @@ def context_block(blobs, commit, f):
     return "\n".join(out)
 
 
+def corpus_row(corpus, v):
+    """A row of the per-corpus tables: the verdict counts v and worth % of judged."""
+    judged = v["worth"] + v["unwelcome"] + v["wrong"]
+    return "| %s | %d | %d | %d | %d | %d | %s |" % (
+        corpus, sum(v.values()), v["worth"], v["unwelcome"], v["wrong"], v["unjudged"],
+        ("%.0f %%" % (100.0 * v["worth"] / judged)) if judged else "-")
+
+
 def write_report(out, results, judgements, total_time):
     md = []
     tsv = ["corpus\tcommit\tpath\tline\trule\tverdict\tmessage"]
@@ -258,10 +266,7 @@ def write_report(out, results, judgements, total_time):
     md.append("| corpus | comments | worth | unwelcome | wrong | unjudged | worth % of judged |")
     md.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for corpus, v in corpus_verdicts.items():
-        judged = v["worth"] + v["unwelcome"] + v["wrong"]
-        md.append("| %s | %d | %d | %d | %d | %d | %s |" % (
-            corpus, sum(v.values()), v["worth"], v["unwelcome"], v["wrong"], v["unjudged"],
-            ("%.0f %%" % (100.0 * v["worth"] / judged)) if judged else "-"))
+        md.append(corpus_row(corpus, v))
     md.append("")
     md.append("## Posted comments (after grouping), judged\n")
     md.append("What the publisher would post: a grouped comment counts once (wrong if any "
@@ -281,10 +286,7 @@ def write_report(out, results, judgements, total_time):
             v = both
         else:
             both.update(v)
-        judged = v["worth"] + v["unwelcome"] + v["wrong"]
-        md.append("| %s | %d | %d | %d | %d | %d | %s |" % (
-            corpus, sum(v.values()), v["worth"], v["unwelcome"], v["wrong"], v["unjudged"],
-            ("%.0f %%" % (100.0 * v["worth"] / judged)) if judged else "-"))
+        md.append(corpus_row(corpus, v))
     md.append("")
     md.append("## Per pull request (with findings)\n")
     md.append("| corpus | commit | findings | comments after grouping | grouped away | over budget | ms |")

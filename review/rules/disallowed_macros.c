@@ -1,5 +1,6 @@
 /* disallowed_macros.c — invocations of macros clippy.toml's disallowed-macros lists. */
 #include "api_helpers.h"
+#include "disallowed_helpers.h"
 #include "rule_helpers.h"
 
 #include <string.h>
@@ -74,38 +75,23 @@ static bool names_macro(const struct rule_ctx *ctx, TSNode name, const char *pat
 	return sep && macro_use_crate(ctx, path, (size_t)(sep - path));
 }
 
-static const struct review_disallowed *listed(const struct rule_ctx *ctx, TSNode name)
-{
-	const struct review_clippy_conf *c = &ctx->opts->clippy;
-	for (size_t i = 0; i < c->n_macros; i++)
-		if (names_macro(ctx, name, c->macros[i].path))
-			return &c->macros[i];
-	return NULL;
-}
-
-static int report(struct rule_ctx *ctx, TSNode first, TSNode last, const struct review_disallowed *d)
-{
-	return api_report_disallowed(ctx, first, last, d, "disallowed-macros", true);
-}
+static const struct disallowed_list MACROS = { true, names_macro };
 
 static int tt_hit(void *data, TSNode name, TSNode args)
 {
-	struct rule_ctx *ctx = data;
-	const struct review_disallowed *d = listed(ctx, name);
-	return d ? report(ctx, name, args, d) : 0;
+	return disallowed_report(data, &MACROS, name, name, args);
 }
 
 static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope)
 {
-	const struct review_disallowed *d;
 	TSNode name;
 
 	(void)scope;
 	if (rust_is(node, RK_MACRO_INVOCATION)) {
 		name = rust_child_by_field(node, RF_MACRO);
-		if (ts_node_is_null(name) || !(d = listed(ctx, name)))
+		if (ts_node_is_null(name))
 			return 0;
-		return report(ctx, node, node, d);
+		return disallowed_report(ctx, &MACROS, name, node, node);
 	}
 	if (rust_is(node, RK_TOKEN_TREE))
 		return rust_tt_macro_calls(node, tt_hit, ctx);

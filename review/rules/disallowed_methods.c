@@ -1,5 +1,6 @@
 /* disallowed_methods.c — calls of functions and methods clippy.toml's disallowed-methods lists. */
 #include "api_helpers.h"
+#include "disallowed_helpers.h"
 #include "rule_helpers.h"
 
 static bool applies(const struct review_options *opts)
@@ -7,20 +8,7 @@ static bool applies(const struct review_options *opts)
 	return opts && opts->clippy.n_methods > 0;
 }
 
-/* The configured entry path n names, or NULL. */
-static const struct review_disallowed *listed(const struct rule_ctx *ctx, TSNode n)
-{
-	const struct review_clippy_conf *c = &ctx->opts->clippy;
-	for (size_t i = 0; i < c->n_methods; i++)
-		if (api_path_is(ctx, n, c->methods[i].path))
-			return &c->methods[i];
-	return NULL;
-}
-
-static int report(struct rule_ctx *ctx, TSNode first, TSNode last, const struct review_disallowed *d)
-{
-	return api_report_disallowed(ctx, first, last, d, "disallowed-methods", false);
-}
+static const struct disallowed_list METHODS = { false, api_path_is };
 
 /* A path used as a value (`.map(std::env::var)`), not a callee, a prefix of a
  * longer path, an import or a macro's name. */
@@ -34,18 +22,17 @@ static bool path_as_value(TSNode n)
 
 static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *scope)
 {
-	const struct review_disallowed *d;
 	TSNode fn;
 
 	(void)scope;
 	if (rust_is(node, RK_CALL_EXPRESSION)) {
 		fn = rust_child_by_field(node, RF_FUNCTION);
-		if (rust_is(fn, RK_FIELD_EXPRESSION) || !(d = listed(ctx, fn)))
+		if (rust_is(fn, RK_FIELD_EXPRESSION))
 			return 0;
-		return report(ctx, fn, rust_child_by_field(node, RF_ARGUMENTS), d);
+		return disallowed_report(ctx, &METHODS, fn, fn, rust_child_by_field(node, RF_ARGUMENTS));
 	}
-	if (rust_is(node, RK_SCOPED_IDENTIFIER) && path_as_value(node) && (d = listed(ctx, node)))
-		return report(ctx, node, node, d);
+	if (rust_is(node, RK_SCOPED_IDENTIFIER) && path_as_value(node))
+		return disallowed_report(ctx, &METHODS, node, node, node);
 	return 0;
 }
 

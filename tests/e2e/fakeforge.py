@@ -1,4 +1,5 @@
-"""fakeforge.py — what the fake GitLab and Gitea servers share (standard library only).
+"""fakeforge.py — what the fake GitLab and Gitea servers share (standard library only),
+and with the fake GitHub: Reply, JSON in and out (JsonApi) and the diff's new side.
 
 A real forge serves its REST API and git on one origin, so each fake does too:
 paths under its API prefix and /_fake/ (control, no auth) are the fake API;
@@ -9,6 +10,7 @@ and, when the forge has one, its git user name.
 Every non-control request is recorded (method, path, query, status) and
 returned by GET /_fake/requests; the auth headers and tokens never are.
 """
+import argparse
 import json
 import os
 import re
@@ -29,17 +31,18 @@ class Reply(Exception):
         self.status, self.body, self.headers = status, body, headers or {}
 
 
-HUNK = re.compile(r"^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@")
+HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
 
 
-def diff_lines(git_dir, base, head):
-    """{path: {new_line: "+" or " "}} of the new side of base..head (-U3): the
-    lines a forge shows in the diff, added or context."""
+def diff_new_side(git_dir, revs):
+    """{path: [(new_line, hunk index, "+" or " "), ...]} of the lines `git diff
+    revs` (-U3, renames followed) shows on its new side, added or context: the
+    lines a forge shows in the diff. Every file with a new side is a key."""
     out = subprocess.run(
         ["git", "--git-dir", git_dir, "-c", "core.quotePath=false", "diff", "--no-color",
-         "--no-ext-diff", "-M", "-U3", "%s..%s" % (base, head)],
+         "--no-ext-diff", "-M", "-U3", revs],
         capture_output=True, check=True).stdout.decode("utf-8", "replace")
-    files, path, line = {}, None, 0
+    files, path, line, hunk = {}, None, 0, -1
     for raw in out.split("\n"):
         if raw.startswith("diff --git "):
             path = None
@@ -47,17 +50,24 @@ def diff_lines(git_dir, base, head):
             target = raw[4:]
             path = target[2:] if target.startswith("b/") else None
             if path is not None:
-                files.setdefault(path, {})
+                files.setdefault(path, [])
         elif raw.startswith("@@"):
             m = HUNK.match(raw)
             if m:
-                line = int(m.group(2))
-        elif path is None:
+                line, hunk = int(m.group(1)), hunk + 1
+        elif path is None or hunk < 0:
             continue
         elif raw.startswith("+") or raw.startswith(" "):
-            files[path][line] = raw[0]
+            files[path].append((line, hunk, raw[0]))
             line += 1
+        # "-" lines exist on the old side only; "\ No newline" lines are markers.
     return files
+
+
+def diff_lines(git_dir, base, head):
+    """{path: {new_line: "+" or " "}} of the new side of base..head."""
+    return {path: {line: kind for line, _, kind in rows}
+            for path, rows in diff_new_side(git_dir, "%s..%s" % (base, head)).items()}
 
 
 def canonical_path(root, path):
@@ -83,6 +93,7 @@ class World:
     def __init__(self):
         self.lock = threading.Lock()
         self.requests = []
+        self.statuses = []       # commit statuses in creation order (GET /_fake/statuses)
         self.next_id = 1000
 
     def new_id(self):
@@ -90,17 +101,58 @@ class World:
         return self.next_id
 
 
-class ForgeHandler(githttp.GitHandler):
-    protocol_version = "HTTP/1.1"
-    api_prefix = "/api/"
-    world = None
+class JsonApi:
+    """Mixed into a fake forge's request handler (listed before the
+    BaseHTTPRequestHandler): answers and reads JSON the way the forge does
+    (content_type, the body of a 400 for bad JSON), keeps quiet (the request
+    log is /_fake/requests) and sends without Nagle's delay."""
+    content_type = "application/json"
+    bad_json = {"message": "invalid JSON"}
 
     def setup(self):
         super().setup()
+        # Headers and body go out in separate writes: without this, Nagle plus
+        # delayed ACKs stall every keep-alive response by ~40 ms.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, fmt, *args):
         pass
+
+    def send_json(self, status, body, headers=None):
+        data = b"" if body is None else json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", self.content_type)
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def read_json(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(n) if n else b""
+        if not raw:
+            return None
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise Reply(400, self.bad_json)
+
+    def answer(self, method, path, query):
+        """(status, body, headers) of route(): as a Reply raised says, and a 500
+        that says so loudly for any other exception (a bug in the fake)."""
+        try:
+            return self.route(method, path, query)
+        except Reply as r:
+            return r.status, r.body, r.headers
+        except Exception as ex:
+            return 500, {"message": "fake error: %r" % (ex,)}, {}
+
+
+class ForgeHandler(JsonApi, githttp.GitHandler):
+    protocol_version = "HTTP/1.1"
+    api_prefix = "/api/"
+    world = None
 
     # git: Basic auth with the token, and the forge's user name when it has one
     def authorised_user(self):
@@ -132,26 +184,6 @@ class ForgeHandler(githttp.GitHandler):
         else:
             self.handle_git()
 
-    def send_json(self, status, body, headers=None):
-        data = b"" if body is None else json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(data)
-
-    def read_json(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(n) if n else b""
-        if not raw:
-            return None
-        try:
-            return json.loads(raw)
-        except ValueError:
-            raise Reply(400, {"message": "invalid JSON"})
-
     def base_url(self):
         return "http://%s:%d" % self.server.server_address[:2]
 
@@ -159,22 +191,18 @@ class ForgeHandler(githttp.GitHandler):
         url = urllib.parse.urlsplit(self.path)
         path, query = url.path, urllib.parse.parse_qs(url.query)
         control = path.startswith("/_fake/")
-        status = 500
-        try:
-            if path == "/_fake/requests":
-                with self.world.lock:
-                    status, body, headers = 200, list(self.world.requests), {}
-            else:
-                status, body, headers = self.route(method, path, query)
-        except Reply as r:
-            status, body, headers = r.status, r.body, r.headers
-        except Exception as ex:  # a bug in the fake: say so loudly
-            status, body, headers = 500, {"message": "fake error: %r" % (ex,)}, {}
-        finally:
-            if not control:
-                with self.world.lock:
-                    self.world.requests.append({"method": method, "path": path,
-                                                "query": url.query, "status": status})
+        if method == "GET" and path == "/_fake/requests":
+            with self.world.lock:
+                status, body, headers = 200, list(self.world.requests), {}
+        elif method == "GET" and path == "/_fake/statuses":
+            with self.world.lock:
+                status, body, headers = 200, {"statuses": list(self.world.statuses)}, {}
+        else:
+            status, body, headers = self.answer(method, path, query)
+        if not control:
+            with self.world.lock:
+                self.world.requests.append({"method": method, "path": path,
+                                            "query": url.query, "status": status})
         self.send_json(status, body, headers)
 
     def route(self, method, path, query):
@@ -220,6 +248,16 @@ class ForgeServer(ThreadingHTTPServer):
         self.token_file = token_file
         self.git_user = git_user
 
+
+
+def arg_parser(doc):
+    """The options every fake forge takes (its own are added by the caller)."""
+    ap = argparse.ArgumentParser(description=doc.split("\n", 1)[0])
+    ap.add_argument("--port-file", required=True)
+    ap.add_argument("--git-root", required=True)
+    ap.add_argument("--token", required=True)
+    ap.add_argument("--max-per-page", type=int, default=0)
+    return ap
 
 
 def run(handler, args, git_user, **attrs):

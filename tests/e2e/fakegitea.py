@@ -30,13 +30,13 @@ Control (no auth):
   GET  /_fake/statuses                       {"statuses": [...]}
   GET  /_fake/requests                       [{"method","path","query","status"}]
 """
-import argparse
 import hmac
 import re
 import subprocess
 import sys
 
-from fakeforge import ForgeHandler, Reply, World, diff_lines, link_header, paginate, run
+from fakeforge import (ForgeHandler, Reply, World, arg_parser, diff_lines, link_header, paginate,
+                       run)
 
 PULL = re.compile(r"^/api/v1/repos/([^/]+)/([^/]+)/pulls/(\d+)/reviews(?:/(\d+)/comments)?$")
 STATUS = re.compile(r"^/api/v1/repos/([^/]+)/([^/]+)/statuses/([0-9a-f]{40})$")
@@ -174,22 +174,15 @@ class Handler(ForgeHandler):
                 pr = self.pull(query["owner"][0], query["repo"][0], query["number"][0])
                 return 200, {"reviews": [dict(r, comments=list(r["comments"]))
                                          for r in pr["reviews"]]}, {}
-        if path == "/_fake/statuses" and method == "GET":
-            with w.lock:
-                return 200, {"statuses": list(w.statuses)}, {}
         raise Reply(404, {"message": "no such control endpoint"})
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    ap.add_argument("--port-file", required=True)
-    ap.add_argument("--git-root", required=True)
-    ap.add_argument("--token", required=True)
+    ap = arg_parser(__doc__)
     ap.add_argument("--login", default="rustreview-bot")
-    ap.add_argument("--max-per-page", type=int, default=0)
     args = ap.parse_args()
     world = World()
-    world.pulls, world.statuses = {}, []
+    world.pulls = {}
     Handler.world = world
     return run(Handler, args, args.login, login=args.login)
 

@@ -91,7 +91,6 @@ import hashlib
 import json
 import re
 import secrets
-import socket
 import subprocess
 import sys
 import threading
@@ -99,6 +98,7 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from fakeforge import JsonApi, Reply, diff_new_side
 from serveutil import serve
 
 DOCS = "https://docs.github.com/rest/pulls/reviews#create-a-review-for-a-pull-request"
@@ -172,35 +172,10 @@ def check_jwt(token, n, e, app_id):
 
 # --- diffs ------------------------------------------------------------------------
 
-HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
-
-
 def diff_lines(git_dir, base, head):
     """{path: {new_line: hunk_index}} of lines shown on the RIGHT side of base...head."""
-    out = subprocess.run(
-        ["git", "--git-dir", git_dir, "-c", "core.quotePath=false", "diff", "--no-color",
-         "--no-ext-diff", "-M", "-U3", "%s...%s" % (base, head)],
-        capture_output=True, check=True).stdout.decode("utf-8", "replace")
-    files, path, line, hunk = {}, None, 0, -1
-    for raw in out.split("\n"):
-        if raw.startswith("diff --git "):
-            path = None
-        elif raw.startswith("+++ "):
-            target = raw[4:]
-            path = target[2:] if target.startswith("b/") else None
-            if path is not None:
-                files.setdefault(path, {})
-        elif raw.startswith("@@"):
-            m = HUNK.match(raw)
-            if m:
-                line, hunk = int(m.group(1)), hunk + 1
-        elif path is None or hunk < 0:
-            continue
-        elif raw.startswith("+") or raw.startswith(" "):
-            files[path][line] = hunk
-            line += 1
-        # "-" lines exist on the left only; "\ No newline" lines are markers.
-    return files
+    return {path: {line: hunk for line, hunk, _ in rows}
+            for path, rows in diff_new_side(git_dir, "%s...%s" % (base, head)).items()}
 
 
 def iso(t):
@@ -241,12 +216,6 @@ class World:
         return self.pulls.get(key)
 
 
-class Reply(Exception):
-    def __init__(self, status, body=None, headers=None):
-        super().__init__(status)
-        self.status, self.body, self.headers = status, body, headers or {}
-
-
 def unprocessable(*errors):
     return Reply(422, {"message": "Unprocessable Entity", "errors": list(errors),
                        "documentation_url": DOCS, "status": "422"})
@@ -254,42 +223,14 @@ def unprocessable(*errors):
 
 # --- HTTP ------------------------------------------------------------------------------
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(JsonApi, BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"       # keep-alive, like api.github.com
     server_version = "fakegithub/1.0"
     world = None
-
-    def setup(self):
-        super().setup()
-        # Headers and body go out in separate writes: without this, Nagle plus
-        # delayed ACKs stall every keep-alive response by ~40 ms.
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def log_message(self, fmt, *args):  # quiet; the request log is /_fake/requests
-        pass
+    content_type = "application/json; charset=utf-8"
+    bad_json = {"message": "Problems parsing JSON", "documentation_url": "https://docs.github.com/rest"}
 
     # plumbing
-    def send_json(self, status, body, headers=None):
-        data = b"" if body is None else json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(data)
-
-    def read_json(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(n) if n else b""
-        if not raw:
-            return None
-        try:
-            return json.loads(raw)
-        except ValueError:
-            raise Reply(400, {"message": "Problems parsing JSON",
-                              "documentation_url": "https://docs.github.com/rest"})
-
     def dispatch(self, method):
         url = urllib.parse.urlsplit(self.path)
         path, query = url.path, urllib.parse.parse_qs(url.query)
@@ -297,19 +238,13 @@ class Handler(BaseHTTPRequestHandler):
         t0 = time.time()
         if not control and self.injected(method, path, t0):
             return
-        status, entry = 500, None
-        try:
-            status, body, headers = self.route(method, path, query)
-        except Reply as r:
-            status, body, headers = r.status, r.body, r.headers
-        except Exception as ex:  # a bug in the fake: say so loudly
-            status, body, headers = 500, {"message": "fake error: %r" % (ex,)}, {}
-        finally:
-            if not control:
-                entry = {"method": method, "path": path, "query": url.query, "status": status,
-                         "t0": t0}
-                with self.world.lock:
-                    self.world.requests.append(entry)
+        entry = None
+        status, body, headers = self.answer(method, path, query)
+        if not control:
+            entry = {"method": method, "path": path, "query": url.query, "status": status,
+                     "t0": t0}
+            with self.world.lock:
+                self.world.requests.append(entry)
         if path.startswith("/repos/"):
             headers = dict(headers or {}, **self.rate_limit_headers())
         self.send_json(status, body, headers)

@@ -41,14 +41,14 @@ Control (no auth):
   GET  /_fake/statuses                      {"statuses": [...]}
   GET  /_fake/requests                      [{"method","path","query","status"}]
 """
-import argparse
 import hmac
 import re
 import subprocess
 import sys
 import uuid
 
-from fakeforge import ForgeHandler, Reply, World, diff_lines, link_header, paginate, run
+from fakeforge import (ForgeHandler, Reply, World, arg_parser, diff_lines, link_header, paginate,
+                       run)
 
 BAD_POSITION = {"message": "400 Bad request - Note {:line_code=>[\"can't be blank\", "
                            "\"must be a valid line code\"]}"}
@@ -209,23 +209,16 @@ class Handler(ForgeHandler):
             with w.lock:
                 mr = self.mr(query["project_id"][0], query["iid"][0])
                 return 200, {"discussions": list(mr["discussions"])}, {}
-        if path == "/_fake/statuses" and method == "GET":
-            with w.lock:
-                return 200, {"statuses": list(w.statuses)}, {}
         raise Reply(404, {"message": "no such control endpoint"})
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    ap.add_argument("--port-file", required=True)
-    ap.add_argument("--git-root", required=True)
-    ap.add_argument("--token", required=True)
-    ap.add_argument("--max-per-page", type=int, default=0)
+    ap = arg_parser(__doc__)
     ap.add_argument("--link", action="store_true")
     ap.add_argument("--faults", help="opt-in fault injection: JSON spec, see faults.py")
     args = ap.parse_args()
     world = World()
-    world.mrs, world.statuses = {}, []
+    world.mrs = {}
     Handler.world = world
     if args.faults:
         import faults

@@ -150,3 +150,78 @@ class TempDir:
 def log(msg):
     sys.stderr.write(msg + "\n")
     sys.stderr.flush()
+
+
+class ServedTest:
+    """Mixed into a unittest.TestCase (listed before it) whose tests share one
+    world: setUpClass makes a temporary directory named after TAG and calls the
+    class's build_repositories(t) and start_servers(t) (which ends with
+    start_rustreview); tearDownClass, also when setUpClass fails, stops every
+    process in cls.procs, the last started first, and removes the directory
+    unless RR_KEEP_TMP is set."""
+    TAG = "world"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = TempDir(cls.TAG)
+        cls.procs = []
+        try:
+            cls.build_repositories(cls.tmp.path)
+            cls.start_servers(cls.tmp.path)
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        for p in reversed(cls.procs):
+            p.close()
+        if os.environ.get("RR_KEEP_TMP"):
+            log("kept %s" % cls.tmp.path)
+        else:
+            cls.tmp.cleanup()
+
+    @classmethod
+    def start_rustreview(cls, t, forge_env):
+        """`rustreview serve` (2 workers, debug log) on a free port, its data dir
+        <t>/data, with the forge's settings in forge_env; sets cls.url,
+        data_dir, db and server once /healthz answers."""
+        cls.data_dir = os.path.join(t, "data")
+        port = free_port()
+        cls.url = "http://127.0.0.1:%d" % port
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+               "RUSTREVIEW_LISTEN": "127.0.0.1:%d" % port,
+               "RUSTREVIEW_DATA_DIR": cls.data_dir,
+               "RUSTREVIEW_WORKERS": "2",
+               "RUSTREVIEW_LOG_LEVEL": "debug"}
+        env.update(forge_env)
+        cls.server = Proc("rustreview", [BINARY, "serve"], t, env=env)
+        cls.procs.append(cls.server)
+        wait_http_ok(cls.url + "/healthz")
+        cls.db = os.path.join(cls.data_dir, "rustreview.db")
+
+    def wait_jobs_settled(self, timeout=60):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            rows = job_rows(self.db)
+            if rows and all(r[2] in ("done", "failed", "superseded") for r in rows):
+                return rows
+            time.sleep(0.05)
+        self.fail("jobs did not finish: %s\n%s" % (job_rows(self.db), self.server.output()[-4000:]))
+
+    def mirrors(self):
+        return [os.path.relpath(d, self.data_dir)
+                for d, _, _ in os.walk(os.path.join(self.data_dir, "mirrors")) if d.endswith(".git")]
+
+    def assert_no_secrets(self, *secrets):
+        """None of the secrets in any file of the data dir nor in the server's log."""
+        needles = [s.encode() for s in secrets]
+        for root, _, files in os.walk(self.data_dir):
+            for n in files:
+                with open(os.path.join(root, n), "rb") as f:
+                    data = f.read()
+                for s in needles:
+                    self.assertNotIn(s, data, "secret found in %s" % os.path.join(root, n))
+        out = self.server.output().encode()
+        for s in needles:
+            self.assertNotIn(s, out, "secret found in the server's log")

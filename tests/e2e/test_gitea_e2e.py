@@ -51,23 +51,8 @@ def key(c):
     return (c["path"], c["position"], m.group(2) if m else None)
 
 
-class GiteaEndToEnd(fw.ForgeTest, unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = h.TempDir("gitea")
-        t = cls.tmp.path
-        cls.procs = []
-        cls.build_repositories(t)
-        cls.start_servers(t)
-
-    @classmethod
-    def tearDownClass(cls):
-        for p in reversed(cls.procs):
-            p.close()
-        if os.environ.get("RR_KEEP_TMP"):
-            h.log("kept %s" % cls.tmp.path)
-        else:
-            cls.tmp.cleanup()
+class GiteaEndToEnd(h.ServedTest, unittest.TestCase):
+    TAG = "gitea"
 
     @classmethod
     def build_repositories(cls, t):
@@ -82,24 +67,12 @@ class GiteaEndToEnd(fw.ForgeTest, unittest.TestCase):
                                               "--max-per-page", "1"], t))
         cls.gitea = "http://127.0.0.1:%s" % h.wait_for_file(port_file)
         cls.register_pull(cls.head1)
-        cls.data_dir = os.path.join(t, "data")
-        port = h.free_port()
-        cls.url = "http://127.0.0.1:%d" % port
         token_file = os.path.join(t, "gitea-token")
         with open(token_file, "w") as f:
             f.write(TOKEN + "\n")
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-               "RUSTREVIEW_LISTEN": "127.0.0.1:%d" % port,
-               "RUSTREVIEW_DATA_DIR": cls.data_dir,
-               "RUSTREVIEW_WORKERS": "2",
-               "RUSTREVIEW_LOG_LEVEL": "debug",
-               "RUSTREVIEW_GITEA_URL": cls.gitea + "/",
-               "RUSTREVIEW_GITEA_TOKEN_FILE": token_file,
-               "RUSTREVIEW_GITEA_WEBHOOK_SECRET": SECRET}
-        cls.server = h.Proc("rustreview", [h.BINARY, "serve"], t, env=env)
-        cls.procs.append(cls.server)
-        h.wait_http_ok(cls.url + "/healthz")
-        cls.db = os.path.join(cls.data_dir, "rustreview.db")
+        cls.start_rustreview(t, {"RUSTREVIEW_GITEA_URL": cls.gitea + "/",
+                                 "RUSTREVIEW_GITEA_TOKEN_FILE": token_file,
+                                 "RUSTREVIEW_GITEA_WEBHOOK_SECRET": SECRET})
 
     @classmethod
     def register_pull(cls, head):

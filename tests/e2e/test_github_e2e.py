@@ -138,24 +138,8 @@ def comment_key(c):
     return (c["path"], c["line"], m.group(2) if m else None)
 
 
-class GitHubEndToEnd(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = h.TempDir("github")
-        t = cls.tmp.path
-        cls.procs = []
-        cls.key, cls.pub = h.make_rsa_key(t)
-        cls.build_repositories(t)
-        cls.start_servers(t)
-
-    @classmethod
-    def tearDownClass(cls):
-        for p in reversed(cls.procs):
-            p.close()
-        if os.environ.get("RR_KEEP_TMP"):
-            h.log("kept %s" % cls.tmp.path)
-        else:
-            cls.tmp.cleanup()
+class GitHubEndToEnd(h.ServedTest, unittest.TestCase):
+    TAG = "github"
 
     # --- world -------------------------------------------------------------
     @classmethod
@@ -194,6 +178,7 @@ class GitHubEndToEnd(unittest.TestCase):
 
     @classmethod
     def start_servers(cls, t):
+        cls.key, cls.pub = h.make_rsa_key(t)
         token_file = os.path.join(t, "tokens")
         open(token_file, "w").close()
         cls.token_file = token_file
@@ -209,23 +194,11 @@ class GitHubEndToEnd(unittest.TestCase):
         cls.git_url = "http://127.0.0.1:%s" % h.wait_for_file(git_port)
         cls.api = "http://127.0.0.1:%s" % h.wait_for_file(api_port)
         cls.register_pull(cls.head1)
-        cls.data_dir = os.path.join(t, "data")
-        port = h.free_port()
-        cls.url = "http://127.0.0.1:%d" % port
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-               "RUSTREVIEW_LISTEN": "127.0.0.1:%d" % port,
-               "RUSTREVIEW_DATA_DIR": cls.data_dir,
-               "RUSTREVIEW_WORKERS": "2",
-               "RUSTREVIEW_LOG_LEVEL": "debug",
-               "RUSTREVIEW_GITHUB_APP_ID": APP_ID,
-               "RUSTREVIEW_GITHUB_PRIVATE_KEY_FILE": cls.key,
-               "RUSTREVIEW_GITHUB_WEBHOOK_SECRET": SECRET,
-               "RUSTREVIEW_GITHUB_API_URL": cls.api,
-               "RUSTREVIEW_GITHUB_GIT_URL": cls.git_url}
-        cls.server = h.Proc("rustreview", [h.BINARY, "serve"], t, env=env)
-        cls.procs.append(cls.server)
-        h.wait_http_ok(cls.url + "/healthz")
-        cls.db = os.path.join(cls.data_dir, "rustreview.db")
+        cls.start_rustreview(t, {"RUSTREVIEW_GITHUB_APP_ID": APP_ID,
+                                 "RUSTREVIEW_GITHUB_PRIVATE_KEY_FILE": cls.key,
+                                 "RUSTREVIEW_GITHUB_WEBHOOK_SECRET": SECRET,
+                                 "RUSTREVIEW_GITHUB_API_URL": cls.api,
+                                 "RUSTREVIEW_GITHUB_GIT_URL": cls.git_url})
 
     @classmethod
     def register_pull(cls, head, number=NUMBER, base=None):
@@ -269,15 +242,6 @@ class GitHubEndToEnd(unittest.TestCase):
         body = json.loads(h.http("GET", self.api + "/_fake/statuses")[2])
         return [(st["state"], st["description"]) for st in body["statuses"]
                 if st["sha"] == sha and st["context"] == "rustreview"]
-
-    def wait_jobs_settled(self, timeout=60):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            rows = h.job_rows(self.db)
-            if rows and all(r[2] in ("done", "failed", "superseded") for r in rows):
-                return rows
-            time.sleep(0.05)
-        self.fail("jobs did not finish: %s\n%s" % (h.job_rows(self.db), self.server.output()[-4000:]))
 
     def assert_golden(self, name, review):
         """The exact review body and comments (path, line, side, body) posted.
@@ -406,18 +370,7 @@ class GitHubEndToEnd(unittest.TestCase):
         self.assertTrue(tokens, "an installation token was issued")
         with open(self.key) as f:
             key_lines = [l.strip() for l in f if l.strip() and "-----" not in l]
-        needles = [t.encode() for t in tokens] + [SECRET.encode()] + [key_lines[1].encode()]
-        places = []
-        for root, _, files in os.walk(self.data_dir):
-            places += [os.path.join(root, n) for n in files]
-        for path in places:
-            with open(path, "rb") as f:
-                data = f.read()
-            for n in needles:
-                self.assertNotIn(n, data, "secret found in %s" % path)
-        out = self.server.output().encode()
-        for n in needles:
-            self.assertNotIn(n, out, "secret found in the server's log")
+        self.assert_no_secrets(*tokens, SECRET, key_lines[1])
 
     def test_08_bad_repository_config_is_reported_once(self):
         """A broken .rustreview.toml on the base branch: the review still runs with
@@ -472,9 +425,7 @@ class GitHubEndToEnd(unittest.TestCase):
         # One mirror for every spelling of a name is tested on the forges whose fakes
         # look names up without regard to case (test_gitlab_e2e, test_gitea_e2e) and
         # in test_repo; fakegithub.py stays as it is.
-        mirrors = [d for d, _, _ in os.walk(os.path.join(self.data_dir, "mirrors")) if d.endswith(".git")]
-        self.assertEqual([os.path.relpath(m, self.data_dir) for m in mirrors],
-                         ["mirrors/github/%s/%s.git" % (OWNER.lower(), REPO.lower())])
+        self.assertEqual(self.mirrors(), ["mirrors/github/%s/%s.git" % (OWNER.lower(), REPO.lower())])
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -52,23 +52,8 @@ def key(note):
     return (note["position"]["new_path"], note["position"]["new_line"], m.group(2) if m else None)
 
 
-class GitLabEndToEnd(fw.ForgeTest, unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = h.TempDir("gitlab")
-        t = cls.tmp.path
-        cls.procs = []
-        cls.build_repositories(t)
-        cls.start_servers(t)
-
-    @classmethod
-    def tearDownClass(cls):
-        for p in reversed(cls.procs):
-            p.close()
-        if os.environ.get("RR_KEEP_TMP"):
-            h.log("kept %s" % cls.tmp.path)
-        else:
-            cls.tmp.cleanup()
+class GitLabEndToEnd(h.ServedTest, unittest.TestCase):
+    TAG = "gitlab"
 
     @classmethod
     def build_repositories(cls, t):
@@ -82,21 +67,9 @@ class GitLabEndToEnd(fw.ForgeTest, unittest.TestCase):
                                                "--token", TOKEN, "--max-per-page", "2"], t))
         cls.gitlab = "http://127.0.0.1:%s" % h.wait_for_file(port_file)
         cls.register_mr(cls.head1)
-        cls.data_dir = os.path.join(t, "data")
-        port = h.free_port()
-        cls.url = "http://127.0.0.1:%d" % port
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-               "RUSTREVIEW_LISTEN": "127.0.0.1:%d" % port,
-               "RUSTREVIEW_DATA_DIR": cls.data_dir,
-               "RUSTREVIEW_WORKERS": "2",
-               "RUSTREVIEW_LOG_LEVEL": "debug",
-               "RUSTREVIEW_GITLAB_URL": cls.gitlab,
-               "RUSTREVIEW_GITLAB_TOKEN": TOKEN,
-               "RUSTREVIEW_GITLAB_WEBHOOK_SECRET": SECRET}
-        cls.server = h.Proc("rustreview", [h.BINARY, "serve"], t, env=env)
-        cls.procs.append(cls.server)
-        h.wait_http_ok(cls.url + "/healthz")
-        cls.db = os.path.join(cls.data_dir, "rustreview.db")
+        cls.start_rustreview(t, {"RUSTREVIEW_GITLAB_URL": cls.gitlab,
+                                 "RUSTREVIEW_GITLAB_TOKEN": TOKEN,
+                                 "RUSTREVIEW_GITLAB_WEBHOOK_SECRET": SECRET})
 
     @classmethod
     def register_mr(cls, head):

@@ -401,6 +401,7 @@ struct fixture {
 	struct review_world w;
 	git_oid base, head, bad;
 };
+_Static_assert(offsetof(struct fixture, w) == 0, "review_fixture_new: the world comes first");
 
 static int build_fixture(struct fixture *fx)
 {
@@ -441,26 +442,13 @@ static int build_fixture(struct fixture *fx)
 	return review_world_open(&fx->w);
 }
 
-static int teardown(void **state)
-{
-	struct fixture *fx = *state;
-	if (!fx)
-		return 0;
-	review_world_end(&fx->w);
-	free(fx);
-	*state = NULL;
-	return 0;
-}
-
 static int setup(void **state)
 {
-	struct fixture *fx = calloc(1, sizeof(*fx));
+	struct fixture *fx;
 
-	*state = fx;
-	if (!fx)
-		return -1;
-	if (review_world_begin(&fx->w, "config", RR_LOG_ERROR) != 0 || build_fixture(fx) != 0) {
-		teardown(state);
+	fx = review_fixture_new(state, sizeof(*fx), "config", RR_LOG_ERROR);
+	if (!fx || build_fixture(fx) != 0) {
+		review_fixture_teardown(state);
 		return -1;
 	}
 	return 0;
@@ -587,5 +575,5 @@ int main(void)
 		cmocka_unit_test(test_review_without_options_uses_defaults),
 		cmocka_unit_test(test_bad_base_config_is_reported),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, review_fixture_teardown);
 }

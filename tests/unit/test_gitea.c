@@ -12,18 +12,6 @@
 #define SECRET "gitea-webhook-secret"
 #define TOKEN  "gitea-unit-token-0123456789abcdef"
 
-static char *fixture(const char *rel, size_t *len)
-{
-	const char *dir = getenv("RR_FIXTURES_DIR");
-	struct rr_error err = { 0 };
-	char *path = NULL, *data = NULL;
-	assert_true(asprintf(&path, "%s/%s", dir && *dir ? dir : "tests/fixtures", rel) > 0);
-	if (rr_read_file(path, 0, &data, len, &err) != RR_OK)
-		fail_msg("%s", err.msg);
-	free(path);
-	return data;
-}
-
 static struct forge_config cfg_for(const char *url, const char *secret)
 {
 	struct forge_config cfg;
@@ -50,7 +38,7 @@ static int verify(const char *secret, const char *body, size_t len, const char *
 static void test_signature_vectors(void **state)
 {
 	size_t vlen, plen;
-	char *vectors = fixture("signature-vectors.json", &vlen);
+	char *vectors = forge_fixture("signature-vectors.json", &vlen);
 	json_t *root = json_loads(vectors, 0, NULL), *v;
 	size_t i;
 	(void)state;
@@ -68,7 +56,7 @@ static void test_signature_vectors(void **state)
 		if (!expected && hdrs)
 			expected = json_string_value(json_object_get(hdrs, "X-Gitea-Signature"));
 		if (file) {
-			char *raw = fixture(file, &plen);
+			char *raw = forge_fixture(file, &plen);
 			assert_true(asprintf(&body, "%s%s", raw, suffix ? suffix : "") >= 0);
 			free(raw);
 		} else {
@@ -112,7 +100,7 @@ static void test_fork_delivery(void **state)
 	struct review_request rq;
 	struct rr_error err = { 0 };
 	size_t len;
-	char *body = fixture("gitea/pull_request.opened.fork.json", &len), *p;
+	char *body = forge_fixture("gitea/pull_request.opened.fork.json", &len), *p;
 	(void)state;
 	assert_int_equal(parse(&cfg, body, len, "pull_request", "d-1", &rq, &err), RR_OK);
 	/* the base repository, whose refs/pull/2/head holds the fork's commits */
@@ -135,7 +123,7 @@ static void test_fork_delivery(void **state)
 	assert_string_equal(err.msg, "pull_request action 'closed' needs no review");
 	free(body);
 	/* another instance: not our clone URL */
-	body = fixture("gitea/pull_request.opened.fork.json", &len);
+	body = forge_fixture("gitea/pull_request.opened.fork.json", &len);
 	cfg.api_url = "https://gitea.example.com";
 	assert_int_equal(parse(&cfg, body, len, "pull_request", "d-4", &rq, &err), RR_EINVAL);
 	assert_string_equal(err.msg, "gitea payload: field 'repository.clone_url' is not on the "
@@ -160,51 +148,26 @@ static void test_init_needs_url_and_token(void **state)
 
 /* ---- against fakegitea.py --------------------------------------------------- */
 
-static struct {
-	char *dir, *base_sha, *head_sha, *git_dir;
-	pid_t pid;
-	char base[64];
-} fk;
+static struct fake_forge_world fk;
 
 static int group_setup(void **state)
 {
-	char *root = NULL;
-	int rc;
+	static const char *const args[] = { "--token", TOKEN, "--login", "bot-user",
+					    "--max-per-page", "1", NULL };
 	(void)state;
-	if (!(fk.dir = tu_mkdtemp("gitea")) ||
-	    tu_sh("cd '%s' && export GIT_CONFIG_NOSYSTEM=1 HOME='%s' && mkdir -p git/o && "
-		  "git init -q -b main w && cd w && git config user.email t@example.com && "
-		  "git config user.name T && mkdir src && "
-		  "for i in 1 2 3 4 5; do echo \"fn f$i() {}\"; done > src/lib.rs && "
-		  "git add -A && git commit -qm base && git checkout -qb feature && "
-		  "for i in $(seq 6 30); do echo \"fn f$i() {}\"; done >> src/lib.rs && "
-		  "git commit -qam head && git clone -q --bare . ../git/o/r.git", fk.dir, fk.dir) != 0)
+	if (fake_forge_world_start(&fk, "fakegitea.py", "o", "r", args) != 0)
 		return -1;
-	fk.base_sha = tu_sh_out("git -C '%s/w' rev-parse main", fk.dir);
-	fk.head_sha = tu_sh_out("git -C '%s/w' rev-parse feature", fk.dir);
-	if (asprintf(&fk.git_dir, "%s/git/o/r.git", fk.dir) < 0 ||
-	    asprintf(&root, "%s/git", fk.dir) < 0)
-		return -1;
-	const char *args[] = { "--git-root", root, "--token", TOKEN, "--login", "bot-user",
-			       "--max-per-page", "1", NULL };
-	rc = fake_server_start("fakegitea.py", fk.dir, args, &fk.pid, fk.base, sizeof(fk.base));
-	free(root);
 	json_decref(fake_forge_call(fk.base, "POST", "/_fake/pulls",
 				    json_pack("{s:s,s:s,s:i,s:s,s:s,s:s}", "owner", "o", "repo", "r",
 					      "number", 3, "git_dir", fk.git_dir, "base_sha",
 					      fk.base_sha, "head_sha", fk.head_sha)));
-	return rc;
+	return 0;
 }
 
 static int group_teardown(void **state)
 {
 	(void)state;
-	fake_github_stop(fk.pid);
-	tu_rmrf(fk.dir);
-	free(fk.dir);
-	free(fk.git_dir);
-	free(fk.base_sha);
-	free(fk.head_sha);
+	fake_forge_world_stop(&fk);
 	return 0;
 }
 

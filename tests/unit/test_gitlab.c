@@ -15,18 +15,6 @@
 #define SECRET "gitlab-unit-secret"
 #define TOKEN  "glpat-unit-token-0123456789"
 
-static char *read_fixture(const char *rel, size_t *len)
-{
-	const char *dir = getenv("RR_FIXTURES_DIR");
-	struct rr_error err = { 0 };
-	char *path = NULL, *data = NULL;
-	assert_true(asprintf(&path, "%s/%s", dir && *dir ? dir : "tests/fixtures", rel) > 0);
-	if (rr_read_file(path, 0, &data, len, &err) != RR_OK)
-		fail_msg("%s", err.msg);
-	free(path);
-	return data;
-}
-
 static struct forge_config cfg_for(const char *url)
 {
 	struct forge_config cfg;
@@ -85,7 +73,7 @@ static void test_open_fixture(void **state)
 	struct review_request rq;
 	struct rr_error err = { 0 };
 	size_t len;
-	char *body = read_fixture("gitlab/merge_request.open.json", &len);
+	char *body = forge_fixture("gitlab/merge_request.open.json", &len);
 	(void)state;
 	assert_int_equal(parse(&cfg, body, len, "Merge Request Hook", "idem-1", "uuid-1", &rq, &err),
 			 RR_OK);
@@ -125,7 +113,7 @@ static void test_update_fixture_needs_oldrev(void **state)
 	struct review_request rq;
 	struct rr_error err = { 0 };
 	size_t len;
-	char *body = read_fixture("gitlab/merge_request.update.json", &len), *p;
+	char *body = forge_fixture("gitlab/merge_request.update.json", &len), *p;
 	(void)state;
 	assert_int_equal(parse(&cfg, body, len, "Merge Request Hook", "i-2", NULL, &rq, &err), RR_OK);
 	assert_string_equal(rq.owner, "test");
@@ -145,55 +133,20 @@ static void test_update_fixture_needs_oldrev(void **state)
 
 /* ---- publishing against fakegitlab.py ------------------------------------ */
 
-static struct {
-	char *dir, *git_dir, *base_sha, *head_sha;
-	pid_t pid;
-	char base[64];
-} fk;
+static struct fake_forge_world fk;
 
+/* base: 5 lines; head: lines 6..30 added */
 static int group_setup(void **state)
 {
-	const char *args[] = { "--git-root", NULL, "--token", TOKEN, "--max-per-page", "2", NULL };
+	static const char *const args[] = { "--token", TOKEN, "--max-per-page", "2", NULL };
 	(void)state;
-	fk.dir = tu_mkdtemp("gitlab");
-	if (!fk.dir)
-		return -1;
-	/* base: 5 lines; head: lines 6..30 added */
-	if (tu_sh("cd '%s' && export GIT_CONFIG_NOSYSTEM=1 HOME='%s' && mkdir -p git/g && "
-		  "git init -q -b main w && cd w && git config user.email t@example.com && "
-		  "git config user.name T && mkdir src && "
-		  "for i in 1 2 3 4 5; do echo \"fn f$i() {}\"; done > src/lib.rs && "
-		  "git add -A && git commit -qm base && git checkout -qb feature && "
-		  "for i in $(seq 6 30); do echo \"fn f$i() {}\"; done >> src/lib.rs && "
-		  "git commit -qam head && git clone -q --bare . ../git/g/p.git",
-		  fk.dir, fk.dir) != 0)
-		return -1;
-	fk.base_sha = tu_sh_out("git -C '%s/w' rev-parse main", fk.dir);
-	fk.head_sha = tu_sh_out("git -C '%s/w' rev-parse feature", fk.dir);
-	if (asprintf(&fk.git_dir, "%s/git/g/p.git", fk.dir) < 0)
-		return -1;
-	args[1] = fk.git_dir;
-	{
-		char *root = NULL;
-		if (asprintf(&root, "%s/git", fk.dir) < 0)
-			return -1;
-		args[1] = root;
-		int rc = fake_server_start("fakegitlab.py", fk.dir, args, &fk.pid, fk.base,
-					  sizeof(fk.base));
-		free(root);
-		return rc;
-	}
+	return fake_forge_world_start(&fk, "fakegitlab.py", "g", "p", args);
 }
 
 static int group_teardown(void **state)
 {
 	(void)state;
-	fake_github_stop(fk.pid);
-	tu_rmrf(fk.dir);
-	free(fk.dir);
-	free(fk.git_dir);
-	free(fk.base_sha);
-	free(fk.head_sha);
+	fake_forge_world_stop(&fk);
 	return 0;
 }
 

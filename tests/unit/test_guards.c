@@ -262,6 +262,22 @@ static int parse_with_edit(const char *obj, const char *key, const char *value,
 	return rc;
 }
 
+/* bad as the owner's login, then as the repository's name: each refused at
+ * intake with the field named, nothing parsed. */
+static void assert_owner_and_name_refused(const char *bad)
+{
+	struct review_request rq;
+	struct rr_error err = { 0 };
+
+	assert_int_equal(parse_with_edit("repository.owner", "login", bad, &rq, &err), RR_EINVAL);
+	assert_string_equal(err.msg, "github payload: field 'repository.owner.login' is not "
+			    "a valid owner");
+	assert_int_equal(parse_with_edit("repository", "name", bad, &rq, &err), RR_EINVAL);
+	assert_string_equal(err.msg, "github payload: field 'repository.name' is not a valid "
+			    "repository name");
+	assert_null(rq.forge);
+}
+
 static void test_owner_and_repo_names(void **state)
 {
 	static const char *const bad[] = { "", ".", "..", "../etc", "a/b", "a\\b", "a\x01",
@@ -270,15 +286,8 @@ static void test_owner_and_repo_names(void **state)
 	struct rr_error err = { 0 };
 	char longname[128];
 	(void)state;
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(parse_with_edit("repository.owner", "login", bad[i], &rq, &err),
-				 RR_EINVAL);
-		assert_string_equal(err.msg, "github payload: field 'repository.owner.login' is not "
-				    "a valid owner");
-		assert_int_equal(parse_with_edit("repository", "name", bad[i], &rq, &err), RR_EINVAL);
-		assert_string_equal(err.msg, "github payload: field 'repository.name' is not a valid "
-				    "repository name");
-	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_owner_and_name_refused(bad[i]);
 	memset(longname, 'a', 101);
 	longname[101] = '\0';
 	assert_int_equal(parse_with_edit("repository", "name", longname, &rq, &err), RR_EINVAL);
@@ -295,19 +304,9 @@ static void test_owner_and_repo_names(void **state)
 static void test_dot_dot_and_empty_segments_refused_at_intake(void **state)
 {
 	static const char *const bad[] = { "..x", "x..", "a..b", "a//b", "/a", "a/", "a/../b" };
-	struct review_request rq;
-	struct rr_error err = { 0 };
 	(void)state;
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(parse_with_edit("repository.owner", "login", bad[i], &rq, &err),
-				 RR_EINVAL);
-		assert_string_equal(err.msg, "github payload: field 'repository.owner.login' is not "
-				    "a valid owner");
-		assert_int_equal(parse_with_edit("repository", "name", bad[i], &rq, &err), RR_EINVAL);
-		assert_string_equal(err.msg, "github payload: field 'repository.name' is not a valid "
-				    "repository name");
-		assert_null(rq.forge);
-	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_owner_and_name_refused(bad[i]);
 }
 
 /* Issue 14: a delivery for Codertocat/Hello-World whose clone URL names another

@@ -12,29 +12,23 @@ struct fixture {
 	struct review_world w;
 	int n;             /* cases built so far: branch names base<n> / head<n> */
 };
+_Static_assert(offsetof(struct fixture, w) == 0, "review_fixture_new: the world comes first");
 
-static int teardown(void **state)
+/* The repository: a root commit on main, every case branches from it. */
+static int build_fixture(struct fixture *fx)
 {
-	struct fixture *fx = *state;
-	if (!fx)
-		return 0;
-	review_world_end(&fx->w);
-	free(fx);
-	*state = NULL;
-	return 0;
+	if (gt_init(fx->w.dir) != 0 || tu_sh(GIT "commit -q --allow-empty -m root", fx->w.dir) != 0)
+		return -1;
+	return review_world_open(&fx->w);
 }
 
 static int setup(void **state)
 {
-	struct fixture *fx = calloc(1, sizeof(*fx));
+	struct fixture *fx;
 
-	*state = fx;
-	if (!fx)
-		return -1;
-	if (review_world_begin(&fx->w, "introduced", RR_LOG_WARN) != 0 || gt_init(fx->w.dir) != 0 ||
-	    tu_sh(GIT "commit -q --allow-empty -m root", fx->w.dir) != 0 ||
-	    review_world_open(&fx->w) != 0) {
-		teardown(state);
+	fx = review_fixture_new(state, sizeof(*fx), "introduced", RR_LOG_WARN);
+	if (!fx || build_fixture(fx) != 0) {
+		review_fixture_teardown(state);
 		return -1;
 	}
 	return 0;
@@ -52,35 +46,46 @@ static int write_files(const char *d, const char *const *files)
 	return tu_sh(GIT "add -A && " GIT "commit -q --allow-empty -m side", d, d);
 }
 
-/* Builds a base commit with `base` on a fresh branch from the root, then a
- * head commit with `head` on top, and reviews base..head into out. */
-static void review_case(struct fixture *fx, const char *const *base, const char *const *head,
-			struct finding_list *out, struct review_stats *st)
+/* Reviews the latest case, branch base<n> to branch head<n>, into out. */
+static void review_latest(struct fixture *fx, struct finding_list *out, struct review_stats *st)
 {
 	const char *d = fx->w.dir;
 	struct rr_error err = { 0 };
 	git_oid b, h;
 	char bn[32], hn[32];
 
-	fx->n++;
 	snprintf(bn, sizeof(bn), "base%d", fx->n);
 	snprintf(hn, sizeof(hn), "head%d", fx->n);
-	assert_int_equal(tu_sh(GIT "checkout -q main && " GIT "checkout -q -b %s && "
-			       GIT "rm -rqf --ignore-unmatch . ", d, d, bn, d),
-			 0);
-	assert_int_equal(write_files(d, base), 0);
-	assert_int_equal(tu_sh(GIT "checkout -q -b %s", d, hn), 0);
-	assert_int_equal(write_files(d, head), 0);
 	assert_int_equal(gt_rev_parse(d, bn, &b), 0);
 	assert_int_equal(gt_rev_parse(d, hn, &h), 0);
 	assert_int_equal(review_run(fx->w.engine, fx->w.repo, &b, &h, NULL, out, st, &err), RR_OK);
 }
 
-static const char LIB_BASE[] =
-	"pub fn first(v: Option<u32>) -> u32 {\n"
-	"    let n = compute(v, 1).unwrap();\n"
-	"    n + 1\n"
-	"}\n";
+/* Builds a base commit with `base` on a fresh branch from the root, then a
+ * head commit with `head` on top, and reviews base..head into out. */
+static void review_case(struct fixture *fx, const char *const *base, const char *const *head,
+			struct finding_list *out, struct review_stats *st)
+{
+	const char *d = fx->w.dir;
+
+	fx->n++;
+	assert_int_equal(tu_sh(GIT "checkout -q main && " GIT "checkout -q -b base%d && "
+			       GIT "rm -rqf --ignore-unmatch . ", d, d, fx->n, d),
+			 0);
+	assert_int_equal(write_files(d, base), 0);
+	assert_int_equal(tu_sh(GIT "checkout -q -b head%d", d, fx->n), 0);
+	assert_int_equal(write_files(d, head), 0);
+	review_latest(fx, out, st);
+}
+
+/* fn first of src/lib.rs, its let's value and its return value given: the
+ * cases change one of them, or nothing (LIB_BASE). */
+#define FIRST_FN(let_value, ret)                 \
+	"pub fn first(v: Option<u32>) -> u32 {\n" \
+	"    let n = " let_value ";\n"              \
+	"    " ret "\n"                             \
+	"}\n"
+#define LIB_BASE FIRST_FN("compute(v, 1).unwrap()", "n + 1")
 
 static void test_reindented_and_rewrapped_is_not_new(void **state)
 {
@@ -162,10 +167,7 @@ static void test_copied_within_the_file_is_new_once(void **state)
 	struct review_stats st;
 	const char *base[] = { "src/lib.rs", LIB_BASE, NULL };
 	const char *head[] = { "src/lib.rs",
-			       "pub fn first(v: Option<u32>) -> u32 {\n"
-			       "    let n = compute(v, 1).unwrap();\n"
-			       "    n + 1\n"
-			       "}\n"
+			       LIB_BASE
 			       "pub fn second(v: Option<u32>) -> u32 {\n"
 			       "    let n = compute(v, 1).unwrap();\n"
 			       "    n + 2\n"
@@ -187,13 +189,7 @@ static void test_moved_to_another_file_is_not_new(void **state)
 	struct finding_list out = FINDING_LIST_INIT;
 	struct review_stats st;
 	const char *base[] = { "src/old.rs", LIB_BASE, "src/keep.rs", "pub fn k() {}\n", NULL };
-	const char *head[] = { "src/old.rs", NULL, "src/keep.rs",
-			       "pub fn k() {}\n"
-			       "pub fn first(v: Option<u32>) -> u32 {\n"
-			       "    let n = compute(v, 1).unwrap();\n"
-			       "    n + 1\n"
-			       "}\n",
-			       NULL };
+	const char *head[] = { "src/old.rs", NULL, "src/keep.rs", "pub fn k() {}\n" LIB_BASE, NULL };
 
 	review_case(fx, base, head, &out, &st);
 	assert_int_equal(out.n, 0);
@@ -208,17 +204,8 @@ static void test_copied_to_another_file_is_new(void **state)
 	struct finding_list out = FINDING_LIST_INIT;
 	struct review_stats st;
 	const char *base[] = { "src/lib.rs", LIB_BASE, NULL };
-	const char *head[] = { "src/lib.rs",
-			       "pub fn first(v: Option<u32>) -> u32 {\n"
-			       "    let n = compute(v, 1).unwrap();\n"
-			       "    n + 10\n"
-			       "}\n",
-			       "src/copy.rs",
-			       "pub fn first(v: Option<u32>) -> u32 {\n"
-			       "    let n = compute(v, 1).unwrap();\n"
-			       "    n + 1\n"
-			       "}\n",
-			       NULL };
+	const char *head[] = { "src/lib.rs", FIRST_FN("compute(v, 1).unwrap()", "n + 10"),
+			       "src/copy.rs", LIB_BASE, NULL };
 
 	review_case(fx, base, head, &out, &st);
 	assert_int_equal(out.n, 1);
@@ -263,12 +250,7 @@ static void test_changed_call_is_new(void **state)
 	struct finding_list out = FINDING_LIST_INIT;
 	struct review_stats st;
 	const char *base[] = { "src/lib.rs", LIB_BASE, NULL };
-	const char *head[] = { "src/lib.rs",
-			       "pub fn first(v: Option<u32>) -> u32 {\n"
-			       "    let n = compute(v, 2).unwrap();\n"
-			       "    n + 1\n"
-			       "}\n",
-			       NULL };
+	const char *head[] = { "src/lib.rs", FIRST_FN("compute(v, 2).unwrap()", "n + 1"), NULL };
 
 	review_case(fx, base, head, &out, &st);
 	assert_int_equal(out.n, 1);
@@ -283,12 +265,7 @@ static void test_nothing_found_reads_no_base(void **state)
 	struct finding_list out = FINDING_LIST_INIT;
 	struct review_stats st;
 	const char *base[] = { "src/lib.rs", LIB_BASE, NULL };
-	const char *head[] = { "src/lib.rs",
-			       "pub fn first(v: Option<u32>) -> u32 {\n"
-			       "    let n = compute(v, 1).unwrap_or(0);\n"
-			       "    n + 1\n"
-			       "}\n",
-			       NULL };
+	const char *head[] = { "src/lib.rs", FIRST_FN("compute(v, 1).unwrap_or(0)", "n + 1"), NULL };
 
 	review_case(fx, base, head, &out, &st);
 	assert_int_equal(out.n, 0);
@@ -303,26 +280,13 @@ static void test_reverted_inside_the_pull_request(void **state)
 	struct fixture *fx = *state;
 	struct finding_list out = FINDING_LIST_INIT;
 	struct review_stats st;
-	struct rr_error err = { 0 };
-	const char *d = fx->w.dir;
 	const char *base[] = { "src/lib.rs", LIB_BASE, NULL };
-	const char *head[] = { "src/lib.rs",
-			       "pub fn first(v: Option<u32>) -> u32 {\n"
-			       "    let n = compute(v, 1).expect(\"later\");\n"
-			       "    n + 1\n"
-			       "}\n",
-			       NULL };
-	git_oid b, h;
-	char bn[32], hn[32];
+	const char *head[] = { "src/lib.rs", FIRST_FN("compute(v, 1).expect(\"later\")", "n + 1"), NULL };
 
 	review_case(fx, base, head, &out, &st);
 	finding_list_free(&out);
-	snprintf(bn, sizeof(bn), "base%d", fx->n);
-	snprintf(hn, sizeof(hn), "head%d", fx->n);
-	assert_int_equal(tu_sh(GIT "revert --no-edit HEAD >/dev/null", d), 0);
-	assert_int_equal(gt_rev_parse(d, bn, &b), 0);
-	assert_int_equal(gt_rev_parse(d, hn, &h), 0);
-	assert_int_equal(review_run(fx->w.engine, fx->w.repo, &b, &h, NULL, &out, &st, &err), RR_OK);
+	assert_int_equal(tu_sh(GIT "revert --no-edit HEAD >/dev/null", fx->w.dir), 0);
+	review_latest(fx, &out, &st);
 	assert_int_equal(out.n, 0);
 	finding_list_free(&out);
 }
@@ -376,5 +340,5 @@ int main(void)
 		cmocka_unit_test(test_nothing_found_reads_no_base),
 		cmocka_unit_test(test_reverted_inside_the_pull_request),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, review_fixture_teardown);
 }

@@ -22,6 +22,7 @@ struct fixture {
 	git_oid base;      /* an empty commit */
 	git_oid head;      /* adds the whole corpus */
 };
+_Static_assert(offsetof(struct fixture, w) == 0, "review_fixture_new: the world comes first");
 
 static int build_fixture(struct fixture *fx)
 {
@@ -37,27 +38,14 @@ static int build_fixture(struct fixture *fx)
 	return review_world_open(&fx->w);
 }
 
-static int teardown(void **state)
-{
-	struct fixture *fx = *state;
-	if (!fx)
-		return 0;
-	review_world_end(&fx->w);
-	free(fx);
-	*state = NULL;
-	return 0;
-}
-
 static int setup(void **state)
 {
-	struct fixture *fx = calloc(1, sizeof(*fx));
+	struct fixture *fx;
 
-	*state = fx;
-	if (!fx)
-		return -1;
 	unsetenv("RUSTREVIEW_REVIEW_THREADS");
-	if (review_world_begin(&fx->w, "parallel", RR_LOG_WARN) != 0 || build_fixture(fx) != 0) {
-		teardown(state);
+	fx = review_fixture_new(state, sizeof(*fx), "parallel", RR_LOG_WARN);
+	if (!fx || build_fixture(fx) != 0) {
+		review_fixture_teardown(state);
 		return -1;
 	}
 	return 0;
@@ -322,11 +310,13 @@ static void test_context_rules_fire_on_their_line_alone(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_threads_give_identical_output, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_threads_setting, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_skip_is_exact_on_the_corpus, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_threads_give_identical_output, setup,
+						review_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_threads_setting, setup, review_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_skip_is_exact_on_the_corpus, setup,
+						review_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_context_rules_fire_on_their_line_alone, setup,
-						teardown),
+						review_fixture_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -38,6 +38,25 @@ static void plan(const struct finding_list *l, const struct publish_existing *ex
 	assert_int_equal(publish_plan_make(l, ex, s, p), RR_OK);
 }
 
+/* The plan for a pull request that carries nothing yet. */
+static void plan_fresh(const struct finding_list *l, const struct publish_settings *s,
+		       struct publish_plan *p)
+{
+	struct publish_existing ex;
+
+	memset(&ex, 0, sizeof(ex));
+	plan(l, &ex, s, p);
+}
+
+/* The pull request already carries f's own comment (finding_comment_body). */
+static void add_posted(struct publish_existing *ex, const struct finding *f)
+{
+	char *body = finding_comment_body(f, NULL);
+
+	assert_int_equal(publish_existing_add_comment(ex, body), RR_OK);
+	free(body);
+}
+
 /* "path:line:rule+also-count" of each planned comment. */
 static void assert_comments(const struct finding_list *l, const struct publish_plan *p,
 			    const char *const *want, size_t n)
@@ -59,12 +78,10 @@ static void test_no_existing_each_finding_its_comment(void **state)
 	static const char *const want[] = { "a.rs:3:todo+0", "a.rs:9:unwrap_used+0",
 					    "b.rs:1:todo+0" };
 	struct finding_list l = FINDING_LIST_INIT;
-	struct publish_existing ex;
 	struct publish_plan p;
 	(void)state;
-	memset(&ex, 0, sizeof(ex));
 	make(&l, s, 3, 0);
-	plan(&l, &ex, &DEFAULTS, &p);
+	plan_fresh(&l, &DEFAULTS, &p);
 	assert_comments(&l, &p, want, 3);
 	assert_int_equal(p.nnew, 3);
 	assert_int_equal(p.already_posted + p.grouped + p.over_budget + p.over_cap, 0);
@@ -81,18 +98,13 @@ static void test_already_posted_fingerprints_are_dropped_first(void **state)
 	struct finding_list l = FINDING_LIST_INIT;
 	struct publish_existing ex;
 	struct publish_plan p;
-	char *body;
 	(void)state;
 	memset(&ex, 0, sizeof(ex));
 	make(&l, s, 5, 0);
 	/* three of five are there: the two left are not "more than 3", so not grouped */
-	for (size_t i = 0; i < 5; i++) {
-		if (i == 1 || i == 4)
-			continue;
-		body = finding_comment_body(&l.items[i], NULL);
-		assert_int_equal(publish_existing_add_comment(&ex, body), RR_OK);
-		free(body);
-	}
+	for (size_t i = 0; i < 5; i++)
+		if (i != 1 && i != 4)
+			add_posted(&ex, &l.items[i]);
 	assert_int_equal(publish_existing_add_comment(&ex, "LGTM, no marker here"), RR_OK);
 	publish_existing_done(&ex);
 	plan(&l, &ex, &DEFAULTS, &p);
@@ -115,13 +127,11 @@ static void test_repeats_in_one_file_become_one_comment(void **state)
 					    "b.rs:5:unwrap_used+0", "b.rs:6:unwrap_used+0",
 					    "b.rs:7:unwrap_used+0" };
 	struct finding_list l = FINDING_LIST_INIT;
-	struct publish_existing ex;
 	struct publish_plan p;
 	char *body;
 	(void)state;
-	memset(&ex, 0, sizeof(ex));
 	make(&l, s, 8, 0);
-	plan(&l, &ex, &DEFAULTS, &p);
+	plan_fresh(&l, &DEFAULTS, &p);
 	/* four in a.rs are grouped (more than 3); three in b.rs are not */
 	assert_comments(&l, &p, want, 5);
 	assert_int_equal(p.grouped, 3);
@@ -187,16 +197,14 @@ static void test_group_after_zero_never_groups(void **state)
 					  { "a.rs", 5, "todo" } };
 	const struct publish_settings never = { 30, 0, 0 }, two = { 30, 2, 0 };
 	struct finding_list l = FINDING_LIST_INIT;
-	struct publish_existing ex;
 	struct publish_plan p;
 	(void)state;
-	memset(&ex, 0, sizeof(ex));
 	make(&l, s, 5, 0);
-	plan(&l, &ex, &never, &p);
+	plan_fresh(&l, &never, &p);
 	assert_int_equal(p.n, 5);
 	assert_int_equal(p.grouped, 0);
 	publish_plan_free(&p);
-	plan(&l, &ex, &two, &p);
+	plan_fresh(&l, &two, &p);
 	assert_int_equal(p.n, 1);
 	assert_int_equal(p.comments[0].nalso, 4);
 	publish_plan_free(&p);
@@ -249,11 +257,8 @@ static void test_per_rule_budget_counts_existing_comments(void **state)
 			o[i].rule = "unwrap_used";
 		}
 		make(&old, o, 8, 1000);
-		for (size_t i = 0; i < 8; i++) {
-			char *b = finding_comment_body(&old.items[i], NULL);
-			assert_int_equal(publish_existing_add_comment(&ex, b), RR_OK);
-			free(b);
-		}
+		for (size_t i = 0; i < 8; i++)
+			add_posted(&ex, &old.items[i]);
 		publish_existing_done(&ex);
 	}
 	plan(&l, &ex, &budget, &p);
@@ -279,13 +284,11 @@ static void test_cap_after_budget_and_grouping(void **state)
 					    "e.rs:1:panic+0" };
 	const struct publish_settings st = { 3, 3, 1 };
 	struct finding_list l = FINDING_LIST_INIT;
-	struct publish_existing ex;
 	struct publish_plan p;
 	char *summary;
 	(void)state;
-	memset(&ex, 0, sizeof(ex));
 	make(&l, s, 10, 0);
-	plan(&l, &ex, &st, &p);
+	plan_fresh(&l, &st, &p);
 	assert_comments(&l, &p, want, 3);
 	assert_int_equal(p.grouped, 4);
 	assert_int_equal(p.over_budget, 3);        /* 2 dbg_macro + 1 panic */
@@ -298,7 +301,7 @@ static void test_cap_after_budget_and_grouping(void **state)
 	/* a cap of 2: the third comment (panic) is over the cap */
 	{
 		const struct publish_settings capped = { 2, 3, 1 };
-		plan(&l, &ex, &capped, &p);
+		plan_fresh(&l, &capped, &p);
 		assert_int_equal(p.n, 2);
 		assert_int_equal(p.over_cap, 1);
 		publish_plan_free(&p);
@@ -310,12 +313,10 @@ static void test_findings_without_a_place_are_not_planned(void **state)
 {
 	static const struct spec s[] = { { "a.rs", 0, "todo" }, { "a.rs", 2, "todo" } };
 	struct finding_list l = FINDING_LIST_INIT;
-	struct publish_existing ex;
 	struct publish_plan p;
 	(void)state;
-	memset(&ex, 0, sizeof(ex));
 	make(&l, s, 2, 0);
-	plan(&l, &ex, &DEFAULTS, &p);
+	plan_fresh(&l, &DEFAULTS, &p);
 	assert_int_equal(p.n, 1);
 	assert_int_equal(p.nnew, 1);
 	publish_plan_free(&p);

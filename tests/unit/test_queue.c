@@ -5,6 +5,7 @@
  * SQLite triggers installed from a second connection). Time is moved with a
  * test clock, so nothing sleeps. */
 #include "testutil.h"
+#include "queue_testutil.h"
 #include "../../bot/queue.h"
 #include "../../common/rr.h"
 
@@ -48,48 +49,6 @@ static int teardown(void **state)
 	free(f->dir);
 	free(f);
 	return 0;
-}
-
-/* A request for pull request `number` at `head`, delivered as `delivery`. */
-static struct review_request req(const char *delivery, long number, const char *head)
-{
-	struct review_request r = {
-		.forge = (char *)"github", .delivery_id = (char *)delivery,
-		.event = (char *)"pull_request", .action = (char *)"opened",
-		.owner = (char *)"octo", .repo = (char *)"hello",
-		.clone_url = (char *)"https://example.com/octo/hello.git",
-		.number = number, .base_ref = (char *)"main",
-		.base_sha = (char *)"1111111111111111111111111111111111111111",
-		.head_sha = (char *)head,
-	};
-	return r;
-}
-
-#define HEAD_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-#define HEAD_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
-
-static int64_t enqueue(struct queue *q, const char *delivery, long number, const char *head,
-		       bool expect_duplicate)
-{
-	struct review_request r = req(delivery, number, head);
-	struct rr_error err = { 0 };
-	int64_t id = 0;
-	bool dup = !expect_duplicate;
-	assert_int_equal(queue_enqueue(q, &r, &id, &dup, &err), RR_OK);
-	assert_int_equal(dup, expect_duplicate);
-	assert_true(id > 0);
-	return id;
-}
-
-static enum job_state state_of(struct queue *q, int64_t id)
-{
-	struct job j;
-	struct rr_error err = { 0 };
-	enum job_state s;
-	assert_int_equal(queue_get(q, id, &j, &err), RR_OK);
-	s = j.state;
-	job_free(&j);
-	return s;
 }
 
 static void test_wait_wakes_on_enqueue(void **state)

@@ -12,6 +12,7 @@ struct fixture {
 	git_oid head;      /* the PR */
 	git_oid orphan;    /* unrelated history */
 };
+_Static_assert(offsetof(struct fixture, w) == 0, "review_fixture_new: the world comes first");
 
 /* src/big.rs: an unwrap on line 1, then enough padding to pass 300 bytes. */
 static const char BIG_RS[] =
@@ -54,26 +55,13 @@ static int build_fixture(struct fixture *fx)
 	return review_world_open(&fx->w);
 }
 
-static int teardown(void **state)
-{
-	struct fixture *fx = *state;
-	if (!fx)
-		return 0;
-	review_world_end(&fx->w);
-	free(fx);
-	*state = NULL;
-	return 0;
-}
-
 static int setup(void **state)
 {
-	struct fixture *fx = calloc(1, sizeof(*fx));
+	struct fixture *fx;
 
-	*state = fx;
-	if (!fx)
-		return -1;
-	if (review_world_begin(&fx->w, "review", RR_LOG_WARN) != 0 || build_fixture(fx) != 0) {
-		teardown(state);
+	fx = review_fixture_new(state, sizeof(*fx), "review", RR_LOG_WARN);
+	if (!fx || build_fixture(fx) != 0) {
+		review_fixture_teardown(state);
 		return -1;
 	}
 	return 0;
@@ -210,5 +198,5 @@ int main(void)
 		cmocka_unit_test(test_unrelated_history_is_invalid),
 		cmocka_unit_test(test_renamed_file_findings_carry_the_old_path),
 	};
-	return cmocka_run_group_tests_name("review", tests, setup, teardown);
+	return cmocka_run_group_tests_name("review", tests, setup, review_fixture_teardown);
 }
