@@ -823,6 +823,22 @@ struct planner {
 	struct hash_set names;     /* identifiers in the faithful spans */
 };
 
+/*
+ * `.name()`: a method called without arguments. No lookup of the file reads a
+ * declaration by such a name: a type or trait is not called this way, a plain
+ * call (`f()`, `T::f()`: const fns) has no `.`, and a callee's signature is
+ * read only for what is passed to it (ptr_arg). So it names nothing, and the
+ * many `len`, `iter`, `clone` methods of a large file stay out of the plan.
+ * lx is just past the `.` and the name; it is not moved.
+ */
+static bool argless_method_call(const struct lexer *lx)
+{
+	struct lexer la = *lx;
+	struct token open = next_token(&la), close = next_token(&la);
+
+	return tok_punct(&la, open, '(') && tok_punct(&la, close, ')');
+}
+
 /* The identifiers of what is included so far (the touched items, their
  * enclosing headers and `use`s): the type names the reviewed code can mean. */
 static int collect_names(struct planner *pl, const char *src)
@@ -837,12 +853,16 @@ static int collect_names(struct planner *pl, const char *src)
 		return rc;
 	for (size_t i = 0; i < pl->include.n; i++) {
 		struct lexer lx = { src, pl->include.v[i].end, pl->include.v[i].start };
+		bool after_dot = false, dot = false;     /* `.` alone, not in `..` */
 		for (;;) {
 			struct token t = next_token(&lx);
 			if (t.kind == TK_EOF || t.kind == TK_BAD)
 				break;
-			if (t.kind == TK_IDENT)
+			if (t.kind == TK_IDENT && !(after_dot && argless_method_call(&lx)))
 				hash_set_add(&pl->names, fnv(src + t.start, t.end - t.start));
+			after_dot = tok_punct(&lx, t, '.') && !dot &&
+				    !(t.end < lx.n && src[t.end] == '.');
+			dot = tok_punct(&lx, t, '.');
 		}
 	}
 	return RR_OK;
@@ -908,6 +928,27 @@ static int add_impl_signatures(struct planner *pl, size_t i)
 }
 
 /*
+ * The methods of impl or trait v[i] the code names (callees): their
+ * signatures, in the container's shell (added once: *shell says whether it is).
+ */
+static int add_named_methods(struct planner *pl, size_t i, bool *shell)
+{
+	const struct ranges_item *v = pl->sc->v;
+	const char *src = pl->sc->lx.s;
+	int rc = RR_OK;
+
+	for (size_t j = i + 1; rc == RR_OK && j < v[i].subtree_end; j = v[j].subtree_end) {
+		if (!v[j].is_fn || !named(pl, src, v[j].name_start, v[j].name_end))
+			continue;
+		if (!*shell && (rc = add_shell(pl, &v[i])) == RR_OK)
+			*shell = true;
+		if (rc == RR_OK)
+			rc = add_signature(pl, &v[j]);
+	}
+	return rc;
+}
+
+/*
  * The file's module-level context (the top level and, through them, inline
  * modules): at the top, inner attributes and `use`s; at every module level,
  * the declarations the parsed code names — its types (`struct S {` + `}`:
@@ -933,23 +974,19 @@ static int add_module_context(struct planner *pl, size_t from, size_t to, bool t
 		if (top && (it->kind == IK_INNER_ATTR || it->kind == IK_USE)) {
 			rc = spans_add(&pl->include, it->start, it->end);
 		} else if ((type || it->is_fn) && named(pl, src, it->name_start, it->name_end)) {
+			bool shell = true;
 			rc = add_signature(pl, it);
+			/* a named trait: its shell, and the methods the code names as below */
+			if (rc == RR_OK && it->is_trait && it->has_body)
+				rc = add_named_methods(pl, i, &shell);
 			*added = true;
 		} else if (it->kind == IK_CONTAINER && it->is_impl && it->has_body &&
 			   mentions_name(pl, src, it->start, it->body_open)) {
 			rc = add_impl_signatures(pl, i);
 			*added = true;
 		} else if (it->kind == IK_CONTAINER && (it->is_impl || it->is_trait) && it->has_body) {
-			/* a method the code names (a callee): its signature, in its impl's shell */
 			bool shell = false;
-			for (size_t j = i + 1; rc == RR_OK && j < it->subtree_end; j = v[j].subtree_end) {
-				if (!v[j].is_fn || !named(pl, src, v[j].name_start, v[j].name_end))
-					continue;
-				if (!shell && (rc = add_shell(pl, it)) == RR_OK)
-					shell = true;
-				if (rc == RR_OK)
-					rc = add_signature(pl, &v[j]);
-			}
+			rc = add_named_methods(pl, i, &shell);
 			*added |= shell;
 		} else if (it->kind == IK_CONTAINER && it->is_mod && it->has_body &&
 			   depth < RANGES_MAX_NESTING) {

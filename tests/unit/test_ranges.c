@@ -302,6 +302,77 @@ static void test_named_signatures(void **state)
 	free(src);
 }
 
+/*
+ * `.name()` without arguments names no declaration (ranges.c,
+ * argless_method_call): the impls and traits that define such methods stay
+ * out of the plan, while a method given an argument (ptr_arg reads the
+ * callee's signature) and a plain call after `..` (a const fn) still bring
+ * their signatures. The engine's findings are the whole parse's either way.
+ */
+static void test_argless_method_calls(void **state)
+{
+	char *src = padded("trait Store {\n"                                   /* 1 */
+			   "    fn len(&self) -> usize;\n"                         /* 2 */
+			   "    fn take(&self, v: &[u32]) -> usize;\n"             /* 3 */
+			   "}\n"                                                   /* 4 */
+			   "impl Store for Mem {\n"                                /* 5 */
+			   "    fn len(&self) -> usize { LEN_BODY }\n"             /* 6 */
+			   "    fn take(&self, v: &[u32]) -> usize { v.len() }\n"  /* 7 */
+			   "}\n"                                                   /* 8 */
+			   "const fn limit() -> usize { 4 }\n"                     /* 9 */
+			   "fn touched(m: &dyn Stor_, seen: &Vec<u32>) -> usize {\n" /* 10 */
+			   "    if seen.len() == 0 { return m.take(seen); }\n"     /* 11 */
+			   "    seen.iter().count() + (0..limit()).len()\n"        /* 12 */
+			   "}\n"                                                   /* 13 */
+			   "fn untouched(seen: &Vec<u32>) -> bool {\n"            /* 14 */
+			   "    seen.len() == 0\n"                                 /* 15 */
+			   "}\n");                                                 /* 16 */
+	struct review_engine *r = NULL, *w = NULL;
+	struct rr_error err = { 0 };
+	struct line_set s;
+	struct ranges_plan p;
+	char why[512];
+	(void)state;
+	/* line 15 calls only `.len()`: no impl or trait of the file comes along */
+	assert_int_equal(plan_line(&p, src, 15, 15), RANGES_PARTIAL);
+	assert_true(excluded(&p, src, "trait Store {"));
+	assert_true(excluded(&p, src, "impl Store for Mem {"));
+	assert_true(excluded(&p, src, "fn len(&self) -> usize;"));
+	ranges_plan_free(&p);
+	/* lines 11-12: `take` has an argument, `limit()` follows `..` */
+	assert_int_equal(plan_line(&p, src, 11, 12), RANGES_PARTIAL);
+	assert_true(included(&p, src, "fn take(&self, v: &[u32]) -> usize;"));
+	assert_true(included(&p, src, "fn take(&self, v: &[u32]) -> usize {"));
+	assert_true(included(&p, src, "const fn limit() -> usize {"));
+	assert_true(excluded(&p, src, "fn len(&self) -> usize;"));
+	assert_true(excluded(&p, src, "LEN_BODY"));
+	ranges_plan_free(&p);
+	/* and the findings are the whole parse's, line by line */
+	assert_int_equal(review_engine_new(&r, &err), 0);
+	assert_int_equal(review_engine_new(&w, &err), 0);
+	review_engine_set_ranged(w, false);
+	for (uint32_t line = 1; line <= 16; line++) {
+		s = lines_of(line, line);
+		assert_null(rt_compare(r, w, "src/lib.rs", src, strlen(src), &s, NULL, why,
+				       sizeof(why)));
+		line_set_free(&s);
+	}
+	/* the trait named too (`&dyn Store`): its shell and the called method's signature */
+	memcpy(strstr(src, "Stor_"), "Store", 5);
+	assert_int_equal(plan_line(&p, src, 11, 12), RANGES_PARTIAL);
+	assert_true(included(&p, src, "fn take(&self, v: &[u32]) -> usize;"));
+	ranges_plan_free(&p);
+	for (uint32_t line = 1; line <= 16; line++) {
+		s = lines_of(line, line);
+		assert_null(rt_compare(r, w, "src/lib.rs", src, strlen(src), &s, NULL, why,
+				       sizeof(why)));
+		line_set_free(&s);
+	}
+	review_engine_free(r);
+	review_engine_free(w);
+	free(src);
+}
+
 /* An added line whose text appears earlier outside the parsed items. */
 static void test_text_seen_before(void **state)
 {
@@ -590,6 +661,7 @@ int main(void)
 		cmocka_unit_test(test_text_seen_before),
 		cmocka_unit_test(test_inherent_fns),
 		cmocka_unit_test(test_named_signatures),
+		cmocka_unit_test(test_argless_method_calls),
 		cmocka_unit_test(test_engine_parses_in_ranges),
 		cmocka_unit_test(test_ranged_equals_whole_on_real_files),
 	};
