@@ -998,9 +998,13 @@ int review_engine_file_opts(struct review_engine *e, const char *path, const cha
 		top.lints = opts->inherited;
 		top.doc_hidden = opts->module && opts->module->doc_hidden;
 	}
+	/* the rules on anyway first: the file's own lint attributes (three reads
+	 * of the whole file) matter only when those alone could report nothing */
 	if (!engine_may_report(src ? src : "", len, added,
-			       run.enabled | (top.lints.set & top.lints.on) |
-				       (engine_file_may_enable(src ? src : "", len) ? run.runnable : 0)))
+			       run.enabled | (top.lints.set & top.lints.on)) &&
+	    !(engine_file_may_enable(src ? src : "", len) &&
+	      engine_may_report(src ? src : "", len, added,
+				run.enabled | (top.lints.set & top.lints.on) | run.runnable)))
 		return RR_OK;
 	ctx->path = path;
 	ctx->src = src ? src : "";
