@@ -887,15 +887,24 @@ static bool engine_referenced_at(const char *s, size_t lo, size_t i)
 	return j > lo && s[j - 1] == '&';
 }
 
+/*
+ * True when the parsed ranges hold text. A referenced type (`&Vec<T>`) counts
+ * only in the items parsed whole: ptr_arg looks up a callee from a
+ * parameter's use in its fn's body, and the signatures and shells of the
+ * context have empty bodies (a `-> &mut Vec<u8>` among them cost hyper's
+ * io.rs a whole parse for any one-line change).
+ */
 static bool engine_ranges_hold(const struct ranges_plan *plan, const char *text, bool reference)
 {
-	for (size_t i = 0; i < plan->n; i++) {
-		const TSRange *r = &plan->ranges[i];
-		const char *s = plan->src + r->start_byte, *at;
-		size_t n = r->end_byte - r->start_byte;
+	size_t count = reference ? plan->n_faithful : plan->n;
+
+	for (size_t i = 0; i < count; i++) {
+		uint32_t start = reference ? plan->faithful[i].start : plan->ranges[i].start_byte;
+		uint32_t end = reference ? plan->faithful[i].end : plan->ranges[i].end_byte;
+		const char *s = plan->src + start, *at;
+		size_t n = end - start;
 		while (engine_text_at(s, n, text, &at)) {
-			if (!reference || engine_referenced_at(plan->src, r->start_byte,
-								(size_t)(at - plan->src)))
+			if (!reference || engine_referenced_at(plan->src, start, (size_t)(at - plan->src)))
 				return true;
 			n -= (size_t)(at + 1 - s);
 			s = at + 1;

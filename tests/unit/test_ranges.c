@@ -373,6 +373,51 @@ static void test_argless_method_calls(void **state)
 	free(src);
 }
 
+/*
+ * A referenced `Vec` in the context only (a named fn's `-> &mut Vec<u8>`)
+ * does not force a whole parse, though an unparsed body declares a fn:
+ * ptr_arg looks up callees from a parameter's use in a body, and only the
+ * items parsed whole have bodies. In the touched item it still does.
+ */
+static void test_reference_in_context_only(void **state)
+{
+	char *src = padded("fn buf(b: &mut Holder) -> &mut Vec<u8> {\n"     /* 1 */
+			   "    fn nested(v: &[u8]) -> usize { v.len() }\n"    /* 2 */
+			   "    &mut b.v\n"                                    /* 3 */
+			   "}\n"                                              /* 4 */
+			   "fn touched(h: &mut Holder) {\n"                   /* 5 */
+			   "    buf(h).push(1);\n"                             /* 6 */
+			   "}\n"                                              /* 7 */
+			   "fn passes(v: &Vec<u8>) -> usize {\n"               /* 8 */
+			   "    nested(v)\n"                                   /* 9 */
+			   "}\n");                                            /* 10 */
+	struct review_engine *r = NULL, *w = NULL;
+	struct review_engine_stats st;
+	struct rr_error err = { 0 };
+	struct line_set s;
+	char why[512];
+	(void)state;
+	assert_int_equal(review_engine_new(&r, &err), 0);
+	assert_int_equal(review_engine_new(&w, &err), 0);
+	review_engine_set_ranged(w, false);
+	s = lines_of(6, 6);
+	assert_null(rt_compare(r, w, "src/lib.rs", src, strlen(src), &s, NULL, why, sizeof(why)));
+	line_set_free(&s);
+	review_engine_stats(r, &st);
+	assert_int_equal(st.ranged, 1);
+	assert_int_equal(st.whole, 0);
+	/* `&Vec<u8>` in the touched fn, `fn nested` in an unparsed body: whole */
+	s = lines_of(9, 9);
+	assert_null(rt_compare(r, w, "src/lib.rs", src, strlen(src), &s, NULL, why, sizeof(why)));
+	line_set_free(&s);
+	review_engine_stats(r, &st);
+	assert_int_equal(st.ranged, 1);
+	assert_int_equal(st.whole, 1);
+	review_engine_free(r);
+	review_engine_free(w);
+	free(src);
+}
+
 /* An added line whose text appears earlier outside the parsed items. */
 static void test_text_seen_before(void **state)
 {
@@ -662,6 +707,7 @@ int main(void)
 		cmocka_unit_test(test_inherent_fns),
 		cmocka_unit_test(test_named_signatures),
 		cmocka_unit_test(test_argless_method_calls),
+		cmocka_unit_test(test_reference_in_context_only),
 		cmocka_unit_test(test_engine_parses_in_ranges),
 		cmocka_unit_test(test_ranged_equals_whole_on_real_files),
 	};
