@@ -1216,6 +1216,28 @@ static int engine_reexports(TSNode list, const char *src, const char *via,
 	return rc;
 }
 
+/*
+ * A parent file parsed for a module step: only its inner attributes, `use`s
+ * and `mod` declarations with the headers around them (ranges_plan_modules),
+ * or the whole file when the scan is unsure or the ranged tree has an error.
+ * A crate root or mod.rs is read for every file below it; hyper's lib.rs and
+ * mod.rs parses were an eighth of a one-line check.
+ */
+static TSTree *engine_parse_module_decls(struct review_engine *e, const char *src, size_t len)
+{
+	struct ranges_plan plan = RANGES_PLAN_INIT;
+	TSTree *tree = NULL;
+	int rc = e->whole_files ? RANGES_UNSURE : ranges_plan_modules(&plan, src, len);
+
+	if (rc == RANGES_PARTIAL && (tree = ranges_parse(e->parser, &plan)) &&
+	    ts_node_has_error(ts_tree_root_node(tree))) {
+		ts_tree_delete(tree);
+		tree = NULL;
+	}
+	ranges_plan_free(&plan);
+	return tree ? tree : ts_parser_parse_string(e->parser, NULL, src, (uint32_t)len);
+}
+
 int review_engine_module_step(struct review_engine *e, const char *src, size_t len,
 			      const char *const *segs, size_t n_segs,
 			      struct review_module_info *info, size_t *consumed,
@@ -1232,7 +1254,7 @@ int review_engine_module_step(struct review_engine *e, const char *src, size_t l
 		return rr_error_set(err, RR_EINVAL, "engine: missing argument");
 	if (len > UINT32_MAX)
 		return rr_error_set(err, RR_ETOOBIG, "engine: %zu bytes is too big to parse", len);
-	if (!(tree = ts_parser_parse_string(e->parser, NULL, src ? src : "", (uint32_t)len))) {
+	if (!(tree = engine_parse_module_decls(e, src ? src : "", len))) {
 		ts_parser_reset(e->parser);
 		return rr_error_set(err, RR_ERR, "engine: tree-sitter returned no tree");
 	}

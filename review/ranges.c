@@ -1114,6 +1114,80 @@ done:
 	return rc;
 }
 
+/*
+ * What a module step reads (ranges_plan_modules), in list v[from..to): inner
+ * attributes, `use`s and `mod` declarations whole (their outer attributes are
+ * part of them), and the shells of the containers that hold any, with what
+ * they hold. *added: whether anything was included.
+ */
+static int add_module_decls(struct planner *pl, size_t from, size_t to, int depth, bool *added)
+{
+	const struct ranges_item *v = pl->sc->v;
+	int rc = RR_OK;
+
+	*added = false;
+	for (size_t i = from; i < to && rc == RR_OK; i = v[i].subtree_end) {
+		const struct ranges_item *it = &v[i];
+		bool inner = false;
+		if (it->kind == IK_INNER_ATTR || it->kind == IK_USE ||
+		    (it->is_mod && !it->has_body)) {
+			rc = spans_add(&pl->include, it->start, it->end);
+			*added = true;
+		} else if (it->kind == IK_CONTAINER && it->has_body) {
+			if (depth >= RANGES_MAX_NESTING)
+				return RANGES_UNSURE;
+			rc = add_module_decls(pl, i + 1, it->subtree_end, depth + 1, &inner);
+			/* a `mod m {}` counts even when empty: it is what a step looks for */
+			if (rc == RR_OK && (inner || it->is_mod)) {
+				rc = add_shell(pl, it);
+				*added = true;
+			}
+		}
+	}
+	return rc;
+}
+
+int ranges_plan_modules(struct ranges_plan *p, const char *src, size_t len)
+{
+	struct scan sc;
+	struct planner pl;
+	bool any;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	memset(&sc, 0, sizeof(sc));
+	memset(&pl, 0, sizeof(pl));
+	p->src = src;
+	p->len = len;
+	if (!src || len >= UINT32_MAX ||
+	    (len >= 2 && src[0] == '#' && src[1] == '!' && !(len >= 3 && src[2] == '[')))
+		return RANGES_UNSURE;
+	sc.lx = (struct lexer){ src, len, 0 };
+	if (!scan_container_body(&sc, true)) {
+		rc = sc.nomem ? RR_ENOMEM : RANGES_UNSURE;
+		goto done;
+	}
+	pl.sc = &sc;
+	if ((rc = build_lines(p)) || (rc = add_module_decls(&pl, 0, sc.n, 0, &any)))
+		goto done;
+	spans_merge(&pl.include);
+	if ((rc = plan_finish(p, &pl)))
+		goto done;
+	rc = p->n && (double)p->bytes <= RANGES_MAX_SHARE * (double)len ? RANGES_PARTIAL
+								: RANGES_WHOLE;
+done:
+	free(sc.v);
+	free(pl.names.slot);
+	free(pl.include.v);
+	free(pl.faithful.v);
+	if (rc != RANGES_PARTIAL) {
+		ranges_plan_free(p);
+		p->src = src;
+		p->len = len;
+	}
+	return rc;
+}
+
 void ranges_plan_free(struct ranges_plan *p)
 {
 	if (!p)

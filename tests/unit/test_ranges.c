@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <ctype.h>
 #include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -418,6 +419,43 @@ static void test_reference_in_context_only(void **state)
 	free(src);
 }
 
+/* What a module step parses of a crate root: inner attributes, `use`s and
+ * `mod` declarations with their attributes, inline modules' headers. */
+static void test_module_plan(void **state)
+{
+	char *src = padded("#![deny(clippy::unwrap_used)]\n"
+			   "use std::fmt;\n"
+			   "pub use self::imp::{Graph, walk};\n"
+			   "#[doc(hidden)]\n"
+			   "#[allow(clippy::expect_used)]\n"
+			   "mod imp;\n"
+			   "pub mod inline {\n"
+			   "    #![warn(clippy::todo)]\n"
+			   "    fn skipped_in_inline() { BODY_A }\n"
+			   "    pub mod deeper;\n"
+			   "}\n"
+			   "impl Thing {\n"
+			   "    fn method() { BODY_B }\n"
+			   "}\n"
+			   "struct Unread { field: u8 }\n");
+	struct ranges_plan p;
+	(void)state;
+	assert_int_equal(ranges_plan_modules(&p, src, strlen(src)), RANGES_PARTIAL);
+	assert_true(included(&p, src, "#![deny(clippy::unwrap_used)]"));
+	assert_true(included(&p, src, "pub use self::imp::{Graph, walk};"));
+	assert_true(included(&p, src, "#[doc(hidden)]\n#[allow(clippy::expect_used)]\nmod imp;"));
+	assert_true(included(&p, src, "pub mod inline {"));
+	assert_true(included(&p, src, "#![warn(clippy::todo)]"));
+	assert_true(included(&p, src, "pub mod deeper;"));
+	assert_true(excluded(&p, src, "fn skipped_in_inline"));
+	assert_true(excluded(&p, src, "impl Thing"));
+	assert_true(excluded(&p, src, "BODY_B"));
+	assert_true(excluded(&p, src, "struct Unread"));
+	assert_true(excluded(&p, src, "fn padding"));
+	ranges_plan_free(&p);
+	free(src);
+}
+
 /* An added line whose text appears earlier outside the parsed items. */
 static void test_text_seen_before(void **state)
 {
@@ -550,6 +588,70 @@ struct diff_run {
 	size_t compared, failures;
 };
 
+/* One module step, segs of the file's own `mod` names, into a description. */
+static void module_step_text(struct review_engine *e, const char *src, size_t len,
+			     const char *const *segs, size_t n, char *out, size_t cap)
+{
+	struct review_module_info info;
+	struct rr_error err = { 0 };
+	size_t consumed = 0, o;
+	bool file_module = false;
+	int rc;
+
+	memset(&info, 0, sizeof(info));
+	rc = review_engine_module_step(e, src, len, segs, n, &info, &consumed, &file_module, &err);
+	o = (size_t)snprintf(out, cap, "rc %d consumed %zu file %d lints %llx/%llx/%llx/%llx "
+			     "hidden %d private %d all %d:", rc, consumed, file_module,
+			     (unsigned long long)info.lints.set, (unsigned long long)info.lints.on,
+			     (unsigned long long)info.lints.deny,
+			     (unsigned long long)info.lints.forbid, info.doc_hidden,
+			     info.private_module, info.exported_all);
+	for (size_t i = 0; i < info.n_exported; i++) {
+		if (o < cap)
+			o += (size_t)snprintf(out + o, cap - o, " %s", info.exported[i]);
+		free(info.exported[i]);
+	}
+	free(info.exported);
+}
+
+/*
+ * Module steps over src (ranges_plan_modules against the whole parse): for
+ * each `mod name` in the file, the step to it alone and on to the next one.
+ */
+static void compare_module_steps(struct diff_run *d, const char *path, const char *src,
+				 size_t len)
+{
+	char names[16][64];
+	size_t n = 0;
+
+	for (const char *p = src; n < 16 && (p = strstr(p, "mod ")); p += 4) {
+		size_t k = 0;
+		if (p > src && (isalnum((unsigned char)p[-1]) || p[-1] == '_'))
+			continue;
+		while (k < 63 && (isalnum((unsigned char)p[4 + k]) || p[4 + k] == '_'))
+			k++;
+		if (k == 0 || k == 63)
+			continue;
+		memcpy(names[n], p + 4, k);
+		names[n++][k] = '\0';
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *segs[2] = { names[i], i + 1 < n ? names[i + 1] : "none" };
+		for (size_t depth = 1; depth <= 2; depth++) {
+			char a[1024], b[1024];
+			module_step_text(d->ranged, src, len, segs, depth, a, sizeof(a));
+			module_step_text(d->whole, src, len, segs, depth, b, sizeof(b));
+			d->compared++;
+			if (strcmp(a, b) != 0) {
+				d->failures++;
+				fprintf(stderr, "module step ranged != whole: %s, mod %s%s%s:\n  %s\n  %s\n",
+					path, segs[0], depth > 1 ? " then " : "",
+					depth > 1 ? segs[1] : "", a, b);
+			}
+		}
+	}
+}
+
 /* `sets` random added-line sets on each file, with the default rules and all rules. */
 static void compare_files(struct diff_run *d, const struct rs_files *files, const char *root,
 			  unsigned sets)
@@ -560,6 +662,7 @@ static void compare_files(struct diff_run *d, const struct rs_files *files, cons
 		const char *rel = files->v[i] + strlen(root) + 1;
 		uint64_t seed = 0x9E3779B97F4A7C15ull ^ (uint64_t)(i + 1) * 0x100000001b3ull;
 		uint32_t lines = rt_lines(src, len);
+		compare_module_steps(d, rel, src, len);
 		for (unsigned k = 0; k < sets; k++) {
 			struct line_set s = LINE_SET_INIT;
 			char why[600];
@@ -708,6 +811,7 @@ int main(void)
 		cmocka_unit_test(test_named_signatures),
 		cmocka_unit_test(test_argless_method_calls),
 		cmocka_unit_test(test_reference_in_context_only),
+		cmocka_unit_test(test_module_plan),
 		cmocka_unit_test(test_engine_parses_in_ranges),
 		cmocka_unit_test(test_ranged_equals_whole_on_real_files),
 	};
