@@ -1120,6 +1120,14 @@ done:
  * part of them), and the shells of the containers that hold any, with what
  * they hold. *added: whether anything was included.
  */
+/* Where an item's first token is: its leading comments (a crate root's `//!`
+ * docs, `///` docs, which cannot say doc(hidden)) are of no use to a step. */
+static uint32_t code_start(const struct planner *pl, const struct ranges_item *it)
+{
+	struct lexer lx = { pl->sc->lx.s, it->end, it->start };
+	return skip_trivia(&lx) && lx.i < it->end ? (uint32_t)lx.i : it->start;
+}
+
 static int add_module_decls(struct planner *pl, size_t from, size_t to, int depth, bool *added)
 {
 	const struct ranges_item *v = pl->sc->v;
@@ -1131,15 +1139,16 @@ static int add_module_decls(struct planner *pl, size_t from, size_t to, int dept
 		bool inner = false;
 		if (it->kind == IK_INNER_ATTR || it->kind == IK_USE ||
 		    (it->is_mod && !it->has_body)) {
-			rc = spans_add(&pl->include, it->start, it->end);
+			rc = spans_add(&pl->include, code_start(pl, it), it->end);
 			*added = true;
 		} else if (it->kind == IK_CONTAINER && it->has_body) {
 			if (depth >= RANGES_MAX_NESTING)
 				return RANGES_UNSURE;
 			rc = add_module_decls(pl, i + 1, it->subtree_end, depth + 1, &inner);
 			/* a `mod m {}` counts even when empty: it is what a step looks for */
-			if (rc == RR_OK && (inner || it->is_mod)) {
-				rc = add_shell(pl, it);
+			if (rc == RR_OK && (inner || it->is_mod) &&
+			    (rc = spans_add(&pl->include, code_start(pl, it), it->body_open + 1)) == RR_OK) {
+				rc = spans_add(&pl->include, it->body_close, it->end);
 				*added = true;
 			}
 		}
