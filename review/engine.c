@@ -1061,6 +1061,7 @@ again:
 		tree = NULL;
 		memset(ctx->own_method, 0, sizeof(ctx->own_method));
 		ctx->binding_visits = 0;
+		rule_ctx_release(ctx);          /* it indexed the ranged tree */
 		ranged = false;
 		e->stats.retried++;
 		goto again;
@@ -1068,6 +1069,7 @@ again:
 	if ((rc = keep_added(&all, added, out)) != RR_OK)
 		rr_error_set(err, rc, "engine: %s: out of memory keeping findings", path);
 cleanup:
+	rule_ctx_release(ctx);
 	free(allows.v);
 	finding_list_free(&all);
 	ranges_plan_free(&plan);

@@ -190,6 +190,77 @@ static void use_tree_binds(TSNode tree, const char *prefix, struct binding_query
 	}
 }
 
+/* The file's `use` declarations and its fn and module names, in tree order. */
+struct rule_use_index {
+	TSNode *uses;
+	size_t n_uses, cap_uses;
+	TSNode *locals;            /* the name nodes of fns, fn signatures and mods */
+	size_t n_locals, cap_locals;
+};
+
+void rule_ctx_release(struct rule_ctx *ctx)
+{
+	if (!ctx || !ctx->use_index)
+		return;
+	free(ctx->use_index->uses);
+	free(ctx->use_index->locals);
+	free(ctx->use_index);
+	ctx->use_index = NULL;
+}
+
+static bool node_push(TSNode **v, size_t *n, size_t *cap, TSNode node)
+{
+	if (*n == *cap) {
+		TSNode *g = rr_array_grow(*v, cap, sizeof(**v), 16);
+		if (!g)
+			return false;
+		*v = g;
+	}
+	(*v)[(*n)++] = node;
+	return true;
+}
+
+/* One walk of the tree (the one resolve_binding made for every query). NULL
+ * when out of memory: the caller walks as before. */
+static struct rule_use_index *use_index_of(const struct rule_ctx *ctx)
+{
+	struct rule_ctx *c = (struct rule_ctx *)ctx;      /* the cache only */
+	struct rule_use_index *ix;
+	TSTreeCursor cur;
+	bool ok = true;
+
+	if (c->use_index)
+		return c->use_index;
+	if (!(ix = calloc(1, sizeof(*ix))))
+		return NULL;
+	cur = ts_tree_cursor_new(ctx->root);
+	for (;;) {
+		TSNode n = ts_tree_cursor_current_node(&cur);
+		enum rust_kind k = rust_node_kind(n);
+		bool descend = true;
+		if (k == RK_USE_DECLARATION) {
+			ok = node_push(&ix->uses, &ix->n_uses, &ix->cap_uses, n);
+			descend = false;
+		} else if (k == RK_FUNCTION_ITEM || k == RK_FUNCTION_SIGNATURE_ITEM ||
+			   k == RK_MOD_ITEM) {
+			ok = node_push(&ix->locals, &ix->n_locals, &ix->cap_locals,
+				       rust_child_by_field(n, RF_NAME));
+		} else if (k == RK_TOKEN_TREE || k == RK_STRING_LITERAL || k == RK_RAW_STRING_LITERAL) {
+			descend = false;
+		}
+		if (!ok || !rust_cursor_next(&cur, descend))
+			break;
+	}
+	ts_tree_cursor_delete(&cur);
+	if (!ok) {
+		free(ix->uses);
+		free(ix->locals);
+		free(ix);
+		return NULL;
+	}
+	return c->use_index = ix;
+}
+
 /*
  * Looks through the file's `use` declarations (any depth) for what q->name
  * is bound to, and notes a glob import of q->glob_of. *local is set when
@@ -198,9 +269,18 @@ static void use_tree_binds(TSNode tree, const char *prefix, struct binding_query
  */
 static void resolve_binding(const struct rule_ctx *ctx, struct binding_query *q, bool *local)
 {
-	TSTreeCursor c = ts_tree_cursor_new(ctx->root);
+	struct rule_use_index *ix = use_index_of(ctx);
+	TSTreeCursor c;
 
 	*local = false;
+	if (ix) {
+		for (size_t i = 0; i < ix->n_uses; i++)
+			use_tree_binds(rust_child_by_field(ix->uses[i], RF_ARGUMENT), "", q, 0);
+		for (size_t i = 0; i < ix->n_locals && !*local; i++)
+			*local = text_is(q, ix->locals[i]);
+		return;
+	}
+	c = ts_tree_cursor_new(ctx->root);
 	for (;;) {
 		TSNode cur = ts_tree_cursor_current_node(&c);
 		enum rust_kind k = rust_node_kind(cur);
