@@ -160,11 +160,15 @@ static enum tok_kind lex_quote(struct lexer *lx)
 /* An identifier, or a string/char literal with a b, c, r, br or cr prefix. */
 static enum tok_kind lex_word(struct lexer *lx)
 {
-	size_t start = lx->i, len;
+	size_t start = lx->i, len, i = lx->i;
+	const size_t n = lx->n;
+	const unsigned char *s = (const unsigned char *)lx->s;
 	char next;
 
-	while (lx->i < lx->n && is_ident_char((unsigned char)lx->s[lx->i]))
-		lx->i++;
+	/* locals, not lx->i: most of a large file's bytes pass through here */
+	while (i < n && is_ident_char(s[i]))
+		i++;
+	lx->i = i;
 	len = lx->i - start;
 	next = lx->i < lx->n ? lx->s[lx->i] : '\0';
 	if (len <= 2 && (next == '"' || next == '#' || next == '\'')) {
