@@ -1058,28 +1058,43 @@ static int plan_finish(struct ranges_plan *p, struct planner *pl)
 /* Plans above this share of the file parse it whole: nothing to gain. */
 #define RANGES_MAX_SHARE 0.75
 
+/* The start of every plan: p reset to src, the file's items scanned into sc
+ * (which the caller frees either way), its line starts built. RR_OK,
+ * RANGES_UNSURE or RR_ENOMEM. */
+static int plan_scan(struct ranges_plan *p, struct scan *sc, const char *src, size_t len)
+{
+	memset(p, 0, sizeof(*p));
+	memset(sc, 0, sizeof(*sc));
+	p->src = src;
+	p->len = len;
+	if (!src || len >= UINT32_MAX)
+		return RANGES_UNSURE;
+	/* A shebang line is not Rust the scan knows; `#![` is an attribute. */
+	if (len >= 2 && src[0] == '#' && src[1] == '!' && !(len >= 3 && src[2] == '['))
+		return RANGES_UNSURE;
+	sc->lx = (struct lexer){ src, len, 0 };
+	if (!scan_container_body(sc, true))
+		return sc->nomem ? RR_ENOMEM : RANGES_UNSURE;
+	return build_lines(p);
+}
+
+/* A finished plan's verdict: worth parsing in part, or not. */
+static int plan_verdict(const struct ranges_plan *p)
+{
+	return p->n && (double)p->bytes <= RANGES_MAX_SHARE * (double)p->len ? RANGES_PARTIAL
+									      : RANGES_WHOLE;
+}
+
 int ranges_plan(struct ranges_plan *p, const char *src, size_t len, const struct line_set *added)
 {
 	struct scan sc;
 	struct planner pl;
 	int rc;
 
-	memset(p, 0, sizeof(*p));
-	memset(&sc, 0, sizeof(sc));
 	memset(&pl, 0, sizeof(pl));
-	p->src = src;
-	p->len = len;
-	if (!src || !added || len >= UINT32_MAX)
-		return RANGES_UNSURE;
-	/* A shebang line is not Rust the scan knows; `#![` is an attribute. */
-	if (len >= 2 && src[0] == '#' && src[1] == '!' && !(len >= 3 && src[2] == '['))
-		return RANGES_UNSURE;
-	sc.lx = (struct lexer){ src, len, 0 };
-	if (!scan_container_body(&sc, true)) {
-		rc = sc.nomem ? RR_ENOMEM : RANGES_UNSURE;
-		goto done;
-	}
-	if ((rc = build_lines(p)))
+	if ((rc = plan_scan(p, &sc, src, len)) == RR_OK && !added)
+		rc = RANGES_UNSURE;
+	if (rc)
 		goto done;
 	pl.sc = &sc;
 	for (size_t r = 0; r < added->n; r++) {
@@ -1099,8 +1114,7 @@ int ranges_plan(struct ranges_plan *p, const char *src, size_t len, const struct
 	if ((rc = collect_names(&pl, src)) || (rc = add_module_context(&pl, 0, sc.n, true, 0, &any)) ||
 	    (rc = plan_finish(p, &pl)))
 		goto done;
-	rc = p->n && (double)p->bytes <= RANGES_MAX_SHARE * (double)len ? RANGES_PARTIAL
-									: RANGES_WHOLE;
+	rc = plan_verdict(p);
 done:
 	p->items = sc.v;             /* kept for ranges_defines_inherent_fn */
 	p->n_items = sc.n;
@@ -1167,27 +1181,12 @@ int ranges_plan_modules(struct ranges_plan *p, const char *src, size_t len)
 	bool any;
 	int rc;
 
-	memset(p, 0, sizeof(*p));
-	memset(&sc, 0, sizeof(sc));
 	memset(&pl, 0, sizeof(pl));
-	p->src = src;
-	p->len = len;
-	if (!src || len >= UINT32_MAX ||
-	    (len >= 2 && src[0] == '#' && src[1] == '!' && !(len >= 3 && src[2] == '[')))
-		return RANGES_UNSURE;
-	sc.lx = (struct lexer){ src, len, 0 };
-	if (!scan_container_body(&sc, true)) {
-		rc = sc.nomem ? RR_ENOMEM : RANGES_UNSURE;
-		goto done;
-	}
 	pl.sc = &sc;
-	if ((rc = build_lines(p)) || (rc = add_module_decls(&pl, 0, sc.n, 0, &any)))
+	if ((rc = plan_scan(p, &sc, src, len)) || (rc = add_module_decls(&pl, 0, sc.n, 0, &any)) ||
+	    (rc = plan_finish(p, &pl)))
 		goto done;
-	spans_merge(&pl.include);
-	if ((rc = plan_finish(p, &pl)))
-		goto done;
-	rc = p->n && (double)p->bytes <= RANGES_MAX_SHARE * (double)len ? RANGES_PARTIAL
-								: RANGES_WHOLE;
+	rc = plan_verdict(p);
 done:
 	free(sc.v);
 	free(pl.names.slot);
