@@ -887,15 +887,24 @@ static bool engine_referenced_at(const char *s, size_t lo, size_t i)
 	return j > lo && s[j - 1] == '&';
 }
 
+/*
+ * True when the parsed ranges hold text. A referenced type (`&Vec<T>`) counts
+ * only in the items parsed whole: ptr_arg looks up a callee from a
+ * parameter's use in its fn's body, and the signatures and shells of the
+ * context have empty bodies (a `-> &mut Vec<u8>` among them cost hyper's
+ * io.rs a whole parse for any one-line change).
+ */
 static bool engine_ranges_hold(const struct ranges_plan *plan, const char *text, bool reference)
 {
-	for (size_t i = 0; i < plan->n; i++) {
-		const TSRange *r = &plan->ranges[i];
-		const char *s = plan->src + r->start_byte, *at;
-		size_t n = r->end_byte - r->start_byte;
+	size_t count = reference ? plan->n_faithful : plan->n;
+
+	for (size_t i = 0; i < count; i++) {
+		uint32_t start = reference ? plan->faithful[i].start : plan->ranges[i].start_byte;
+		uint32_t end = reference ? plan->faithful[i].end : plan->ranges[i].end_byte;
+		const char *s = plan->src + start, *at;
+		size_t n = end - start;
 		while (engine_text_at(s, n, text, &at)) {
-			if (!reference || engine_referenced_at(plan->src, r->start_byte,
-								(size_t)(at - plan->src)))
+			if (!reference || engine_referenced_at(plan->src, start, (size_t)(at - plan->src)))
 				return true;
 			n -= (size_t)(at + 1 - s);
 			s = at + 1;
@@ -998,9 +1007,13 @@ int review_engine_file_opts(struct review_engine *e, const char *path, const cha
 		top.lints = opts->inherited;
 		top.doc_hidden = opts->module && opts->module->doc_hidden;
 	}
+	/* the rules on anyway first: the file's own lint attributes (three reads
+	 * of the whole file) matter only when those alone could report nothing */
 	if (!engine_may_report(src ? src : "", len, added,
-			       run.enabled | (top.lints.set & top.lints.on) |
-				       (engine_file_may_enable(src ? src : "", len) ? run.runnable : 0)))
+			       run.enabled | (top.lints.set & top.lints.on)) &&
+	    !(engine_file_may_enable(src ? src : "", len) &&
+	      engine_may_report(src ? src : "", len, added,
+				run.enabled | (top.lints.set & top.lints.on) | run.runnable)))
 		return RR_OK;
 	ctx->path = path;
 	ctx->src = src ? src : "";
@@ -1049,6 +1062,7 @@ again:
 		tree = NULL;
 		memset(ctx->own_method, 0, sizeof(ctx->own_method));
 		ctx->binding_visits = 0;
+		rule_ctx_release(ctx);          /* it indexed the ranged tree */
 		ranged = false;
 		e->stats.retried++;
 		goto again;
@@ -1056,6 +1070,7 @@ again:
 	if ((rc = keep_added(&all, added, out)) != RR_OK)
 		rr_error_set(err, rc, "engine: %s: out of memory keeping findings", path);
 cleanup:
+	rule_ctx_release(ctx);
 	free(allows.v);
 	finding_list_free(&all);
 	ranges_plan_free(&plan);
@@ -1204,6 +1219,28 @@ static int engine_reexports(TSNode list, const char *src, const char *via,
 	return rc;
 }
 
+/*
+ * A parent file parsed for a module step: only its inner attributes, `use`s
+ * and `mod` declarations with the headers around them (ranges_plan_modules),
+ * or the whole file when the scan is unsure or the ranged tree has an error.
+ * A crate root or mod.rs is read for every file below it; hyper's lib.rs and
+ * mod.rs parses were an eighth of a one-line check.
+ */
+static TSTree *engine_parse_module_decls(struct review_engine *e, const char *src, size_t len)
+{
+	struct ranges_plan plan = RANGES_PLAN_INIT;
+	TSTree *tree = NULL;
+	int rc = e->whole_files ? RANGES_UNSURE : ranges_plan_modules(&plan, src, len);
+
+	if (rc == RANGES_PARTIAL && (tree = ranges_parse(e->parser, &plan)) &&
+	    ts_node_has_error(ts_tree_root_node(tree))) {
+		ts_tree_delete(tree);
+		tree = NULL;
+	}
+	ranges_plan_free(&plan);
+	return tree ? tree : ts_parser_parse_string(e->parser, NULL, src, (uint32_t)len);
+}
+
 int review_engine_module_step(struct review_engine *e, const char *src, size_t len,
 			      const char *const *segs, size_t n_segs,
 			      struct review_module_info *info, size_t *consumed,
@@ -1220,7 +1257,7 @@ int review_engine_module_step(struct review_engine *e, const char *src, size_t l
 		return rr_error_set(err, RR_EINVAL, "engine: missing argument");
 	if (len > UINT32_MAX)
 		return rr_error_set(err, RR_ETOOBIG, "engine: %zu bytes is too big to parse", len);
-	if (!(tree = ts_parser_parse_string(e->parser, NULL, src ? src : "", (uint32_t)len))) {
+	if (!(tree = engine_parse_module_decls(e, src ? src : "", len))) {
 		ts_parser_reset(e->parser);
 		return rr_error_set(err, RR_ERR, "engine: tree-sitter returned no tree");
 	}

@@ -141,18 +141,21 @@ struct line_table {
 	size_t n;
 };
 
+/* memchr, not a byte loop: the file is read twice at memory speed (a byte
+ * loop was 13 instructions a byte, 10 M for an 800 KB file, twice a check). */
 static int line_table_build(struct line_table *t, const char *src, size_t len)
 {
 	size_t n = 1, k = 0;
-	for (size_t i = 0; i < len; i++)
-		n += src[i] == '\n';
+	const char *at, *end = src + len;
+
+	for (at = src; at < end && (at = memchr(at, '\n', (size_t)(end - at))); at++)
+		n++;
 	t->starts = malloc((n + 1) * sizeof(*t->starts));
 	if (!t->starts)
 		return RR_ENOMEM;
 	t->starts[k++] = 0;
-	for (size_t i = 0; i < len; i++)
-		if (src[i] == '\n')
-			t->starts[k++] = i + 1;
+	for (at = src; at < end && (at = memchr(at, '\n', (size_t)(end - at))); at++)
+		t->starts[k++] = (size_t)(at - src) + 1;
 	t->starts[n] = len + 1;
 	t->n = n;
 	return RR_OK;

@@ -37,6 +37,13 @@
  */
 char *introduced_code(TSNode root, const char *src, uint32_t start, uint32_t end);
 
+/*
+ * Whether text, with blanks removed and a `,` before a closing delimiter
+ * dropped, holds needle (n bytes, already in that form; n > 0): the cheap
+ * test of whether a base file can hold a finding's code at all.
+ */
+bool introduced_squeezed_contains(const char *text, size_t len, const char *needle, size_t n);
+
 struct introduced_stats {
 	size_t dropped;            /* head findings the base already had */
 	size_t base_files_read;    /* base blobs read */

@@ -160,11 +160,15 @@ static enum tok_kind lex_quote(struct lexer *lx)
 /* An identifier, or a string/char literal with a b, c, r, br or cr prefix. */
 static enum tok_kind lex_word(struct lexer *lx)
 {
-	size_t start = lx->i, len;
+	size_t start = lx->i, len, i = lx->i;
+	const size_t n = lx->n;
+	const unsigned char *s = (const unsigned char *)lx->s;
 	char next;
 
-	while (lx->i < lx->n && is_ident_char((unsigned char)lx->s[lx->i]))
-		lx->i++;
+	/* locals, not lx->i: most of a large file's bytes pass through here */
+	while (i < n && is_ident_char(s[i]))
+		i++;
+	lx->i = i;
 	len = lx->i - start;
 	next = lx->i < lx->n ? lx->s[lx->i] : '\0';
 	if (len <= 2 && (next == '"' || next == '#' || next == '\'')) {
@@ -823,6 +827,22 @@ struct planner {
 	struct hash_set names;     /* identifiers in the faithful spans */
 };
 
+/*
+ * `.name()`: a method called without arguments. No lookup of the file reads a
+ * declaration by such a name: a type or trait is not called this way, a plain
+ * call (`f()`, `T::f()`: const fns) has no `.`, and a callee's signature is
+ * read only for what is passed to it (ptr_arg). So it names nothing, and the
+ * many `len`, `iter`, `clone` methods of a large file stay out of the plan.
+ * lx is just past the `.` and the name; it is not moved.
+ */
+static bool argless_method_call(const struct lexer *lx)
+{
+	struct lexer la = *lx;
+	struct token open = next_token(&la), close = next_token(&la);
+
+	return tok_punct(&la, open, '(') && tok_punct(&la, close, ')');
+}
+
 /* The identifiers of what is included so far (the touched items, their
  * enclosing headers and `use`s): the type names the reviewed code can mean. */
 static int collect_names(struct planner *pl, const char *src)
@@ -837,12 +857,16 @@ static int collect_names(struct planner *pl, const char *src)
 		return rc;
 	for (size_t i = 0; i < pl->include.n; i++) {
 		struct lexer lx = { src, pl->include.v[i].end, pl->include.v[i].start };
+		bool after_dot = false, dot = false;     /* `.` alone, not in `..` */
 		for (;;) {
 			struct token t = next_token(&lx);
 			if (t.kind == TK_EOF || t.kind == TK_BAD)
 				break;
-			if (t.kind == TK_IDENT)
+			if (t.kind == TK_IDENT && !(after_dot && argless_method_call(&lx)))
 				hash_set_add(&pl->names, fnv(src + t.start, t.end - t.start));
+			after_dot = tok_punct(&lx, t, '.') && !dot &&
+				    !(t.end < lx.n && src[t.end] == '.');
+			dot = tok_punct(&lx, t, '.');
 		}
 	}
 	return RR_OK;
@@ -908,6 +932,27 @@ static int add_impl_signatures(struct planner *pl, size_t i)
 }
 
 /*
+ * The methods of impl or trait v[i] the code names (callees): their
+ * signatures, in the container's shell (added once: *shell says whether it is).
+ */
+static int add_named_methods(struct planner *pl, size_t i, bool *shell)
+{
+	const struct ranges_item *v = pl->sc->v;
+	const char *src = pl->sc->lx.s;
+	int rc = RR_OK;
+
+	for (size_t j = i + 1; rc == RR_OK && j < v[i].subtree_end; j = v[j].subtree_end) {
+		if (!v[j].is_fn || !named(pl, src, v[j].name_start, v[j].name_end))
+			continue;
+		if (!*shell && (rc = add_shell(pl, &v[i])) == RR_OK)
+			*shell = true;
+		if (rc == RR_OK)
+			rc = add_signature(pl, &v[j]);
+	}
+	return rc;
+}
+
+/*
  * The file's module-level context (the top level and, through them, inline
  * modules): at the top, inner attributes and `use`s; at every module level,
  * the declarations the parsed code names — its types (`struct S {` + `}`:
@@ -933,23 +978,19 @@ static int add_module_context(struct planner *pl, size_t from, size_t to, bool t
 		if (top && (it->kind == IK_INNER_ATTR || it->kind == IK_USE)) {
 			rc = spans_add(&pl->include, it->start, it->end);
 		} else if ((type || it->is_fn) && named(pl, src, it->name_start, it->name_end)) {
+			bool shell = true;
 			rc = add_signature(pl, it);
+			/* a named trait: its shell, and the methods the code names as below */
+			if (rc == RR_OK && it->is_trait && it->has_body)
+				rc = add_named_methods(pl, i, &shell);
 			*added = true;
 		} else if (it->kind == IK_CONTAINER && it->is_impl && it->has_body &&
 			   mentions_name(pl, src, it->start, it->body_open)) {
 			rc = add_impl_signatures(pl, i);
 			*added = true;
 		} else if (it->kind == IK_CONTAINER && (it->is_impl || it->is_trait) && it->has_body) {
-			/* a method the code names (a callee): its signature, in its impl's shell */
 			bool shell = false;
-			for (size_t j = i + 1; rc == RR_OK && j < it->subtree_end; j = v[j].subtree_end) {
-				if (!v[j].is_fn || !named(pl, src, v[j].name_start, v[j].name_end))
-					continue;
-				if (!shell && (rc = add_shell(pl, it)) == RR_OK)
-					shell = true;
-				if (rc == RR_OK)
-					rc = add_signature(pl, &v[j]);
-			}
+			rc = add_named_methods(pl, i, &shell);
 			*added |= shell;
 		} else if (it->kind == IK_CONTAINER && it->is_mod && it->has_body &&
 			   depth < RANGES_MAX_NESTING) {
@@ -1017,28 +1058,43 @@ static int plan_finish(struct ranges_plan *p, struct planner *pl)
 /* Plans above this share of the file parse it whole: nothing to gain. */
 #define RANGES_MAX_SHARE 0.75
 
+/* The start of every plan: p reset to src, the file's items scanned into sc
+ * (which the caller frees either way), its line starts built. RR_OK,
+ * RANGES_UNSURE or RR_ENOMEM. */
+static int plan_scan(struct ranges_plan *p, struct scan *sc, const char *src, size_t len)
+{
+	memset(p, 0, sizeof(*p));
+	memset(sc, 0, sizeof(*sc));
+	p->src = src;
+	p->len = len;
+	if (!src || len >= UINT32_MAX)
+		return RANGES_UNSURE;
+	/* A shebang line is not Rust the scan knows; `#![` is an attribute. */
+	if (len >= 2 && src[0] == '#' && src[1] == '!' && !(len >= 3 && src[2] == '['))
+		return RANGES_UNSURE;
+	sc->lx = (struct lexer){ src, len, 0 };
+	if (!scan_container_body(sc, true))
+		return sc->nomem ? RR_ENOMEM : RANGES_UNSURE;
+	return build_lines(p);
+}
+
+/* A finished plan's verdict: worth parsing in part, or not. */
+static int plan_verdict(const struct ranges_plan *p)
+{
+	return p->n && (double)p->bytes <= RANGES_MAX_SHARE * (double)p->len ? RANGES_PARTIAL
+									      : RANGES_WHOLE;
+}
+
 int ranges_plan(struct ranges_plan *p, const char *src, size_t len, const struct line_set *added)
 {
 	struct scan sc;
 	struct planner pl;
 	int rc;
 
-	memset(p, 0, sizeof(*p));
-	memset(&sc, 0, sizeof(sc));
 	memset(&pl, 0, sizeof(pl));
-	p->src = src;
-	p->len = len;
-	if (!src || !added || len >= UINT32_MAX)
-		return RANGES_UNSURE;
-	/* A shebang line is not Rust the scan knows; `#![` is an attribute. */
-	if (len >= 2 && src[0] == '#' && src[1] == '!' && !(len >= 3 && src[2] == '['))
-		return RANGES_UNSURE;
-	sc.lx = (struct lexer){ src, len, 0 };
-	if (!scan_container_body(&sc, true)) {
-		rc = sc.nomem ? RR_ENOMEM : RANGES_UNSURE;
-		goto done;
-	}
-	if ((rc = build_lines(p)))
+	if ((rc = plan_scan(p, &sc, src, len)) == RR_OK && !added)
+		rc = RANGES_UNSURE;
+	if (rc)
 		goto done;
 	pl.sc = &sc;
 	for (size_t r = 0; r < added->n; r++) {
@@ -1058,8 +1114,7 @@ int ranges_plan(struct ranges_plan *p, const char *src, size_t len, const struct
 	if ((rc = collect_names(&pl, src)) || (rc = add_module_context(&pl, 0, sc.n, true, 0, &any)) ||
 	    (rc = plan_finish(p, &pl)))
 		goto done;
-	rc = p->n && (double)p->bytes <= RANGES_MAX_SHARE * (double)len ? RANGES_PARTIAL
-									: RANGES_WHOLE;
+	rc = plan_verdict(p);
 done:
 	p->items = sc.v;             /* kept for ranges_defines_inherent_fn */
 	p->n_items = sc.n;
@@ -1073,6 +1128,74 @@ done:
 		ranges_plan_free(p);
 		p->src = keep_src;
 		p->len = keep_len;
+	}
+	return rc;
+}
+
+/*
+ * What a module step reads (ranges_plan_modules), in list v[from..to): inner
+ * attributes, `use`s and `mod` declarations whole (their outer attributes are
+ * part of them), and the shells of the containers that hold any, with what
+ * they hold. *added: whether anything was included.
+ */
+/* Where an item's first token is: its leading comments (a crate root's `//!`
+ * docs, `///` docs, which cannot say doc(hidden)) are of no use to a step. */
+static uint32_t code_start(const struct planner *pl, const struct ranges_item *it)
+{
+	struct lexer lx = { pl->sc->lx.s, it->end, it->start };
+	return skip_trivia(&lx) && lx.i < it->end ? (uint32_t)lx.i : it->start;
+}
+
+static int add_module_decls(struct planner *pl, size_t from, size_t to, int depth, bool *added)
+{
+	const struct ranges_item *v = pl->sc->v;
+	int rc = RR_OK;
+
+	*added = false;
+	for (size_t i = from; i < to && rc == RR_OK; i = v[i].subtree_end) {
+		const struct ranges_item *it = &v[i];
+		bool inner = false;
+		if (it->kind == IK_INNER_ATTR || it->kind == IK_USE ||
+		    (it->is_mod && !it->has_body)) {
+			rc = spans_add(&pl->include, code_start(pl, it), it->end);
+			*added = true;
+		} else if (it->kind == IK_CONTAINER && it->has_body) {
+			if (depth >= RANGES_MAX_NESTING)
+				return RANGES_UNSURE;
+			rc = add_module_decls(pl, i + 1, it->subtree_end, depth + 1, &inner);
+			/* a `mod m {}` counts even when empty: it is what a step looks for */
+			if (rc == RR_OK && (inner || it->is_mod) &&
+			    (rc = spans_add(&pl->include, code_start(pl, it), it->body_open + 1)) == RR_OK) {
+				rc = spans_add(&pl->include, it->body_close, it->end);
+				*added = true;
+			}
+		}
+	}
+	return rc;
+}
+
+int ranges_plan_modules(struct ranges_plan *p, const char *src, size_t len)
+{
+	struct scan sc;
+	struct planner pl;
+	bool any;
+	int rc;
+
+	memset(&pl, 0, sizeof(pl));
+	pl.sc = &sc;
+	if ((rc = plan_scan(p, &sc, src, len)) || (rc = add_module_decls(&pl, 0, sc.n, 0, &any)) ||
+	    (rc = plan_finish(p, &pl)))
+		goto done;
+	rc = plan_verdict(p);
+done:
+	free(sc.v);
+	free(pl.names.slot);
+	free(pl.include.v);
+	free(pl.faithful.v);
+	if (rc != RANGES_PARTIAL) {
+		ranges_plan_free(p);
+		p->src = src;
+		p->len = len;
 	}
 	return rc;
 }

@@ -70,6 +70,14 @@ int ranges_plan(struct ranges_plan *plan, const char *src, size_t len,
 void ranges_plan_free(struct ranges_plan *plan);
 
 /*
+ * Plans the ranges review_engine_module_step reads: inner attributes, `use`
+ * declarations and `mod` declarations (with their outer attributes) at every
+ * module level, and the headers of the `mod`, `impl` and `trait` blocks that
+ * hold them. Same returns as ranges_plan; no faithful spans.
+ */
+int ranges_plan_modules(struct ranges_plan *plan, const char *src, size_t len);
+
+/*
  * True when an inherent impl (`impl Type { .. }`, not `impl Trait for Type`)
  * at the file's module level (top level or inside `mod`s) may define a fn
  * called name — what a rule asking "is this `.unwrap()` the file's own?"

@@ -190,6 +190,109 @@ static void use_tree_binds(TSNode tree, const char *prefix, struct binding_query
 	}
 }
 
+/* The file's `use` declarations and its fn and module names, in tree order. */
+struct rule_use_index {
+	TSNode *uses;
+	size_t n_uses, cap_uses;
+	TSNode *locals;            /* the name nodes of fns, fn signatures and mods */
+	size_t n_locals, cap_locals;
+};
+
+void rule_ctx_release(struct rule_ctx *ctx)
+{
+	if (!ctx || !ctx->use_index)
+		return;
+	free(ctx->use_index->uses);
+	free(ctx->use_index->locals);
+	free(ctx->use_index);
+	ctx->use_index = NULL;
+}
+
+static bool node_push(TSNode **v, size_t *n, size_t *cap, TSNode node)
+{
+	if (*n == *cap) {
+		TSNode *g = rr_array_grow(*v, cap, sizeof(**v), 16);
+		if (!g)
+			return false;
+		*v = g;
+	}
+	(*v)[(*n)++] = node;
+	return true;
+}
+
+/*
+ * The walk the lookups need: each `use` declaration and the name node of each
+ * fn, fn signature and module, in tree order (not inside token trees or
+ * strings). on() returns false to stop; so does walk_bindings.
+ */
+static bool walk_bindings(TSNode root, bool (*on)(void *arg, TSNode node, bool is_use),
+			  void *arg)
+{
+	TSTreeCursor c = ts_tree_cursor_new(root);
+	bool ok = true;
+
+	for (;;) {
+		TSNode cur = ts_tree_cursor_current_node(&c);
+		enum rust_kind k = rust_node_kind(cur);
+		bool descend = true;
+		if (k == RK_USE_DECLARATION) {
+			ok = on(arg, cur, true);
+			descend = false;
+		} else if (k == RK_FUNCTION_ITEM || k == RK_FUNCTION_SIGNATURE_ITEM ||
+			   k == RK_MOD_ITEM) {
+			ok = on(arg, rust_child_by_field(cur, RF_NAME), false);
+		} else if (k == RK_TOKEN_TREE || k == RK_STRING_LITERAL || k == RK_RAW_STRING_LITERAL) {
+			descend = false;
+		}
+		if (!ok || !rust_cursor_next(&c, descend))
+			break;
+	}
+	ts_tree_cursor_delete(&c);
+	return ok;
+}
+
+static bool index_add(void *arg, TSNode node, bool is_use)
+{
+	struct rule_use_index *ix = arg;
+	return is_use ? node_push(&ix->uses, &ix->n_uses, &ix->cap_uses, node)
+		      : node_push(&ix->locals, &ix->n_locals, &ix->cap_locals, node);
+}
+
+/* One walk of the tree (the one resolve_binding made for every query). NULL
+ * when out of memory: the caller walks as before. */
+static struct rule_use_index *use_index_of(const struct rule_ctx *ctx)
+{
+	struct rule_ctx *c = (struct rule_ctx *)ctx;      /* the cache only */
+	struct rule_use_index *ix;
+
+	if (c->use_index)
+		return c->use_index;
+	if (!(ix = calloc(1, sizeof(*ix))))
+		return NULL;
+	if (!walk_bindings(ctx->root, index_add, ix)) {
+		free(ix->uses);
+		free(ix->locals);
+		free(ix);
+		return NULL;
+	}
+	return c->use_index = ix;
+}
+
+struct binding_walk {
+	struct binding_query *q;
+	bool *local;
+};
+
+static bool binding_visit(void *arg, TSNode node, bool is_use)
+{
+	struct binding_walk *w = arg;
+	if (is_use)
+		use_tree_binds(rust_child_by_field(node, RF_ARGUMENT), "", w->q, 0);
+	else if (text_is(w->q, node))
+		*w->local = true;
+	return true;
+}
+
 /*
  * Looks through the file's `use` declarations (any depth) for what q->name
  * is bound to, and notes a glob import of q->glob_of. *local is set when
@@ -198,27 +301,18 @@ static void use_tree_binds(TSNode tree, const char *prefix, struct binding_query
  */
 static void resolve_binding(const struct rule_ctx *ctx, struct binding_query *q, bool *local)
 {
-	TSTreeCursor c = ts_tree_cursor_new(ctx->root);
+	struct rule_use_index *ix = use_index_of(ctx);
+	struct binding_walk w = { q, local };
 
 	*local = false;
-	for (;;) {
-		TSNode cur = ts_tree_cursor_current_node(&c);
-		enum rust_kind k = rust_node_kind(cur);
-		bool descend = true;
-		if (k == RK_USE_DECLARATION) {
-			use_tree_binds(rust_child_by_field(cur, RF_ARGUMENT), "", q, 0);
-			descend = false;
-		} else if (k == RK_FUNCTION_ITEM || k == RK_FUNCTION_SIGNATURE_ITEM ||
-			   k == RK_MOD_ITEM) {
-			if (text_is(q, rust_child_by_field(cur, RF_NAME)))
-				*local = true;
-		} else if (k == RK_TOKEN_TREE || k == RK_STRING_LITERAL || k == RK_RAW_STRING_LITERAL) {
-			descend = false;
-		}
-		if (!rust_cursor_next(&c, descend))
-			break;
+	if (!ix) {                                /* out of memory: walk the tree */
+		walk_bindings(ctx->root, binding_visit, &w);
+		return;
 	}
-	ts_tree_cursor_delete(&c);
+	for (size_t i = 0; i < ix->n_uses; i++)
+		binding_visit(&w, ix->uses[i], true);
+	for (size_t i = 0; i < ix->n_locals && !*local; i++)
+		binding_visit(&w, ix->locals[i], false);
 }
 
 /*

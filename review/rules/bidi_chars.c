@@ -99,23 +99,41 @@ static int check(struct rule_ctx *ctx, TSNode node, const struct rust_scope *sco
 	 * are dangerous wherever they are. */
 	if (!rust_is(node, RK_SOURCE_FILE))
 		return 0;
+	/* Every one starts with byte 0xE2 or 0xD8: memchr finds those at memory
+	 * speed, and rows are counted only up to a hit (a byte loop over the whole
+	 * file was 9 M instructions for 800 KB, most of a one-line check's rules). */
+	const unsigned char *next_e2 = NULL, *next_d8 = NULL, *end = s + ctx->len;
+	size_t counted = 0, line_start = 0;
 	for (size_t i = 0; i < ctx->len;) {
-		const struct bidi *b = s[i] >= 0xD8 ? bidi_at(s + i, ctx->len - i) : NULL;
-		if (b) {
-			int rc = report(ctx, node, (uint32_t)i, at, b);
-			if (rc)
-				return rc;
-			at.column += (uint32_t)b->len;
-			i += b->len;
+		const unsigned char *hit;
+		const struct bidi *b;
+		if (!next_e2 || next_e2 < s + i)
+			next_e2 = memchr(s + i, 0xE2, ctx->len - i);
+		if (!next_d8 || next_d8 < s + i)
+			next_d8 = memchr(s + i, 0xD8, ctx->len - i);
+		if (!next_e2)
+			next_e2 = end;
+		if (!next_d8)
+			next_d8 = end;
+		hit = next_e2 < next_d8 ? next_e2 : next_d8;
+		if (hit == end)
+			break;
+		i = (size_t)(hit - s);
+		if (!(b = bidi_at(hit, ctx->len - i))) {
+			i++;
 			continue;
 		}
-		if (s[i] == '\n') {
+		for (const unsigned char *nl; counted < i &&
+		     (nl = memchr(s + counted, '\n', i - counted)); counted = (size_t)(nl - s) + 1) {
 			at.row++;
-			at.column = 0;
-		} else {
-			at.column++;
+			line_start = (size_t)(nl - s) + 1;
 		}
-		i++;
+		counted = i;
+		at.column = (uint32_t)(i - line_start);
+		int rc = report(ctx, node, (uint32_t)i, at, b);
+		if (rc)
+			return rc;
+		i += b->len;
 	}
 	return 0;
 }

@@ -294,6 +294,69 @@ static void test_reverted_inside_the_pull_request(void **state)
 /* The code a finding stands in: tokens without blanks, comments or a
  * trailing comma; an unsafe keyword grows to its block; an item stops at
  * its body. */
+/* The squeeze as introduced.c defined it before: blanks out, a `,` right
+ * before a closer out. The reference the matcher is held against. */
+static size_t reference_squeeze(const char *in, size_t n, char *out)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = in[i];
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+			continue;
+		if ((c == ')' || c == ']' || c == '}') && o > 0 && out[o - 1] == ',')
+			o--;
+		out[o++] = c;
+	}
+	return o;
+}
+
+/*
+ * introduced_squeezed_contains (no squeezed copy of the base file) against
+ * squeezing the text and memmem, over random texts of blanks, commas and
+ * closers and needles cut from their squeezed form or made up.
+ */
+static void test_squeezed_contains_matches_squeezing(void **state)
+{
+	static const char alphabet[] = "ab,,)]}( \n\t";
+	uint64_t seed = 0x2545F4914F6CDD1Dull;
+	char text[64], sq[64], needle[16];
+	size_t hits = 0;
+	(void)state;
+	for (int round = 0; round < 200000; round++) {
+		size_t len, slen, n;
+		seed ^= seed << 13;
+		seed ^= seed >> 7;
+		seed ^= seed << 17;
+		len = 1 + (size_t)(seed % 40);
+		for (size_t i = 0; i < len; i++) {
+			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+			text[i] = alphabet[(seed >> 33) % (sizeof(alphabet) - 1)];
+		}
+		slen = reference_squeeze(text, len, sq);
+		if (round & 1 && slen > 0) {          /* a piece of the squeezed text */
+			size_t at = (size_t)(seed % slen);
+			n = 1 + (size_t)((seed >> 20) % (slen - at));
+			if (n > sizeof(needle))
+				n = sizeof(needle);
+			memcpy(needle, sq + at, n);
+		} else {                              /* made up, squeezed like a code is */
+			char raw[16];
+			size_t rn = 1 + (size_t)((seed >> 9) % 8);
+			for (size_t i = 0; i < rn; i++) {
+				seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+				raw[i] = alphabet[(seed >> 33) % (sizeof(alphabet) - 1)];
+			}
+			n = reference_squeeze(raw, rn, needle);
+			if (n == 0)
+				continue;
+		}
+		bool want = slen >= n && memmem(sq, slen, needle, n) != NULL;
+		assert_int_equal(introduced_squeezed_contains(text, len, needle, n), want);
+		hits += want;
+	}
+	assert_true(hits > 50000);           /* both answers were exercised */
+}
+
 static void test_code_normalisation(void **state)
 {
 	static const char SRC[] =
@@ -329,6 +392,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_code_normalisation),
+		cmocka_unit_test(test_squeezed_contains_matches_squeezing),
 		cmocka_unit_test(test_reindented_and_rewrapped_is_not_new),
 		cmocka_unit_test(test_wrapped_in_a_new_block_is_not_new),
 		cmocka_unit_test(test_statement_touched_elsewhere_is_not_new),

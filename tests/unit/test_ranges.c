@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <ctype.h>
 #include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -302,6 +303,159 @@ static void test_named_signatures(void **state)
 	free(src);
 }
 
+/*
+ * `.name()` without arguments names no declaration (ranges.c,
+ * argless_method_call): the impls and traits that define such methods stay
+ * out of the plan, while a method given an argument (ptr_arg reads the
+ * callee's signature) and a plain call after `..` (a const fn) still bring
+ * their signatures. The engine's findings are the whole parse's either way.
+ */
+static void test_argless_method_calls(void **state)
+{
+	char *src = padded("trait Store {\n"                                   /* 1 */
+			   "    fn len(&self) -> usize;\n"                         /* 2 */
+			   "    fn take(&self, v: &[u32]) -> usize;\n"             /* 3 */
+			   "}\n"                                                   /* 4 */
+			   "impl Store for Mem {\n"                                /* 5 */
+			   "    fn len(&self) -> usize { LEN_BODY }\n"             /* 6 */
+			   "    fn take(&self, v: &[u32]) -> usize { v.len() }\n"  /* 7 */
+			   "}\n"                                                   /* 8 */
+			   "const fn limit() -> usize { 4 }\n"                     /* 9 */
+			   "fn touched(m: &dyn Stor_, seen: &Vec<u32>) -> usize {\n" /* 10 */
+			   "    if seen.len() == 0 { return m.take(seen); }\n"     /* 11 */
+			   "    seen.iter().count() + (0..limit()).len()\n"        /* 12 */
+			   "}\n"                                                   /* 13 */
+			   "fn untouched(seen: &Vec<u32>) -> bool {\n"            /* 14 */
+			   "    seen.len() == 0\n"                                 /* 15 */
+			   "}\n");                                                 /* 16 */
+	struct review_engine *r = NULL, *w = NULL;
+	struct rr_error err = { 0 };
+	struct line_set s;
+	struct ranges_plan p;
+	char why[512];
+	(void)state;
+	/* line 15 calls only `.len()`: no impl or trait of the file comes along */
+	assert_int_equal(plan_line(&p, src, 15, 15), RANGES_PARTIAL);
+	assert_true(excluded(&p, src, "trait Store {"));
+	assert_true(excluded(&p, src, "impl Store for Mem {"));
+	assert_true(excluded(&p, src, "fn len(&self) -> usize;"));
+	ranges_plan_free(&p);
+	/* lines 11-12: `take` has an argument, `limit()` follows `..` */
+	assert_int_equal(plan_line(&p, src, 11, 12), RANGES_PARTIAL);
+	assert_true(included(&p, src, "fn take(&self, v: &[u32]) -> usize;"));
+	assert_true(included(&p, src, "fn take(&self, v: &[u32]) -> usize {"));
+	assert_true(included(&p, src, "const fn limit() -> usize {"));
+	assert_true(excluded(&p, src, "fn len(&self) -> usize;"));
+	assert_true(excluded(&p, src, "LEN_BODY"));
+	ranges_plan_free(&p);
+	/* and the findings are the whole parse's, line by line */
+	assert_int_equal(review_engine_new(&r, &err), 0);
+	assert_int_equal(review_engine_new(&w, &err), 0);
+	review_engine_set_ranged(w, false);
+	for (uint32_t line = 1; line <= 16; line++) {
+		s = lines_of(line, line);
+		assert_null(rt_compare(r, w, "src/lib.rs", src, strlen(src), &s, NULL, why,
+				       sizeof(why)));
+		line_set_free(&s);
+	}
+	/* the trait named too (`&dyn Store`): its shell and the called method's signature */
+	memcpy(strstr(src, "Stor_"), "Store", 5);
+	assert_int_equal(plan_line(&p, src, 11, 12), RANGES_PARTIAL);
+	assert_true(included(&p, src, "fn take(&self, v: &[u32]) -> usize;"));
+	ranges_plan_free(&p);
+	for (uint32_t line = 1; line <= 16; line++) {
+		s = lines_of(line, line);
+		assert_null(rt_compare(r, w, "src/lib.rs", src, strlen(src), &s, NULL, why,
+				       sizeof(why)));
+		line_set_free(&s);
+	}
+	review_engine_free(r);
+	review_engine_free(w);
+	free(src);
+}
+
+/*
+ * A referenced `Vec` in the context only (a named fn's `-> &mut Vec<u8>`)
+ * does not force a whole parse, though an unparsed body declares a fn:
+ * ptr_arg looks up callees from a parameter's use in a body, and only the
+ * items parsed whole have bodies. In the touched item it still does.
+ */
+static void test_reference_in_context_only(void **state)
+{
+	char *src = padded("fn buf(b: &mut Holder) -> &mut Vec<u8> {\n"     /* 1 */
+			   "    fn nested(v: &[u8]) -> usize { v.len() }\n"    /* 2 */
+			   "    &mut b.v\n"                                    /* 3 */
+			   "}\n"                                              /* 4 */
+			   "fn touched(h: &mut Holder) {\n"                   /* 5 */
+			   "    buf(h).push(1);\n"                             /* 6 */
+			   "}\n"                                              /* 7 */
+			   "fn passes(v: &Vec<u8>) -> usize {\n"               /* 8 */
+			   "    nested(v)\n"                                   /* 9 */
+			   "}\n");                                            /* 10 */
+	struct review_engine *r = NULL, *w = NULL;
+	struct review_engine_stats st;
+	struct rr_error err = { 0 };
+	struct line_set s;
+	char why[512];
+	(void)state;
+	assert_int_equal(review_engine_new(&r, &err), 0);
+	assert_int_equal(review_engine_new(&w, &err), 0);
+	review_engine_set_ranged(w, false);
+	s = lines_of(6, 6);
+	assert_null(rt_compare(r, w, "src/lib.rs", src, strlen(src), &s, NULL, why, sizeof(why)));
+	line_set_free(&s);
+	review_engine_stats(r, &st);
+	assert_int_equal(st.ranged, 1);
+	assert_int_equal(st.whole, 0);
+	/* `&Vec<u8>` in the touched fn, `fn nested` in an unparsed body: whole */
+	s = lines_of(9, 9);
+	assert_null(rt_compare(r, w, "src/lib.rs", src, strlen(src), &s, NULL, why, sizeof(why)));
+	line_set_free(&s);
+	review_engine_stats(r, &st);
+	assert_int_equal(st.ranged, 1);
+	assert_int_equal(st.whole, 1);
+	review_engine_free(r);
+	review_engine_free(w);
+	free(src);
+}
+
+/* What a module step parses of a crate root: inner attributes, `use`s and
+ * `mod` declarations with their attributes, inline modules' headers. */
+static void test_module_plan(void **state)
+{
+	char *src = padded("#![deny(clippy::unwrap_used)]\n"
+			   "use std::fmt;\n"
+			   "pub use self::imp::{Graph, walk};\n"
+			   "#[doc(hidden)]\n"
+			   "#[allow(clippy::expect_used)]\n"
+			   "mod imp;\n"
+			   "pub mod inline {\n"
+			   "    #![warn(clippy::todo)]\n"
+			   "    fn skipped_in_inline() { BODY_A }\n"
+			   "    pub mod deeper;\n"
+			   "}\n"
+			   "impl Thing {\n"
+			   "    fn method() { BODY_B }\n"
+			   "}\n"
+			   "struct Unread { field: u8 }\n");
+	struct ranges_plan p;
+	(void)state;
+	assert_int_equal(ranges_plan_modules(&p, src, strlen(src)), RANGES_PARTIAL);
+	assert_true(included(&p, src, "#![deny(clippy::unwrap_used)]"));
+	assert_true(included(&p, src, "pub use self::imp::{Graph, walk};"));
+	assert_true(included(&p, src, "#[doc(hidden)]\n#[allow(clippy::expect_used)]\nmod imp;"));
+	assert_true(included(&p, src, "pub mod inline {"));
+	assert_true(included(&p, src, "#![warn(clippy::todo)]"));
+	assert_true(included(&p, src, "pub mod deeper;"));
+	assert_true(excluded(&p, src, "fn skipped_in_inline"));
+	assert_true(excluded(&p, src, "impl Thing"));
+	assert_true(excluded(&p, src, "BODY_B"));
+	assert_true(excluded(&p, src, "struct Unread"));
+	assert_true(excluded(&p, src, "fn padding"));
+	ranges_plan_free(&p);
+	free(src);
+}
+
 /* An added line whose text appears earlier outside the parsed items. */
 static void test_text_seen_before(void **state)
 {
@@ -434,6 +588,70 @@ struct diff_run {
 	size_t compared, failures;
 };
 
+/* One module step, segs of the file's own `mod` names, into a description. */
+static void module_step_text(struct review_engine *e, const char *src, size_t len,
+			     const char *const *segs, size_t n, char *out, size_t cap)
+{
+	struct review_module_info info;
+	struct rr_error err = { 0 };
+	size_t consumed = 0, o;
+	bool file_module = false;
+	int rc;
+
+	memset(&info, 0, sizeof(info));
+	rc = review_engine_module_step(e, src, len, segs, n, &info, &consumed, &file_module, &err);
+	o = (size_t)snprintf(out, cap, "rc %d consumed %zu file %d lints %llx/%llx/%llx/%llx "
+			     "hidden %d private %d all %d:", rc, consumed, file_module,
+			     (unsigned long long)info.lints.set, (unsigned long long)info.lints.on,
+			     (unsigned long long)info.lints.deny,
+			     (unsigned long long)info.lints.forbid, info.doc_hidden,
+			     info.private_module, info.exported_all);
+	for (size_t i = 0; i < info.n_exported; i++) {
+		if (o < cap)
+			o += (size_t)snprintf(out + o, cap - o, " %s", info.exported[i]);
+		free(info.exported[i]);
+	}
+	free(info.exported);
+}
+
+/*
+ * Module steps over src (ranges_plan_modules against the whole parse): for
+ * each `mod name` in the file, the step to it alone and on to the next one.
+ */
+static void compare_module_steps(struct diff_run *d, const char *path, const char *src,
+				 size_t len)
+{
+	char names[16][64];
+	size_t n = 0;
+
+	for (const char *p = src; n < 16 && (p = strstr(p, "mod ")); p += 4) {
+		size_t k = 0;
+		if (p > src && (isalnum((unsigned char)p[-1]) || p[-1] == '_'))
+			continue;
+		while (k < 63 && (isalnum((unsigned char)p[4 + k]) || p[4 + k] == '_'))
+			k++;
+		if (k == 0 || k == 63)
+			continue;
+		memcpy(names[n], p + 4, k);
+		names[n++][k] = '\0';
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *segs[2] = { names[i], i + 1 < n ? names[i + 1] : "none" };
+		for (size_t depth = 1; depth <= 2; depth++) {
+			char a[1024], b[1024];
+			module_step_text(d->ranged, src, len, segs, depth, a, sizeof(a));
+			module_step_text(d->whole, src, len, segs, depth, b, sizeof(b));
+			d->compared++;
+			if (strcmp(a, b) != 0) {
+				d->failures++;
+				fprintf(stderr, "module step ranged != whole: %s, mod %s%s%s:\n  %s\n  %s\n",
+					path, segs[0], depth > 1 ? " then " : "",
+					depth > 1 ? segs[1] : "", a, b);
+			}
+		}
+	}
+}
+
 /* `sets` random added-line sets on each file, with the default rules and all rules. */
 static void compare_files(struct diff_run *d, const struct rs_files *files, const char *root,
 			  unsigned sets)
@@ -444,6 +662,7 @@ static void compare_files(struct diff_run *d, const struct rs_files *files, cons
 		const char *rel = files->v[i] + strlen(root) + 1;
 		uint64_t seed = 0x9E3779B97F4A7C15ull ^ (uint64_t)(i + 1) * 0x100000001b3ull;
 		uint32_t lines = rt_lines(src, len);
+		compare_module_steps(d, rel, src, len);
 		for (unsigned k = 0; k < sets; k++) {
 			struct line_set s = LINE_SET_INIT;
 			char why[600];
@@ -590,6 +809,9 @@ int main(void)
 		cmocka_unit_test(test_text_seen_before),
 		cmocka_unit_test(test_inherent_fns),
 		cmocka_unit_test(test_named_signatures),
+		cmocka_unit_test(test_argless_method_calls),
+		cmocka_unit_test(test_reference_in_context_only),
+		cmocka_unit_test(test_module_plan),
 		cmocka_unit_test(test_engine_parses_in_ranges),
 		cmocka_unit_test(test_ranged_equals_whole_on_real_files),
 	};
