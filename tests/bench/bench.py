@@ -214,7 +214,12 @@ def ingest_one(start, tmp, bodies_path, conns=INGEST_CONNECTIONS):
     proc, url, after = start(tmp)
     res = {}
     try:
-        h.wait_http_ok(url + "/healthz")
+        try:
+            h.wait_http_ok(url + "/healthz")
+        except RuntimeError as e:
+            raise RuntimeError("%s (%s); its log ends:\n%s" % (
+                e, "running" if proc.alive() else "exited %s" % proc.p.returncode,
+                proc.output()[-3000:])) from None
         wrk(url, bodies_path, 2, conns[0])           # warm up
         for c in conns:
             load = os.getloadavg()[0]
@@ -258,13 +263,13 @@ def start_nullserver(tmp):
     exe = os.path.join(OUT, "nullserver")
     run([os.environ.get("CC", "cc"), "-O2", "-std=c17", "-Wall", "-Wextra", "-Wpedantic", "-Werror",
          "-o", exe, os.path.join(HERE, "nullserver.c")])
-    port_file = os.path.join(tmp, "null.port")
+    port_file = os.path.join(tempfile.mkdtemp(prefix="null-", dir=tmp), "null.port")
     proc = h.Proc("nullserver", [exe, port_file], tmp)
     return proc, "http://127.0.0.1:%s" % h.wait_for_file(port_file), None
 
 
 def start_node(tmp):
-    port_file = os.path.join(tmp, "node.port")
+    port_file = os.path.join(tempfile.mkdtemp(prefix="node-", dir=tmp), "node.port")  # fresh each start
     env = dict(os.environ, RR_BENCH_SECRET=SECRET)
     proc = h.Proc("octokit", ["node", os.path.join(HERE, "octokit_server.mjs"), port_file],
                   tmp, env=env)
