@@ -16,6 +16,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
@@ -553,11 +554,12 @@ static uint64_t waiting_enqueues(void)
 }
 
 /*
- * Every open connection has a handler of its own, so deliveries that arrive
- * while the database is busy all wait at once and ride in the next commit.
- * (With a pool of epoll threads, two connections on one thread waited behind
- * each other's commit: they never were all waiting together.) Another
- * connection holds the write lock until all CONCURRENT are waiting.
+ * A connection waiting for its commit is suspended, not a thread blocked on
+ * it, so deliveries that arrive while the database is busy are all received,
+ * all wait at once and ride in the next commit. (A server whose handler
+ * blocked on the commit would receive the next delivery only after it: never
+ * CONCURRENT waiting, and a commit each.) Another connection holds the write
+ * lock until all CONCURRENT are waiting.
  */
 static void test_concurrent_deliveries_share_one_commit(void **state)
 {
@@ -595,6 +597,75 @@ static void test_concurrent_deliveries_share_one_commit(void **state)
 	assert_int_equal(jobs_in(JOB_QUEUED), 1 + CONCURRENT);
 }
 
+/*
+ * A delivery the queue refuses before it reaches the committer (here: no head
+ * commit) was suspended already; its connection is resumed at once and
+ * answered 503, not left hanging.
+ */
+static void test_unsubmittable_delivery_is_answered_503(void **state)
+{
+	int64_t before = total_jobs();
+	(void)state;
+	struct reply r = deliver("no-head-1", SECRET, "{\"action\":\"opened\",\"number\":6}");
+	assert_json_reply(&r, 503, "{\"error\":\"the queue is unavailable; retry later\"}");
+	reply_free(&r);
+	assert_int_equal(total_jobs(), before);
+	/* The server still answers on a new connection. */
+	r = http("GET", "/healthz", NULL, NULL);
+	assert_int_equal(r.status, 200);
+	reply_free(&r);
+}
+
+struct stopper {
+	pthread_t t;
+	atomic_bool done;
+};
+
+static void *stop_server(void *p)
+{
+	struct stopper *st = p;
+	server_stop(W.srv);
+	atomic_store(&st->done, true);
+	return NULL;
+}
+
+/*
+ * Stopping (after SIGTERM's drain) never cuts a delivery waiting for its
+ * commit: server_stop waits until its commit is done and the 202 went out.
+ * Restarts the server for any test after it.
+ */
+static void test_stop_waits_for_a_suspended_delivery(void **state)
+{
+	struct sender one = { .index = 100 };
+	struct stopper st;
+	struct rr_error err = { 0 };
+	sqlite3 *blocker = NULL;
+	int64_t queued = jobs_in(JOB_QUEUED);
+	char db[512];
+	(void)state;
+
+	atomic_init(&st.done, false);
+	snprintf(db, sizeof(db), "%s/jobs.db", W.dir);
+	assert_int_equal(sqlite3_open(db, &blocker), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(blocker, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(pthread_create(&one.t, NULL, send_one, &one), 0);
+	for (int i = 0; i < 300 && waiting_enqueues() < 1; i++)
+		usleep(10 * 1000);
+	assert_int_equal(waiting_enqueues(), 1);
+	assert_int_equal(pthread_create(&st.t, NULL, stop_server, &st), 0);
+	usleep(200 * 1000);
+	bool stopped_early = atomic_load(&st.done);
+	assert_int_equal(sqlite3_exec(blocker, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(blocker);
+	assert_int_equal(pthread_join(one.t, NULL), 0);
+	assert_int_equal(pthread_join(st.t, NULL), 0);
+	assert_false(stopped_early);
+	assert_int_equal(one.status, 202);
+	assert_int_equal(jobs_in(JOB_QUEUED), queued + 1);
+	assert_int_equal(server_start(&W.srv, &W.cfg, W.q, W.m, &err), RR_OK);
+	W.port = server_port(W.srv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -607,6 +678,8 @@ int main(void)
 		cmocka_unit_test(test_metrics_count_everything),
 		cmocka_unit_test(test_log_has_one_line_per_request_and_no_secret),
 		cmocka_unit_test(test_concurrent_deliveries_share_one_commit),
+		cmocka_unit_test(test_unsubmittable_delivery_is_answered_503),
+		cmocka_unit_test(test_stop_waits_for_a_suspended_delivery),
 	};
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	int rc = cmocka_run_group_tests_name("server", tests, world_up, world_down);
