@@ -104,7 +104,9 @@ struct queue {
 	bool committer_running;
 	bool committer_stop;
 	uint64_t pending_since_us;           /* when the pending list last became non-empty */
-	unsigned commit_window_us;           /* the committer's batches stay open this long */
+	size_t pending_n;                    /* requests on the pending list */
+	size_t expected;                     /* requests in play around the last batch */
+	unsigned commit_window_us;           /* the most a committer's batch waits for them */
 
 	pthread_mutex_t gen_lock;            /* guards generation */
 	pthread_cond_t wake;                 /* signalled when generation changes */
@@ -521,6 +523,7 @@ static void batch_lead(struct queue *q)
 
 	q->pending = NULL;
 	q->pending_tail = &q->pending;
+	q->pending_n = 0;
 	q->leader_busy = true;
 	pthread_mutex_unlock(&q->batch_lock);
 
@@ -543,6 +546,9 @@ static void batch_lead(struct queue *q)
 	q->counters.waiting -= n;
 	counters_add(&q->counters, n, fell_back);
 	q->leader_busy = false;
+	/* This batch's callers, answered now, and those that arrived meanwhile:
+	 * under a steady load, that many come back for the next batch. */
+	q->expected = n + q->pending_n;
 	/* Requests that arrived during this commit: their first caller leads next. */
 	wake_next_leader(q);
 	if (!async)
@@ -575,6 +581,7 @@ static void pending_append(struct queue *q, struct enqueue_req *r)
 {
 	if (!q->pending)
 		q->pending_since_us = monotonic_us();
+	q->pending_n++;
 	q->counters.waiting++;
 	r->next = NULL;
 	*q->pending_tail = r;
@@ -693,9 +700,16 @@ static void deadline_after_us(struct timespec *ts, uint64_t at_us)
 
 /*
  * Leads a batch whenever requests are pending and no batch is in flight,
- * until queue_close, which it lets finish what is pending first. With a
- * commit window the batch closes window_us after its first request arrived
- * (collecting more per fsync at the cost of that much latency).
+ * until queue_close, which it lets finish what is pending first.
+ *
+ * Starting the commit with the first request to arrive splits a steady load
+ * in two: the callers just answered come back while a commit of one or two
+ * is in flight, wait for it, and ride the next one, so each waits for up to
+ * two fsyncs and each fsync carries half of them. With a commit window the
+ * batch stays open until as many requests are pending as were in play around
+ * the last batch (its own and those that arrived during its commit), or until
+ * window_us after its first request, whichever comes first. A lone delivery
+ * after a quiet spell (one was in play) is committed at once.
  */
 static void *committer_main(void *arg)
 {
@@ -705,7 +719,8 @@ static void *committer_main(void *arg)
 	for (;;) {
 		if (q->pending && !q->leader_busy) {
 			uint64_t close_at = q->pending_since_us + q->commit_window_us;
-			if (q->commit_window_us && !q->committer_stop && monotonic_us() < close_at) {
+			if (q->commit_window_us && !q->committer_stop && q->pending_n < q->expected &&
+			    monotonic_us() < close_at) {
 				struct timespec ts;
 				deadline_after_us(&ts, close_at);
 				pthread_cond_timedwait(&q->committer_wake, &q->batch_lock, &ts);
@@ -779,8 +794,9 @@ int queue_enqueue_async(struct queue *q, const struct review_request *rq,
 		return rc;
 	}
 	pending_append(q, r);
-	/* A batch in flight wakes the next leader when it is done. */
-	if (!q->leader_busy)
+	/* A batch in flight wakes the next leader when it is done; a batch
+	 * waiting for its window closes when enough are pending. */
+	if (!q->leader_busy && (q->pending_n == 1 || q->pending_n >= q->expected))
 		pthread_cond_signal(&q->committer_wake);
 	pthread_mutex_unlock(&q->batch_lock);
 	return RR_OK;
