@@ -237,7 +237,12 @@ def ingest_one(start, tmp, bodies_path, conns=INGEST_CONNECTIONS):
         proc.close()
 
 
-def start_rustreview(tmp, clone_port, secret=SECRET, binary=BINARY):
+# The event-driven server (epoll threads, connections suspended while their
+# commit is in flight) measured beside the default thread per connection.
+EVENT_THREADS = 2
+
+
+def start_rustreview(tmp, clone_port, secret=SECRET, binary=BINARY, extra_env=None):
     port = h.free_port()
     data = tempfile.mkdtemp(prefix="rr-data-", dir=tmp)
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -248,6 +253,7 @@ def start_rustreview(tmp, clone_port, secret=SECRET, binary=BINARY):
            "RUSTREVIEW_GITHUB_TOKEN": "bench-not-a-real-token",
            "RUSTREVIEW_GITHUB_API_URL": "http://127.0.0.1:%d" % clone_port,
            "RUSTREVIEW_GITHUB_GIT_URL": "http://127.0.0.1:%d" % clone_port}
+    env.update(extra_env or {})
     proc = h.Proc("rustreview-ingest", [binary, "serve"], tmp, env=env)
 
     def after(r):
@@ -284,6 +290,9 @@ def ingest(tmp):
         say("ingest: rustreview serve, %d s of wrk at each of -c%s (%d-byte signed deliveries)"
             % (INGEST_SECONDS, ", -c".join(map(str, INGEST_CONNECTIONS)), size))
         rr = ingest_one(lambda t: start_rustreview(t, hole.port), tmp, bodies)
+        say("ingest: the same, event-driven (RUSTREVIEW_HTTP_THREADS=%d)" % EVENT_THREADS)
+        ev = ingest_one(lambda t: start_rustreview(
+            t, hole.port, extra_env={"RUSTREVIEW_HTTP_THREADS": str(EVENT_THREADS)}), tmp, bodies)
         say("ingest: @octokit/webhooks on Node")
         node = ingest_one(start_node, tmp, bodies)
         # The ceiling of HTTP + HMAC alone: the same server with another secret
@@ -297,8 +306,9 @@ def ingest(tmp):
         hole.close()
     for c in INGEST_CONNECTIONS:
         rr[c]["accepted"] = rr[c]["codes"].get("202", 0)
+        ev[c]["accepted"] = ev[c]["codes"].get("202", 0)
         node[c]["accepted"] = node[c]["codes"].get("200", 0)
-    return {"rr": rr, "node": node, "ceiling": ceil[INGEST_CONNECTIONS[0]],
+    return {"rr": rr, "event": ev, "node": node, "ceiling": ceil[INGEST_CONNECTIONS[0]],
             "null": null[INGEST_CONNECTIONS[0]], "body_bytes": size}
 
 
@@ -1018,6 +1028,16 @@ def table(m, v, ing, q, ka, eng, e2, seconds, rep=None, ch=None):
                      "%.2f / %.2f ms" % (nd["p50_us"] / 1000, nd["p99_us"] / 1000),
                      "p99 %.2f×" % (nd["p99_us"] / rr["p99_us"] if rr["p99_us"] else float("inf")),
                      "lower p99", yes(rr["p99_us"] < nd["p99_us"])))
+    for conns in INGEST_CONNECTIONS:
+        ev, nd = ing["event"][conns], ing["node"][conns]
+        rows.append(("Ingest, event-driven (RUSTREVIEW_HTTP_THREADS=%d: epoll, suspended connections), "
+                     "wrk -c%d: deliveries/s, p50 / p99" % (EVENT_THREADS, conns),
+                     "%.0f /s (%d × 202, durable); %.2f / %.2f ms; %.2f server cores"
+                     % (ev["rps"], ev["accepted"], ev["p50_us"] / 1000, ev["p99_us"] / 1000,
+                        ev["cpu"]["server_cores"]),
+                     "Node %.0f /s; thread per connection %.0f /s on %.2f cores"
+                     % (nd["rps"], ing["rr"][conns]["rps"], ing["rr"][conns]["cpu"]["server_cores"]),
+                     "%.2f×" % (ev["rps"] / nd["rps"] if nd["rps"] else float("inf")), "report", ""))
     ce, nd0 = ing["ceiling"], ing["node"][INGEST_CONNECTIONS[0]]
     rows.append(("Ingest ceiling: the same server answering 401 right after HMAC-verifying each body "
                  "(no parse, no queue), wrk -c%d: what 2 shared cores allow at all" % INGEST_CONNECTIONS[0],
@@ -1149,7 +1169,10 @@ def ingest_only(tmp, t0):
     rounds = max(1, int(os.environ.get("RR_BENCH_ROUNDS", "1")))
     m, before = machine(), os.getloadavg()
     hole = BlackHole()
-    servers = [("rustreview", lambda t: start_rustreview(t, hole.port))]
+    servers = [("rustreview (a thread per connection)", lambda t: start_rustreview(t, hole.port)),
+               ("rustreview, RUSTREVIEW_HTTP_THREADS=%d (epoll, suspended connections)" % EVENT_THREADS,
+                lambda t: start_rustreview(t, hole.port,
+                                           extra_env={"RUSTREVIEW_HTTP_THREADS": str(EVENT_THREADS)}))]
     for label, path in ingest_extra():
         servers.append((label, lambda t, p=path: start_rustreview(t, hole.port, binary=p)))
     servers.append(("Node @octokit/webhooks", start_node))
