@@ -465,6 +465,7 @@ static enum MHD_Result handle_webhook(struct server *s, struct MHD_Connection *c
 	rr_error_clear(&err);
 	rc = forge->parse_event(ctx->fc, &req, &ctx->rq, &err);
 	note_request(ctx, &ctx->rq);
+	/* The group commit may log for a whole batch: not this delivery's line. */
 	rr_log_context_clear();
 	ok = answer_parsed(s, c, ctx, rc, &err);
 done:

@@ -722,52 +722,60 @@ static void test_async_refused_request_is_an_error_now(void **state)
 }
 
 /*
- * With a commit window the batch stays open for requests that come soon
- * after its first; queue_close does not wait out the window but commits what
- * is pending and reports every result before it returns.
+ * With a commit window a batch stays open until as many requests are pending
+ * as were in play around the last batch (here 3, a batch of 3 with none
+ * arriving meanwhile), so a steady load is not split in two; queue_close does
+ * not wait out the window but commits what is pending and reports every
+ * result before it returns.
  */
 static void test_commit_window_collects_and_close_commits(void **state)
 {
 	struct fixture *f = *state;
 	struct rr_error err = { 0 };
 	struct async_log log = { .submitter = pthread_self() };
-	struct async_slot slots[4];
-	struct review_request rqs[4];
-	char names[4][16];
+	struct async_slot slots[5];
+	struct review_request rqs[5], r1 = req("sync-1", 30, HEAD_A), r2 = req("sync-2", 31, HEAD_A),
+				       r3 = req("sync-3", 32, HEAD_A);
+	const struct review_request *three[] = { &r1, &r2, &r3 };
+	struct queue_enqueue_result res[3];
+	char names[5][16];
 	struct queue_commit_stats cs;
 	uint64_t start;
 
 	atomic_init(&log.calls, 0);
-	queue_set_commit_window(f->q, 1500 * 1000);   /* far longer than the 20 ms between them */
-	for (int i = 0; i < 2; i++) {
+	assert_int_equal(queue_enqueue_many(f->q, three, 3, res, &err), RR_OK);
+	queue_set_commit_window(f->q, 5u * 1000 * 1000);   /* 5 s, far longer than this takes */
+	for (int i = 0; i < 5; i++) {
 		snprintf(names[i], sizeof(names[i]), "win-%d", i);
 		rqs[i] = req(names[i], 20 + i, HEAD_A);
 		slots[i] = (struct async_slot){ &log, i };
-		assert_int_equal(queue_enqueue_async(f->q, &rqs[i], async_done, &slots[i], &err), RR_OK);
-		usleep(20 * 1000);
 	}
-	assert_int_equal(atomic_load(&log.calls), 0);      /* the window is still open */
-	wait_for_calls(&log, 2);
+	start = rr_now_ms();
+	assert_int_equal(queue_enqueue_async(f->q, &rqs[0], async_done, &slots[0], &err), RR_OK);
+	usleep(100 * 1000);
+	assert_int_equal(atomic_load(&log.calls), 0);      /* 1 of 3: the batch stays open */
+	for (int i = 1; i < 3; i++)
+		assert_int_equal(queue_enqueue_async(f->q, &rqs[i], async_done, &slots[i], &err),
+				 RR_OK);
+	wait_for_calls(&log, 3);                           /* 3 of 3: it closed */
+	assert_true(rr_now_ms() - start < 4000);
 	queue_commit_stats(f->q, &cs);
-	assert_int_equal(cs.batches, 1);
-	assert_int_equal(cs.largest_batch, 2);
+	assert_int_equal(cs.batches, 2);
+	assert_int_equal(cs.largest_batch, 3);
 
 	queue_set_commit_window(f->q, 60u * 1000 * 1000);  /* a minute */
-	for (int i = 2; i < 4; i++) {
-		snprintf(names[i], sizeof(names[i]), "win-%d", i);
-		rqs[i] = req(names[i], 20 + i, HEAD_A);
-		slots[i] = (struct async_slot){ &log, i };
-		assert_int_equal(queue_enqueue_async(f->q, &rqs[i], async_done, &slots[i], &err), RR_OK);
-	}
+	for (int i = 3; i < 5; i++)
+		assert_int_equal(queue_enqueue_async(f->q, &rqs[i], async_done, &slots[i], &err),
+				 RR_OK);
 	start = rr_now_ms();
 	queue_close(f->q);
 	assert_true(rr_now_ms() - start < 10 * 1000);
-	assert_int_equal(atomic_load(&log.calls), 4);
-	assert_int_equal(log.res[2].rc, RR_OK);
-	assert_int_equal(log.res[3].rc, RR_OK);
+	assert_int_equal(atomic_load(&log.calls), 5);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(log.res[i].rc, RR_OK);
 	assert_int_equal(queue_open(&f->q, f->db, &err), RR_OK);
-	assert_int_equal(state_of(f->q, log.res[3].job_id), JOB_QUEUED);
-	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM jobs"), 4);
+	assert_int_equal(state_of(f->q, log.res[4].job_id), JOB_QUEUED);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM jobs"), 8);
 }
 
 int main(void)
