@@ -183,13 +183,15 @@ def dump_core(p, cwd):
 
 
 class Probes(unittest.TestCase):
+    EXTRA = {}     # the default: a thread per connection
+
     @classmethod
     def setUpClass(cls):
         cls.w = World("probes")
-        cls.bot, cls.url, cls.data_dir = cls.w.start_bot("main", {
+        cls.bot, cls.url, cls.data_dir = cls.w.start_bot("main", dict({
             "RUSTREVIEW_REQUEST_TIMEOUT": str(DEADLINE_S),
             "RUSTREVIEW_MAX_CONNECTIONS": str(LIMIT),
-            "RUSTREVIEW_CONNECTION_TIMEOUT": "30"})
+            "RUSTREVIEW_CONNECTION_TIMEOUT": "30"}, **cls.EXTRA))
         cls.db = os.path.join(cls.data_dir, "rustreview.db")
         cls.port = int(cls.url.rsplit(":", 1)[1])
 
@@ -292,6 +294,12 @@ class Probes(unittest.TestCase):
 
 
 @unittest.skipIf(sanitized_build(), "AddressSanitizer turns core dumps off")
+class ProbesEventDriven(Probes):
+    """The same probes against the event-driven server: epoll threads, a
+    delivery's connection suspended until its commit (RUSTREVIEW_HTTP_THREADS)."""
+    EXTRA = {"RUSTREVIEW_HTTP_THREADS": "2"}
+
+
 class CoreDumps(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
