@@ -62,7 +62,8 @@ struct server {
 	struct conntrack *ct;      /* request deadlines */
 	unsigned port;
 	atomic_bool draining;      /* SIGTERM seen: not ready, still accepting */
-	atomic_uint suspended;     /* connections waiting for their commit (event-driven) */
+	atomic_uint unanswered;    /* event-driven: deliveries handed to the committer whose
+				      request has not completed (its answer not sent) */
 	bool event_driven;         /* RUSTREVIEW_HTTP_THREADS > 0 */
 };
 
@@ -334,12 +335,11 @@ static enum MHD_Result answer_committed(struct MHD_Connection *c, struct request
 static void on_committed(void *arg, const struct queue_enqueue_result *res)
 {
 	struct request_ctx *ctx = arg;
-	struct server *s = ctx->server;
 
 	ctx->enq = *res;
 	atomic_store(&ctx->committed, true);
+	/* From here the epoll thread may answer and free ctx. */
 	MHD_resume_connection(ctx->connection);
-	atomic_fetch_sub(&s->suspended, 1);
 }
 
 /*
@@ -364,7 +364,7 @@ static enum MHD_Result answer_enqueue(struct server *s, struct MHD_Connection *c
 	}
 	/* Suspended before it is submitted: the commit may finish (and resume
 	 * it) before this handler returns. */
-	atomic_fetch_add(&s->suspended, 1);
+	atomic_fetch_add(&s->unanswered, 1);     /* on_completed counts it answered */
 	MHD_suspend_connection(c);
 	ctx->enqueued = true;
 	if (queue_enqueue_async(s->q, &ctx->rq, on_committed, ctx, &err) == RR_OK)
@@ -765,6 +765,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (!ctx)
 		return;
 	conntrack_next_request(s->ct, ctx->conn);
+	if (ctx->enqueued)
+		atomic_fetch_sub(&s->unanswered, 1);
 	ms = rr_now_ms() - ctx->start_ms;
 	if (ctx->forge_label) {
 		metrics_delivery(s->m, ctx->forge_label, ctx->status,
@@ -866,7 +868,7 @@ int server_start(struct server **out, const struct rr_config *cfg, struct queue 
 	s->q = q;
 	s->m = m;
 	atomic_init(&s->draining, false);
-	atomic_init(&s->suspended, 0);
+	atomic_init(&s->unanswered, 0);
 	if ((rc = conntrack_start(&s->ct, server_request_deadline_ms(cfg),
 				  server_idle_timeout_s(cfg) * 1000u, server_connection_limit(cfg), err))) {
 		free(s);
@@ -933,10 +935,12 @@ void server_stop(struct server *s)
 		return;
 	/* Stop accepting first so a load balancer sees refusals, then drain. */
 	MHD_quiesce_daemon(s->daemon);
-	/* libmicrohttpd must not be stopped with a connection suspended: every
-	 * delivery handed to the committer gets its answer first (the committer
-	 * always reports, at worst the database's error after its timeout). */
-	while (atomic_load(&s->suspended) > 0)
+	/* libmicrohttpd must not be stopped with a connection suspended, and a
+	 * committed delivery deserves its 202: every delivery handed to the
+	 * committer is answered first (the committer always reports, at worst
+	 * the database's error after its timeout; a client gone meanwhile
+	 * completes the request too). */
+	while (atomic_load(&s->unanswered) > 0)
 		usleep(1000);
 	MHD_stop_daemon(s->daemon);
 	conntrack_stop(s->ct);

@@ -293,13 +293,13 @@ class Probes(unittest.TestCase):
         self.assertNotIn('"config.weak_secret"', strong.output())
 
 
-@unittest.skipIf(sanitized_build(), "AddressSanitizer turns core dumps off")
 class ProbesEventDriven(Probes):
     """The same probes against the event-driven server: epoll threads, a
     delivery's connection suspended until its commit (RUSTREVIEW_HTTP_THREADS)."""
     EXTRA = {"RUSTREVIEW_HTTP_THREADS": "2"}
 
 
+@unittest.skipIf(sanitized_build(), "AddressSanitizer turns core dumps off")
 class CoreDumps(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
