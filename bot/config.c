@@ -37,6 +37,7 @@ static const struct config_setting settings[] = {
 	{ "MAX_BODY_BYTES", 0 },
 	{ "MAX_CONNECTIONS", 0 },
 	{ "MAX_CONNECTIONS_PER_IP", 0 },
+	{ "HTTP_THREADS", 0 },
 	{ "CONNECTION_TIMEOUT", 0 },
 	{ "REQUEST_TIMEOUT", 0 },
 	{ "CORE_DUMPS", 0 },
@@ -342,6 +343,9 @@ static int load_general(struct rr_config *cfg, struct rr_error *err)
 	if ((rc = load_uint(ENV_PREFIX "MAX_CONNECTIONS_PER_IP", 0, 0, 100000, &n, err)))
 		return rc;
 	cfg->max_connections_per_ip = (unsigned)n;
+	if ((rc = load_uint(ENV_PREFIX "HTTP_THREADS", 0, 0, 64, &n, err)))
+		return rc;
+	cfg->http_threads = (unsigned)n;
 	if ((rc = load_uint(ENV_PREFIX "CONNECTION_TIMEOUT", CONFIG_DEFAULT_CONNECTION_TIMEOUT_S, 1,
 			    3600, &n, err)))
 		return rc;

@@ -13,6 +13,8 @@
  *   RUSTREVIEW_MAX_BODY_BYTES  default 26214400 (25 MiB)
  *   RUSTREVIEW_MAX_CONNECTIONS 8..100000, default 1000: open HTTP connections at once
  *   RUSTREVIEW_MAX_CONNECTIONS_PER_IP  0..100000, default 0 (no per-address limit)
+ *   RUSTREVIEW_HTTP_THREADS    0..64, default 0: a thread per HTTP connection; N: N epoll
+ *                              threads, a connection suspended while its commit is in flight
  *   RUSTREVIEW_CONNECTION_TIMEOUT      1..3600 s, default 30: an idle connection is closed
  *   RUSTREVIEW_CORE_DUMPS      true|false, default false: let the process dump core (secrets
  *                              stay out of the dump either way)
@@ -70,6 +72,7 @@ struct rr_config {
 	size_t max_body_bytes;
 	unsigned max_connections;        /* libmicrohttpd connection limit */
 	unsigned max_connections_per_ip; /* 0 = none */
+	unsigned http_threads;           /* 0: a thread per connection; N: N epoll threads */
 	unsigned connection_timeout_s;   /* idle connections are closed after this */
 	unsigned request_timeout_s;      /* a whole request (headers + body) must arrive in this */
 	bool core_dumps;                 /* the operator asks for core dumps */

@@ -2,8 +2,8 @@
  * conntrack.h — a deadline for each HTTP request, and room for real deliveries.
  *
  * libmicrohttpd's connection timeout is an idle timeout: a client that sends
- * one byte a second keeps its connection (and, with a thread per connection,
- * a thread) for ever, and a thousand such clients lock every forge out. Here
+ * one byte a second keeps its connection (a socket and a slot under the
+ * connection limit) for ever, and a thousand such clients lock every forge out. Here
  * every connection is tracked from accept to close; from the moment a request
  * starts (the connection opened, or the previous response went out) until its
  * headers and body are all in, a watchdog thread gives it `deadline_ms` (plus
@@ -14,10 +14,10 @@
  * new connection evicts the request that has been arriving the longest (the
  * server accepts a few connections past the limit for that: see server.c).
  *
- * A request whose deadline passes has its socket shut down (not closed: the
- * connection's own thread still owns the descriptor and closes it), which ends
- * the connection at once. A request being handled (all of it received, waiting
- * for its commit) is never cut.
+ * A request whose deadline passes has its socket shut down (not closed:
+ * libmicrohttpd still owns the descriptor and closes it), which ends the
+ * connection at once. A request being handled (all of it received, its
+ * connection suspended while its commit is in flight) is never cut.
  */
 #ifndef RR_CONNTRACK_H
 #define RR_CONNTRACK_H

@@ -11,12 +11,19 @@
  * form the next batch. Nobody returns before the transaction holding its row
  * has committed, so "acknowledged" still means "durable".
  *
+ * An event-driven server cannot block a thread per delivery: it submits with
+ * queue_enqueue_async and the queue's committer thread (started on the first
+ * such submission) leads the batches instead, calling each request's done
+ * function once the transaction holding it has committed. Both kinds of
+ * request share the pending list, so a batch may carry both.
+ *
  * Locks (never two held at once, so no ordering to get wrong):
  *   db_lock     FIFO ticket lock over the backend's connection. FIFO so a
  *               worker's claim waits at most for the operations already
  *               queued ahead of it (at most one enqueue batch, since enqueuers
  *               funnel through a single leader), never for a flood.
- *   batch_lock  the pending list, the leader flag and the commit counters.
+ *   batch_lock  the pending list, the leader flag, the committer's state and
+ *               the commit counters. Done functions are called with no lock held.
  *   gen_lock    the generation that idle workers wait on.
  *
  * Leases: each claim records this process's owner (the replica) and a fresh
@@ -59,7 +66,10 @@ struct enqueue_req {
 	struct queue_item item;    /* request and result, as the backend sees them */
 	char *json;                /* owned by the submitting caller */
 	bool done;                 /* set under batch_lock once the result is final */
-	pthread_cond_t *wake;      /* the submitting caller's, waited on with batch_lock */
+	pthread_cond_t *wake;      /* the submitting caller's, waited on with batch_lock;
+				      NULL for an asynchronous request */
+	queue_enqueue_done_fn done_fn;   /* an asynchronous request's, else NULL */
+	void *done_ctx;
 	struct enqueue_req *next;  /* pending list / batch link */
 };
 
@@ -70,6 +80,7 @@ enum {
 	SYNC_BATCH_MUTEX = 1 << 2,
 	SYNC_GEN_MUTEX = 1 << 3,
 	SYNC_GEN_COND = 1 << 4,
+	SYNC_COMMITTER_COND = 1 << 5,
 };
 
 struct queue {
@@ -88,6 +99,14 @@ struct queue {
 	struct enqueue_req **pending_tail;
 	bool leader_busy;                    /* a batch is being committed */
 	struct queue_commit_stats counters;
+	pthread_cond_t committer_wake;       /* asynchronous requests wait to be led */
+	pthread_t committer;
+	bool committer_running;
+	bool committer_stop;
+	uint64_t pending_since_us;           /* when the pending list last became non-empty */
+	size_t pending_n;                    /* requests on the pending list */
+	size_t expected;                     /* requests in play around the last batch */
+	unsigned commit_window_us;           /* the most a committer's batch waits for them */
 
 	pthread_mutex_t gen_lock;            /* guards generation */
 	pthread_cond_t wake;                 /* signalled when generation changes */
@@ -172,6 +191,8 @@ static void fifo_lock_release(struct fifo_lock *l)
 
 /* ---- open / close ------------------------------------------------------- */
 
+static void committer_stop(struct queue *q);
+
 static int sync_init_mutex(struct queue *q, pthread_mutex_t *m, unsigned bit)
 {
 	if (pthread_mutex_init(m, NULL) != 0)
@@ -202,7 +223,8 @@ static int queue_init_sync(struct queue *q, struct rr_error *err)
 	      sync_init_cond(q, &q->db_lock.turn, NULL, SYNC_DB_COND) ||
 	      sync_init_mutex(q, &q->batch_lock, SYNC_BATCH_MUTEX) ||
 	      sync_init_mutex(q, &q->gen_lock, SYNC_GEN_MUTEX) ||
-	      sync_init_cond(q, &q->wake, &mono, SYNC_GEN_COND);
+	      sync_init_cond(q, &q->wake, &mono, SYNC_GEN_COND) ||
+	      sync_init_cond(q, &q->committer_wake, &mono, SYNC_COMMITTER_COND);
 	pthread_condattr_destroy(&mono);
 	if (bad)
 		return rr_error_set(err, RR_ERR, "queue: cannot create its locks");
@@ -222,6 +244,8 @@ static void queue_destroy_sync(struct queue *q)
 		pthread_cond_destroy(&q->wake);
 	if (q->sync_ready & SYNC_GEN_MUTEX)
 		pthread_mutex_destroy(&q->gen_lock);
+	if (q->sync_ready & SYNC_COMMITTER_COND)
+		pthread_cond_destroy(&q->committer_wake);
 	q->sync_ready = 0;
 }
 
@@ -293,6 +317,7 @@ void queue_close(struct queue *q)
 {
 	if (!q)
 		return;
+	committer_stop(q);
 	atomic_store(&q->closing, true);
 	if (q->listening)
 		pthread_join(q->listener, NULL);
@@ -459,20 +484,46 @@ static void counters_add(struct queue_commit_stats *c, size_t n, bool fell_back)
 		c->largest_batch = n;
 }
 
+/* Called with batch_lock held after a batch: whoever leads the requests that
+ * arrived meanwhile is woken (a synchronous caller, or the committer). */
+static void wake_next_leader(struct queue *q)
+{
+	if (!q->pending)
+		return;
+	if (q->pending->wake)
+		pthread_cond_signal(q->pending->wake);
+	else
+		pthread_cond_signal(&q->committer_wake);
+}
+
+/* An asynchronous request's result goes to its done function; then it is freed. */
+static void finish_async(struct enqueue_req *r)
+{
+	struct queue_enqueue_result res = {
+		.job_id = r->item.job_id, .duplicate = r->item.duplicate,
+		.requeued = r->item.requeued, .rc = r->item.rc, .err = r->item.err,
+	};
+	r->done_fn(r->done_ctx, &res);
+	free(r->json);
+	free(r);
+}
+
 /*
  * Called with batch_lock held and no batch in flight: takes every pending
  * request, commits them outside batch_lock (so more can queue up meanwhile),
- * then publishes the results and wakes their callers. Returns with batch_lock
+ * then publishes the results: synchronous callers are woken, asynchronous
+ * requests' done functions called with no lock held. Returns with batch_lock
  * held.
  */
 static void batch_lead(struct queue *q)
 {
-	struct enqueue_req *batch = q->pending;
+	struct enqueue_req *batch = q->pending, *async = NULL, **async_tail = &async, *next;
 	size_t n = batch_length(batch);
 	bool fell_back, notify = false;
 
 	q->pending = NULL;
 	q->pending_tail = &q->pending;
+	q->pending_n = 0;
 	q->leader_busy = true;
 	pthread_mutex_unlock(&q->batch_lock);
 
@@ -481,16 +532,33 @@ static void batch_lead(struct queue *q)
 		queue_wake_all(q);
 
 	pthread_mutex_lock(&q->batch_lock);
-	for (struct enqueue_req *r = batch; r; r = r->next) {
+	for (struct enqueue_req *r = batch; r; r = next) {
+		next = r->next;    /* a woken caller frees its request */
+		if (r->done_fn) {
+			r->next = NULL;
+			*async_tail = r;
+			async_tail = &r->next;
+			continue;
+		}
 		r->done = true;
 		pthread_cond_signal(r->wake);
 	}
 	q->counters.waiting -= n;
 	counters_add(&q->counters, n, fell_back);
 	q->leader_busy = false;
+	/* This batch's callers, answered now, and those that arrived meanwhile:
+	 * under a steady load, that many come back for the next batch. */
+	q->expected = n + q->pending_n;
 	/* Requests that arrived during this commit: their first caller leads next. */
-	if (q->pending)
-		pthread_cond_signal(q->pending->wake);
+	wake_next_leader(q);
+	if (!async)
+		return;
+	pthread_mutex_unlock(&q->batch_lock);
+	for (struct enqueue_req *r = async; r; r = next) {
+		next = r->next;
+		finish_async(r);
+	}
+	pthread_mutex_lock(&q->batch_lock);
 }
 
 static bool reqs_done(const struct enqueue_req *reqs, size_t n)
@@ -499,6 +567,25 @@ static bool reqs_done(const struct enqueue_req *reqs, size_t n)
 		if (!reqs[i].done)
 			return false;
 	return true;
+}
+
+static uint64_t monotonic_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* With batch_lock held. */
+static void pending_append(struct queue *q, struct enqueue_req *r)
+{
+	if (!q->pending)
+		q->pending_since_us = monotonic_us();
+	q->pending_n++;
+	q->counters.waiting++;
+	r->next = NULL;
+	*q->pending_tail = r;
+	q->pending_tail = &r->next;
 }
 
 /*
@@ -518,11 +605,8 @@ static int enqueue_submit(struct queue *q, struct enqueue_req *reqs, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		if (reqs[i].done)
 			continue;
-		q->counters.waiting++;
 		reqs[i].wake = &wake;
-		reqs[i].next = NULL;
-		*q->pending_tail = &reqs[i];
-		q->pending_tail = &reqs[i].next;
+		pending_append(q, &reqs[i]);
 	}
 	while (!reqs_done(reqs, n)) {
 		/* Ours are pending (a leader takes the whole list, and marks
@@ -604,6 +688,125 @@ int queue_enqueue_many(struct queue *q, const struct review_request *const *rqs,
 	}
 	free(reqs);
 	return rc;
+}
+
+/* ---- enqueue: the committer (asynchronous requests) ------------------------ */
+
+static void deadline_after_us(struct timespec *ts, uint64_t at_us)
+{
+	ts->tv_sec = (time_t)(at_us / 1000000u);
+	ts->tv_nsec = (long)(at_us % 1000000u) * 1000;
+}
+
+/*
+ * Leads a batch whenever requests are pending and no batch is in flight,
+ * until queue_close, which it lets finish what is pending first.
+ *
+ * Starting the commit with the first request to arrive splits a steady load
+ * in two: the callers just answered come back while a commit of one or two
+ * is in flight, wait for it, and ride the next one, so each waits for up to
+ * two fsyncs and each fsync carries half of them. With a commit window the
+ * batch stays open until as many requests are pending as were in play around
+ * the last batch (its own and those that arrived during its commit), or until
+ * window_us after its first request, whichever comes first. A lone delivery
+ * after a quiet spell (one was in play) is committed at once.
+ */
+static void *committer_main(void *arg)
+{
+	struct queue *q = arg;
+
+	pthread_mutex_lock(&q->batch_lock);
+	for (;;) {
+		if (q->pending && !q->leader_busy) {
+			uint64_t close_at = q->pending_since_us + q->commit_window_us;
+			if (q->commit_window_us && !q->committer_stop && q->pending_n < q->expected &&
+			    monotonic_us() < close_at) {
+				struct timespec ts;
+				deadline_after_us(&ts, close_at);
+				pthread_cond_timedwait(&q->committer_wake, &q->batch_lock, &ts);
+				continue;
+			}
+			batch_lead(q);
+			continue;
+		}
+		if (q->committer_stop && !q->pending && !q->leader_busy)
+			break;
+		pthread_cond_wait(&q->committer_wake, &q->batch_lock);
+	}
+	pthread_mutex_unlock(&q->batch_lock);
+	return NULL;
+}
+
+/* With batch_lock held. */
+static int committer_ensure(struct queue *q, struct rr_error *err)
+{
+	if (q->committer_running)
+		return RR_OK;
+	if (q->committer_stop)
+		return rr_error_set(err, RR_ERR, "enqueue: the queue is closing");
+	if (pthread_create(&q->committer, NULL, committer_main, q) != 0)
+		return rr_error_set(err, RR_ERR, "enqueue: cannot start the committer thread");
+	q->committer_running = true;
+	return RR_OK;
+}
+
+/* Lets the committer commit what is pending, then joins it. */
+static void committer_stop(struct queue *q)
+{
+	bool running;
+
+	if (!(q->sync_ready & SYNC_BATCH_MUTEX))
+		return;
+	pthread_mutex_lock(&q->batch_lock);
+	q->committer_stop = true;
+	running = q->committer_running;
+	if (running)
+		pthread_cond_signal(&q->committer_wake);
+	pthread_mutex_unlock(&q->batch_lock);
+	if (running)
+		pthread_join(q->committer, NULL);
+}
+
+int queue_enqueue_async(struct queue *q, const struct review_request *rq,
+			queue_enqueue_done_fn done, void *ctx, struct rr_error *err)
+{
+	struct enqueue_req *r = calloc(1, sizeof(*r));
+	int rc;
+
+	if (!r)
+		return rr_error_set(err, RR_ENOMEM, "enqueue: out of memory");
+	req_prepare(r, rq);
+	if (r->item.rc != RR_OK) {
+		rc = r->item.rc;
+		if (err)
+			*err = r->item.err;
+		free(r->json);
+		free(r);
+		return rc;
+	}
+	r->done_fn = done;
+	r->done_ctx = ctx;
+	pthread_mutex_lock(&q->batch_lock);
+	if ((rc = committer_ensure(q, err)) != RR_OK) {
+		pthread_mutex_unlock(&q->batch_lock);
+		free(r->json);
+		free(r);
+		return rc;
+	}
+	pending_append(q, r);
+	/* A batch in flight wakes the next leader when it is done; a batch
+	 * waiting for its window closes when enough are pending. */
+	if (!q->leader_busy && (q->pending_n == 1 || q->pending_n >= q->expected))
+		pthread_cond_signal(&q->committer_wake);
+	pthread_mutex_unlock(&q->batch_lock);
+	return RR_OK;
+}
+
+void queue_set_commit_window(struct queue *q, unsigned window_us)
+{
+	pthread_mutex_lock(&q->batch_lock);
+	q->commit_window_us = window_us;
+	pthread_mutex_unlock(&q->batch_lock);
 }
 
 void queue_commit_stats(struct queue *q, struct queue_commit_stats *out)

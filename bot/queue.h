@@ -123,6 +123,26 @@ struct queue_enqueue_result {
 int queue_enqueue_many(struct queue *q, const struct review_request *const *rqs, size_t n,
 		       struct queue_enqueue_result *results, struct rr_error *err);
 
+/*
+ * For an event-driven caller that must not block on the commit: rq is
+ * validated and serialised now and rides in the next group commit, led by the
+ * queue's committer thread (started on first use); done(ctx, result) is called
+ * on that thread, with no queue lock held, once the transaction holding it
+ * has committed (result->rc == RR_OK: durable) or failed. rq (whose fields the
+ * database columns take) must stay valid until then. An error return means
+ * the request was not submitted and done will not be called. queue_close
+ * commits what is pending, calling every done function, before it returns.
+ */
+typedef void (*queue_enqueue_done_fn)(void *ctx, const struct queue_enqueue_result *result);
+int queue_enqueue_async(struct queue *q, const struct review_request *rq,
+			queue_enqueue_done_fn done, void *ctx, struct rr_error *err);
+/*
+ * The committer's batches close window_us after their first request arrives
+ * (default 0: as soon as no batch is in flight). A window trades that much
+ * latency for more requests per fsync.
+ */
+void queue_set_commit_window(struct queue *q, unsigned window_us);
+
 /* How enqueues were grouped into transactions since queue_open. */
 struct queue_commit_stats {
 	uint64_t batches;          /* group commits (one transaction each, unless fallen back) */

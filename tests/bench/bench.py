@@ -36,6 +36,7 @@ import json
 import os
 import random
 import re
+import resource
 import shutil
 import socket
 import sqlite3
@@ -60,12 +61,14 @@ QUICK = os.environ.get("RR_BENCH_QUICK") == "1"
 SECRET = "bench-webhook-secret-0c5e"
 INGEST_SECONDS = 3 if QUICK else 10
 INGEST_CONNECTIONS = (16, 256)   # as GitHub sends at a quiet and at a busy time
+INGEST_GOAL = 3                  # × Node's @octokit/webhooks, durably (issue 13)
 E2E_RUNS = 10 if QUICK else 100
 API_CALLS = 50 if QUICK else 200
 CLIPPY_FILES = 4 if QUICK else 12
 BASELINE = os.environ.get("RR_BENCH_BASELINE")
 # RR_BENCH_ONLY=change: only the change benchmarks and the end-to-end phases (a quicker
-# run while iterating; the table then has only their rows).
+# run while iterating; the table then has only their rows). RR_BENCH_ONLY=ingest: the
+# ingest rows alone (ingest_only: rounds, other builds beside this one).
 ONLY = os.environ.get("RR_BENCH_ONLY", "")
 REPLAY_COMMITS = 40 if QUICK else 300
 
@@ -186,15 +189,45 @@ def wrk(url, bodies_path, seconds, conns, prefix=""):
     raise RuntimeError("wrk printed no result:\n" + out)
 
 
+def cpu_split(pid, since=None):
+    """CPU seconds so far: (the machine busy, the server pid, this script's
+    waited children — wrk); with since, what each used in between, plus
+    `others`: what the rest of the machine took meanwhile, in cores (the
+    load average counts our own wrk and server too)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    busy = (sum(v) - v[3] - v[4]) / os.sysconf("SC_CLK_TCK")   # minus idle, iowait
+    with open("/proc/%d/stat" % pid) as f:
+        st = f.read().rsplit(")", 1)[1].split()
+    server = (int(st[11]) + int(st[12])) / os.sysconf("SC_CLK_TCK")
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    now = (time.monotonic(), busy, server, ru.ru_utime + ru.ru_stime)
+    if since is None:
+        return now
+    wall = now[0] - since[0]
+    d = [now[i] - since[i] for i in range(1, 4)]
+    return {"server_cores": d[1] / wall, "wrk_cores": d[2] / wall,
+            "others_cores": max(0.0, d[0] - d[1] - d[2]) / wall}
+
+
 def ingest_one(start, tmp, bodies_path, conns=INGEST_CONNECTIONS):
     """One server, wrk at each concurrency in turn: {conns: result}."""
     proc, url, after = start(tmp)
     res = {}
     try:
-        h.wait_http_ok(url + "/healthz")
+        try:
+            h.wait_http_ok(url + "/healthz")
+        except RuntimeError as e:
+            raise RuntimeError("%s (%s); its log ends:\n%s" % (
+                e, "running" if proc.alive() else "exited %s" % proc.p.returncode,
+                proc.output()[-3000:])) from None
         wrk(url, bodies_path, 2, conns[0])           # warm up
         for c in conns:
+            load = os.getloadavg()[0]
+            cpu = cpu_split(proc.p.pid)
             r = wrk(url, bodies_path, INGEST_SECONDS, c)
+            r["load"] = (load, os.getloadavg()[0])
+            r["cpu"] = cpu_split(proc.p.pid, cpu)
             r["rss_kb"] = peak_rss_kb(proc.p.pid)
             r["alive"] = proc.alive()
             if after:
@@ -205,17 +238,24 @@ def ingest_one(start, tmp, bodies_path, conns=INGEST_CONNECTIONS):
         proc.close()
 
 
-def start_rustreview(tmp, clone_port, secret=SECRET):
+# The event-driven server (epoll threads, connections suspended while their
+# commit is in flight) measured beside the default thread per connection.
+EVENT_THREADS = 2
+
+
+def start_rustreview(tmp, clone_port, secret=SECRET, binary=BINARY, extra_env=None):
     port = h.free_port()
-    data = os.path.join(tmp, "rr-data")
+    data = tempfile.mkdtemp(prefix="rr-data-", dir=tmp)
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+           "RUSTREVIEW_SHUTDOWN_GRACE": "2",
            "RUSTREVIEW_LISTEN": "127.0.0.1:%d" % port, "RUSTREVIEW_DATA_DIR": data,
            "RUSTREVIEW_WORKERS": "1", "RUSTREVIEW_LOG_LEVEL": "error",
            "RUSTREVIEW_GITHUB_WEBHOOK_SECRET": secret,
            "RUSTREVIEW_GITHUB_TOKEN": "bench-not-a-real-token",
            "RUSTREVIEW_GITHUB_API_URL": "http://127.0.0.1:%d" % clone_port,
            "RUSTREVIEW_GITHUB_GIT_URL": "http://127.0.0.1:%d" % clone_port}
-    proc = h.Proc("rustreview-ingest", [BINARY, "serve"], tmp, env=env)
+    env.update(extra_env or {})
+    proc = h.Proc("rustreview-ingest", [binary, "serve"], tmp, env=env)
 
     def after(r):
         con = sqlite3.connect(os.path.join(data, "rustreview.db"), timeout=10)
@@ -230,13 +270,13 @@ def start_nullserver(tmp):
     exe = os.path.join(OUT, "nullserver")
     run([os.environ.get("CC", "cc"), "-O2", "-std=c17", "-Wall", "-Wextra", "-Wpedantic", "-Werror",
          "-o", exe, os.path.join(HERE, "nullserver.c")])
-    port_file = os.path.join(tmp, "null.port")
+    port_file = os.path.join(tempfile.mkdtemp(prefix="null-", dir=tmp), "null.port")
     proc = h.Proc("nullserver", [exe, port_file], tmp)
     return proc, "http://127.0.0.1:%s" % h.wait_for_file(port_file), None
 
 
 def start_node(tmp):
-    port_file = os.path.join(tmp, "node.port")
+    port_file = os.path.join(tempfile.mkdtemp(prefix="node-", dir=tmp), "node.port")  # fresh each start
     env = dict(os.environ, RR_BENCH_SECRET=SECRET)
     proc = h.Proc("octokit", ["node", os.path.join(HERE, "octokit_server.mjs"), port_file],
                   tmp, env=env)
@@ -251,6 +291,9 @@ def ingest(tmp):
         say("ingest: rustreview serve, %d s of wrk at each of -c%s (%d-byte signed deliveries)"
             % (INGEST_SECONDS, ", -c".join(map(str, INGEST_CONNECTIONS)), size))
         rr = ingest_one(lambda t: start_rustreview(t, hole.port), tmp, bodies)
+        say("ingest: the same, event-driven (RUSTREVIEW_HTTP_THREADS=%d)" % EVENT_THREADS)
+        ev = ingest_one(lambda t: start_rustreview(
+            t, hole.port, extra_env={"RUSTREVIEW_HTTP_THREADS": str(EVENT_THREADS)}), tmp, bodies)
         say("ingest: @octokit/webhooks on Node")
         node = ingest_one(start_node, tmp, bodies)
         # The ceiling of HTTP + HMAC alone: the same server with another secret
@@ -264,8 +307,9 @@ def ingest(tmp):
         hole.close()
     for c in INGEST_CONNECTIONS:
         rr[c]["accepted"] = rr[c]["codes"].get("202", 0)
+        ev[c]["accepted"] = ev[c]["codes"].get("202", 0)
         node[c]["accepted"] = node[c]["codes"].get("200", 0)
-    return {"rr": rr, "node": node, "ceiling": ceil[INGEST_CONNECTIONS[0]],
+    return {"rr": rr, "event": ev, "node": node, "ceiling": ceil[INGEST_CONNECTIONS[0]],
             "null": null[INGEST_CONNECTIONS[0]], "body_bytes": size}
 
 
@@ -1029,23 +1073,33 @@ def table(m, v, ing, q, ka, eng, e2, seconds, rep=None, ch=None):
                      % (ing["body_bytes"], conns, INGEST_SECONDS),
                      "%.0f /s (%d × 202, durable; %d jobs in SQLite)" % (rr["rps"], rr["accepted"], rr["jobs"]),
                      "%.0f /s (%d × 200, in memory)" % (nd["rps"], nd["accepted"]),
-                     "%.2f×" % ratio, "≥ 5×", yes(ratio >= 5)))
+                     "%.2f×" % ratio, "≥ %d×" % INGEST_GOAL, yes(ratio >= INGEST_GOAL)))
         rows.append(("Ingest: latency p50 / p99 at -c%d" % conns,
                      "%.2f / %.2f ms" % (rr["p50_us"] / 1000, rr["p99_us"] / 1000),
                      "%.2f / %.2f ms" % (nd["p50_us"] / 1000, nd["p99_us"] / 1000),
                      "p99 %.2f×" % (nd["p99_us"] / rr["p99_us"] if rr["p99_us"] else float("inf")),
                      "lower p99", yes(rr["p99_us"] < nd["p99_us"])))
+    for conns in INGEST_CONNECTIONS:
+        ev, nd = ing["event"][conns], ing["node"][conns]
+        rows.append(("Ingest, event-driven (RUSTREVIEW_HTTP_THREADS=%d: epoll, suspended connections), "
+                     "wrk -c%d: deliveries/s, p50 / p99" % (EVENT_THREADS, conns),
+                     "%.0f /s (%d × 202, durable); %.2f / %.2f ms; %.2f server cores"
+                     % (ev["rps"], ev["accepted"], ev["p50_us"] / 1000, ev["p99_us"] / 1000,
+                        ev["cpu"]["server_cores"]),
+                     "Node %.0f /s; thread per connection %.0f /s on %.2f cores"
+                     % (nd["rps"], ing["rr"][conns]["rps"], ing["rr"][conns]["cpu"]["server_cores"]),
+                     "%.2f×" % (ev["rps"] / nd["rps"] if nd["rps"] else float("inf")), "report", ""))
     ce, nd0 = ing["ceiling"], ing["node"][INGEST_CONNECTIONS[0]]
     rows.append(("Ingest ceiling: the same server answering 401 right after HMAC-verifying each body "
                  "(no parse, no queue), wrk -c%d: what 2 shared cores allow at all" % INGEST_CONNECTIONS[0],
                  "%.0f /s (%d × 401)" % (ce["rps"], ce["codes"].get("other", 0)),
-                 "5× Node would be %.0f /s" % (5 * nd0["rps"]),
+                 "%d× Node would be %.0f /s" % (INGEST_GOAL, INGEST_GOAL * nd0["rps"]),
                  "%.2f× Node" % (ce["rps"] / nd0["rps"]), "report", ""))
     nu = ing["null"]
     rows.append(("Ingest hard ceiling: a null HTTP server in C (one epoll thread: reads each request, "
                  "answers 200 without looking), wrk -c%d: the most any server gets from this load "
                  "generator on these cores" % INGEST_CONNECTIONS[0],
-                 "%.0f /s" % nu["rps"], "5× Node would be %.0f /s" % (5 * nd0["rps"]),
+                 "%.0f /s" % nu["rps"], "%d× Node would be %.0f /s" % (INGEST_GOAL, INGEST_GOAL * nd0["rps"]),
                  "%.2f× Node" % (nu["rps"] / nd0["rps"]), "report", ""))
 
     rows.append(("Fast path, queue alone: durable enqueues/s (no HTTP)",
@@ -1142,6 +1196,110 @@ def table(m, v, ing, q, ka, eng, e2, seconds, rep=None, ch=None):
     rows += replica_rows(rep or {})
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     return "\n".join(lines) + "\n"
+
+
+# ---- ingest alone (RR_BENCH_ONLY=ingest) ------------------------------------------
+
+def ingest_extra():
+    """RR_BENCH_INGEST_EXTRA="label=path[,label=path...]": other `rustreview`
+    builds (a "before", another design) measured in the same run, round by
+    round beside this one and Node."""
+    out = []
+    for item in filter(None, os.environ.get("RR_BENCH_INGEST_EXTRA", "").split(",")):
+        label, _, path = item.partition("=")
+        if not path or not os.access(path, os.X_OK):
+            raise SystemExit("RR_BENCH_INGEST_EXTRA: %r is not label=executable" % item)
+        out.append((label, os.path.abspath(path)))
+    return out
+
+
+def median(xs):
+    xs = sorted(xs)
+    return xs[len(xs) // 2] if len(xs) % 2 else (xs[len(xs) // 2 - 1] + xs[len(xs) // 2]) / 2
+
+
+def load_note(r):
+    c = r["cpu"]
+    return "%.1f→%.1f; %.2f / %.2f / %.2f" % (r["load"] + (c["server_cores"], c["wrk_cores"],
+                                                          c["others_cores"]))
+
+
+def ingest_only(tmp, t0):
+    """RR_BENCH_ONLY=ingest: the ingest rows alone. RR_BENCH_ROUNDS=N (default
+    1) measures every server N times, interleaved (this build, each
+    RR_BENCH_INGEST_EXTRA build, Node; then again), so a shared machine's
+    load falls on all of them alike; the table gives each run and the median,
+    with the 1-minute load average when each wrk started and ended."""
+    rounds = max(1, int(os.environ.get("RR_BENCH_ROUNDS", "1")))
+    m, before = machine(), os.getloadavg()
+    hole = BlackHole()
+    servers = [("rustreview (a thread per connection)", lambda t: start_rustreview(t, hole.port)),
+               ("rustreview, RUSTREVIEW_HTTP_THREADS=%d (epoll, suspended connections)" % EVENT_THREADS,
+                lambda t: start_rustreview(t, hole.port,
+                                           extra_env={"RUSTREVIEW_HTTP_THREADS": str(EVENT_THREADS)}))]
+    for label, path in ingest_extra():
+        servers.append((label, lambda t, p=path: start_rustreview(t, hole.port, binary=p)))
+    servers.append(("Node @octokit/webhooks", start_node))
+    runs = {label: [] for label, _ in servers}
+    try:
+        bodies = os.path.join(tmp, "deliveries")
+        size = ingest_bodies(hole.port, bodies)
+        for i in range(rounds):
+            for label, start in servers:
+                say("ingest round %d/%d: %s" % (i + 1, rounds, label))
+                runs[label].append(ingest_one(start, tmp, bodies))
+        say("ingest: verification-only ceiling (every signature wrong)")
+        ceil = ingest_one(lambda t: start_rustreview(t, hole.port, secret="not-" + SECRET), tmp,
+                          bodies, conns=INGEST_CONNECTIONS[:1])[INGEST_CONNECTIONS[0]]
+        say("ingest: null server ceiling (reads each request, answers 200)")
+        null = ingest_one(start_nullserver, tmp, bodies, conns=INGEST_CONNECTIONS[:1])[INGEST_CONNECTIONS[0]]
+    finally:
+        hole.close()
+    after = os.getloadavg()
+    node = runs["Node @octokit/webhooks"]
+    node_rps = {c: median([r[c]["rps"] for r in node]) for c in INGEST_CONNECTIONS}
+    rows = []
+    for label, _ in servers:
+        for c in INGEST_CONNECTIONS:
+            rs = [r[c] for r in runs[label]]
+            mid = sorted(rs, key=lambda r: r["rps"])[len(rs) // 2]
+            rps = median([r["rps"] for r in rs])
+            code = "200" if label.startswith("Node") else "202"   # Node answers 200
+            answered = "%d × %s" % (mid["codes"].get(code, 0), code)
+            other = mid["codes"].get("other", 0) + mid["errors"]
+            rows.append((label, "-c%d" % c,
+                         "**%.0f**" % rps + (" (%s)" % ", ".join("%.0f" % r["rps"] for r in rs)
+                                             if len(rs) > 1 else ""),
+                         "%.2f / %.2f" % (mid["p50_us"] / 1000, mid["p99_us"] / 1000),
+                         "%.2f×" % (rps / node_rps[c]),
+                         "%s%s%s" % (answered, ", %d other/errors" % other if other else "",
+                                     "" if all(r["alive"] for r in rs) else ", DIED"),
+                         " ".join(load_note(r) for r in rs)))
+    for label, r in (("ceiling: this server, every signature wrong (401 after HMAC)", ceil),
+                     ("ceiling: null C server (epoll, answers 200 unread)", null)):
+        c = INGEST_CONNECTIONS[0]
+        rows.append((label, "-c%d" % c, "%.0f" % r["rps"],
+                     "%.2f / %.2f" % (r["p50_us"] / 1000, r["p99_us"] / 1000),
+                     "%.2f×" % (r["rps"] / node_rps[c]), "", load_note(r)))
+    lines = ["## rustreview benchmarks: ingest (RR_BENCH_ONLY=ingest)", "",
+             "Machine: %d CPUs, %s, %.1f GiB RAM; %s. Run took %.0f s. Load average (1, 5, 15 min) "
+             "%.2f %.2f %.2f before, %.2f %.2f %.2f after. %d-byte signed `pull_request`, "
+             "wrk %d s per run, %d round%s. Goal: ≥ %d× Node with every 202 durable." % (
+                 m["nproc"], m["cpu"], m["mem_gib"], time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                 time.time() - t0, *before, *after, size, INGEST_SECONDS, rounds,
+                 "" if rounds == 1 else "s", INGEST_GOAL), "",
+             "| server | wrk | deliveries/s (median%s) | p50 / p99 ms | × Node | answers | "
+             "load 1-min start→end; cores used by the server / wrk / everything else |"
+             % ("; each round" if rounds > 1 else ""),
+             "| --- | --- | --- | --- | --- | --- | --- |"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    md = "\n".join(lines) + "\n"
+    with open(os.path.join(OUT, "results-ingest.md"), "w") as f:
+        f.write(md)
+    with open(os.path.join(OUT, "results-ingest.json"), "w") as f:
+        json.dump({"machine": m, "load_before": before, "load_after": after, "runs": runs,
+                   "ceiling": ceil, "null": null}, f, indent=1)
+    sys.stdout.write(md)
 
 
 # ---- durable ingest by queue backend and replicas ------------------------------
@@ -1250,8 +1408,10 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="rr-bench-")
     try:
-        if os.environ.get("RR_BENCH_ONLY") == "replicas":
+        if ONLY == "replicas":
             return replicas_only(tmp, t0)
+        if ONLY == "ingest":
+            return ingest_only(tmp, t0)
         m, v = machine(), versions()
         if ONLY == "change":
             e2 = e2e(tmp)

@@ -183,13 +183,15 @@ def dump_core(p, cwd):
 
 
 class Probes(unittest.TestCase):
+    EXTRA = {}     # the default: a thread per connection
+
     @classmethod
     def setUpClass(cls):
         cls.w = World("probes")
-        cls.bot, cls.url, cls.data_dir = cls.w.start_bot("main", {
+        cls.bot, cls.url, cls.data_dir = cls.w.start_bot("main", dict({
             "RUSTREVIEW_REQUEST_TIMEOUT": str(DEADLINE_S),
             "RUSTREVIEW_MAX_CONNECTIONS": str(LIMIT),
-            "RUSTREVIEW_CONNECTION_TIMEOUT": "30"})
+            "RUSTREVIEW_CONNECTION_TIMEOUT": "30"}, **cls.EXTRA))
         cls.db = os.path.join(cls.data_dir, "rustreview.db")
         cls.port = int(cls.url.rsplit(":", 1)[1])
 
@@ -289,6 +291,12 @@ class Probes(unittest.TestCase):
         self.assertIn("openssl rand -hex 32", warned[0]["message"])
         self.assertNotIn("hunter2", weak.output())
         self.assertNotIn('"config.weak_secret"', strong.output())
+
+
+class ProbesEventDriven(Probes):
+    """The same probes against the event-driven server: epoll threads, a
+    delivery's connection suspended until its commit (RUSTREVIEW_HTTP_THREADS)."""
+    EXTRA = {"RUSTREVIEW_HTTP_THREADS": "2"}
 
 
 @unittest.skipIf(sanitized_build(), "AddressSanitizer turns core dumps off")

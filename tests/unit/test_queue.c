@@ -579,6 +579,164 @@ static void test_v1_database_is_upgraded(void **state)
 	assert_int_equal(state_of(f->q, 1), JOB_SUPERSEDED);
 }
 
+/* ---- asynchronous enqueues (an event-driven server) --------------------- */
+
+#define ASYNC_N 10
+struct async_log {
+	atomic_int calls;
+	pthread_t submitter;
+	bool other_thread[ASYNC_N + 1];
+	struct queue_enqueue_result res[ASYNC_N + 1];
+};
+struct async_slot {
+	struct async_log *log;
+	int index;
+};
+
+static void async_done(void *ctx, const struct queue_enqueue_result *res)
+{
+	struct async_slot *s = ctx;
+	s->log->res[s->index] = *res;
+	s->log->other_thread[s->index] = !pthread_equal(pthread_self(), s->log->submitter);
+	atomic_fetch_add(&s->log->calls, 1);
+}
+
+static uint64_t queue_waiting(struct queue *q)
+{
+	struct queue_commit_stats cs;
+	queue_commit_stats(q, &cs);
+	return cs.waiting;
+}
+
+static void wait_for_calls(struct async_log *log, int n)
+{
+	for (int i = 0; i < 500 && atomic_load(&log->calls) < n; i++)
+		usleep(10 * 1000);
+	assert_int_equal(atomic_load(&log->calls), n);
+}
+
+/*
+ * Submissions return at once; the committer commits what piled up while the
+ * database was busy in one transaction and reports each result (the same
+ * delivery twice: one job, the second a duplicate) on its own thread.
+ */
+static void test_async_enqueues_share_a_commit(void **state)
+{
+	struct fixture *f = *state;
+	struct rr_error err = { 0 };
+	struct async_log log = { .submitter = pthread_self() };
+	struct async_slot slots[ASYNC_N + 1];
+	struct review_request rqs[ASYNC_N + 1];
+	char names[ASYNC_N][16];
+	struct queue_commit_stats cs;
+	sqlite3 *blocker = NULL;
+
+	atomic_init(&log.calls, 0);
+	assert_int_equal(sqlite3_open(f->db, &blocker), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(blocker, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
+	for (int i = 0; i <= ASYNC_N; i++) {
+		int k = i < ASYNC_N ? i : 3;          /* the last one repeats delivery 3 */
+		snprintf(names[k], sizeof(names[k]), "async-%d", k);
+		rqs[i] = req(names[k], 10 + k, HEAD_A);
+		slots[i] = (struct async_slot){ &log, i };
+		assert_int_equal(queue_enqueue_async(f->q, &rqs[i], async_done, &slots[i], &err),
+				 RR_OK);
+	}
+	assert_int_equal(queue_waiting(f->q), ASYNC_N + 1);
+	usleep(50 * 1000);
+	assert_int_equal(atomic_load(&log.calls), 0);     /* nothing before its commit */
+	assert_int_equal(sqlite3_exec(blocker, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(blocker);
+	wait_for_calls(&log, ASYNC_N + 1);
+	for (int i = 0; i < ASYNC_N; i++) {
+		assert_int_equal(log.res[i].rc, RR_OK);
+		assert_false(log.res[i].duplicate);
+		assert_true(log.other_thread[i]);
+		assert_int_equal(state_of(f->q, log.res[i].job_id), JOB_QUEUED);
+	}
+	assert_true(log.res[ASYNC_N].duplicate);
+	assert_int_equal(log.res[ASYNC_N].job_id, log.res[3].job_id);
+	queue_commit_stats(f->q, &cs);
+	/* The first submission alone (taken before the others), then the rest. */
+	assert_true(cs.batches <= 2);
+	assert_int_equal(cs.requests, ASYNC_N + 1);
+	assert_int_equal(cs.waiting, 0);
+}
+
+/* A request the queue refuses is not submitted: an error now, no call later. */
+static void test_async_refused_request_is_an_error_now(void **state)
+{
+	struct fixture *f = *state;
+	struct rr_error err = { 0 };
+	struct async_log log = { .submitter = pthread_self() };
+	struct async_slot slot = { &log, 0 };
+	struct review_request bad = req("no-head", 1, NULL);
+
+	atomic_init(&log.calls, 0);
+	assert_int_equal(queue_enqueue_async(f->q, &bad, async_done, &slot, &err), RR_EINVAL);
+	assert_string_equal(err.msg,
+			    "enqueue: the request lacks forge, delivery id, owner, repo or head");
+	assert_int_equal(queue_waiting(f->q), 0);
+	assert_int_equal(atomic_load(&log.calls), 0);
+}
+
+/*
+ * With a commit window a batch stays open until as many requests are pending
+ * as were in play around the last batch (here 3, a batch of 3 with none
+ * arriving meanwhile), so a steady load is not split in two; queue_close does
+ * not wait out the window but commits what is pending and reports every
+ * result before it returns.
+ */
+static void test_commit_window_collects_and_close_commits(void **state)
+{
+	struct fixture *f = *state;
+	struct rr_error err = { 0 };
+	struct async_log log = { .submitter = pthread_self() };
+	struct async_slot slots[5];
+	struct review_request rqs[5], r1 = req("sync-1", 30, HEAD_A), r2 = req("sync-2", 31, HEAD_A),
+				       r3 = req("sync-3", 32, HEAD_A);
+	const struct review_request *three[] = { &r1, &r2, &r3 };
+	struct queue_enqueue_result res[3];
+	char names[5][16];
+	struct queue_commit_stats cs;
+	uint64_t start;
+
+	atomic_init(&log.calls, 0);
+	assert_int_equal(queue_enqueue_many(f->q, three, 3, res, &err), RR_OK);
+	queue_set_commit_window(f->q, 5u * 1000 * 1000);   /* 5 s, far longer than this takes */
+	for (int i = 0; i < 5; i++) {
+		snprintf(names[i], sizeof(names[i]), "win-%d", i);
+		rqs[i] = req(names[i], 20 + i, HEAD_A);
+		slots[i] = (struct async_slot){ &log, i };
+	}
+	start = rr_now_ms();
+	assert_int_equal(queue_enqueue_async(f->q, &rqs[0], async_done, &slots[0], &err), RR_OK);
+	usleep(100 * 1000);
+	assert_int_equal(atomic_load(&log.calls), 0);      /* 1 of 3: the batch stays open */
+	for (int i = 1; i < 3; i++)
+		assert_int_equal(queue_enqueue_async(f->q, &rqs[i], async_done, &slots[i], &err),
+				 RR_OK);
+	wait_for_calls(&log, 3);                           /* 3 of 3: it closed */
+	assert_true(rr_now_ms() - start < 4000);
+	queue_commit_stats(f->q, &cs);
+	assert_int_equal(cs.batches, 2);
+	assert_int_equal(cs.largest_batch, 3);
+
+	queue_set_commit_window(f->q, 60u * 1000 * 1000);  /* a minute */
+	for (int i = 3; i < 5; i++)
+		assert_int_equal(queue_enqueue_async(f->q, &rqs[i], async_done, &slots[i], &err),
+				 RR_OK);
+	start = rr_now_ms();
+	queue_close(f->q);
+	assert_true(rr_now_ms() - start < 10 * 1000);
+	assert_int_equal(atomic_load(&log.calls), 5);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(log.res[i].rc, RR_OK);
+	assert_int_equal(queue_open(&f->q, f->db, &err), RR_OK);
+	assert_int_equal(state_of(f->q, log.res[4].job_id), JOB_QUEUED);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM jobs"), 8);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -596,6 +754,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_supersede_under_concurrency, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_claims_not_starved_by_enqueues, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v1_database_is_upgraded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_async_enqueues_share_a_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_async_refused_request_is_an_error_now, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_commit_window_collects_and_close_commits, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests_name("queue", tests, NULL, NULL);
 }
