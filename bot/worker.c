@@ -122,6 +122,23 @@ static int find_forge(const struct rr_config *cfg, struct job_run *r, struct rr_
 	return RR_OK;
 }
 
+/*
+ * True when the mirror already holds both commits the review reads: the head
+ * the webhook names and the base commit it names. The review uses exactly
+ * those two commits (never a ref's tip), a commit in the mirror comes with
+ * its whole history (fetches are never shallow), and the mirror's lock, held
+ * until the review ends, keeps a repack from dropping them meanwhile: a fetch
+ * would add nothing the review reads. A retried run, a redelivery, a reopened
+ * or ready-for-review pull request, or one head in several pull requests
+ * then costs no round trip to the git server.
+ */
+static bool mirror_has_review_commits(struct job_run *r)
+{
+	return r->rq.head_sha && r->rq.base_sha &&
+	       repo_mirror_has_commit(r->mirror, r->rq.head_sha, NULL) == RR_OK &&
+	       repo_mirror_has_commit(r->mirror, r->rq.base_sha, NULL) == RR_OK;
+}
+
 /* Fetches the PR into the mirror; credentials live only as long as the fetch. */
 static int fetch_pull_request(const struct rr_config *cfg, struct job_run *r, struct rr_error *err)
 {
@@ -132,13 +149,19 @@ static int fetch_pull_request(const struct rr_config *cfg, struct job_run *r, st
 	/* Some forges know the diff's base only from their API (the payload lacks it). */
 	if (forge->prepare && (rc = forge->prepare(r->fc, &r->rq, err)))
 		return rc;
-	if (forge->git_credentials && (rc = forge->git_credentials(r->fc, &r->rq, &r->creds, err)))
-		return rr_error_wrap(err, "git credentials");
 	if ((rc = forge->fetch_refspecs(&r->rq, &r->refspecs, &r->nrefspecs, err)))
 		return rc;
 	if ((rc = repo_mirror_open(&r->mirror, cfg->data_dir, forge->name, r->rq.owner, r->rq.repo,
 				   err)))
 		return rc;
+	t0 = rr_now_ms();
+	if (mirror_has_review_commits(r)) {
+		rr_log_kv(RR_LOG_INFO, "job.fetched", RR_KV_UINT("refspecs", 0),
+			  RR_KV_BOOL("skipped", true), RR_KV_UINT("ms", rr_now_ms() - t0));
+		return RR_OK;
+	}
+	if (forge->git_credentials && (rc = forge->git_credentials(r->fc, &r->rq, &r->creds, err)))
+		return rr_error_wrap(err, "git credentials");
 	t0 = rr_now_ms();
 	rc = repo_mirror_fetch(r->mirror, r->rq.clone_url, (const char *const *)r->refspecs,
 			       r->nrefspecs, r->creds.password ? &r->creds : NULL, err);
@@ -146,7 +169,7 @@ static int fetch_pull_request(const struct rr_config *cfg, struct job_run *r, st
 	metrics_git_fetch(r->m, forge->name, (double)(rr_now_ms() - t0) / 1000.0);
 	if (rc == RR_OK)
 		rr_log_kv(RR_LOG_INFO, "job.fetched", RR_KV_UINT("refspecs", r->nrefspecs),
-			  RR_KV_UINT("ms", rr_now_ms() - t0));
+			  RR_KV_BOOL("skipped", false), RR_KV_UINT("ms", rr_now_ms() - t0));
 	return rc;
 }
 
