@@ -92,9 +92,13 @@ struct job_run {
 	struct review_stats stats;
 	struct publish_result published;
 	struct review_options opts;    /* .rustreview.toml of the base commit */
-	uint64_t fetch_us, review_us, publish_us;   /* phase timings, for the log */
+	/* Phase timings for the log (review.phases): fetch, review (with the
+	 * diff), pacing (the budget's transaction), publish (list what is there,
+	 * post the review), status (the head commit's). */
+	uint64_t fetch_us, review_us, pace_us, publish_us, status_us;
 	struct metrics *m;
 	bool paced;                    /* RR_SKIP came from the pacing budget, not the forge */
+	bool fetched;                  /* the git server was asked (not skipped) */
 };
 
 static void job_run_release(struct job_run *r)
@@ -163,6 +167,7 @@ static int fetch_pull_request(const struct rr_config *cfg, struct job_run *r, st
 	if (forge->git_credentials && (rc = forge->git_credentials(r->fc, &r->rq, &r->creds, err)))
 		return rr_error_wrap(err, "git credentials");
 	t0 = rr_now_ms();
+	r->fetched = true;
 	rc = repo_mirror_fetch(r->mirror, r->rq.clone_url, (const char *const *)r->refspecs,
 			       r->nrefspecs, r->creds.password ? &r->creds : NULL, err);
 	git_credentials_clear(&r->creds);
@@ -386,16 +391,20 @@ static int run_review(struct review_engine *e, const struct rr_config *cfg, stru
 	r->fetch_us = r->review_us - r->fetch_us;
 	if (rc || (rc = review_pull_request(e, cfg, r, err)))
 		return rc;
-	r->publish_us = rr_now_us();
-	r->review_us = r->publish_us - r->review_us;
+	r->pace_us = rr_now_us();
+	r->review_us = r->pace_us - r->review_us;
 	if ((rc = pace_publish(cfg, q, r, err))) {
 		r->paced = rc == RR_SKIP;     /* the budget, not a pause the forge asked for */
 		return rc;
 	}
+	r->publish_us = rr_now_us();
+	r->pace_us = r->publish_us - r->pace_us;
 	if ((rc = publish_review(r, err)))
 		return rc;
+	r->status_us = rr_now_us();
+	r->publish_us = r->status_us - r->publish_us;
 	rc = report_status(r, err);
-	r->publish_us = rr_now_us() - r->publish_us;
+	r->status_us = rr_now_us() - r->status_us;
 	return rc;
 }
 
@@ -420,14 +429,19 @@ static void log_job(const struct rr_config *cfg, const struct job *job, const st
 			  RR_KV_UINT("findings", r->findings.n), RR_KV_UINT("posted", r->published.posted),
 			  RR_KV_UINT("already_posted", r->published.already_posted),
 			  RR_KV_BOOL("review_created", r->published.review_created), RR_KV_UINT("ms", ms));
-		/* Where the time went: fetch (negotiation and pack), diff, review (the
-		 * rest of review_run: parse, rules, new-findings filter), publish (the
-		 * forge's API calls). make bench reads it. */
+		/* Where the time went: fetch (negotiation and pack; 0 fetches when the
+		 * mirror had both commits), diff, review (the rest of review_run:
+		 * parse, rules, new-findings filter), pace (the pacing budget's
+		 * transaction), publish (the forge's API calls: list what is there,
+		 * post the review), status (the head commit's status call). make
+		 * bench reads it. */
 		rr_log_kv(RR_LOG_DEBUG, "review.phases", RR_KV_UINT("fetch_us", r->fetch_us),
+			  RR_KV_BOOL("fetched", r->fetched),
 			  RR_KV_UINT("diff_us", r->stats.diff_us),
 			  RR_KV_UINT("review_us", r->review_us > r->stats.diff_us
 							  ? r->review_us - r->stats.diff_us : 0),
-			  RR_KV_UINT("publish_us", r->publish_us));
+			  RR_KV_UINT("pace_us", r->pace_us), RR_KV_UINT("publish_us", r->publish_us),
+			  RR_KV_UINT("status_us", r->status_us));
 	} else if (strcmp(outcome, "paced") == 0) {
 		rr_log_kv(RR_LOG_INFO, "job.paced", RR_KV_UINT("retry_in_s", st->delay_s),
 			  RR_KV_STR("reason", err ? err->msg : NULL), RR_KV_UINT("ms", ms));
