@@ -80,6 +80,24 @@ unsigned worker_backoff_jitter_s(int attempts, long retry_after)
 
 /* ---- one job ------------------------------------------------------------ */
 
+/*
+ * What is already on the pull request, listed on a helper thread while the
+ * fetch and the review run (publish_list_existing): the forge's answer to
+ * that listing no longer adds to the job's time. The publisher lists again
+ * itself when this failed or lacks what the findings need (a notice).
+ */
+struct prelist {
+	pthread_t thread;
+	bool started;                      /* the thread runs or ran and is not joined */
+	bool joined;                       /* it ran: listing holds its outcome */
+	struct forge_config *fc;
+	const struct review_request *rq;   /* the job's, not written while the thread runs */
+	const struct rr_log_field *ids;    /* the job's log context, for the thread's lines */
+	size_t nids;
+	struct publish_listing listing;    /* what is there, or why not */
+	uint64_t us;                       /* how long the listing took */
+};
+
 /* Everything one job holds; released in one place whatever happens. */
 struct job_run {
 	struct review_request rq;
@@ -99,10 +117,56 @@ struct job_run {
 	struct metrics *m;
 	bool paced;                    /* RR_SKIP came from the pacing budget, not the forge */
 	bool fetched;                  /* the git server was asked (not skipped) */
+	struct prelist prelist;
+	const struct rr_log_field *log_ids;    /* the thread's log context (job_ids) */
+	size_t nlog_ids;
 };
+
+static void *prelist_main(void *arg)
+{
+	struct prelist *p = arg;
+	uint64_t t0 = rr_now_us();
+
+	rr_log_context_set(p->ids, p->nids);
+	publish_list_existing(p->fc, p->rq, false, &p->listing);
+	p->us = rr_now_us() - t0;
+	rr_log_context_clear();
+	return NULL;
+}
+
+/* Starts listing the pull request's comments beside the fetch and review.
+ * Best effort: without a thread the publisher lists them itself. */
+static void prelist_start(struct job_run *r)
+{
+	struct prelist *p = &r->prelist;
+
+	if (!r->fc->forge->list_existing)
+		return;
+	p->fc = r->fc;
+	p->rq = &r->rq;
+	p->ids = r->log_ids;
+	p->nids = r->nlog_ids;
+	p->started = pthread_create(&p->thread, NULL, prelist_main, p) == 0;
+}
+
+/* Waits for the listing; true when one was made (it may have failed: the
+ * publisher reports that failure as its own). */
+static bool prelist_finish(struct prelist *p)
+{
+	bool ran = p->started || p->joined;
+
+	if (p->started) {
+		pthread_join(p->thread, NULL);
+		p->started = false;
+		p->joined = true;
+	}
+	return ran;
+}
 
 static void job_run_release(struct job_run *r)
 {
+	prelist_finish(&r->prelist);
+	publish_existing_free(&r->prelist.listing.ex);
 	git_credentials_clear(&r->creds);
 	for (size_t i = 0; i < r->nrefspecs; i++)
 		free(r->refspecs[i]);
@@ -153,6 +217,8 @@ static int fetch_pull_request(const struct rr_config *cfg, struct job_run *r, st
 	/* Some forges know the diff's base only from their API (the payload lacks it). */
 	if (forge->prepare && (rc = forge->prepare(r->fc, &r->rq, err)))
 		return rc;
+	/* The request is complete and read-only from here on. */
+	prelist_start(r);
 	if ((rc = forge->fetch_refspecs(&r->rq, &r->refspecs, &r->nrefspecs, err)))
 		return rc;
 	if ((rc = repo_mirror_open(&r->mirror, cfg->data_dir, forge->name, r->rq.owner, r->rq.repo,
@@ -292,7 +358,9 @@ static int publish_review(struct job_run *r, struct rr_error *err)
 		s.group_after = r->opts.group_after;
 	if (r->opts.per_rule_budget_set)
 		s.per_rule_budget = r->opts.per_rule_budget;
-	return publish_run(r->fc, &r->rq, &r->findings, &s, &r->published, err);
+	return publish_run_listed(r->fc, &r->rq, &r->findings, &s,
+				  prelist_finish(&r->prelist) ? &r->prelist.listing : NULL, &r->published,
+				  err);
 }
 
 /*
@@ -441,7 +509,8 @@ static void log_job(const struct rr_config *cfg, const struct job *job, const st
 			  RR_KV_UINT("review_us", r->review_us > r->stats.diff_us
 							  ? r->review_us - r->stats.diff_us : 0),
 			  RR_KV_UINT("pace_us", r->pace_us), RR_KV_UINT("publish_us", r->publish_us),
-			  RR_KV_UINT("status_us", r->status_us));
+			  RR_KV_UINT("status_us", r->status_us),
+			  RR_KV_UINT("listed_ahead_us", r->prelist.us));
 	} else if (strcmp(outcome, "paced") == 0) {
 		rr_log_kv(RR_LOG_INFO, "job.paced", RR_KV_UINT("retry_in_s", st->delay_s),
 			  RR_KV_STR("reason", err ? err->msg : NULL), RR_KV_UINT("ms", ms));
@@ -576,7 +645,12 @@ int worker_run_job(struct review_engine *e, const struct rr_config *cfg, struct 
 	memset(&r, 0, sizeof(r));
 	r.m = m;
 	job_ids_begin(&ids, job);
+	r.log_ids = ids.fields;
+	r.nlog_ids = sizeof(ids.fields) / sizeof(ids.fields[0]);
 	rc = run_review(e, cfg, q, job, &r, &err);
+	/* A run that ended before publishing still waits for its listing: the
+	 * thread logs with ids that end with this run. */
+	prelist_finish(&r.prelist);
 	if (rc != RR_OK && err.msg[0] == '\0')
 		rr_error_set(&err, rc, "%s", rr_strcode(rc));
 	ms = rr_now_ms() - t0;
