@@ -207,10 +207,35 @@ static bool mirror_has_review_commits(struct job_run *r)
 	       repo_mirror_has_commit(r->mirror, r->rq.base_sha, NULL) == RR_OK;
 }
 
+/*
+ * The forge's refspecs the review needs (at most max, borrowed from
+ * r->refspecs): all of them, less the base branch's (its destination under
+ * refs/rustreview/base/, where resolve_base looks) when the base commit the
+ * webhook names is in the mirror already. The review reads that commit, not
+ * the branch's tip, and a base branch that moved on since would otherwise
+ * bring commits no review of this head reads.
+ */
+static size_t needed_refspecs(struct job_run *r, const char **out, size_t max)
+{
+	bool have_base = r->rq.base_sha &&
+			 repo_mirror_has_commit(r->mirror, r->rq.base_sha, NULL) == RR_OK;
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->nrefspecs && n < max; i++) {
+		const char *dst = strchr(r->refspecs[i], ':');
+		if (have_base && dst && strncmp(dst + 1, "refs/rustreview/base/", 21) == 0)
+			continue;
+		out[n++] = r->refspecs[i];
+	}
+	return n;
+}
+
 /* Fetches the PR into the mirror; credentials live only as long as the fetch. */
 static int fetch_pull_request(const struct rr_config *cfg, struct job_run *r, struct rr_error *err)
 {
 	const struct forge *forge = r->fc->forge;
+	const char *specs[8];
+	size_t nspecs;
 	uint64_t t0;
 	int rc;
 
@@ -232,14 +257,15 @@ static int fetch_pull_request(const struct rr_config *cfg, struct job_run *r, st
 	}
 	if (forge->git_credentials && (rc = forge->git_credentials(r->fc, &r->rq, &r->creds, err)))
 		return rr_error_wrap(err, "git credentials");
+	nspecs = needed_refspecs(r, specs, sizeof(specs) / sizeof(specs[0]));
 	t0 = rr_now_ms();
 	r->fetched = true;
-	rc = repo_mirror_fetch(r->mirror, r->rq.clone_url, (const char *const *)r->refspecs,
-			       r->nrefspecs, r->creds.password ? &r->creds : NULL, err);
+	rc = repo_mirror_fetch(r->mirror, r->rq.clone_url, specs, nspecs,
+			       r->creds.password ? &r->creds : NULL, err);
 	git_credentials_clear(&r->creds);
 	metrics_git_fetch(r->m, forge->name, (double)(rr_now_ms() - t0) / 1000.0);
 	if (rc == RR_OK)
-		rr_log_kv(RR_LOG_INFO, "job.fetched", RR_KV_UINT("refspecs", r->nrefspecs),
+		rr_log_kv(RR_LOG_INFO, "job.fetched", RR_KV_UINT("refspecs", nspecs),
 			  RR_KV_BOOL("skipped", false), RR_KV_UINT("ms", rr_now_ms() - t0));
 	return rc;
 }
