@@ -591,13 +591,22 @@ def e2e(tmp):
     """Webhook → review posted, twice over: every PR on the head already in the
     mirror (a redelivery, a retry, a reopened PR: no fetch), and every PR on a
     new push (its head fetched each time). The first is the result's own
-    world/times/phases, the second its "fresh"."""
+    world/times/phases, the second its "fresh". With RR_BENCH_BASELINE, the
+    older binary runs each world just before this one (under "before")."""
+    before = {}
+    if BASELINE:
+        before[False] = e2e_variant(os.path.join(tmp, "e2e-same-before"), False, BASELINE)
     same = e2e_variant(os.path.join(tmp, "e2e-same"), fresh=False)
+    if BASELINE:
+        before[True] = e2e_variant(os.path.join(tmp, "e2e-fresh-before"), True, BASELINE)
     same["fresh"] = e2e_variant(os.path.join(tmp, "e2e-fresh"), fresh=True)
+    if BASELINE:
+        same["before"] = before[False]
+        same["fresh"]["before"] = before[True]
     return same
 
 
-def e2e_variant(tmp, fresh):
+def e2e_variant(tmp, fresh, binary=None):
     os.makedirs(tmp)
     world = e2e_world(tmp, fresh)
     procs = []
@@ -625,7 +634,7 @@ def e2e_variant(tmp, fresh):
                # 41 reviews in well under a minute: past GitHub's 80 content-creating
                # calls a minute, which the bot would pace (this measures latency).
                "RUSTREVIEW_PACE_PER_MINUTE": "100000", "RUSTREVIEW_PACE_PER_HOUR": "1000000"}
-        server = h.Proc("rustreview-e2e", [BINARY, "serve"], tmp, env=env)
+        server = h.Proc("rustreview-e2e", [binary or BINARY, "serve"], tmp, env=env)
         procs.append(server)
         url = "http://127.0.0.1:%d" % port
         h.wait_http_ok(url + "/healthz")
@@ -724,11 +733,14 @@ def e2e_rows(e2):
         w, t, ph = r["world"], r["times"], r.get("phases") or {}
         p50, p99 = pct(t, 50), pct(t, 99)
         ok = w["posted"] == len(t) + 1 and len(w["comments"]) == 1
+        b = r.get("before")
+        before = (" (before: p50 %.1f ms, p99 %.1f ms)" % (pct(b["times"], 50), pct(b["times"], 99))
+                  if b else "")
         rows.append(("End to end: webhook → review on fake GitHub, %d-file PR (%.0f KB, %d added "
                      "lines), warm mirror, %s, %d runs" % (w["files"], w["bytes"] / 1024, w["added"],
                                                            label, len(t)),
-                     "p50 %.1f ms, p99 %.1f ms (%d/%d reviews posted, %s comments each)"
-                     % (p50, p99, w["posted"], len(t) + 1, "/".join(map(str, w["comments"]))),
+                     "p50 %.1f ms, p99 %.1f ms (%d/%d reviews posted, %s comments each)%s"
+                     % (p50, p99, w["posted"], len(t) + 1, "/".join(map(str, w["comments"])), before),
                      "", "", "p50 < 50 ms", yes(p50 < 50 and ok)))
         if not ph.get("fetch_us"):
             continue
