@@ -83,8 +83,10 @@ unsigned worker_backoff_jitter_s(int attempts, long retry_after)
 /*
  * What is already on the pull request, listed on a helper thread while the
  * fetch and the review run (publish_list_existing): the forge's answer to
- * that listing no longer adds to the job's time. The publisher lists again
- * itself when this failed or lacks what the findings need (a notice).
+ * that listing no longer adds to the job's time. A failed listing fails the
+ * publication as the publisher's own would; a listing without the summaries
+ * a notice needs is made again by the publisher. A run that is paced or
+ * fails before publishing has spent one listing for nothing.
  */
 struct prelist {
 	pthread_t thread;
@@ -242,21 +244,28 @@ static int fetch_pull_request(const struct rr_config *cfg, struct job_run *r, st
 	/* Some forges know the diff's base only from their API (the payload lacks it). */
 	if (forge->prepare && (rc = forge->prepare(r->fc, &r->rq, err)))
 		return rc;
+	/* First, as before any fetch: the forge checks the request's clone URL
+	 * (a tampered queue gets no token, nor any API call); a cached token
+	 * costs nothing when no fetch follows. */
+	if (forge->git_credentials && (rc = forge->git_credentials(r->fc, &r->rq, &r->creds, err)))
+		return rr_error_wrap(err, "git credentials");
 	/* The request is complete and read-only from here on. */
 	prelist_start(r);
 	if ((rc = forge->fetch_refspecs(&r->rq, &r->refspecs, &r->nrefspecs, err)))
 		return rc;
+	if (r->nrefspecs > sizeof(specs) / sizeof(specs[0]))
+		return rr_error_set(err, RR_ECONFIG, "forge '%s' asks for %zu refspecs (at most %zu)",
+				    forge->name, r->nrefspecs, sizeof(specs) / sizeof(specs[0]));
 	if ((rc = repo_mirror_open(&r->mirror, cfg->data_dir, forge->name, r->rq.owner, r->rq.repo,
 				   err)))
 		return rc;
 	t0 = rr_now_ms();
 	if (mirror_has_review_commits(r)) {
+		git_credentials_clear(&r->creds);
 		rr_log_kv(RR_LOG_INFO, "job.fetched", RR_KV_UINT("refspecs", 0),
 			  RR_KV_BOOL("skipped", true), RR_KV_UINT("ms", rr_now_ms() - t0));
 		return RR_OK;
 	}
-	if (forge->git_credentials && (rc = forge->git_credentials(r->fc, &r->rq, &r->creds, err)))
-		return rr_error_wrap(err, "git credentials");
 	nspecs = needed_refspecs(r, specs, sizeof(specs) / sizeof(specs[0]));
 	t0 = rr_now_ms();
 	r->fetched = true;
