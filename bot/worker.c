@@ -80,6 +80,26 @@ unsigned worker_backoff_jitter_s(int attempts, long retry_after)
 
 /* ---- one job ------------------------------------------------------------ */
 
+/*
+ * What is already on the pull request, listed on a helper thread while the
+ * fetch and the review run (publish_list_existing): the forge's answer to
+ * that listing no longer adds to the job's time. A failed listing fails the
+ * publication as the publisher's own would; a listing without the summaries
+ * a notice needs is made again by the publisher. A run that is paced or
+ * fails before publishing has spent one listing for nothing.
+ */
+struct prelist {
+	pthread_t thread;
+	bool started;                      /* the thread runs or ran and is not joined */
+	bool joined;                       /* it ran: listing holds its outcome */
+	struct forge_config *fc;
+	const struct review_request *rq;   /* the job's, not written while the thread runs */
+	const struct rr_log_field *ids;    /* the job's log context, for the thread's lines */
+	size_t nids;
+	struct publish_listing listing;    /* what is there, or why not */
+	uint64_t us;                       /* how long the listing took */
+};
+
 /* Everything one job holds; released in one place whatever happens. */
 struct job_run {
 	struct review_request rq;
@@ -92,13 +112,63 @@ struct job_run {
 	struct review_stats stats;
 	struct publish_result published;
 	struct review_options opts;    /* .rustreview.toml of the base commit */
-	uint64_t fetch_us, review_us, publish_us;   /* phase timings, for the log */
+	/* Phase timings for the log (review.phases): fetch, review (with the
+	 * diff), pacing (the budget's transaction), publish (list what is there,
+	 * post the review), status (the head commit's). */
+	uint64_t fetch_us, review_us, pace_us, publish_us, status_us;
 	struct metrics *m;
 	bool paced;                    /* RR_SKIP came from the pacing budget, not the forge */
+	bool fetched;                  /* the git server was asked (not skipped) */
+	struct prelist prelist;
+	const struct rr_log_field *log_ids;    /* the thread's log context (job_ids) */
+	size_t nlog_ids;
 };
+
+static void *prelist_main(void *arg)
+{
+	struct prelist *p = arg;
+	uint64_t t0 = rr_now_us();
+
+	rr_log_context_set(p->ids, p->nids);
+	publish_list_existing(p->fc, p->rq, false, &p->listing);
+	p->us = rr_now_us() - t0;
+	rr_log_context_clear();
+	return NULL;
+}
+
+/* Starts listing the pull request's comments beside the fetch and review.
+ * Best effort: without a thread the publisher lists them itself. */
+static void prelist_start(struct job_run *r)
+{
+	struct prelist *p = &r->prelist;
+
+	if (!r->fc->forge->list_existing)
+		return;
+	p->fc = r->fc;
+	p->rq = &r->rq;
+	p->ids = r->log_ids;
+	p->nids = r->nlog_ids;
+	p->started = pthread_create(&p->thread, NULL, prelist_main, p) == 0;
+}
+
+/* Waits for the listing; true when one was made (it may have failed: the
+ * publisher reports that failure as its own). */
+static bool prelist_finish(struct prelist *p)
+{
+	bool ran = p->started || p->joined;
+
+	if (p->started) {
+		pthread_join(p->thread, NULL);
+		p->started = false;
+		p->joined = true;
+	}
+	return ran;
+}
 
 static void job_run_release(struct job_run *r)
 {
+	prelist_finish(&r->prelist);
+	publish_existing_free(&r->prelist.listing.ex);
 	git_credentials_clear(&r->creds);
 	for (size_t i = 0; i < r->nrefspecs; i++)
 		free(r->refspecs[i]);
@@ -122,31 +192,90 @@ static int find_forge(const struct rr_config *cfg, struct job_run *r, struct rr_
 	return RR_OK;
 }
 
+/*
+ * True when the mirror already holds both commits the review reads: the head
+ * the webhook names and the base commit it names. The review uses exactly
+ * those two commits (never a ref's tip), a commit in the mirror comes with
+ * its whole history (fetches are never shallow), and the mirror's lock, held
+ * until the review ends, keeps a repack from dropping them meanwhile: a fetch
+ * would add nothing the review reads. A retried run, a redelivery, a reopened
+ * or ready-for-review pull request, or one head in several pull requests
+ * then costs no round trip to the git server.
+ */
+static bool mirror_has_review_commits(struct job_run *r)
+{
+	return r->rq.head_sha && r->rq.base_sha &&
+	       repo_mirror_has_commit(r->mirror, r->rq.head_sha, NULL) == RR_OK &&
+	       repo_mirror_has_commit(r->mirror, r->rq.base_sha, NULL) == RR_OK;
+}
+
+/*
+ * The forge's refspecs the review needs (at most max, borrowed from
+ * r->refspecs): all of them, less the base branch's (its destination under
+ * refs/rustreview/base/, where resolve_base looks) when the base commit the
+ * webhook names is in the mirror already. The review reads that commit, not
+ * the branch's tip, and a base branch that moved on since would otherwise
+ * bring commits no review of this head reads.
+ */
+static size_t needed_refspecs(struct job_run *r, const char **out, size_t max)
+{
+	bool have_base = r->rq.base_sha &&
+			 repo_mirror_has_commit(r->mirror, r->rq.base_sha, NULL) == RR_OK;
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->nrefspecs && n < max; i++) {
+		const char *dst = strchr(r->refspecs[i], ':');
+		if (have_base && dst && strncmp(dst + 1, "refs/rustreview/base/", 21) == 0)
+			continue;
+		out[n++] = r->refspecs[i];
+	}
+	return n;
+}
+
 /* Fetches the PR into the mirror; credentials live only as long as the fetch. */
 static int fetch_pull_request(const struct rr_config *cfg, struct job_run *r, struct rr_error *err)
 {
 	const struct forge *forge = r->fc->forge;
+	const char *specs[8];
+	size_t nspecs;
 	uint64_t t0;
 	int rc;
 
 	/* Some forges know the diff's base only from their API (the payload lacks it). */
 	if (forge->prepare && (rc = forge->prepare(r->fc, &r->rq, err)))
 		return rc;
+	/* First, as before any fetch: the forge checks the request's clone URL
+	 * (a tampered queue gets no token, nor any API call); a cached token
+	 * costs nothing when no fetch follows. */
 	if (forge->git_credentials && (rc = forge->git_credentials(r->fc, &r->rq, &r->creds, err)))
 		return rr_error_wrap(err, "git credentials");
+	/* The request is complete and read-only from here on. */
+	prelist_start(r);
 	if ((rc = forge->fetch_refspecs(&r->rq, &r->refspecs, &r->nrefspecs, err)))
 		return rc;
+	if (r->nrefspecs > sizeof(specs) / sizeof(specs[0]))
+		return rr_error_set(err, RR_ECONFIG, "forge '%s' asks for %zu refspecs (at most %zu)",
+				    forge->name, r->nrefspecs, sizeof(specs) / sizeof(specs[0]));
 	if ((rc = repo_mirror_open(&r->mirror, cfg->data_dir, forge->name, r->rq.owner, r->rq.repo,
 				   err)))
 		return rc;
 	t0 = rr_now_ms();
-	rc = repo_mirror_fetch(r->mirror, r->rq.clone_url, (const char *const *)r->refspecs,
-			       r->nrefspecs, r->creds.password ? &r->creds : NULL, err);
+	if (mirror_has_review_commits(r)) {
+		git_credentials_clear(&r->creds);
+		rr_log_kv(RR_LOG_INFO, "job.fetched", RR_KV_UINT("refspecs", 0),
+			  RR_KV_BOOL("skipped", true), RR_KV_UINT("ms", rr_now_ms() - t0));
+		return RR_OK;
+	}
+	nspecs = needed_refspecs(r, specs, sizeof(specs) / sizeof(specs[0]));
+	t0 = rr_now_ms();
+	r->fetched = true;
+	rc = repo_mirror_fetch(r->mirror, r->rq.clone_url, specs, nspecs,
+			       r->creds.password ? &r->creds : NULL, err);
 	git_credentials_clear(&r->creds);
 	metrics_git_fetch(r->m, forge->name, (double)(rr_now_ms() - t0) / 1000.0);
 	if (rc == RR_OK)
-		rr_log_kv(RR_LOG_INFO, "job.fetched", RR_KV_UINT("refspecs", r->nrefspecs),
-			  RR_KV_UINT("ms", rr_now_ms() - t0));
+		rr_log_kv(RR_LOG_INFO, "job.fetched", RR_KV_UINT("refspecs", nspecs),
+			  RR_KV_BOOL("skipped", false), RR_KV_UINT("ms", rr_now_ms() - t0));
 	return rc;
 }
 
@@ -264,7 +393,9 @@ static int publish_review(struct job_run *r, struct rr_error *err)
 		s.group_after = r->opts.group_after;
 	if (r->opts.per_rule_budget_set)
 		s.per_rule_budget = r->opts.per_rule_budget;
-	return publish_run(r->fc, &r->rq, &r->findings, &s, &r->published, err);
+	return publish_run_listed(r->fc, &r->rq, &r->findings, &s,
+				  prelist_finish(&r->prelist) ? &r->prelist.listing : NULL, &r->published,
+				  err);
 }
 
 /*
@@ -363,16 +494,20 @@ static int run_review(struct review_engine *e, const struct rr_config *cfg, stru
 	r->fetch_us = r->review_us - r->fetch_us;
 	if (rc || (rc = review_pull_request(e, cfg, r, err)))
 		return rc;
-	r->publish_us = rr_now_us();
-	r->review_us = r->publish_us - r->review_us;
+	r->pace_us = rr_now_us();
+	r->review_us = r->pace_us - r->review_us;
 	if ((rc = pace_publish(cfg, q, r, err))) {
 		r->paced = rc == RR_SKIP;     /* the budget, not a pause the forge asked for */
 		return rc;
 	}
+	r->publish_us = rr_now_us();
+	r->pace_us = r->publish_us - r->pace_us;
 	if ((rc = publish_review(r, err)))
 		return rc;
+	r->status_us = rr_now_us();
+	r->publish_us = r->status_us - r->publish_us;
 	rc = report_status(r, err);
-	r->publish_us = rr_now_us() - r->publish_us;
+	r->status_us = rr_now_us() - r->status_us;
 	return rc;
 }
 
@@ -397,14 +532,20 @@ static void log_job(const struct rr_config *cfg, const struct job *job, const st
 			  RR_KV_UINT("findings", r->findings.n), RR_KV_UINT("posted", r->published.posted),
 			  RR_KV_UINT("already_posted", r->published.already_posted),
 			  RR_KV_BOOL("review_created", r->published.review_created), RR_KV_UINT("ms", ms));
-		/* Where the time went: fetch (negotiation and pack), diff, review (the
-		 * rest of review_run: parse, rules, new-findings filter), publish (the
-		 * forge's API calls). make bench reads it. */
+		/* Where the time went: fetch (negotiation and pack; 0 fetches when the
+		 * mirror had both commits), diff, review (the rest of review_run:
+		 * parse, rules, new-findings filter), pace (the pacing budget's
+		 * transaction), publish (the forge's API calls: list what is there,
+		 * post the review), status (the head commit's status call). make
+		 * bench reads it. */
 		rr_log_kv(RR_LOG_DEBUG, "review.phases", RR_KV_UINT("fetch_us", r->fetch_us),
+			  RR_KV_BOOL("fetched", r->fetched),
 			  RR_KV_UINT("diff_us", r->stats.diff_us),
 			  RR_KV_UINT("review_us", r->review_us > r->stats.diff_us
 							  ? r->review_us - r->stats.diff_us : 0),
-			  RR_KV_UINT("publish_us", r->publish_us));
+			  RR_KV_UINT("pace_us", r->pace_us), RR_KV_UINT("publish_us", r->publish_us),
+			  RR_KV_UINT("status_us", r->status_us),
+			  RR_KV_UINT("listed_ahead_us", r->prelist.us));
 	} else if (strcmp(outcome, "paced") == 0) {
 		rr_log_kv(RR_LOG_INFO, "job.paced", RR_KV_UINT("retry_in_s", st->delay_s),
 			  RR_KV_STR("reason", err ? err->msg : NULL), RR_KV_UINT("ms", ms));
@@ -539,7 +680,12 @@ int worker_run_job(struct review_engine *e, const struct rr_config *cfg, struct 
 	memset(&r, 0, sizeof(r));
 	r.m = m;
 	job_ids_begin(&ids, job);
+	r.log_ids = ids.fields;
+	r.nlog_ids = sizeof(ids.fields) / sizeof(ids.fields[0]);
 	rc = run_review(e, cfg, q, job, &r, &err);
+	/* A run that ended before publishing still waits for its listing: the
+	 * thread logs with ids that end with this run. */
+	prelist_finish(&r.prelist);
 	if (rc != RR_OK && err.msg[0] == '\0')
 		rr_error_set(&err, rc, "%s", rr_strcode(rc));
 	ms = rr_now_ms() - t0;

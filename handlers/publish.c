@@ -595,9 +595,36 @@ static int review_build(const struct forge *forge, const struct finding_list *fi
 	return RR_OK;
 }
 
+void publish_list_existing(struct forge_config *cfg, const struct review_request *rq,
+			   bool with_summaries, struct publish_listing *out)
+{
+	const struct forge *forge = cfg->forge;
+
+	memset(out, 0, sizeof(*out));
+	if (!forge->list_existing) {
+		out->rc = rr_error_set(&out->err, RR_ECONFIG, "%s: the forge cannot publish",
+				       forge->name);
+		return;
+	}
+	out->ex.want_summaries = with_summaries || forge->summary_per_head;
+	if ((out->rc = forge->list_existing(cfg, rq, &out->ex, &out->err))) {
+		publish_existing_free(&out->ex);
+		return;
+	}
+	publish_existing_done(&out->ex);
+}
+
 int publish_run(struct forge_config *cfg, const struct review_request *rq,
 		const struct finding_list *findings, const struct publish_settings *settings,
 		struct publish_result *res, struct rr_error *err)
+{
+	return publish_run_listed(cfg, rq, findings, settings, NULL, res, err);
+}
+
+int publish_run_listed(struct forge_config *cfg, const struct review_request *rq,
+		       const struct finding_list *findings, const struct publish_settings *settings,
+		       struct publish_listing *listed, struct publish_result *res,
+		       struct rr_error *err)
 {
 	const struct forge *forge = cfg->forge;
 	struct publish_settings s;
@@ -613,15 +640,27 @@ int publish_run(struct forge_config *cfg, const struct review_request *rq,
 	memset(&ex, 0, sizeof(ex));
 	memset(&plan, 0, sizeof(plan));
 	memset(&review, 0, sizeof(review));
+	if (listed) {
+		ex = listed->ex;   /* taken: freed at done whatever happens */
+		memset(&listed->ex, 0, sizeof(listed->ex));
+	}
 	settings_resolve(cfg, settings, &s);
 	if (!forge->list_existing || !forge->post_review) {
 		rc = rr_error_set(err, RR_ECONFIG, "%s: the forge cannot publish", forge->name);
 		goto done;
 	}
-	ex.want_summaries = findings->notice != NULL || forge->summary_per_head;
-	if ((rc = forge->list_existing(cfg, rq, &ex, err)))
+	if (listed && listed->rc != RR_OK) {
+		rc = listed->rc;
+		*err = listed->err;
 		goto done;
-	publish_existing_done(&ex);
+	}
+	if (!listed || (findings->notice && !ex.want_summaries)) {
+		publish_existing_free(&ex);
+		ex.want_summaries = findings->notice != NULL || forge->summary_per_head;
+		if ((rc = forge->list_existing(cfg, rq, &ex, err)))
+			goto done;
+		publish_existing_done(&ex);
+	}
 	if ((rc = publish_plan_make(findings, &ex, &s, &plan))) {
 		rr_error_set(err, rc, "planning the review: out of memory");
 		goto done;

@@ -140,4 +140,35 @@ int publish_run(struct forge_config *cfg, const struct review_request *rq,
 		const struct finding_list *findings, const struct publish_settings *settings,
 		struct publish_result *res, struct rr_error *err);
 
+/* A listing made ahead by publish_list_existing: what is there, or why not. */
+struct publish_listing {
+	struct publish_existing ex;        /* when rc is RR_OK */
+	int rc;
+	struct rr_error err;               /* rc's reason */
+};
+
+/*
+ * Lists what is already on the pull request (every page) the way publish_run
+ * does, so that a caller can list ahead: on another thread while the fetch
+ * and the review run (publishing a pull request is serialised per pull
+ * request, so nothing of the bot's appears there meanwhile). with_summaries:
+ * the summaries' markers too (a notice to say once); the forge's summary per
+ * head asks for them anyway. The outcome goes into *out (out->ex is the
+ * caller's: publish_existing_free, or hand *out to publish_run_listed).
+ */
+void publish_list_existing(struct forge_config *cfg, const struct review_request *rq,
+			   bool with_summaries, struct publish_listing *out);
+
+/*
+ * publish_run with a listing made ahead by publish_list_existing (NULL: list
+ * now). A failed listing fails the publication as publish_run's own would (no
+ * second call to a forge that just failed). listed->ex is taken: emptied and
+ * freed here whatever happens. When it lacks the summaries the findings need
+ * (a notice, listed without them), the pull request is listed again here.
+ */
+int publish_run_listed(struct forge_config *cfg, const struct review_request *rq,
+		       const struct finding_list *findings, const struct publish_settings *settings,
+		       struct publish_listing *listed, struct publish_result *res,
+		       struct rr_error *err);
+
 #endif

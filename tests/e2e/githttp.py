@@ -19,6 +19,7 @@ import base64
 import binascii
 import hmac
 import os
+import socket
 import subprocess
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -95,6 +96,13 @@ def parse_cgi_output(raw):
 class GitHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "githttp/1"
+
+    def setup(self):
+        super().setup()
+        # Headers and body go out in separate writes: without this, Nagle plus
+        # the client's delayed ACK stall a response by ~40 ms (a real git host
+        # answers in one go; the tests and the bench must not measure the stall).
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, fmt, *args):  # the default would print the request line only
         pass

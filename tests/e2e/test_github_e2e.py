@@ -343,6 +343,13 @@ class GitHubEndToEnd(h.ServedTest, unittest.TestCase):
         # The status counts every finding of the head, posted now or before.
         self.assertEqual(self.statuses(head2), [("failure", "10 findings at or above the failing severity")])
         self.assertIn("`dbg_macro`", revs[1]["body"])
+        # What each run asked the git server for: the cold mirror both refs, the
+        # reopened PR (test_04, head and base in the mirror) nothing, this push
+        # only the PR's head (its base commit is in the mirror already).
+        fetched = [json.loads(l) for l in self.server.output().splitlines()
+                   if '"event":"job.fetched"' in l]
+        self.assertEqual([(f["skipped"], f["refspecs"]) for f in fetched],
+                         [(False, 2), (True, 0), (False, 1)])
 
     def test_06_other_events(self):
         before = len(h.job_rows(self.db))

@@ -209,6 +209,7 @@ class Story(unittest.TestCase):
         self.assertEqual((done["level"], done["posted"], done["review_created"]),
                          ("info", posted, True))
         self.assertIs(type(by_event["job.fetched"]["ms"]), int)
+        self.assertIs(by_event["job.fetched"]["skipped"], False)     # a cold mirror fetches
         self.assertIs(by_event["status.set"]["failing"], True)
         type(self).first = (delivery, job)
         story = os.path.join(self.w.tmp.path, "story.jsonl")
@@ -277,6 +278,9 @@ class Story(unittest.TestCase):
             (1, "job.retry"),
             (2, "job.claimed"), (2, "job.fetched"), (2, "job.reviewed"), (2, "review.posted"),
             (2, "status.set"), (2, "job.done")])
+        # PR 4's head is PR 2's, already in the mirror with its base: no fetch, either run
+        self.assertEqual([(l["skipped"], l["refspecs"]) for l in lines
+                          if l["event"] == "job.fetched"], [(True, 0), (True, 0)])
         retry = [l for l in lines if l["event"] == "job.retry"][0]
         # The queue counts whole seconds: the forge's 1 s becomes 2, so the
         # next run never starts before the wait GitHub announced is over.
@@ -357,8 +361,9 @@ class Story(unittest.TestCase):
             'rustreview_job_duration_seconds_count{forge="github",outcome="failed"} 1']))
         self.assertIn('rustreview_job_duration_seconds_bucket{forge="github",outcome="done",'
                       'le="+Inf"} 2\n', text)
-        self.assertIn('rustreview_git_fetch_duration_seconds_count{forge="github"} 4\n', text)
-        self.assertIn('rustreview_git_fetch_duration_seconds_bucket{forge="github",le="+Inf"} 4\n',
+        # one fetch: every later run found its head and base in the mirror (job.fetched skipped)
+        self.assertIn('rustreview_git_fetch_duration_seconds_count{forge="github"} 1\n', text)
+        self.assertIn('rustreview_git_fetch_duration_seconds_bucket{forge="github",le="+Inf"} 1\n',
                       text)
         # the queue: nothing waits
         for line in ('rustreview_jobs{state="queued"} 0', 'rustreview_jobs{state="running"} 0',
