@@ -188,12 +188,16 @@ char *rust_node_text_dup(TSNode n, const char *src)
 
 bool rust_path_text(TSNode n, const char *src, char *buf, size_t cap)
 {
-	const char *p = rust_node_ptr(n, src);
-	uint32_t len = rust_node_len(n);
+	const char *p;
+	uint32_t len;
 	size_t o = 0;
 
-	if (cap == 0)
+	/* A path the parser could not finish (`std::env%::var`) may lack the
+	 * field the caller asked for: no text, rather than a null node's bytes. */
+	if (cap == 0 || ts_node_is_null(n))
 		return false;
+	p = rust_node_ptr(n, src);
+	len = rust_node_len(n);
 	for (uint32_t i = 0; i < len; i++) {
 		char ch = p[i];
 		if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r')

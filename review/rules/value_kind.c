@@ -264,7 +264,12 @@ static enum value_kind path_call_kind(struct rule_ctx *ctx, TSNode fn)
 	}
 	if (!rust_is(fn, RK_SCOPED_IDENTIFIER) || !rust_path_text(fn, ctx->src, path, sizeof(path)))
 		return VALUE_UNKNOWN;
-	name = strrchr(path, ':') + 1;
+	/* A path the parser could not finish (`std::env%::var` leaves `::var`,
+	 * read as `var`) names no owner. */
+	name = strrchr(path, ':');
+	if (!name || name == path || name[-1] != ':')
+		return VALUE_UNKNOWN;
+	name++;
 	owner = name - 2;
 	while (owner > path && owner[-1] != ':')
 		owner--;

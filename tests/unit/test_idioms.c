@@ -563,6 +563,21 @@ static void test_binding_declared_without_value(void **state)
 	assert_where(SRC, "unwrap_used", "4:7");
 }
 
+/* A path the parser could not finish (`std::env%::var`, a scoped identifier
+ * without its path) reaches the literal-parsing idiom: it must read no path
+ * rather than a null node (it crashed; tests/fuzz/crashes keeps the input). */
+static void test_unfinished_path_in_a_receiver(void **state)
+{
+	static const char SRC[] =
+		"pub fn f() -> String {\n"
+		"    let out = std::env%::var(\"OUT_DIR\").unwrap();\n"
+		"    let dir = std::env::var(\"DIR\").unwrap();\n"
+		"    out + &dir\n"
+		"}\n";
+	(void)state;
+	assert_where(SRC, "unwrap_used", "2:41 3:36");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -586,6 +601,7 @@ int main(void)
 		cmocka_unit_test(test_short_circuit_and_state_bindings),
 		cmocka_unit_test(test_panic_handed_to_local_macro),
 		cmocka_unit_test(test_binding_declared_without_value),
+		cmocka_unit_test(test_unfinished_path_in_a_receiver),
 	};
 	return cmocka_run_group_tests(tests, et_setup, et_teardown);
 }
