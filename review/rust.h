@@ -286,9 +286,20 @@ TSNode rust_child_of_kind(TSNode n, enum rust_kind k);
 
 /* --- node helpers -------------------------------------------------------- */
 
+/* tree-sitter 0.20 reads through a null node's subtree in ts_node_end_byte
+ * and the sibling functions; code parsed from broken input reaches them with
+ * a missing field, so these helpers answer for a null node instead. */
 static inline uint32_t rust_node_len(TSNode n)
 {
-	return ts_node_end_byte(n) - ts_node_start_byte(n);
+	return ts_node_is_null(n) ? 0 : ts_node_end_byte(n) - ts_node_start_byte(n);
+}
+static inline TSNode rust_prev_sibling(TSNode n)
+{
+	return ts_node_is_null(n) ? n : ts_node_prev_sibling(n);
+}
+static inline TSNode rust_next_sibling(TSNode n)
+{
+	return ts_node_is_null(n) ? n : ts_node_next_sibling(n);
 }
 static inline const char *rust_node_ptr(TSNode n, const char *src)
 {

@@ -18,8 +18,8 @@ static uint32_t fn_doc_start(TSNode fn)
 	uint32_t from = ts_node_start_byte(fn);
 
 	/* The outer doc comments and attributes are the fn's preceding siblings. */
-	for (TSNode prev = ts_node_prev_sibling(fn); !ts_node_is_null(prev);
-	     prev = ts_node_prev_sibling(prev)) {
+	for (TSNode prev = rust_prev_sibling(fn); !ts_node_is_null(prev);
+	     prev = rust_prev_sibling(prev)) {
 		enum rust_kind k = rust_node_kind(prev);
 		if (k != RK_LINE_COMMENT && k != RK_BLOCK_COMMENT && k != RK_ATTRIBUTE_ITEM)
 			break;
@@ -144,12 +144,12 @@ bool idiom_lock_unwrap(TSNode call, const char *src)
 
 bool idiom_tt_lock_unwrap(TSNode name, const char *src)
 {
-	TSNode dot = ts_node_prev_sibling(name);
-	TSNode tt = ts_node_prev_sibling(dot);
-	TSNode method = ts_node_prev_sibling(tt);
+	TSNode dot = rust_prev_sibling(name);
+	TSNode tt = rust_prev_sibling(dot);
+	TSNode method = rust_prev_sibling(tt);
 
 	if (!rust_is(dot, RK_DOT) || !rust_is(tt, RK_TOKEN_TREE) || !rust_is(method, RK_IDENTIFIER) ||
-	    !rust_is(ts_node_prev_sibling(method), RK_DOT))
+	    !rust_is(rust_prev_sibling(method), RK_DOT))
 		return false;
 	/* Only the count of arguments matters; inside ( ) commas separate them. */
 	uint32_t inner = rust_tt_inner_count(tt), commas = 0;
@@ -894,8 +894,8 @@ static bool tt_is(TSNode n, const char *src, const char *text)
 static bool tt_future_state(struct rule_ctx *ctx, TSNode name, const struct rust_scope *scope)
 {
 	const char *src = ctx->src;
-	TSNode dot = ts_node_prev_sibling(name), args = ts_node_prev_sibling(dot);
-	TSNode adapter = ts_node_prev_sibling(args), dot2 = ts_node_prev_sibling(adapter), t, first;
+	TSNode dot = rust_prev_sibling(name), args = rust_prev_sibling(dot);
+	TSNode adapter = rust_prev_sibling(args), dot2 = rust_prev_sibling(adapter), t, first;
 	char text[256];
 	size_t o = sizeof(text) - 1;
 
@@ -904,7 +904,7 @@ static bool tt_future_state(struct rule_ctx *ctx, TSNode name, const struct rust
 		return false;
 	/* The path before it, read backwards: ident (. ident)* */
 	text[o] = '\0';
-	t = ts_node_prev_sibling(dot2);
+	t = rust_prev_sibling(dot2);
 	first = t;
 	for (int parts = 0; parts < 6; parts++) {
 		uint32_t n = rust_node_len(t);
@@ -913,10 +913,10 @@ static bool tt_future_state(struct rule_ctx *ctx, TSNode name, const struct rust
 		o -= n;
 		memcpy(text + o, rust_node_ptr(t, src), n);
 		first = t;
-		if (!tt_is(ts_node_prev_sibling(t), src, "."))
+		if (!tt_is(rust_prev_sibling(t), src, "."))
 			break;
 		text[--o] = '.';
-		t = ts_node_prev_sibling(ts_node_prev_sibling(t));
+		t = rust_prev_sibling(rust_prev_sibling(t));
 	}
 	return future_state_of(ctx, scope, text + o, first, name,
 			       rust_node_text_eq(adapter, src, "take"));

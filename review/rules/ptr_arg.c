@@ -366,12 +366,12 @@ static void argument_use(struct usage *u, TSNode mention, TSNode args)
  * the borrow; the bare name is handed to the macro (often as `&p`): kept. */
 static void token_use(struct usage *u, TSNode mention)
 {
-	TSNode next = ts_node_next_sibling(mention), method, call;
+	TSNode next = rust_next_sibling(mention), method, call;
 
 	if (rust_is(next, RK_TOKEN_TREE) && rust_is(ts_node_child(next, 0), RK_LBRACKET))
 		return;
-	if (rust_is(next, RK_DOT) && rust_is(method = ts_node_next_sibling(next), RK_IDENTIFIER) &&
-	    rust_is(call = ts_node_next_sibling(method), RK_TOKEN_TREE) &&
+	if (rust_is(next, RK_DOT) && rust_is(method = rust_next_sibling(next), RK_IDENTIFIER) &&
+	    rust_is(call = rust_next_sibling(method), RK_TOKEN_TREE) &&
 	    rust_is(ts_node_child(call, 0), RK_LPAREN)) {
 		method_use(u, method);
 		return;

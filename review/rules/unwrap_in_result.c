@@ -91,7 +91,7 @@ struct tt_data {
 static int tt_hit(void *data, TSNode name, TSNode args)
 {
 	struct tt_data *d = data;
-	TSNode dot = ts_node_prev_sibling(name);
+	TSNode dot = rust_prev_sibling(name);
 	uint32_t n = rust_tt_inner_count(args);
 
 	if (!is_unwrap_call(name, d->ctx->src, n > 0 ? 1 : 0) || ts_node_is_null(dot) ||

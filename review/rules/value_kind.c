@@ -510,20 +510,20 @@ static uint32_t tt_arg_count(TSNode tt)
 static enum value_kind tt_kind(struct rule_ctx *ctx, TSNode dot, const struct rust_scope *scope,
 			       int depth)
 {
-	TSNode prev = ts_node_prev_sibling(dot), name, before;
+	TSNode prev = rust_prev_sibling(dot), name, before;
 
 	if (depth > KIND_DEPTH || ts_node_is_null(prev))
 		return VALUE_UNKNOWN;
 	if (rust_is(prev, RK_IDENTIFIER)) {
-		before = ts_node_prev_sibling(prev);
+		before = rust_prev_sibling(prev);
 		if (rust_is(before, RK_DOT) || rust_is(before, RK_COLON2))
 			return VALUE_UNKNOWN;    /* a field, or a path */
 		return variable_kind(ctx, prev, scope, depth);
 	}
 	if (!rust_is(prev, RK_TOKEN_TREE) || !rust_is(ts_node_child(prev, 0), RK_LPAREN))
 		return VALUE_UNKNOWN;
-	name = ts_node_prev_sibling(prev);
-	before = ts_node_prev_sibling(name);
+	name = rust_prev_sibling(prev);
+	before = rust_prev_sibling(name);
 	if (!rust_is(name, RK_IDENTIFIER) || !rust_is(before, RK_DOT))
 		return VALUE_UNKNOWN;
 	if (in_list(name, ctx->src, KEEPS_KIND, COUNT(KEEPS_KIND)))

@@ -578,6 +578,22 @@ static void test_unfinished_path_in_a_receiver(void **state)
 	assert_where(SRC, "unwrap_used", "2:41 3:36");
 }
 
+/* A method call at the very start of a macro's tokens (`m!(.unwrap())`)
+ * leaves no tokens before it: the Future-state idiom must stop there, not
+ * step past the first token (it did, through a null node; the fuzzer's input
+ * is kept in tests/fuzz/crashes). */
+static void test_method_call_first_in_macro_tokens(void **state)
+{
+	static const char SRC[] =
+		"pub fn f(o: Option<u8>) -> u8 {\n"
+		"    m!(.unwrap());\n"
+		"    n!(.take().unwrap());\n"
+		"    o.unwrap()\n"
+		"}\n";
+	(void)state;
+	assert_where(SRC, "unwrap_used", "2:9 3:16 4:7");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -602,6 +618,7 @@ int main(void)
 		cmocka_unit_test(test_panic_handed_to_local_macro),
 		cmocka_unit_test(test_binding_declared_without_value),
 		cmocka_unit_test(test_unfinished_path_in_a_receiver),
+		cmocka_unit_test(test_method_call_first_in_macro_tokens),
 	};
 	return cmocka_run_group_tests(tests, et_setup, et_teardown);
 }
