@@ -193,8 +193,8 @@ static int find_forge(const struct rr_config *cfg, struct job_run *r, struct rr_
 }
 
 /*
- * True when the mirror already holds both commits the review reads: the head
- * the webhook names and the base commit it names. The review uses exactly
+ * Whether the mirror holds a commit the webhook names. With both the head
+ * and the base commit there, the fetch is skipped: the review uses exactly
  * those two commits (never a ref's tip), a commit in the mirror comes with
  * its whole history (fetches are never shallow), and the mirror's lock, held
  * until the review ends, keeps a repack from dropping them meanwhile: a fetch
@@ -202,11 +202,9 @@ static int find_forge(const struct rr_config *cfg, struct job_run *r, struct rr_
  * or ready-for-review pull request, or one head in several pull requests
  * then costs no round trip to the git server.
  */
-static bool mirror_has_review_commits(struct job_run *r)
+static bool mirror_has(struct job_run *r, const char *sha)
 {
-	return r->rq.head_sha && r->rq.base_sha &&
-	       repo_mirror_has_commit(r->mirror, r->rq.head_sha, NULL) == RR_OK &&
-	       repo_mirror_has_commit(r->mirror, r->rq.base_sha, NULL) == RR_OK;
+	return sha && repo_mirror_has_commit(r->mirror, sha, NULL) == RR_OK;
 }
 
 /*
@@ -217,10 +215,8 @@ static bool mirror_has_review_commits(struct job_run *r)
  * the branch's tip, and a base branch that moved on since would otherwise
  * bring commits no review of this head reads.
  */
-static size_t needed_refspecs(struct job_run *r, const char **out, size_t max)
+static size_t needed_refspecs(struct job_run *r, bool have_base, const char **out, size_t max)
 {
-	bool have_base = r->rq.base_sha &&
-			 repo_mirror_has_commit(r->mirror, r->rq.base_sha, NULL) == RR_OK;
 	size_t n = 0;
 
 	for (size_t i = 0; i < r->nrefspecs && n < max; i++) {
@@ -238,6 +234,7 @@ static int fetch_pull_request(const struct rr_config *cfg, struct job_run *r, st
 	const struct forge *forge = r->fc->forge;
 	const char *specs[8];
 	size_t nspecs;
+	bool have_base;
 	uint64_t t0;
 	int rc;
 
@@ -260,13 +257,14 @@ static int fetch_pull_request(const struct rr_config *cfg, struct job_run *r, st
 				   err)))
 		return rc;
 	t0 = rr_now_ms();
-	if (mirror_has_review_commits(r)) {
+	have_base = mirror_has(r, r->rq.base_sha);
+	if (have_base && mirror_has(r, r->rq.head_sha)) {
 		git_credentials_clear(&r->creds);
 		rr_log_kv(RR_LOG_INFO, "job.fetched", RR_KV_UINT("refspecs", 0),
 			  RR_KV_BOOL("skipped", true), RR_KV_UINT("ms", rr_now_ms() - t0));
 		return RR_OK;
 	}
-	nspecs = needed_refspecs(r, specs, sizeof(specs) / sizeof(specs[0]));
+	nspecs = needed_refspecs(r, have_base, specs, sizeof(specs) / sizeof(specs[0]));
 	t0 = rr_now_ms();
 	r->fetched = true;
 	rc = repo_mirror_fetch(r->mirror, r->rq.clone_url, specs, nspecs,

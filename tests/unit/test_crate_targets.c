@@ -2,6 +2,7 @@
  * package's targets (review.c: Cargo.toml [lib] / [[bin]] path, src/lib.rs,
  * the crate root that declares the module), seen through the rules that
  * leave programs alone (exit, print_stdout), over a real repository. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@ struct fixture {
 	struct review_world w;
 	git_oid base, head;
 };
+_Static_assert(offsetof(struct fixture, w) == 0, "review_fixture_new: the world comes first");
 
 /* The same body in every file: an exit and a println! outside `main`. */
 #define BODY "pub fn stop() {\n    println!(\"bye\");\n    std::process::exit(2);\n}\n"
@@ -56,26 +58,12 @@ static int build_fixture(struct fixture *fx)
 	return review_world_open(&fx->w);
 }
 
-static int teardown(void **state)
-{
-	struct fixture *fx = *state;
-	if (!fx)
-		return 0;
-	review_world_end(&fx->w);
-	free(fx);
-	*state = NULL;
-	return 0;
-}
-
 static int setup(void **state)
 {
-	struct fixture *fx = calloc(1, sizeof(*fx));
+	struct fixture *fx = review_fixture_new(state, sizeof(*fx), "targets", RR_LOG_ERROR);
 
-	*state = fx;
-	if (!fx)
-		return -1;
-	if (review_world_begin(&fx->w, "targets", RR_LOG_ERROR) != 0 || build_fixture(fx) != 0) {
-		teardown(state);
+	if (!fx || build_fixture(fx) != 0) {
+		review_fixture_teardown(state);
 		return -1;
 	}
 	return 0;
@@ -145,5 +133,5 @@ int main(void)
 		cmocka_unit_test(test_program_modules_are_not_library_code),
 		cmocka_unit_test(test_cargo_targets_parsed),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, review_fixture_teardown);
 }
